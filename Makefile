@@ -1,0 +1,48 @@
+# Two commands: `make run` (install, migrate, load the demo, serve on http://127.0.0.1:5000)
+# and `make test` (install test dependencies, Chromium and PostgreSQL when missing, run all tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app.py
+MO := consult/translations/nl/LC_MESSAGES/messages.mo
+
+.PHONY: run test install install-test translations chromium lint messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+translations: $(MO)
+$(MO): consult/translations/nl/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d consult/translations
+
+run: install
+	$(BIN)/flask consult upgrade
+	$(BIN)/flask consult demo
+	CONSULT_INSECURE_COOKIES=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+chromium:
+	@test -x /usr/bin/chromium || { echo "Installing Chromium (Debian package)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install-test chromium
+	CONSULT_TEST_POSTGRES_URL="$${CONSULT_TEST_POSTGRES_URL:-$$(.ci/postgres-up)}" $(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+
+# Refresh the message catalogue after changing user-facing strings.
+messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot .
+	$(BIN)/pybabel update -q -i consult/translations/messages.pot -d consult/translations

@@ -1,0 +1,57 @@
+"""consult: consultations on youth-care procurement, from reactions to answered points."""
+
+from flask import Flask
+from flask_babel import format_date, get_locale
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+
+from . import config, db, i18n
+from .labels import label
+from .text import render_markdown
+
+csrf = CSRFProtect()
+htmx = Htmx()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response):
+    """Headers every response carries; Vary because htmx requests get fragments."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.vary.add("HX-Request")
+    return response
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: config, database, translations, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_mapping(config.load(app.instance_path, test_config))
+
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    app.after_request(_security_headers)
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
+
+    from .cli import consult_cli
+    from .views import consultations
+
+    app.register_blueprint(consultations.bp)
+    app.cli.add_command(consult_cli)
+    return app

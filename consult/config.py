@@ -1,0 +1,44 @@
+"""Settings, read from the environment once, with safe defaults for a local SQLite install."""
+
+import os
+import secrets
+from pathlib import Path
+
+DATABASE_URL_ENV = "CONSULT_DATABASE_URL"
+SECRET_KEY_ENV = "CONSULT_SECRET_KEY"
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Return the secret key stored in the instance folder, generating it on first run."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def default_database_url(instance_path: str) -> str:
+    """The embedded default: a SQLite file in the instance folder."""
+    return "sqlite:///" + str(Path(instance_path) / "consult.sqlite3")
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from environment variables, then apply overrides."""
+    overrides = overrides or {}
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    settings = {
+        "SECRET_KEY": overrides.get("SECRET_KEY")
+        or os.environ.get(SECRET_KEY_ENV)
+        or _instance_secret_key(instance_path),
+        "DATABASE_URL": os.environ.get(DATABASE_URL_ENV) or default_database_url(instance_path),
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ("nl", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("CONSULT_INSECURE_COOKIES") != "1"
+        and os.environ.get("FLASK_DEBUG") != "1",
+    }
+    settings.update(overrides)
+    return settings

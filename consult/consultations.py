@@ -1,0 +1,352 @@
+"""Reading a consultation: the list, the overview with its progress, and one reaction's points."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from .models import (
+    Consultation,
+    Destination,
+    Point,
+    Reaction,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    Stakeholder,
+)
+
+PATH_SEPARATOR = " › "
+
+
+def _answered_points():
+    """Subquery of the ids of points covered by a live, non-draft response."""
+    return (
+        select(ResponsePoint.point_id)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .where(Response.archived == False, Response.status != ResponseStatus.draft)  # noqa: E712
+        .distinct()
+        .subquery()
+    )
+
+
+@dataclass
+class Progress:
+    answered: int = 0
+    total: int = 0
+
+    @property
+    def open(self) -> int:
+        return self.total - self.answered
+
+    @property
+    def percent(self) -> int:
+        """Answered share, rounded down so that 100 means truly all."""
+        return (100 * self.answered // self.total) if self.total else 0
+
+
+def _progress_by_reaction(session: Session, consultation_id: int) -> dict[int, Progress]:
+    """Points and answered points per reaction of one consultation, in one query."""
+    answered = _answered_points()
+    rows = session.exec(
+        select(Point.reaction_id, func.count(Point.id), func.count(answered.c.point_id))
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .outerjoin(answered, answered.c.point_id == Point.id)
+        .where(Reaction.consultation_id == consultation_id, Point.archived == False)  # noqa: E712
+        .group_by(Point.reaction_id)
+    )
+    return {rid: Progress(answered=a, total=t) for rid, t, a in rows}
+
+
+@dataclass
+class ConsultationRow:
+    consultation: Consultation
+    reactions: int
+    progress: Progress
+
+
+def list_consultations(session: Session) -> list[ConsultationRow]:
+    """All live consultations, newest first, with their reaction counts and progress."""
+    consultations = session.exec(
+        select(Consultation)
+        .where(Consultation.archived == False)  # noqa: E712
+        .order_by(Consultation.opened_on.desc().nulls_last(), Consultation.id.desc())
+    ).all()
+    answered = _answered_points()
+    counts = {
+        cid: (r, t, a)
+        for cid, r, t, a in session.exec(
+            select(
+                Reaction.consultation_id,
+                func.count(func.distinct(Reaction.id)),
+                func.count(Point.id),
+                func.count(answered.c.point_id),
+            )
+            .outerjoin(Point, (Point.reaction_id == Reaction.id) & (Point.archived == False))  # noqa: E712
+            .outerjoin(answered, answered.c.point_id == Point.id)
+            .where(Reaction.archived == False)  # noqa: E712
+            .group_by(Reaction.consultation_id)
+        )
+    }
+    rows = []
+    for c in consultations:
+        r, t, a = counts.get(c.id, (0, 0, 0))
+        rows.append(ConsultationRow(c, r, Progress(answered=a, total=t)))
+    return rows
+
+
+def get_consultation(session: Session, slug: str) -> Consultation | None:
+    """A live consultation by its slug."""
+    return session.exec(
+        select(Consultation).where(Consultation.slug == slug, Consultation.archived == False)  # noqa: E712
+    ).first()
+
+
+def destination_paths(session: Session, consultation_id: int) -> dict[int, str]:
+    """Every destination's full path, e.g. "Inkoopplan 2017 › Financiële paragraaf"."""
+    rows = {
+        d.id: d
+        for d in session.exec(
+            select(Destination).where(Destination.consultation_id == consultation_id)
+        )
+    }
+
+    def path(d: Destination) -> str:
+        parent = rows.get(d.parent_id) if d.parent_id else None
+        return path(parent) + PATH_SEPARATOR + d.title if parent else d.title
+
+    return {i: path(d) for i, d in rows.items()}
+
+
+@dataclass
+class Contributor:
+    stakeholder: Stakeholder
+    first_number: str
+
+
+@dataclass
+class ReactionRow:
+    reaction: Reaction
+    stakeholder: Stakeholder
+    progress: Progress
+    contributors: list[Contributor] = field(default_factory=list)
+
+
+@dataclass
+class StakeholderGroup:
+    stakeholder: Stakeholder
+    members: list[Stakeholder] = field(default_factory=list)
+    progress: Progress = field(default_factory=Progress)
+
+
+@dataclass
+class DestinationShare:
+    destination: Destination
+    points: int
+
+
+@dataclass
+class Overview:
+    consultation: Consultation
+    reactions: list[ReactionRow]
+    groups: list[StakeholderGroup]
+    progress: Progress
+    destinations: list[DestinationShare]
+
+    @property
+    def max_destination_points(self) -> int:
+        return max((d.points for d in self.destinations), default=0)
+
+
+def overview(session: Session, consultation: Consultation) -> Overview:
+    """Everything the consultation page shows, in a handful of queries."""
+    reactions = session.exec(
+        select(Reaction, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
+        .where(Reaction.consultation_id == consultation.id, Reaction.archived == False)  # noqa: E712
+        .order_by(Reaction.position, Reaction.id)
+    ).all()
+    progress = _progress_by_reaction(session, consultation.id)
+    rows = [ReactionRow(r, s, progress.get(r.id, Progress())) for r, s in reactions]
+
+    # Group reacting stakeholders under their top-level stakeholder (municipality, subregion).
+    stakeholders = {s.id: s for s in session.exec(select(Stakeholder))}
+    _add_contributors(session, consultation.id, rows, stakeholders)
+
+    def root(s: Stakeholder) -> Stakeholder:
+        while s.parent_id and s.parent_id in stakeholders:
+            s = stakeholders[s.parent_id]
+        return s
+
+    groups: dict[int, StakeholderGroup] = {}
+    total = Progress()
+    for row in rows:
+        top = root(row.stakeholder)
+        group = groups.setdefault(top.id, StakeholderGroup(top))
+        if row.stakeholder not in group.members:
+            group.members.append(row.stakeholder)
+        group.progress.answered += row.progress.answered
+        group.progress.total += row.progress.total
+        total.answered += row.progress.answered
+        total.total += row.progress.total
+
+    return Overview(
+        consultation=consultation,
+        reactions=rows,
+        groups=list(groups.values()),
+        progress=total,
+        destinations=_destination_shares(session, consultation.id),
+    )
+
+
+def _add_contributors(session, consultation_id, rows, stakeholders) -> None:
+    """Senders of points inside another's reaction (a joint letter), with their first point."""
+    by_reaction = {row.reaction.id: row for row in rows}
+    senders = session.exec(
+        select(Point.reaction_id, Point.stakeholder_id, Point.number)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .where(
+            Reaction.consultation_id == consultation_id,
+            Point.stakeholder_id.is_not(None),
+            Point.archived == False,  # noqa: E712
+        )
+        .order_by(Point.reaction_id, Point.position)
+    )
+    for reaction_id, stakeholder_id, number in senders:
+        row = by_reaction.get(reaction_id)
+        if row is None or stakeholder_id == row.stakeholder.id:
+            continue
+        if all(c.stakeholder.id != stakeholder_id for c in row.contributors):
+            row.contributors.append(Contributor(stakeholders[stakeholder_id], number))
+
+
+def _destination_shares(session: Session, consultation_id: int) -> list[DestinationShare]:
+    """Distinct points routed to each top-level destination (children roll up), in tree order."""
+    destinations = {
+        d.id: d
+        for d in session.exec(
+            select(Destination)
+            .where(Destination.consultation_id == consultation_id, Destination.archived == False)  # noqa: E712
+            .order_by(Destination.position)
+        )
+    }
+
+    def top(d: Destination) -> Destination:
+        while d.parent_id and d.parent_id in destinations:
+            d = destinations[d.parent_id]
+        return d
+
+    pairs = session.exec(
+        select(ResponseDestination.destination_id, ResponsePoint.point_id)
+        .join(ResponsePoint, ResponsePoint.response_id == ResponseDestination.response_id)
+        .join(Response, Response.id == ResponseDestination.response_id)
+        .where(Response.consultation_id == consultation_id, Response.archived == False)  # noqa: E712
+        .distinct()
+    )
+    points: dict[int, set[int]] = defaultdict(set)
+    for destination_id, point_id in pairs:
+        if destination_id in destinations:
+            points[top(destinations[destination_id]).id].add(point_id)
+    tops = [d for d in destinations.values() if d.parent_id is None]
+    return [DestinationShare(d, len(points[d.id])) for d in tops]
+
+
+@dataclass
+class Answer:
+    response: Response
+    destinations: list[str]
+
+
+@dataclass
+class PointRow:
+    point: Point
+    sender: Stakeholder | None
+    answers: list[Answer]
+
+
+@dataclass
+class ReactionDetail:
+    reaction: Reaction
+    stakeholder: Stakeholder
+    points: list[PointRow]
+    reaction_answers: list[Answer]
+    progress: Progress
+
+
+def reaction_detail(session: Session, consultation: Consultation, reaction_id: int):
+    """One reaction with its points, each with its answers and their destinations; or None."""
+    found = session.exec(
+        select(Reaction, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
+        .where(
+            Reaction.id == reaction_id,
+            Reaction.consultation_id == consultation.id,
+            Reaction.archived == False,  # noqa: E712
+        )
+    ).first()
+    if found is None:
+        return None
+    reaction, stakeholder = found
+    points = session.exec(
+        select(Point)
+        .where(Point.reaction_id == reaction.id, Point.archived == False)  # noqa: E712
+        .order_by(Point.position, Point.id)
+    ).all()
+    point_ids = [p.id for p in points]
+
+    responses = session.exec(
+        select(Response)
+        .where(Response.archived == False)  # noqa: E712
+        .where(
+            (Response.reaction_id == reaction.id)
+            | Response.id.in_(
+                select(ResponsePoint.response_id).where(ResponsePoint.point_id.in_(point_ids))
+            )
+        )
+        .order_by(Response.position, Response.id)
+    ).all()
+    response_ids = [r.id for r in responses]
+    links = session.exec(
+        select(ResponsePoint).where(ResponsePoint.response_id.in_(response_ids))
+    ).all()
+    routed = session.exec(
+        select(ResponseDestination).where(ResponseDestination.response_id.in_(response_ids))
+    ).all()
+    paths = destination_paths(session, consultation.id)
+    destinations_of: dict[int, list[str]] = defaultdict(list)
+    for link in routed:
+        destinations_of[link.response_id].append(paths[link.destination_id])
+    answers = {r.id: Answer(r, destinations_of[r.id]) for r in responses}
+
+    answers_of_point: dict[int, list[Answer]] = defaultdict(list)
+    covered: set[int] = set()
+    for link in links:
+        covered.add(link.response_id)
+        answers_of_point[link.point_id].append(answers[link.response_id])
+
+    sender_ids = {p.stakeholder_id for p in points if p.stakeholder_id}
+    senders = (
+        {s.id: s for s in session.exec(select(Stakeholder).where(Stakeholder.id.in_(sender_ids)))}
+        if sender_ids
+        else {}
+    )
+    rows = [
+        PointRow(
+            p,
+            senders.get(p.stakeholder_id),
+            sorted(answers_of_point[p.id], key=lambda a: a.response.position),
+        )
+        for p in points
+    ]
+    answered = sum(
+        1 for row in rows if any(a.response.status != ResponseStatus.draft for a in row.answers)
+    )
+    return ReactionDetail(
+        reaction=reaction,
+        stakeholder=stakeholder,
+        points=rows,
+        reaction_answers=[a for rid, a in answers.items() if rid not in covered],
+        progress=Progress(answered=answered, total=len(rows)),
+    )

@@ -1,0 +1,46 @@
+"""Display names for the stored enum values, in the user's language."""
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    # consultation status
+    "open": _l("open"),
+    "processing": _l("being processed"),
+    "answered": _l("answered"),
+    "closed": _l("closed"),
+    # stakeholder kinds
+    "municipality": _l("municipality (officials)"),
+    "executive": _l("executive (college)"),
+    "council": _l("council"),
+    "council_faction": _l("council faction"),
+    "advisory_board": _l("advisory board"),
+    "working_group": _l("working group"),
+    "joint_group": _l("joint group / subregion"),
+    "care_provider": _l("care provider"),
+    "other": _l("other"),
+    # channels
+    "ambtelijke_uitvraag": _l("officials' survey"),
+    "collegebrief": _l("executive's letter"),
+    "raadsbesluit": _l("council decision / motion"),
+    "advies": _l("advice"),
+    "zienswijze": _l("view (zienswijze)"),
+    "gezamenlijke_reactie": _l("joint reaction"),
+    # destination kinds
+    "document_section": _l("document section"),
+    "standing_body": _l("standing body"),
+    "decision": _l("decision / meeting"),
+    "not_adopted": _l("not adopted"),
+    "noted": _l("noted"),
+    # response status
+    "draft": _l("draft"),
+    "proposed": _l("proposed"),
+    "adopted": _l("adopted"),
+    "done": _l("done"),
+}
+
+
+def label(value: str | None) -> str:
+    """The display name of an enum value (the value itself when unknown)."""
+    if value is None:
+        return ""
+    return str(LABELS.get(str(value), value))

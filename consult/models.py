@@ -1,0 +1,328 @@
+"""All tables and the input models that validate what goes into them."""
+
+import enum
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+# Named constraints, so that Alembic's batch mode can alter SQLite tables.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class ConsultationStatus(enum.StrEnum):
+    open = "open"
+    processing = "processing"
+    answered = "answered"
+    closed = "closed"
+
+
+class StakeholderKind(enum.StrEnum):
+    municipality = "municipality"
+    executive = "executive"
+    council = "council"
+    council_faction = "council_faction"
+    advisory_board = "advisory_board"
+    working_group = "working_group"
+    joint_group = "joint_group"
+    care_provider = "care_provider"
+    other = "other"
+
+
+class Channel(enum.StrEnum):
+    ambtelijke_uitvraag = "ambtelijke_uitvraag"
+    collegebrief = "collegebrief"
+    raadsbesluit = "raadsbesluit"
+    advies = "advies"
+    zienswijze = "zienswijze"
+    gezamenlijke_reactie = "gezamenlijke_reactie"
+    other = "other"
+
+
+class DestinationKind(enum.StrEnum):
+    document_section = "document_section"
+    standing_body = "standing_body"
+    decision = "decision"
+    not_adopted = "not_adopted"
+    noted = "noted"
+
+
+class ResponseStatus(enum.StrEnum):
+    draft = "draft"
+    proposed = "proposed"
+    adopted = "adopted"
+    done = "done"
+    not_adopted = "not_adopted"
+
+
+class CommitmentStatus(enum.StrEnum):
+    open = "open"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class MessageKind(enum.StrEnum):
+    comment = "comment"
+    question = "question"
+    answer = "answer"
+    internal_note = "internal_note"
+    system = "system"
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    secretary = "secretary"
+    councillor = "councillor"
+    advisory_member = "advisory_member"
+    viewer = "viewer"
+
+
+def _enum_column(length: int = 32):
+    """Enums are stored as short strings: portable and easy to extend by migration."""
+    return Field(sa_type=sa.String(length), index=True)
+
+
+class Tracked(SQLModel):
+    """Timestamps and the archived flag every table carries: nothing is hard-deleted."""
+
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=sa.DateTime(timezone=True),
+        sa_column_kwargs={"onupdate": utcnow},
+    )
+    archived: bool = Field(default=False, index=True)
+
+
+# --- Consultation ---------------------------------------------------------------
+
+
+class ConsultationBase(SQLModel):
+    slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1, max_length=300)
+    document: str = Field(default="", max_length=500)
+    organiser: str = Field(default="", max_length=300)
+    opened_on: date | None = None
+    closes_on: date | None = None
+    status: ConsultationStatus = ConsultationStatus.open
+    description: str = Field(default="", max_length=100_000)
+    decided_by: str = Field(default="", max_length=300)
+    decided_on: date | None = None
+
+
+class ConsultationCreate(ConsultationBase):
+    @field_validator("closes_on")
+    @classmethod
+    def _closes_after_opening(cls, v, info):
+        opened = info.data.get("opened_on")
+        if v and opened and v < opened:
+            raise ValueError("closes_on lies before opened_on")
+        return v
+
+
+class Consultation(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True)
+    title: str = Field(max_length=300)
+    document: str = Field(default="", max_length=500)
+    organiser: str = Field(default="", max_length=300)
+    opened_on: date | None = None
+    closes_on: date | None = None
+    status: str = _enum_column()
+    description: str = Field(default="", sa_type=sa.Text)
+    decided_by: str = Field(default="", max_length=300)
+    decided_on: date | None = None
+
+
+# --- Stakeholder -----------------------------------------------------------------
+
+
+class StakeholderCreate(SQLModel):
+    slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=300)
+    kind: StakeholderKind
+    parent_id: int | None = None
+
+
+class Stakeholder(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True)
+    name: str = Field(max_length=300)
+    kind: str = _enum_column()
+    parent_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+
+
+# --- Reaction and its points -----------------------------------------------------
+
+
+class ReactionCreate(SQLModel):
+    consultation_id: int
+    stakeholder_id: int
+    channel: Channel
+    received_on: date | None = None
+    title: str = Field(min_length=1, max_length=300)
+    original_text: str = Field(default="", max_length=2_000_000)
+    position: int = 0
+
+
+class Reaction(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True)
+    stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
+    channel: str = _enum_column()
+    received_on: date | None = None
+    title: str = Field(max_length=300)
+    original_text: str = Field(default="", sa_type=sa.Text)
+    position: int = 0
+
+
+class PointCreate(SQLModel):
+    reaction_id: int
+    number: str = Field(min_length=1, max_length=20)
+    position: int = 0
+    heading: str | None = Field(default=None, max_length=300)
+    stakeholder_id: int | None = None
+    body: str = Field(min_length=1, max_length=200_000)
+
+
+class Point(Tracked, table=True):
+    __table_args__ = (sa.UniqueConstraint("reaction_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reaction_id: int = Field(foreign_key="reaction.id", index=True)
+    number: str = Field(max_length=20)
+    position: int = 0
+    heading: str | None = Field(default=None, max_length=300)
+    # Only set when the point's sender differs from the reaction's (joint letters).
+    stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    body: str = Field(sa_type=sa.Text)
+
+
+# --- Destinations and responses --------------------------------------------------
+
+
+class DestinationCreate(SQLModel):
+    consultation_id: int
+    parent_id: int | None = None
+    slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9.-]*$")
+    title: str = Field(min_length=1, max_length=300)
+    kind: DestinationKind
+    position: int = 0
+
+
+class Destination(Tracked, table=True):
+    __table_args__ = (sa.UniqueConstraint("consultation_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="destination.id", index=True)
+    slug: str = Field(max_length=120)
+    title: str = Field(max_length=300)
+    kind: str = _enum_column()
+    position: int = 0
+
+
+class ResponseCreate(SQLModel):
+    consultation_id: int
+    reaction_id: int | None = None
+    body: str = Field(min_length=1, max_length=200_000)
+    status: ResponseStatus = ResponseStatus.draft
+    decided_by: str = Field(default="", max_length=300)
+    decided_on: date | None = None
+    position: int = 0
+
+
+class Response(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = Field(foreign_key="consultation.id", index=True)
+    # The reaction whose table row this explanation stands in; points may span reactions.
+    reaction_id: int | None = Field(default=None, foreign_key="reaction.id", index=True)
+    body: str = Field(sa_type=sa.Text)
+    status: str = _enum_column()
+    decided_by: str = Field(default="", max_length=300)
+    decided_on: date | None = None
+    position: int = 0
+
+
+class ResponsePoint(SQLModel, table=True):
+    response_id: int = Field(foreign_key="response.id", primary_key=True)
+    point_id: int = Field(foreign_key="point.id", primary_key=True, index=True)
+
+
+class ResponseDestination(SQLModel, table=True):
+    response_id: int = Field(foreign_key="response.id", primary_key=True)
+    destination_id: int = Field(foreign_key="destination.id", primary_key=True, index=True)
+
+
+class CommitmentCreate(SQLModel):
+    response_id: int
+    description: str = Field(min_length=1, max_length=10_000)
+    owner: str = Field(default="", max_length=300)
+    due_on: date | None = None
+    status: CommitmentStatus = CommitmentStatus.open
+
+
+class Commitment(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    description: str = Field(sa_type=sa.Text)
+    owner: str = Field(default="", max_length=300)
+    due_on: date | None = None
+    status: str = _enum_column()
+
+
+# --- People, threads and the audit trail -----------------------------------------
+
+
+class UserCreate(SQLModel):
+    email: str = Field(min_length=3, max_length=320, regex=r"^[^@\s]+@[^@\s]+$")
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    stakeholder_id: int | None = None
+
+
+class User(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)
+    name: str = Field(max_length=200)
+    role: str = _enum_column()
+    stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=300)
+
+
+class MessageCreate(SQLModel):
+    point_id: int
+    author_id: int | None = None
+    kind: MessageKind = MessageKind.comment
+    body: str = Field(min_length=1, max_length=200_000)
+
+
+class Message(Tracked, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    point_id: int = Field(foreign_key="point.id", index=True)
+    author_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    kind: str = _enum_column()
+    body: str = Field(sa_type=sa.Text)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: int = Field(index=True)
+    before: dict | None = Field(default=None, sa_type=sa.JSON)
+    after: dict | None = Field(default=None, sa_type=sa.JSON)

@@ -1,0 +1,61 @@
+"""Point selections as the documents write them: "1 t/m 5", "4, 9 en 11", "alle punten"."""
+
+import re
+
+from flask_babel import gettext as _
+
+
+class SelectionError(ValueError):
+    """A selection that names no points, a reversed range, or points that do not exist."""
+
+
+_ALL = re.compile(r"^(alle|alle punten|all|all points)$")
+_LEAD = re.compile(r"^(de\s+)?(punten|punt|points|point)\s+")
+_RANGE = re.compile(r"^(\S+?)\s*(?:t/m|tot en met|-|–|to)\s*(\S+)$")
+
+
+def _expand(start: str, end: str, numbers: list[str]) -> list[str]:
+    """The numbers from start to end inclusive, in the reaction's own order."""
+    for n in (start, end):
+        if n not in numbers:
+            raise SelectionError(_("Point %(number)s does not exist in this reaction.", number=n))
+    i, j = numbers.index(start), numbers.index(end)
+    if i > j:
+        raise SelectionError(
+            _("The range %(start)s to %(end)s runs backwards.", start=start, end=end)
+        )
+    return numbers[i : j + 1]
+
+
+def parse_selection(text: str, numbers: list[str]) -> list[str]:
+    """Resolve a selection against the reaction's point numbers (in order); raise SelectionError."""
+    cleaned = " ".join(text.lower().replace("\u00a0", " ").split()).rstrip(".:")
+    if not cleaned:
+        raise SelectionError(_("Name at least one point."))
+    if _ALL.match(cleaned):
+        if not numbers:
+            raise SelectionError(_("This reaction has no points yet."))
+        return list(numbers)
+    cleaned = _LEAD.sub("", cleaned)
+    # Ranges first ("1 t/m 5", "6-9"), then the single numbers between them.
+    cleaned = re.sub(r"\s*(t/m|tot en met)\s*", " t/m ", cleaned)
+    cleaned = re.sub(r"(\S)\s*[-–]\s*(\S)", r"\1-\2", cleaned)
+    chosen: list[str] = []
+    for part in re.split(r"\s*(?:,|;|\ben\b|\band\b)\s*", cleaned):
+        if not part:
+            continue
+        m = _RANGE.match(part)
+        if m:
+            picked = _expand(m.group(1), m.group(2), numbers)
+        else:
+            picked = []
+            for n in part.split():
+                if n not in numbers:
+                    raise SelectionError(
+                        _("Point %(number)s does not exist in this reaction.", number=n)
+                    )
+                picked.append(n)
+        chosen.extend(p for p in picked if p not in chosen)
+    if not chosen:
+        raise SelectionError(_("Name at least one point."))
+    return sorted(chosen, key=numbers.index)

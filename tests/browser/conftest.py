@@ -1,0 +1,57 @@
+"""A live server on a real SQLite file with the demo loaded, and real headless Chromium."""
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from consult import demo
+from consult.db import get_session
+
+from ..conftest import make_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_url(tmp_path):
+    """Serve the demo consultation on a free loopback port for the duration of a test."""
+    app = make_app(f"sqlite:///{tmp_path / 'consult.sqlite3'}", tmp_path)
+    with app.app_context():
+        session = get_session()
+        demo.load(session)
+        session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["consult.engine"].dispose()
+
+
+@pytest.fixture
+def page(tmp_path):
+    """A fresh Chromium page; console errors (such as CSP violations) fail the test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="nl-NL")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        yield page
+        context.close()
+        browser.close()
+    assert errors == [], errors

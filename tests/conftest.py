@@ -1,0 +1,92 @@
+"""Fixtures: a real database per test (a fresh SQLite file, or a clean PostgreSQL schema)."""
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+from consult import create_app, demo
+from consult.db import get_session
+
+POSTGRES_ENV = "CONSULT_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def reset_postgres(url: str) -> None:
+    """Drop and recreate the public schema: every test starts from an empty database."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """An empty database on each backend; PostgreSQL runs when its URL is given (always in CI)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'consult.sqlite3'}"
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests")
+        pytest.skip(f"PostgreSQL: set {POSTGRES_ENV} (make test does it for you)")
+    reset_postgres(url)
+    return url
+
+
+def make_app(database_url: str, tmp_path, create_schema: bool = True, **extra):
+    """An app on the given database, by default with the schema created from the models."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "SESSION_COOKIE_SECURE": False,
+            **extra,
+        }
+    )
+    if create_schema:
+        SQLModel.metadata.create_all(app.extensions["consult.engine"])
+    return app
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """An app on an empty database."""
+    app = make_app(database_url, tmp_path)
+    yield app
+    app.extensions["consult.engine"].dispose()
+
+
+@pytest.fixture
+def demo_app(app):
+    """An app with the 2016 Holland Rijnland consultation loaded."""
+    with app.app_context():
+        session = get_session()
+        demo.load(session)
+        session.commit()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """A session on the test database (closed after the test)."""
+    with Session(app.extensions["consult.engine"]) as s:
+        yield s
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,137 @@
+"""The pages a reader sees: the list, the consultation, a reaction with its answered points."""
+
+import re
+
+from sqlmodel import select
+
+from consult.models import Reaction, Stakeholder
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+
+
+def _text(response) -> str:
+    """The page as a person reads it: tags dropped, whitespace collapsed."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _reaction_id(session, stakeholder_name):
+    return session.exec(
+        select(Reaction.id)
+        .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
+        .where(Stakeholder.name == stakeholder_name)
+    ).first()
+
+
+def test_empty_list_says_how_to_load_the_demo(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Er zijn nog geen consultaties." in _text(page)
+    assert "flask consult demo" in _text(page)
+
+
+def test_list_shows_the_demo_with_progress(demo_client):
+    text = _text(demo_client.get("/"))
+    assert "Uitgangspunten toekomst Jeugdhulp Holland Rijnland" in text
+    assert "17 reacties" in text
+    assert "203 van 204 punten beantwoord" in text
+
+
+def test_consultation_page_in_one_look(demo_client):
+    page = demo_client.get(f"/consultaties/{SLUG}")
+    assert page.status_code == 200
+    text = _text(page)
+    assert "Holland Rijnland, TWO Jeugdhulp" in text
+    assert "PHO Jeugdhulp, 16 december 2015" in text
+    assert "99%" in text and "203 van 204 punten beantwoord" in text and "1 open" in text
+    # every reaction is listed, each linking to its own page
+    html = page.get_data(as_text=True)
+    assert len(re.findall(rf'href="/consultaties/{SLUG}/reacties/\d+"', html)) == 17
+    for name in ("Alphen aan den Rijn", "Kaag en Braassem", "WMO Adviesraad Leiden", "Nieuwkoop",
+                 "Gemeenteraad Zoeterwoude", "Duin- en Bollenstreek"):
+        assert name in text
+    # the joint letter names the councils that added points, linking to their first point
+    assert "Met aanvullingen van" in text
+    assert re.search(r'reacties/\d+#punt-67">Gemeenteraad Katwijk</a>', html)
+    # the chart has a bar per top-level destination; points 13-15 alone went to the PHO
+    assert len(re.findall(r'class="bar-label"', html)) == 9
+    assert re.search(r'class="bar-label">PHO Jeugdhulp</text>\s*<rect[^>]*>\s*</rect>\s*'
+                     r'<text[^>]*class="bar-value">3</text>', html)
+
+
+def test_reaction_page_shows_points_with_answers_and_destinations(demo_client, demo_app, session):
+    rid = _reaction_id(session, "Portefeuillehouders Jeugd Katwijk, Lisse, Noordwijk, "
+                                "Noordwijkerhout en Teylingen")
+    page = demo_client.get(f"/consultaties/{SLUG}/reacties/{rid}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert len(re.findall(r'<li class="point[^"]*" id="punt-\d+"', html)) == 76
+    point67 = html[html.index('id="punt-67"'):html.index('id="punt-68"')]
+    text67 = " ".join(re.sub(r"<[^>]+>", " ", point67).split())
+    assert "robuuste en goed geoutilleerde JGT’s" in text67
+    assert "Gemeenteraad Katwijk" in text67
+    assert "De doorontwikkeling van de JGT’s (punt 67)" in text67
+    assert "Aangescherpte uitgangspunten › Doorontwikkeling JGT’s" in text67
+    assert "Inkoopplan 2017 › Sturing en monitoring" in text67
+    assert "vastgesteld" in text67
+    # headings group the points
+    assert "<h2>Privacy borgen</h2>" in html
+    # a multi-paragraph explanation keeps its list
+    assert "<li>Doorontwikkeling JGT’s</li>" in html
+
+
+def test_unanswered_point_is_marked(demo_client, session):
+    rid = _reaction_id(session, "College van B&W Alphen aan den Rijn")
+    html = demo_client.get(f"/consultaties/{SLUG}/reacties/{rid}").get_data(as_text=True)
+    point4 = html[html.index('id="punt-4"'):html.index('id="punt-5"')]
+    assert "Nog geen antwoord" in point4
+    assert "4 van 5 punten beantwoord" in " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_reaction_level_answer_without_points(demo_client, session):
+    rid = _reaction_id(session, "Duin- en Bollenstreek")
+    text = _text(demo_client.get(f"/consultaties/{SLUG}/reacties/{rid}"))
+    assert "Geen opmerkingen." in text
+    assert "Ambtelijk wordt verwezen naar de brief" in text
+
+
+def test_unknown_things_are_404(demo_client, session):
+    rid = _reaction_id(session, "Nieuwkoop")
+    assert demo_client.get("/consultaties/bestaat-niet").status_code == 404
+    assert demo_client.get(f"/consultaties/{SLUG}/reacties/999999").status_code == 404
+    assert demo_client.get(f"/consultaties/bestaat-niet/reacties/{rid}").status_code == 404
+
+
+def test_english_on_request_dutch_by_default(demo_client):
+    assert "Consultaties" in _text(demo_client.get("/"))
+    switched = demo_client.get(f"/taal/en?next=/consultaties/{SLUG}")
+    assert switched.status_code == 303
+    assert switched.headers["Location"] == f"/consultaties/{SLUG}"
+    text = _text(demo_client.get(f"/consultaties/{SLUG}"))
+    assert "203 of 204 points answered" in text
+    assert "December 16, 2015" in text
+    demo_client.get("/taal/nl")
+    assert "203 van 204 punten beantwoord" in _text(demo_client.get(f"/consultaties/{SLUG}"))
+
+
+def test_language_switch_never_redirects_elsewhere(client):
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        response = client.get("/taal/en", query_string={"next": target})
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/"
+
+
+def test_security_headers_and_vary(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_pages_carry_no_inline_script_and_send_the_csrf_token(client):
+    html = client.get("/").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert re.search(r'hx-headers=\'\{"X-CSRFToken": "[^"]+"\}\'', html)

@@ -1,0 +1,58 @@
+"""Point selections typed the way the documents write them; bad ones get a Dutch message."""
+
+import pytest
+
+from consult.ranges import SelectionError, parse_selection
+
+from .conftest import make_app
+
+NUMBERS = [str(i) for i in range(1, 21)]
+
+
+@pytest.fixture
+def app(tmp_path):
+    """Selections need only the app's translations: one SQLite app is enough."""
+    return make_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path, create_schema=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 t/m 5", ["1", "2", "3", "4", "5"]),
+        ("De punten 1 tot en met 3", ["1", "2", "3"]),
+        ("6-9", ["6", "7", "8", "9"]),
+        ("6 - 9", ["6", "7", "8", "9"]),
+        ("4, 9, 10 en 11", ["4", "9", "10", "11"]),
+        ("Punten 4,9, 10 en 11", ["4", "9", "10", "11"]),
+        ("punt 12", ["12"]),
+        ("11 en 1 t/m 2", ["1", "2", "11"]),
+        ("alle punten", NUMBERS),
+        ("Alle", NUMBERS),
+    ],
+)
+def test_selections(app, text, expected):
+    with app.test_request_context():
+        assert parse_selection(text, NUMBERS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("punten 3 t/m 1", "Het bereik 3 t/m 1 loopt achteruit"),
+        ("21", "Punt 21 bestaat niet in deze reactie."),
+        ("1 t/m 99", "Punt 99 bestaat niet in deze reactie."),
+        ("", "Noem ten minste één punt."),
+        ("  ,  en ", "Noem ten minste één punt."),
+    ],
+)
+def test_bad_selections_say_what_is_wrong_in_dutch(app, text, message):
+    with app.test_request_context():
+        with pytest.raises(SelectionError) as err:
+            parse_selection(text, NUMBERS)
+    assert message in str(err.value)
+
+
+def test_numbers_that_are_not_integers_follow_the_reactions_order(app):
+    numbers = ["1.1", "1.2", "1.3", "a", "b"]
+    with app.test_request_context():
+        assert parse_selection("1.2 t/m a", numbers) == ["1.2", "1.3", "a"]
