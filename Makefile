@@ -25,7 +25,7 @@ install-test: $(VENV)/.installed-test translations
 
 translations: $(MO)
 $(MO): consult/translations/nl/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d consult/translations
+	$(BIN)/pybabel compile -d consult/translations
 
 run: install
 	$(BIN)/flask consult upgrade
@@ -44,5 +44,5 @@ lint: install-test
 
 # Refresh the message catalogue after changing user-facing strings.
 messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot .
-	$(BIN)/pybabel update -q -i consult/translations/messages.pot -d consult/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot .
+	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations
