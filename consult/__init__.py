@@ -1,11 +1,13 @@
 """consult: consultations on youth-care procurement, from reactions to answered points."""
 
+from datetime import UTC
+
 from flask import Flask
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from . import config, db, i18n
+from . import access, config, db, errors, i18n
 from .labels import label
 from .text import render_markdown
 
@@ -28,6 +30,15 @@ def _security_headers(response):
     return response
 
 
+def _format_datetime(value) -> str:
+    """"22 november 2026 21:05" in the reader's language; stored times are UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, "d MMMM y HH:mm")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, translations, blueprints, CLI."""
     app = Flask(
@@ -48,10 +59,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = _format_datetime
 
     from .cli import consult_cli
-    from .views import consultations
+    from .views import auth, consultations, destinations, intake, processing, threads
 
-    app.register_blueprint(consultations.bp)
+    auth.login_manager.init_app(app)
+    app.jinja_env.globals.update(
+        can_process=access.can_process, can_see_internal=access.can_see_internal
+    )
+    for blueprint in (auth, consultations, intake, processing, threads, destinations):
+        app.register_blueprint(blueprint.bp)
+    errors.init_app(app)
     app.cli.add_command(consult_cli)
     return app

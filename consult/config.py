@@ -35,6 +35,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ("nl", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Uploads up to 10 MB; a pasted letter travels as a form field, so allow that too.
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 12 * 1024 * 1024,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("CONSULT_INSECURE_COOKIES") != "1"

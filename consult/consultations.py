@@ -159,6 +159,10 @@ class Overview:
     def max_destination_points(self) -> int:
         return max((d.points for d in self.destinations), default=0)
 
+    @property
+    def last_reaction_id(self) -> int:
+        return max((r.reaction.id for r in self.reactions), default=0)
+
 
 def overview(session: Session, consultation: Consultation) -> Overview:
     """Everything the consultation page shows, in a handful of queries."""
@@ -168,6 +172,10 @@ def overview(session: Session, consultation: Consultation) -> Overview:
         .where(Reaction.consultation_id == consultation.id, Reaction.archived == False)  # noqa: E712
         .order_by(Reaction.position, Reaction.id)
     ).all()
+    # A channel reads in time order: when it was received, else when it was logged.
+    reactions = sorted(
+        reactions, key=lambda rs: (rs[0].received_on or rs[0].created_at.date(), rs[0].position)
+    )
     progress = _progress_by_reaction(session, consultation.id)
     rows = [ReactionRow(r, s, progress.get(r.id, Progress())) for r, s in reactions]
 

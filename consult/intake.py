@@ -3,18 +3,39 @@
 Operations validate through the Create models and only flush; the caller commits.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from .models import (
     Consultation,
     ConsultationCreate,
+    Message,
+    MessageKind,
     Point,
     PointCreate,
     Reaction,
     ReactionCreate,
     Stakeholder,
     StakeholderCreate,
+    User,
 )
+
+
+class IntakeError(ValueError):
+    """Input that cannot be logged as it is; the message says why, in the user's language."""
+
+
+def bump_revision(session: Session, consultation_id: int) -> None:
+    """Mark the consultation as changed so that open pages refresh."""
+    session.execute(
+        update(Consultation)
+        .where(Consultation.id == consultation_id)
+        .values(revision=Consultation.revision + 1)
+    )
 
 
 def create_consultation(session: Session, **fields) -> Consultation:
@@ -39,8 +60,96 @@ def stakeholder_by_slug(session: Session, slug: str) -> Stakeholder | None:
     return session.exec(select(Stakeholder).where(Stakeholder.slug == slug)).first()
 
 
+@dataclass
+class DraftPoint:
+    """A point as the secretary left it in the preview."""
+
+    number: str
+    text: str
+    heading: str | None = None
+    stakeholder_id: int | None = None
+
+
+def fill_numbers(points: list[DraftPoint]) -> list[DraftPoint]:
+    """Give unnumbered points the next free whole number; refuse duplicates."""
+    seen: set[str] = set()
+    for p in points:
+        p.number = p.number.strip().rstrip(".)")
+        if p.number:
+            if p.number in seen:
+                raise IntakeError(_("Point number %(number)s appears twice.", number=p.number))
+            seen.add(p.number)
+    counter = 0
+    for p in points:
+        if not p.number:
+            counter += 1
+            while str(counter) in seen:
+                counter += 1
+            p.number = str(counter)
+            seen.add(p.number)
+    return points
+
+
+def log_reaction(
+    session: Session,
+    actor: User | None,
+    consultation: Consultation,
+    stakeholder: Stakeholder,
+    points: Iterable[DraftPoint],
+    **fields,
+) -> Reaction:
+    """Log a reaction with its numbered points; each point's thread starts with "logged"."""
+    points = fill_numbers([p for p in points if p.text.strip()])
+    position = 1 + (
+        session.exec(
+            select(Reaction.position)
+            .where(Reaction.consultation_id == consultation.id)
+            .order_by(Reaction.position.desc())
+        ).first()
+        or 0
+    )
+    reaction = Reaction.model_validate(
+        ReactionCreate.model_validate(
+            {
+                "position": position,
+                **fields,
+                "consultation_id": consultation.id,
+                "stakeholder_id": stakeholder.id,
+            }
+        )
+    )
+    session.add(reaction)
+    session.flush()
+    for index, draft in enumerate(points, start=1):
+        point = add_point(
+            session,
+            reaction,
+            number=draft.number,
+            heading=(draft.heading or "").strip() or None,
+            body=draft.text.strip(),
+            stakeholder_id=draft.stakeholder_id,
+            position=index,
+        )
+        session.add(
+            Message(
+                point_id=point.id,
+                author_id=actor.id if actor else None,
+                kind=MessageKind.system,
+                event="logged",
+                data={
+                    "stakeholder": stakeholder.name,
+                    "channel": reaction.channel,
+                    "reaction": reaction.title,
+                },
+            )
+        )
+    bump_revision(session, consultation.id)
+    session.flush()
+    return reaction
+
+
 def create_reaction(session: Session, points: list[dict] = (), **fields) -> Reaction:
-    """Validate and add a reaction with its numbered points, in the given order."""
+    """Validate and add a reaction with its numbered points, in the given order (no events)."""
     reaction = Reaction.model_validate(ReactionCreate.model_validate(fields))
     session.add(reaction)
     session.flush()

@@ -36,6 +36,18 @@ LABELS = {
     "proposed": _l("proposed"),
     "adopted": _l("adopted"),
     "done": _l("done"),
+    # message kinds
+    "comment": _l("comment"),
+    "question": _l("question"),
+    "answer": _l("answer"),
+    "internal_note": _l("internal note"),
+    "system": _l("event"),
+    # roles
+    "admin": _l("administrator"),
+    "secretary": _l("secretary"),
+    "councillor": _l("councillor"),
+    "advisory_member": _l("advisory board member"),
+    "viewer": _l("reader"),
 }
 
 

@@ -4,6 +4,7 @@ import enum
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
@@ -144,6 +145,8 @@ class Consultation(Tracked, table=True):
     description: str = Field(default="", sa_type=sa.Text)
     decided_by: str = Field(default="", max_length=300)
     decided_on: date | None = None
+    # Bumped by every change inside the consultation: open pages poll it to refresh.
+    revision: int = Field(default=0)
 
 
 # --- Stakeholder -----------------------------------------------------------------
@@ -254,6 +257,26 @@ class Response(Tracked, table=True):
     decided_by: str = Field(default="", max_length=300)
     decided_on: date | None = None
     position: int = 0
+    # Optimistic lock: an edit names the version it started from.
+    version: int = Field(default=1)
+
+
+class ResponseVersion(SQLModel, table=True):
+    """Every saved state of a response, so earlier wording stays viewable."""
+
+    __table_args__ = (sa.UniqueConstraint("response_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    version: int
+    body: str = Field(sa_type=sa.Text)
+    status: str = Field(sa_type=sa.String(32))
+    decided_by: str = Field(default="", max_length=300)
+    decided_on: date | None = None
+    destinations: list = Field(default_factory=list, sa_type=sa.JSON)
+    points: list = Field(default_factory=list, sa_type=sa.JSON)
+    author_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
 class ResponsePoint(SQLModel, table=True):
@@ -293,13 +316,18 @@ class UserCreate(SQLModel):
     stakeholder_id: int | None = None
 
 
-class User(Tracked, table=True):
+class User(UserMixin, Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True)
     name: str = Field(max_length=200)
     role: str = _enum_column()
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
     password_hash: str | None = Field(default=None, max_length=300)
+
+    @property
+    def is_active(self) -> bool:
+        """Archived accounts cannot log in."""
+        return not self.archived
 
 
 class MessageCreate(SQLModel):
@@ -314,7 +342,12 @@ class Message(Tracked, table=True):
     point_id: int = Field(foreign_key="point.id", index=True)
     author_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     kind: str = _enum_column()
-    body: str = Field(sa_type=sa.Text)
+    body: str = Field(default="", sa_type=sa.Text)
+    # System events: what happened ("logged", "answered", ...) and its details, rendered in the
+    # reader's language; names are snapshotted so history reads as it was.
+    event: str | None = Field(default=None, max_length=40)
+    data: dict | None = Field(default=None, sa_type=sa.JSON)
+    response_id: int | None = Field(default=None, foreign_key="response.id", index=True)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -90,3 +90,60 @@ def session(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# --- acting as a user -------------------------------------------------------------
+
+DEMO_PASSWORDS = {
+    "secretary": ("secretaris@consult.example", "demo-secretaris-2016"),
+    "admin": ("beheer@consult.example", "demo-beheer-2016"),
+    "councillor": ("raadslid@consult.example", "demo-raadslid-2016"),
+    "advisory_member": ("adviesraad@consult.example", "demo-adviesraad-2016"),
+    "viewer": ("lezer@consult.example", "demo-lezer-2016"),
+}
+
+
+def csrf_token(client) -> str:
+    """The CSRF token the pages hand out (from the htmx headers on <body>)."""
+    import re
+
+    html = client.get("/").get_data(as_text=True)
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+class Actor:
+    """A test client logged in as one of the demo users, posting like the pages do."""
+
+    def __init__(self, client, role: str | None):
+        self.client = client
+        self.role = role
+        if role:
+            email, password = DEMO_PASSWORDS[role]
+            token = csrf_token(client)
+            response = client.post(
+                "/inloggen", data={"email": email, "password": password, "csrf_token": token}
+            )
+            assert response.status_code == 303, response.get_data(as_text=True)
+        self.token = csrf_token(client)
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def hx_get(self, url, **kw):
+        return self.client.get(url, headers={"HX-Request": "true"}, **kw)
+
+    def hx_post(self, url, data=None, **kw):
+        """A POST as htmx sends it: CSRF token in the header."""
+        return self.client.post(
+            url, data=data or {}, headers={"HX-Request": "true", "X-CSRFToken": self.token}, **kw
+        )
+
+    def form_post(self, url, data=None, **kw):
+        """A POST as a plain form sends it: CSRF token as a field."""
+        return self.client.post(url, data={"csrf_token": self.token, **(data or {})}, **kw)
+
+
+@pytest.fixture
+def as_role(demo_app):
+    """as_role("secretary") -> an Actor with its own client (cookies) on the demo app."""
+    return lambda role: Actor(demo_app.test_client(), role)

@@ -2,17 +2,32 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 from sqlmodel import Session, select
 
-from ..intake import create_consultation, create_reaction, create_stakeholder
-from ..models import Consultation, Destination, Point, ResponseStatus, Stakeholder
-from ..processing import create_destination, create_response
+from ..accounts import create_user, hash_password, user_by_email
+from ..intake import DraftPoint, create_consultation, create_stakeholder, log_reaction
+from ..models import Consultation, Destination, Point, ResponseStatus, Role, Stakeholder
+from ..processing import answer, create_destination
 from ..ranges import parse_selection
 
 DATA_FILE = Path(__file__).with_name("holland_rijnland_2016.yaml")
+
+
+# One account per role, for trying the app out. Demo only: printed by `flask consult demo`.
+DEMO_USERS = [
+    ("beheer@consult.example", "Beheerder", Role.admin, None, "demo-beheer-2016"),
+    ("secretaris@consult.example", "Sanne Secretaris", Role.secretary, None,
+     "demo-secretaris-2016"),
+    ("raadslid@consult.example", "Ruud Raadslid", Role.councillor, "leiden-raad",
+     "demo-raadslid-2016"),
+    ("adviesraad@consult.example", "Aisha Adviesraad", Role.advisory_member, "leiden-wmo",
+     "demo-adviesraad-2016"),
+    ("lezer@consult.example", "Lotte Lezer", Role.viewer, None, "demo-lezer-2016"),
+]
 
 
 @dataclass
@@ -28,7 +43,7 @@ class LoadResult:
 def read_data(path: Path = DATA_FILE) -> dict:
     """Parse the demo data file."""
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def original_text(reaction: dict) -> str:
@@ -84,6 +99,26 @@ def _destinations(session: Session, consultation: Consultation, entries, parent=
     return by_slug
 
 
+@lru_cache(maxsize=None)
+def _demo_hash(password: str) -> str:
+    """Argon2 is slow on purpose; the demo's fixed passwords need hashing once per process."""
+    return hash_password(password)
+
+
+def _demo_users(session: Session, stakeholders: dict[str, Stakeholder]) -> None:
+    """Create the demo accounts that do not exist yet."""
+    for email, name, role, stakeholder, password in DEMO_USERS:
+        if user_by_email(session, email) is None:
+            user = create_user(
+                session,
+                email=email,
+                name=name,
+                role=role,
+                stakeholder_id=stakeholders[stakeholder].id if stakeholder else None,
+            )
+            user.password_hash = _demo_hash(password)
+
+
 def load(
     session: Session, data: dict | None = None, progress: Callable[[str], None] | None = None
 ) -> LoadResult:
@@ -98,52 +133,52 @@ def load(
     stakeholders = _stakeholders(session, data["stakeholders"])
     destinations = _destinations(session, consultation, data["destinations"])
     result = LoadResult(consultation, created=True, stakeholders=len(stakeholders))
-    response_position = 0
     for position, entry in enumerate(data["reactions"], start=1):
-        reaction = create_reaction(
+        reaction = log_reaction(
             session,
-            consultation_id=consultation.id,
-            stakeholder_id=stakeholders[entry["stakeholder"]].id,
+            None,
+            consultation,
+            stakeholders[entry["stakeholder"]],
+            [
+                DraftPoint(
+                    number=p["number"],
+                    text=p["body"],
+                    heading=p.get("heading"),
+                    stakeholder_id=stakeholders[p["stakeholder"]].id
+                    if p.get("stakeholder")
+                    else None,
+                )
+                for p in entry["points"]
+            ],
             channel=entry["channel"],
             received_on=entry.get("received_on"),
             title=entry["title"],
             original_text=original_text(entry),
             position=position,
-            points=[
-                {
-                    "number": p["number"],
-                    "heading": p.get("heading"),
-                    "body": p["body"],
-                    "stakeholder_id": stakeholders[p["stakeholder"]].id
-                    if p.get("stakeholder")
-                    else None,
-                }
-                for p in entry["points"]
-            ],
         )
         points = {
             p.number: p
             for p in session.exec(select(Point).where(Point.reaction_id == reaction.id))
         }
         numbers = [p["number"] for p in entry["points"]]
-        for answer in entry["responses"]:
-            chosen = parse_selection(answer["points"], numbers) if answer["points"] else []
-            response_position += 1
-            create_response(
+        for reply in entry["responses"]:
+            chosen = parse_selection(reply["points"], numbers) if reply["points"] else []
+            answer(
                 session,
+                None,
+                consultation,
                 points=[points[n] for n in chosen],
-                destinations=[destinations[key] for key in answer["destinations"]],
-                consultation_id=consultation.id,
-                reaction_id=reaction.id,
-                body=answer["text"],
+                destinations=[destinations[key] for key in reply["destinations"]],
+                body=reply["text"],
                 status=ResponseStatus.adopted,
                 decided_by=meta.get("decided_by", ""),
                 decided_on=meta.get("decided_on"),
-                position=response_position,
+                reaction_id=reaction.id,
             )
             result.responses += 1
         result.reactions += 1
         result.points += len(numbers)
         if progress:
             progress(entry["key"])
+    _demo_users(session, stakeholders)
     return result

@@ -1,9 +1,17 @@
 """Pages for reading consultations: the list, one consultation, one reaction."""
 
-from flask import Blueprint, abort, render_template
+from datetime import date
 
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from sqlmodel import select
+
+from .. import access
 from .. import consultations as reading
 from ..db import get_session
+from ..models import Channel, Stakeholder, StakeholderKind
+from ..processing import destinations_of
 
 bp = Blueprint("consultations", __name__)
 
@@ -15,7 +23,8 @@ def index():
     return render_template("consultations/index.html", rows=rows)
 
 
-def _consultation_or_404(slug: str):
+def consultation_or_404(slug: str):
+    """The live consultation with this slug, or a 404."""
     consultation = reading.get_consultation(get_session(), slug)
     if consultation is None:
         abort(404)
@@ -24,17 +33,68 @@ def _consultation_or_404(slug: str):
 
 @bp.get("/consultaties/<slug>")
 def show(slug: str):
-    """One consultation: its stakeholders, reactions and how far the answering is."""
-    consultation = _consultation_or_404(slug)
-    data = reading.overview(get_session(), consultation)
-    return render_template("consultations/show.html", o=data, consultation=consultation)
+    """One consultation as a channel: progress, stakeholders, reactions, and the composer."""
+    consultation = consultation_or_404(slug)
+    session = get_session()
+    context = {
+        "consultation": consultation,
+        "o": reading.overview(session, consultation),
+    }
+    if access.can_process(current_user):
+        context.update(
+            stakeholders=session.exec(
+                select(Stakeholder)
+                .where(Stakeholder.archived == False)  # noqa: E712
+                .order_by(Stakeholder.name)
+            ).all(),
+            channels=[c.value for c in Channel],
+            kinds=[k.value for k in StakeholderKind],
+            today=date.today().isoformat(),
+            preview=None,
+        )
+    return render_template("consultations/show.html", **context)
+
+
+@bp.get("/consultaties/<slug>/wijzigingen")
+def changes(slug: str):
+    """What changed since the page's revision: 204 when nothing, else the refreshed parts."""
+    consultation = consultation_or_404(slug)
+    if request.args.get("rev", type=int) == consultation.revision:
+        return "", 204
+    overview = reading.overview(get_session(), consultation)
+    last_seen = request.args.get("na", type=int) or 0
+    new_rows = [row for row in overview.reactions if row.reaction.id > last_seen]
+    return render_block(
+        "consultations/show.html",
+        "changes",
+        consultation=consultation,
+        o=overview,
+        new_rows=new_rows,
+        oob=True,
+    )
 
 
 @bp.get("/consultaties/<slug>/reacties/<int:reaction_id>")
 def reaction(slug: str, reaction_id: int):
     """One reaction: its numbered points, each with its answer and destinations."""
-    consultation = _consultation_or_404(slug)
+    consultation = consultation_or_404(slug)
+    session = get_session()
+    detail = reading.reaction_detail(session, consultation, reaction_id)
+    if detail is None:
+        abort(404)
+    context = {"d": detail, "consultation": consultation}
+    if access.can_process(current_user):
+        context["destinations"] = destinations_of(session, consultation.id)
+    return render_template("reactions/show.html", **context)
+
+
+@bp.get("/consultaties/<slug>/reacties/<int:reaction_id>/punten")
+def reaction_points(slug: str, reaction_id: int):
+    """The points of one reaction, unfolded inside the channel."""
+    consultation = consultation_or_404(slug)
     detail = reading.reaction_detail(get_session(), consultation, reaction_id)
     if detail is None:
         abort(404)
-    return render_template("reactions/show.html", d=detail, consultation=consultation)
+    return render_block(
+        "consultations/show.html", "reaction_points", consultation=consultation, d=detail
+    )

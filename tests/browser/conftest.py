@@ -1,5 +1,6 @@
 """A live server on a real SQLite file with the demo loaded, and real headless Chromium."""
 
+import re
 import threading
 
 import pytest
@@ -39,6 +40,13 @@ def live_url(tmp_path):
     app.extensions["consult.engine"].dispose()
 
 
+def _unexpected(message) -> bool:
+    """Console errors fail a test, except the browser noting a validation answer (409, 422)."""
+    if message.type != "error":
+        return False
+    return not re.search(r"status of (409|422)\b", message.text)
+
+
 @pytest.fixture
 def page(tmp_path):
     """A fresh Chromium page; console errors (such as CSP violations) fail the test."""
@@ -49,9 +57,31 @@ def page(tmp_path):
         context = browser.new_context(locale="nl-NL")
         page = context.new_page()
         errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("console", lambda m: errors.append(m.text) if _unexpected(m) else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         yield page
         context.close()
         browser.close()
     assert errors == [], errors
+
+
+def login(page, base_url: str, email: str, password: str) -> None:
+    """Log in through the login form and wait until the page says so."""
+    page.goto(base_url + "/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("button", name="Uitloggen").wait_for()
+
+
+@pytest.fixture
+def browser():
+    """A Chromium browser for tests that need several contexts (two people at once)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()

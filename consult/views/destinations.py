@@ -1,0 +1,101 @@
+"""Managing a consultation's destinations: a tree to add to, rename, reorder and archive."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from pydantic import ValidationError
+
+from .. import access
+from ..db import get_session
+from ..models import Destination, DestinationKind
+from ..processing import (
+    ProcessingError,
+    create_destination,
+    destinations_of,
+    move_destination,
+    rename_destination,
+    set_destination_archived,
+)
+from ..slugs import unique_slug
+from .consultations import consultation_or_404
+
+bp = Blueprint("destinations", __name__, url_prefix="/consultaties/<slug>/bestemmingen")
+
+
+def _processing(slug: str):
+    consultation = consultation_or_404(slug)
+    if not access.can_process(current_user):
+        abort(403)
+    return consultation
+
+
+def _page(consultation, error=None, status=200):
+    tree = destinations_of(get_session(), consultation.id, archived=True)
+    return render_template(
+        "destinations/index.html",
+        consultation=consultation,
+        tree=tree,
+        kinds=[k.value for k in DestinationKind],
+        error=error,
+    ), status
+
+
+@bp.get("")
+def index(slug: str):
+    """The destination tree with its controls."""
+    return _page(_processing(slug))
+
+
+@bp.post("")
+def create(slug: str):
+    """Add a destination, at the top level or under a parent."""
+    consultation = _processing(slug)
+    session = get_session()
+    title = " ".join(request.form.get("title", "").split())
+    parent_id = request.form.get("parent_id", type=int)
+    parent = session.get(Destination, parent_id) if parent_id else None
+    if parent is not None and parent.consultation_id != consultation.id:
+        abort(404)
+    kind = request.form.get("kind") or (parent.kind if parent else DestinationKind.document_section)
+    try:
+        create_destination(
+            session,
+            consultation_id=consultation.id,
+            parent_id=parent.id if parent else None,
+            slug=unique_slug(session, Destination, title or "x", consultation_id=consultation.id),
+            title=title,
+            kind=kind,
+        )
+    except ValidationError:
+        session.rollback()
+        return _page(consultation, _("A destination needs a name of at most 300 characters."), 422)
+    session.commit()
+    return redirect(url_for(".index", slug=slug), code=303)
+
+
+@bp.post("/<int:destination_id>/<action>")
+def change(slug: str, destination_id: int, action: str):
+    """Rename, move up or down, archive or restore one destination."""
+    consultation = _processing(slug)
+    session = get_session()
+    destination = session.get(Destination, destination_id)
+    if destination is None or destination.consultation_id != consultation.id:
+        abort(404)
+    try:
+        if action == "hernoemen":
+            rename_destination(session, destination, request.form.get("title", ""))
+        elif action == "omhoog":
+            move_destination(session, destination, -1)
+        elif action == "omlaag":
+            move_destination(session, destination, +1)
+        elif action == "archiveren":
+            set_destination_archived(session, destination, True)
+        elif action == "herstellen":
+            set_destination_archived(session, destination, False)
+        else:
+            abort(404)
+    except ProcessingError as err:
+        session.rollback()
+        return _page(consultation, str(err), 422)
+    session.commit()
+    return redirect(url_for(".index", slug=slug, _anchor=f"bestemming-{destination.id}"), code=303)

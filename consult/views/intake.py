@@ -1,0 +1,165 @@
+"""The composer: paste or upload a letter, preview its points, edit them, log the reaction."""
+
+from datetime import date
+
+from flask import Blueprint, abort, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from pydantic import ValidationError
+
+from .. import access, composer
+from ..consultations import get_consultation
+from ..db import get_session
+from ..extract import ExtractError, extract_text
+from ..intake import IntakeError, create_stakeholder, log_reaction
+from ..models import Channel, Stakeholder, StakeholderKind
+from ..slugs import unique_slug
+
+bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
+
+
+def _consultation_for_processing(slug: str):
+    """The consultation, if it exists and the user may process it (404 / 403 otherwise)."""
+    consultation = get_consultation(get_session(), slug)
+    if consultation is None:
+        abort(404)
+    if not access.can_process(current_user):
+        abort(403)
+    return consultation
+
+
+def _text_from_request() -> tuple[str, str | None, bool]:
+    """The letter's text: an uploaded file wins over the textarea. Returns text, error, uploaded."""
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        try:
+            return extract_text(upload.filename, upload.read()), None, True
+        except ExtractError as err:
+            return request.form.get("text", ""), str(err), False
+    return request.form.get("text", ""), None, False
+
+
+@bp.post("/composer/voorbeeld")
+def preview(slug: str):
+    """The live preview of the points the text splits into (nothing is saved)."""
+    consultation = _consultation_for_processing(slug)
+    text, error, uploaded = _text_from_request()
+    result = composer.Preview(error=error) if error else composer.from_text(text)
+    return _render_preview(consultation, result, text if uploaded else None)
+
+
+def _render_preview(consultation, result, extracted=None):
+    """The preview block of the consultation page."""
+    return render_block(
+        "consultations/show.html",
+        "preview",
+        consultation=consultation,
+        preview=result,
+        extracted=extracted,
+    )
+
+
+def _result(status: int, **context):
+    """The line under the composer: what was logged, or what is wrong."""
+    return render_block("consultations/show.html", "composer_result", **context), status
+
+
+@bp.post("/composer/bewerk")
+def edit_preview(slug: str):
+    """Merge, split, delete or renumber points in the preview."""
+    consultation = _consultation_for_processing(slug)
+    f = request.form
+    points = composer.from_form(
+        f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
+    )
+    points = composer.apply_action(points, f.get("action", ""), f.get("renumber_from", "1"))
+    return _render_preview(consultation, composer.Preview(points))
+
+
+def _stakeholder(session, form) -> Stakeholder:
+    """The chosen stakeholder, or a new one created inline."""
+    name = " ".join(form.get("new_stakeholder_name", "").split())
+    if name:
+        kind = form.get("new_stakeholder_kind") or StakeholderKind.other
+        parent_id = form.get("new_stakeholder_parent", type=int)
+        if parent_id is not None and session.get(Stakeholder, parent_id) is None:
+            parent_id = None
+        return create_stakeholder(
+            session, slug=unique_slug(session, Stakeholder, name), name=name, kind=kind,
+            parent_id=parent_id,
+        )
+    stakeholder_id = form.get("stakeholder_id", type=int)
+    stakeholder = session.get(Stakeholder, stakeholder_id) if stakeholder_id else None
+    if stakeholder is None or stakeholder.archived:
+        raise IntakeError(_("Choose who sent this reaction, or add a new stakeholder."))
+    return stakeholder
+
+
+@bp.post("/reacties")
+def log(slug: str):
+    """Log the reaction with the points as previewed; errors leave the composer as it was."""
+    consultation = _consultation_for_processing(slug)
+    session = get_session()
+    f = request.form
+    text, error, _uploaded = _text_from_request()
+    error = error or composer.check_length(text)
+    if error:
+        return _result(422, error=error)
+    points = composer.from_form(
+        f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
+    )
+    if not points and text.strip():
+        points = composer.from_text(text).points
+    if not any(p.text.strip() for p in points):
+        return _result(422, error=_("There are no points to save: paste the letter first."))
+    channel = f.get("channel", "")
+    if channel not in {c.value for c in Channel}:
+        channel = Channel.other
+    try:
+        stakeholder = _stakeholder(session, f)
+        reaction = log_reaction(
+            session,
+            current_user,
+            consultation,
+            stakeholder,
+            points,
+            channel=channel,
+            title=(f.get("title") or "").strip() or _label_for(channel),
+            received_on=_date(f.get("received_on")),
+            original_text=text,
+        )
+    except IntakeError as err:
+        session.rollback()
+        return _result(422, error=str(err))
+    except ValidationError as err:
+        session.rollback()
+        return _result(422, error=_explain(err))
+    session.commit()
+    count = len([p for p in points if p.text.strip()])
+    html, _status = _result(
+        201, reaction=reaction, stakeholder=stakeholder, count=count, consultation=consultation
+    )
+    return html, 201, {"HX-Trigger": "reaction-logged"}
+
+
+def _label_for(channel: str) -> str:
+    from ..labels import label
+
+    return label(channel).capitalize()
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _explain(err: ValidationError) -> str:
+    """A short Dutch message for a validation error on a reaction or point."""
+    first = err.errors()[0]
+    where = ".".join(str(x) for x in first.get("loc", ()))
+    if first.get("type") == "string_too_long":
+        return _("A field is too long (%(field)s).", field=where)
+    return _("A field is not filled in correctly (%(field)s).", field=where)

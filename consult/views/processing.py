@@ -1,0 +1,262 @@
+"""Answering points: route a selection with an explanation, edit answers, see their versions."""
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from pydantic import ValidationError
+from sqlmodel import select
+
+from .. import access
+from .. import consultations as reading
+from ..db import get_session
+from ..models import (
+    Destination,
+    DestinationKind,
+    Point,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    ResponseVersion,
+    User,
+)
+from ..processing import (
+    ConflictError,
+    ProcessingError,
+    create_destination,
+    destinations_of,
+    revise,
+)
+from ..processing import (
+    answer as answer_points,
+)
+from ..ranges import SelectionError, parse_selection
+from ..slugs import unique_slug
+from ..text import render_markdown
+from .consultations import consultation_or_404
+
+bp = Blueprint("processing", __name__)
+
+
+def _processing(slug: str):
+    consultation = consultation_or_404(slug)
+    if not access.can_process(current_user):
+        abort(403)
+    return consultation
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _status(value: str | None) -> str:
+    return value if value in {s.value for s in ResponseStatus} else ResponseStatus.draft
+
+
+def _chosen_destinations(session, consultation) -> list[Destination]:
+    """The ticked destinations of this consultation, plus one created inline."""
+    ids = [int(i) for i in request.form.getlist("destination_ids") if i.isdigit()]
+    chosen = (
+        session.exec(
+            select(Destination).where(
+                Destination.id.in_(ids), Destination.consultation_id == consultation.id
+            )
+        ).all()
+        if ids else []
+    )
+    title = " ".join(request.form.get("new_destination", "").split())
+    if title:
+        parent_id = request.form.get("new_destination_parent", type=int)
+        parent = session.get(Destination, parent_id) if parent_id else None
+        if parent is not None and parent.consultation_id != consultation.id:
+            parent = None
+        chosen.append(
+            create_destination(
+                session,
+                consultation_id=consultation.id,
+                parent_id=parent.id if parent else None,
+                slug=unique_slug(session, Destination, title, consultation_id=consultation.id),
+                title=title,
+                kind=parent.kind if parent else DestinationKind.document_section,
+            )
+        )
+    return chosen
+
+
+def _error(message: str, status: int = 422):
+    return render_block("reactions/show.html", "answer_error", error=message), status, {
+        "HX-Reswap": "none"
+    }
+
+
+@bp.post("/consultaties/<slug>/reacties/<int:reaction_id>/antwoorden")
+def answer(slug: str, reaction_id: int):
+    """Answer the selected points (ticked or typed as "1 t/m 5"); nothing changes on error."""
+    consultation = _processing(slug)
+    session = get_session()
+    detail = reading.reaction_detail(session, consultation, reaction_id)
+    if detail is None:
+        abort(404)
+    points = [row.point for row in detail.points]
+    numbers = [p.number for p in points]
+    ticked = {int(i) for i in request.form.getlist("point_ids") if i.isdigit()}
+    chosen = [p for p in points if p.id in ticked]
+    typed = request.form.get("selection", "").strip()
+    if typed:
+        try:
+            wanted = set(parse_selection(typed, numbers))
+        except SelectionError as err:
+            return _error(str(err))
+        chosen += [p for p in points if p.number in wanted and p not in chosen]
+    if not chosen:
+        return _error(_("Select the points to answer: tick them or type e.g. 1 t/m 5."))
+    chosen.sort(key=lambda p: p.position)
+    try:
+        answer_points(
+            session,
+            current_user,
+            consultation,
+            points=chosen,
+            destinations=_chosen_destinations(session, consultation),
+            body=request.form.get("body", ""),
+            status=_status(request.form.get("status")),
+            decided_by=request.form.get("decided_by", "").strip(),
+            decided_on=_date(request.form.get("decided_on")),
+            reaction_id=reaction_id,
+        )
+    except ValidationError:
+        session.rollback()
+        return _error(_("Write the explanation first (at most 200,000 characters)."))
+    except ProcessingError as err:
+        session.rollback()
+        return _error(str(err))
+    session.commit()
+    detail = reading.reaction_detail(session, consultation, reaction_id)
+    html = render_block("reactions/show.html", "points", d=detail, consultation=consultation)
+    return html, 200, {"HX-Trigger": "answer-saved"}
+
+
+def _response_or_404(consultation, response_id: int) -> Response:
+    response = get_session().get(Response, response_id)
+    if response is None or response.consultation_id != consultation.id or response.archived:
+        abort(404)
+    return response
+
+
+def _back_to_reaction(session, consultation, response) -> str:
+    """The reaction page, at the first point the answer covers."""
+    first = session.exec(
+        select(Point)
+        .join(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .where(ResponsePoint.response_id == response.id)
+        .order_by(Point.position)
+    ).first()
+    reaction_id = first.reaction_id if first else response.reaction_id
+    if reaction_id is None:
+        return url_for("consultations.show", slug=consultation.slug)
+    anchor = f"punt-{first.number}" if first else None
+    return url_for("consultations.reaction", slug=consultation.slug, reaction_id=reaction_id,
+                   _anchor=anchor)
+
+
+def _edit_context(session, consultation, response, **extra):
+    chosen = {
+        d.destination_id
+        for d in session.exec(
+            select(ResponseDestination).where(ResponseDestination.response_id == response.id)
+        )
+    }
+    return {
+        "consultation": consultation,
+        "response": response,
+        "destinations": destinations_of(session, consultation.id),
+        "chosen": chosen,
+        "back": _back_to_reaction(session, consultation, response),
+        **extra,
+    }
+
+
+@bp.route("/consultaties/<slug>/antwoorden/<int:response_id>/bewerken", methods=["GET", "POST"])
+def edit(slug: str, response_id: int):
+    """Edit an answer; a stale edit gets a conflict message and keeps the editor's text."""
+    consultation = _processing(slug)
+    session = get_session()
+    response = _response_or_404(consultation, response_id)
+    if request.method == "GET":
+        context = _edit_context(session, consultation, response)
+        return render_template("responses/edit.html", **context)
+    form = request.form
+    draft = {
+        "body": form.get("body", ""),
+        "status": _status(form.get("status")),
+        "decided_by": form.get("decided_by", "").strip(),
+        "decided_on": _date(form.get("decided_on")),
+    }
+    try:
+        revise(
+            session,
+            current_user,
+            response,
+            expected_version=form.get("version", type=int) or 0,
+            destinations=_chosen_destinations(session, consultation),
+            **draft,
+        )
+    except ConflictError as err:
+        session.rollback()
+        session.refresh(response)
+        return render_template(
+            "responses/edit.html",
+            **_edit_context(session, consultation, response, conflict=str(err), draft=draft),
+        ), 409
+    except (ValidationError, ProcessingError) as err:
+        session.rollback()
+        message = str(err) if isinstance(err, ProcessingError) else _(
+            "Write the explanation first (at most 200,000 characters).")
+        return render_template(
+            "responses/edit.html",
+            **_edit_context(session, consultation, response, error=message, draft=draft),
+        ), 422
+    session.commit()
+    return redirect(_back_to_reaction(session, consultation, response), code=303)
+
+
+@bp.get("/consultaties/<slug>/antwoorden/<int:response_id>/versies")
+def versions(slug: str, response_id: int):
+    """Every saved version of an answer, newest first."""
+    consultation = consultation_or_404(slug)
+    session = get_session()
+    response = _response_or_404(consultation, response_id)
+    rows = session.exec(
+        select(ResponseVersion)
+        .where(ResponseVersion.response_id == response.id)
+        .order_by(ResponseVersion.version.desc())
+    ).all()
+    author_ids = {v.author_id for v in rows if v.author_id}
+    authors = (
+        {u.id: u for u in session.exec(select(User).where(User.id.in_(author_ids)))}
+        if author_ids else {}
+    )
+    return render_template(
+        "responses/versions.html",
+        consultation=consultation,
+        response=response,
+        versions=rows,
+        authors=authors,
+        back=_back_to_reaction(session, consultation, response),
+    )
+
+
+@bp.post("/markdown-voorbeeld")
+def markdown_preview():
+    """Render the explanation being typed, exactly as it will appear."""
+    if not access.can_process(current_user) and not access.message_kinds(current_user):
+        abort(403)
+    text = request.form.get("body", "")[:200_000]
+    return str(render_markdown(text))
+

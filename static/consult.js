@@ -1,0 +1,47 @@
+// consult: the little behaviour htmx attributes cannot express. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  // Chat habit: Enter sends, Shift+Enter starts a new line.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!target.matches || !target.matches("textarea[data-enter-submits]")) return;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    if (target.value.trim() && target.form) target.form.requestSubmit();
+  });
+
+  // After a successful save, empty the form (never after an error: no lost work).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-reset-on-success]")) return;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status < 200 || status >= 300) return;
+    form.reset();
+    form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
+    form.querySelectorAll("input[type=checkbox]").forEach(function (c) { c.checked = false; });
+    document.querySelectorAll("input[form='" + form.id + "']").forEach(function (c) { c.checked = false; });
+    form.querySelectorAll(".md-preview, #preview").forEach(function (p) { p.innerHTML = ""; });
+    var first = form.querySelector("textarea, input:not([type=hidden])");
+    if (first && form.matches(".chat-input")) first.focus();
+  });
+
+  // Errors htmx does not swap (403, 500, lost connection) get a visible message.
+  function toast(message) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(function () { box.hidden = true; }, 8000);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var text = (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0
+      ? xhr.responseText : "";
+    toast(text || document.body.dataset.errorMessage + " (" + xhr.status + ")");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    toast(document.body.dataset.offlineMessage);
+  });
+})();
