@@ -5,19 +5,21 @@ Prints medians and 95th percentiles in milliseconds; run it twice on a noisy mac
 """
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from consult import create_app, demo  # noqa: E402
 from consult.db import get_session, upgrade  # noqa: E402
-from consult.models import Reaction  # noqa: E402
+from consult.models import Point, Reaction  # noqa: E402
 
 
 def timed(fn, rounds):
@@ -54,8 +56,12 @@ def main():
         session.commit()
         print(f"{'demo load (17 reactions, 204 points)':<38} "
               f"{1000 * (time.perf_counter() - start):7.1f} ms")
-        joint = session.exec(select(Reaction).where(Reaction.title.startswith("Gezamenlijke"))).one()
-    assert SQLModel.metadata.tables  # models imported
+        joint = session.exec(
+            select(Reaction).where(Reaction.title.startswith("Gezamenlijke"))
+        ).one()
+        point67 = session.exec(
+            select(Point).where(Point.reaction_id == joint.id, Point.number == "67")
+        ).one()
 
     client = app.test_client()
     slug = "holland-rijnland-jeugdhulp-2016"
@@ -63,9 +69,29 @@ def main():
         ("GET / (consultations)", "/"),
         ("GET consultation page", f"/consultaties/{slug}"),
         ("GET reaction page (76 points)", f"/consultaties/{slug}/reacties/{joint.id}"),
+        ("GET thread of point 67", f"/consultaties/{slug}/punten/{point67.id}"),
+        ("GET poll, nothing new (204)", f"/consultaties/{slug}/punten/{point67.id}/nieuw?na=10**9"),
     ]:
-        assert client.get(path).status_code == 200
+        path = path.replace("10**9", str(10**9))
+        assert client.get(path).status_code in (200, 204)
         summary(name, timed(lambda p=path: client.get(p), args.rounds))
+
+    # The composer's preview, as a secretary pastes Nieuwkoop's 42 points.
+    secretary = app.test_client()
+    html = secretary.get("/inloggen").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    secretary.post("/inloggen", data={"email": "secretaris@consult.example",
+                                      "password": "demo-secretaris-2016", "csrf_token": token})
+    letter = (ROOT / "tests" / "fixtures" / "nieuwkoop_2016.txt").read_text(encoding="utf-8")
+    url = f"/consultaties/{slug}/composer/voorbeeld"
+    headers = {"HX-Request": "true", "X-CSRFToken": token}
+    assert secretary.post(url, data={"text": letter}, headers=headers).status_code == 200
+    summary("POST preview (Nieuwkoop, 42 points)",
+            timed(lambda: secretary.post(url, data={"text": letter}, headers=headers),
+                  max(20, args.rounds // 4)))
+    from consult.splitter import split  # noqa: E402
+
+    summary("split() alone (Nieuwkoop, 42 points)", timed(lambda: split(letter), args.rounds))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The composer: paste a letter, see its points, edit them, log the reaction; bad input loses nothing."""
+"""The composer: paste a letter, see and edit its points, log it; bad input loses nothing."""
 
 import io
 import re
@@ -66,7 +66,9 @@ def test_save_logs_the_reaction_with_its_points_and_threads(secretary, session, 
     points = session.exec(select(Point).where(Point.reaction_id == reaction.id)
                           .order_by(Point.position)).all()
     assert [(p.number, p.heading, p.body) for p in points] == [
-        ("1", None, "kind/gezin centraal"), ("2", "Sturing", "sturingsmogelijkheden moeten sterker")]
+        ("1", None, "kind/gezin centraal"),
+        ("2", "Sturing", "sturingsmogelijkheden moeten sterker"),
+    ]
     assert reaction.original_text == LETTER
     assert str(reaction.received_on) == "2015-12-01"
     logged = session.exec(select(Message).where(Message.point_id == points[0].id)).one()
@@ -83,7 +85,7 @@ def test_saving_without_preview_splits_the_text_itself(secretary, session, leide
     reaction = session.exec(select(Reaction).where(Reaction.title == "Zonder voorbeeld")).one()
     numbers = session.exec(select(Point.number).where(Point.reaction_id == reaction.id)
                            .order_by(Point.position)).all()
-    assert [n for n in numbers][-4:] == ["1", "2", "3", "4"] or numbers == ["1", "2", "3", "4"]
+    assert numbers == ["1", "2", "3", "4"]
 
 
 def test_new_stakeholder_inline(secretary, session, leiden):

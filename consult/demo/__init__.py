@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -99,7 +99,7 @@ def _destinations(session: Session, consultation: Consultation, entries, parent=
     return by_slug
 
 
-@lru_cache(maxsize=None)
+@cache
 def _demo_hash(password: str) -> str:
     """Argon2 is slow on purpose; the demo's fixed passwords need hashing once per process."""
     return hash_password(password)

@@ -55,9 +55,9 @@ def new_entries(slug: str, point_id: int):
     consultation = consultation_or_404(slug)
     point, reaction = _point_or_404(consultation, point_id)
     after = request.args.get("na", type=int) or 0
+    if not threads.has_entries_after(get_session(), point, current_user, after):
+        return "", 204  # the common case, every few seconds per open thread: keep it cheap
     context = _context(consultation, point, reaction, after_id=after)
-    if not context["entries"]:
-        return "", 204
     return render_block("threads/show.html", "new_entries", **context)
 
 
