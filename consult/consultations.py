@@ -11,6 +11,7 @@ from .models import (
     Destination,
     Point,
     Reaction,
+    ReactionStatus,
     Response,
     ResponseDestination,
     ResponsePoint,
@@ -19,6 +20,11 @@ from .models import (
 )
 
 PATH_SEPARATOR = " › "
+
+
+def _live_reaction():
+    """Reactions everyone may count: submitted and not archived."""
+    return (Reaction.archived == False) & (Reaction.status == ReactionStatus.submitted)  # noqa: E712
 
 
 def _answered_points():
@@ -55,6 +61,7 @@ def _progress_by_reaction(session: Session, consultation_id: int) -> dict[int, P
         .join(Reaction, Reaction.id == Point.reaction_id)
         .outerjoin(answered, answered.c.point_id == Point.id)
         .where(Reaction.consultation_id == consultation_id, Point.archived == False)  # noqa: E712
+        .where(_live_reaction())
         .group_by(Point.reaction_id)
     )
     return {rid: Progress(answered=a, total=t) for rid, t, a in rows}
@@ -67,13 +74,17 @@ class ConsultationRow:
     progress: Progress
 
 
-def list_consultations(session: Session) -> list[ConsultationRow]:
-    """All live consultations, newest first, with their reaction counts and progress."""
-    consultations = session.exec(
-        select(Consultation)
-        .where(Consultation.archived == False)  # noqa: E712
-        .order_by(Consultation.opened_on.desc().nulls_last(), Consultation.id.desc())
-    ).all()
+def list_consultations(session: Session, visible=lambda c: True) -> list[ConsultationRow]:
+    """The live consultations the viewer may see, newest first, with counts and progress."""
+    consultations = [
+        c
+        for c in session.exec(
+            select(Consultation)
+            .where(Consultation.archived == False)  # noqa: E712
+            .order_by(Consultation.opened_on.desc().nulls_last(), Consultation.id.desc())
+        )
+        if visible(c)
+    ]
     answered = _answered_points()
     counts = {
         cid: (r, t, a)
@@ -86,7 +97,7 @@ def list_consultations(session: Session) -> list[ConsultationRow]:
             )
             .outerjoin(Point, (Point.reaction_id == Reaction.id) & (Point.archived == False))  # noqa: E712
             .outerjoin(answered, answered.c.point_id == Point.id)
-            .where(Reaction.archived == False)  # noqa: E712
+            .where(_live_reaction())
             .group_by(Reaction.consultation_id)
         )
     }
@@ -169,7 +180,7 @@ def overview(session: Session, consultation: Consultation) -> Overview:
     reactions = session.exec(
         select(Reaction, Stakeholder)
         .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
-        .where(Reaction.consultation_id == consultation.id, Reaction.archived == False)  # noqa: E712
+        .where(Reaction.consultation_id == consultation.id, _live_reaction())
         .order_by(Reaction.position, Reaction.id)
     ).all()
     # A channel reads in time order: when it was received, else when it was logged.
@@ -219,6 +230,7 @@ def _add_contributors(session, consultation_id, rows, stakeholders) -> None:
             Reaction.consultation_id == consultation_id,
             Point.stakeholder_id.is_not(None),
             Point.archived == False,  # noqa: E712
+            _live_reaction(),
         )
         .order_by(Point.reaction_id, Point.position)
     )
@@ -250,7 +262,10 @@ def _destination_shares(session: Session, consultation_id: int) -> list[Destinat
         select(ResponseDestination.destination_id, ResponsePoint.point_id)
         .join(ResponsePoint, ResponsePoint.response_id == ResponseDestination.response_id)
         .join(Response, Response.id == ResponseDestination.response_id)
+        .join(Point, Point.id == ResponsePoint.point_id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
         .where(Response.consultation_id == consultation_id, Response.archived == False)  # noqa: E712
+        .where(Point.archived == False, _live_reaction())  # noqa: E712
         .distinct()
     )
     points: dict[int, set[int]] = defaultdict(set)
@@ -283,25 +298,26 @@ class ReactionDetail:
     progress: Progress
 
 
-def reaction_detail(session: Session, consultation: Consultation, reaction_id: int):
-    """One reaction with its points, each with its answers and their destinations; or None."""
+def reaction_detail(
+    session: Session, consultation: Consultation, reaction_id: int, include_archived: bool = False
+):
+    """One reaction with its points, each with its answers and their destinations; or None.
+
+    Access (drafts, archived reactions) is the caller's to check; archived points are left out
+    unless asked for.
+    """
     found = session.exec(
         select(Reaction, Stakeholder)
         .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
-        .where(
-            Reaction.id == reaction_id,
-            Reaction.consultation_id == consultation.id,
-            Reaction.archived == False,  # noqa: E712
-        )
+        .where(Reaction.id == reaction_id, Reaction.consultation_id == consultation.id)
     ).first()
     if found is None:
         return None
     reaction, stakeholder = found
-    points = session.exec(
-        select(Point)
-        .where(Point.reaction_id == reaction.id, Point.archived == False)  # noqa: E712
-        .order_by(Point.position, Point.id)
-    ).all()
+    query = select(Point).where(Point.reaction_id == reaction.id)
+    if not include_archived:
+        query = query.where(Point.archived == False)  # noqa: E712
+    points = session.exec(query.order_by(Point.position, Point.id)).all()
     point_ids = [p.id for p in points]
 
     responses = session.exec(

@@ -147,6 +147,8 @@ class Consultation(Tracked, table=True):
     decided_on: date | None = None
     # Bumped by every change inside the consultation: open pages poll it to refresh.
     revision: int = Field(default=0)
+    # Published consultations are readable without an account.
+    published: bool = Field(default=False)
 
 
 # --- Stakeholder -----------------------------------------------------------------
@@ -180,6 +182,11 @@ class ReactionCreate(SQLModel):
     position: int = 0
 
 
+class ReactionStatus(enum.StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+
+
 class Reaction(Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True)
@@ -189,6 +196,10 @@ class Reaction(Tracked, table=True):
     title: str = Field(max_length=300)
     original_text: str = Field(default="", sa_type=sa.Text)
     position: int = 0
+    # Advisory boards draft in the portal; only submitted reactions exist for everyone else.
+    status: str = Field(default=ReactionStatus.submitted, sa_type=sa.String(32), index=True)
+    drafted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    version: int = Field(default=1)
 
 
 class PointCreate(SQLModel):
@@ -323,11 +334,70 @@ class User(UserMixin, Tracked, table=True):
     role: str = _enum_column()
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
     password_hash: str | None = Field(default=None, max_length=300)
+    # Bumped when the password changes: sessions from before then are no longer valid.
+    session_version: int = Field(default=1)
+    inbox_seen_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+    def get_id(self) -> str:
+        """Flask-Login's session key: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:
         """Archived accounts cannot log in."""
         return not self.archived
+
+
+class Membership(SQLModel, table=True):
+    """Who takes part in a consultation: secretaries write in it, others read and ask."""
+
+    consultation_id: int = Field(foreign_key="consultation.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class Follow(SQLModel, table=True):
+    """A councillor following a stakeholder's points or one point, to be told what happens."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    point_id: int | None = Field(default=None, foreign_key="point.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class AccountToken(SQLModel, table=True):
+    """A one-time link: an invitation or a password reset. Only its hash is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    purpose: str = Field(max_length=20)
+    token_hash: str = Field(max_length=128, unique=True)
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    used_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins, per account and per address, for throttling across all workers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
+
+
+class Attachment(SQLModel, table=True):
+    """An uploaded original (letter as received), stored under a generated name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reaction_id: int | None = Field(default=None, foreign_key="reaction.id", index=True)
+    filename: str = Field(max_length=255)
+    stored_name: str = Field(max_length=64, unique=True)
+    content_type: str = Field(max_length=100)
+    size: int
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
 class MessageCreate(SQLModel):

@@ -7,7 +7,16 @@ from sqlmodel import Session, select
 
 from . import access
 from .intake import bump_revision
-from .models import Message, MessageCreate, MessageKind, Point, Reaction, Response, User
+from .models import (
+    Consultation,
+    Follow,
+    Message,
+    MessageCreate,
+    MessageKind,
+    Point,
+    Response,
+    User,
+)
 
 MAX_MESSAGE_CHARS = 20_000
 
@@ -23,10 +32,12 @@ class Entry:
     response: Response | None
 
 
-def post_message(session: Session, actor: User, point: Point, kind: str, body: str) -> Message:
+def post_message(
+    session: Session, actor: User, consultation: Consultation, point: Point, kind: str, body: str
+) -> Message:
     """Post a message in a point's thread, if the actor may post that kind."""
     body = body.strip()
-    if kind not in access.message_kinds(actor):
+    if kind not in access.message_kinds(actor, consultation):
         raise ThreadError(_("You cannot post this kind of message here."))
     if not body:
         raise ThreadError(_("Write a message first."))
@@ -41,32 +52,33 @@ def post_message(session: Session, actor: User, point: Point, kind: str, body: s
         )
     )
     session.add(message)
-    reaction = session.get(Reaction, point.reaction_id)
-    bump_revision(session, reaction.consultation_id)
+    bump_revision(session, consultation.id)
     session.flush()
     return message
 
 
-def _visible(query, point: Point, viewer, after_id: int):
+def _visible(query, consultation: Consultation, point: Point, viewer, after_id: int):
     """Restrict a message query to the point's live messages after an id that the viewer may see."""
     query = query.where(
         Message.point_id == point.id, Message.archived == False, Message.id > after_id  # noqa: E712
     )
-    if not access.can_see_internal(viewer):
+    if not access.can_see_internal(viewer, consultation):
         query = query.where(Message.kind != MessageKind.internal_note)
     return query
 
 
-def has_entries_after(session: Session, point: Point, viewer, after_id: int) -> bool:
+def has_entries_after(session: Session, consultation, point: Point, viewer, after_id: int) -> bool:
     """Whether the viewer has anything new in this thread (one indexed query)."""
-    return session.exec(_visible(select(Message.id), point, viewer, after_id).limit(1)).first() \
-        is not None
+    query = _visible(select(Message.id), consultation, point, viewer, after_id)
+    return session.exec(query.limit(1)).first() is not None
 
 
-def entries(session: Session, point: Point, viewer, after_id: int = 0) -> list[Entry]:
+def entries(
+    session: Session, consultation: Consultation, point: Point, viewer, after_id: int = 0
+) -> list[Entry]:
     """The thread's entries the viewer may see, oldest first, optionally only those after an id."""
     messages = session.exec(
-        _visible(select(Message), point, viewer, after_id).order_by(Message.id)
+        _visible(select(Message), consultation, point, viewer, after_id).order_by(Message.id)
     ).all()
     author_ids = {m.author_id for m in messages if m.author_id}
     response_ids = {m.response_id for m in messages if m.response_id}
@@ -79,3 +91,24 @@ def entries(session: Session, point: Point, viewer, after_id: int = 0) -> list[E
         if response_ids else {}
     )
     return [Entry(m, authors.get(m.author_id), responses.get(m.response_id)) for m in messages]
+
+
+def follows_point(session: Session, user: User, point: Point) -> bool:
+    """Whether the user follows this point."""
+    return session.exec(
+        select(Follow.id).where(Follow.user_id == user.id, Follow.point_id == point.id)
+    ).first() is not None
+
+
+def toggle_follow_point(session: Session, user: User, point: Point) -> bool:
+    """Follow the point, or stop following it; returns whether the user now follows it."""
+    found = session.exec(
+        select(Follow).where(Follow.user_id == user.id, Follow.point_id == point.id)
+    ).first()
+    if found:
+        session.delete(found)  # a preference, not domain data
+        session.flush()
+        return False
+    session.add(Follow(user_id=user.id, point_id=point.id))
+    session.flush()
+    return True

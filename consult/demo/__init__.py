@@ -10,7 +10,15 @@ from sqlmodel import Session, select
 
 from ..accounts import create_user, hash_password, user_by_email
 from ..intake import DraftPoint, create_consultation, create_stakeholder, log_reaction
-from ..models import Consultation, Destination, Point, ResponseStatus, Role, Stakeholder
+from ..models import (
+    Consultation,
+    Destination,
+    Membership,
+    Point,
+    ResponseStatus,
+    Role,
+    Stakeholder,
+)
 from ..processing import answer, create_destination
 from ..ranges import parse_selection
 
@@ -105,7 +113,9 @@ def _demo_hash(password: str) -> str:
     return hash_password(password)
 
 
-def _demo_users(session: Session, stakeholders: dict[str, Stakeholder]) -> None:
+def _demo_users(
+    session: Session, consultation: Consultation, stakeholders: dict[str, Stakeholder]
+) -> None:
     """Create the demo accounts that do not exist yet."""
     for email, name, role, stakeholder, password in DEMO_USERS:
         if user_by_email(session, email) is None:
@@ -117,6 +127,10 @@ def _demo_users(session: Session, stakeholders: dict[str, Stakeholder]) -> None:
                 stakeholder_id=stakeholders[stakeholder].id if stakeholder else None,
             )
             user.password_hash = _demo_hash(password)
+        else:
+            user = user_by_email(session, email)
+        if role != Role.admin and session.get(Membership, (consultation.id, user.id)) is None:
+            session.add(Membership(consultation_id=consultation.id, user_id=user.id))
 
 
 def load(
@@ -130,6 +144,7 @@ def load(
         return LoadResult(found, created=False)
 
     consultation = create_consultation(session, **meta)
+    consultation.published = True
     stakeholders = _stakeholders(session, data["stakeholders"])
     destinations = _destinations(session, consultation, data["destinations"])
     result = LoadResult(consultation, created=True, stakeholders=len(stakeholders))
@@ -180,5 +195,5 @@ def load(
         result.points += len(numbers)
         if progress:
             progress(entry["key"])
-    _demo_users(session, stakeholders)
+    _demo_users(session, consultation, stakeholders)
     return result

@@ -1,6 +1,6 @@
 """Logging in and out."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 
@@ -16,9 +16,12 @@ login_manager.login_view = "auth.login"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The logged-in user for this request, unless archived."""
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    """The logged-in user for this request, unless archived or the password changed since."""
+    uid, _sep, version = user_id.partition(":")
+    user = get_session().get(User, int(uid)) if uid.isdigit() else None
+    if user is None or not user.is_active or str(user.session_version) != version:
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -41,6 +44,7 @@ def login():
             get_session(), request.form.get("email", ""), request.form.get("password", "")
         )
         if user is not None:
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
             return redirect(next_url, code=303)
         error = _("E-mail address or password is not right.")

@@ -10,7 +10,7 @@ from sqlmodel import select
 from .. import access
 from .. import consultations as reading
 from ..db import get_session
-from ..models import Channel, Stakeholder, StakeholderKind
+from ..models import Channel, Reaction, Stakeholder, StakeholderKind
 from ..processing import destinations_of
 
 bp = Blueprint("consultations", __name__)
@@ -19,28 +19,51 @@ bp = Blueprint("consultations", __name__)
 @bp.get("/")
 def index():
     """All consultations with their progress."""
-    rows = reading.list_consultations(get_session())
+    rows = reading.list_consultations(
+        get_session(), visible=lambda c: access.can_view(current_user, c)
+    )
     return render_template("consultations/index.html", rows=rows)
 
 
-def consultation_or_404(slug: str):
-    """The live consultation with this slug, or a 404."""
+def visible_consultation(slug: str):
+    """The consultation with this slug if the user may see it; else 404 (no hint it exists)."""
     consultation = reading.get_consultation(get_session(), slug)
-    if consultation is None:
+    if consultation is None or not access.can_view(current_user, consultation):
         abort(404)
     return consultation
+
+
+def processable_consultation(slug: str):
+    """The consultation if the user may process it: 404 when invisible, 403 when read-only."""
+    consultation = visible_consultation(slug)
+    if not access.can_process(current_user, consultation):
+        abort(403)
+    return consultation
+
+
+def visible_reaction(consultation, reaction_id: int):
+    """The reaction's detail if the user may see it; else 404."""
+    session = get_session()
+    reaction = session.get(Reaction, reaction_id)
+    if (
+        reaction is None
+        or reaction.consultation_id != consultation.id
+        or not access.can_view_reaction(current_user, reaction, consultation)
+    ):
+        abort(404)
+    return reading.reaction_detail(session, consultation, reaction_id)
 
 
 @bp.get("/consultaties/<slug>")
 def show(slug: str):
     """One consultation as a channel: progress, stakeholders, reactions, and the composer."""
-    consultation = consultation_or_404(slug)
+    consultation = visible_consultation(slug)
     session = get_session()
     context = {
         "consultation": consultation,
         "o": reading.overview(session, consultation),
     }
-    if access.can_process(current_user):
+    if access.can_process(current_user, consultation):
         context.update(
             stakeholders=session.exec(
                 select(Stakeholder)
@@ -58,7 +81,7 @@ def show(slug: str):
 @bp.get("/consultaties/<slug>/wijzigingen")
 def changes(slug: str):
     """What changed since the page's revision: 204 when nothing, else the refreshed parts."""
-    consultation = consultation_or_404(slug)
+    consultation = visible_consultation(slug)
     if request.args.get("rev", type=int) == consultation.revision:
         return "", 204
     overview = reading.overview(get_session(), consultation)
@@ -77,13 +100,11 @@ def changes(slug: str):
 @bp.get("/consultaties/<slug>/reacties/<int:reaction_id>")
 def reaction(slug: str, reaction_id: int):
     """One reaction: its numbered points, each with its answer and destinations."""
-    consultation = consultation_or_404(slug)
+    consultation = visible_consultation(slug)
     session = get_session()
-    detail = reading.reaction_detail(session, consultation, reaction_id)
-    if detail is None:
-        abort(404)
+    detail = visible_reaction(consultation, reaction_id)
     context = {"d": detail, "consultation": consultation}
-    if access.can_process(current_user):
+    if access.can_process(current_user, consultation):
         context["destinations"] = destinations_of(session, consultation.id)
     return render_template("reactions/show.html", **context)
 
@@ -91,10 +112,8 @@ def reaction(slug: str, reaction_id: int):
 @bp.get("/consultaties/<slug>/reacties/<int:reaction_id>/punten")
 def reaction_points(slug: str, reaction_id: int):
     """The points of one reaction, unfolded inside the channel."""
-    consultation = consultation_or_404(slug)
-    detail = reading.reaction_detail(get_session(), consultation, reaction_id)
-    if detail is None:
-        abort(404)
+    consultation = visible_consultation(slug)
+    detail = visible_reaction(consultation, reaction_id)
     return render_block(
         "consultations/show.html", "reaction_points", consultation=consultation, d=detail
     )

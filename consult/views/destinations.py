@@ -2,10 +2,8 @@
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from pydantic import ValidationError
 
-from .. import access
 from ..db import get_session
 from ..models import Destination, DestinationKind
 from ..processing import (
@@ -17,16 +15,9 @@ from ..processing import (
     set_destination_archived,
 )
 from ..slugs import unique_slug
-from .consultations import consultation_or_404
+from .consultations import processable_consultation
 
 bp = Blueprint("destinations", __name__, url_prefix="/consultaties/<slug>/bestemmingen")
-
-
-def _processing(slug: str):
-    consultation = consultation_or_404(slug)
-    if not access.can_process(current_user):
-        abort(403)
-    return consultation
 
 
 def _page(consultation, error=None, status=200):
@@ -43,13 +34,13 @@ def _page(consultation, error=None, status=200):
 @bp.get("")
 def index(slug: str):
     """The destination tree with its controls."""
-    return _page(_processing(slug))
+    return _page(processable_consultation(slug))
 
 
 @bp.post("")
 def create(slug: str):
     """Add a destination, at the top level or under a parent."""
-    consultation = _processing(slug)
+    consultation = processable_consultation(slug)
     session = get_session()
     title = " ".join(request.form.get("title", "").split())
     parent_id = request.form.get("parent_id", type=int)
@@ -76,7 +67,7 @@ def create(slug: str):
 @bp.post("/<int:destination_id>/<action>")
 def change(slug: str, destination_id: int, action: str):
     """Rename, move up or down, archive or restore one destination."""
-    consultation = _processing(slug)
+    consultation = processable_consultation(slug)
     session = get_session()
     destination = session.get(Destination, destination_id)
     if destination is None or destination.consultation_id != consultation.id:

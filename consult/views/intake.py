@@ -2,31 +2,21 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 
-from .. import access, composer
-from ..consultations import get_consultation
+from .. import composer
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError, create_stakeholder, log_reaction
 from ..models import Channel, Stakeholder, StakeholderKind
 from ..slugs import unique_slug
+from .consultations import processable_consultation
 
 bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
-
-
-def _consultation_for_processing(slug: str):
-    """The consultation, if it exists and the user may process it (404 / 403 otherwise)."""
-    consultation = get_consultation(get_session(), slug)
-    if consultation is None:
-        abort(404)
-    if not access.can_process(current_user):
-        abort(403)
-    return consultation
 
 
 def _text_from_request() -> tuple[str, str | None, bool]:
@@ -43,7 +33,7 @@ def _text_from_request() -> tuple[str, str | None, bool]:
 @bp.post("/composer/voorbeeld")
 def preview(slug: str):
     """The live preview of the points the text splits into (nothing is saved)."""
-    consultation = _consultation_for_processing(slug)
+    consultation = processable_consultation(slug)
     text, error, uploaded = _text_from_request()
     result = composer.Preview(error=error) if error else composer.from_text(text)
     return _render_preview(consultation, result, text if uploaded else None)
@@ -68,7 +58,7 @@ def _result(status: int, **context):
 @bp.post("/composer/bewerk")
 def edit_preview(slug: str):
     """Merge, split, delete or renumber points in the preview."""
-    consultation = _consultation_for_processing(slug)
+    consultation = processable_consultation(slug)
     f = request.form
     points = composer.from_form(
         f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
@@ -99,7 +89,7 @@ def _stakeholder(session, form) -> Stakeholder:
 @bp.post("/reacties")
 def log(slug: str):
     """Log the reaction with the points as previewed; errors leave the composer as it was."""
-    consultation = _consultation_for_processing(slug)
+    consultation = processable_consultation(slug)
     session = get_session()
     f = request.form
     text, error, _uploaded = _text_from_request()

@@ -36,16 +36,9 @@ from ..processing import (
 from ..ranges import SelectionError, parse_selection
 from ..slugs import unique_slug
 from ..text import render_markdown
-from .consultations import consultation_or_404
+from .consultations import processable_consultation, visible_consultation, visible_reaction
 
 bp = Blueprint("processing", __name__)
-
-
-def _processing(slug: str):
-    consultation = consultation_or_404(slug)
-    if not access.can_process(current_user):
-        abort(403)
-    return consultation
 
 
 def _date(value: str | None) -> date | None:
@@ -98,10 +91,10 @@ def _error(message: str, status: int = 422):
 @bp.post("/consultaties/<slug>/reacties/<int:reaction_id>/antwoorden")
 def answer(slug: str, reaction_id: int):
     """Answer the selected points (ticked or typed as "1 t/m 5"); nothing changes on error."""
-    consultation = _processing(slug)
+    consultation = processable_consultation(slug)
     session = get_session()
-    detail = reading.reaction_detail(session, consultation, reaction_id)
-    if detail is None:
+    detail = visible_reaction(consultation, reaction_id)
+    if detail.reaction.status != "submitted" or detail.reaction.archived:
         abort(404)
     points = [row.point for row in detail.points]
     numbers = [p.number for p in points]
@@ -185,7 +178,7 @@ def _edit_context(session, consultation, response, **extra):
 @bp.route("/consultaties/<slug>/antwoorden/<int:response_id>/bewerken", methods=["GET", "POST"])
 def edit(slug: str, response_id: int):
     """Edit an answer; a stale edit gets a conflict message and keeps the editor's text."""
-    consultation = _processing(slug)
+    consultation = processable_consultation(slug)
     session = get_session()
     response = _response_or_404(consultation, response_id)
     if request.method == "GET":
@@ -229,7 +222,7 @@ def edit(slug: str, response_id: int):
 @bp.get("/consultaties/<slug>/antwoorden/<int:response_id>/versies")
 def versions(slug: str, response_id: int):
     """Every saved version of an answer, newest first."""
-    consultation = consultation_or_404(slug)
+    consultation = visible_consultation(slug)
     session = get_session()
     response = _response_or_404(consultation, response_id)
     rows = session.exec(
@@ -255,7 +248,7 @@ def versions(slug: str, response_id: int):
 @bp.post("/markdown-voorbeeld")
 def markdown_preview():
     """Render the explanation being typed, exactly as it will appear."""
-    if not access.can_process(current_user) and not access.message_kinds(current_user):
+    if access.role(current_user) is None:
         abort(403)
     text = request.form.get("body", "")[:200_000]
     return str(render_markdown(text))

@@ -8,27 +8,32 @@ from .. import access, threads
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Point, Reaction, Stakeholder
-from .consultations import consultation_or_404
+from .consultations import visible_consultation
 
 bp = Blueprint("threads", __name__, url_prefix="/consultaties/<slug>/punten/<int:point_id>")
 
 
-def _point_or_404(consultation, point_id: int):
-    """The point with its reaction, if it belongs to this consultation."""
+def visible_point(consultation, point_id: int):
+    """The point and its reaction, if they belong to this consultation and the user may see them."""
     session = get_session()
     point = session.get(Point, point_id)
     reaction = session.get(Reaction, point.reaction_id) if point else None
-    if point is None or point.archived or reaction is None or reaction.archived \
-            or reaction.consultation_id != consultation.id:
+    if (
+        point is None
+        or reaction is None
+        or reaction.consultation_id != consultation.id
+        or (point.archived and not access.can_process(current_user, consultation))
+        or not access.can_view_reaction(current_user, reaction, consultation)
+    ):
         abort(404)
     return point, reaction
 
 
 def _context(consultation, point, reaction, after_id=0):
     session = get_session()
-    detail = reading.reaction_detail(session, consultation, reaction.id)
+    detail = reading.reaction_detail(session, consultation, reaction.id, include_archived=True)
     row = next(r for r in detail.points if r.point.id == point.id)
-    entries = threads.entries(session, point, current_user, after_id=after_id)
+    entries = threads.entries(session, consultation, point, current_user, after_id=after_id)
     return {
         "consultation": consultation,
         "reaction": reaction,
@@ -37,25 +42,27 @@ def _context(consultation, point, reaction, after_id=0):
         "point": point,
         "entries": entries,
         "last_id": entries[-1].message.id if entries else after_id,
-        "kinds": access.message_kinds(current_user),
+        "kinds": access.message_kinds(current_user, consultation),
+        "following": access.role(current_user) is not None
+        and threads.follows_point(session, current_user, point),
     }
 
 
 @bp.get("")
 def show(slug: str, point_id: int):
     """The thread page."""
-    consultation = consultation_or_404(slug)
-    point, reaction = _point_or_404(consultation, point_id)
+    consultation = visible_consultation(slug)
+    point, reaction = visible_point(consultation, point_id)
     return render_template("threads/show.html", **_context(consultation, point, reaction))
 
 
 @bp.get("/nieuw")
 def new_entries(slug: str, point_id: int):
     """Entries after the given id (polled every few seconds); 204 when there are none."""
-    consultation = consultation_or_404(slug)
-    point, reaction = _point_or_404(consultation, point_id)
+    consultation = visible_consultation(slug)
+    point, reaction = visible_point(consultation, point_id)
     after = request.args.get("na", type=int) or 0
-    if not threads.has_entries_after(get_session(), point, current_user, after):
+    if not threads.has_entries_after(get_session(), consultation, point, current_user, after):
         return "", 204  # the common case, every few seconds per open thread: keep it cheap
     context = _context(consultation, point, reaction, after_id=after)
     return render_block("threads/show.html", "new_entries", **context)
@@ -65,13 +72,15 @@ def new_entries(slug: str, point_id: int):
 @login_required
 def post(slug: str, point_id: int):
     """Post a message; the poller then shows it (here and in every other open browser)."""
-    consultation = consultation_or_404(slug)
-    point, _reaction = _point_or_404(consultation, point_id)
+    consultation = visible_consultation(slug)
+    point, _reaction = visible_point(consultation, point_id)
     session = get_session()
-    kinds = access.message_kinds(current_user)
+    kinds = access.message_kinds(current_user, consultation)
     kind = request.form.get("kind") or (kinds[0] if kinds else "")
     try:
-        threads.post_message(session, current_user, point, kind, request.form.get("body", ""))
+        threads.post_message(
+            session, current_user, consultation, point, kind, request.form.get("body", "")
+        )
     except threads.ThreadError as err:
         session.rollback()
         return render_block("threads/show.html", "post_error", error=str(err)), 422, {
@@ -79,3 +88,18 @@ def post(slug: str, point_id: int):
         }
     session.commit()
     return "", 204, {"HX-Trigger": "thread-changed"}
+
+
+@bp.post("/volgen")
+@login_required
+def follow(slug: str, point_id: int):
+    """Follow or unfollow this point: its events then appear in the inbox."""
+    consultation = visible_consultation(slug)
+    point, _reaction = visible_point(consultation, point_id)
+    session = get_session()
+    following = threads.toggle_follow_point(session, current_user, point)
+    session.commit()
+    return render_block(
+        "threads/show.html", "follow_button", consultation=consultation, point=point,
+        following=following,
+    )

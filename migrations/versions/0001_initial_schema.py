@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:45:50.228689
+Create Date: 2026-11-22 21:20:40.146312
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,12 +34,25 @@ def upgrade() -> None:
     sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('decided_on', sa.Date(), nullable=True),
     sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('published', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultation')),
     sa.UniqueConstraint('slug', name=op.f('uq_consultation_slug'))
     )
     with op.batch_alter_table('consultation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consultation_archived'), ['archived'], unique=False)
         batch_op.create_index(batch_op.f('ix_consultation_status'), ['status'], unique=False)
+
+    op.create_table('loginattempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_loginattempt'))
+    )
+    with op.batch_alter_table('loginattempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_loginattempt_address'), ['address'], unique=False)
+        batch_op.create_index(batch_op.f('ix_loginattempt_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_loginattempt_email'), ['email'], unique=False)
 
     op.create_table('stakeholder',
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -81,28 +94,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_destination_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_destination_parent_id'), ['parent_id'], unique=False)
 
-    op.create_table('reaction',
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('archived', sa.Boolean(), nullable=False),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('consultation_id', sa.Integer(), nullable=False),
-    sa.Column('stakeholder_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=32), nullable=False),
-    sa.Column('received_on', sa.Date(), nullable=True),
-    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('original_text', sa.Text(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_reaction_consultation_id_consultation')),
-    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], name=op.f('fk_reaction_stakeholder_id_stakeholder')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_reaction'))
-    )
-    with op.batch_alter_table('reaction', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_reaction_archived'), ['archived'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reaction_channel'), ['channel'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reaction_consultation_id'), ['consultation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reaction_stakeholder_id'), ['stakeholder_id'], unique=False)
-
     op.create_table('user',
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -113,6 +104,8 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=32), nullable=False),
     sa.Column('stakeholder_id', sa.Integer(), nullable=True),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('inbox_seen_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], name=op.f('fk_user_stakeholder_id_stakeholder')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
@@ -121,6 +114,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_archived'), ['archived'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_stakeholder_id'), ['stakeholder_id'], unique=False)
+
+    op.create_table('accounttoken',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_accounttoken_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accounttoken')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_accounttoken_token_hash'))
+    )
+    with op.batch_alter_table('accounttoken', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_accounttoken_user_id'), ['user_id'], unique=False)
 
     op.create_table('auditevent',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -139,6 +147,61 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_auditevent_entity'), ['entity'], unique=False)
         batch_op.create_index(batch_op.f('ix_auditevent_entity_id'), ['entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_auditevent_user_id'), ['user_id'], unique=False)
+
+    op.create_table('membership',
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_membership_consultation_id_consultation')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_membership_user_id_user')),
+    sa.PrimaryKeyConstraint('consultation_id', 'user_id', name=op.f('pk_membership'))
+    )
+    with op.batch_alter_table('membership', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_membership_user_id'), ['user_id'], unique=False)
+
+    op.create_table('reaction',
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('archived', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('stakeholder_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('received_on', sa.Date(), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('original_text', sa.Text(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('drafted_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_reaction_consultation_id_consultation')),
+    sa.ForeignKeyConstraint(['drafted_by_id'], ['user.id'], name=op.f('fk_reaction_drafted_by_id_user')),
+    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], name=op.f('fk_reaction_stakeholder_id_stakeholder')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reaction'))
+    )
+    with op.batch_alter_table('reaction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reaction_archived'), ['archived'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reaction_channel'), ['channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reaction_consultation_id'), ['consultation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reaction_stakeholder_id'), ['stakeholder_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reaction_status'), ['status'], unique=False)
+
+    op.create_table('attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reaction_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('stored_name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['reaction_id'], ['reaction.id'], name=op.f('fk_attachment_reaction_id_reaction')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_attachment_uploaded_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_attachment_stored_name'))
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachment_reaction_id'), ['reaction_id'], unique=False)
 
     op.create_table('point',
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -201,6 +264,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_commitment_archived'), ['archived'], unique=False)
         batch_op.create_index(batch_op.f('ix_commitment_response_id'), ['response_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_commitment_status'), ['status'], unique=False)
+
+    op.create_table('follow',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('stakeholder_id', sa.Integer(), nullable=True),
+    sa.Column('point_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['point_id'], ['point.id'], name=op.f('fk_follow_point_id_point')),
+    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholder.id'], name=op.f('fk_follow_stakeholder_id_stakeholder')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_follow_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow'))
+    )
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_point_id'), ['point_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_stakeholder_id'), ['stakeholder_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_user_id'), ['user_id'], unique=False)
 
     op.create_table('message',
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -293,6 +372,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_message_archived'))
 
     op.drop_table('message')
+    with op.batch_alter_table('follow', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_user_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_stakeholder_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_point_id'))
+
+    op.drop_table('follow')
     with op.batch_alter_table('commitment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_commitment_status'))
         batch_op.drop_index(batch_op.f('ix_commitment_response_id'))
@@ -312,6 +397,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_point_archived'))
 
     op.drop_table('point')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachment_reaction_id'))
+
+    op.drop_table('attachment')
+    with op.batch_alter_table('reaction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reaction_status'))
+        batch_op.drop_index(batch_op.f('ix_reaction_stakeholder_id'))
+        batch_op.drop_index(batch_op.f('ix_reaction_consultation_id'))
+        batch_op.drop_index(batch_op.f('ix_reaction_channel'))
+        batch_op.drop_index(batch_op.f('ix_reaction_archived'))
+
+    op.drop_table('reaction')
+    with op.batch_alter_table('membership', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_membership_user_id'))
+
+    op.drop_table('membership')
     with op.batch_alter_table('auditevent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auditevent_user_id'))
         batch_op.drop_index(batch_op.f('ix_auditevent_entity_id'))
@@ -319,19 +420,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_auditevent_at'))
 
     op.drop_table('auditevent')
+    with op.batch_alter_table('accounttoken', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_accounttoken_user_id'))
+
+    op.drop_table('accounttoken')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_stakeholder_id'))
         batch_op.drop_index(batch_op.f('ix_user_role'))
         batch_op.drop_index(batch_op.f('ix_user_archived'))
 
     op.drop_table('user')
-    with op.batch_alter_table('reaction', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reaction_stakeholder_id'))
-        batch_op.drop_index(batch_op.f('ix_reaction_consultation_id'))
-        batch_op.drop_index(batch_op.f('ix_reaction_channel'))
-        batch_op.drop_index(batch_op.f('ix_reaction_archived'))
-
-    op.drop_table('reaction')
     with op.batch_alter_table('destination', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_destination_parent_id'))
         batch_op.drop_index(batch_op.f('ix_destination_kind'))
@@ -345,6 +443,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_stakeholder_archived'))
 
     op.drop_table('stakeholder')
+    with op.batch_alter_table('loginattempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_loginattempt_email'))
+        batch_op.drop_index(batch_op.f('ix_loginattempt_at'))
+        batch_op.drop_index(batch_op.f('ix_loginattempt_address'))
+
+    op.drop_table('loginattempt')
     with op.batch_alter_table('consultation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consultation_status'))
         batch_op.drop_index(batch_op.f('ix_consultation_archived'))
