@@ -62,13 +62,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["datetime"] = _format_datetime
 
     from .cli import consult_cli
-    from .views import auth, consultations, destinations, intake, processing, threads
+    from .views import (
+        admin,
+        auth,
+        consultations,
+        destinations,
+        intake,
+        portal,
+        processing,
+        records,
+        threads,
+    )
 
     auth.login_manager.init_app(app)
     app.jinja_env.globals.update(
-        can_process=access.can_process, can_see_internal=access.can_see_internal
+        can_process=access.can_process,
+        can_see_internal=access.can_see_internal,
+        is_admin=access.is_admin,
+        role_of=access.role,
     )
-    for blueprint in (auth, consultations, intake, processing, threads, destinations):
+    for blueprint in (
+        auth, consultations, intake, processing, threads, destinations, records, admin, portal
+    ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)
     app.cli.add_command(consult_cli)

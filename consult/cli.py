@@ -32,11 +32,39 @@ def demo_command():
     session.commit()
     if not result.created:
         click.echo(f"Demo consultation already loaded: {result.consultation.title}")
-        return
-    click.echo(
-        f"Loaded {result.consultation.title}: {result.stakeholders} stakeholders, "
-        f"{result.reactions} reactions, {result.points} points, {result.responses} responses."
-    )
+    else:
+        click.echo(
+            f"Loaded {result.consultation.title}: {result.stakeholders} stakeholders, "
+            f"{result.reactions} reactions, {result.points} points, {result.responses} responses."
+        )
+    click.echo("Demo accounts (for trying the app out only):")
+    for email, name, role, _stakeholder, password in demo.DEMO_USERS:
+        click.echo(f"  {role:<16} {email:<30} {password}")
+
+
+@consult_cli.command("create-admin")
+@click.option("--email", prompt="E-mail address")
+@click.option("--name", prompt="Name")
+@click.password_option("--password", prompt="Password", confirmation_prompt=True)
+@with_appcontext
+def create_admin_command(email: str, name: str, password: str):
+    """Create the first administrator (or another one)."""
+    from pydantic import ValidationError
+
+    from .accounts import MIN_PASSWORD, create_user, user_by_email
+    from .models import Role
+
+    session = db.get_session()
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"Choose a password of at least {MIN_PASSWORD} characters.")
+    if user_by_email(session, email) is not None:
+        raise click.ClickException(f"There is already an account for {email}.")
+    try:
+        create_user(session, email=email, name=name, role=Role.admin, password=password)
+    except ValidationError as err:
+        raise click.ClickException(f"Not a valid account: {err.errors()[0]['msg']}") from err
+    session.commit()
+    click.echo(f"Administrator {email} created.")
 
 
 class _DutchError(click.ClickException):
@@ -47,7 +75,7 @@ class _DutchError(click.ClickException):
         click.echo(f"Fout: {self.format_message()}", err=True)
 
 
-def _listing(points) -> str:
+def _listing(points: list) -> str:
     """The points as readable text: headings on their own lines, then "1. text"."""
     out: list[str] = []
     for point in points:
@@ -66,21 +94,31 @@ def _listing(points) -> str:
 def split_command(file: str, as_json: bool):
     """Split a letter (.txt, .docx, .pdf, or - for standard input) into its numbered points."""
     import json
+    import sys
     from pathlib import Path
 
     from .extract import MAX_UPLOAD_BYTES, ExtractError, extract_text
     from .splitter import split
 
     if file == "-":
-        text = click.get_text_stream("stdin").read()
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError as exc:
+            raise _DutchError("De invoer is geen UTF-8-tekst.") from exc
     else:
         path = Path(file)
         try:
             if path.stat().st_size > MAX_UPLOAD_BYTES:
                 raise _DutchError("Het bestand is groter dan 10 MB.")
             data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise _DutchError(f"Kan {file} niet lezen: het bestand bestaat niet.") from exc
+        except IsADirectoryError as exc:
+            raise _DutchError(f"Kan {file} niet lezen: dit is een map.") from exc
+        except PermissionError as exc:
+            raise _DutchError(f"Kan {file} niet lezen: geen toegang.") from exc
         except OSError as exc:
-            raise _DutchError(f"Kan {file} niet lezen: {exc.strerror or exc}.") from exc
+            raise _DutchError(f"Kan {file} niet lezen.") from exc
         try:
             text = extract_text(path.name, data)
         except ExtractError as exc:

@@ -39,6 +39,12 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 12 * 1024 * 1024,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SMTP_HOST": os.environ.get("CONSULT_SMTP_HOST"),
+        "SMTP_PORT": os.environ.get("CONSULT_SMTP_PORT"),
+        "SMTP_USER": os.environ.get("CONSULT_SMTP_USER"),
+        "SMTP_PASSWORD": os.environ.get("CONSULT_SMTP_PASSWORD"),
+        "SMTP_STARTTLS": os.environ.get("CONSULT_SMTP_STARTTLS") == "1",
+        "MAIL_FROM": os.environ.get("CONSULT_MAIL_FROM"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("CONSULT_INSECURE_COOKIES") != "1"

@@ -19,6 +19,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 (.doc), old Excel
 _RTF_MAGIC = b"{\\rtf"
 _CONTROL_SHARE = 0.01  # more control characters than this: not text
+_MAX_UNZIPPED = 200 * 1024 * 1024  # a .docx that unpacks to more is a zip bomb, not a letter
 
 
 class ExtractError(ValueError):
@@ -152,11 +153,13 @@ def _docx_text(data: bytes) -> str:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise ExtractError("Dit bestand is geen leesbaar Word-bestand (.docx).") from exc
-    if "word/document.xml" not in names:
+    if "word/document.xml" not in {entry.filename for entry in entries}:
         raise ExtractError("Dit bestand is geen leesbaar Word-bestand (.docx).")
+    if sum(entry.file_size for entry in entries) > _MAX_UNZIPPED:
+        raise ExtractError("Dit Word-bestand is uitgepakt te groot om te lezen.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -274,10 +277,14 @@ class _Numbering:
         return f"{prefix} {paragraph.text}" if prefix else paragraph.text
 
     def text(self, document) -> str:
-        """Every paragraph and table cell of the body, in order; a blank line after each row."""
+        """Every paragraph and table cell of the body, in order, a blank line between them.
+
+        A Word paragraph is a paragraph, so it gets the blank line a pasted letter would have;
+        that is what tells the splitter a heading from the text under it.
+        """
         from docx.table import Table
 
-        lines: list[str] = []
+        paragraphs: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
                 for row in block.rows:
@@ -286,8 +293,7 @@ class _Numbering:
                         if any(cell._tc is tc for tc in seen):  # merged cells repeat
                             continue
                         seen.append(cell._tc)
-                        lines.extend(self.line(p) for p in cell.paragraphs)
-                    lines.append("")
+                        paragraphs.extend(self.line(p) for p in cell.paragraphs)
             else:
-                lines.append(self.line(block))
-        return "\n".join(lines)
+                paragraphs.append(self.line(block))
+        return "\n\n".join(p for p in paragraphs if p.strip())

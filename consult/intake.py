@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from . import audit
 from .models import (
     Consultation,
     ConsultationCreate,
@@ -47,11 +48,12 @@ def create_consultation(session: Session, **fields) -> Consultation:
     return consultation
 
 
-def create_stakeholder(session: Session, **fields) -> Stakeholder:
+def create_stakeholder(session: Session, actor: User | None = None, **fields) -> Stakeholder:
     """Validate and add a stakeholder."""
     stakeholder = Stakeholder.model_validate(StakeholderCreate.model_validate(fields))
     session.add(stakeholder)
     session.flush()
+    audit.record(session, actor, "create", stakeholder)
     return stakeholder
 
 
@@ -120,6 +122,21 @@ def log_reaction(
     )
     session.add(reaction)
     session.flush()
+    add_points(session, actor, reaction, stakeholder, points)
+    bump_revision(session, consultation.id)
+    session.flush()
+    audit.record(session, actor, "create", reaction)
+    return reaction
+
+
+def add_points(
+    session: Session,
+    actor: User | None,
+    reaction: Reaction,
+    stakeholder: Stakeholder,
+    points: list[DraftPoint],
+) -> None:
+    """Add the numbered points to a reaction; each thread starts with "logged"."""
     for index, draft in enumerate(points, start=1):
         point = add_point(
             session,
@@ -143,9 +160,6 @@ def log_reaction(
                 },
             )
         )
-    bump_revision(session, consultation.id)
-    session.flush()
-    return reaction
 
 
 def create_reaction(session: Session, points: list[dict] = (), **fields) -> Reaction:

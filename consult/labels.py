@@ -42,6 +42,12 @@ LABELS = {
     "answer": _l("answer"),
     "internal_note": _l("internal note"),
     "system": _l("event"),
+    # audit actions
+    "create": _l("created"),
+    "change": _l("changed"),
+    "archive": _l("archived"),
+    "restore": _l("restored"),
+    "submit": _l("submitted"),
     # roles
     "admin": _l("administrator"),
     "secretary": _l("secretary"),

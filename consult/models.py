@@ -23,6 +23,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(value: datetime | None) -> datetime | None:
+    """A stored time as UTC-aware (SQLite hands back naive datetimes)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 class ConsultationStatus(enum.StrEnum):
     open = "open"
     processing = "processing"
@@ -199,6 +206,8 @@ class Reaction(Tracked, table=True):
     # Advisory boards draft in the portal; only submitted reactions exist for everyone else.
     status: str = Field(default=ReactionStatus.submitted, sa_type=sa.String(32), index=True)
     drafted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # A draft keeps its points as the composer left them; they become points on submission.
+    draft_points: list | None = Field(default=None, sa_type=sa.JSON)
     version: int = Field(default=1)
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from . import audit
 from .intake import bump_revision
 from .models import (
     Consultation,
@@ -76,7 +77,7 @@ def destination_path(destination: Destination, by_id: dict[int, Destination]) ->
     return (destination_path(parent, by_id) + PATH_SEPARATOR if parent else "") + destination.title
 
 
-def create_destination(session: Session, **fields) -> Destination:
+def create_destination(session: Session, actor: User | None = None, **fields) -> Destination:
     """Validate and add a destination (a node in the consultation's tree), last among siblings."""
     if "position" not in fields:
         siblings = session.exec(
@@ -89,18 +90,23 @@ def create_destination(session: Session, **fields) -> Destination:
     destination = Destination.model_validate(DestinationCreate.model_validate(fields))
     session.add(destination)
     session.flush()
+    audit.record(session, actor, "create", destination)
     return destination
 
 
-def rename_destination(session: Session, destination: Destination, title: str) -> None:
+def rename_destination(
+    session: Session, destination: Destination, title: str, actor: User | None = None
+) -> None:
     """Give a destination a new title (history keeps the old name)."""
     title = " ".join(title.split())
     if not title or len(title) > 300:
         raise ProcessingError(_("A destination needs a name of at most 300 characters."))
+    before = audit.snapshot(destination)
     destination.title = title
     session.add(destination)
     bump_revision(session, destination.consultation_id)
     session.flush()
+    audit.record(session, actor, "change", destination, before)
 
 
 def move_destination(session: Session, destination: Destination, step: int) -> None:
@@ -125,12 +131,11 @@ def move_destination(session: Session, destination: Destination, step: int) -> N
         session.flush()
 
 
-def set_destination_archived(session: Session, destination: Destination, archived: bool) -> None:
+def set_destination_archived(
+    session: Session, destination: Destination, archived: bool, actor: User | None = None
+) -> None:
     """Archive (hide from new answers) or restore a destination; links stay intact."""
-    destination.archived = archived
-    session.add(destination)
-    bump_revision(session, destination.consultation_id)
-    session.flush()
+    set_archived(session, actor, destination, destination.consultation_id, archived)
 
 
 # --- responses -------------------------------------------------------------------
@@ -163,6 +168,17 @@ def _snapshot(session: Session, response: Response, author: User | None) -> Resp
     )
     session.add(version)
     return version
+
+
+def _snapshot_paths(session: Session, response: Response) -> list[str]:
+    """The response's destination paths as they are now."""
+    paths = _paths(session, response.consultation_id)
+    ids = session.exec(
+        select(ResponseDestination.destination_id).where(
+            ResponseDestination.response_id == response.id
+        )
+    ).all()
+    return [paths[i] for i in ids if i in paths]
 
 
 def _paths(session: Session, consultation_id: int) -> dict[int, str]:
@@ -236,6 +252,7 @@ def answer(
     )
     session.flush()
     version = _snapshot(session, response, actor)
+    audit.record(session, actor, "create", response)
     _event(
         session,
         [p.id for p in points],
@@ -273,6 +290,7 @@ def revise(
         }
     )
     old_status = response.status
+    before = {**audit.snapshot(response), "destinations": _snapshot_paths(session, response)}
     old_destinations = set(
         session.exec(
             select(ResponseDestination.destination_id).where(
@@ -305,6 +323,9 @@ def revise(
     session.add(response)
     session.flush()
     version = _snapshot(session, response, actor)
+    audit.record(session, actor, "change", response, before).after["destinations"] = list(
+        version.destinations
+    )
     point_ids = session.exec(
         select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
     ).all()
@@ -323,3 +344,22 @@ def revise(
     bump_revision(session, response.consultation_id)
     session.flush()
     return response
+
+
+# --- archive and restore -----------------------------------------------------------
+
+
+def set_archived(
+    session: Session, actor: User | None, obj, consultation_id: int, archived: bool
+) -> None:
+    """Archive (hide) or restore a reaction, point or response; nothing is ever deleted."""
+    if obj.archived == archived:
+        return
+    before = audit.snapshot(obj)
+    obj.archived = archived
+    obj.updated_at = utcnow()
+    session.add(obj)
+    session.flush()
+    audit.record(session, actor, "archive" if archived else "restore", obj, before)
+    bump_revision(session, consultation_id)
+    session.flush()

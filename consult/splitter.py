@@ -80,9 +80,9 @@ _TABLE_HEADERS = (
     ("gemeente / subregio uitgangspunten toelichting",),
     ("uitgangspunten toelichting",),
 )
+# Not "Namens het college": letters open with that as often as they close with it.
 _CLOSING = re.compile(
-    r"(?:Met (?:vriendelijke|hartelijke) groet(?:en)?|Vriendelijke groet(?:en)?|Hoogachtend"
-    r"|Namens (?:het|de) )",
+    r"(?:Met (?:vriendelijke|hartelijke) groet(?:en)?|Vriendelijke groet(?:en)?|Hoogachtend)"
 )
 _QUOTES = "“‘\"'«„"
 _CLOSERS = "”’\"')]»"
@@ -92,14 +92,17 @@ _DANGLING_WORDS = frozenset(
     "is zijn wordt worden heeft hebben wel niet ook maar zoals tussen binnen na dan per via "
     "zodat omdat waarin waarbij welke wat wie hun onze we wij zij ze".split()
 )
+_CAN_END_ITEM = frozenset({"een", "is", "zijn", "wel", "niet", "ook"})  # "1. Nog niet een"
 _SUSPENDED = frozenset({"en", "of", "tot", "t/m", "noch"})  # "Jeugd- en Gezinsteam"
 _FULL_LINE = 0.85  # a line this close to the text's width was broken by the layout, not the writer
 _SHORT_LINE = 40  # shorter lines are never "full", however narrow the text
-_SALUTATION = re.compile(r"(?:Geachte|Beste|Dag|Hallo)\b.*,")
+_SALUTATION = re.compile(r"(?:Geachte|Beste)\b.*,")
 
 
 @dataclass
 class _Line:
+    """A line that carries text."""
+
     index: int  # in text.splitlines()
     text: str  # whitespace-normalised, never empty
     blank_before: bool  # blank or dropped lines between this line and the previous content line
@@ -107,6 +110,8 @@ class _Line:
 
 @dataclass
 class _Piece:
+    """A line (or the rest after a number) as it goes into a point's text."""
+
     text: str
     blank_before: bool
     line_length: int  # length of the whole source line, for the "full line" test
@@ -115,6 +120,8 @@ class _Piece:
 
 @dataclass
 class _Draft:
+    """A point being built."""
+
     number: str
     marker: str
     heading: str | None
@@ -155,6 +162,11 @@ def _dangling(text: str) -> bool:
         return True
     words = text.split()
     return bool(words) and words[-1].lower() in _DANGLING_WORDS
+
+
+def _item_shaped(text: str) -> bool:
+    """Whether the line looks like a numbered, lettered or bulleted item."""
+    return bool(_NUMBERED.fullmatch(text) or _LETTERED.fullmatch(text) or _BULLET.fullmatch(text))
 
 
 def _number_tuple(number: str) -> tuple[int, ...]:
@@ -252,9 +264,11 @@ def _separator(prev: _Piece, piece: _Piece, width: int) -> tuple[str, bool]:
         if kind == "lower" and not fragment.isupper() and not any(c.isdigit() for c in fragment):
             return "", True  # "meicircu-" + "laire"; not "WLZ-" + "middelen"
         return ("", False) if kind != "other" or piece.text[0].isdigit() else (" ", False)
+    if _SALUTATION.fullmatch(prev.text) or _CLOSING.fullmatch(prev.text.rstrip(",")):
+        return "\n", False  # "Geachte leden," / "Met vriendelijke groet," end their line
     if not piece.blank_before or _first_kind(piece.text) != "upper":
         return " ", False
-    if _ends_sentence(prev.text) or _SALUTATION.fullmatch(prev.text) or _CLOSING.match(prev.text):
+    if _ends_sentence(prev.text):
         return "\n", False
     if _dangling(prev.text) or prev.line_length >= max(_FULL_LINE * width, _SHORT_LINE):
         return " ", False
@@ -289,7 +303,7 @@ class _Parser:
         self.current: _Draft | None = None
         self.heading: str | None = None
         self.heading_pending = False  # a heading no point has taken yet
-        self.prev_heading = False  # the previous line was a heading
+        self.prev_heading = False  # the previous line was a heading (still pending)
         self.last: tuple[int, ...] | None = None
         self.last_letter: str | None = None
         self.closed = False  # a closing ("Met vriendelijke groet") was seen
@@ -322,7 +336,8 @@ class _Parser:
             return False
         prev = self._prev(i)
         if prev is not None and not self.lines[i].blank_before and _dangling(prev.text):
-            return False  # "... tot en met" + "14. Wij ...": a sentence going on
+            if prev.text.split()[-1].lower() not in _CAN_END_ITEM:
+                return False  # "... tot en met" + "14. Wij ...": a sentence going on
         if self.last is None:
             return (para_start or fresh) and (bool(marker) or number[-1] == 1)
         if _follows(number, self.last):
@@ -351,9 +366,7 @@ class _Parser:
         words = text.split()
         if not 1 <= len(words) <= 8 or len(text) > 60 or _first_kind(text) != "upper":
             return False
-        if _NUMBERED.fullmatch(text) or _LETTERED.fullmatch(text) or _BULLET.fullmatch(text):
-            return False
-        if _CLOSING.match(text) or ": " in text:
+        if _item_shaped(text) or _CLOSING.match(text) or ": " in text:
             return False
         if text.endswith(":"):  # "Vanuit de Raad:", but not "Wij vragen aandacht voor:"
             return len(words) <= 5 and not _dangling(text[:-1]) and words[-1] != "volgende:"
@@ -370,29 +383,38 @@ class _Parser:
             return True
         return self.bullet_points and bool(_BULLET.fullmatch(text))
 
-    def _heading_ahead(self, i: int, depth: int = 0) -> bool:
-        """Whether line i, already shaped like a heading, is followed like one."""
+    def _heading_ahead(self, i: int, depth: int = 0, items_only: bool = False) -> bool:
+        """Whether line i, shaped like a heading, is followed like one.
+
+        That is: by a point, by more heading lines that end at a point, or (not for "...:"
+        lines) by a paragraph.
+        """
         if i + 1 >= len(self.lines) or depth > 3:
             return False
         nxt = self.lines[i + 1]
         if self._starts_item(i + 1):
             return True
-        if self._heading_shape(nxt.text) and self._heading_ahead(i + 1, depth + 1):
-            return True
-        if self.lines[i].text.endswith(":"):
+        if self._heading_shape(nxt.text):
+            # headings above each other; across a blank line only when a point follows them
+            if self._heading_ahead(i + 1, depth + 1, items_only or nxt.blank_before):
+                return True
+        if items_only or self.lines[i].text.endswith(":") or not nxt.blank_before:
             return False
-        plain = not (_NUMBERED.fullmatch(nxt.text) or _LETTERED.fullmatch(nxt.text))
-        plain = plain and not _BULLET.fullmatch(nxt.text)
-        return nxt.blank_before and plain
+        if _item_shaped(nxt.text) or _CLOSING.match(nxt.text):
+            return False
+        if not self._heading_shape(nxt.text):
+            return True
+        # a short line after a blank is a paragraph only if more lines follow it directly
+        return i + 2 < len(self.lines) and not self.lines[i + 2].blank_before
 
-    def _is_heading(self, i: int) -> bool:
+    def _is_heading(self, i: int, after_heading: bool) -> bool:
         """Whether line i is a heading: heading-shaped, standing alone and followed like one."""
         line, prev = self.lines[i], self._prev(i)
         if not self._heading_shape(line.text):
             return False
         alone = (
             prev is None
-            or self.prev_heading
+            or after_heading
             or _ends_sentence(prev.text)
             or (line.blank_before and not _dangling(prev.text))
         )
@@ -430,6 +452,10 @@ class _Parser:
         piece = _Piece(text, line.blank_before, len(line.text))
         return _separator(current.pieces[-1], piece, self.width)[0] == "\n"
 
+    def _has_points(self) -> bool:
+        """Whether a numbered, lettered or bullet point has been found."""
+        return any(d.number or d.marker for d in self.drafts)
+
     def _in_item(self) -> bool:
         """Whether the current point is numbered or lettered."""
         return self.current is not None and bool(self.current.number)
@@ -438,24 +464,24 @@ class _Parser:
         """Handle content line i."""
         line = self.lines[i]
         text = line.text
-        was_heading, self.prev_heading = self.prev_heading, False
+        after_heading, self.prev_heading = self.prev_heading, False
         if self.closed:
             self._add(line, text)
             return
-        if _CLOSING.match(text) and self._para_start(i) and self.drafts:
+        if _CLOSING.match(text) and self._para_start(i) and self._has_points():
             self._start("", "", closing=True)
             self.closed = True
             self._add(line, text)
             return
         m = _NUMBERED.fullmatch(text)
-        if m and self._accept_number(i, m, after_heading=was_heading and self.heading_pending):
+        if m and self._accept_number(i, m, after_heading):
             self._start(m["number"], m["marker"])
             self.last = _number_tuple(m["number"])
             self._add(line, m["rest"] or "")
             return
         m = _LETTERED.fullmatch(text)
         if m:
-            self._letter(i, m, after_heading=was_heading and self.heading_pending)
+            self._letter(i, m, after_heading)
             return
         m = _BULLET.fullmatch(text)
         if m:
@@ -465,14 +491,12 @@ class _Parser:
             else:
                 self._add(line, text, new_line=True)
             return
-        self.prev_heading = was_heading
-        if self._is_heading(i):
+        if self._is_heading(i, after_heading):
             self.heading = f"{self.heading}\n{text}" if self.heading_pending else text
             self.heading_pending = True
             self.prev_heading = True
             self.current = None
             return
-        self.prev_heading = False
         self._add(line, text)
 
     def _letter(self, i: int, m: re.Match, after_heading: bool) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from . import access
+from . import access, audit
 from .intake import bump_revision
 from .models import (
     Consultation,
@@ -54,6 +54,7 @@ def post_message(
     session.add(message)
     bump_revision(session, consultation.id)
     session.flush()
+    audit.record(session, actor, "create", message)
     return message
 
 

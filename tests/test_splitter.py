@@ -58,8 +58,10 @@ def assert_nothing_lost(text: str, result: SplitResult) -> None:
             i, skipped = i + 1, skipped + 1
         else:
             context = "".join(source[max(0, i - 30) : i + 30])
-            raise AssertionError(f"text lost or changed near {context!r} (got {rendered[j:j+20]})")
-    assert j == len(rendered), f"points contain text not in the input: {rendered[j:j+40]}"
+            raise AssertionError(
+                f"text lost or changed near {context!r} (got {rendered[j : j + 20]})"
+            )
+    assert j == len(rendered), f"points contain text not in the input: {rendered[j : j + 40]}"
     assert skipped == result.hyphens_removed
 
 
@@ -74,7 +76,7 @@ def by_number(result: SplitResult, number: str, occurrence: int = 0):
 
 
 def upto(n: int) -> list[str]:
-    """"1" .. "n"."""
+    """The point numbers "1" up to n."""
     return [str(i) for i in range(1, n + 1)]
 
 
@@ -208,9 +210,10 @@ def test_duin_bollenstreek_joint_letter_numbering_runs_across_senders():
     assert by_number(result, "16").text == (
         "In het nieuwe inkoopmodel moet het mogelijk zijn nieuwe aanbieders te contracteren."
     )
-    assert "organiseren in en rondom het Jeugd- en Gezinsteam, en verbinden" in by_number(
-        result, "20"
-    ).text
+    assert (
+        "organiseren in en rondom het Jeugd- en Gezinsteam, en verbinden"
+        in by_number(result, "20").text
+    )
     # point 28 goes on in a second paragraph after the cut-out Toelichting
     assert by_number(result, "28").text.split("\n") == [
         "Ga meer uit van kwaliteit van de hulpverlening.",
@@ -297,6 +300,44 @@ def test_annex_with_multi_level_numbers():
     assert result.dropped == []  # the footnote marker "2" is not a page number: kept
 
 
+@pytest.mark.parametrize(
+    ("fixture", "reactions"),
+    [
+        ("leiden_2016.txt", ["leiden-ambtelijk", "leiden-wmo-adviesraad"]),
+        ("nieuwkoop_2016.txt", ["nieuwkoop-ambtelijk"]),
+        ("hillegom_raad_2016.txt", ["hillegom-raadsbesluit"]),
+        ("duin_bollenstreek_2016.txt", ["dnb-gezamenlijk"]),
+        ("zoeterwoude_2016.txt", ["zoeterwoude-ambtelijk", "zoeterwoude-raad"]),
+    ],
+)
+def test_points_match_the_hand_transcribed_demo_data(fixture, reactions):
+    """The demo data was typed over from the same table by hand: same numbers, same words."""
+    from consult.demo import read_data
+
+    transcribed = {r["key"]: r["points"] for r in read_data()["reactions"]}
+    expected = [p for key in reactions for p in transcribed[key]]
+    found = [p for p in split(read_fixture(fixture)).points if p.number]
+    expected = expected[: len(found)]  # the joint letter goes on after point 39
+    assert [p.number for p in found] == [str(p["number"]) for p in expected]
+    assert [norm(p.text) for p in found] == [norm(p["body"]) for p in expected]
+
+
+def test_every_demo_reaction_rebuilt_as_text_splits_back_into_its_points():
+    """All 17 reactions, 204 points: numbers, headings and (without an outro) texts come back.
+
+    An outro paragraph after the last point stays in that point as a second paragraph.
+    """
+    from consult.demo import original_text, read_data
+
+    for reaction in read_data()["reactions"]:
+        found = [p for p in split(original_text(reaction)).points if p.number]
+        expected = reaction["points"]
+        assert [p.number for p in found] == [str(p["number"]) for p in expected]
+        assert [p.heading for p in found] == [p.get("heading") for p in expected]
+        if not reaction.get("outro"):
+            assert [norm(p.text) for p in found] == [norm(p["body"]) for p in expected]
+
+
 # --- Small letters: one rule each --------------------------------------------------------------
 
 
@@ -346,6 +387,15 @@ def test_letterhead_lines_are_dropped_and_the_subject_stays():
         "Wij reageren als volgt:",
     ]
     assert_nothing_lost(text, result)
+
+
+def test_text_pasted_from_word_has_no_blank_lines():
+    text = "Geachte leden,\nHierbij onze reactie.\n1. Preventie.\n2. Regie.\n"
+    text += "Met vriendelijke groet,\nJan"
+    result = split(text)
+    assert numbers(result) == ["", "1", "2", ""]
+    assert result.points[0].text == "Geachte leden,\nHierbij onze reactie."
+    assert result.points[3].text == "Met vriendelijke groet,\nJan"
 
 
 def test_bullets_without_numbering_become_points():
@@ -399,6 +449,19 @@ def test_unnumbered_sections_under_headings_are_one_point_each():
     assert_nothing_lost(text, result)
 
 
+def test_headings_above_each_other():
+    text = (
+        "15. Laatste punt.\n\nAanvullingen gemeenteraden\n\nGemeente Lisse\n\n16. Punt.\n\n"
+        "Korte regel\n\nNog een korte regel\n\nMet vriendelijke groet,\n"
+    )
+    result = split(text)
+    assert numbers(result) == ["15", "16", ""]
+    assert result.points[1].heading == "Aanvullingen gemeenteraden\nGemeente Lisse"
+    # short lines that lead to no point are text, not a pile of headings
+    assert result.points[1].text == "Punt.\nKorte regel\nNog een korte regel"
+    assert result.points[2].heading is None
+
+
 def test_a_closing_is_not_part_of_the_last_point():
     text = "1. Eerste punt.\n2. Laatste punt.\n\nMet vriendelijke groet,\n\nJ. Jansen\nwethouder\n"
     result = split(text)
@@ -407,11 +470,21 @@ def test_a_closing_is_not_part_of_the_last_point():
     assert result.points[2].text == "Met vriendelijke groet,\nJ. Jansen wethouder"
 
 
+def test_a_letter_opening_on_behalf_of_the_college_keeps_its_points():
+    text = (
+        "Geachte leden van het PHO,\n\nNamens het college van burgemeester en wethouders "
+        "reageren wij als volgt.\n\n1. Eerste punt.\n2. Tweede punt.\n\nHoogachtend,\n"
+    )
+    assert numbers(split(text)) == ["", "1", "2", ""]
+
+
 def test_numbers_inside_sentences_are_not_points():
     text = "1. Wij vragen een verlenging tot en met\n2. De rest volgt.\n3 jaar is kort.\n"
     result = split(text)
     assert numbers(result) == ["1"]
     assert_nothing_lost(text, result)
+    assert numbers(split("1. een\n2. twee\n3. drie")) == ["1", "2", "3"]
+    assert numbers(split("1. Samenwerking met\n2. onderwijs")) == ["1"]
 
 
 def test_empty_and_blank_text():
@@ -536,9 +609,12 @@ def _point_words(draw, letter: Letter, label: str, in_letter_list: bool) -> list
 
 @st.composite
 def numbered_letters(draw) -> Letter:
-    """A letter: intro, sections with headings, numbered points ("1." / "1)" / "1 " / "1.1"),
-    lettered sub-items and bullets inside them, lettered top-level lists, unnumbered sections,
-    page furniture, and sometimes a closing."""
+    """A letter built from the pieces real letters have.
+
+    An intro, sections with headings, numbered points ("1." / "1)" / "1 " / "1.1") with lettered
+    sub-items and bullets inside them, lettered top-level lists, unnumbered sections, page
+    furniture, and sometimes a closing.
+    """
     letter = Letter()
     if draw(st.booleans()):
         words = draw(sentence_words())
@@ -651,15 +727,15 @@ def test_any_text_splits_without_losing_anything(text):
     assert_nothing_lost(text, split(text))
 
 
+FRAGMENTS = ["", " ", "10", "- 3 -", "1.", "1)", "a.", "• x", "Kop", "Kop:", "Hol-", "land",
+             "Met vriendelijke groet,", "Gemeente /", "subregio", "Datum: 1 mei", "1.1 Tekst",
+             "2 Tekst", "B. Tekst"]  # fmt: skip
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.one_of(
-            st.sampled_from(["", " ", "10", "- 3 -", "1.", "1)", "a.", "• x", "Kop", "Kop:",
-                             "Hol-", "land", "Met vriendelijke groet,", "Gemeente /", "subregio",
-                             "Datum: 1 mei", "1.1 Tekst", "2 Tekst", "B. Tekst"]),  # fmt: skip
-            st.text(alphabet="abcAB12.-:)• \t", max_size=12),
-        ),
+        st.one_of(st.sampled_from(FRAGMENTS), st.text(alphabet="abcAB12.-:)• \t", max_size=12)),
         max_size=30,
     )
 )

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 
+from .. import accounts, mail
 from ..accounts import authenticate
 from ..db import get_session
 from ..i18n import safe_next
@@ -40,13 +41,19 @@ def login():
         return redirect(next_url)
     error = None
     if request.method == "POST":
-        user = authenticate(
-            get_session(), request.form.get("email", ""), request.form.get("password", "")
-        )
+        db = get_session()
+        email = request.form.get("email", "")
+        address = request.remote_addr or "?"
+        if accounts.login_blocked(db, email, address):
+            error = _("Too many attempts. Wait a quarter of an hour and try again.")
+            return render_template("auth/login.html", error=error, next=next_url), 429
+        user = authenticate(db, email, request.form.get("password", ""))
         if user is not None:
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
             return redirect(next_url, code=303)
+        accounts.record_failure(db, email, address)
+        db.commit()
         error = _("E-mail address or password is not right.")
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, next=next_url), status
@@ -58,3 +65,45 @@ def logout():
     logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("consultations.index"), code=303)
+
+
+@bp.route("/account/wachtwoord/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set a password through a one-time link (an invitation or a reset)."""
+    db = get_session()
+    found = accounts.token_user(db, token)
+    if found is None:
+        return render_template("auth/password.html", invalid=True), 404
+    error = None
+    if request.method == "POST":
+        try:
+            user = accounts.redeem(
+                db, token, request.form.get("password", ""), request.form.get("confirm", "")
+            )
+        except accounts.AccountError as err:
+            db.rollback()
+            error = str(err)
+        else:
+            db.commit()
+            logout_user()
+            flash(_("Your password is set. Log in with it."))
+            return redirect(url_for("auth.login", email=user.email), code=303)
+    status = 422 if error else 200
+    return render_template("auth/password.html", user=found[1], error=error), status
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address is known."""
+    sent = False
+    if request.method == "POST":
+        db = get_session()
+        user = accounts.user_by_email(db, request.form.get("email", ""))
+        if user is not None and user.is_active and mail.configured():
+            raw = accounts.issue_token(db, user, "reset")
+            db.commit()
+            link = url_for("auth.set_password", token=raw, _external=True)
+            mail.send(user.email, _("Set a new password"), _(
+                "Use this link within two hours to set a new password: %(link)s", link=link))
+        sent = True
+    return render_template("auth/forgot.html", sent=sent, mail=mail.configured())

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from pydantic import ValidationError
 
 from ..db import get_session
@@ -51,6 +52,7 @@ def create(slug: str):
     try:
         create_destination(
             session,
+            current_user,
             consultation_id=consultation.id,
             parent_id=parent.id if parent else None,
             slug=unique_slug(session, Destination, title or "x", consultation_id=consultation.id),
@@ -74,15 +76,15 @@ def change(slug: str, destination_id: int, action: str):
         abort(404)
     try:
         if action == "hernoemen":
-            rename_destination(session, destination, request.form.get("title", ""))
+            rename_destination(session, destination, request.form.get("title", ""), current_user)
         elif action == "omhoog":
             move_destination(session, destination, -1)
         elif action == "omlaag":
             move_destination(session, destination, +1)
         elif action == "archiveren":
-            set_destination_archived(session, destination, True)
+            set_destination_archived(session, destination, True, current_user)
         elif action == "herstellen":
-            set_destination_archived(session, destination, False)
+            set_destination_archived(session, destination, False, current_user)
         else:
             abort(404)
     except ProcessingError as err:

@@ -76,7 +76,8 @@ def _stakeholder(session, form) -> Stakeholder:
         if parent_id is not None and session.get(Stakeholder, parent_id) is None:
             parent_id = None
         return create_stakeholder(
-            session, slug=unique_slug(session, Stakeholder, name), name=name, kind=kind,
+            session,
+            current_user, slug=unique_slug(session, Stakeholder, name), name=name, kind=kind,
             parent_id=parent_id,
         )
     stakeholder_id = form.get("stakeholder_id", type=int)

@@ -72,6 +72,7 @@ def _chosen_destinations(session, consultation) -> list[Destination]:
         chosen.append(
             create_destination(
                 session,
+                current_user,
                 consultation_id=consultation.id,
                 parent_id=parent.id if parent else None,
                 slug=unique_slug(session, Destination, title, consultation_id=consultation.id),

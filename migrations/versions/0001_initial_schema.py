@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:20:40.146312
+Create Date: 2026-11-22 21:26:50.575400
 """
 from alembic import op
 import sqlalchemy as sa
@@ -173,6 +173,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('drafted_by_id', sa.Integer(), nullable=True),
+    sa.Column('draft_points', sa.JSON(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_reaction_consultation_id_consultation')),
     sa.ForeignKeyConstraint(['drafted_by_id'], ['user.id'], name=op.f('fk_reaction_drafted_by_id_user')),

@@ -1,0 +1,27 @@
+"""Sending mail when SMTP is configured (CONSULT_SMTP_HOST); otherwise the caller shows links."""
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+
+def configured() -> bool:
+    """Whether mail can be sent."""
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def send(to: str, subject: str, body: str) -> None:
+    """Send a plain-text mail."""
+    cfg = current_app.config
+    message = EmailMessage()
+    message["From"] = cfg.get("MAIL_FROM") or "consult@localhost"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg.get("SMTP_PORT") or 25), timeout=10) as smtp:
+        if cfg.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if cfg.get("SMTP_USER"):
+            smtp.login(cfg["SMTP_USER"], cfg.get("SMTP_PASSWORD") or "")
+        smtp.send_message(message)

@@ -1,0 +1,200 @@
+"""The advisory-board portal: drafts that become reactions on submission, and the inbox.
+
+Operations only flush; the caller commits.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlmodel import Session, or_, select
+
+from . import audit
+from .composer import check_length
+from .intake import DraftPoint, IntakeError, add_points, bump_revision, fill_numbers
+from .models import (
+    Channel,
+    Consultation,
+    Follow,
+    Message,
+    MessageKind,
+    Point,
+    Reaction,
+    ReactionCreate,
+    ReactionStatus,
+    Stakeholder,
+    User,
+    aware,
+    utcnow,
+)
+
+
+class DraftConflict(IntakeError):
+    """The draft changed (or was submitted) since the editor opened it."""
+
+
+def _points_json(points: list[DraftPoint]) -> list[dict]:
+    return [
+        {"number": p.number.strip(), "heading": p.heading, "text": p.text}
+        for p in points
+        if p.text.strip()
+    ]
+
+
+def draft_points(reaction: Reaction) -> list[DraftPoint]:
+    """The draft's points as the composer left them."""
+    return [
+        DraftPoint(number=p.get("number", ""), text=p.get("text", ""), heading=p.get("heading"))
+        for p in reaction.draft_points or []
+    ]
+
+
+def save_draft(
+    session: Session,
+    actor: User,
+    consultation: Consultation,
+    title: str,
+    text: str,
+    points: list[DraftPoint],
+    reaction: Reaction | None = None,
+    expected_version: int | None = None,
+) -> Reaction:
+    """Create or update the board's draft; a stale save is refused, never merged silently."""
+    error = check_length(text)
+    if error:
+        raise IntakeError(error)
+    title = " ".join(title.split()) or _("Advice")
+    if reaction is None:
+        reaction = Reaction.model_validate(
+            ReactionCreate.model_validate(
+                {
+                    "consultation_id": consultation.id,
+                    "stakeholder_id": actor.stakeholder_id,
+                    "channel": Channel.advies,
+                    "title": title,
+                    "original_text": text,
+                }
+            )
+        )
+        reaction.status = ReactionStatus.draft
+        reaction.drafted_by_id = actor.id
+        reaction.draft_points = _points_json(points)
+        session.add(reaction)
+        session.flush()
+        audit.record(session, actor, "create", reaction)
+        return reaction
+    if reaction.status != ReactionStatus.draft or reaction.version != expected_version:
+        raise DraftConflict(
+            _("This draft was changed or submitted in the meantime. Your text is kept below; "
+              "reload the draft to see the current version.")
+        )
+    before = audit.snapshot(reaction)
+    ReactionCreate.model_validate(
+        {"consultation_id": consultation.id, "stakeholder_id": reaction.stakeholder_id,
+         "channel": reaction.channel, "title": title, "original_text": text}
+    )
+    reaction.title = title
+    reaction.original_text = text
+    reaction.draft_points = _points_json(points)
+    reaction.version += 1
+    reaction.updated_at = utcnow()
+    session.add(reaction)
+    session.flush()
+    audit.record(session, actor, "change", reaction, before)
+    return reaction
+
+
+def submit(session: Session, actor: User, reaction: Reaction, expected_version: int) -> Reaction:
+    """Submit the draft: it becomes a locked reaction with numbered points for the secretariat."""
+    if reaction.status != ReactionStatus.draft or reaction.version != expected_version:
+        raise DraftConflict(_("This draft was changed or submitted in the meantime."))
+    points = fill_numbers(draft_points(reaction))
+    if not points:
+        raise IntakeError(_("There are no points to save: paste the letter first."))
+    before = audit.snapshot(reaction)
+    last = session.exec(
+        select(Reaction.position)
+        .where(Reaction.consultation_id == reaction.consultation_id)
+        .order_by(Reaction.position.desc())
+    ).first()
+    reaction.position = (last or 0) + 1
+    reaction.status = ReactionStatus.submitted
+    reaction.received_on = date.today()
+    reaction.version += 1
+    reaction.updated_at = utcnow()
+    session.add(reaction)
+    session.flush()
+    add_points(session, actor, reaction, session.get(Stakeholder, reaction.stakeholder_id), points)
+    bump_revision(session, reaction.consultation_id)
+    session.flush()
+    audit.record(session, actor, "submit", reaction, before)
+    return reaction
+
+
+def board_reactions(session: Session, user: User) -> list[tuple[Reaction, Consultation]]:
+    """The board's drafts and submitted reactions, newest first."""
+    if user.stakeholder_id is None:
+        return []
+    return list(
+        session.exec(
+            select(Reaction, Consultation)
+            .join(Consultation, Consultation.id == Reaction.consultation_id)
+            .where(Reaction.stakeholder_id == user.stakeholder_id, Reaction.archived == False)  # noqa: E712
+            .order_by(Reaction.updated_at.desc())
+        )
+    )
+
+
+@dataclass
+class InboxItem:
+    message: Message
+    point: Point
+    reaction: Reaction
+    consultation: Consultation
+    author: User | None
+    new: bool
+
+
+def inbox(session: Session, user: User, limit: int = 50) -> list[InboxItem]:
+    """What happened to the points this user cares about: the board's own points, followed
+    points and the points of followed stakeholders. Internal notes never appear here."""
+    followed_points = select(Follow.point_id).where(
+        Follow.user_id == user.id, Follow.point_id.is_not(None)
+    )
+    followed_stakeholders = select(Follow.stakeholder_id).where(
+        Follow.user_id == user.id, Follow.stakeholder_id.is_not(None)
+    )
+    interest = [
+        Point.id.in_(followed_points),
+        Reaction.stakeholder_id.in_(followed_stakeholders),
+        Point.stakeholder_id.in_(followed_stakeholders),
+    ]
+    if user.stakeholder_id is not None:
+        interest += [
+            Reaction.stakeholder_id == user.stakeholder_id,
+            Point.stakeholder_id == user.stakeholder_id,
+        ]
+    rows = session.exec(
+        select(Message, Point, Reaction, Consultation, User)
+        .join(Point, Point.id == Message.point_id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .outerjoin(User, User.id == Message.author_id)
+        .where(or_(*interest))
+        .where(
+            Message.kind != MessageKind.internal_note,
+            Message.archived == False,  # noqa: E712
+            Point.archived == False,  # noqa: E712
+            Reaction.archived == False,  # noqa: E712
+            Reaction.status == ReactionStatus.submitted,
+            or_(Message.author_id.is_(None), Message.author_id != user.id),
+            or_(Message.event.is_(None), Message.event != "logged"),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+    seen = aware(user.inbox_seen_at)
+    return [
+        InboxItem(m, p, r, c, u, seen is None or aware(m.created_at) > seen)
+        for m, p, r, c, u in rows
+    ]
