@@ -38,7 +38,7 @@ def demo_command():
             f"{result.reactions} reactions, {result.points} points, {result.responses} responses."
         )
     click.echo("Demo accounts (for trying the app out only):")
-    for email, name, role, _stakeholder, password in demo.DEMO_USERS:
+    for email, _name, role, _stakeholder, password in demo.DEMO_USERS:
         click.echo(f"  {role:<16} {email:<30} {password}")
 
 
