@@ -1,0 +1,130 @@
+"""The advisory-board portal: drafts only the board sees, submission, answers in the inbox."""
+
+import re
+
+import pytest
+from sqlmodel import func, select
+
+from consult.models import Message, Point, Reaction, Stakeholder
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+ADVICE = """Advies WMO Adviesraad Leiden
+
+1. Betrek cliënten als volwaardige partner bij de inkoop.
+2. Zorg voor onafhankelijke cliëntondersteuning in elke gemeente.
+3. Meet tevredenheid van jongeren zelf, niet alleen van ouders.
+"""
+
+
+def _text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+@pytest.fixture
+def member(as_role):
+    return as_role("advisory_member")
+
+
+def _draft(member, session, title="Advies tweede ronde", text=ADVICE):
+    response = member.form_post(f"/portaal/{SLUG}/concept", {"title": title, "text": text})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return session.exec(select(Reaction).where(Reaction.title == title)).one()
+
+
+def test_a_draft_is_for_the_board_only(member, as_role, session):
+    draft = _draft(member, session)
+    assert draft.status == "draft"
+    assert session.exec(select(func.count()).select_from(Point).where(
+        Point.reaction_id == draft.id)).one() == 0  # points exist only after submission
+    page = _text(member.get(f"/portaal/concepten/{draft.id}"))
+    assert "Betrek cliënten als volwaardige partner bij de inkoop." in page
+    for role in (None, "viewer", "councillor", "secretary", "admin"):
+        other = as_role(role)
+        assert "Advies tweede ronde" not in _text(other.get(f"/consultaties/{SLUG}"))
+        assert other.get(f"/consultaties/{SLUG}/reacties/{draft.id}").status_code == 404
+    assert as_role("secretary").get(f"/portaal/concepten/{draft.id}").status_code == 403
+
+
+def test_a_stale_draft_save_is_refused_and_keeps_the_text(member, session):
+    draft = _draft(member, session)
+    url = f"/portaal/concepten/{draft.id}"
+    assert member.form_post(url, {"version": 1, "title": draft.title,
+                                  "text": ADVICE + "4. Nieuw punt.\n"}).status_code == 303
+    stale = member.form_post(url, {"version": 1, "title": draft.title, "text": "Mijn versie"})
+    assert stale.status_code == 409
+    assert "Dit concept is intussen gewijzigd of ingediend." in _text(stale)
+    assert "Mijn versie" in stale.get_data(as_text=True)
+    session.refresh(draft)
+    assert "4. Nieuw punt." in draft.original_text
+
+
+def test_submit_locks_the_advice_and_the_secretariat_sees_it(member, as_role, session):
+    draft = _draft(member, session)
+    submitted = member.form_post(f"/portaal/concepten/{draft.id}",
+                                 {"version": 1, "title": draft.title, "text": ADVICE,
+                                  "submit": "1"})
+    assert submitted.status_code == 303
+    session.refresh(draft)
+    assert draft.status == "submitted" and draft.received_on is not None
+    numbers = session.exec(select(Point.number).where(Point.reaction_id == draft.id)
+                           .order_by(Point.position)).all()
+    assert numbers[-3:] == ["1", "2", "3"]
+    logged = session.exec(select(Message).join(Point, Point.id == Message.point_id).where(
+        Point.reaction_id == draft.id, Message.event == "logged")).all()
+    assert logged and all(m.author_id is not None for m in logged)
+    secretary = as_role("secretary")
+    assert "WMO Adviesraad Leiden — Advies tweede ronde" in _text(
+        secretary.get(f"/consultaties/{SLUG}"))
+    locked = member.form_post(f"/portaal/concepten/{draft.id}",
+                              {"version": draft.version, "title": "x", "text": "y"})
+    assert locked.status_code == 409
+    session.refresh(draft)
+    assert draft.title == "Advies tweede ronde"
+
+
+def test_answers_and_replies_reach_the_board_inbox(member, as_role, session):
+    draft = _draft(member, session)
+    member.form_post(f"/portaal/concepten/{draft.id}", {"version": 1, "title": draft.title,
+                                                       "text": ADVICE, "submit": "1"})
+    secretary = as_role("secretary")
+    response = secretary.hx_post(
+        f"/consultaties/{SLUG}/reacties/{draft.id}/antwoorden",
+        data={"selection": "1 en 2", "body": "Cliëntparticipatie komt in het inkoopplan.",
+              "status": "adopted"})
+    assert response.status_code == 200
+    point = session.exec(select(Point).where(Point.reaction_id == draft.id,
+                                             Point.number == "2")).one()
+    secretary.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
+                      data={"kind": "internal_note", "body": "Geheime afweging"})
+    inbox = _text(member.get("/portaal"))
+    assert "Beantwoord" in inbox
+    assert "punt 1" in inbox and "punt 2" in inbox
+    assert "Geheime afweging" not in inbox
+    assert "nieuw" in inbox
+    # a follow-up question from the board lands in the thread
+    asked = member.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
+                           data={"kind": "question", "body": "Wanneer ligt het inkoopplan er?"})
+    assert asked.status_code == 204
+    assert "Wanneer ligt het inkoopplan er?" in _text(
+        secretary.get(f"/consultaties/{SLUG}/punten/{point.id}"))
+    # seen once: no longer new
+    assert "nieuw" not in _text(member.get("/portaal")).split("Adviezen van uw adviesraad")[0]
+
+
+def test_councillor_follows_a_point_and_gets_its_news(as_role, session):
+    councillor, secretary = as_role("councillor"), as_role("secretary")
+    point = session.exec(select(Point).join(Reaction, Reaction.id == Point.reaction_id).join(
+        Stakeholder, Stakeholder.id == Reaction.stakeholder_id).where(
+        Stakeholder.name == "Nieuwkoop", Point.number == "20")).one()
+    followed = councillor.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/volgen")
+    assert followed.status_code == 200 and "Gevolgd" in followed.get_data(as_text=True)
+    secretary.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
+                      data={"kind": "answer", "body": "De financiële paragraaf is klaar."})
+    assert "De financiële paragraaf is klaar." in _text(councillor.get("/portaal"))
+
+
+def test_portal_is_not_for_other_roles(as_role):
+    for role in ("viewer", "secretary", "admin"):
+        assert as_role(role).get("/portaal").status_code == 403
+    assert as_role(None).get("/portaal").status_code == 302
+    assert as_role("councillor").get(f"/portaal/{SLUG}/concept").status_code == 403
