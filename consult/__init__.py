@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, translations, blueprints, CLI."""
     app = Flask(
         __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH"),
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",

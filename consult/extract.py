@@ -297,3 +297,22 @@ class _Numbering:
             else:
                 paragraphs.append(self.line(block))
         return "\n\n".join(p for p in paragraphs if p.strip())
+
+
+_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "zip": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "text": "text/plain; charset=utf-8",
+}
+
+
+def content_type(data: bytes) -> str:
+    """The media type to store and serve an accepted upload with (decided by its content)."""
+    return _CONTENT_TYPES.get(_kind(data), "application/octet-stream")
+
+
+def display_name(filename: str) -> str:
+    """The file's own name without any directories, safe to show and to offer as a download."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
+    return name[-255:] or "bestand"

@@ -198,3 +198,24 @@ def inbox(session: Session, user: User, limit: int = 50) -> list[InboxItem]:
         InboxItem(m, p, r, c, u, seen is None or aware(m.created_at) > seen)
         for m, p, r, c, u in rows
     ]
+
+
+def follows_stakeholder(session: Session, user: User, stakeholder_id: int) -> bool:
+    """Whether the user follows this stakeholder's points."""
+    return session.exec(
+        select(Follow.id).where(Follow.user_id == user.id, Follow.stakeholder_id == stakeholder_id)
+    ).first() is not None
+
+
+def toggle_follow_stakeholder(session: Session, user: User, stakeholder: Stakeholder) -> bool:
+    """Follow a stakeholder's points, or stop; returns whether the user now follows it."""
+    found = session.exec(
+        select(Follow).where(Follow.user_id == user.id, Follow.stakeholder_id == stakeholder.id)
+    ).first()
+    if found:
+        session.delete(found)  # a preference, not domain data
+        session.flush()
+        return False
+    session.add(Follow(user_id=user.id, stakeholder_id=stakeholder.id))
+    session.flush()
+    return True

@@ -44,6 +44,7 @@ def make_app(database_url: str, tmp_path, create_schema: bool = True, **extra):
             "SECRET_KEY": "test-secret",
             "DATABASE_URL": database_url,
             "SESSION_COOKIE_SECURE": False,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
             **extra,
         }
     )

@@ -191,3 +191,34 @@ def test_composer_is_for_the_secretariat(as_role, session, leiden):
         response = actor.hx_post(f"/consultaties/{SLUG}/reacties", data={
             "stakeholder_id": leiden.id, "channel": "other", "text": "1. x"})
         assert response.status_code == 403
+
+
+def test_uploaded_original_is_kept_and_served_only_as_a_download(secretary, as_role, session,
+                                                                  leiden, demo_app):
+    from pathlib import Path
+
+    from consult.models import Attachment
+
+    body = "1. Eerste punt uit het bestand.\n2. Tweede punt.\n".encode()
+    response = secretary.hx_post(
+        f"/consultaties/{SLUG}/reacties",
+        data={"stakeholder_id": leiden.id, "channel": "collegebrief", "title": "Met bijlage",
+              "file": (io.BytesIO(body), "../../etc/passwd<script>.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    attachment = session.exec(select(Attachment)).one()
+    assert attachment.filename == "passwdscript.txt"
+    assert re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
+    stored = Path(demo_app.instance_path) / "uploads" / attachment.stored_name
+    assert stored.read_bytes() == body
+    reaction = session.exec(select(Reaction).where(Reaction.title == "Met bijlage")).one()
+    page = secretary.get(f"/consultaties/{SLUG}/reacties/{reaction.id}").get_data(as_text=True)
+    assert f"/bijlagen/{attachment.id}" in page
+    download = as_role(None).get(f"/consultaties/{SLUG}/bijlagen/{attachment.id}")
+    assert download.status_code == 200 and download.data == body
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.mimetype == "text/plain"
+    download.close()
+    assert as_role(None).get(f"/consultaties/{SLUG}/bijlagen/999999").status_code == 404

@@ -128,3 +128,18 @@ def test_portal_is_not_for_other_roles(as_role):
         assert as_role(role).get("/portaal").status_code == 403
     assert as_role(None).get("/portaal").status_code == 302
     assert as_role("councillor").get(f"/portaal/{SLUG}/concept").status_code == 403
+
+
+def test_councillor_follows_a_stakeholder_and_sees_its_answers(as_role, session):
+    councillor, secretary = as_role("councillor"), as_role("secretary")
+    katwijk = session.exec(select(Stakeholder).where(Stakeholder.name == "Gemeenteraad Katwijk")
+                           ).one()
+    followed = councillor.hx_post(f"/portaal/volgen/betrokkene/{katwijk.id}")
+    assert "Gemeenteraad Katwijk gevolgd" in _text(followed)
+    point = session.exec(select(Point).where(Point.stakeholder_id == katwijk.id,
+                                             Point.number == "67")).one()
+    secretary.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
+                      data={"kind": "answer", "body": "Het aantal JGT’s groeit in 2017."})
+    assert "Het aantal JGT’s groeit in 2017." in _text(councillor.get("/portaal"))
+    unfollowed = councillor.hx_post(f"/portaal/volgen/betrokkene/{katwijk.id}")
+    assert "Volg Gemeenteraad Katwijk" in _text(unfollowed)

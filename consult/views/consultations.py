@@ -2,15 +2,15 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
 
-from .. import access
+from .. import access, attachments, portal
 from .. import consultations as reading
 from ..db import get_session
-from ..models import Channel, Reaction, Stakeholder, StakeholderKind
+from ..models import Attachment, Channel, Reaction, Stakeholder, StakeholderKind
 from ..processing import destinations_of
 
 bp = Blueprint("consultations", __name__)
@@ -103,7 +103,13 @@ def reaction(slug: str, reaction_id: int):
     consultation = visible_consultation(slug)
     session = get_session()
     detail = visible_reaction(consultation, reaction_id)
-    context = {"d": detail, "consultation": consultation}
+    context = {
+        "d": detail,
+        "consultation": consultation,
+        "attachments": attachments.of_reaction(session, reaction_id),
+        "following": access.role(current_user) in ("councillor", "advisory_member")
+        and portal.follows_stakeholder(session, current_user, detail.stakeholder.id),
+    }
     if access.can_process(current_user, consultation):
         context["destinations"] = destinations_of(session, consultation.id)
     return render_template("reactions/show.html", **context)
@@ -117,3 +123,27 @@ def reaction_points(slug: str, reaction_id: int):
     return render_block(
         "consultations/show.html", "reaction_points", consultation=consultation, d=detail
     )
+
+
+@bp.get("/consultaties/<slug>/bijlagen/<int:attachment_id>")
+def attachment(slug: str, attachment_id: int):
+    """An uploaded original, always as a download (never rendered inline)."""
+    consultation = visible_consultation(slug)
+    session = get_session()
+    found = session.get(Attachment, attachment_id)
+    reaction = session.get(Reaction, found.reaction_id) if found and found.reaction_id else None
+    if (
+        found is None
+        or reaction is None
+        or reaction.consultation_id != consultation.id
+        or not access.can_view_reaction(current_user, reaction, consultation)
+    ):
+        abort(404)
+    response = send_file(
+        attachments.path_of(current_app.instance_path, found),
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.filename,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -2,13 +2,13 @@
 
 from datetime import date
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 
-from .. import composer
+from .. import attachments, composer
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError, create_stakeholder, log_reaction
@@ -19,24 +19,28 @@ from .consultations import processable_consultation
 bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
 
 
-def _text_from_request() -> tuple[str, str | None, bool]:
-    """The letter's text: an uploaded file wins over the textarea. Returns text, error, uploaded."""
+def _text_from_request() -> tuple[str, str | None, tuple[str, bytes] | None]:
+    """The letter's text: an uploaded file wins over the textarea.
+
+    Returns the text, an error message, and the accepted upload (name, bytes) if there was one.
+    """
     upload = request.files.get("file")
     if upload and upload.filename:
+        data = upload.read()
         try:
-            return extract_text(upload.filename, upload.read()), None, True
+            return extract_text(upload.filename, data), None, (upload.filename, data)
         except ExtractError as err:
-            return request.form.get("text", ""), str(err), False
-    return request.form.get("text", ""), None, False
+            return request.form.get("text", ""), str(err), None
+    return request.form.get("text", ""), None, None
 
 
 @bp.post("/composer/voorbeeld")
 def preview(slug: str):
     """The live preview of the points the text splits into (nothing is saved)."""
     consultation = processable_consultation(slug)
-    text, error, uploaded = _text_from_request()
+    text, error, upload = _text_from_request()
     result = composer.Preview(error=error) if error else composer.from_text(text)
-    return _render_preview(consultation, result, text if uploaded else None)
+    return _render_preview(consultation, result, text if upload else None)
 
 
 def _render_preview(consultation, result, extracted=None):
@@ -93,7 +97,7 @@ def log(slug: str):
     consultation = processable_consultation(slug)
     session = get_session()
     f = request.form
-    text, error, _uploaded = _text_from_request()
+    text, error, upload = _text_from_request()
     error = error or composer.check_length(text)
     if error:
         return _result(422, error=error)
@@ -126,6 +130,8 @@ def log(slug: str):
     except ValidationError as err:
         session.rollback()
         return _result(422, error=_explain(err))
+    if upload:
+        attachments.store(session, current_user, current_app.instance_path, reaction, *upload)
     session.commit()
     count = len([p for p in points if p.text.strip()])
     html, _status = _result(

@@ -1,17 +1,17 @@
 """The portal for advisory boards and councillors: drafts, submission, and the inbox."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 from sqlmodel import select
 
-from .. import access, composer, portal
+from .. import access, attachments, composer, portal
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
-from ..models import Consultation, Reaction, ReactionStatus, utcnow
+from ..models import Consultation, Reaction, ReactionStatus, Stakeholder, utcnow
 from .consultations import visible_consultation
 
 bp = Blueprint("portal", __name__, url_prefix="/portaal")
@@ -72,10 +72,12 @@ def _form_points():
 
 
 def _text():
+    """The advice text (an uploaded file wins) and the accepted upload, if any."""
     upload = request.files.get("file")
     if upload and upload.filename:
-        return extract_text(upload.filename, upload.read()), True
-    return request.form.get("text", ""), False
+        data = upload.read()
+        return extract_text(upload.filename, data), (upload.filename, data)
+    return request.form.get("text", ""), None
 
 
 @bp.post("/<slug>/voorbeeld")
@@ -146,7 +148,7 @@ def _save(consultation, reaction):
     session = get_session()
     points = _form_points()
     try:
-        text, _uploaded = _text()
+        text, upload = _text()
         if not points and text.strip():
             points = composer.from_text(text).points
         saved = portal.save_draft(
@@ -162,6 +164,8 @@ def _save(consultation, reaction):
             preview=composer.Preview(points), error=message,
             conflict=isinstance(err, portal.DraftConflict),
         ), 409 if isinstance(err, portal.DraftConflict) else 422
+    if upload:
+        attachments.store(session, current_user, current_app.instance_path, saved, *upload)
     session.commit()
     if request.form.get("submit") == "1":
         return _submit(saved)
@@ -181,3 +185,17 @@ def _submit(reaction):
         ), 422
     session.commit()
     return redirect(url_for(".draft", reaction_id=reaction.id, ingediend=1), code=303)
+
+
+@bp.post("/volgen/betrokkene/<int:stakeholder_id>")
+def follow_stakeholder(stakeholder_id: int):
+    """Follow a stakeholder: what happens to its points then shows in the inbox."""
+    session = get_session()
+    stakeholder = session.get(Stakeholder, stakeholder_id)
+    if stakeholder is None or stakeholder.archived:
+        abort(404)
+    following = portal.toggle_follow_stakeholder(session, current_user, stakeholder)
+    session.commit()
+    return render_template(
+        "portal/follow_stakeholder.html", stakeholder=stakeholder, following=following
+    )

@@ -1,0 +1,56 @@
+"""Uploaded originals: stored under generated names in the instance folder, served as downloads."""
+
+import uuid
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from . import audit
+from .extract import content_type, display_name
+from .models import Attachment, Reaction, User
+
+
+def folder(instance_path: str) -> Path:
+    """Where uploads live (created on first use)."""
+    path = Path(instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(
+    session: Session,
+    actor: User | None,
+    instance_path: str,
+    reaction: Reaction,
+    filename: str,
+    data: bytes,
+) -> Attachment:
+    """Keep the original upload of a reaction. The user's file name is never used as a path."""
+    stored_name = uuid.uuid4().hex
+    (folder(instance_path) / stored_name).write_bytes(data)
+    attachment = Attachment(
+        reaction_id=reaction.id,
+        filename=display_name(filename),
+        stored_name=stored_name,
+        content_type=content_type(data),
+        size=len(data),
+        uploaded_by_id=actor.id if actor is not None and getattr(actor, "id", None) else None,
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(session, actor, "create", attachment)
+    return attachment
+
+
+def of_reaction(session: Session, reaction_id: int) -> list[Attachment]:
+    """The reaction's uploaded originals, oldest first."""
+    return list(
+        session.exec(
+            select(Attachment).where(Attachment.reaction_id == reaction_id).order_by(Attachment.id)
+        )
+    )
+
+
+def path_of(instance_path: str, attachment: Attachment) -> Path:
+    """The stored file (its name is ours: a hex uuid)."""
+    return folder(instance_path) / attachment.stored_name
