@@ -199,7 +199,7 @@ def test_uploaded_original_is_kept_and_served_only_as_a_download(secretary, as_r
 
     from consult.models import Attachment
 
-    body = "1. Eerste punt uit het bestand.\n2. Tweede punt.\n".encode()
+    body = b"1. Eerste punt uit het bestand.\n2. Tweede punt.\n"
     response = secretary.hx_post(
         f"/consultaties/{SLUG}/reacties",
         data={"stakeholder_id": leiden.id, "channel": "collegebrief", "title": "Met bijlage",
