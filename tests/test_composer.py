@@ -2,6 +2,7 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -195,8 +196,6 @@ def test_composer_is_for_the_secretariat(as_role, session, leiden):
 
 def test_uploaded_original_is_kept_and_served_only_as_a_download(secretary, as_role, session,
                                                                   leiden, demo_app):
-    from pathlib import Path
-
     from consult.models import Attachment
 
     body = b"1. Eerste punt uit het bestand.\n2. Tweede punt.\n"
@@ -222,3 +221,63 @@ def test_uploaded_original_is_kept_and_served_only_as_a_download(secretary, as_r
     assert download.mimetype == "text/plain"
     download.close()
     assert as_role(None).get(f"/consultaties/{SLUG}/bijlagen/999999").status_code == 404
+
+
+LEIDEN_COUNCIL = """Vanuit de gemeenteraad:
+
+1. kind/gezin centraal
+2. sturingsmogelijkheden moeten sterker
+
+gemarkeerd ( hoe gaan we dat doen, blijven
+binnen budget?)
+
+3. maak goede afspraken over opnamestops, pas op
+dat ze niet gebruikt worden als pressiemiddel
+
+4. samenwerken en innoveren ( met ruimte voor
+experimenten en goed luisteren naar cliënten en
+professionals)
+"""
+
+
+def _log_through_preview(secretary, stakeholder_id, title, text):
+    """What the composer does: preview the text, then save the points as previewed."""
+    html = secretary.hx_post(f"/consultaties/{SLUG}/composer/voorbeeld",
+                             data={"text": text}).get_data(as_text=True)
+    numbers = re.findall(r'name="point_number" value="([^"]*)"', html)
+    headings = re.findall(r'name="point_heading" value="([^"]*)"', html)
+    texts = [t.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
+             for t in re.findall(r'<textarea name="point_text"[^>]*>([^<]*)</textarea>', html)]
+    saved = secretary.hx_post(f"/consultaties/{SLUG}/reacties", data={
+        "stakeholder_id": stakeholder_id, "channel": "ambtelijke_uitvraag", "title": title,
+        "text": text, "point_number": numbers, "point_heading": headings, "point_text": texts})
+    assert saved.status_code == 201, saved.get_data(as_text=True)
+
+
+def test_the_whole_leiden_reaction_logged_from_pasted_text_matches_the_table(secretary, session):
+    """Done-when of the intake issue: Leiden's three reactions, pasted, equal the transcription."""
+    fixture = (Path(__file__).parent / "fixtures" / "leiden_2016.txt").read_text(encoding="utf-8")
+    officials, advice = fixture.split("WMO Adviesraad \n", 1)
+    names = {s.name: s.id for s in session.exec(select(Stakeholder))}
+    pastes = [("Leiden", "Tweede invoer ambtelijk", officials),
+              ("WMO Adviesraad Leiden", "Tweede invoer advies", advice),
+              ("Gemeenteraad Leiden", "Tweede invoer raad", LEIDEN_COUNCIL)]
+    for stakeholder, title, text in pastes:
+        _log_through_preview(secretary, names[stakeholder], title, text)
+
+    def points_of(title, stakeholder=None):
+        query = select(Reaction).where(Reaction.title == title)
+        if stakeholder:
+            query = query.where(Reaction.stakeholder_id == names[stakeholder])
+        reaction = session.exec(query).one()
+        return [(p.number, " ".join(p.body.split())) for p in session.exec(
+            select(Point).where(Point.reaction_id == reaction.id).order_by(Point.position))]
+
+    expected = {  # the hand transcription of the same table (the demo data)
+        "Tweede invoer ambtelijk": ("Leiden", "Ambtelijke uitvraag"),
+        "Tweede invoer advies": ("WMO Adviesraad Leiden", "WMO Adviesraad"),
+        "Tweede invoer raad": ("Gemeenteraad Leiden", "Vanuit de gemeenteraad"),
+    }
+    for logged, (stakeholder, original) in expected.items():
+        assert points_of(logged) == points_of(original, stakeholder), logged
+    assert [len(points_of(t)) for t in expected] == [10, 6, 4]
