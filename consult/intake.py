@@ -30,6 +30,12 @@ class IntakeError(ValueError):
     """Input that cannot be logged as it is; the message says why, in the user's language."""
 
 
+def next_position(session: Session, column, *where) -> int:
+    """One past the highest position in use (1 for the first)."""
+    last = session.exec(select(column).where(*where).order_by(column.desc())).first()
+    return (last or 0) + 1
+
+
 def bump_revision(session: Session, consultation_id: int) -> None:
     """Mark the consultation as changed so that open pages refresh."""
     session.execute(
@@ -102,13 +108,8 @@ def log_reaction(
 ) -> Reaction:
     """Log a reaction with its numbered points; each point's thread starts with "logged"."""
     points = fill_numbers([p for p in points if p.text.strip()])
-    position = 1 + (
-        session.exec(
-            select(Reaction.position)
-            .where(Reaction.consultation_id == consultation.id)
-            .order_by(Reaction.position.desc())
-        ).first()
-        or 0
+    position = next_position(
+        session, Reaction.position, Reaction.consultation_id == consultation.id
     )
     reaction = Reaction.model_validate(
         ReactionCreate.model_validate(

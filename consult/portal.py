@@ -11,7 +11,14 @@ from sqlmodel import Session, or_, select
 
 from . import audit
 from .composer import check_length
-from .intake import DraftPoint, IntakeError, add_points, bump_revision, fill_numbers
+from .intake import (
+    DraftPoint,
+    IntakeError,
+    add_points,
+    bump_revision,
+    fill_numbers,
+    next_position,
+)
 from .models import (
     Channel,
     Consultation,
@@ -112,12 +119,9 @@ def submit(session: Session, actor: User, reaction: Reaction, expected_version: 
     if not points:
         raise IntakeError(_("There are no points to save: paste the letter first."))
     before = audit.snapshot(reaction)
-    last = session.exec(
-        select(Reaction.position)
-        .where(Reaction.consultation_id == reaction.consultation_id)
-        .order_by(Reaction.position.desc())
-    ).first()
-    reaction.position = (last or 0) + 1
+    reaction.position = next_position(
+        session, Reaction.position, Reaction.consultation_id == reaction.consultation_id
+    )
     reaction.status = ReactionStatus.submitted
     reaction.received_on = date.today()
     reaction.version += 1
@@ -198,24 +202,3 @@ def inbox(session: Session, user: User, limit: int = 50) -> list[InboxItem]:
         InboxItem(m, p, r, c, u, seen is None or aware(m.created_at) > seen)
         for m, p, r, c, u in rows
     ]
-
-
-def follows_stakeholder(session: Session, user: User, stakeholder_id: int) -> bool:
-    """Whether the user follows this stakeholder's points."""
-    return session.exec(
-        select(Follow.id).where(Follow.user_id == user.id, Follow.stakeholder_id == stakeholder_id)
-    ).first() is not None
-
-
-def toggle_follow_stakeholder(session: Session, user: User, stakeholder: Stakeholder) -> bool:
-    """Follow a stakeholder's points, or stop; returns whether the user now follows it."""
-    found = session.exec(
-        select(Follow).where(Follow.user_id == user.id, Follow.stakeholder_id == stakeholder.id)
-    ).first()
-    if found:
-        session.delete(found)  # a preference, not domain data
-        session.flush()
-        return False
-    session.add(Follow(user_id=user.id, stakeholder_id=stakeholder.id))
-    session.flush()
-    return True

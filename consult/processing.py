@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from . import audit
-from .intake import bump_revision
+from .intake import bump_revision, next_position
 from .models import (
     Consultation,
     Destination,
@@ -223,13 +223,8 @@ def answer(
     points = list(points)
     destinations = list(destinations)
     if position is None:
-        position = 1 + (
-            session.exec(
-                select(Response.position)
-                .where(Response.consultation_id == consultation.id)
-                .order_by(Response.position.desc())
-            ).first()
-            or 0
+        position = next_position(
+            session, Response.position, Response.consultation_id == consultation.id
         )
     response = Response.model_validate(
         ResponseCreate.model_validate(

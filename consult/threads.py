@@ -9,7 +9,6 @@ from . import access, audit
 from .intake import bump_revision
 from .models import (
     Consultation,
-    Follow,
     Message,
     MessageCreate,
     MessageKind,
@@ -92,24 +91,3 @@ def entries(
         if response_ids else {}
     )
     return [Entry(m, authors.get(m.author_id), responses.get(m.response_id)) for m in messages]
-
-
-def follows_point(session: Session, user: User, point: Point) -> bool:
-    """Whether the user follows this point."""
-    return session.exec(
-        select(Follow.id).where(Follow.user_id == user.id, Follow.point_id == point.id)
-    ).first() is not None
-
-
-def toggle_follow_point(session: Session, user: User, point: Point) -> bool:
-    """Follow the point, or stop following it; returns whether the user now follows it."""
-    found = session.exec(
-        select(Follow).where(Follow.user_id == user.id, Follow.point_id == point.id)
-    ).first()
-    if found:
-        session.delete(found)  # a preference, not domain data
-        session.flush()
-        return False
-    session.add(Follow(user_id=user.id, point_id=point.id))
-    session.flush()
-    return True

@@ -7,7 +7,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
 
-from .. import access, attachments, portal
+from .. import access, attachments, follows
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Attachment, Channel, Reaction, Stakeholder, StakeholderKind
@@ -108,7 +108,7 @@ def reaction(slug: str, reaction_id: int):
         "consultation": consultation,
         "attachments": attachments.of_reaction(session, reaction_id),
         "following": access.role(current_user) in ("councillor", "advisory_member")
-        and portal.follows_stakeholder(session, current_user, detail.stakeholder.id),
+        and follows.follows(session, current_user, stakeholder_id=detail.stakeholder.id),
     }
     if access.can_process(current_user, consultation):
         context["destinations"] = destinations_of(session, consultation.id)

@@ -7,7 +7,7 @@ from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 from sqlmodel import select
 
-from .. import access, attachments, composer, portal
+from .. import access, attachments, composer, follows, portal
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
@@ -194,7 +194,7 @@ def follow_stakeholder(stakeholder_id: int):
     stakeholder = session.get(Stakeholder, stakeholder_id)
     if stakeholder is None or stakeholder.archived:
         abort(404)
-    following = portal.toggle_follow_stakeholder(session, current_user, stakeholder)
+    following = follows.toggle(session, current_user, stakeholder_id=stakeholder.id)
     session.commit()
     return render_template(
         "portal/follow_stakeholder.html", stakeholder=stakeholder, following=following

@@ -9,7 +9,7 @@ from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 from sqlmodel import select
 
-from .. import access
+from .. import access, notify
 from .. import consultations as reading
 from ..db import get_session
 from ..models import (
@@ -112,7 +112,7 @@ def answer(slug: str, reaction_id: int):
         return _error(_("Select the points to answer: tick them or type e.g. 1 t/m 5."))
     chosen.sort(key=lambda p: p.position)
     try:
-        answer_points(
+        response = answer_points(
             session,
             current_user,
             consultation,
@@ -131,6 +131,8 @@ def answer(slug: str, reaction_id: int):
         session.rollback()
         return _error(str(err))
     session.commit()
+    notify.points_changed(session, current_user, [p.id for p in chosen],
+                          _("Your points were answered: %(body)s", body=response.body))
     detail = reading.reaction_detail(session, consultation, reaction_id)
     html = render_block("reactions/show.html", "points", d=detail, consultation=consultation)
     return html, 200, {"HX-Trigger": "answer-saved"}
@@ -217,6 +219,11 @@ def edit(slug: str, response_id: int):
             **_edit_context(session, consultation, response, error=message, draft=draft),
         ), 422
     session.commit()
+    point_ids = session.exec(
+        select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
+    ).all()
+    notify.points_changed(session, current_user, list(point_ids),
+                          _("An answer to your points changed: %(body)s", body=response.body))
     return redirect(_back_to_reaction(session, consultation, response), code=303)
 
 

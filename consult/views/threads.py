@@ -1,10 +1,11 @@
 """A point's thread: the point on top, its whole story below, a chat input at the foot."""
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from .. import access, threads
+from .. import access, follows, notify, threads
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Point, Reaction, Stakeholder
@@ -44,7 +45,7 @@ def _context(consultation, point, reaction, after_id=0):
         "last_id": entries[-1].message.id if entries else after_id,
         "kinds": access.message_kinds(current_user, consultation),
         "following": access.role(current_user) is not None
-        and threads.follows_point(session, current_user, point),
+        and follows.follows(session, current_user, point_id=point.id),
     }
 
 
@@ -78,7 +79,7 @@ def post(slug: str, point_id: int):
     kinds = access.message_kinds(current_user, consultation)
     kind = request.form.get("kind") or (kinds[0] if kinds else "")
     try:
-        threads.post_message(
+        message = threads.post_message(
             session, current_user, consultation, point, kind, request.form.get("body", "")
         )
     except threads.ThreadError as err:
@@ -87,6 +88,10 @@ def post(slug: str, point_id: int):
             "HX-Reswap": "none"
         }
     session.commit()
+    if message.kind != "internal_note":
+        notify.points_changed(session, current_user, [point.id], _(
+            "%(who)s wrote about point %(n)s: %(body)s",
+            who=current_user.name, n=point.number, body=message.body))
     return "", 204, {"HX-Trigger": "thread-changed"}
 
 
@@ -97,7 +102,7 @@ def follow(slug: str, point_id: int):
     consultation = visible_consultation(slug)
     point, _reaction = visible_point(consultation, point_id)
     session = get_session()
-    following = threads.toggle_follow_point(session, current_user, point)
+    following = follows.toggle(session, current_user, point_id=point.id)
     session.commit()
     return render_block(
         "threads/show.html", "follow_button", consultation=consultation, point=point,
