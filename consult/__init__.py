@@ -10,6 +10,7 @@ from htmx_flask import Htmx
 from . import access, config, db, errors, i18n
 from .labels import label
 from .text import render_markdown
+from .views.inputs import IdConverter
 
 csrf = CSRFProtect()
 htmx = Htmx()
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
 
+    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)

@@ -68,11 +68,11 @@ def apply_action(points: list[DraftPoint], action: str, start: str = "1") -> lis
     """Merge a point into the previous one, split it, delete it, or renumber all points."""
     verb, _sep, arg = action.partition(":")
     if verb == "renumber":
-        first = int(start) if start.strip().isdigit() else 1
+        first = int(start) if re.fullmatch(r"[0-9]{1,6}", start.strip()) else 1
         for offset, p in enumerate(points):
             p.number = str(first + offset)
         return points
-    if not arg.isdigit() or not 0 <= int(arg) < len(points):
+    if not re.fullmatch(r"[0-9]{1,6}", arg) or not 0 <= int(arg) < len(points):
         return points
     i = int(arg)
     if verb == "merge" and i > 0:

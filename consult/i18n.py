@@ -1,7 +1,9 @@
 """Language choice: Dutch by default, English on request (remembered in a cookie)."""
 
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request
 from flask_babel import Babel
+
+from .views.inputs import safe_next
 
 bp = Blueprint("i18n", __name__)
 COOKIE = "consult_lang"
@@ -11,13 +13,6 @@ def select_locale() -> str:
     """The cookie's language if it is one we speak, else Dutch."""
     lang = request.cookies.get(COOKIE)
     return lang if lang in current_app.config["LANGUAGES"] else "nl"
-
-
-def safe_next(target: str | None) -> str:
-    """Only local paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("consultations.index")
 
 
 @bp.get("/taal/<lang>")

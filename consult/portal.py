@@ -135,15 +135,18 @@ def submit(session: Session, actor: User, reaction: Reaction, expected_version: 
     return reaction
 
 
-def board_reactions(session: Session, user: User) -> list[tuple[Reaction, Consultation]]:
-    """The board's drafts and submitted reactions, newest first."""
-    if user.stakeholder_id is None:
+def board_reactions(
+    session: Session, user: User, consultation_ids: set[int]
+) -> list[tuple[Reaction, Consultation]]:
+    """The board's drafts and submitted reactions in the given consultations, newest first."""
+    if user.stakeholder_id is None or not consultation_ids:
         return []
     return list(
         session.exec(
             select(Reaction, Consultation)
             .join(Consultation, Consultation.id == Reaction.consultation_id)
             .where(Reaction.stakeholder_id == user.stakeholder_id, Reaction.archived == False)  # noqa: E712
+            .where(Reaction.consultation_id.in_(consultation_ids))
             .order_by(Reaction.updated_at.desc())
         )
     )
@@ -159,9 +162,14 @@ class InboxItem:
     new: bool
 
 
-def inbox(session: Session, user: User, limit: int = 50) -> list[InboxItem]:
-    """What happened to the points this user cares about: the board's own points, followed
-    points and the points of followed stakeholders. Internal notes never appear here."""
+def inbox(
+    session: Session, user: User, consultation_ids: set[int], limit: int = 50
+) -> list[InboxItem]:
+    """What happened to the points this user cares about, in the consultations they may read:
+    the board's own points, followed points and the points of followed stakeholders.
+    Internal notes never appear here."""
+    if not consultation_ids:
+        return []
     followed_points = select(Follow.point_id).where(
         Follow.user_id == user.id, Follow.point_id.is_not(None)
     )
@@ -191,6 +199,7 @@ def inbox(session: Session, user: User, limit: int = 50) -> list[InboxItem]:
             Point.archived == False,  # noqa: E712
             Reaction.archived == False,  # noqa: E712
             Reaction.status == ReactionStatus.submitted,
+            Reaction.consultation_id.in_(consultation_ids),
             or_(Message.author_id.is_(None), Message.author_id != user.id),
             or_(Message.event.is_(None), Message.event != "logged"),
         )

@@ -10,6 +10,7 @@ from sqlmodel import select
 from .. import access, accounts, audit, mail
 from ..db import get_session
 from ..models import Consultation, Membership, Role, Stakeholder, User
+from .inputs import form_id, form_ids
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -59,7 +60,7 @@ def users():
 
 def _memberships(session, user: User) -> None:
     """Set the user's consultations to the ticked ones."""
-    wanted = {int(i) for i in request.form.getlist("consultation_ids") if i.isdigit()}
+    wanted = set(form_ids("consultation_ids"))
     current = {
         m.consultation_id: m
         for m in session.exec(select(Membership).where(Membership.user_id == user.id))
@@ -75,7 +76,9 @@ def _memberships(session, user: User) -> None:
 def create():
     """Create an account and hand out its invitation link."""
     session = get_session()
-    stakeholder_id = request.form.get("stakeholder_id", type=int)
+    stakeholder_id = form_id("stakeholder_id")
+    if stakeholder_id is not None and session.get(Stakeholder, stakeholder_id) is None:
+        stakeholder_id = None
     try:
         user = accounts.create_user(
             session,
@@ -112,7 +115,7 @@ def change(user_id: int, action: str):
     elif action == "lidmaatschap":
         _memberships(session, user)
         audit.record(session, current_user, "change", user, before).after["consultations"] = [
-            int(i) for i in request.form.getlist("consultation_ids") if i.isdigit()
+            *form_ids("consultation_ids")
         ]
     elif user.id == current_user.id:
         return _page(error=_("You cannot archive your own account."), status=422)

@@ -7,8 +7,8 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from .. import accounts, mail
 from ..accounts import authenticate
 from ..db import get_session
-from ..i18n import safe_next
 from ..models import User
+from .inputs import safe_next, to_id
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -19,7 +19,8 @@ login_manager.login_view = "auth.login"
 def load_user(user_id: str) -> User | None:
     """The logged-in user for this request, unless archived or the password changed since."""
     uid, _sep, version = user_id.partition(":")
-    user = get_session().get(User, int(uid)) if uid.isdigit() else None
+    user_id_number = to_id(uid)
+    user = get_session().get(User, user_id_number) if user_id_number else None
     if user is None or not user.is_active or str(user.session_version) != version:
         return None
     return user

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
@@ -12,6 +12,7 @@ from .. import consultations as reading
 from ..db import get_session
 from ..models import Attachment, Channel, Reaction, Stakeholder, StakeholderKind
 from ..processing import destinations_of
+from .inputs import arg_number
 
 bp = Blueprint("consultations", __name__)
 
@@ -82,10 +83,10 @@ def show(slug: str):
 def changes(slug: str):
     """What changed since the page's revision: 204 when nothing, else the refreshed parts."""
     consultation = visible_consultation(slug)
-    if request.args.get("rev", type=int) == consultation.revision:
+    if arg_number("rev", -1) == consultation.revision:
         return "", 204
     overview = reading.overview(get_session(), consultation)
-    last_seen = request.args.get("na", type=int) or 0
+    last_seen = arg_number("na")
     new_rows = [row for row in overview.reactions if row.reaction.id > last_seen]
     return render_block(
         "consultations/show.html",

@@ -17,6 +17,7 @@ from ..processing import (
 )
 from ..slugs import unique_slug
 from .consultations import processable_consultation
+from .inputs import form_id
 
 bp = Blueprint("destinations", __name__, url_prefix="/consultaties/<slug>/bestemmingen")
 
@@ -44,7 +45,7 @@ def create(slug: str):
     consultation = processable_consultation(slug)
     session = get_session()
     title = " ".join(request.form.get("title", "").split())
-    parent_id = request.form.get("parent_id", type=int)
+    parent_id = form_id("parent_id")
     parent = session.get(Destination, parent_id) if parent_id else None
     if parent is not None and parent.consultation_id != consultation.id:
         abort(404)

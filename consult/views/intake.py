@@ -15,6 +15,7 @@ from ..intake import IntakeError, create_stakeholder, log_reaction
 from ..models import Channel, Stakeholder, StakeholderKind
 from ..slugs import unique_slug
 from .consultations import processable_consultation
+from .inputs import form_id
 
 bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
 
@@ -76,7 +77,7 @@ def _stakeholder(session, form) -> Stakeholder:
     name = " ".join(form.get("new_stakeholder_name", "").split())
     if name:
         kind = form.get("new_stakeholder_kind") or StakeholderKind.other
-        parent_id = form.get("new_stakeholder_parent", type=int)
+        parent_id = form_id("new_stakeholder_parent")
         if parent_id is not None and session.get(Stakeholder, parent_id) is None:
             parent_id = None
         return create_stakeholder(
@@ -84,7 +85,7 @@ def _stakeholder(session, form) -> Stakeholder:
             current_user, slug=unique_slug(session, Stakeholder, name), name=name, kind=kind,
             parent_id=parent_id,
         )
-    stakeholder_id = form.get("stakeholder_id", type=int)
+    stakeholder_id = form_id("stakeholder_id")
     stakeholder = session.get(Stakeholder, stakeholder_id) if stakeholder_id else None
     if stakeholder is None or stakeholder.archived:
         raise IntakeError(_("Choose who sent this reaction, or add a new stakeholder."))

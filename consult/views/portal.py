@@ -13,6 +13,7 @@ from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
 from ..models import Consultation, Reaction, ReactionStatus, Stakeholder, utcnow
 from .consultations import visible_consultation
+from .inputs import form_id
 
 bp = Blueprint("portal", __name__, url_prefix="/portaal")
 
@@ -29,13 +30,15 @@ def _members_only():
 def inbox():
     """Answers and replies on the user's points, and the board's drafts and reactions."""
     session = get_session()
-    items = portal.inbox(session, current_user)
-    reactions = portal.board_reactions(session, current_user)
-    open_consultations = [
+    readable = [
         c
         for c in session.exec(select(Consultation).order_by(Consultation.title))
-        if access.can_draft(current_user, c)
+        if access.can_view(current_user, c)
     ]
+    ids = {c.id for c in readable}
+    items = portal.inbox(session, current_user, ids)
+    reactions = portal.board_reactions(session, current_user, ids)
+    open_consultations = [c for c in readable if access.can_draft(current_user, c)]
     html = render_template(
         "portal/inbox.html", items=items, reactions=reactions,
         open_consultations=open_consultations,
@@ -153,7 +156,7 @@ def _save(consultation, reaction):
             points = composer.from_text(text).points
         saved = portal.save_draft(
             session, current_user, consultation, request.form.get("title", ""), text, points,
-            reaction=reaction, expected_version=request.form.get("version", type=int),
+            reaction=reaction, expected_version=form_id("version"),
         )
     except (IntakeError, ExtractError, ValidationError) as err:
         session.rollback()

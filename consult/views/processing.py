@@ -37,6 +37,7 @@ from ..ranges import SelectionError, parse_selection
 from ..slugs import unique_slug
 from ..text import render_markdown
 from .consultations import processable_consultation, visible_consultation, visible_reaction
+from .inputs import form_id, form_ids
 
 bp = Blueprint("processing", __name__)
 
@@ -54,7 +55,7 @@ def _status(value: str | None) -> str:
 
 def _chosen_destinations(session, consultation) -> list[Destination]:
     """The ticked destinations of this consultation, plus one created inline."""
-    ids = [int(i) for i in request.form.getlist("destination_ids") if i.isdigit()]
+    ids = form_ids("destination_ids")
     chosen = (
         session.exec(
             select(Destination).where(
@@ -65,7 +66,7 @@ def _chosen_destinations(session, consultation) -> list[Destination]:
     )
     title = " ".join(request.form.get("new_destination", "").split())
     if title:
-        parent_id = request.form.get("new_destination_parent", type=int)
+        parent_id = form_id("new_destination_parent")
         parent = session.get(Destination, parent_id) if parent_id else None
         if parent is not None and parent.consultation_id != consultation.id:
             parent = None
@@ -99,7 +100,7 @@ def answer(slug: str, reaction_id: int):
         abort(404)
     points = [row.point for row in detail.points]
     numbers = [p.number for p in points]
-    ticked = {int(i) for i in request.form.getlist("point_ids") if i.isdigit()}
+    ticked = set(form_ids("point_ids"))
     chosen = [p for p in points if p.id in ticked]
     typed = request.form.get("selection", "").strip()
     if typed:
@@ -199,7 +200,7 @@ def edit(slug: str, response_id: int):
             session,
             current_user,
             response,
-            expected_version=form.get("version", type=int) or 0,
+            expected_version=form_id("version") or 0,
             destinations=_chosen_destinations(session, consultation),
             **draft,
         )

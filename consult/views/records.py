@@ -6,9 +6,10 @@ from sqlmodel import select
 
 from .. import audit
 from ..db import get_session
-from ..models import Point, Reaction, Response
+from ..models import Point, Reaction, ReactionStatus, Response
 from ..processing import set_archived
 from .consultations import processable_consultation
+from .inputs import safe_next
 
 bp = Blueprint("records", __name__, url_prefix="/consultaties/<slug>")
 
@@ -21,10 +22,14 @@ def _record_or_404(consultation, kind: str, record_id: int):
     row = get_session().get(model, record_id) if model else None
     if row is None:
         abort(404)
-    reaction = get_session().get(Reaction, row.reaction_id) if isinstance(row, Point) else None
+    session = get_session()
+    reaction_id = row.id if isinstance(row, Reaction) else row.reaction_id
+    reaction = session.get(Reaction, reaction_id) if reaction_id else None
     owner = reaction.consultation_id if reaction else getattr(row, "consultation_id", None)
     if owner != consultation.id:
         abort(404)
+    if reaction is not None and reaction.status != ReactionStatus.submitted:
+        abort(404)  # a board's draft does not exist for the secretariat
     return row
 
 
@@ -36,10 +41,8 @@ def change(slug: str, action: str, kind: str, record_id: int):
     session = get_session()
     set_archived(session, current_user, row, consultation.id, archived=action == "archiveren")
     session.commit()
-    back = request.form.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for(".archive", slug=slug)
-    return redirect(back, code=303)
+    back = request.form.get("next")
+    return redirect(safe_next(back) if back else url_for(".archive", slug=slug), code=303)
 
 
 @bp.get("/archief")

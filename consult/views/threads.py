@@ -10,6 +10,7 @@ from .. import consultations as reading
 from ..db import get_session
 from ..models import Point, Reaction, Stakeholder
 from .consultations import visible_consultation
+from .inputs import arg_number
 
 bp = Blueprint("threads", __name__, url_prefix="/consultaties/<slug>/punten/<int:point_id>")
 
@@ -62,7 +63,7 @@ def new_entries(slug: str, point_id: int):
     """Entries after the given id (polled every few seconds); 204 when there are none."""
     consultation = visible_consultation(slug)
     point, reaction = visible_point(consultation, point_id)
-    after = request.args.get("na", type=int) or 0
+    after = arg_number("na")
     if not threads.has_entries_after(get_session(), consultation, point, current_user, after):
         return "", 204  # the common case, every few seconds per open thread: keep it cheap
     context = _context(consultation, point, reaction, after_id=after)

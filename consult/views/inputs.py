@@ -1,0 +1,54 @@
+"""Reading ids, numbers and return paths from a request without trusting them."""
+
+import re
+
+from flask import request, url_for
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**63 - 1  # the largest id SQLite or a PostgreSQL bigint can hold
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: "²" and "①" are digits to str.isdigit()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs, but never a number the database cannot compare (a 404, not a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def to_id(value) -> int | None:
+    """A positive whole number written in ASCII digits that fits an id column, else None."""
+    if isinstance(value, str) and _ID.fullmatch(value.strip()):
+        number = int(value.strip())
+        return number if 0 < number <= MAX_ID else None
+    return None
+
+
+def form_id(name: str) -> int | None:
+    """One id from the submitted form."""
+    return to_id(request.form.get(name))
+
+
+def form_ids(name: str) -> list[int]:
+    """All valid ids under one form name (checkboxes); anything else is ignored."""
+    return [i for i in (to_id(v) for v in request.form.getlist(name)) if i is not None]
+
+
+def arg_number(name: str, default: int = 0) -> int:
+    """A whole number from the query string (poll cursors); anything else is the default."""
+    value = request.args.get(name, "")
+    return int(value) if _ID.fullmatch(value) else default
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to, never another site: "/x" yes; "//x", "/\\x", "/\\t/x" no."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and "\\" not in target
+        and not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)
+    ):
+        return target
+    return url_for("consultations.index")
