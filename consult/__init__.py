@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n
 from .labels import label
@@ -51,6 +52,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
 
+    if app.config["PROXY_HOPS"]:
+        # Behind a reverse proxy: the client's address (login throttling) and scheme come
+        # from its X-Forwarded-* headers, trusting exactly that many proxies.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     i18n.init_app(app)

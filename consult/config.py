@@ -39,6 +39,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 12 * 1024 * 1024,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "PROXY_HOPS": int(os.environ.get("CONSULT_PROXY_HOPS") or 0),
         "SMTP_HOST": os.environ.get("CONSULT_SMTP_HOST"),
         "SMTP_PORT": os.environ.get("CONSULT_SMTP_PORT"),
         "SMTP_USER": os.environ.get("CONSULT_SMTP_USER"),

@@ -1,6 +1,6 @@
 """Error pages in the user's language: full pages for browsers, short text for htmx."""
 
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -23,6 +23,9 @@ def _messages():
 
 
 def _render(code: int, title: str | None = None, message: str | None = None):
+    session = g.get("db")
+    if session is not None:
+        session.rollback()  # a failed transaction must not break the error page itself
     default_title, default_message = _messages().get(code, _messages()[500])
     title, message = title or default_title, message or default_message
     if request.headers.get("HX-Request"):

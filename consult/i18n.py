@@ -20,7 +20,14 @@ def switch(lang: str):
     """Switch the interface language and go back to where the user was."""
     response = redirect(safe_next(request.args.get("next")), code=303)
     if lang in current_app.config["LANGUAGES"]:
-        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie(
+            COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 

@@ -5,8 +5,8 @@ import re
 from flask import request, url_for
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1  # the largest id SQLite or a PostgreSQL bigint can hold
-_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: "²" and "①" are digits to str.isdigit()
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: the largest a PostgreSQL integer can hold
+_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²" and "①" are digits to str.isdigit()
 
 
 class IdConverter(IntegerConverter):
@@ -38,7 +38,7 @@ def form_ids(name: str) -> list[int]:
 def arg_number(name: str, default: int = 0) -> int:
     """A whole number from the query string (poll cursors); anything else is the default."""
     value = request.args.get(name, "")
-    return int(value) if _ID.fullmatch(value) else default
+    return min(int(value), MAX_ID) if _ID.fullmatch(value) else default
 
 
 def safe_next(target: str | None) -> str:
