@@ -22,11 +22,11 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path):
-    """An empty database on each backend; PostgreSQL runs when its URL is given (always in CI)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'consult.sqlite3'}"
+def empty_database(backend: str, folder) -> str:
+    """The URL of an empty database on the backend; PostgreSQL runs when its URL is given
+    (always in CI, where a missing URL is a failure, not a skip)."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'consult.sqlite3'}"
     url = os.environ.get(POSTGRES_ENV)
     if not url:
         if os.environ.get("CI"):
@@ -34,6 +34,12 @@ def database_url(request, tmp_path):
         pytest.skip(f"PostgreSQL: set {POSTGRES_ENV} (make test does it for you)")
     reset_postgres(url)
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """An empty database on each backend, per test."""
+    return empty_database(request.param, tmp_path)
 
 
 def make_app(database_url: str, tmp_path, create_schema: bool = True, **extra):

@@ -10,7 +10,6 @@ import gc
 import html
 import io
 import itertools
-import os
 import random
 import re
 import zipfile
@@ -42,11 +41,10 @@ from consult.models import (
 from tests.conftest import (
     BACKENDS,
     DEMO_PASSWORDS,
-    POSTGRES_ENV,
     Actor,
     csrf_token,
+    empty_database,
     make_app,
-    reset_postgres,
 )
 from tests.test_access_matrix import (
     DRAFT_MARK,
@@ -103,15 +101,7 @@ def login(app, email: str, password: str, address: str = "127.0.0.1"):
 @pytest.fixture(scope="module", params=BACKENDS)
 def site(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("attacks")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'consult.sqlite3'}"
-    else:
-        url = os.environ.get(POSTGRES_ENV)
-        if not url:
-            if os.environ.get("CI"):
-                pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests")
-            pytest.skip(f"PostgreSQL: set {POSTGRES_ENV} (make test does it for you)")
-        reset_postgres(url)
+    url = empty_database(request.param, tmp)
     app = make_app(url, tmp, PROPAGATE_EXCEPTIONS=False)  # a crash is a 500 to assert on
     with app.app_context():
         session = get_session()
