@@ -18,8 +18,7 @@ from .models import (
     ResponseStatus,
     Stakeholder,
 )
-
-PATH_SEPARATOR = " › "
+from .processing import destination_paths
 
 
 def _live_reaction():
@@ -113,22 +112,6 @@ def get_consultation(session: Session, slug: str) -> Consultation | None:
     return session.exec(
         select(Consultation).where(Consultation.slug == slug, Consultation.archived == False)  # noqa: E712
     ).first()
-
-
-def destination_paths(session: Session, consultation_id: int) -> dict[int, str]:
-    """Every destination's full path, e.g. "Inkoopplan 2017 › Financiële paragraaf"."""
-    rows = {
-        d.id: d
-        for d in session.exec(
-            select(Destination).where(Destination.consultation_id == consultation_id)
-        )
-    }
-
-    def path(d: Destination) -> str:
-        parent = rows.get(d.parent_id) if d.parent_id else None
-        return path(parent) + PATH_SEPARATOR + d.title if parent else d.title
-
-    return {i: path(d) for i, d in rows.items()}
 
 
 @dataclass

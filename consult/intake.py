@@ -63,11 +63,6 @@ def create_stakeholder(session: Session, actor: User | None = None, **fields) ->
     return stakeholder
 
 
-def stakeholder_by_slug(session: Session, slug: str) -> Stakeholder | None:
-    """The stakeholder with this slug, if any."""
-    return session.exec(select(Stakeholder).where(Stakeholder.slug == slug)).first()
-
-
 @dataclass
 class DraftPoint:
     """A point as the secretary left it in the preview."""
@@ -161,16 +156,6 @@ def add_points(
                 },
             )
         )
-
-
-def create_reaction(session: Session, points: list[dict] = (), **fields) -> Reaction:
-    """Validate and add a reaction with its numbered points, in the given order (no events)."""
-    reaction = Reaction.model_validate(ReactionCreate.model_validate(fields))
-    session.add(reaction)
-    session.flush()
-    for position, point in enumerate(points, start=1):
-        add_point(session, reaction, position=position, **point)
-    return reaction
 
 
 def add_point(session: Session, reaction: Reaction, **fields) -> Point:

@@ -143,7 +143,7 @@ def set_destination_archived(
 
 def _snapshot(session: Session, response: Response, author: User | None) -> ResponseVersion:
     """Store the response's current state as a version."""
-    paths = _paths(session, response.consultation_id)
+    paths = destination_paths(session, response.consultation_id)
     destination_ids = session.exec(
         select(ResponseDestination.destination_id).where(
             ResponseDestination.response_id == response.id
@@ -172,7 +172,7 @@ def _snapshot(session: Session, response: Response, author: User | None) -> Resp
 
 def _snapshot_paths(session: Session, response: Response) -> list[str]:
     """The response's destination paths as they are now."""
-    paths = _paths(session, response.consultation_id)
+    paths = destination_paths(session, response.consultation_id)
     ids = session.exec(
         select(ResponseDestination.destination_id).where(
             ResponseDestination.response_id == response.id
@@ -181,7 +181,8 @@ def _snapshot_paths(session: Session, response: Response) -> list[str]:
     return [paths[i] for i in ids if i in paths]
 
 
-def _paths(session: Session, consultation_id: int) -> dict[int, str]:
+def destination_paths(session: Session, consultation_id: int) -> dict[int, str]:
+    """Every destination's full path, e.g. "Inkoopplan 2017 › Financiële paragraaf"."""
     by_id = {
         d.id: d
         for d in session.exec(

@@ -6,7 +6,6 @@ from datetime import date
 from sqlmodel import func, select
 
 from consult import demo
-from consult.consultations import destination_paths
 from consult.models import (
     Consultation,
     Point,
@@ -16,6 +15,7 @@ from consult.models import (
     ResponsePoint,
     Stakeholder,
 )
+from consult.processing import destination_paths
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
