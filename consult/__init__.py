@@ -1,5 +1,6 @@
 """consult: consultations on youth-care procurement, from reactions to answered points."""
 
+import os
 from datetime import UTC
 
 from flask import Flask
@@ -8,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, db, errors, i18n
+from . import access, config, db, errors, i18n, search
 from .labels import label
 from .text import render_markdown
 from .views.inputs import IdConverter
@@ -45,7 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, translations, blueprints, CLI."""
     app = Flask(
         __name__,
-        instance_path=(test_config or {}).get("INSTANCE_PATH"),
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("CONSULT_INSTANCE_PATH"),
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
@@ -59,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
+    search.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -82,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         records,
         threads,
     )
+    from .views import search as search_views
 
     auth.login_manager.init_app(app)
     app.jinja_env.globals.update(
@@ -91,7 +95,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         role_of=access.role,
     )
     for blueprint in (
-        auth, consultations, intake, processing, threads, destinations, records, admin, portal
+        auth, consultations, intake, processing, threads, destinations, records, admin, portal,
+        search_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

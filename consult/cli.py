@@ -3,6 +3,7 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlmodel import Session
 
 from . import db, demo
 
@@ -30,6 +31,7 @@ def demo_command():
     with click.progressbar(length=len(data["reactions"]), label="Reacties laden") as bar:
         result = demo.load(session, data, progress=lambda _key: bar.update(1))
     session.commit()
+    _index_after_load()
     if not result.created:
         click.echo(f"Demo consultation already loaded: {result.consultation.title}")
     else:
@@ -40,6 +42,22 @@ def demo_command():
     click.echo("Demo accounts (for trying the app out only):")
     for email, _name, role, _stakeholder, password in demo.DEMO_USERS:
         click.echo(f"  {role:<16} {email:<30} {password}")
+
+
+def _index_after_load() -> None:
+    """Bring the search index up to date after a bulk load (built, or the outbox applied)."""
+    from . import search
+
+    service = search.service()
+    service.join_rebuild()
+    if service.store.current_dir() is None:
+        with Session(service.engine) as session:
+            from .search import documents
+
+            total = sum(documents.count_sources(session).values())
+        with click.progressbar(length=total, label="Zoekindex opbouwen") as bar:
+            service.rebuild(progress=bar.update)
+    service.drain()
 
 
 @consult_cli.command("create-admin")
@@ -132,3 +150,88 @@ def split_command(file: str, as_json: bool):
     click.echo(
         f"\n{len(result.points)} punten; {len(result.dropped)} regels paginaopmaak weggelaten."
     )
+
+
+# --- search ------------------------------------------------------------------------------
+
+
+@consult_cli.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Rebuild the search index from the database (beside the live one, then swapped in)."""
+    import time
+
+    from . import search
+    from .search import documents
+
+    service = search.service()
+    service.join_rebuild()
+    with Session(service.engine) as session:
+        total = sum(documents.count_sources(session).values())
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Zoekindex opbouwen") as bar:
+        count = service.rebuild(progress=bar.update)
+    if count is None:
+        raise _DutchError("Er loopt al een herbouw van de zoekindex (in een ander proces).")
+    seconds = time.perf_counter() - started
+    rate = count / max(seconds, 1e-9)
+    click.echo(f"{count} documents indexed in {seconds:.1f} s ({rate:.0f}/s).")
+    service.drain()
+
+
+@consult_cli.command("index-status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@with_appcontext
+def index_status_command(as_json: bool):
+    """Documents in the index against the database, and the outbox length."""
+    import json
+
+    from . import search
+
+    status = search.service().status()
+    if as_json:
+        click.echo(json.dumps(status, indent=2))
+        return
+    click.echo(f"Index: {status['path'] or '(none)'}")
+    click.echo(f"{'kind':<12} {'index':>9} {'database':>9}")
+    for kind, expected in status["database"].items():
+        have = "-" if status["index"] is None else status["index"].get(kind, 0)
+        click.echo(f"{kind:<12} {have:>9} {expected:>9}")
+    click.echo(f"Outbox pending: {status['outbox']}")
+    if status["rebuilding"]:
+        click.echo("A rebuild is running.")
+
+
+@consult_cli.command("search")
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@with_appcontext
+def search_command(query: str, limit: int, as_json: bool):
+    """Search everything (as the administrator sees it), in the web page's order."""
+    import json
+
+    from . import search
+
+    session = db.get_session()
+    page = search.run(session, None, search.Request(text=query, size=limit), search.EVERYTHING)
+    if page.unavailable:
+        raise _DutchError("De zoekindex wordt opnieuw opgebouwd; probeer het zo weer.")
+    rows = [
+        {
+            "kind": hit.kind,
+            "consultation": hit.consultation.slug if hit.consultation else None,
+            "stakeholder": hit.stakeholder.name if hit.stakeholder else None,
+            "reaction": hit.reaction.title if hit.reaction else None,
+            "number": hit.number,
+            "snippet": hit.snippet_text,
+        }
+        for hit in page.hits
+    ]
+    if as_json:
+        click.echo(json.dumps({"total": page.total, "results": rows}, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        where = " · ".join(str(v) for v in (row["stakeholder"], row["number"]) if v)
+        click.echo(f"[{row['kind']}] {where}: {row['snippet']}")
+    click.echo(f"{page.total} results")

@@ -46,6 +46,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": os.environ.get("CONSULT_SMTP_PASSWORD"),
         "SMTP_STARTTLS": os.environ.get("CONSULT_SMTP_STARTTLS") == "1",
         "MAIL_FROM": os.environ.get("CONSULT_MAIL_FROM"),
+        # How the search index follows the database after a commit: "thread" (a background
+        # thread per process; the request does not wait) or "inline" (in the committing thread).
+        "SEARCH_MODE": os.environ.get("CONSULT_SEARCH_MODE") or "thread",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("CONSULT_INSECURE_COOKIES") != "1"

@@ -36,6 +36,11 @@ LABELS = {
     "proposed": _l("proposed"),
     "adopted": _l("adopted"),
     "done": _l("done"),
+    # kinds of search result
+    "point": _l("point"),
+    "response": _l("answer"),
+    "message": _l("message"),
+    "stakeholder": _l("stakeholder"),
     # message kinds
     "comment": _l("comment"),
     "question": _l("question"),

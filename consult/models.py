@@ -438,3 +438,19 @@ class AuditEvent(SQLModel, table=True):
     entity_id: int = Field(index=True)
     before: dict | None = Field(default=None, sa_type=sa.JSON)
     after: dict | None = Field(default=None, sa_type=sa.JSON)
+
+
+class SearchOutbox(SQLModel, table=True):
+    """Search-index changes, written in the same transaction as the data they follow.
+
+    The index is applied from here right after commit; a row stays pending until that
+    worked, so a crash or a broken index loses nothing (replayed later). Applied rows are
+    kept a day, so that a full rebuild can replay what changed while it ran.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=24)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True
+    )
+    done_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True), index=True)

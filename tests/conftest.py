@@ -51,6 +51,9 @@ def make_app(database_url: str, tmp_path, create_schema: bool = True, **extra):
             "DATABASE_URL": database_url,
             "SESSION_COOKIE_SECURE": False,
             "INSTANCE_PATH": str(tmp_path / "instance"),
+            # The index is exercised by the search tests ("inline"); other tests only record
+            # the outbox.
+            "SEARCH_MODE": "off",
             **extra,
         }
     )

@@ -382,6 +382,14 @@ ROUTES: dict[str, Route] = {
         every(200), every(405), lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/nieuw?na=0",
         get_mode="hx", scoped=True, ids=True,
     ),
+    "threads.similar": Route(
+        every(200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/vergelijkbaar",
+        get_mode="hx", scoped=True, ids=True,
+    ),
+    "search.index": Route(every(200), every(405), lambda w, t: "/zoeken?q=jeugdhulp"),
+    "search.quick": Route(every(200), every(405), lambda w, t: "/zoeken/snel?q=jeugd",
+                          get_mode="hx"),
     "threads.post": Route(
         every(405), by_role(401, 422, 204, 204, 204, 204),
         lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/berichten",

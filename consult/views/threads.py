@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from .. import access, follows, notify, threads
+from .. import access, follows, notify, search, threads
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Point, Reaction, Stakeholder
 from .consultations import visible_consultation
 from .inputs import arg_number
+from .search import hit_url
 
 bp = Blueprint("threads", __name__, url_prefix="/consultaties/<slug>/punten/<int:point_id>")
 
@@ -68,6 +69,18 @@ def new_entries(slug: str, point_id: int):
         return "", 204  # the common case, every few seconds per open thread: keep it cheap
     context = _context(consultation, point, reaction, after_id=after)
     return render_block("threads/show.html", "new_entries", **context)
+
+
+@bp.get("/vergelijkbaar")
+def similar(slug: str, point_id: int):
+    """Points like this one across stakeholders and consultations (loaded after the page)."""
+    consultation = visible_consultation(slug)
+    point, _reaction = visible_point(consultation, point_id)
+    rows = search.similar_points(get_session(), current_user, point)
+    return render_block(
+        "threads/show.html", "similar", rows=rows, consultation=consultation, point=point,
+        hit_url=hit_url,
+    )
 
 
 @bp.post("/berichten")

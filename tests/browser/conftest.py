@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_url(tmp_path):
     """Serve the demo consultation on a free loopback port for the duration of a test."""
-    app = make_app(f"sqlite:///{tmp_path / 'consult.sqlite3'}", tmp_path)
+    app = make_app(f"sqlite:///{tmp_path / 'consult.sqlite3'}", tmp_path, SEARCH_MODE="inline")
     with app.app_context():
         session = get_session()
         demo.load(session)

@@ -1,0 +1,308 @@
+"""Full-text search: an adapter around a Whoosh index that follows the database.
+
+The rest of the app uses only this module: ``run()`` for a page of results, ``similar_points()``
+for a point's look-alikes, ``service()`` for the index itself (outbox, rebuild, status).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlmodel import Session
+
+from .. import access
+from ..models import (
+    Consultation,
+    Message,
+    Point,
+    Reaction,
+    Response,
+    ResponsePoint,
+    Stakeholder,
+)
+from ..processing import destination_paths
+from . import query as q
+from .query import Request
+from .service import SearchService
+from .store import IndexUnavailable
+
+__all__ = ["Request", "init_app", "run", "service", "similar_points"]
+
+
+def init_app(app: Flask) -> None:
+    root = Path(app.config.get("SEARCH_PATH") or Path(app.instance_path) / "search")
+    search = SearchService(
+        app.extensions["consult.engine"], root, mode=app.config.get("SEARCH_MODE", "thread")
+    )
+    app.extensions["consult.search"] = search
+
+    @app.before_request
+    def _worker():
+        search.ensure_worker()
+
+
+def service(app: Flask | None = None) -> SearchService:
+    return (app or current_app).extensions["consult.search"]
+
+
+def scope_for(session: Session, user) -> q.Scope:
+    """Which consultations this user may not see, and where their internal notes are hidden."""
+    hidden, no_internal = set(), set()
+    consultations = list(session.execute(sa.select(Consultation)).scalars())
+    for consultation in consultations:
+        if not access.can_view(user, consultation):
+            hidden.add(consultation.id)
+        elif not access.can_see_internal(user, consultation):
+            no_internal.add(consultation.id)
+    everywhere = not any(access.can_see_internal(user, c) for c in consultations)
+    return q.Scope(frozenset(hidden), None if everywhere else frozenset(no_internal))
+
+
+EVERYTHING = q.Scope(frozenset(), frozenset())
+
+
+@dataclass
+class Hit:
+    kind: str
+    key: str
+    consultation: Consultation | None
+    stakeholder: Stakeholder | None
+    reaction: Reaction | None = None
+    point: Point | None = None
+    number: str | None = None
+    status: str | None = None
+    destinations: list[str] = field(default_factory=list)
+    snippet: list[tuple[str, bool]] = field(default_factory=list)
+    text: str = ""
+    message: Message | None = None
+    response: Response | None = None
+    score: float = 0.0
+
+    @property
+    def snippet_text(self) -> str:
+        return "".join(piece for piece, _ in self.snippet)
+
+
+@dataclass
+class Facet:
+    name: str
+    values: list[tuple[str, str | None, int]]  # (value, name or None for a code, count)
+    selected: str | None = None
+
+
+@dataclass
+class Page:
+    request: Request
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: list[Facet] = field(default_factory=list)
+    page: int = 1
+    pages: int = 0
+    unavailable: bool = False
+
+    @property
+    def groups(self) -> list[tuple[Consultation | None, list[Hit]]]:
+        """The hits grouped by consultation, groups in order of their best hit."""
+        order: dict[int | None, list[Hit]] = {}
+        for hit in self.hits:
+            order.setdefault(hit.consultation.id if hit.consultation else None, []).append(hit)
+        return [(hits[0].consultation, hits) for hits in order.values()]
+
+
+def run(session: Session, user, request: Request, scope: q.Scope | None = None) -> Page:
+    """A page of search results for this user (the web page and the CLI both come here)."""
+    scope = scope if scope is not None else scope_for(session, user)
+    search = service()
+    try:
+        found = search.store.read(lambda s: q.search(s, request, scope))
+    except IndexUnavailable:
+        search.request_rebuild()
+        return Page(request, unavailable=True)
+    except FileNotFoundError:
+        search.request_rebuild()
+        return Page(request, unavailable=True)
+    except Exception:  # a damaged index must not take the page down: rebuild it
+        current_app.logger.exception("search failed; rebuilding the index")
+        search.request_rebuild()
+        return Page(request, unavailable=True)
+    hits = _hits(session, found.keys, found.query)
+    for hit, score in zip(hits, found.scores, strict=False):
+        hit.score = score
+    return Page(
+        request,
+        total=found.total,
+        hits=[h for h in hits if h is not None],
+        facets=_facets(session, found.facets, request),
+        page=found.page,
+        pages=found.pages if found.total else 0,
+    )
+
+
+def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
+    ids: dict[str, list[int]] = defaultdict(list)
+    for k in keys:
+        ids[k[0]].append(int(k[1:]))
+    messages = _by_id(session, Message, ids["m"])
+    responses = _by_id(session, Response, ids["r"])
+    first_point = {}
+    if ids["r"]:
+        for rid, pid in session.execute(
+            sa.select(ResponsePoint.response_id, sa.func.min(ResponsePoint.point_id))
+            .where(ResponsePoint.response_id.in_(ids["r"]))
+            .group_by(ResponsePoint.response_id)
+        ):
+            first_point[rid] = pid
+    point_ids = set(ids["p"]) | {m.point_id for m in messages.values()} | set(first_point.values())
+    points = _by_id(session, Point, point_ids)
+    reactions = _by_id(session, Reaction, {p.reaction_id for p in points.values()}
+                       | {r.reaction_id for r in responses.values() if r.reaction_id})
+    stakeholder_ids = set(ids["s"]) | {r.stakeholder_id for r in reactions.values()} | {
+        p.stakeholder_id for p in points.values() if p.stakeholder_id
+    }
+    stakeholders = _by_id(session, Stakeholder, stakeholder_ids)
+    consultations = _by_id(
+        session,
+        Consultation,
+        {r.consultation_id for r in reactions.values()}
+        | {r.consultation_id for r in responses.values()},
+    )
+    state = _point_state(session, point_ids)
+    paths: dict[int, dict[int, str]] = {
+        cid: destination_paths(session, cid) for cid in consultations
+    }
+
+    def point_hit(kind, key, point, text):
+        reaction = reactions.get(point.reaction_id)
+        consultation = consultations.get(reaction.consultation_id) if reaction else None
+        status, dest = state.get(point.id, ("open", []))
+        return Hit(
+            kind=kind,
+            key=key,
+            consultation=consultation,
+            stakeholder=stakeholders.get(point.stakeholder_id or reaction.stakeholder_id),
+            reaction=reaction,
+            point=point,
+            number=point.number,
+            status=status,
+            destinations=[paths.get(consultation.id, {}).get(d, "") for d in dest]
+            if consultation
+            else [],
+            snippet=q.snippet(text, user_q),
+            text=text,
+        )
+
+    out: list[Hit] = []
+    for k in keys:
+        letter, number = k[0], int(k[1:])
+        if letter == "p" and number in points:
+            p = points[number]
+            out.append(point_hit("point", k, p, f"{p.heading + ': ' if p.heading else ''}{p.body}"))
+        elif letter == "m" and number in messages and messages[number].point_id in points:
+            m = messages[number]
+            hit = point_hit("message", k, points[m.point_id], m.body)
+            hit.message = m
+            out.append(hit)
+        elif letter == "r" and number in responses:
+            r = responses[number]
+            point = points.get(first_point.get(r.id))
+            if point is not None:
+                hit = point_hit("response", k, point, r.body)
+                hit.status = r.status
+            else:
+                reaction = reactions.get(r.reaction_id)
+                hit = Hit(
+                    kind="response",
+                    key=k,
+                    consultation=consultations.get(r.consultation_id),
+                    stakeholder=stakeholders.get(reaction.stakeholder_id) if reaction else None,
+                    reaction=reaction,
+                    status=r.status,
+                    snippet=q.snippet(r.body, user_q),
+                    text=r.body,
+                )
+            hit.response = r
+            out.append(hit)
+        elif letter == "s" and number in stakeholders:
+            s = stakeholders[number]
+            snippet = q.snippet(s.name, user_q)
+            out.append(Hit("stakeholder", k, None, s, snippet=snippet, text=s.name))
+    return out
+
+
+def _by_id(session: Session, model, ids) -> dict:
+    ids = sorted(set(i for i in ids if i is not None))
+    if not ids:
+        return {}
+    return {o.id: o for o in session.execute(sa.select(model).where(model.id.in_(ids))).scalars()}
+
+
+def _point_state(session: Session, point_ids) -> dict[int, tuple[str, list[int]]]:
+    from .documents import _Answers
+
+    if not point_ids:
+        return {}
+    answers = _Answers(session, sorted(point_ids))
+    return {pid: answers.of(pid) for pid in point_ids}
+
+
+def _facets(session: Session, counts: dict, request: Request) -> list[Facet]:
+    names: dict[str, dict[str, str]] = {
+        "consultation": {
+            str(i): t for i, t in session.execute(sa.select(Consultation.id, Consultation.title))
+        },
+        "stakeholder": {
+            str(i): n for i, n in session.execute(sa.select(Stakeholder.id, Stakeholder.name))
+        },
+    }
+    destination_names: dict[str, str] = {}
+    for cid in counts.get("consultation", {}):
+        destination_names.update(
+            {str(k): v for k, v in destination_paths(session, int(cid)).items()}
+        )
+    names["destination"] = destination_names
+    facets = []
+    for name in ("kind", "consultation", "stakeholder", "skind", "channel", "destination",
+                 "status", "year"):
+        values = counts.get(name, {})
+        rows = []
+        for value, n in values.items():
+            # Enum codes get their label in the template (it knows the reader's language).
+            text = names[name].get(value, value) if name in names else None
+            rows.append((value, text, n))
+        if name == "year":
+            rows.sort(key=lambda r: r[0], reverse=True)
+        else:
+            rows.sort(key=lambda r: (-r[2], r[1] or r[0]))
+        facets.append(Facet(name, rows, request.filters.get(name)))
+    return facets
+
+
+def similar_points(session: Session, user, point: Point, limit: int = 5):
+    """[(Hit, shared words)] for the points most like this one, across consultations."""
+    scope = scope_for(session, user)
+    text = f"{point.heading or ''}\n{point.body}"
+    try:
+        found, _terms = service().store.read(
+            lambda s: q.similar(s, text, f"p{point.id}", scope, limit)
+        )
+    except Exception:  # noqa: BLE001 - similar points are a bonus: never break the thread page
+        current_app.logger.exception("similar points failed")
+        return []
+    hits = _hits(session, [k for k, _s, _t in found], None)
+    by_key = {h.key: h for h in hits}
+    out = []
+    for k, _score, shared in found:
+        hit = by_key.get(k)
+        if hit is None:
+            continue
+        hit.snippet = q.snippet(hit.text, _terms_query(shared))
+        out.append((hit, q.surface_words(text, shared)[:6]))
+    return out
+
+
+def _terms_query(terms: list[str]):
+    from whoosh import query as wq
+
+    return wq.Or([wq.Term("body", t) for t in terms]) if terms else wq.NullQuery

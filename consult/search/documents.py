@@ -1,0 +1,306 @@
+"""What goes into the index, read straight from the database (the truth).
+
+Four kinds of search document, each keyed "<letter><id>":
+- ``p`` a point: its heading and text (its stakeholder is a facet, and a document of its own);
+- ``r`` a response (explanation): its text;
+- ``m`` a thread message written by a person (system events are not searchable text);
+- ``s`` a stakeholder: its name.
+
+Only live things are indexed: no drafts, nothing archived, nothing of an archived consultation.
+Facet values are ids and codes; names are looked up when results are shown, so renaming a
+stakeholder or destination needs no reindex of its points.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ..models import (
+    Consultation,
+    Message,
+    MessageKind,
+    Point,
+    Reaction,
+    ReactionStatus,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    Stakeholder,
+)
+
+KINDS = {"p": "point", "r": "response", "m": "message", "s": "stakeholder"}
+OPEN = "open"
+_BATCH = 5_000
+
+
+def key(kind: str, object_id: int) -> str:
+    return f"{kind}{object_id}"
+
+
+def _stamp(value) -> int:
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    if isinstance(value, date):
+        return int(datetime(value.year, value.month, value.day).timestamp())
+    return 0
+
+
+def _year(*values) -> str:
+    for value in values:
+        if value is not None:
+            return str(value.year)
+    return ""
+
+
+def _live_points():
+    """Points a search may show: live point, submitted live reaction, live consultation."""
+    sender = sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id)
+    return (
+        sa.select(
+            Point.id,
+            Point.heading,
+            Point.body,
+            Point.created_at,
+            Reaction.id,
+            Reaction.consultation_id,
+            Reaction.channel,
+            Reaction.received_on,
+            Stakeholder.id,
+            Stakeholder.name,
+            Stakeholder.kind,
+            sa.func.coalesce(Consultation.opened_on, Consultation.decided_on),
+        )
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .join(Stakeholder, Stakeholder.id == sender)
+        .where(
+            Point.archived == sa.false(),
+            Reaction.archived == sa.false(),
+            Reaction.status == ReactionStatus.submitted,
+            Consultation.archived == sa.false(),
+        )
+    )
+
+
+class _Answers:
+    """Status and destinations of points from their live, non-draft responses."""
+
+    def __init__(self, session: Session, point_ids: Iterable[int] | None):
+        live = (Response.archived == sa.false()) & (Response.status != ResponseStatus.draft)
+        links = sa.select(ResponsePoint.point_id, Response.id, Response.status).join(
+            Response, Response.id == ResponsePoint.response_id
+        ).where(live)
+        routes = sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
+        routes = routes.join(Response, Response.id == ResponseDestination.response_id).where(live)
+        if point_ids is not None:
+            ids = list(point_ids)
+            links = links.where(ResponsePoint.point_id.in_(ids))
+            routes = routes.where(
+                ResponseDestination.response_id.in_(
+                    sa.select(ResponsePoint.response_id).where(ResponsePoint.point_id.in_(ids))
+                )
+            )
+        self.responses: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for point_id, response_id, status in session.execute(links):
+            self.responses[point_id].append((response_id, status))
+        self.routes: dict[int, list[int]] = defaultdict(list)
+        for response_id, destination_id in session.execute(routes):
+            self.routes[response_id].append(destination_id)
+
+    def of(self, point_id: int) -> tuple[str, list[int]]:
+        answers = sorted(self.responses.get(point_id, ()))
+        if not answers:
+            return OPEN, []
+        destinations = sorted({d for rid, _ in answers for d in self.routes.get(rid, ())})
+        return answers[-1][1], destinations
+
+
+def _point_doc(row, status: str, destinations: list[int]) -> dict:
+    (pid, heading, body, created, _rid, cid, channel, received, sid, sname, skind, held) = row
+    ids = " ".join(map(str, destinations))
+    return {
+        "key": key("p", pid),
+        "kind": "point",
+        "point": str(pid),
+        "consultation": str(cid),
+        "stakeholder": str(sid),
+        "skind": skind,
+        "channel": channel,
+        "status": status,
+        "year": _year(received, held, created),
+        "destination": ids,
+        "destinations": ids.encode(),
+        "when": _stamp(received or held or created),
+        "body": f"{heading or ''}\n{body}",
+    }
+
+
+def point_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+    """Index documents for the given points (all live points when ids is None)."""
+    query = _live_points().order_by(Point.id)
+    if ids is not None:
+        query = query.where(Point.id.in_(ids))
+    answers = _Answers(session, ids)
+    for row in session.execute(query.execution_options(yield_per=_BATCH)):
+        yield _point_doc(row, *answers.of(row[0]))
+
+
+def response_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+    """Index documents for live, non-draft responses."""
+    first_point = (
+        sa.select(sa.func.min(ResponsePoint.point_id))
+        .where(ResponsePoint.response_id == Response.id)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            Response.id,
+            Response.consultation_id,
+            Response.status,
+            Response.body,
+            Response.decided_on,
+            Response.created_at,
+            Response.reaction_id,
+            first_point,
+        )
+        .join(Consultation, Consultation.id == Response.consultation_id)
+        .where(
+            Response.archived == sa.false(),
+            Response.status != ResponseStatus.draft,
+            Consultation.archived == sa.false(),
+        )
+        .order_by(Response.id)
+    )
+    if ids is not None:
+        query = query.where(Response.id.in_(ids))
+    rows = session.execute(query).all()
+    routes: dict[int, list[int]] = defaultdict(list)
+    route_query = sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
+    if ids is not None:
+        route_query = route_query.where(ResponseDestination.response_id.in_(ids))
+    for response_id, destination_id in session.execute(route_query):
+        routes[response_id].append(destination_id)
+    # Who the answer is for: the reaction's stakeholder, else the first covered point's.
+    reaction_ids = {r[6] for r in rows if r[6]}
+    point_ids = {r[7] for r in rows if r[7]}
+    by_reaction = dict(
+        session.execute(
+            sa.select(Reaction.id, Reaction.stakeholder_id).where(Reaction.id.in_(reaction_ids))
+        ).all()
+    ) if reaction_ids else {}
+    by_point = {}
+    if point_ids:
+        for pid, psid, rsid, channel in session.execute(
+            sa.select(Point.id, Point.stakeholder_id, Reaction.stakeholder_id, Reaction.channel)
+            .join(Reaction, Reaction.id == Point.reaction_id)
+            .where(Point.id.in_(point_ids))
+        ):
+            by_point[pid] = (psid or rsid, channel)
+    kinds = dict(session.execute(sa.select(Stakeholder.id, Stakeholder.kind)).all())
+    for rid, cid, status, body, decided, created, reaction_id, point_id in rows:
+        sid, channel = by_point.get(point_id, (None, ""))
+        sid = by_reaction.get(reaction_id, sid)
+        ids_ = " ".join(map(str, sorted(routes.get(rid, ()))))
+        yield {
+            "key": key("r", rid),
+            "kind": "response",
+            "point": str(point_id or ""),
+            "consultation": str(cid),
+            "stakeholder": str(sid or ""),
+            "skind": kinds.get(sid, ""),
+            "channel": channel or "",
+            "status": status,
+            "year": _year(decided, created),
+            "destination": ids_,
+            "destinations": ids_.encode(),
+            "when": _stamp(decided or created),
+            "body": body,
+        }
+
+
+def message_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+    """Index documents for messages people wrote, on live points."""
+    points = _live_points().subquery()
+    query = (
+        sa.select(Message.id, Message.kind, Message.body, Message.created_at, points)
+        .join(points, points.c.id == Message.point_id)
+        .where(
+            Message.archived == sa.false(),
+            Message.kind != MessageKind.system,
+            Message.body != "",
+        )
+        .order_by(Message.id)
+    )
+    if ids is not None:
+        query = query.where(Message.id.in_(ids))
+    rows = session.execute(query.execution_options(yield_per=_BATCH)).all()
+    answers = _Answers(session, {r[4] for r in rows} if ids is not None else None)
+    for mid, kind, body, created, *point_row in rows:
+        status, destinations = answers.of(point_row[0])
+        doc = _point_doc(point_row, status, destinations)
+        doc.update(
+            key=key("m", mid),
+            kind="message",
+            internal="1" if kind == MessageKind.internal_note else "",
+            year=str(created.year),
+            when=_stamp(created),
+            body=body,
+        )
+        yield doc
+
+
+def stakeholder_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+    query = sa.select(Stakeholder.id, Stakeholder.name, Stakeholder.kind).where(
+        Stakeholder.archived == sa.false()
+    )
+    if ids is not None:
+        query = query.where(Stakeholder.id.in_(ids))
+    for sid, name, kind in session.execute(query.order_by(Stakeholder.id)):
+        yield {
+            "key": key("s", sid),
+            "kind": "stakeholder",
+            "stakeholder": str(sid),
+            "skind": kind,
+            "body": name,
+        }
+
+
+BUILDERS = {
+    "p": point_documents,
+    "r": response_documents,
+    "m": message_documents,
+    "s": stakeholder_documents,
+}
+
+
+def all_documents(session: Session) -> Iterator[dict]:
+    for build in BUILDERS.values():
+        yield from build(session)
+
+
+def count_sources(session: Session) -> dict[str, int]:
+    """How many documents the database says the index should hold, per kind."""
+    counts = {}
+    for letter, build in BUILDERS.items():
+        counts[KINDS[letter]] = sum(1 for _ in build(session)) if letter != "p" else (
+            session.execute(sa.select(sa.func.count()).select_from(_live_points().subquery()))
+            .scalar_one()
+        )
+    return counts
+
+
+def documents_for(session: Session, keys: Iterable[str]) -> tuple[list[dict], list[str]]:
+    """Fresh documents for these keys, and the keys that should no longer be in the index."""
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for k in keys:
+        wanted[k[0]].append(int(k[1:]))
+    found: list[dict] = []
+    for letter, ids in wanted.items():
+        found.extend(BUILDERS[letter](session, sorted(set(ids))))
+    present = {d["key"] for d in found}
+    gone = sorted({k for k in keys} - present)
+    return found, gone

@@ -1,0 +1,271 @@
+"""The search index kept in step with the database: apply the outbox, rebuild, report status.
+
+One ``SearchService`` per app (``current_app.extensions["consult.search"]``). After a commit
+that wrote outbox rows it applies them: at once in the committing thread ("inline", used by the
+tests and the CLI) or by a small background thread per process ("thread", the default for
+gunicorn workers: the request does not wait for Whoosh). Either way the rows stay in the
+database until applied, so a crash only delays them: every process replays pending rows at
+start and every few seconds.
+"""
+
+import fcntl
+import logging
+import os
+import threading
+import time
+import weakref
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from whoosh.query import Term
+
+from ..models import SearchOutbox, utcnow
+from . import documents, outbox
+from .store import IndexStore, IndexUnavailable, LockTimeout
+
+log = logging.getLogger("consult.search")
+
+# A rebuild replays every change recorded from this long before it started: no transaction
+# of this app stays open that long, so nothing committed during the build is missed.
+REPLAY_MARGIN = timedelta(minutes=5)
+KEEP_APPLIED = timedelta(days=1)
+POLL_SECONDS = 2.0
+
+_by_engine: "weakref.WeakKeyDictionary[Engine, SearchService]" = weakref.WeakKeyDictionary()
+
+
+def _on_commit(session) -> None:
+    bind = session.bind
+    service = _by_engine.get(getattr(bind, "engine", bind)) if bind is not None else None
+    if service is not None:
+        service.changed()
+
+
+class SearchService:
+    """Modes: "thread" (default), "inline", or "off" (outbox rows are recorded but nothing is
+    applied: for tests of other features, and for a maintenance window)."""
+
+    def __init__(self, engine: Engine, root: Path, mode: str = "thread"):
+        self.engine = engine
+        self.store = IndexStore(root)
+        self.mode = mode
+        self._wake = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._worker_pid: int | None = None
+        self._rebuilder: threading.Thread | None = None
+        self._stop = False
+        self.last_error: str | None = None
+        _by_engine[engine] = self
+        outbox.listen(_on_commit)
+
+    # --- after a commit ------------------------------------------------------------------
+
+    def changed(self) -> None:
+        """Outbox rows were committed: apply them now (inline) or wake the worker."""
+        if self.mode == "inline":
+            self.drain()
+        elif self.mode == "thread":
+            self.ensure_worker()
+            self._wake.set()
+
+    def ensure_worker(self) -> None:
+        """A drain thread in this process (gunicorn forks: a thread of the parent is gone)."""
+        if self.mode != "thread":
+            return
+        if self._worker is not None and self._worker_pid == os.getpid() and self._worker.is_alive():
+            return
+        self._worker_pid = os.getpid()
+        self._worker = threading.Thread(target=self._run, name="consult-search", daemon=True)
+        self._worker.start()
+
+    def _run(self) -> None:
+        while not self._stop:
+            try:
+                self.drain()
+            except Exception:  # the rows stay pending; try again on the next round
+                log.exception("applying the search outbox failed")
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._wake.set()
+
+    # --- applying the outbox ----------------------------------------------------------------
+
+    def drain(self, batch: int = 500) -> int:
+        """Apply pending outbox rows to the live index; returns how many. Never raises for a
+        broken index: the rows stay, a rebuild is started."""
+        applied = 0
+        with Session(self.engine) as session:
+            while outbox.pending_count(session):
+                session.commit()  # end the read transaction before waiting for the lock
+                if self.store.current_dir() is None:
+                    if self.mode == "inline":
+                        self.rebuild()  # the inline contract: the work happens right here
+                        continue
+                    self.request_rebuild()
+                    break
+                try:
+                    with self.store.write_lock():
+                        rows = outbox.pending(session, batch)
+                        if not rows:
+                            break
+                        docs, gone = outbox.documents_for_keys(session, [r.key for r in rows])
+                        self.store.apply(docs, gone)
+                        session.execute(
+                            sa.update(SearchOutbox)
+                            .where(SearchOutbox.id.in_([r.id for r in rows]))
+                            .values(done_at=utcnow())
+                        )
+                        session.commit()
+                        applied += len(rows)
+                except LockTimeout:
+                    break
+                except (IndexUnavailable, FileNotFoundError) as exc:
+                    session.rollback()
+                    self._broken(exc)
+                    break
+        return applied
+
+    def _broken(self, exc: Exception) -> None:
+        self.last_error = str(exc)
+        log.warning("search index unusable (%s): rebuilding", exc)
+        self.request_rebuild()
+
+    # --- rebuilding ---------------------------------------------------------------------------
+
+    def request_rebuild(self) -> None:
+        """Rebuild in the background (one process at a time); search says so meanwhile."""
+        if self.mode == "off":
+            return
+        if self._rebuilder is not None and self._rebuilder.is_alive():
+            return
+        self._rebuilder = threading.Thread(
+            target=self._rebuild_quietly, name="consult-reindex", daemon=True
+        )
+        self._rebuilder.start()
+
+    def join_rebuild(self, timeout: float | None = None) -> None:
+        """Wait for this process's background rebuild, if one runs."""
+        if self._rebuilder is not None:
+            self._rebuilder.join(timeout)
+
+    def _rebuild_quietly(self) -> None:
+        try:
+            self.rebuild()
+        except Exception:
+            log.exception("rebuilding the search index failed")
+
+    @property
+    def rebuilding(self) -> bool:
+        if self._rebuilder is not None and self._rebuilder.is_alive():
+            return True
+        return self._rebuild_lock_held()
+
+    def _rebuild_lock_held(self) -> bool:
+        with open(self.store.root / "rebuild.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
+    def rebuild(self, progress=None) -> int | None:
+        """Build a complete index beside the live one and swap it in; None if another
+        process is already rebuilding. ``progress(n)`` is called as documents are added."""
+        with open(self.store.root / "rebuild.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None
+            try:
+                return self._rebuild(progress)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _rebuild(self, progress) -> int:
+        started = utcnow()
+        path = self.store.new_dir()
+        with Session(self.engine) as session:
+            stream = documents.all_documents(session)
+            if progress is not None:
+                stream = _counting(stream, progress)
+            count = self.store.build(stream, path)
+        with Session(self.engine) as session, self.store.write_lock(timeout=120):
+            # Changes committed while we read: apply them to the new index, then swap.
+            rows = session.execute(
+                sa.select(SearchOutbox.id, SearchOutbox.key).where(
+                    SearchOutbox.created_at >= started - REPLAY_MARGIN
+                )
+            ).all()
+            docs, gone = outbox.documents_for_keys(session, {key for _id, key in rows})
+            if docs or gone:
+                self.store.apply(docs, gone, path)
+            if rows:
+                # Applied to the new index, which goes live below, under the same lock.
+                session.execute(
+                    sa.update(SearchOutbox)
+                    .where(SearchOutbox.done_at.is_(None))
+                    .where(SearchOutbox.id <= max(i for i, _k in rows))
+                    .values(done_at=utcnow())
+                )
+            session.execute(
+                sa.delete(SearchOutbox).where(
+                    SearchOutbox.done_at.is_not(None),
+                    SearchOutbox.done_at < utcnow() - KEEP_APPLIED,
+                )
+            )
+            session.commit()
+            self.store.swap(path)
+        self.last_error = None
+        return count
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def status(self) -> dict:
+        """Documents in the index and in the database, per kind, and the outbox length."""
+        with Session(self.engine) as session:
+            database = documents.count_sources(session)
+            waiting = outbox.pending_count(session)
+        try:
+            indexed = self.store.read(
+                lambda s: {
+                    kind: sum(1 for _ in s.docs_for_query(Term("kind", kind)))
+                    for kind in documents.KINDS.values()
+                }
+            )
+        except (IndexUnavailable, FileNotFoundError):
+            indexed = None
+        return {
+            "index": indexed,
+            "database": database,
+            "outbox": waiting,
+            "rebuilding": self.rebuilding,
+            "path": str(self.store.current_dir() or ""),
+        }
+
+    def wait_until_applied(self, timeout: float = 10.0) -> bool:
+        """Block until the outbox is empty (tests, the CLI); True when it is."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with Session(self.engine) as session:
+                if not outbox.pending_count(session) and not self.rebuilding:
+                    return True
+            if self.mode == "inline":
+                self.drain()
+            time.sleep(0.02)
+        return False
+
+
+def _counting(stream, progress, step: int = 1000):
+    n = 0
+    for n, doc in enumerate(stream, 1):
+        if n % step == 0:
+            progress(step)
+        yield doc
+    progress(n % step)

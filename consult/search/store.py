@@ -1,0 +1,218 @@
+"""The Whoosh index on disk: one writer at a time across processes, readers that survive commits.
+
+Layout under the instance folder::
+
+    search/
+      CURRENT          name of the live index directory (replaced atomically)
+      write.lock       fcntl lock: whoever holds it is the only writer (all processes)
+      ix-<stamp>/      the live index; a rebuild writes a new one beside it, then swaps
+
+What the stack notes measured and this module answers:
+- a second Whoosh writer raises LockError at once -> every write takes ``write.lock`` first
+  (blocking, with a timeout), so Whoosh's own lock is never contended;
+- readers opening the index while a writer commits can hit FileNotFoundError for a TOC or
+  segment file that was just replaced -> reading retries with a fresh reader;
+- a rebuild must not take search offline -> it fills a new directory and swaps CURRENT.
+"""
+
+import fcntl
+import gc
+import os
+import shutil
+import threading
+import time
+import warnings
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, Schema
+from whoosh.writing import CLEAR
+
+from .analysis import DutchText
+
+FACETS = ("kind", "consultation", "stakeholder", "skind", "channel", "status", "year")
+
+
+def make_schema() -> Schema:
+    """What one search document holds. Only the key is stored: texts come from the database."""
+    return Schema(
+        key=ID(unique=True, stored=True),
+        point=ID(),
+        internal=ID(),
+        destination=KEYWORD(),
+        destinations=COLUMN(VarBytesColumn()),
+        when=COLUMN(NumericColumn("q", default=0)),
+        body=DutchText(),
+        **{name: ID(sortable=True) for name in FACETS},
+    )
+
+
+class IndexUnavailable(Exception):
+    """There is no usable index (deleted, never built, corrupt)."""
+
+
+class LockTimeout(Exception):
+    """Another process held the write lock for too long."""
+
+
+class IndexStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._thread_lock = threading.Lock()
+
+    # --- where the live index is ---------------------------------------------------
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_dir(self) -> Path | None:
+        try:
+            name = self.pointer.read_text().strip()
+        except FileNotFoundError:
+            return None
+        path = self.root / name
+        return path if name and path.is_dir() else None
+
+    def new_dir(self) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self.root / f"ix-{stamp}-{os.getpid()}"
+        path.mkdir()
+        whoosh_index.create_in(str(path), make_schema())
+        return path
+
+    def swap(self, path: Path) -> None:
+        """Make ``path`` the live index (readers pick it up on their next search)."""
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(path.name)
+        os.replace(tmp, self.pointer)
+        self.remove_old(keep=path)
+
+    def remove_old(self, keep: Path, older_than: float = 60.0) -> None:
+        """Drop index directories other than ``keep`` that nobody has switched to lately."""
+        now = time.time()
+        for child in self.root.glob("ix-*"):
+            if child != keep and child.is_dir() and now - child.stat().st_mtime > older_than:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def open(self, path: Path | None = None):
+        path = path or self.current_dir()
+        if path is None:
+            raise IndexUnavailable("no index")
+        failure = None
+        with warnings.catch_warnings():
+            # A broken index makes Whoosh raise with its TOC file still open; that file is
+            # closed when the exception goes, which must not warn (or fail the tests).
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return whoosh_index.open_dir(str(path))
+            except FileNotFoundError:
+                raise
+            except Exception as exc:  # EmptyIndexError, corrupt TOC, unpickling errors
+                failure = f"{type(exc).__name__}: {exc}"
+            gc.collect()
+        raise IndexUnavailable(failure)
+
+    # --- writing ---------------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self, timeout: float = 30.0):
+        """The cross-process writer lock (and a thread lock, as flock is per process)."""
+        deadline = time.monotonic() + timeout
+        if not self._thread_lock.acquire(timeout=timeout):
+            raise LockTimeout("write lock (thread)")
+        try:
+            with open(self.root / "write.lock", "a+") as handle:
+                while True:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() > deadline:
+                            raise LockTimeout("write lock") from None
+                        time.sleep(0.005)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def apply(self, documents: list[dict], removed: list[str], path: Path | None = None) -> None:
+        """Replace/add documents and remove keys, in one commit. Call under ``write_lock``."""
+        ix = self.open(path)
+        writer = ix.writer()
+        try:
+            for key in removed:
+                writer.delete_by_term("key", key)
+            for doc in documents:
+                writer.update_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def build(self, documents, path: Path) -> int:
+        """Bulk-fill a fresh index directory; returns the number of documents."""
+        ix = whoosh_index.open_dir(str(path))
+        procs = int(os.environ.get("CONSULT_INDEX_PROCS", "2"))
+        writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+        count = 0
+        try:
+            add = writer.add_document
+            for doc in documents:
+                add(**doc)
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)
+        return count
+
+    # --- reading -----------------------------------------------------------------------
+
+    def read(self, work):
+        """Run ``work(searcher)`` on this thread's searcher of the live index, kept fresh.
+
+        A commit may replace files under an open reader (FileNotFoundError): then the whole
+        piece of work runs again on a new reader, a few times, before giving up.
+        """
+        local = self._local
+        for attempt in range(5):
+            path = self.current_dir()
+            if path is None:
+                raise IndexUnavailable("no index")
+            try:
+                searcher = getattr(local, "searcher", None)
+                if (
+                    searcher is None
+                    or local.path != path
+                    or local.ix.latest_generation() != searcher.reader().generation()
+                ):
+                    # A fresh reader, never Whoosh's refresh(): that reuses segment readers
+                    # and so keeps showing documents deleted from an existing segment.
+                    self._close_local()
+                    local.ix = self.open(path)
+                    local.searcher = local.ix.searcher()
+                    local.path = path
+                return work(local.searcher)
+            except FileNotFoundError:
+                self._close_local()
+                if attempt == 4:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+
+    def _close_local(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        self._local.searcher = None
+        self._local.path = None
+        if searcher is not None:
+            try:
+                searcher.close()
+            except Exception:  # noqa: S110 - closing a reader whose files are gone
+                pass

@@ -1,0 +1,380 @@
+"""Search on the real 2016 table: Dutch-aware relevance, facets, access, and the index following
+every change through the outbox (on SQLite and PostgreSQL)."""
+
+import json
+import re
+import shutil
+
+import pytest
+import yaml
+from sqlmodel import Session, select
+
+from consult import demo, search
+from consult.db import get_session
+from consult.models import Point, Reaction, SearchOutbox, Stakeholder
+
+from .conftest import Actor, empty_database, make_app
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+
+
+def _demo_points() -> list[tuple[str, str, str]]:
+    """(stakeholder name, number, heading + text) of every demo point, from the YAML itself:
+    the oracle the search results are checked against."""
+    data = yaml.safe_load(demo.DATA_FILE.read_text(encoding="utf-8"))
+    names = {s["key"]: s["name"] for s in data["stakeholders"]}
+    out = []
+    for reaction in data["reactions"]:
+        for p in reaction.get("points", []):
+            who = names[p.get("stakeholder") or reaction["stakeholder"]]
+            out.append((who, str(p["number"]), f"{p.get('heading') or ''}\n{p['body']}"))
+    return out
+
+
+DEMO_POINTS = _demo_points()
+
+
+def oracle(pattern: str) -> set[tuple[str, str]]:
+    """The points whose text matches a regular expression."""
+    rx = re.compile(pattern, re.IGNORECASE)
+    return {(who, number) for who, number, text in DEMO_POINTS if rx.search(text)}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def search_app(request, tmp_path_factory):
+    """The demo, indexed, on each backend (shared by this module's read-only tests)."""
+    folder = tmp_path_factory.mktemp(f"search-{request.param}")
+    app = make_app(empty_database(request.param, folder), folder, SEARCH_MODE="inline")
+    with app.app_context():
+        session = get_session()
+        demo.load(session)
+        session.commit()
+    assert search.service(app).wait_until_applied()
+    yield app
+    app.extensions["consult.engine"].dispose()
+
+
+def points_found(app, text: str, role: str | None = "secretary", **filters) -> list:
+    """(stakeholder, number) of the point results, in rank order (first 20)."""
+    page = run(app, text, role, kind="point", **filters)
+    return [(h.stakeholder.name, h.number) for h in page.hits]
+
+
+def run(app, text: str, role: str | None = "secretary", size: int = 20, **filters):
+    from consult.accounts import user_by_email
+
+    from .conftest import DEMO_PASSWORDS
+
+    with app.test_request_context("/"):
+        session = get_session()
+        user = user_by_email(session, DEMO_PASSWORDS[role][0]) if role else None
+        return search.run(session, user, search.Request(text=text, filters=filters, size=size))
+
+
+# --- relevance on the real table -------------------------------------------------------------
+
+RELEVANCE = [
+    # (what it shows, query, filters, oracle: the points that must all be found, exact?)
+    ("inflection: gemeenteraden finds gemeenteraad", "gemeenteraden", {},
+     oracle(r"gemeenteraa?d"), True),
+    ("inflection: zorgaanbieder finds zorgaanbieders", "zorgaanbieder", {},
+     oracle(r"zorgaanbieder"), True),
+    ("diacritics: financiele finds financiële", "financiele", {},
+     oracle(r"financi[eë]le"), True),
+    ("diacritics: continuiteit finds continuïteit", "continuiteit", {},
+     oracle(r"continu[iï]teit"), True),
+    ("diacritics and case: CLIENTEN finds cliënt(en) and its compounds", "CLIENTEN", {},
+     oracle(r"\bcli[eë]nt"), True),
+    ("compound: raad finds gemeenteraad, raadsleden and adviesraad", "raad", {},
+     {("Gemeenteraad Hillegom", "1"), ("Gemeenteraad Hillegom", "69"),
+      ("WMO Adviesraad Leiden", "4"), ("Gemeenteraad Oegstgeest", "10")}, False),
+    ("compound: keten finds veiligheidsketen", "keten", {},
+     {("Zoeterwoude", "7"), ("Alphen aan den Rijn", "4")}, True),
+    ("compound: problematiek finds jeugdhulpproblematiek", "problematiek", {},
+     {("Alphen aan den Rijn", "1")}, False),
+    ("phrase: only the words side by side", '"lokale sturing"', {},
+     oracle(r"lokale sturing"), True),
+    ("prefix: transform* finds transformatie", "transform*", {},
+     oracle(r"\btransform"), True),
+    ("token as written: PGB (also PGB-kennis, PGB's)", "PGB", {},
+     oracle(r"\bPGB"), True),
+    ("token with digits: 1Gezin1Plan (also 1Gezin1Plan1Regisseur)", "1Gezin1Plan", {},
+     oracle(r"1Gezin1Plan"), True),
+    ("token with digits: 18 (18-/18+, na 18)", "18", {},
+     oracle(r"\b18\b"), True),
+    ("OR: either word", "privacy OR huisarts", {},
+     oracle(r"privacy|huisarts"), True),
+    ("exclusion: PGB without ZIN", "PGB -ZIN", {},
+     oracle(r"\bPGB") - oracle(r"\bZIN\b"), True),
+    ("facet: privacy only from councils", "privacy", {"skind": "council"},
+     {("Gemeenteraad Hillegom", "75")}, True),
+]
+
+
+@pytest.mark.parametrize(
+    "query,filters,expected,exact",
+    [pytest.param(q, f, e, x, id=label) for label, q, f, e, x in RELEVANCE],
+)
+def test_relevance_on_the_2016_table(search_app, query, filters, expected, exact):
+    assert expected, "the oracle must name points"
+    found = points_found(search_app, query, **filters)
+    missing = expected - set(found)
+    assert not missing, f"{query!r} misses {missing}; found {found}"
+    if exact:
+        assert set(found) == expected, f"{query!r} found more than asked: {set(found) - expected}"
+
+
+def test_phrase_is_stricter_than_words(search_app):
+    words = set(points_found(search_app, "lokale sturing"))
+    phrase = set(points_found(search_app, '"lokale sturing"'))
+    assert phrase < words  # e.g. Nieuwkoop 12 has both words, not side by side
+    assert ("Nieuwkoop", "12") in words - phrase
+
+
+def test_bad_syntax_falls_back_to_words(search_app):
+    for text in ['"lokale sturing', "privacy OR", "(privacy", "-", "*", 'privacy" AND (', "NOT"]:
+        page = run(search_app, text)
+        assert not page.unavailable, text
+    assert ("Nieuwkoop", "29") in points_found(search_app, "(privacy")
+
+
+def test_results_show_snippet_marks_status_and_destinations(search_app):
+    page = run(search_app, "financiele")
+    hit = next(h for h in page.hits if (h.stakeholder.name, h.number) == ("Nieuwkoop", "20"))
+    marked = [text for text, is_match in hit.snippet if is_match]
+    assert marked == ["financiële"]
+    assert hit.status == "adopted"
+    assert "Inkoopplan 2017 › Financiële paragraaf" in hit.destinations
+
+
+def test_facet_counts_add_up(search_app):
+    page = run(search_app, "jeugdhulp")
+    facets = {f.name: {v: n for v, _t, n in f.values} for f in page.facets}
+    assert sum(facets["kind"].values()) == page.total
+    assert sum(facets["status"].values()) == page.total
+    top = sorted(facets["stakeholder"].items(), key=lambda item: -item[1])[:3]
+    for value, count in top:
+        assert run(search_app, "jeugdhulp", stakeholder=value).total == count
+    for value, count in facets["destination"].items():
+        assert run(search_app, "jeugdhulp", destination=value).total == count
+
+
+def _stakeholder_id(app, name: str) -> int:
+    with Session(app.extensions["consult.engine"]) as session:
+        return session.exec(select(Stakeholder.id).where(Stakeholder.name == name)).one()
+
+
+def test_paging_and_date_sort_keep_every_result_once(search_app):
+    first = run(search_app, "jeugdhulp", size=10)
+    keys = []
+    for number in range(1, first.pages + 1):
+        with search_app.test_request_context("/"):
+            page = search.run(get_session(), None, search.Request(text="jeugdhulp", page=number,
+                                                                  size=10))
+        keys.extend(h.key for h in page.hits)
+    assert len(keys) == len(set(keys)) == first.total
+
+
+def test_cli_search_json_matches_the_web_page(search_app):
+    runner = search_app.test_cli_runner()
+    result = runner.invoke(args=["consult", "search", "aanbieders", "--limit", "15", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    admin = run(search_app, "aanbieders", role="admin", size=15)
+    assert data["total"] == admin.total > 15
+    assert [(r["kind"], r["stakeholder"], r["number"]) for r in data["results"]] == [
+        (h.kind, h.stakeholder.name if h.stakeholder else None, h.number) for h in admin.hits
+    ]
+    assert all(r["consultation"] == SLUG for r in data["results"] if r["kind"] != "stakeholder")
+    assert any("aanbieders" in r["snippet"] for r in data["results"])
+
+
+def test_index_status_and_reindex(search_app):
+    runner = search_app.test_cli_runner()
+    status = json.loads(runner.invoke(args=["consult", "index-status", "--json"]).output)
+    assert status["index"] == status["database"] == {
+        "point": 204, "response": 53, "message": 0, "stakeholder": 28,
+    }
+    assert status["outbox"] == 0
+    result = runner.invoke(args=["consult", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "285 documents indexed" in result.output
+    assert "Zoekindex opbouwen" in result.output
+    again = json.loads(runner.invoke(args=["consult", "index-status", "--json"]).output)
+    assert again["index"] == status["database"]
+    assert again["path"] != status["path"]  # built aside and swapped
+
+
+def test_similar_points_share_a_theme(search_app):
+    from consult.search.analysis import index_terms, word_terms
+
+    with search_app.test_request_context("/"):
+        session = get_session()
+        point = session.exec(
+            select(Point).where(Point.body.contains("De samenwerking met huisartsen"))
+        ).one()  # D&B portfolio holders 12: working with GPs must become a priority
+        rows = search.similar_points(session, None, point)
+    found = {(hit.stakeholder.name, hit.number): words for hit, words in rows}
+    # Leiden and Leiderdorp asked the same in their own words ("aansluiting ... huisartsen").
+    assert "huisartsen" in found[("Leiden", "1")]
+    assert "huisartsen" in found[("Leiderdorp", "1")]
+    for hit, words in rows:
+        assert hit.point.id != point.id
+        assert words
+        terms, _length = index_terms(hit.text)
+        assert all(word_terms(w)[0] in terms for w in words), (hit.text, words)
+
+
+def test_pages_show_search_and_similar_points(search_app):
+    client = search_app.test_client()
+    html = client.get("/zoeken?q=financiele&kind=point").get_data(as_text=True)
+    assert "<mark>financiële</mark>" in html or "<mark>Financiële</mark>" in html
+    assert "3 resultaten" in html
+    hx = {"HX-Request": "true", "HX-Target": "results"}
+    fragment = client.get("/zoeken?q=privacy", headers=hx)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="results"')
+    quick = client.get("/zoeken/snel?q=huisarts").get_data(as_text=True)
+    assert "<mark>huisartsen</mark>" in quick  # the written word, found by its stem
+    bad = client.get("/zoeken?q=%22%28%29*&page=abc&year=zz&status=<x>&consultation=-1")
+    assert bad.status_code == 200
+
+
+# --- who sees what ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live(database_url, tmp_path):
+    app = make_app(database_url, tmp_path, SEARCH_MODE="inline")
+    with app.app_context():
+        session = get_session()
+        demo.load(session)
+        session.commit()
+    yield app
+    app.extensions["consult.engine"].dispose()
+
+
+def _thread_url(app, stakeholder: str, number: str) -> str:
+    with Session(app.extensions["consult.engine"]) as session:
+        point = session.exec(
+            select(Point)
+            .join(Reaction)
+            .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
+            .where(Stakeholder.name == stakeholder, Point.number == number)
+        ).one()
+        return f"/consultaties/{SLUG}/punten/{point.id}"
+
+
+def test_a_posted_message_is_found_at_once_and_internal_notes_stay_internal(live):
+    url = _thread_url(live, "Leiden", "8")
+    secretary = Actor(live.test_client(), "secretary")
+    r = secretary.hx_post(url + "/berichten", data={"body": "Navragen bij Xylofoonoverleg",
+                                                   "kind": "internal_note"})
+    assert r.status_code == 204
+    r = secretary.hx_post(url + "/berichten", data={"body": "Besproken in het Zebrapadoverleg",
+                                                   "kind": "comment"})
+    assert r.status_code == 204
+    for role, sees_note in [("secretary", True), ("admin", True), ("councillor", False),
+                            ("viewer", False), (None, False)]:
+        note = run(live, "xylofoonoverleg", role)
+        comment = run(live, "zebrapadoverleg", role)
+        assert comment.total == 1, role
+        assert (note.total == 1) is sees_note, role
+    html = Actor(live.test_client(), "councillor").get("/zoeken?q=xylofoonoverleg").get_data(
+        as_text=True)
+    assert "Xylofoon" not in html
+
+
+def test_answering_changes_status_facet_and_archiving_removes(live):
+    secretary = Actor(live.test_client(), "secretary")
+    before = run(live, "Alphen", kind="point", status="open")
+    assert ("Alphen aan den Rijn", "4") not in [(h.stakeholder.name, h.number) for h in before.hits]
+    with Session(live.extensions["consult.engine"]) as session:
+        point = session.exec(
+            select(Point)
+            .join(Reaction)
+            .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
+            .where(Stakeholder.name == "College van B&W Alphen aan den Rijn", Point.number == "4")
+        ).one()
+        reaction_id = point.reaction_id
+    # Archive a point: it leaves the results; restore: it is back.
+    found = points_found(live, "beheersbaarheid")
+    assert ("College van B&W Alphen aan den Rijn", "4") in found
+    r = secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{point.id}")
+    assert r.status_code == 303, r.get_data(as_text=True)
+    assert ("College van B&W Alphen aan den Rijn", "4") not in points_found(live, "beheersbaarheid")
+    r = secretary.form_post(f"/consultaties/{SLUG}/herstellen/punt/{point.id}")
+    assert r.status_code == 303
+    assert ("College van B&W Alphen aan den Rijn", "4") in points_found(live, "beheersbaarheid")
+    assert reaction_id
+
+
+def test_unpublished_consultations_are_not_searchable_for_outsiders(live):
+    with live.app_context():
+        session = get_session()
+        consultation = demo.load(session).consultation  # already loaded: returns it
+        consultation.published = False
+        session.add(consultation)
+        session.commit()
+    assert run(live, "financiele", None).total == 0
+    assert run(live, "financiele", "secretary").total > 0  # a member
+
+
+# --- never out of step ---------------------------------------------------------------------
+
+
+def test_a_broken_index_loses_no_data_and_the_outbox_replays(live):
+    service = search.service(live)
+    shutil.rmtree(service.store.current_dir())
+    service.mode = "off"  # apply nothing after commit: the rows must wait
+    secretary = Actor(live.test_client(), "secretary")
+    url = _thread_url(live, "Leiden", "1")
+    assert secretary.hx_post(url + "/berichten", data={"body": "Kwartelkoning", "kind": "comment"}
+                             ).status_code == 204
+    with Session(live.extensions["consult.engine"]) as session:
+        pending = session.exec(select(SearchOutbox).where(SearchOutbox.done_at.is_(None))).all()
+    assert [row.key for row in pending][-1].startswith("m")
+    # The thread still shows, the search page says it is being rebuilt.
+    assert secretary.get(url).status_code == 200
+    service.mode = "inline"
+    html = secretary.get("/zoeken?q=kwartelkoning").get_data(as_text=True)
+    assert "wordt opnieuw opgebouwd" in html
+    service.join_rebuild(30)
+    assert service.wait_until_applied()
+    assert run(live, "kwartelkoning").total == 1
+    assert run(live, "financiele", kind="point").total == 3
+
+
+def test_a_corrupt_index_is_rebuilt_while_pages_keep_working(live):
+    service = search.service(live)
+    for f in service.store.current_dir().iterdir():
+        f.write_bytes(b"\0garbage")
+    client = Actor(live.test_client(), "secretary")
+    html = client.get("/zoeken?q=privacy").get_data(as_text=True)
+    assert "wordt opnieuw opgebouwd" in html
+    assert client.get(f"/consultaties/{SLUG}").status_code == 200
+    service.join_rebuild(30)
+    assert run(live, "privacy", kind="point").total == 3
+
+
+def test_rebuild_replays_what_changed_while_it_ran(live, monkeypatch):
+    """A message saved while the full rebuild reads the database ends up in the new index."""
+    service = search.service(live)
+    from consult.search import documents
+
+    original = documents.all_documents
+    url = _thread_url(live, "Leiden", "2")
+
+    def slow_documents(session):
+        for n, doc in enumerate(original(session)):
+            if n == 10:
+                service.mode = "off"  # the old index is not touched: only the replay can help
+                secretary = Actor(live.test_client(), "secretary")
+                assert secretary.hx_post(url + "/berichten",
+                                         data={"body": "Tussendoorbericht", "kind": "comment"}
+                                         ).status_code == 204
+            yield doc
+
+    monkeypatch.setattr(documents, "all_documents", slow_documents)
+    assert service.rebuild() in (285, 286)  # the message may already be read by the build
+    service.mode = "inline"
+    assert run(live, "tussendoorbericht").total == 1
