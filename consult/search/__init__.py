@@ -247,36 +247,63 @@ def _point_state(session: Session, point_ids) -> dict[int, tuple[str, list[int]]
     return {pid: answers.of(pid) for pid in point_ids}
 
 
+FACET_ORDER = ("kind", "consultation", "stakeholder", "skind", "channel", "destination",
+               "status", "year")
+FACET_VALUES_SHOWN = 12
+
+
 def _facets(session: Session, counts: dict, request: Request) -> list[Facet]:
-    names: dict[str, dict[str, str]] = {
-        "consultation": {
-            str(i): t for i, t in session.execute(sa.select(Consultation.id, Consultation.title))
-        },
-        "stakeholder": {
-            str(i): n for i, n in session.execute(sa.select(Stakeholder.id, Stakeholder.name))
-        },
-    }
-    destination_names: dict[str, str] = {}
-    for cid in counts.get("consultation", {}):
-        destination_names.update(
-            {str(k): v for k, v in destination_paths(session, int(cid)).items()}
-        )
-    names["destination"] = destination_names
-    facets = []
-    for name in ("kind", "consultation", "stakeholder", "skind", "channel", "destination",
-                 "status", "year"):
+    """The facets with their most frequent values (and the chosen one), names looked up only
+    for what is shown."""
+    shown: dict[str, list[tuple[str, int]]] = {}
+    for name in FACET_ORDER:
         values = counts.get(name, {})
-        rows = []
-        for value, n in values.items():
-            # Enum codes get their label in the template (it knows the reader's language).
-            text = names[name].get(value, value) if name in names else None
-            rows.append((value, text, n))
         if name == "year":
-            rows.sort(key=lambda r: r[0], reverse=True)
+            rows = sorted(values.items(), reverse=True)
         else:
-            rows.sort(key=lambda r: (-r[2], r[1] or r[0]))
+            rows = sorted(values.items(), key=lambda r: (-r[1], r[0]))
+        top = rows[:FACET_VALUES_SHOWN]
+        chosen = request.filters.get(name)
+        if chosen and chosen not in {v for v, _n in top} and chosen in values:
+            top.append((chosen, values[chosen]))
+        shown[name] = top
+    names = {
+        "consultation": _names(session, Consultation.id, Consultation.title, shown["consultation"]),
+        "stakeholder": _names(session, Stakeholder.id, Stakeholder.name, shown["stakeholder"]),
+        "destination": _destination_names(session, [int(v) for v, _n in shown["destination"]]),
+    }
+    facets = []
+    for name in FACET_ORDER:
+        # Enum codes get their label in the template (it knows the reader's language).
+        rows = [
+            (value, names[name].get(value, value) if name in names else None, n)
+            for value, n in shown[name]
+        ]
         facets.append(Facet(name, rows, request.filters.get(name)))
     return facets
+
+
+def _names(session: Session, id_column, name_column, rows) -> dict[str, str]:
+    ids = [int(v) for v, _n in rows if v.isdigit()]
+    if not ids:
+        return {}
+    query = sa.select(id_column, name_column).where(id_column.in_(ids))
+    return {str(i): n for i, n in session.execute(query)}
+
+
+def _destination_names(session: Session, ids: list[int]) -> dict[str, str]:
+    """Full paths ("Inkoopplan 2017 › Sturing en monitoring") of these destinations."""
+    from ..models import Destination
+    from ..processing import destination_path
+
+    by_id: dict[int, Destination] = {}
+    wanted = set(ids)
+    while wanted:
+        found = session.execute(sa.select(Destination).where(Destination.id.in_(wanted)))
+        new = {d.id: d for d in found.scalars()}
+        by_id.update(new)
+        wanted = {d.parent_id for d in new.values() if d.parent_id and d.parent_id not in by_id}
+    return {str(i): destination_path(by_id[i], by_id) for i in ids if i in by_id}
 
 
 def similar_points(session: Session, user, point: Point, limit: int = 5):

@@ -23,6 +23,7 @@ from pathlib import Path
 from whoosh.analysis import Composable, Token
 from whoosh.fields import TEXT
 from whoosh.lang.snowball.dutch import DutchStemmer
+from whoosh.system import pack_uint
 
 # Letters/digits with inner apostrophes or ampersands kept together ("JGT's", "B&W").
 WORD = re.compile(r"\w+(?:['’&]\w+)*", re.UNICODE)
@@ -158,14 +159,35 @@ def _strip_link(parts: tuple[str, ...], start: int, size: int) -> str:
     return "".join(pieces)
 
 
-def index_terms(text: str) -> tuple[dict[str, list[int]], int]:
-    """Positions of every index term in the text, and the number of words."""
-    positions: dict[str, list[int]] = defaultdict(list)
-    pos = -1
-    for pos, raw in enumerate(WORD.findall(text)):
-        for term in word_terms(raw):
-            positions[term].append(pos)
-    return positions, pos + 1
+PAIR_MARK = "\x01"
+
+
+def pair_term(first: str, second: str) -> str:
+    """The index term for two neighbouring words. It starts with a control character, so that
+    word pairs sort apart from words and a prefix search never walks through them."""
+    return f"{PAIR_MARK}{first} {second}"
+
+
+def index_terms(text: str) -> tuple[dict[str, int], int]:
+    """How often each index term occurs in the text, and the number of words.
+
+    Besides the words (and compound parts) the index holds every pair of neighbouring words
+    as one term (``pair_term``): a phrase is then looked up, not checked word by word.
+    """
+    counts: dict[str, int] = defaultdict(int)
+    previous = None
+    words = 0
+    for raw in WORD.findall(text):
+        terms = word_terms(raw)
+        if not terms:
+            continue
+        words += 1
+        for term in terms:
+            counts[term] += 1
+        if previous is not None:
+            counts[pair_term(previous, terms[0])] += 1
+        previous = terms[0]
+    return counts, words
 
 
 class DutchAnalyzer(Composable):
@@ -205,13 +227,22 @@ class DutchAnalyzer(Composable):
 
 
 class DutchText(TEXT):
-    """A TEXT field that indexes through ``index_terms`` (no token objects, cached words)."""
+    """A TEXT field that indexes through ``index_terms`` (no token objects, cached words).
+
+    Term frequencies only, no positions: phrases use the word-pair terms."""
 
     def __init__(self, **kwargs):
-        super().__init__(analyzer=DutchAnalyzer(), phrase=True, **kwargs)
+        super().__init__(analyzer=DutchAnalyzer(), phrase=False, **kwargs)
 
     def index(self, value, **kwargs):
-        positions, _length = index_terms(value)
-        encode = self.format.encode
-        for term, poslist in positions.items():
-            yield term.encode("utf-8"), len(poslist), float(len(poslist)), encode(poslist)
+        counts, _words = index_terms(value)
+        return [(_utf8(term), freq, float(freq), _FREQ[freq] if freq < 256 else pack_uint(freq))
+                for term, freq in counts.items()]
+
+
+_FREQ = [pack_uint(n) for n in range(256)]
+
+
+@lru_cache(maxsize=500_000)
+def _utf8(term: str) -> bytes:
+    return term.encode("utf-8")

@@ -89,24 +89,38 @@ def _live_points():
 class _Answers:
     """Status and destinations of points from their live, non-draft responses."""
 
-    def __init__(self, session: Session, point_ids: Iterable[int] | None):
+    def __init__(self, session: Session, point_ids: Iterable[int] | None, part=None):
         live = (Response.archived == sa.false()) & (Response.status != ResponseStatus.draft)
-        links = sa.select(ResponsePoint.point_id, Response.id, Response.status).join(
-            Response, Response.id == ResponsePoint.response_id
-        ).where(live)
-        routes = sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
-        routes = routes.join(Response, Response.id == ResponseDestination.response_id).where(live)
-        if point_ids is not None:
-            ids = list(point_ids)
-            links = links.where(ResponsePoint.point_id.in_(ids))
-            routes = routes.where(
-                ResponseDestination.response_id.in_(
-                    sa.select(ResponsePoint.response_id).where(ResponsePoint.point_id.in_(ids))
-                )
-            )
         self.responses: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for point_id, response_id, status in session.execute(links):
-            self.responses[point_id].append((response_id, status))
+        routes = sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
+        if point_ids is None:
+            links = sa.select(ResponsePoint.point_id, Response.id, Response.status).join(
+                Response, Response.id == ResponsePoint.response_id
+            ).where(live)
+            if part is not None:
+                links = links.where(_part(ResponsePoint.point_id, part))
+            for point_id, response_id, status in session.execute(links):
+                self.responses[point_id].append((response_id, status))
+        else:
+            # A page of results: look up by the link table's point index, then the responses
+            # by primary key (one join would let SQLite scan every live response).
+            pairs = session.execute(
+                sa.select(ResponsePoint.point_id, ResponsePoint.response_id).where(
+                    ResponsePoint.point_id.in_(list(point_ids))
+                )
+            ).all()
+            response_ids = sorted({r for _p, r in pairs})
+            status = dict(
+                session.execute(
+                    sa.select(Response.id, Response.status).where(
+                        Response.id.in_(response_ids), live
+                    )
+                ).all()
+            ) if response_ids else {}
+            for point_id, response_id in pairs:
+                if response_id in status:
+                    self.responses[point_id].append((response_id, status[response_id]))
+            routes = routes.where(ResponseDestination.response_id.in_(sorted(status)))
         self.routes: dict[int, list[int]] = defaultdict(list)
         for response_id, destination_id in session.execute(routes):
             self.routes[response_id].append(destination_id)
@@ -125,31 +139,39 @@ def _point_doc(row, status: str, destinations: list[int]) -> dict:
     return {
         "key": key("p", pid),
         "kind": "point",
-        "point": str(pid),
         "consultation": str(cid),
         "stakeholder": str(sid),
         "skind": skind,
         "channel": channel,
         "status": status,
         "year": _year(received, held, created),
-        "destination": ids,
-        "destinations": ids.encode(),
+        "destinations": ids,
         "when": _stamp(received or held or created),
         "body": f"{heading or ''}\n{body}",
     }
 
 
-def point_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+def _part(column, part):
+    """Rows of one part of a parallel rebuild: ids spread over the parts by remainder."""
+    number, parts = part
+    return (column % parts) == number
+
+
+def point_documents(session: Session, ids: list[int] | None = None, part=None) -> Iterator[dict]:
     """Index documents for the given points (all live points when ids is None)."""
     query = _live_points().order_by(Point.id)
     if ids is not None:
         query = query.where(Point.id.in_(ids))
-    answers = _Answers(session, ids)
+    if part is not None:
+        query = query.where(_part(Point.id, part))
+    answers = _Answers(session, ids, part)
     for row in session.execute(query.execution_options(yield_per=_BATCH)):
         yield _point_doc(row, *answers.of(row[0]))
 
 
-def response_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+def response_documents(
+    session: Session, ids: list[int] | None = None, part=None
+) -> Iterator[dict]:
     """Index documents for live, non-draft responses."""
     first_point = (
         sa.select(sa.func.min(ResponsePoint.point_id))
@@ -177,11 +199,15 @@ def response_documents(session: Session, ids: list[int] | None = None) -> Iterat
     )
     if ids is not None:
         query = query.where(Response.id.in_(ids))
+    if part is not None:
+        query = query.where(_part(Response.id, part))
     rows = session.execute(query).all()
     routes: dict[int, list[int]] = defaultdict(list)
     route_query = sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
     if ids is not None:
         route_query = route_query.where(ResponseDestination.response_id.in_(ids))
+    if part is not None:
+        route_query = route_query.where(_part(ResponseDestination.response_id, part))
     for response_id, destination_id in session.execute(route_query):
         routes[response_id].append(destination_id)
     # Who the answer is for: the reaction's stakeholder, else the first covered point's.
@@ -208,21 +234,21 @@ def response_documents(session: Session, ids: list[int] | None = None) -> Iterat
         yield {
             "key": key("r", rid),
             "kind": "response",
-            "point": str(point_id or ""),
             "consultation": str(cid),
             "stakeholder": str(sid or ""),
             "skind": kinds.get(sid, ""),
             "channel": channel or "",
             "status": status,
             "year": _year(decided, created),
-            "destination": ids_,
-            "destinations": ids_.encode(),
+            "destinations": ids_,
             "when": _stamp(decided or created),
             "body": body,
         }
 
 
-def message_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+def message_documents(
+    session: Session, ids: list[int] | None = None, part=None
+) -> Iterator[dict]:
     """Index documents for messages people wrote, on live points."""
     points = _live_points().subquery()
     query = (
@@ -237,6 +263,8 @@ def message_documents(session: Session, ids: list[int] | None = None) -> Iterato
     )
     if ids is not None:
         query = query.where(Message.id.in_(ids))
+    if part is not None:
+        query = query.where(_part(Message.id, part))
     rows = session.execute(query.execution_options(yield_per=_BATCH)).all()
     answers = _Answers(session, {r[4] for r in rows} if ids is not None else None)
     for mid, kind, body, created, *point_row in rows:
@@ -253,12 +281,16 @@ def message_documents(session: Session, ids: list[int] | None = None) -> Iterato
         yield doc
 
 
-def stakeholder_documents(session: Session, ids: list[int] | None = None) -> Iterator[dict]:
+def stakeholder_documents(
+    session: Session, ids: list[int] | None = None, part=None
+) -> Iterator[dict]:
     query = sa.select(Stakeholder.id, Stakeholder.name, Stakeholder.kind).where(
         Stakeholder.archived == sa.false()
     )
     if ids is not None:
         query = query.where(Stakeholder.id.in_(ids))
+    if part is not None:
+        query = query.where(_part(Stakeholder.id, part))
     for sid, name, kind in session.execute(query.order_by(Stakeholder.id)):
         yield {
             "key": key("s", sid),
@@ -277,9 +309,10 @@ BUILDERS = {
 }
 
 
-def all_documents(session: Session) -> Iterator[dict]:
+def all_documents(session: Session, part: tuple[int, int] | None = None) -> Iterator[dict]:
+    """Every document the index should hold; ``part=(i, n)``: the i-th of n shares."""
     for build in BUILDERS.values():
-        yield from build(session)
+        yield from build(session, part=part)
 
 
 def count_sources(session: Session) -> dict[str, int]:

@@ -6,12 +6,11 @@ The web page and ``flask consult search`` both call ``search()``: same results, 
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from whoosh import qparser
 from whoosh import query as wq
-from whoosh.sorting import FieldFacet
 
+from . import matching
 from .analysis import WORD, DutchAnalyzer, fold, query_term, word_terms
 from .store import FACETS, make_schema
 
@@ -144,17 +143,6 @@ class Scope:
     hidden: frozenset[int] = frozenset()
     no_internal: frozenset[int] | None = None
 
-    def mask(self) -> wq.Query | None:
-        parts: list[wq.Query] = [wq.Term("consultation", str(c)) for c in sorted(self.hidden)]
-        if self.no_internal is None:
-            parts.append(wq.Term("internal", "1"))
-        else:
-            parts.extend(
-                wq.And([wq.Term("internal", "1"), wq.Term("consultation", str(c))])
-                for c in sorted(self.no_internal)
-            )
-        return wq.Or(parts) if parts else None
-
 
 @dataclass
 class Found:
@@ -178,89 +166,31 @@ class Request:
     size: int = PAGE_SIZE
 
 
-class _Columns:
-    """Facet values by document number, per segment (segments never change, so they are read
-    once per process and reused by every later searcher)."""
-
-    def __init__(self):
-        self._segments: dict[tuple[str, str], list] = {}
-
-    def values(self, searcher, name: str) -> list:
-        subs = searcher.subsearchers or [(searcher, 0)]
-        parts = []
-        for sub, _offset in subs:
-            reader = sub.reader()
-            segment = reader.segment() if hasattr(reader, "segment") else None
-            ident = (segment.segment_id() if segment is not None else id(reader), name)
-            values = self._segments.get(ident)
-            if values is None:
-                column = reader.column_reader(name, translate=False)
-                values = list(column)
-                self._segments[ident] = values
-            parts.append(values)
-        if len(parts) == 1:
-            return parts[0]
-        merged: list = []
-        for values in parts:
-            merged.extend(values)
-        return merged
-
-    def forget(self, keep: set) -> None:
-        for ident in [i for i in self._segments if i[0] not in keep]:
-            del self._segments[ident]
+def search_top(searcher, request: Request, scope: Scope) -> Found:
+    """The page of results and the total, without facet counts (what FTS5 is compared on)."""
+    return search(searcher, request, scope, facets=False)
 
 
-COLUMNS = _Columns()
-
-
-def _count(searcher, docs: list[int]) -> dict[str, Counter]:
-    facets: dict[str, Counter] = {}
-    if not docs:
-        return {name: Counter() for name in FILTERS}
-    pick = itemgetter(*docs) if len(docs) > 1 else (lambda seq: (seq[docs[0]],))
-    for name in FACETS:
-        counts = Counter(pick(COLUMNS.values(searcher, name)))
-        counts.pop(b"", None)
-        facets[name] = Counter({k.decode(): v for k, v in counts.items()})
-    destinations = Counter()
-    for value, n in Counter(pick(COLUMNS.values(searcher, "destinations"))).items():
-        for d in value.split():
-            destinations[d.decode()] += n
-    facets["destination"] = destinations
-    return facets
-
-
-def search(searcher, request: Request, scope: Scope) -> Found:
+def search(searcher, request: Request, scope: Scope, facets: bool = True) -> Found:
     """The page of results for this request, with facet counts and the total."""
     user_q = parse(request.text)
-    filters = [
-        wq.Term(name, str(value))
-        for name, value in request.filters.items()
-        if name in FILTERS and value
-    ]
-    if _is_null(user_q):
-        if not filters:
-            return Found(0, [], [], {n: Counter() for n in FILTERS}, user_q, 1, 0)
-        q = wq.And(filters) if len(filters) > 1 else filters[0]
-    else:
-        q = wq.And([user_q, *filters]) if filters else user_q
-    mask_q = scope.mask()
-    masked = set(searcher.docs_for_query(mask_q)) if mask_q is not None else set()
-    docs = [d for d in searcher.docs_for_query(q) if d not in masked]
-    total = len(docs)
+    filters = {
+        name: str(value) for name, value in request.filters.items() if name in FILTERS and value
+    }
+    if _is_null(user_q) and not filters:
+        return Found(0, [], [], {n: Counter() for n in FILTERS}, user_q, 1, 0)
+    restriction = matching.Restriction(filters, scope.hidden, scope.no_internal)
+    found = matching.match(searcher, None if _is_null(user_q) else user_q, restriction)
+    total = found.total
     pages = max(1, math.ceil(total / request.size))
     page = min(max(1, request.page), pages)
     offset = (page - 1) * request.size
-    kwargs = {"limit": offset + request.size, "terms": False}
-    if masked:
-        kwargs["mask"] = mask_q
-    if request.sort == "date" or _is_null(user_q):
-        kwargs["sortedby"] = FieldFacet("when", reverse=True)
-    results = searcher.search(q, **kwargs)
-    hits = list(results)[offset:]
-    keys = [hit["key"] for hit in hits]
-    scores = [hit.score or 0.0 for hit in hits]
-    return Found(total, keys, scores, _count(searcher, docs), user_q, page, pages)
+    by_date = request.sort == "date" or _is_null(user_q)
+    best = found.top(offset + request.size, by_date)[offset:]
+    keys = [searcher.stored_fields(docnum)["key"] for docnum, _score in best]
+    scores = [score for _docnum, score in best]
+    counts = found.facets() if facets else {}
+    return Found(total, keys, scores, counts, user_q, page, pages)
 
 
 # --- snippets -----------------------------------------------------------------------------------
@@ -365,28 +295,18 @@ def similar(searcher, text: str, own_key: str, scope: Scope, limit: int = 5):
     terms = key_terms(text, searcher)
     if not terms:
         return [], []
-    q = wq.And(
-        [
-            wq.Or([wq.Term("body", t, boost=w) for t, w in terms]),
-            wq.Term("kind", "point"),
-        ]
-    )
-    mask_parts = [wq.Term("key", own_key)]
-    scope_mask = scope.mask()
-    if scope_mask is not None:
-        mask_parts.append(scope_mask)
-    results = searcher.search(q, limit=limit * 3, mask=wq.Or(mask_parts), terms=True)
     weight = dict(terms)
+    q = wq.Or([wq.Term("body", t, boost=w) for t, w in terms])
+    restriction = matching.Restriction({"kind": "point"}, scope.hidden, scope.no_internal)
+    best = matching.match(searcher, q, restriction).top(limit * 3 + 1, by_date=False)
+    contained = matching.term_sets(searcher, [t for t, _w in terms], [d for d, _s in best])
     needed = 2 if len(terms) >= 3 else 1  # a short point may share its one telling word
     found = []
-    for hit in results:
-        shared = sorted(
-            {t.decode() if isinstance(t, bytes) else t
-             for f, t in hit.matched_terms() if f == "body"},
-            key=lambda t: -weight.get(t, 0),
-        )
-        if len(shared) >= needed:
-            found.append((hit["key"], hit.score, shared))
+    for docnum, score in best:
+        key = searcher.stored_fields(docnum)["key"]
+        shared = sorted(contained[docnum], key=lambda t: -weight.get(t, 0))
+        if key != own_key and len(shared) >= needed:
+            found.append((key, score, shared))
         if len(found) == limit:
             break
     return found, terms

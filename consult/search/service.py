@@ -10,7 +10,9 @@ start and every few seconds.
 
 import fcntl
 import logging
+import multiprocessing
 import os
+import queue
 import threading
 import time
 import weakref
@@ -20,10 +22,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from whoosh.query import Term
 
-from ..models import SearchOutbox, utcnow
-from . import documents, outbox
+from ..models import Point, SearchOutbox, utcnow
+from . import documents, matching, outbox
 from .store import IndexStore, IndexUnavailable, LockTimeout
 
 log = logging.getLogger("consult.search")
@@ -33,6 +34,8 @@ log = logging.getLogger("consult.search")
 REPLAY_MARGIN = timedelta(minutes=5)
 KEEP_APPLIED = timedelta(days=1)
 POLL_SECONDS = 2.0
+# Below this many points a rebuild takes a few seconds in one process: not worth starting more.
+PARALLEL_FROM = 20_000
 
 _by_engine: "weakref.WeakKeyDictionary[Engine, SearchService]" = weakref.WeakKeyDictionary()
 
@@ -190,12 +193,16 @@ class SearchService:
 
     def _rebuild(self, progress) -> int:
         started = utcnow()
-        path = self.store.new_dir()
-        with Session(self.engine) as session:
-            stream = documents.all_documents(session)
-            if progress is not None:
-                stream = _counting(stream, progress)
-            count = self.store.build(stream, path)
+        workers = self._workers()
+        if workers > 1:
+            path, count = self._build_in_parallel(workers, progress)
+        else:
+            path = self.store.new_dir()
+            with Session(self.engine) as session:
+                stream = documents.all_documents(session)
+                if progress is not None:
+                    stream = _counting(stream, progress)
+                count = self.store.build(stream, path)
         with Session(self.engine) as session, self.store.write_lock(timeout=120):
             # Changes committed while we read: apply them to the new index, then swap.
             rows = session.execute(
@@ -225,6 +232,53 @@ class SearchService:
         self.last_error = None
         return count
 
+    def _workers(self) -> int:
+        """Processes for a rebuild: one per core for a large database, else one."""
+        wanted = int(os.environ.get("CONSULT_INDEX_WORKERS") or min(4, os.cpu_count() or 1))
+        if wanted <= 1:
+            return 1
+        with Session(self.engine) as session:
+            points = session.execute(sa.select(sa.func.count()).select_from(Point)).scalar_one()
+        return wanted if points >= PARALLEL_FROM else 1
+
+    def _build_in_parallel(self, workers: int, progress) -> tuple[Path, int]:
+        """Each process indexes a share of the rows into an index of its own; their segments
+        are then moved into one index (segments are self-contained files)."""
+        context = multiprocessing.get_context("spawn")  # no fork from a threaded process
+        counter = context.Value("q", 0)
+        url = self.engine.url.render_as_string(hide_password=False)
+        results = context.Queue()
+        processes = [
+            context.Process(
+                target=_build_share,
+                args=(url, str(self.store.root), i, workers, counter, results),
+                daemon=True,
+            )
+            for i in range(workers)
+        ]
+        for process in processes:
+            process.start()
+        shares, reported = [], 0
+        while len(shares) < workers:
+            try:
+                outcome = results.get(timeout=0.25)
+            except queue.Empty:
+                outcome = None
+                if not any(p.is_alive() for p in processes) and results.empty():
+                    raise RuntimeError("a rebuild process died") from None
+            if outcome is not None:
+                if outcome[0] == "error":
+                    raise RuntimeError(f"a rebuild process failed:\n{outcome[1]}")
+                shares.append(outcome[1:])
+            if progress is not None and counter.value > reported:
+                progress(counter.value - reported)
+                reported = counter.value
+        for process in processes:
+            process.join()
+        path = self.store.new_dir()
+        self.store.adopt(path, [Path(p) for p, _n in shares])
+        return path, sum(n for _p, n in shares)
+
     # --- status ---------------------------------------------------------------------------------
 
     def status(self) -> dict:
@@ -233,12 +287,8 @@ class SearchService:
             database = documents.count_sources(session)
             waiting = outbox.pending_count(session)
         try:
-            indexed = self.store.read(
-                lambda s: {
-                    kind: sum(1 for _ in s.docs_for_query(Term("kind", kind)))
-                    for kind in documents.KINDS.values()
-                }
-            )
+            counted = self.store.read(matching.count_by_kind)
+            indexed = {kind: counted.get(kind, 0) for kind in documents.KINDS.values()}
         except (IndexUnavailable, FileNotFoundError):
             indexed = None
         return {
@@ -260,6 +310,31 @@ class SearchService:
                 self.drain()
             time.sleep(0.02)
         return False
+
+
+def _build_share(url: str, root: str, number: int, workers: int, counter, results) -> None:
+    """One process of a parallel rebuild: index share ``number`` of ``workers``."""
+    import traceback
+
+    from ..db import make_engine
+
+    def counted(n):
+        with counter.get_lock():
+            counter.value += n
+
+    try:
+        engine = make_engine(url)
+        store = IndexStore(Path(root))
+        path = store.new_dir()
+        try:
+            with Session(engine) as session:
+                share = documents.all_documents(session, part=(number, workers))
+                count = store.build(_counting(share, counted), path)
+        finally:
+            engine.dispose()
+        results.put(("done", str(path), count))
+    except BaseException:
+        results.put(("error", traceback.format_exc()))
 
 
 def _counting(stream, progress, step: int = 1000):

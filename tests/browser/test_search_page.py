@@ -1,0 +1,47 @@
+"""Searching in a real browser: results as you type, highlighted, with facet counts."""
+
+import re
+
+from playwright.sync_api import expect
+
+
+def test_type_a_query_see_marks_and_facets(live_url, page, tmp_path):
+    page.goto(live_url + "/")
+    # The header box: results drop down while typing, the matched words marked.
+    box = page.get_by_role("searchbox", name="Zoeken")
+    box.fill("huisarts")
+    quick = page.locator("#quick-results")
+    expect(quick.locator("mark").first).to_have_text(re.compile("^huisarts", re.I))
+    expect(box).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")
+    expect(quick.locator("a")).to_have_count(0)
+
+    # Enter opens the full page: grouped results, facet counts, a shareable URL.
+    box.fill("huisartsen")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/zoeken\?q=huisartsen$"))
+    expect(page.locator(".result-count")).to_contain_text("resultaten")
+    kind = page.locator(".facet", has=page.get_by_role("heading", name="Soort tekst"))
+    expect(kind.locator("li", has_text="punt").locator(".count")).to_have_text("5")
+    expect(page.locator(".hit-group h2").first).to_have_text(
+        "Uitgangspunten toekomst Jeugdhulp Holland Rijnland")
+
+    # A facet narrows the results in place and the address follows.
+    kind.get_by_role("link", name="punt").click()
+    expect(page).to_have_url(re.compile(r"kind=point"))
+    expect(page.locator(".result-count")).to_have_text(re.compile(r"^5 resultaten"))
+    expect(page.locator(".hit")).to_have_count(5)
+    expect(page.locator(".hit mark").first).to_be_visible()
+
+    # Typing a phrase updates the results live, still within the chosen facet.
+    query = page.get_by_role("searchbox", name="Zoeken naar")
+    query.fill('"lokale sturing"')
+    expect(page).to_have_url(re.compile(r"q=%22lokale(\+|%20)sturing%22"))
+    expect(page.locator(".result-count")).to_have_text(re.compile(r"^1 resultaat"))
+    expect(page.locator(".hit mark")).to_have_text(["lokale", "sturing"])
+    page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
+
+    # The thread of the result shows points on the same theme.
+    page.locator(".hit-head a").first.click()
+    expect(page.locator("#similar h2")).to_have_text("Vergelijkbare punten")
+    expect(page.locator("#similar .hit").first).to_be_visible()
