@@ -10,7 +10,8 @@ then measures, in one run:
 - engine query p50/p95 over a fixed mix of 30 queries (top 20 by relevance and the total), and
   the same for consult with facet counts (what the page needs);
 - HTTP search p50/p95 through the real endpoint (gunicorn, 2 workers, logged in);
-- save-to-findable: post a message through the real endpoint, poll search until it is found.
+- save-to-findable: log a reaction with one point through the real intake endpoint, then
+  poll the search page until the point is found.
 Not part of the test command. The machine is shared: compare ratios within one run.
 """
 
@@ -304,7 +305,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_measurements(folder: Path, url: str, stakeholder: int, rounds: int, point_ids):
+def http_measurements(folder: Path, url: str, stakeholder: int, rounds: int):
     port = free_port()
     env = {**os.environ, "CONSULT_DATABASE_URL": url, "CONSULT_INSTANCE_PATH": str(folder),
            "CONSULT_SECRET_KEY": "bench", "CONSULT_INSECURE_COOKIES": "1",
@@ -334,11 +335,12 @@ def http_measurements(folder: Path, url: str, stakeholder: int, rounds: int, poi
         fresh = []
         rnd = random.Random(5)
         for n in range(20):
-            point_id = rnd.choice(point_ids)
             word = f"meetwoord{n}x{rnd.randrange(10**6)}"
             start = time.perf_counter()
-            client.post(f"/consultaties/consultatie-1/punten/{point_id}/berichten",
-                        {"body": f"Nieuw bericht {word}", "kind": "comment"}, hx=True)
+            # A secretary logs a reaction with one point (the intake form, as htmx posts it).
+            client.post("/consultaties/consultatie-1/reacties",
+                        {"stakeholder_id": 1, "channel": "collegebrief", "title": "Meting",
+                         "text": f"1. Nieuw punt over {word} en de inkoop."}, hx=True)
             while "1 resultaat" not in client.get("/zoeken?q=" + word):
                 if time.perf_counter() - start > 30:
                     break
@@ -387,8 +389,7 @@ def run_size(size: int, rounds: int, http_rounds: int) -> dict:
     result["engine_facets"] = {k: v for k, v in faceted.items()}
     result["fts5"] = fts
     app.extensions["consult.engine"].dispose()
-    http_samples, fresh = http_measurements(folder, url, facts["stakeholder"], http_rounds,
-                                            facts["first_consultation_points"])
+    http_samples, fresh = http_measurements(folder, url, facts["stakeholder"], http_rounds)
     result["http"] = http_samples
     result["fresh"] = fresh
     return result

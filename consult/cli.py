@@ -26,6 +26,9 @@ def upgrade_command(revision: str):
 @with_appcontext
 def demo_command():
     """Load the 2016 Holland Rijnland consultation (a second run changes nothing)."""
+    from . import search
+
+    search.service().mode = "off"  # recorded in the outbox; applied below, with progress
     data = demo.read_data()
     session = db.get_session()
     with click.progressbar(length=len(data["reactions"]), label="Reacties laden") as bar:
@@ -49,15 +52,28 @@ def _index_after_load() -> None:
     from . import search
 
     service = search.service()
+    service.mode = "inline"  # a command does its work before it exits
     service.join_rebuild()
     if service.store.current_dir() is None:
-        with Session(service.engine) as session:
-            from .search import documents
-
-            total = sum(documents.count_sources(session).values())
-        with click.progressbar(length=total, label="Zoekindex opbouwen") as bar:
-            service.rebuild(progress=bar.update)
+        _rebuild_with_progress(service)
     service.drain()
+
+
+def _rebuild_with_progress(service) -> int:
+    """Rebuild the index, showing a progress bar; waits if another process is rebuilding."""
+    import time
+
+    from .search import documents
+
+    with Session(service.engine) as session:
+        total = sum(documents.count_sources(session).values())
+    with click.progressbar(length=total, label="Zoekindex opbouwen") as bar:
+        count = service.rebuild(progress=bar.update)
+    while count is None:  # another process holds the rebuild lock: wait for it
+        time.sleep(0.5)
+        if not service.rebuilding:
+            count = 0
+    return count
 
 
 @consult_cli.command("create-admin")
@@ -162,17 +178,14 @@ def reindex_command():
     import time
 
     from . import search
-    from .search import documents
 
     service = search.service()
+    service.mode = "inline"
     service.join_rebuild()
-    with Session(service.engine) as session:
-        total = sum(documents.count_sources(session).values())
     started = time.perf_counter()
-    with click.progressbar(length=total, label="Zoekindex opbouwen") as bar:
-        count = service.rebuild(progress=bar.update)
-    if count is None:
-        raise _DutchError("Er loopt al een herbouw van de zoekindex (in een ander proces).")
+    count = _rebuild_with_progress(service)
+    if not count and service.store.current_dir() is None:
+        raise _DutchError("De zoekindex kon niet worden opgebouwd.")
     seconds = time.perf_counter() - started
     rate = count / max(seconds, 1e-9)
     click.echo(f"{count} documents indexed in {seconds:.1f} s ({rate:.0f}/s).")

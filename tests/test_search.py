@@ -378,3 +378,17 @@ def test_rebuild_replays_what_changed_while_it_ran(live, monkeypatch):
     assert service.rebuild() in (285, 286)  # the message may already be read by the build
     service.mode = "inline"
     assert run(live, "tussendoorbericht").total == 1
+
+
+def test_user_text_in_results_stays_text(live):
+    payload = '<img src=x onerror=alert(1)>Zwaluwstaart<script>alert(2)</script>'
+    url = _thread_url(live, "Leiden", "3")
+    secretary = Actor(live.test_client(), "secretary")
+    assert secretary.hx_post(url + "/berichten", data={"body": payload, "kind": "comment"}
+                             ).status_code == 204
+    for path in ["/zoeken?q=zwaluwstaart", "/zoeken/snel?q=zwaluwstaart",
+                 "/zoeken?q=%3Cscript%3Ealert(3)%3C/script%3E"]:
+        html = secretary.get(path).get_data(as_text=True)
+        assert "<img src=x" not in html and "<script>alert" not in html, path
+    assert "&lt;img src=x onerror=alert(1)&gt;" in secretary.get(
+        "/zoeken?q=zwaluwstaart").get_data(as_text=True)

@@ -161,23 +161,9 @@ def _write_small_block(postfile, info, ids, freqs, lengths) -> None:
         maxlength = max(lengths)
         maxweight = max(weights)
         total = sum(weights)
-    data = zlib.compress(dumps((tuple(deltas), mini_weights, values), 2), 3)
-    block_info = dumps(
-        (n, ids[-1], maxweight, 3, length_to_byte(minlength), length_to_byte(maxlength)), 2
-    )
-    postfile.write_int(-(len(block_info) + len(data)))
-    postfile.write(block_info)
-    postfile.write(data)
-    info._weight += total
-    info._df += n
-    if minlength is not None:
-        info._minlength = minlength if info._minlength is None else min(info._minlength,
-                                                                           minlength)
-    info._maxlength = max(info._maxlength, maxlength)
-    info._maxweight = max(info._maxweight, maxweight)
-    if info._minid is None:
-        info._minid = ids[0]
-    info._maxid = ids[-1]
+    data = dumps((tuple(deltas), mini_weights, values), 2)
+    _emit(postfile, info, data, (n, ids[0], ids[-1], total, maxweight, minlength, maxlength),
+          last=True)
 
 
 def _write_block(postfile, info, ids, freqs, lengths, last: bool) -> None:
@@ -199,25 +185,31 @@ def _write_block(postfile, info, ids, freqs, lengths, last: bool) -> None:
         maxlength = int(lengths.max()) if len(lengths) else 0
     deltas = np.diff(ids, prepend=0)
     data = dumps((tuple(deltas.tolist()), mini_weights, values), 2)
-    data = zlib.compress(data, 3)
     maxweight = float(weights.max()) if lengths is not None else 1.0
+    stats = (len(ids), int(ids[0]), int(ids[-1]), float(weights.sum()), maxweight, minlength,
+             maxlength)
+    _emit(postfile, info, data, stats, last)
+
+
+def _emit(postfile, info, data: bytes, stats: tuple, last: bool) -> None:
+    """Write a block (its info tuple, then its compressed data) and add its statistics to
+    the term's, as W3PostingsWriter._write_block and TermInfo.add_block do."""
+    n, first_id, last_id, total, maxweight, minlength, maxlength = stats
+    data = zlib.compress(data, 3)
     block_info = dumps(
-        (len(ids), int(ids[-1]), maxweight, 3, length_to_byte(minlength),
-         length_to_byte(maxlength)),
-        2,
+        (n, last_id, maxweight, 3, length_to_byte(minlength), length_to_byte(maxlength)), 2
     )
     size = len(block_info) + len(data)
     postfile.write_int(-size if last else size)
     postfile.write(block_info)
     postfile.write(data)
-    # The term's statistics, as TermInfo.add_block gathers them.
-    info._weight += float(weights.sum())
-    info._df += len(ids)
+    info._weight += total
+    info._df += n
     if minlength is not None:
         info._minlength = minlength if info._minlength is None else min(info._minlength,
                                                                            minlength)
     info._maxlength = max(info._maxlength, maxlength)
     info._maxweight = max(info._maxweight, maxweight)
     if info._minid is None:
-        info._minid = int(ids[0])
-    info._maxid = int(ids[-1])
+        info._minid = first_id
+    info._maxid = last_id
