@@ -44,16 +44,8 @@
   // The header search's drop-down: open while it has results, Escape or a click elsewhere closes.
   function closeQuick() {
     var panel = document.getElementById("quick-results");
-    var input = document.getElementById("header-q");
     if (panel) panel.innerHTML = "";
-    if (input) input.setAttribute("aria-expanded", "false");
   }
-  document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "quick-results") {
-      var input = document.getElementById("header-q");
-      if (input) input.setAttribute("aria-expanded", event.detail.target.innerHTML.trim() ? "true" : "false");
-    }
-  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && event.target.closest && event.target.closest(".header-search")) {
       closeQuick();

@@ -392,3 +392,27 @@ def test_user_text_in_results_stays_text(live):
         assert "<img src=x" not in html and "<script>alert" not in html, path
     assert "&lt;img src=x onerror=alert(1)&gt;" in secretary.get(
         "/zoeken?q=zwaluwstaart").get_data(as_text=True)
+
+
+def test_applied_outbox_rows_are_kept_a_day_then_forgotten(live):
+    from datetime import timedelta
+
+    from consult.models import utcnow
+
+    engine = live.extensions["consult.engine"]
+    with Session(engine) as session:
+        session.add(SearchOutbox(key="p1", created_at=utcnow() - timedelta(days=2),
+                                 done_at=utcnow() - timedelta(days=2)))
+        session.add(SearchOutbox(key="p2", created_at=utcnow() - timedelta(hours=2),
+                                 done_at=utcnow() - timedelta(hours=2)))
+        session.commit()
+    search.service(live)._purged_at = float("-inf")
+    secretary = Actor(live.test_client(), "secretary")
+    assert secretary.hx_post(_thread_url(live, "Leiden", "5") + "/berichten",
+                             data={"body": "Opruimen", "kind": "comment"}).status_code == 204
+    with Session(engine) as session:
+        rows = session.exec(select(SearchOutbox)).all()
+    old = [r for r in rows if r.key == "p1"]
+    recent = [r for r in rows if r.key == "p2"]
+    assert old == [] and len(recent) == 1
+    assert all(r.done_at is not None for r in rows)

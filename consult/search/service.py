@@ -61,6 +61,7 @@ class SearchService:
         self._rebuilder: threading.Thread | None = None
         self._stop = False
         self.last_error: str | None = None
+        self._purged_at = float("-inf")
         _by_engine[engine] = self
         outbox.listen(_on_commit)
 
@@ -126,6 +127,7 @@ class SearchService:
                         )
                         session.commit()
                         applied += len(rows)
+                        self._purge(session)
                 except LockTimeout:
                     break
                 except (IndexUnavailable, FileNotFoundError) as exc:
@@ -133,6 +135,20 @@ class SearchService:
                     self._broken(exc)
                     break
         return applied
+
+    def _purge(self, session: Session) -> None:
+        """Forget applied rows older than a day (kept that long for a rebuild to replay);
+        at most once a minute per process."""
+        now = time.monotonic()
+        if now - self._purged_at < 60:
+            return
+        self._purged_at = now
+        session.execute(
+            sa.delete(SearchOutbox).where(
+                SearchOutbox.done_at.is_not(None), SearchOutbox.done_at < utcnow() - KEEP_APPLIED
+            )
+        )
+        session.commit()
 
     def _broken(self, exc: Exception) -> None:
         self.last_error = str(exc)
