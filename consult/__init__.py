@@ -83,6 +83,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         portal,
         processing,
         records,
+        reports,
+        stakeholders,
         threads,
     )
     from .views import search as search_views
@@ -96,7 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
-        search_views,
+        search_views, stakeholders, reports,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

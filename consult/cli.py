@@ -248,3 +248,37 @@ def search_command(query: str, limit: int, as_json: bool):
         where = " · ".join(str(v) for v in (row["stakeholder"], row["number"]) if v)
         click.echo(f"[{row['kind']}] {where}: {row['snippet']}")
     click.echo(f"{page.total} results")
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+@consult_cli.command("export")
+@click.argument("consultation")
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv"]), required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_command(consultation: str, fmt: str, output: str):
+    """Write the answered table of a consultation (its slug) as Word, Excel or CSV."""
+    import time
+    from pathlib import Path
+
+    from . import reports
+    from .consultations import get_consultation
+
+    session = db.get_session()
+    found = get_consultation(session, consultation)
+    if found is None:
+        raise _DutchError(f"Geen consultatie met de naam {consultation}.")
+    started = time.perf_counter()
+    table = reports.answered_table(session, found)
+    with current_app.test_request_context():  # labels in the default language (Dutch)
+        data = reports.FORMATS[fmt][1](table)
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise _DutchError(f"Kan {output} niet schrijven: {exc.strerror}.") from exc
+    click.echo(
+        f"{len(table.points)} points written to {output} ({len(data):,} bytes, "
+        f"{time.perf_counter() - started:.1f} s)."
+    )

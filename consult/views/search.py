@@ -95,7 +95,7 @@ def search_url(req: search.Request, **changes) -> str:
 def hit_url(hit) -> str:
     """Where a result leads: the point's thread (at the message), or a stakeholder search."""
     if hit.kind == "stakeholder":
-        return url_for("search.index", stakeholder=hit.stakeholder.id)
+        return url_for("stakeholders.show", stakeholder_id=hit.stakeholder.id)
     if hit.point is not None and hit.consultation is not None:
         anchor = f"m{hit.message.id}" if hit.message is not None else None
         return url_for(

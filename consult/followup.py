@@ -1,0 +1,266 @@
+"""Follow-up reading: what happened to the points of a stakeholder (or a whole municipality).
+
+A municipality "as a whole" is the stakeholder with everything under it (officials, executive,
+council, advisory board: the stakeholders whose parent chain leads to it). A point belongs to
+the stakeholder that sent it: in a joint letter that is the point's own sender, not the
+letter's.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from .models import (
+    Consultation,
+    Point,
+    Reaction,
+    ReactionStatus,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    Stakeholder,
+)
+from .processing import destination_paths
+
+OPEN = "open"
+# Status order on the page and in the chart: what still needs work first.
+STATUS_ORDER = (OPEN, ResponseStatus.proposed, ResponseStatus.adopted, ResponseStatus.done,
+                ResponseStatus.not_adopted)
+
+
+@dataclass
+class Answer:
+    response: Response
+    destinations: list[str]
+    destination_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class FollowedPoint:
+    point: Point
+    reaction: Reaction
+    consultation: Consultation
+    sender: Stakeholder
+    answers: list[Answer] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """The status of the latest answer, or "open" when there is none."""
+        return self.answers[-1].response.status if self.answers else OPEN
+
+
+@dataclass
+class ReactionGroup:
+    reaction: Reaction
+    sender: Stakeholder
+    points: list[FollowedPoint]
+
+
+@dataclass
+class ConsultationGroup:
+    consultation: Consultation
+    reactions: list[ReactionGroup]
+
+
+@dataclass
+class StakeholderReport:
+    stakeholder: Stakeholder
+    members: list[Stakeholder]
+    points: list[FollowedPoint]
+    only_open: bool = False
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """Points per status, in STATUS_ORDER (statuses with no points left out)."""
+        tally = Counter(p.status for p in self.points)
+        return [(s, tally[s]) for s in STATUS_ORDER if tally[s]]
+
+    @property
+    def open(self) -> int:
+        return sum(1 for p in self.points if p.status == OPEN)
+
+    @property
+    def shown(self) -> list[FollowedPoint]:
+        return [p for p in self.points if p.status == OPEN] if self.only_open else self.points
+
+    @property
+    def groups(self) -> list[ConsultationGroup]:
+        """The shown points by consultation, then by reaction (and sender), in table order."""
+        out: list[ConsultationGroup] = []
+        for p in self.shown:
+            if not out or out[-1].consultation.id != p.consultation.id:
+                out.append(ConsultationGroup(p.consultation, []))
+            reactions = out[-1].reactions
+            if not reactions or (reactions[-1].reaction.id, reactions[-1].sender.id) != (
+                p.reaction.id, p.sender.id
+            ):
+                reactions.append(ReactionGroup(p.reaction, p.sender, []))
+            reactions[-1].points.append(p)
+        return out
+
+
+def family(session: Session, stakeholder: Stakeholder) -> list[Stakeholder]:
+    """The stakeholder and everything under it, the stakeholder first."""
+    children: dict[int | None, list[Stakeholder]] = defaultdict(list)
+    for s in session.exec(select(Stakeholder).where(Stakeholder.archived == False)):  # noqa: E712
+        children[s.parent_id].append(s)
+    out, todo = [stakeholder], [stakeholder.id]
+    while todo:
+        for child in sorted(children.get(todo.pop(0), []), key=lambda s: s.name):
+            out.append(child)
+            todo.append(child.id)
+    return out
+
+
+def _sender():
+    return sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id)
+
+
+def _live():
+    return (
+        (Point.archived == sa.false())
+        & (Reaction.archived == sa.false())
+        & (Reaction.status == ReactionStatus.submitted)
+        & (Consultation.archived == sa.false())
+    )
+
+
+def stakeholder_report(
+    session: Session,
+    stakeholder: Stakeholder,
+    visible: Callable[[Consultation], bool],
+    whole: bool = True,
+    only_open: bool = False,
+) -> StakeholderReport:
+    """Every point of the stakeholder (with everything under it when ``whole``) in the
+    consultations the reader may see, each with its answers and destinations."""
+    members = family(session, stakeholder) if whole else [stakeholder]
+    by_id = {s.id: s for s in members}
+    rows = session.execute(
+        sa.select(Point, Reaction, Consultation, _sender())
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .where(_sender().in_(list(by_id)), _live())
+        .order_by(Consultation.id, Reaction.position, Reaction.id, Point.position, Point.id)
+    ).all()
+    points = [
+        FollowedPoint(point, reaction, consultation, by_id[sender])
+        for point, reaction, consultation, sender in rows
+        if visible(consultation)
+    ]
+    _attach_answers(session, points)
+    return StakeholderReport(stakeholder, members, points, only_open)
+
+
+def _attach_answers(session: Session, points: list[FollowedPoint]) -> None:
+    """Live, non-draft answers of each point with their destination paths (a few queries)."""
+    ids = [p.point.id for p in points]
+    if not ids:
+        return
+    links = session.execute(
+        sa.select(ResponsePoint.point_id, ResponsePoint.response_id).where(
+            ResponsePoint.point_id.in_(ids)
+        )
+    ).all()
+    response_ids = sorted({r for _p, r in links})
+    responses = {
+        r.id: r
+        for r in session.exec(
+            select(Response).where(
+                Response.id.in_(response_ids),
+                Response.archived == False,  # noqa: E712
+                Response.status != ResponseStatus.draft,
+            )
+        )
+    } if response_ids else {}
+    routed: dict[int, list[int]] = defaultdict(list)
+    for response_id, destination_id in session.execute(
+        sa.select(ResponseDestination.response_id, ResponseDestination.destination_id).where(
+            ResponseDestination.response_id.in_(list(responses))
+        )
+    ):
+        routed[response_id].append(destination_id)
+    paths: dict[int, dict[int, str]] = {}
+    for cid in {r.consultation_id for r in responses.values()}:
+        paths[cid] = destination_paths(session, cid)
+    answers_of: dict[int, list[Answer]] = defaultdict(list)
+    for point_id, response_id in links:
+        response = responses.get(response_id)
+        if response is not None:
+            where = paths[response.consultation_id]
+            ids = [d for d in routed[response_id] if d in where]
+            answers_of[point_id].append(Answer(response, sorted(where[d] for d in ids), ids))
+    for p in points:
+        p.answers = sorted(answers_of[p.point.id], key=lambda a: (a.response.position,
+                                                                  a.response.id))
+
+
+@dataclass
+class StakeholderSummary:
+    stakeholder: Stakeholder
+    members: list["StakeholderSummary"] = field(default_factory=list)
+    points: int = 0
+    open: int = 0
+
+    @property
+    def total_points(self) -> int:
+        return self.points + sum(m.total_points for m in self.members)
+
+    @property
+    def total_open(self) -> int:
+        return self.open + sum(m.total_open for m in self.members)
+
+
+def stakeholder_tree(session: Session, visible: Callable[[Consultation], bool]):
+    """Top-level stakeholders with everything under them and their (open) point counts, for
+    the stakeholders that have points the reader may see."""
+    answered = (
+        sa.select(ResponsePoint.point_id)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .where(Response.archived == sa.false(), Response.status != ResponseStatus.draft)
+        .distinct()
+        .subquery()
+    )
+    counts: Counter = Counter()
+    open_counts: Counter = Counter()
+    for consultation, sender, total, done in session.execute(
+        sa.select(Consultation, _sender(), sa.func.count(Point.id),
+                  sa.func.count(answered.c.point_id))
+        .select_from(Point)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .outerjoin(answered, answered.c.point_id == Point.id)
+        .where(_live())
+        .group_by(Consultation.id, _sender())
+    ):
+        if visible(consultation):
+            counts[sender] += total
+            open_counts[sender] += total - done
+    nodes = {
+        s.id: StakeholderSummary(s, points=counts[s.id], open=open_counts[s.id])
+        for s in session.exec(select(Stakeholder).where(Stakeholder.archived == False))  # noqa: E712
+    }
+    roots = []
+    for node in sorted(nodes.values(), key=lambda n: n.stakeholder.name):
+        parent = nodes.get(node.stakeholder.parent_id)
+        (parent.members if parent else roots).append(node)
+    return [r for r in roots if r.total_points]
+
+
+def consultation_points(session: Session, consultation: Consultation) -> list[FollowedPoint]:
+    """Every live point of a consultation in the order of the table, with its answers."""
+    rows = session.execute(
+        sa.select(Point, Reaction, Consultation, Stakeholder)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .join(Stakeholder, Stakeholder.id == _sender())
+        .where(Consultation.id == consultation.id, _live())
+        .order_by(Reaction.position, Reaction.id, Point.position, Point.id)
+    ).all()
+    points = [FollowedPoint(p, r, c, s) for p, r, c, s in rows]
+    _attach_answers(session, points)
+    return points

@@ -1,0 +1,342 @@
+"""The answered table ("Bijlage 2") as it leaves the app: Word, Excel, CSV and a printable page.
+
+The shape of the 2016 table: three columns, "Gemeente / subregio" (who), "Uitgangspunten" (the
+numbered points, under the reaction's title and the points' own headings) and "Toelichting"
+(each answer beside the points it covers). Stakeholders in the order of the table. Consecutive
+points of one reaction that share their answers form one row, so "De punten 1 t/m 7 ..." stands
+once, beside points 1 to 7.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from .followup import OPEN, Answer, FollowedPoint, consultation_points
+from .labels import LABELS
+from .models import (
+    Consultation,
+    Destination,
+    Reaction,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    Stakeholder,
+)
+from .processing import destination_paths
+
+COLUMNS = ("Gemeente / subregio", "Uitgangspunten", "Toelichting")
+FLAT_COLUMNS = ("Gemeente / subregio", "Indiener", "Soort indiener", "Kanaal", "Reactie",
+                "Nummer", "Kop", "Punt", "Toelichting", "Bestemmingen", "Status")
+
+
+@dataclass
+class Row:
+    """One row of the table: consecutive points with the same answers (or an answer to the
+    reaction as a whole, with no points)."""
+
+    points: list[FollowedPoint]
+    answers: list  # followup.Answer
+    first_of_reaction: bool = False
+
+
+@dataclass
+class Block:
+    """All rows of one stakeholder's reaction."""
+
+    reaction: Reaction
+    stakeholder: Stakeholder
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class Filters:
+    kind: str | None = None  # stakeholder kind
+    subregion: int | None = None  # a top-level stakeholder: everything under it
+    destination: int | None = None  # with everything under it
+    status: str | None = None
+
+    def any(self) -> bool:
+        return any(v is not None for v in (self.kind, self.subregion, self.destination,
+                                           self.status))
+
+
+@dataclass
+class Table:
+    consultation: Consultation
+    blocks: list[Block]
+    filters: Filters
+    roots: dict[int, Stakeholder]  # stakeholder id -> its top-level stakeholder
+
+    @property
+    def points(self) -> list[FollowedPoint]:
+        return [p for b in self.blocks for r in b.rows for p in r.points]
+
+
+def answered_table(session: Session, consultation: Consultation,
+                   filters: Filters | None = None) -> Table:
+    filters = filters or Filters()
+    stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
+
+    def root(s: Stakeholder) -> Stakeholder:
+        while s.parent_id and s.parent_id in stakeholders:
+            s = stakeholders[s.parent_id]
+        return s
+
+    roots = {i: root(s) for i, s in stakeholders.items()}
+    wanted_destinations = _with_children(session, filters.destination)
+    points = [p for p in consultation_points(session, consultation)
+              if _keep(p, filters, roots, wanted_destinations)]
+    reactions = session.execute(
+        sa.select(Reaction).where(
+            Reaction.consultation_id == consultation.id,
+            Reaction.archived == sa.false(),
+            Reaction.status == "submitted",
+        ).order_by(Reaction.position, Reaction.id)
+    ).scalars().all()
+    whole = _reaction_answers(session, consultation) if not filters.any() else {}
+    by_reaction: dict[int, list[FollowedPoint]] = {}
+    for p in points:
+        by_reaction.setdefault(p.reaction.id, []).append(p)
+    blocks = []
+    for reaction in reactions:
+        mine = by_reaction.get(reaction.id, [])
+        extra = whole.get(reaction.id, [])
+        if not mine and not extra:
+            continue
+        block = Block(reaction, stakeholders[reaction.stakeholder_id])
+        for p in mine:
+            key = [a.response.id for a in p.answers]
+            last = block.rows[-1] if block.rows else None
+            if last and last.points and [a.response.id for a in last.answers] == key and key:
+                last.points.append(p)
+            else:
+                block.rows.append(Row([p], p.answers))
+        block.rows.extend(Row([], [answer]) for answer in extra)
+        block.rows[0].first_of_reaction = True
+        blocks.append(block)
+    return Table(consultation, blocks, filters, roots)
+
+
+def _keep(p: FollowedPoint, f: Filters, roots, destinations: set[int] | None) -> bool:
+    if f.kind and p.sender.kind != f.kind:
+        return False
+    if f.subregion and roots[p.sender.id].id != f.subregion:
+        return False
+    if f.status and p.status != f.status:
+        return False
+    if destinations is not None:
+        routed = {d for a in p.answers for d in getattr(a, "destination_ids", [])}
+        if not routed & destinations:
+            return False
+    return True
+
+
+def _with_children(session: Session, destination_id: int | None) -> set[int] | None:
+    if destination_id is None:
+        return None
+    children: dict[int | None, list[int]] = {}
+    for did, parent in session.execute(sa.select(Destination.id, Destination.parent_id)):
+        children.setdefault(parent, []).append(did)
+    found, todo = {destination_id}, [destination_id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _reaction_answers(session: Session, consultation: Consultation) -> dict[int, list]:
+    """Answers to a reaction as a whole (no points), per reaction."""
+    covered = sa.select(ResponsePoint.response_id)
+    responses = session.execute(
+        sa.select(Response).where(
+            Response.consultation_id == consultation.id,
+            Response.reaction_id.is_not(None),
+            Response.archived == sa.false(),
+            Response.status != ResponseStatus.draft,
+            Response.id.not_in(covered),
+        ).order_by(Response.position, Response.id)
+    ).scalars().all()
+    out: dict[int, list] = {}
+    paths = destination_paths(session, consultation.id) if responses else {}
+    for response in responses:
+        routed = session.execute(
+            sa.select(ResponseDestination.destination_id).where(
+                ResponseDestination.response_id == response.id)
+        ).scalars().all()
+        ids = [d for d in routed if d in paths]
+        out.setdefault(response.reaction_id, []).append(
+            Answer(response, sorted(paths[d] for d in ids), ids))
+    return out
+
+
+# --- plain text of the cells ------------------------------------------------------------------
+
+
+def point_line(p: FollowedPoint) -> str:
+    return f"{p.point.number}. {p.point.body}".strip()
+
+
+def answer_text(answer) -> str:
+    text = answer.response.body.strip()
+    if answer.destinations:
+        text += "\n→ " + "; ".join(answer.destinations)
+    return text
+
+
+def flat_rows(table: Table) -> list[list[str]]:
+    """One row per point (and per answer to a whole reaction), for Excel and CSV."""
+
+    def label(value):
+        return str(LABELS.get(value, value)) if value else ""
+
+    out = []
+    for block in table.blocks:
+        for row in block.rows:
+            for p in row.points or [None]:
+                who = p.sender if p else block.stakeholder
+                answers = row.answers
+                out.append([
+                    table.roots[who.id].name,
+                    who.name,
+                    label(who.kind),
+                    label(block.reaction.channel),
+                    block.reaction.title,
+                    p.point.number if p else "",
+                    (p.point.heading or "") if p else "",
+                    p.point.body if p else "",
+                    "\n\n".join(a.response.body.strip() for a in answers),
+                    "; ".join(d for a in answers for d in a.destinations),
+                    label(p.status if p else (answers[-1].response.status if answers else OPEN)),
+                ])
+    return out
+
+
+# --- the formats ----------------------------------------------------------------------------------
+
+
+def to_csv(table: Table) -> bytes:
+    """Semicolon-separated UTF-8 with a byte-order mark: what Dutch Excel opens as columns."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(FLAT_COLUMNS)
+    writer.writerows(flat_rows(table))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Beantwoorde punten"
+    sheet.append(list(FLAT_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in flat_rows(table):
+        sheet.append(row)
+    widths = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_docx(table: Table) -> bytes:
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.8))
+    document.styles["Normal"].font.size = Pt(9)
+    document.add_heading(table.consultation.title, level=1)
+    if table.consultation.document:
+        document.add_paragraph(table.consultation.document)
+    grid = document.add_table(rows=1, cols=3)
+    grid.style = "Table Grid"
+    header = grid.rows[0]
+    for cell, title in zip(header.cells, COLUMNS, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(title).bold = True
+    # Repeat the header row on every page.
+    properties = header._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    properties.append(repeat)
+    widths = (Cm(4.5), Cm(11), Cm(10.5))
+    for block in table.blocks:
+        first = None
+        for row in block.rows:
+            cells = grid.add_row().cells
+            for cell, width in zip(cells, widths, strict=True):
+                cell.width = width
+            if first is None:
+                first = cells[0]
+                first.text = block.stakeholder.name
+            else:
+                first = first.merge(cells[0])
+            _points_cell(cells[1], block, row)
+            _answer_cell(cells[2], row)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _points_cell(cell, block: Block, row: Row) -> None:
+    cell.text = ""
+    paragraph = cell.paragraphs[0]
+    if row.first_of_reaction:
+        paragraph.add_run(block.reaction.title).bold = True
+        paragraph = cell.add_paragraph()
+    heading = None
+    for p in row.points:
+        if p.point.heading and p.point.heading != heading:
+            heading = p.point.heading
+            paragraph.add_run(heading).italic = True
+            paragraph = cell.add_paragraph()
+        if p.sender.id != block.stakeholder.id:
+            paragraph.add_run(f"({p.sender.name}) ").italic = True
+        paragraph.add_run(point_line(p))
+        paragraph = cell.add_paragraph()
+    # Drop the empty paragraph left at the end.
+    last = cell.paragraphs[-1]
+    if not last.text and len(cell.paragraphs) > 1:
+        last._element.getparent().remove(last._element)
+
+
+def _answer_cell(cell, row: Row) -> None:
+    cell.text = ""
+    paragraph = cell.paragraphs[0]
+    for i, answer in enumerate(row.answers):
+        if i:
+            paragraph = cell.add_paragraph()
+        paragraph.add_run(answer.response.body.strip())
+        if answer.destinations:
+            cell.add_paragraph().add_run("→ " + "; ".join(answer.destinations)).italic = True
+
+
+FORMATS = {
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", to_docx),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+    "csv": ("text/csv; charset=utf-8", to_csv),
+}

@@ -1,0 +1,60 @@
+"""The answered table: a printable page and the Word, Excel and CSV downloads."""
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from .. import reports
+from ..db import get_session
+from ..models import ResponseStatus, StakeholderKind
+from ..processing import destinations_of
+from .consultations import visible_consultation
+from .inputs import to_id
+
+bp = Blueprint("reports", __name__, url_prefix="/consultaties/<slug>")
+
+_STATUSES = {"open", *(s.value for s in ResponseStatus if s != ResponseStatus.draft)}
+
+
+def _filters() -> reports.Filters:
+    """Filters from the query string; anything unknown is ignored."""
+    kind = request.args.get("soort")
+    status = request.args.get("status")
+    return reports.Filters(
+        kind=kind if kind in {k.value for k in StakeholderKind} else None,
+        subregion=to_id(request.args.get("subregio")),
+        destination=to_id(request.args.get("bestemming")),
+        status=status if status in _STATUSES else None,
+    )
+
+
+@bp.get("/tabel")
+def show(slug: str):
+    """The table as a page, for reading and printing (print CSS drops the controls)."""
+    consultation = visible_consultation(slug)
+    session = get_session()
+    table = reports.answered_table(session, consultation, _filters())
+    subregions = sorted({s.id: s for s in table.roots.values()}.values(), key=lambda s: s.name)
+    return render_template(
+        "reports/table.html",
+        consultation=consultation,
+        table=table,
+        subregions=subregions,
+        destinations=destinations_of(session, consultation.id),
+        kinds=[k.value for k in StakeholderKind],
+        statuses=["open", "proposed", "adopted", "done", "not_adopted"],
+        query=request.query_string.decode(),
+    )
+
+
+@bp.get("/tabel.<fmt>")
+def download(slug: str, fmt: str):
+    """The table as a file: docx (the Word table), xlsx (one row a point) or csv."""
+    if fmt not in reports.FORMATS:
+        abort(404)
+    consultation = visible_consultation(slug)
+    table = reports.answered_table(get_session(), consultation, _filters())
+    mimetype, build = reports.FORMATS[fmt]
+    return Response(
+        build(table),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{consultation.slug}-tabel.{fmt}"'},
+    )

@@ -1,0 +1,36 @@
+"""Follow-up pages: every stakeholder's points, and one stakeholder (or municipality) at a time."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from .. import access, followup
+from ..db import get_session
+from ..models import Stakeholder
+
+bp = Blueprint("stakeholders", __name__, url_prefix="/indieners")
+
+
+def _visible(consultation) -> bool:
+    return access.can_view(current_user, consultation)
+
+
+@bp.get("")
+def index():
+    """Municipalities, subregions and boards with what they said and what is still open."""
+    return render_template(
+        "stakeholders/index.html", tree=followup.stakeholder_tree(get_session(), _visible)
+    )
+
+
+@bp.get("/<int:stakeholder_id>")
+def show(stakeholder_id: int):
+    """What happened to this stakeholder's points (with everything under it), per consultation."""
+    session = get_session()
+    stakeholder = session.get(Stakeholder, stakeholder_id)
+    if stakeholder is None or stakeholder.archived:
+        abort(404)
+    whole = request.args.get("alleen") != "1"
+    only_open = request.args.get("status") == "open"
+    report = followup.stakeholder_report(session, stakeholder, _visible, whole, only_open)
+    parent = session.get(Stakeholder, stakeholder.parent_id) if stakeholder.parent_id else None
+    return render_template("stakeholders/show.html", report=report, whole=whole, parent=parent)

@@ -1,0 +1,45 @@
+"""A councillor finds what happened to Leiden's points; the answered table prints as a table."""
+
+import re
+import time
+
+from playwright.sync_api import expect
+
+from ..conftest import DEMO_PASSWORDS
+from .conftest import login
+
+
+def test_a_leiden_councillor_finds_every_point_and_its_answer(live_url, page, tmp_path):
+    started = time.monotonic()
+    login(page, live_url, *DEMO_PASSWORDS["councillor"])
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Betrokkenen").click()
+    page.get_by_role("link", name="Leiden", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leiden")
+    rows = page.locator(".followup-table tbody tr")
+    expect(rows).to_have_count(20)
+    expect(page.locator("figure.chart svg")).to_have_attribute(
+        "aria-label", "Punten per status: vastgesteld 20")
+    first = rows.first
+    expect(first).to_contain_text("Samenwerking / aansluiting op lokaal niveau")
+    expect(first).to_contain_text("De punten 1 t/m 7 zijn meegenomen")
+    expect(first.locator(".chip.destination").first).to_be_visible()
+    assert time.monotonic() - started < 60
+    page.screenshot(path=str(tmp_path / "leiden.png"), full_page=True)
+    # Each point number leads to its thread.
+    first.get_by_role("link", name="Punt 1").click()
+    expect(page).to_have_url(re.compile(r"/punten/\d+$"))
+
+
+def test_the_answered_table_prints_as_the_table(live_url, page, tmp_path):
+    page.goto(live_url + "/consultaties/holland-rijnland-jeugdhulp-2016/tabel")
+    table = page.locator("table.answered-table")
+    expect(table.locator("thead th")).to_have_text(
+        ["Gemeente / subregio", "Uitgangspunten", "Toelichting"])
+    expect(table.locator("tbody th").first).to_have_text("Alphen aan den Rijn")
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.locator(".table-filters")).to_be_hidden()
+    expect(table).to_be_visible()
+    page.screenshot(path=str(tmp_path / "table-print.png"), full_page=False)
+    pdf = page.pdf(format="A4", landscape=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000

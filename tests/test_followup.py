@@ -1,0 +1,104 @@
+"""What happened to our points: a stakeholder's (or a whole municipality's) points with their
+answers, on SQLite and PostgreSQL, against the consultation's own reaction pages."""
+
+import re
+
+from sqlmodel import select
+
+from consult import consultations as reading
+from consult.db import get_session
+from consult.models import Consultation, Stakeholder
+
+from .conftest import Actor
+
+
+def _id(app, name: str) -> int:
+    with app.app_context():
+        return get_session().exec(select(Stakeholder.id).where(Stakeholder.name == name)).one()
+
+
+def _rows(html: str) -> list[tuple[str, str]]:
+    """(point number, status label) of every row of the follow-up tables."""
+    found = re.findall(r'<tr id="punt-\d+">\s*<th scope="row"><a [^>]*>([^<]+)</a></th>'
+                       r'.*?<span class="badge badge-(\w+)">', html, re.S)
+    return found
+
+
+def test_leiden_as_a_whole_matches_the_reaction_pages(demo_app):
+    html = demo_app.test_client().get(f"/indieners/{_id(demo_app, 'Leiden')}").get_data(
+        as_text=True)
+    rows = _rows(html)
+    assert len(rows) == 20  # officials 10, WMO Adviesraad 6, council 4
+    assert "WMO Adviesraad Leiden" in html and "Gemeenteraad Leiden" in html
+    # Each point's answers on this page are the ones the reaction page shows.
+    with demo_app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation)).one()
+        expected = []
+        for reaction in reading.overview(session, consultation).reactions:
+            if reaction.stakeholder.name not in ("Leiden", "WMO Adviesraad Leiden",
+                                                 "Gemeenteraad Leiden"):
+                continue
+            detail = reading.reaction_detail(session, consultation, reaction.reaction.id)
+            for row in detail.points:
+                expected.append((row.point.number,
+                                 row.answers[-1].response.status if row.answers else "open",
+                                 [a.response.body for a in row.answers]))
+    assert sorted((n, s) for n, s in rows) == sorted((n, s) for n, s, _b in expected)
+    assert html.count('<div class="answer">') == sum(len(b) for _n, _s, b in expected)
+    assert html.count("De punten 1 t/m 7 zijn meegenomen in de aangescherpte uitgangspunten") == 7
+    assert "Aangescherpte uitgangspunten › Lokale sturing" in html
+
+
+def test_only_the_stakeholder_itself(demo_app):
+    client = demo_app.test_client()
+    html = client.get(f"/indieners/{_id(demo_app, 'Leiden')}?alleen=1").get_data(as_text=True)
+    assert len(_rows(html)) == 10
+    assert "WMO Adviesraad Leiden —" not in html
+
+
+def test_points_of_a_joint_letter_show_under_their_sender(demo_app):
+    client = demo_app.test_client()
+    katwijk = client.get(f"/indieners/{_id(demo_app, 'Gemeenteraad Katwijk')}").get_data(
+        as_text=True)
+    assert [n for n, _s in _rows(katwijk)] == ["67", "68"]
+    assert "robuuste en goed geoutilleerde JGT" in katwijk
+    name = "Portefeuillehouders Jeugd Katwijk, Lisse, Noordwijk, Noordwijkerhout en Teylingen"
+    pho = client.get(f"/indieners/{_id(demo_app, name)}?alleen=1").get_data(as_text=True)
+    assert "67" not in [n for n, _s in _rows(pho)]
+    assert len(_rows(pho)) == 15
+
+
+def test_still_open_filter_and_status_chart(demo_app):
+    client = demo_app.test_client()
+    alphen = _id(demo_app, "Alphen aan den Rijn")
+    html = client.get(f"/indieners/{alphen}").get_data(as_text=True)
+    assert "Nog open (1)" in html
+    assert 'aria-label="Punten per status: open 1, vastgesteld 8"' in html
+    open_only = client.get(f"/indieners/{alphen}?status=open").get_data(as_text=True)
+    assert _rows(open_only) == [("4", "open")]
+    assert "Nog geen antwoord" in open_only
+
+
+def test_the_list_of_stakeholders(demo_app):
+    html = demo_app.test_client().get("/indieners").get_data(as_text=True)
+    assert html.count('class="stakeholder-tree"') == 1
+    assert re.search(r">Leiden</a>\s*<span class=\"meta\">[^<]*·\s+20 punten</span>", html)
+    assert re.search(r">Alphen aan den Rijn</a>\s*<span class=\"meta\">[^<]*·\s+9 punten · "
+                     r"<strong class=\"open\">1 open", html)
+
+
+def test_unpublished_consultations_stay_hidden(demo_app):
+    with demo_app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation)).one()
+        consultation.published = False
+        session.add(consultation)
+        session.commit()
+    leiden = _id(demo_app, "Leiden")
+    anonymous = demo_app.test_client().get(f"/indieners/{leiden}").get_data(as_text=True)
+    assert _rows(anonymous) == [] and "Geen punten om te tonen" in anonymous
+    assert "Leiden" not in demo_app.test_client().get("/indieners").get_data(as_text=True)
+    secretary = Actor(demo_app.test_client(), "secretary")
+    assert len(_rows(secretary.get(f"/indieners/{leiden}").get_data(as_text=True))) == 20
+    assert demo_app.test_client().get("/indieners/2147483647").status_code == 404
