@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         consultations,
         destinations,
         intake,
+        landings,
         portal,
         processing,
         records,
@@ -98,7 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
-        search_views, stakeholders, reports,
+        search_views, stakeholders, reports, landings,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

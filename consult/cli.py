@@ -255,11 +255,13 @@ def search_command(query: str, limit: int, as_json: bool):
 
 @consult_cli.command("export")
 @click.argument("consultation")
-@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv"]), required=True)
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["docx", "xlsx", "csv", "letters"]))
+@click.option("-o", "--output", "output", required=True, type=click.Path())
 @with_appcontext
 def export_command(consultation: str, fmt: str, output: str):
-    """Write the answered table of a consultation (its slug) as Word, Excel or CSV."""
+    """Write the answered table of a consultation (its slug) as Word, Excel or CSV; or, with
+    --format letters, an answer letter (.docx) per stakeholder into the folder OUTPUT."""
     import time
     from pathlib import Path
 
@@ -271,6 +273,10 @@ def export_command(consultation: str, fmt: str, output: str):
     if found is None:
         raise _DutchError(f"Geen consultatie met de naam {consultation}.")
     started = time.perf_counter()
+    if fmt == "letters":
+        _write_letters(session, found, Path(output))
+        click.echo(f"Letters written to {output} ({time.perf_counter() - started:.1f} s).")
+        return
     table = reports.answered_table(session, found)
     with current_app.test_request_context():  # labels in the default language (Dutch)
         data = reports.FORMATS[fmt][1](table)
@@ -282,3 +288,20 @@ def export_command(consultation: str, fmt: str, output: str):
         f"{len(table.points)} points written to {output} ({len(data):,} bytes, "
         f"{time.perf_counter() - started:.1f} s)."
     )
+
+
+def _write_letters(session, consultation, folder) -> None:
+    """One answer letter per stakeholder that sent points in the consultation."""
+    from . import followup, reports
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _DutchError(f"Kan de map {folder} niet maken: {exc.strerror}.") from exc
+    senders = {p.sender.id: p.sender for p in followup.consultation_points(session, consultation)}
+    with click.progressbar(list(senders.values()), label="Antwoordbrieven") as bar:
+        for stakeholder in bar:
+            report = followup.stakeholder_report(session, stakeholder, lambda c: True, whole=False)
+            with current_app.test_request_context():
+                data = reports.answer_letter(report, consultation)
+            (folder / f"antwoordbrief-{stakeholder.slug}.docx").write_bytes(data)

@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 
 from .models import (
     Consultation,
+    Destination,
+    Landing,
     Point,
     Reaction,
     ReactionStatus,
@@ -40,12 +42,19 @@ class Answer:
 
 
 @dataclass
+class Landed:
+    landing: Landing
+    destination: str  # its path
+
+
+@dataclass
 class FollowedPoint:
     point: Point
     reaction: Reaction
     consultation: Consultation
     sender: Stakeholder
     answers: list[Answer] = field(default_factory=list)
+    landings: list[Landed] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -192,11 +201,24 @@ def _attach_answers(session: Session, points: list[FollowedPoint]) -> None:
         response = responses.get(response_id)
         if response is not None:
             where = paths[response.consultation_id]
-            ids = [d for d in routed[response_id] if d in where]
-            answers_of[point_id].append(Answer(response, sorted(where[d] for d in ids), ids))
+            routed_ids = [d for d in routed[response_id] if d in where]
+            answers_of[point_id].append(
+                Answer(response, sorted(where[d] for d in routed_ids), routed_ids)
+            )
     for p in points:
         p.answers = sorted(answers_of[p.point.id], key=lambda a: (a.response.position,
                                                                   a.response.id))
+    landings: dict[int, list[Landing]] = defaultdict(list)
+    for landing in session.exec(
+        select(Landing).where(Landing.point_id.in_(ids), Landing.archived == False)  # noqa: E712
+        .order_by(Landing.created_at)
+    ):
+        landings[landing.point_id].append(landing)
+    if landings:
+        for p in points:
+            where = paths.get(p.consultation.id) or destination_paths(session, p.consultation.id)
+            p.landings = [Landed(lg, where.get(lg.destination_id, "")) for lg in
+                          landings[p.point.id]]
 
 
 @dataclass
@@ -264,3 +286,82 @@ def consultation_points(session: Session, consultation: Consultation) -> list[Fo
     points = [FollowedPoint(p, r, c, s) for p, r, c, s in rows]
     _attach_answers(session, points)
     return points
+
+
+@dataclass
+class DestinationReport:
+    destination: Destination
+    path: str
+    points: list[FollowedPoint]
+    only_open: bool = False
+
+    def landing(self, point: FollowedPoint) -> Landed | None:
+        """The point's landing at this destination (or one under it)."""
+        return next((lg for lg in point.landings if lg.landing.destination_id in self.ids), None)
+
+    ids: set[int] = field(default_factory=set)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for p in self.points if self.landing(p))
+
+    @property
+    def shown(self) -> list[FollowedPoint]:
+        return [p for p in self.points if not self.landing(p)] if self.only_open else self.points
+
+
+def destination_report(session: Session, consultation: Consultation, destination: Destination,
+                       only_open: bool = False) -> DestinationReport:
+    """Everything routed to a destination (or under it): the to-do list of its writer."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    query = select(Destination).where(Destination.consultation_id == consultation.id)
+    for d in session.exec(query):
+        children[d.parent_id].append(d.id)
+    ids, todo = {destination.id}, [destination.id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            ids.add(child)
+            todo.append(child)
+    points = [p for p in consultation_points(session, consultation)
+              if any(set(a.destination_ids) & ids for a in p.answers)]
+    path = destination_paths(session, consultation.id)[destination.id]
+    return DestinationReport(destination, path, points, only_open, ids)
+
+
+def land(session: Session, actor, point: Point, destination: Destination, reference: str,
+         path: str) -> Landing:
+    """Mark a point done at a destination, with where it landed; its thread says so."""
+    from .models import Message, MessageKind
+
+    landing = Landing(point_id=point.id, destination_id=destination.id, reference=reference,
+                      created_by_id=actor.id if actor else None)
+    session.add(landing)
+    session.add(Message(point_id=point.id, author_id=actor.id if actor else None,
+                        kind=MessageKind.system, event="landed",
+                        data={"destination": path, "reference": reference}))
+    session.flush()
+    return landing
+
+
+def unland(session: Session, actor, landing: Landing, path: str) -> None:
+    """Undo a landing (kept, archived); the thread says so."""
+    from .models import Message, MessageKind
+
+    landing.archived = True
+    session.add(landing)
+    session.add(Message(point_id=landing.point_id, author_id=actor.id if actor else None,
+                        kind=MessageKind.system, event="landing_undone",
+                        data={"destination": path, "reference": landing.reference}))
+    session.flush()
+
+
+def landings_of(session: Session, point: Point, consultation: Consultation) -> list[Landed]:
+    """Where a point landed (live landings, oldest first), with the destinations' paths."""
+    found = session.exec(
+        select(Landing).where(Landing.point_id == point.id, Landing.archived == False)  # noqa: E712
+        .order_by(Landing.created_at)
+    ).all()
+    if not found:
+        return []
+    paths = destination_paths(session, consultation.id)
+    return [Landed(lg, paths.get(lg.destination_id, "")) for lg in found]

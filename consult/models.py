@@ -454,3 +454,16 @@ class SearchOutbox(SQLModel, table=True):
         default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True
     )
     done_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True), index=True)
+
+
+class Landing(SQLModel, table=True):
+    """A point marked done at one of its destinations, with where it landed ("Inkoopplan 2017
+    v2, §4.3"). Undoing archives it; the thread keeps both events."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    point_id: int = Field(foreign_key="point.id", index=True)
+    destination_id: int = Field(foreign_key="destination.id", index=True)
+    reference: str = Field(max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    archived: bool = Field(default=False, index=True)

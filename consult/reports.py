@@ -340,3 +340,69 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
     "csv": ("text/csv; charset=utf-8", to_csv),
 }
+
+
+# --- the answer letter ------------------------------------------------------------------------
+
+DEFAULT_OPENING = (
+    "Hartelijk dank voor uw reactie op {document}. Hieronder leest u per punt hoe wij uw "
+    "reactie hebben verwerkt en waar het punt terecht is gekomen."
+)
+DEFAULT_CLOSING = "Met vriendelijke groet,\n\n{organiser}"
+
+
+def answer_letter(report, consultation: Consultation | None, opening: str | None = None,
+                  closing: str | None = None) -> bytes:
+    """A letter to one stakeholder: its points in their own order, each followed by our answer
+    and where it went. ``report`` is a followup.StakeholderReport; ``consultation`` limits the
+    letter to one consultation."""
+    from docx import Document
+    from docx.shared import Pt
+
+    from .labels import label
+
+    points = [p for p in report.points
+              if consultation is None or p.consultation.id == consultation.id]
+    first = points[0].consultation if points else consultation
+    values = {
+        "document": (first.document or first.title) if first else "",
+        "organiser": (first.organiser or first.decided_by) if first else "",
+        "stakeholder": report.stakeholder.name,
+    }
+    document = Document()
+    document.styles["Normal"].font.size = Pt(10.5)
+    document.add_paragraph(report.stakeholder.name)
+    document.add_heading(f"Reactie op uw inbreng: {first.title if first else ''}", level=1)
+    for paragraph in _fill(opening or DEFAULT_OPENING, values).split("\n\n"):
+        document.add_paragraph(paragraph)
+    current = None
+    for p in points:
+        if p.point.heading and p.point.heading != current:
+            current = p.point.heading
+            document.add_heading(current, level=2)
+        said = document.add_paragraph()
+        said.add_run(f"{p.point.number}. ").bold = True
+        if p.sender.id != report.stakeholder.id:
+            said.add_run(f"({p.sender.name}) ").italic = True
+        said.add_run(p.point.body.strip()).italic = True
+        if not p.answers:
+            document.add_paragraph("Op dit punt hebben wij nog niet geantwoord.")
+        for a in p.answers:
+            document.add_paragraph(a.response.body.strip())
+            where = "; ".join(a.destinations)
+            status = label(a.response.status)
+            document.add_paragraph(
+                f"Status: {status}." + (f" Verwerkt in: {where}." if where else "")
+            ).runs[0].italic = True
+    for paragraph in _fill(closing or DEFAULT_CLOSING, values).split("\n\n"):
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _fill(template: str, values: dict) -> str:
+    """{document}, {organiser} and {stakeholder} filled in; other braces left as typed."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value or "")
+    return template

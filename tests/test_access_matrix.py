@@ -26,6 +26,7 @@ from consult.models import (
     Point,
     Reaction,
     Response,
+    ResponseDestination,
     ResponsePoint,
     Stakeholder,
 )
@@ -202,6 +203,11 @@ def build_world(app) -> World:
         original = attachments.store(session, None, app.instance_path, nieuwkoop,
                                      "nieuwkoop.txt", b"1. De brief van Nieuwkoop.")
         secret = make_secret_consultation(session, app.instance_path)
+        # A destination the target point is routed to (its to-do list can mark it done).
+        routed = session.exec(
+            select(ResponseDestination.destination_id).where(
+                ResponseDestination.response_id == response.id)
+        ).first()
         session.commit()
         world = World(
             demo=Target(SLUG, nieuwkoop.id, point.id, response.id, destination.id,
@@ -219,6 +225,7 @@ def build_world(app) -> World:
     })
     assert saved.status_code == 303, saved.get_data(as_text=True)
     world.draft = int(saved.headers["Location"].split("/")[-1].split("?")[0])
+    world.extra["routed"] = {SLUG: routed, world.secret.slug: world.secret.destination}
     with app.app_context():
         session = get_session()
         world.extra["draft_attachment"] = session.exec(
@@ -267,6 +274,20 @@ def _draft(w, t):
 
 ROUTES: dict[str, Route] = {
     "consultations.index": Route(every(200), every(405), lambda w, t: "/"),
+    # Before the cells that edit the target's answer (and so its routing).
+    "landings.land": Route(
+        every(405), by_role(401, 403, 403, 403, 200, 200),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.slug]}"
+                     f"/punten/{t.point}/geland",
+        lambda w, t: {"reference": "Inkoopplan v2"}, post_mode="hx", scoped=True, ids=True,
+        gate="login",
+    ),
+    "landings.unland": Route(
+        every(405), by_role(401, 403, 403, 403, 200, 200),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.slug]}"
+                     f"/punten/{t.point}/niet-geland",
+        post_mode="hx", scoped=True, ids=True, gate="login",
+    ),
     "auth.login": Route(
         by_role(200, 302, 302, 302, 302, 302), by_role(303, 302, 302, 302, 302, 302),
         lambda w, t: "/inloggen",
@@ -391,6 +412,13 @@ ROUTES: dict[str, Route] = {
                           scoped=True),
     "reports.download": Route(every(200), every(405),
                               lambda w, t: f"/consultaties/{t.slug}/tabel.docx", scoped=True),
+    "landings.show": Route(
+        every(200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}", scoped=True,
+        ids=True,
+    ),
+    "stakeholders.letter": Route(every(200), every(405),
+                                 lambda w, t: f"/indieners/{w.stakeholder}/brief.docx"),
     "stakeholders.index": Route(every(200), every(405), lambda w, t: "/indieners"),
     "stakeholders.show": Route(every(200), every(405),
                                lambda w, t: f"/indieners/{w.stakeholder}"),
@@ -715,8 +743,19 @@ def draft_cells(world: World) -> list[Cell]:
     ]
 
 
+def _text(response) -> str:
+    """What a response shows: the page, or the text of a Word download."""
+    if response.mimetype.endswith("wordprocessingml.document"):
+        from docx import Document
+
+        document = Document(io.BytesIO(response.data))
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+    return response.get_data(as_text=True)
+
+
 def _shows(response, mark: str) -> bool:
-    return response.status_code == 200 and mark in response.get_data(as_text=True)
+    return response.status_code == 200 and mark in _text(response)
 
 
 @pytest.mark.parametrize("role", ROLES, ids=role_id)

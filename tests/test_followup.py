@@ -102,3 +102,48 @@ def test_unpublished_consultations_stay_hidden(demo_app):
     secretary = Actor(demo_app.test_client(), "secretary")
     assert len(_rows(secretary.get(f"/indieners/{leiden}").get_data(as_text=True))) == 20
     assert demo_app.test_client().get("/indieners/2147483647").status_code == 404
+
+
+def _privacy(app):
+    from consult.models import Destination
+
+    with app.app_context():
+        return get_session().exec(select(Destination.id).where(Destination.title == "Privacy")
+                                  ).one()
+
+
+def test_a_destination_is_a_to_do_list_with_landings(demo_app):
+    secretary = Actor(demo_app.test_client(), "secretary")
+    privacy = _privacy(demo_app)
+    url = f"/consultaties/holland-rijnland-jeugdhulp-2016/bestemmingen/{privacy}"
+    html = secretary.get(url).get_data(as_text=True)
+    todo = re.findall(r'<tr id="todo-(\d+)" class="to-do">', html)
+    assert todo, "privacy has points routed to it"
+    point = todo[0]
+    # No reference: a Dutch message, the row stays open.
+    bad = secretary.hx_post(f"{url}/punten/{point}/geland", data={"reference": "  "})
+    assert bad.status_code == 422 and "Geef aan waar het punt terecht is gekomen" in bad.get_data(
+        as_text=True)
+    done = secretary.hx_post(f"{url}/punten/{point}/geland",
+                             data={"reference": "Inkoopplan 2017 v2, § 4.3"})
+    assert done.status_code == 200 and 'class="done"' in done.get_data(as_text=True)
+    again = secretary.hx_post(f"{url}/punten/{point}/geland", data={"reference": "ander"})
+    assert again.status_code == 409
+    # The reference shows on the point's thread (head and story) and on the stakeholder page.
+    thread = secretary.get(f"/consultaties/holland-rijnland-jeugdhulp-2016/punten/{point}"
+                           ).get_data(as_text=True)
+    assert "Geland in Inkoopplan 2017 › Privacy: Inkoopplan 2017 v2, § 4.3" in thread
+    assert "Afgerond door Sanne Secretaris bij Inkoopplan 2017 › Privacy" in thread
+    assert secretary.get(url + "?status=open").get_data(as_text=True).count(
+        f'id="todo-{point}"') == 0
+    # Undo: open again; the thread keeps both events.
+    assert secretary.hx_post(f"{url}/punten/{point}/niet-geland").status_code == 200
+    assert f'<tr id="todo-{point}" class="to-do">' in secretary.get(url).get_data(as_text=True)
+    thread = secretary.get(f"/consultaties/holland-rijnland-jeugdhulp-2016/punten/{point}"
+                           ).get_data(as_text=True)
+    assert "Geland in" not in thread and "maakte „afgerond” ongedaan" in thread
+    # Readers see the list but cannot mark.
+    viewer = Actor(demo_app.test_client(), "viewer")
+    assert "Markeer als afgerond" not in viewer.get(url).get_data(as_text=True)
+    assert viewer.hx_post(f"{url}/punten/{point}/geland", data={"reference": "x"}
+                          ).status_code == 403

@@ -136,3 +136,46 @@ def test_unpublished_table_is_not_for_outsiders(demo_app):
     assert demo_app.test_client().get(URL + ".docx").status_code == 404
     assert demo_app.test_client().get(URL).status_code == 404
     assert Actor(demo_app.test_client(), "secretary").get(URL + ".docx").status_code == 200
+
+
+def _stakeholder(app, name):
+    from consult.models import Stakeholder
+
+    with app.app_context():
+        return get_session().exec(select(Stakeholder).where(Stakeholder.name == name)).one()
+
+
+def test_answer_letter_walks_through_the_boards_points(demo_app):
+    board = _stakeholder(demo_app, "WMO Adviesraad Leiden")
+    response = demo_app.test_client().get(
+        f"/indieners/{board.id}/brief.docx",
+        query_string={"consultatie": SLUG, "opening": "Beste {stakeholder},\n\nDank u wel.",
+                      "slot": "Hoogachtend,\n\nHet secretariaat"},
+    )
+    assert response.status_code == 200
+    paragraphs = [p.text for p in Document(io.BytesIO(response.data)).paragraphs]
+    text = "\n".join(paragraphs)
+    assert "Beste WMO Adviesraad Leiden," in paragraphs and "Het secretariaat" in paragraphs
+    numbers = [p.split(".")[0] for p in paragraphs if re.match(r"^\d+\. ", p)]
+    assert numbers == ["1", "2", "3", "4", "5", "6"]
+    expected = [e for e in expected_rows(demo_app) if e[1] == "WMO Adviesraad Leiden"]
+    position = 0
+    for _who, _sender, number, body, answers in expected:
+        position = text.index(f"{number}. ", position)
+        assert body.strip()[:40] in text[position:]
+        for answer in answers:
+            assert text.index(answer.split("\n")[0], position) > position
+    assert "Verwerkt in: Aangescherpte uitgangspunten" in text
+    default = demo_app.test_client().get(f"/indieners/{board.id}/brief.docx")
+    assert "Hartelijk dank voor uw reactie op" in "\n".join(
+        p.text for p in Document(io.BytesIO(default.data)).paragraphs)
+
+
+def test_letters_command_writes_one_per_stakeholder(demo_app, tmp_path):
+    result = demo_app.test_cli_runner().invoke(
+        args=["consult", "export", SLUG, "--format", "letters", "-o", str(tmp_path / "brieven")])
+    assert result.exit_code == 0, result.output
+    letters = sorted(p.name for p in (tmp_path / "brieven").iterdir())
+    assert "antwoordbrief-leiden-wmo.docx" in letters
+    senders = {sender for _who, sender, _n, _t, _a in expected_rows(demo_app)}
+    assert len(letters) == len(senders) == 21  # every stakeholder that sent points

@@ -314,6 +314,8 @@ def similar_points(session: Session, user, point: Point, limit: int = 5):
         found, _terms = service().store.read(
             lambda s: q.similar(s, text, f"p{point.id}", scope, limit)
         )
+    except (IndexUnavailable, FileNotFoundError):
+        return []  # being rebuilt: the page says nothing rather than something wrong
     except Exception:  # noqa: BLE001 - similar points are a bonus: never break the thread page
         current_app.logger.exception("similar points failed")
         return []

@@ -45,6 +45,14 @@ def show(slug: str):
     )
 
 
+def file_download(data: bytes, mimetype: str, filename: str) -> Response:
+    """A generated file, as a download that cannot run anything (like uploaded originals)."""
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    })
+
+
 @bp.get("/tabel.<fmt>")
 def download(slug: str, fmt: str):
     """The table as a file: docx (the Word table), xlsx (one row a point) or csv."""
@@ -53,8 +61,4 @@ def download(slug: str, fmt: str):
     consultation = visible_consultation(slug)
     table = reports.answered_table(get_session(), consultation, _filters())
     mimetype, build = reports.FORMATS[fmt]
-    return Response(
-        build(table),
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{consultation.slug}-tabel.{fmt}"'},
-    )
+    return file_download(build(table), mimetype, f"{consultation.slug}-tabel.{fmt}")

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from .. import access, follows, notify, search, threads
+from .. import access, follows, followup, notify, search, threads
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Point, Reaction, Stakeholder
@@ -46,6 +46,7 @@ def _context(consultation, point, reaction, after_id=0):
         "entries": entries,
         "last_id": entries[-1].message.id if entries else after_id,
         "kinds": access.message_kinds(current_user, consultation),
+        "landings": followup.landings_of(session, point, consultation),
         "following": access.role(current_user) is not None
         and follows.follows(session, current_user, point_id=point.id),
     }

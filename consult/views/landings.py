@@ -1,0 +1,96 @@
+"""A destination's to-do list: everything routed there, each point marked done with where it
+landed (document, version, section or page)."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+
+from .. import access, followup
+from ..db import get_session
+from ..models import Destination, Landing, Point, Reaction
+from .consultations import processable_consultation, visible_consultation
+
+bp = Blueprint("landings", __name__,
+               url_prefix="/consultaties/<slug>/bestemmingen/<int:destination_id>")
+
+MAX_REFERENCE = 500
+
+
+def _destination(consultation, destination_id: int) -> Destination:
+    destination = get_session().get(Destination, destination_id)
+    if destination is None or destination.consultation_id != consultation.id:
+        abort(404)
+    return destination
+
+
+def _report(consultation, destination, only_open=False):
+    return followup.destination_report(get_session(), consultation, destination, only_open)
+
+
+@bp.get("")
+def show(slug: str, destination_id: int):
+    """Everything routed to this destination, done or still to do."""
+    consultation = visible_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    report = _report(consultation, destination, request.args.get("status") == "open")
+    return render_template("destinations/show.html", consultation=consultation, report=report,
+                           can_mark=access.can_process(current_user, consultation))
+
+
+def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
+    found = next((p for p in report.points if p.point.id == point_id), None)
+    if found is None:
+        point = get_session().get(Point, point_id)
+        reaction = get_session().get(Reaction, point.reaction_id) if point else None
+        if reaction is None or reaction.consultation_id != consultation.id:
+            abort(404)
+        abort(409)  # a point of this consultation that is not routed here (any more)
+    return found
+
+
+def _row(consultation, report, point, error=None, status=200, reference=""):
+    return render_block("destinations/show.html", "row", consultation=consultation,
+                        report=report, p=point, can_mark=True, error=error,
+                        reference=reference), status
+
+
+@bp.post("/punten/<int:point_id>/geland")
+@login_required
+def land(slug: str, point_id: int, destination_id: int):
+    """Mark the point done here, with the reference of where it landed."""
+    consultation = processable_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    report = _report(consultation, destination)
+    point = _point(consultation, point_id, report)
+    reference = " ".join(request.form.get("reference", "").split())
+    if not reference or len(reference) > MAX_REFERENCE:
+        message = _("Say where the point landed (document, version, section or page), in at "
+                    "most 500 characters.")
+        return _row(consultation, report, point, message, 422, reference[:MAX_REFERENCE])
+    if report.landing(point) is not None:
+        return _row(consultation, report, point,
+                    _("Someone marked this point done in the meantime; see below."), 409)
+    session = get_session()
+    followup.land(session, current_user, point.point, destination, reference, report.path)
+    session.commit()
+    fresh = _report(consultation, destination)
+    return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id))
+
+
+@bp.post("/punten/<int:point_id>/niet-geland")
+@login_required
+def unland(slug: str, point_id: int, destination_id: int):
+    """Undo: the point is open again here (the thread keeps both events)."""
+    consultation = processable_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    report = _report(consultation, destination)
+    point = _point(consultation, point_id, report)
+    landed = report.landing(point)
+    if landed is not None:
+        session = get_session()
+        followup.unland(session, current_user, session.get(Landing, landed.landing.id),
+                        landed.destination)
+        session.commit()
+    fresh = _report(consultation, destination)
+    return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id))
