@@ -365,3 +365,97 @@ def landings_of(session: Session, point: Point, consultation: Consultation) -> l
         return []
     paths = destination_paths(session, consultation.id)
     return [Landed(lg, paths.get(lg.destination_id, "")) for lg in found]
+
+
+# --- the consultation dashboard ---------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    label: str
+    url_args: dict
+    parts: tuple[int, ...]  # e.g. (answered, open) or (done, to do)
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts)
+
+
+@dataclass
+class Dashboard:
+    consultation: Consultation
+    points: list[FollowedPoint]
+    by_stakeholder: list[Bar]
+    by_destination: list[Bar]
+    timeline: list[tuple[str, int]]  # (date, points answered by then)
+
+    @property
+    def total(self) -> int:
+        return len(self.points)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for p in self.points if p.answers)
+
+    @property
+    def unanswered(self) -> list[FollowedPoint]:
+        return [p for p in self.points if not p.answers]
+
+
+def dashboard(session: Session, consultation: Consultation) -> Dashboard:
+    """Answered and open per municipality/subregion, routed and done per destination, points
+    answered over time, and the points still without an answer."""
+    points = consultation_points(session, consultation)
+    stakeholders = {s.id: s for s in session.exec(select(Stakeholder))}
+
+    def root(s: Stakeholder) -> Stakeholder:
+        while s.parent_id and s.parent_id in stakeholders:
+            s = stakeholders[s.parent_id]
+        return s
+
+    per_root: dict[int, list[int]] = {}
+    for p in points:
+        tally = per_root.setdefault(root(p.sender).id, [0, 0])
+        tally[0 if p.answers else 1] += 1
+    by_stakeholder = [
+        Bar(stakeholders[i].name, {"stakeholder_id": i}, tuple(t))
+        for i, t in sorted(per_root.items(), key=lambda item: stakeholders[item[0]].name)
+    ]
+    destinations = {d.id: d for d in session.exec(
+        select(Destination).where(Destination.consultation_id == consultation.id,
+                                  Destination.archived == False)  # noqa: E712
+        .order_by(Destination.position, Destination.id)
+    )}
+
+    def top(destination_id: int) -> int | None:
+        d = destinations.get(destination_id)
+        while d is not None and d.parent_id in destinations:
+            d = destinations[d.parent_id]
+        return d.id if d else None
+
+    routed: dict[int, set[int]] = defaultdict(set)
+    done: dict[int, set[int]] = defaultdict(set)
+    for p in points:
+        for a in p.answers:
+            for d in a.destination_ids:
+                if top(d) is not None:
+                    routed[top(d)].add(p.point.id)
+        for lg in p.landings:
+            if top(lg.landing.destination_id) is not None:
+                done[top(lg.landing.destination_id)].add(p.point.id)
+    by_destination = [
+        Bar(d.title, {"destination_id": d.id},
+            (len(done[d.id] & routed[d.id]), len(routed[d.id] - done[d.id])))
+        for d in destinations.values() if d.parent_id is None and routed[d.id]
+    ]
+    first_answer = sorted(
+        min(a.response.decided_on or a.response.created_at.date() for a in p.answers).isoformat()
+        for p in points if p.answers
+    )
+    timeline: list[tuple[str, int]] = []
+    for n, day in enumerate(first_answer, start=1):
+        if timeline and timeline[-1][0] == day:
+            timeline[-1] = (day, n)
+        else:
+            timeline.append((day, n))
+    return Dashboard(consultation, points, by_stakeholder, by_destination, timeline)

@@ -147,3 +147,21 @@ def test_a_destination_is_a_to_do_list_with_landings(demo_app):
     assert "Markeer als afgerond" not in viewer.get(url).get_data(as_text=True)
     assert viewer.hx_post(f"{url}/punten/{point}/geland", data={"reference": "x"}
                           ).status_code == 403
+
+
+def test_dashboard_figures_match_the_points(demo_app):
+    html = demo_app.test_client().get(
+        "/consultaties/holland-rijnland-jeugdhulp-2016/dashboard").get_data(as_text=True)
+    assert "203 / 204" in html  # one point of the real table was never answered
+    unanswered = re.findall(r'<ul class="unanswered">(.*?)</ul>', html, re.S)[0]
+    assert "College van B&amp;W Alphen aan den Rijn · punt 4" in unanswered
+    assert unanswered.count("<li>") == 1
+    per_region = re.search(r'aria-label="Punten per gemeente of subregio: ([^"]+)"', html)[1]
+    counts = {name.strip(): (int(a), int(o)) for name, a, o in
+              re.findall(r"([^;]+?) beantwoord (\d+), open (\d+)", per_region)}
+    assert sum(a + o for a, o in counts.values()) == 204
+    assert counts["Leiden"] == (20, 0) and counts["Alphen aan den Rijn"] == (8, 1)
+    # The numbers behind each chart are in the page, one click away.
+    assert html.count('<details class="numbers">') == 3
+    per_destination = re.search(r'aria-label="Punten per bestemming: ([^"]+)"', html)[1]
+    assert "Inkoopplan 2017 afgerond 0, te doen" in per_destination

@@ -7,7 +7,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
 
-from .. import access, attachments, follows
+from .. import access, attachments, follows, followup
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Attachment, Channel, Reaction, Stakeholder, StakeholderKind
@@ -53,6 +53,14 @@ def visible_reaction(consultation, reaction_id: int):
     ):
         abort(404)
     return reading.reaction_detail(session, consultation, reaction_id)
+
+
+@bp.get("/consultaties/<slug>/dashboard")
+def dashboard(slug: str):
+    """The consultation in figures: answered per municipality, per destination, over time."""
+    consultation = visible_consultation(slug)
+    return render_template("consultations/dashboard.html", consultation=consultation,
+                           d=followup.dashboard(get_session(), consultation))
 
 
 @bp.get("/consultaties/<slug>")

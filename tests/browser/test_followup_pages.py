@@ -43,3 +43,20 @@ def test_the_answered_table_prints_as_the_table(live_url, page, tmp_path):
     page.screenshot(path=str(tmp_path / "table-print.png"), full_page=False)
     pdf = page.pdf(format="A4", landscape=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
+
+def test_dashboard_charts_with_their_numbers(live_url, page, tmp_path):
+    page.goto(live_url + "/consultaties/holland-rijnland-jeugdhulp-2016")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    chart = page.get_by_role("img", name=re.compile("^Punten per gemeente of subregio"))
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box["width"] > 300 and box["height"] > 100
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    numbers = page.locator(".chart-section details.numbers").first
+    numbers.locator("summary").click()
+    expect(numbers.locator("tbody tr", has_text="Leiden")).to_contain_text("20")
+    # A bar's label leads to that municipality's points.
+    chart.get_by_text("Leiden", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Leiden")
