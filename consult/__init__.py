@@ -77,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .views import (
         admin,
         auth,
+        commitments,
         consultations,
         destinations,
         intake,
@@ -99,7 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
-        search_views, stakeholders, reports, landings,
+        search_views, stakeholders, reports, landings, commitments,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -36,6 +36,8 @@ LABELS = {
     "proposed": _l("proposed"),
     "adopted": _l("adopted"),
     "done": _l("done"),
+    # commitment status (open and done as above)
+    "cancelled": _l("cancelled"),
     # kinds of search result
     "point": _l("point"),
     "response": _l("answer"),

@@ -312,18 +312,24 @@ class ResponseDestination(SQLModel, table=True):
 class CommitmentCreate(SQLModel):
     response_id: int
     description: str = Field(min_length=1, max_length=10_000)
-    owner: str = Field(default="", max_length=300)
+    owner: str = Field(min_length=1, max_length=300)
     due_on: date | None = None
+    due_meeting: str = Field(default="", max_length=300)
     status: CommitmentStatus = CommitmentStatus.open
 
 
 class Commitment(Tracked, table=True):
+    """A promise made in an answer ("toezegging"): who does what by when (a date or the
+    meeting it is due at); done with the evidence of where it was kept."""
+
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True)
     description: str = Field(sa_type=sa.Text)
     owner: str = Field(default="", max_length=300)
     due_on: date | None = None
+    due_meeting: str = Field(default="", max_length=300)
     status: str = _enum_column()
+    evidence: str = Field(default="", max_length=1000)
 
 
 # --- People, threads and the audit trail -----------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 from sqlmodel import SQLModel, func, select
 
-from consult import attachments, create_app
+from consult import attachments, commitments, create_app
 from consult.accounts import create_user, issue_token
 from consult.db import get_session
 from consult.intake import DraftPoint, create_consultation, log_reaction
@@ -203,6 +203,12 @@ def build_world(app) -> World:
         original = attachments.store(session, None, app.instance_path, nieuwkoop,
                                      "nieuwkoop.txt", b"1. De brief van Nieuwkoop.")
         secret = make_secret_consultation(session, app.instance_path)
+        # A promise in each consultation's target answer.
+        promises = {  # by the answer they were made in
+            response_id: commitments.create(session, None, session.get(Response, response_id),
+                                            "Terugkoppelen", "Secretariaat", None, "PHO maart").id
+            for response_id in (response.id, secret.response)
+        }
         # A destination the target point is routed to (its to-do list can mark it done).
         routed = session.exec(
             select(ResponseDestination.destination_id).where(
@@ -225,7 +231,9 @@ def build_world(app) -> World:
     })
     assert saved.status_code == 303, saved.get_data(as_text=True)
     world.draft = int(saved.headers["Location"].split("/")[-1].split("?")[0])
-    world.extra["routed"] = {SLUG: routed, world.secret.slug: world.secret.destination}
+    # By point: addressed under the other consultation, the pair must be that one's.
+    world.extra["routed"] = {world.demo.point: routed, world.secret.point: world.secret.destination}
+    world.extra["commitment"] = promises
     with app.app_context():
         session = get_session()
         world.extra["draft_attachment"] = session.exec(
@@ -277,14 +285,14 @@ ROUTES: dict[str, Route] = {
     # Before the cells that edit the target's answer (and so its routing).
     "landings.land": Route(
         every(405), by_role(401, 403, 403, 403, 200, 200),
-        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.slug]}"
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.point]}"
                      f"/punten/{t.point}/geland",
         lambda w, t: {"reference": "Inkoopplan v2"}, post_mode="hx", scoped=True, ids=True,
         gate="login",
     ),
     "landings.unland": Route(
         every(405), by_role(401, 403, 403, 403, 200, 200),
-        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.slug]}"
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.point]}"
                      f"/punten/{t.point}/niet-geland",
         post_mode="hx", scoped=True, ids=True, gate="login",
     ),
@@ -422,6 +430,21 @@ ROUTES: dict[str, Route] = {
     "consultations.dashboard": Route(every(200), every(405),
                                      lambda w, t: f"/consultaties/{t.slug}/dashboard",
                                      scoped=True),
+    "commitments.index": Route(every(200), SAME_PATH,
+                               lambda w, t: f"/consultaties/{t.slug}/toezeggingen", scoped=True),
+    "commitments.create": Route(
+        SAME_PATH, by_role(302, 403, 403, 403, 303, 303),
+        lambda w, t: f"/consultaties/{t.slug}/toezeggingen",
+        lambda w, t: {"response_id": t.response, "description": "Terugkoppelen",
+                      "owner": "Secretariaat", "due_meeting": "PHO maart"},
+        scoped=True, ids=True, gate="login",
+    ),
+    "commitments.change": Route(
+        every(405), by_role(302, 403, 403, 403, 303, 303),
+        lambda w, t: f"/consultaties/{t.slug}/toezeggingen/"
+                     f"{w.extra['commitment'][t.response]}/status",
+        lambda w, t: {"status": "open", "evidence": ""}, scoped=True, ids=True, gate="login",
+    ),
     "stakeholders.index": Route(every(200), every(405), lambda w, t: "/indieners"),
     "stakeholders.show": Route(every(200), every(405),
                                lambda w, t: f"/indieners/{w.stakeholder}"),

@@ -165,3 +165,52 @@ def test_dashboard_figures_match_the_points(demo_app):
     assert html.count('<details class="numbers">') == 3
     per_destination = re.search(r'aria-label="Punten per bestemming: ([^"]+)"', html)[1]
     assert "Inkoopplan 2017 afgerond 0, te doen" in per_destination
+
+
+def test_commitments_recorded_kept_and_flagged_when_overdue(demo_app):
+    secretary = Actor(demo_app.test_client(), "secretary")
+    url = "/consultaties/holland-rijnland-jeugdhulp-2016/toezeggingen"
+    with demo_app.app_context():
+        from consult.models import Response
+
+        response = get_session().exec(
+            select(Response).where(Response.body.contains("De punten 1 t/m 7 zijn meegenomen"))
+        ).first()
+    # Missing parts get a Dutch message and keep what was typed.
+    bad = secretary.form_post(url, {"response_id": response.id, "description": "Terugkoppelen",
+                                    "owner": "", "due_meeting": ""})
+    assert bad.status_code == 422 and "Vul in wie de toezegging nakomt" in bad.get_data(
+        as_text=True) and "Terugkoppelen" in bad.get_data(as_text=True)
+    assert secretary.form_post(url, {"response_id": response.id, "description": "x",
+                                     "owner": "y", "due_on": "2016-02-30"}).status_code == 422
+    made = secretary.form_post(url, {"response_id": response.id,
+                                     "description": "Terugkoppelen aan de raden",
+                                     "owner": "Secretariaat TWO", "due_on": "2016-03-01"})
+    assert made.status_code == 303
+    secretary.form_post(url, {"response_id": response.id, "description": "Werkgroep starten",
+                              "owner": "SOJ", "due_meeting": "PHO Jeugdhulp, juni"})
+    html = secretary.get(url).get_data(as_text=True)
+    rows = re.findall(r'<tr id="toezegging-(\d+)" class="([^"]*)">', html)
+    assert [cls for _id, cls in rows] == ["overdue", ""]  # overdue first, flagged
+    assert "te laat" in html
+    dashboard = secretary.get("/consultaties/holland-rijnland-jeugdhulp-2016/dashboard"
+                              ).get_data(as_text=True)
+    assert "Open toezeggingen (2)" in dashboard and "1 te laat" in dashboard
+    first = rows[0][0]
+    # Done needs the evidence of where it was kept; then it links to it.
+    assert secretary.form_post(f"{url}/{first}/status", {"status": "done", "evidence": " "}
+                               ).status_code == 422
+    assert secretary.form_post(f"{url}/{first}/status",
+                               {"status": "done", "evidence": "https://example.org/brief"}
+                               ).status_code == 303
+    html = secretary.get(url).get_data(as_text=True)
+    assert 'href="https://example.org/brief"' in html
+    # The threads of the covered points tell the story.
+    thread = secretary.get(re.search(r'href="(/consultaties/[^"]+/punten/\d+)"', html)[1]
+                           ).get_data(as_text=True)
+    assert "Toezegging vastgelegd door Sanne Secretaris: Terugkoppelen aan de raden" in thread
+    assert "Toezegging nagekomen: Terugkoppelen aan de raden — https://example.org/brief" in thread
+    # Readers see them, cannot change them.
+    viewer = Actor(demo_app.test_client(), "viewer")
+    assert "Werkgroep starten" in viewer.get(url).get_data(as_text=True)
+    assert viewer.form_post(f"{url}/{first}/status", {"status": "open"}).status_code == 403

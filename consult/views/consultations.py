@@ -7,7 +7,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
 
-from .. import access, attachments, follows, followup
+from .. import access, attachments, commitments, follows, followup
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Attachment, Channel, Reaction, Stakeholder, StakeholderKind
@@ -59,8 +59,12 @@ def visible_reaction(consultation, reaction_id: int):
 def dashboard(slug: str):
     """The consultation in figures: answered per municipality, per destination, over time."""
     consultation = visible_consultation(slug)
-    return render_template("consultations/dashboard.html", consultation=consultation,
-                           d=followup.dashboard(get_session(), consultation))
+    promises = commitments.overview(get_session(), consultation.id)
+    return render_template(
+        "consultations/dashboard.html", consultation=consultation,
+        d=followup.dashboard(get_session(), consultation),
+        open_commitments=[r for r in promises if r.commitment.status == "open"],
+    )
 
 
 @bp.get("/consultaties/<slug>")

@@ -1,0 +1,129 @@
+"""Commitments (toezeggingen): promises made in an answer, followed until they are kept.
+
+Operations only flush; the request commits. Every change is told in the threads of the points
+the answer covers, so a councillor following a point sees the promise and when it was kept.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from .models import (
+    Commitment,
+    CommitmentCreate,
+    CommitmentStatus,
+    Message,
+    MessageKind,
+    Point,
+    Reaction,
+    Response,
+    ResponsePoint,
+    Stakeholder,
+    User,
+    utcnow,
+)
+
+
+class CommitmentError(ValueError):
+    """Bad input for a commitment; the message is for the user (in Dutch)."""
+
+
+def _covered(session: Session, response: Response) -> list[int]:
+    return list(session.exec(
+        select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
+    ))
+
+
+def _tell(session: Session, actor: User | None, response: Response, event: str, data) -> None:
+    for point_id in _covered(session, response):
+        session.add(Message(point_id=point_id, author_id=actor.id if actor else None,
+                            kind=MessageKind.system, event=event, data=data,
+                            response_id=response.id))
+
+
+def create(session: Session, actor: User | None, response: Response, description: str,
+           owner: str, due_on: date | None, due_meeting: str) -> Commitment:
+    """Record a promise made in this answer."""
+    description, owner, due_meeting = (" ".join(v.split()) for v in (description, owner,
+                                                                      due_meeting))
+    if not description:
+        raise CommitmentError("Beschrijf wat er is toegezegd.")
+    if not owner:
+        raise CommitmentError("Vul in wie de toezegging nakomt.")
+    if due_on is None and not due_meeting:
+        raise CommitmentError("Geef een datum of de vergadering waarin het klaar moet zijn.")
+    checked = CommitmentCreate.model_validate({
+        "response_id": response.id, "description": description[:10_000], "owner": owner[:300],
+        "due_on": due_on, "due_meeting": due_meeting[:300],
+    })
+    commitment = Commitment.model_validate(checked.model_dump())
+    session.add(commitment)
+    session.flush()
+    _tell(session, actor, response, "commitment_made",
+          {"description": commitment.description, "owner": commitment.owner,
+           "due": due_on.isoformat() if due_on else commitment.due_meeting})
+    return commitment
+
+
+def set_status(session: Session, actor: User | None, commitment: Commitment, status: str,
+               evidence: str) -> None:
+    """Keep (with the evidence of where), cancel or reopen a commitment."""
+    evidence = " ".join(evidence.split())[:1000]
+    if status not in {s.value for s in CommitmentStatus}:
+        raise CommitmentError("Onbekende status.")
+    if status == CommitmentStatus.done and not evidence:
+        raise CommitmentError("Geef aan waar de toezegging is nagekomen (document, besluit, "
+                              "vergadering of link).")
+    if status == commitment.status and evidence == commitment.evidence:
+        return
+    commitment.status = status
+    commitment.evidence = evidence if status == CommitmentStatus.done else commitment.evidence
+    commitment.updated_at = utcnow()
+    session.add(commitment)
+    session.flush()
+    response = session.get(Response, commitment.response_id)
+    _tell(session, actor, response, f"commitment_{status}",
+          {"description": commitment.description, "evidence": commitment.evidence})
+
+
+@dataclass
+class Row:
+    commitment: Commitment
+    response: Response
+    first_point: Point | None
+    stakeholder: Stakeholder | None
+
+    @property
+    def overdue(self) -> bool:
+        c = self.commitment
+        return (c.status == CommitmentStatus.open and c.due_on is not None
+                and c.due_on < date.today())
+
+
+def overview(session: Session, consultation_id: int) -> list[Row]:
+    """Every commitment of a consultation: open ones first (overdue first), then the rest."""
+    found = session.exec(
+        select(Commitment, Response)
+        .join(Response, Response.id == Commitment.response_id)
+        .where(Response.consultation_id == consultation_id, Commitment.archived == False)  # noqa: E712
+    ).all()
+    rows = []
+    for commitment, response in found:
+        point_id = session.exec(
+            select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
+            .order_by(ResponsePoint.point_id)
+        ).first()
+        point = session.get(Point, point_id) if point_id else None
+        reaction_id = point.reaction_id if point else response.reaction_id
+        reaction = session.get(Reaction, reaction_id) if reaction_id else None
+        stakeholder = None
+        if point and point.stakeholder_id:
+            stakeholder = session.get(Stakeholder, point.stakeholder_id)
+        elif reaction:
+            stakeholder = session.get(Stakeholder, reaction.stakeholder_id)
+        rows.append(Row(commitment, response, point, stakeholder))
+    order = {CommitmentStatus.open: 0, CommitmentStatus.done: 1, CommitmentStatus.cancelled: 2}
+    rows.sort(key=lambda r: (order.get(r.commitment.status, 3), not r.overdue,
+                             r.commitment.due_on or date.max, r.commitment.id))
+    return rows
