@@ -256,12 +256,13 @@ def search_command(query: str, limit: int, as_json: bool):
 @consult_cli.command("export")
 @click.argument("consultation")
 @click.option("--format", "fmt", required=True,
-              type=click.Choice(["docx", "xlsx", "csv", "letters"]))
+              type=click.Choice(["docx", "xlsx", "csv", "json", "letters"]))
 @click.option("-o", "--output", "output", required=True, type=click.Path())
 @with_appcontext
 def export_command(consultation: str, fmt: str, output: str):
-    """Write the answered table of a consultation (its slug) as Word, Excel or CSV; or, with
-    --format letters, an answer letter (.docx) per stakeholder into the folder OUTPUT."""
+    """Write the answered table of a consultation (its slug) as Word, Excel or CSV; the whole
+    consultation as JSON (to archive it or import it elsewhere); or, with --format letters, an
+    answer letter (.docx) per stakeholder into the folder OUTPUT."""
     import time
     from pathlib import Path
 
@@ -276,6 +277,17 @@ def export_command(consultation: str, fmt: str, output: str):
     if fmt == "letters":
         _write_letters(session, found, Path(output))
         click.echo(f"Letters written to {output} ({time.perf_counter() - started:.1f} s).")
+        return
+    if fmt == "json":
+        from . import archive
+
+        data = archive.dumps(archive.export(session, found)).encode("utf-8")
+        try:
+            Path(output).write_bytes(data)
+        except OSError as exc:
+            raise _DutchError(f"Kan {output} niet schrijven: {exc.strerror}.") from exc
+        click.echo(f"Consultation written to {output} ({len(data):,} bytes, "
+                   f"{time.perf_counter() - started:.1f} s).")
         return
     table = reports.answered_table(session, found)
     with current_app.test_request_context():  # labels in the default language (Dutch)
@@ -305,3 +317,40 @@ def _write_letters(session, consultation, folder) -> None:
             with current_app.test_request_context():
                 data = reports.answer_letter(report, consultation)
             (folder / f"antwoordbrief-{stakeholder.slug}.docx").write_bytes(data)
+
+
+@consult_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would be created.")
+@with_appcontext
+def import_command(path: str, dry_run: bool):
+    """Import a consultation archive (.json from `flask consult export --format json`)."""
+    from pathlib import Path
+
+    from . import archive
+
+    source = Path(path)
+    if source.suffix.lower() != ".json":
+        raise _DutchError("Alleen consult-archieven (.json) kunnen nu worden ingelezen; "
+                          "inlezen uit Excel of CSV komt nog.")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _DutchError(f"Kan {path} niet lezen.") from exc
+    session = db.get_session()
+    try:
+        data = archive.read(text)
+        consultation = archive.load(session, data)
+    except archive.ArchiveError as exc:
+        session.rollback()
+        raise _DutchError(str(exc)) from exc
+    points = sum(len(r["points"]) for r in data["reactions"])
+    summary = (f"{consultation.slug}: {len(data['reactions'])} reactions, {points} points, "
+               f"{len(data['responses'])} answers, {len(data['destinations'])} destinations")
+    if dry_run:
+        session.rollback()
+        click.echo(f"Dry run, nothing written. Would create {summary}.")
+        return
+    session.commit()
+    _index_after_load()
+    click.echo(f"Imported {summary}.")
