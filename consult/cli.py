@@ -322,17 +322,23 @@ def _write_letters(session, consultation, folder) -> None:
 @consult_cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would be created.")
+@click.option("--consultation", "slug", help="For .xlsx/.csv: the consultation to add to.")
 @with_appcontext
-def import_command(path: str, dry_run: bool):
-    """Import a consultation archive (.json from `flask consult export --format json`)."""
+def import_command(path: str, dry_run: bool, slug: str | None):
+    """Import a consultation archive (.json from `flask consult export --format json`), or an
+    answered table (.xlsx/.csv: stakeholder, kind, channel, number, heading, text, answer,
+    destinations, status) into an existing consultation (--consultation SLUG)."""
     from pathlib import Path
 
     from . import archive
 
     source = Path(path)
+    if source.suffix.lower() in (".xlsx", ".csv"):
+        _import_rows(source, slug, dry_run)
+        return
     if source.suffix.lower() != ".json":
-        raise _DutchError("Alleen consult-archieven (.json) kunnen nu worden ingelezen; "
-                          "inlezen uit Excel of CSV komt nog.")
+        raise _DutchError("Alleen .json (een consult-archief), .xlsx en .csv kunnen worden "
+                          "ingelezen.")
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -351,6 +357,44 @@ def import_command(path: str, dry_run: bool):
         session.rollback()
         click.echo(f"Dry run, nothing written. Would create {summary}.")
         return
+    session.commit()
+    _index_after_load()
+    click.echo(f"Imported {summary}.")
+
+
+def _import_rows(source, slug: str | None, dry_run: bool) -> None:
+    """An answered table from Excel or CSV: every row checked, nothing written on any error."""
+    from . import rowimport
+    from .consultations import get_consultation
+
+    if not slug:
+        raise _DutchError("Geef met --consultation aan in welke consultatie de rijen horen.")
+    session = db.get_session()
+    consultation = get_consultation(session, slug)
+    if consultation is None:
+        raise _DutchError(f"Geen consultatie met de naam {slug}.")
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise _DutchError(f"Kan {source} niet lezen.") from exc
+    with current_app.test_request_context():  # labels in Dutch and English both recognised
+        try:
+            rows = rowimport.read_rows(source.name, data)
+        except rowimport.RowImportError as exc:
+            raise _DutchError(str(exc)) from exc
+        checked = rowimport.plan(session, consultation, rows)
+        if not checked.ok:
+            for problem in checked.problems:
+                click.echo(str(problem), err=True)
+            raise _DutchError(f"{len(checked.problems)} problemen; er is niets ingelezen.")
+        summary = (f"{len(rows)} points in {checked.reactions} reactions, {checked.answers} "
+                   f"answers, {len(checked.new_stakeholders)} new stakeholders"
+                   + (f" ({', '.join(checked.new_stakeholders)})" if checked.new_stakeholders
+                      else ""))
+        if dry_run:
+            click.echo(f"Dry run, nothing written. Would create {summary}.")
+            return
+        rowimport.apply(session, None, consultation, checked)
     session.commit()
     _index_after_load()
     click.echo(f"Imported {summary}.")
