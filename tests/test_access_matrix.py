@@ -445,6 +445,9 @@ ROUTES: dict[str, Route] = {
                      f"{w.extra['commitment'][t.response]}/status",
         lambda w, t: {"status": "open", "evidence": ""}, scoped=True, ids=True, gate="login",
     ),
+    # Published consultations only, for everyone alike (tests/test_reports.py checks the rest).
+    "reports.public": Route(every(200), every(405),
+                            lambda w, t: f"/consultaties/{SLUG}/openbaar"),
     "stakeholders.index": Route(every(200), every(405), lambda w, t: "/indieners"),
     "stakeholders.show": Route(every(200), every(405),
                                lambda w, t: f"/indieners/{w.stakeholder}"),

@@ -179,3 +179,33 @@ def test_letters_command_writes_one_per_stakeholder(demo_app, tmp_path):
     assert "antwoordbrief-leiden-wmo.docx" in letters
     senders = {sender for _who, sender, _n, _t, _a in expected_rows(demo_app)}
     assert len(letters) == len(senders) == 21  # every stakeholder that sent points
+
+
+def test_public_page_you_said_we_did(demo_app):
+    secretary = Actor(demo_app.test_client(), "secretary")
+    with demo_app.app_context():
+        from consult.models import Point
+
+        point = get_session().exec(select(Point).where(Point.number == "1")).first()
+    thread = f"/consultaties/{SLUG}/punten/{point.id}"
+    secretary.hx_post(thread + "/berichten", data={"body": "Intern: nabellen Geheimweg",
+                                                   "kind": "internal_note"})
+    secretary.hx_post(thread + "/berichten", data={"body": "Openbaar bericht Zichtbaarweg",
+                                                   "kind": "comment"})
+    secretary.form_post(f"/consultaties/{SLUG}/toezeggingen", {
+        "response_id": 1, "description": "Terugkoppelen aan de raden", "owner": "TWO",
+        "due_meeting": "PHO maart"})
+    html = demo_app.test_client().get(f"/consultaties/{SLUG}/openbaar").get_data(as_text=True)
+    assert "Wat u zei, wat wij deden" in html
+    assert html.count('class="point-line"') == 204
+    assert "Terugkoppelen aan de raden" in html and "203 / 204" in html
+    for hidden in ("Geheimweg", "Zichtbaarweg", "Sanne Secretaris", "secretaris@"):
+        assert hidden not in html, hidden
+    with demo_app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation)).one()
+        consultation.published = False
+        session.add(consultation)
+        session.commit()
+    assert demo_app.test_client().get(f"/consultaties/{SLUG}/openbaar").status_code == 404
+    assert secretary.get(f"/consultaties/{SLUG}/openbaar").status_code == 404

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from .. import reports
+from .. import commitments, followup, reports
+from .. import consultations as reading
 from ..db import get_session
 from ..models import ResponseStatus, StakeholderKind
 from ..processing import destinations_of
@@ -42,6 +43,24 @@ def show(slug: str):
         kinds=[k.value for k in StakeholderKind],
         statuses=["open", "proposed", "adopted", "done", "not_adopted"],
         query=request.query_string.decode(),
+    )
+
+
+@bp.get("/openbaar")
+def public(slug: str):
+    """"You said, we did": a published consultation for everyone, without logging in — the
+    answered table, where the points went and the commitments; no threads, no names of
+    people, no drafts."""
+    session = get_session()
+    consultation = reading.get_consultation(session, slug)
+    if consultation is None or not consultation.published:
+        abort(404)
+    promises = [r for r in commitments.overview(session, consultation.id)
+                if r.commitment.status != "cancelled"]
+    return render_template(
+        "reports/public.html", consultation=consultation,
+        table=reports.answered_table(session, consultation),
+        d=followup.dashboard(session, consultation), promises=promises,
     )
 
 
