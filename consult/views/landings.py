@@ -55,14 +55,24 @@ def _row(consultation, report, point, error=None, status=200, reference=""):
                         reference=reference), status
 
 
+def _target(slug: str, destination_id: int, point_id: int):
+    """(consultation, destination, its report, the point) for a change by a processor."""
+    consultation = processable_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    report = _report(consultation, destination)
+    return consultation, destination, report, _point(consultation, point_id, report)
+
+
+def _fresh_row(consultation, destination, point_id: int):
+    fresh = _report(consultation, destination)
+    return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id))
+
+
 @bp.post("/punten/<int:point_id>/geland")
 @login_required
 def land(slug: str, point_id: int, destination_id: int):
     """Mark the point done here, with the reference of where it landed."""
-    consultation = processable_consultation(slug)
-    destination = _destination(consultation, destination_id)
-    report = _report(consultation, destination)
-    point = _point(consultation, point_id, report)
+    consultation, destination, report, point = _target(slug, destination_id, point_id)
     reference = " ".join(request.form.get("reference", "").split())
     if not reference or len(reference) > MAX_REFERENCE:
         message = _("Say where the point landed (document, version, section or page), in at "
@@ -74,23 +84,18 @@ def land(slug: str, point_id: int, destination_id: int):
     session = get_session()
     followup.land(session, current_user, point.point, destination, reference, report.path)
     session.commit()
-    fresh = _report(consultation, destination)
-    return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id))
+    return _fresh_row(consultation, destination, point_id)
 
 
 @bp.post("/punten/<int:point_id>/niet-geland")
 @login_required
 def unland(slug: str, point_id: int, destination_id: int):
     """Undo: the point is open again here (the thread keeps both events)."""
-    consultation = processable_consultation(slug)
-    destination = _destination(consultation, destination_id)
-    report = _report(consultation, destination)
-    point = _point(consultation, point_id, report)
+    consultation, destination, report, point = _target(slug, destination_id, point_id)
     landed = report.landing(point)
     if landed is not None:
         session = get_session()
         followup.unland(session, current_user, session.get(Landing, landed.landing.id),
                         landed.destination)
         session.commit()
-    fresh = _report(consultation, destination)
-    return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id))
+    return _fresh_row(consultation, destination, point_id)
