@@ -372,12 +372,14 @@ class Membership(SQLModel, table=True):
 
 
 class Follow(SQLModel, table=True):
-    """A councillor following a stakeholder's points or one point, to be told what happens."""
+    """Someone following a stakeholder's points, a destination's points or one point, to be
+    told what happens."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
     point_id: int | None = Field(default=None, foreign_key="point.id", index=True)
+    destination_id: int | None = Field(default=None, foreign_key="destination.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
@@ -473,3 +475,12 @@ class Landing(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     archived: bool = Field(default=False, index=True)
+
+
+class ThreadVisit(SQLModel, table=True):
+    """The last thread entry a user has seen of a point: what is newer shows as unread."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    point_id: int = Field(foreign_key="point.id", primary_key=True, index=True)
+    seen_message_id: int = Field(default=0)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))

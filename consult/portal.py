@@ -29,6 +29,8 @@ from .models import (
     Reaction,
     ReactionCreate,
     ReactionStatus,
+    ResponseDestination,
+    ResponsePoint,
     Stakeholder,
     User,
     aware,
@@ -176,8 +178,17 @@ def inbox(
     followed_stakeholders = select(Follow.stakeholder_id).where(
         Follow.user_id == user.id, Follow.stakeholder_id.is_not(None)
     )
+    routed_to_followed = (
+        select(ResponsePoint.point_id)
+        .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
+        .where(ResponseDestination.destination_id.in_(
+            select(Follow.destination_id).where(
+                Follow.user_id == user.id, Follow.destination_id.is_not(None))
+        ))
+    )
     interest = [
         Point.id.in_(followed_points),
+        Point.id.in_(routed_to_followed),
         Reaction.stakeholder_id.in_(followed_stakeholders),
         Point.stakeholder_id.in_(followed_stakeholders),
     ]

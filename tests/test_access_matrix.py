@@ -283,6 +283,11 @@ def _draft(w, t):
 ROUTES: dict[str, Route] = {
     "consultations.index": Route(every(200), every(405), lambda w, t: "/"),
     # Before the cells that edit the target's answer (and so its routing).
+    "landings.follow": Route(
+        every(405), by_role(401, 200, 200, 200, 200, 200),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.point]}/volgen",
+        post_mode="hx", scoped=True, ids=True, gate="login",
+    ),
     "landings.land": Route(
         every(405), by_role(401, 403, 403, 403, 200, 200),
         lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{w.extra['routed'][t.point]}"

@@ -214,3 +214,32 @@ def test_commitments_recorded_kept_and_flagged_when_overdue(demo_app):
     viewer = Actor(demo_app.test_client(), "viewer")
     assert "Werkgroep starten" in viewer.get(url).get_data(as_text=True)
     assert viewer.form_post(f"{url}/{first}/status", {"status": "open"}).status_code == 403
+
+
+def test_unread_badges_and_following_a_destination(demo_app):
+    privacy = _privacy(demo_app)
+    url = f"/consultaties/holland-rijnland-jeugdhulp-2016/bestemmingen/{privacy}"
+    councillor = Actor(demo_app.test_client(), "councillor")
+    secretary = Actor(demo_app.test_client(), "secretary")
+    point = re.findall(r'id="todo-(\d+)"', councillor.get(url).get_data(as_text=True))[0]
+    thread = f"/consultaties/holland-rijnland-jeugdhulp-2016/punten/{point}"
+    # The councillor follows the destination: new answers to its points reach the inbox.
+    followed = councillor.hx_post(url + "/volgen")
+    assert followed.status_code == 200 and 'aria-pressed="true"' in followed.get_data(
+        as_text=True)
+    assert 'class="badge badge-new"' not in councillor.get(url).get_data(as_text=True)
+    secretary.hx_post(thread + "/berichten", data={"body": "Vraag uitgezet bij de FG",
+                                                   "kind": "comment"})
+    secretary.hx_post(thread + "/berichten", data={"body": "Alleen voor ons: de FG belt terug",
+                                                   "kind": "internal_note"})
+    page = councillor.get(url).get_data(as_text=True)
+    assert "1 nieuw" in page  # the comment; the internal note is not for councillors
+    # What you wrote yourself is never unread.
+    assert 'class="badge badge-new"' not in secretary.get(url).get_data(as_text=True)
+    inbox = councillor.get("/portaal").get_data(as_text=True)
+    assert "Vraag uitgezet bij de FG" in inbox and "de FG belt terug" not in inbox
+    # Opening the thread marks it seen; the badge goes.
+    councillor.get(thread)
+    assert 'class="badge badge-new"' not in councillor.get(url).get_data(as_text=True)
+    # Unfollow.
+    assert 'aria-pressed="false"' in councillor.hx_post(url + "/volgen").get_data(as_text=True)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from .. import access, followup
+from .. import access, follows, followup
 from ..db import get_session
 from ..models import Destination, Landing, Point, Reaction
 from .consultations import processable_consultation, visible_consultation
@@ -34,8 +34,34 @@ def show(slug: str, destination_id: int):
     consultation = visible_consultation(slug)
     destination = _destination(consultation, destination_id)
     report = _report(consultation, destination, request.args.get("status") == "open")
-    return render_template("destinations/show.html", consultation=consultation, report=report,
-                           can_mark=access.can_process(current_user, consultation))
+    return render_template(
+        "destinations/show.html", consultation=consultation, report=report,
+        can_mark=access.can_process(current_user, consultation),
+        unread=unread_of(consultation, [p.point.id for p in report.shown]),
+        following=access.role(current_user) is not None
+        and follows.follows(get_session(), current_user, destination_id=destination.id),
+    )
+
+
+def unread_of(consultation, point_ids: list[int]) -> dict[int, int]:
+    """Unread thread entries per point for the logged-in reader ({} for visitors)."""
+    if access.role(current_user) is None:
+        return {}
+    internal = set(point_ids) if access.can_see_internal(current_user, consultation) else set()
+    return follows.unread(get_session(), current_user, point_ids, internal)
+
+
+@bp.post("/volgen")
+@login_required
+def follow(slug: str, destination_id: int):
+    """Follow or unfollow a destination: what happens to its points shows in the inbox."""
+    consultation = visible_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    session = get_session()
+    following = follows.toggle(session, current_user, destination_id=destination.id)
+    session.commit()
+    return render_block("destinations/show.html", "follow_button", consultation=consultation,
+                        report=_report(consultation, destination), following=following)
 
 
 def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
@@ -52,7 +78,7 @@ def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
 def _row(consultation, report, point, error=None, status=200, reference=""):
     return render_block("destinations/show.html", "row", consultation=consultation,
                         report=report, p=point, can_mark=True, error=error,
-                        reference=reference), status
+                        reference=reference, unread={}), status
 
 
 def _target(slug: str, destination_id: int, point_id: int):

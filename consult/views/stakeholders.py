@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from .. import access, followup, reports
+from .. import access, follows, followup, reports
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Stakeholder
@@ -35,8 +35,14 @@ def show(stakeholder_id: int):
     only_open = request.args.get("status") == "open"
     report = followup.stakeholder_report(session, stakeholder, _visible, whole, only_open)
     parent = session.get(Stakeholder, stakeholder.parent_id) if stakeholder.parent_id else None
+    unread = {}
+    if access.role(current_user) is not None:
+        internal = {p.point.id for p in report.points
+                    if access.can_see_internal(current_user, p.consultation)}
+        unread = follows.unread(session, current_user, [p.point.id for p in report.points],
+                                internal)
     return render_template(
-        "stakeholders/show.html", report=report, whole=whole, parent=parent,
+        "stakeholders/show.html", report=report, whole=whole, parent=parent, unread=unread,
         opening=reports.DEFAULT_OPENING, closing=reports.DEFAULT_CLOSING,
     )
 

@@ -57,7 +57,17 @@ def show(slug: str, point_id: int):
     """The thread page."""
     consultation = visible_consultation(slug)
     point, reaction = visible_point(consultation, point_id)
-    return render_template("threads/show.html", **_context(consultation, point, reaction))
+    context = _context(consultation, point, reaction)
+    _seen(point, context["last_id"])
+    return render_template("threads/show.html", **context)
+
+
+def _seen(point, message_id: int) -> None:
+    """Remember how far a logged-in reader has seen this thread (for unread badges)."""
+    if access.role(current_user) is not None and message_id:
+        session = get_session()
+        follows.seen(session, current_user, point.id, message_id)
+        session.commit()
 
 
 @bp.get("/nieuw")
@@ -69,6 +79,7 @@ def new_entries(slug: str, point_id: int):
     if not threads.has_entries_after(get_session(), consultation, point, current_user, after):
         return "", 204  # the common case, every few seconds per open thread: keep it cheap
     context = _context(consultation, point, reaction, after_id=after)
+    _seen(point, context["last_id"])  # shown live in the open thread: seen
     return render_block("threads/show.html", "new_entries", **context)
 
 
