@@ -60,7 +60,8 @@ def test_bad_files_get_a_dutch_message(demo_app, tmp_path):
         ("ander.json", '{"format": "iets anders"}', "Dit is geen consult-archief"),
         ("half.json", '{"format": "consult-archive", "version": 1, "consultation": '
                       '{"slug": "nieuw"}}', "onvolledig of beschadigd"),
-        ("tabel.xlsx", "x", "Alleen consult-archieven (.json)"),
+        ("tabel.xlsx", "x", "Geef met --consultation aan"),
+        ("brief.txt", "x", "Alleen .json (een consult-archief), .xlsx en .csv"),
     ]:
         path = tmp_path / name
         path.write_text(content, encoding="utf-8")

@@ -19,7 +19,8 @@ def _id(app, name: str) -> int:
 
 def _rows(html: str) -> list[tuple[str, str]]:
     """(point number, status label) of every row of the follow-up tables."""
-    found = re.findall(r'<tr id="punt-\d+">\s*<th scope="row"><a [^>]*>([^<]+)</a></th>'
+    found = re.findall(r'<tr id="punt-\d+">\s*<th scope="row"><a [^>]*>([^<]+)</a>\s*'
+                       r'(?:<span class="badge badge-new">[^<]*</span>\s*)?</th>'
                        r'.*?<span class="badge badge-(\w+)">', html, re.S)
     return found
 
