@@ -23,8 +23,14 @@ CSP = (
 )
 
 
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+
 def _security_headers(response):
     """Headers every response carries; Vary because htmx requests get fragments."""
+    if "attachment" in response.headers.get("Content-Disposition", ""):
+        # A download (an uploaded original, a generated table or letter) can run nothing.
+        response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

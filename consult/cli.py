@@ -290,8 +290,7 @@ def export_command(consultation: str, fmt: str, output: str):
                    f"{time.perf_counter() - started:.1f} s).")
         return
     table = reports.answered_table(session, found)
-    with current_app.test_request_context():  # labels in the default language (Dutch)
-        data = reports.FORMATS[fmt][1](table)
+    data = reports.FORMATS[fmt][1](table)
     try:
         Path(output).write_bytes(data)
     except OSError as exc:
@@ -314,8 +313,7 @@ def _write_letters(session, consultation, folder) -> None:
     with click.progressbar(list(senders.values()), label="Antwoordbrieven") as bar:
         for stakeholder in bar:
             report = followup.stakeholder_report(session, stakeholder, lambda c: True, whole=False)
-            with current_app.test_request_context():
-                data = reports.answer_letter(report, consultation)
+            data = reports.answer_letter(report, consultation)
             (folder / f"antwoordbrief-{stakeholder.slug}.docx").write_bytes(data)
 
 
@@ -377,24 +375,23 @@ def _import_rows(source, slug: str | None, dry_run: bool) -> None:
         data = source.read_bytes()
     except OSError as exc:
         raise _DutchError(f"Kan {source} niet lezen.") from exc
-    with current_app.test_request_context():  # labels in Dutch and English both recognised
-        try:
-            rows = rowimport.read_rows(source.name, data)
-        except rowimport.RowImportError as exc:
-            raise _DutchError(str(exc)) from exc
-        checked = rowimport.plan(session, consultation, rows)
-        if not checked.ok:
-            for problem in checked.problems:
-                click.echo(str(problem), err=True)
-            raise _DutchError(f"{len(checked.problems)} problemen; er is niets ingelezen.")
-        summary = (f"{len(rows)} points in {checked.reactions} reactions, {checked.answers} "
-                   f"answers, {len(checked.new_stakeholders)} new stakeholders"
-                   + (f" ({', '.join(checked.new_stakeholders)})" if checked.new_stakeholders
-                      else ""))
-        if dry_run:
-            click.echo(f"Dry run, nothing written. Would create {summary}.")
-            return
-        rowimport.apply(session, None, consultation, checked)
+    try:
+        rows = rowimport.read_rows(source.name, data)
+    except rowimport.RowImportError as exc:
+        raise _DutchError(str(exc)) from exc
+    checked = rowimport.plan(session, consultation, rows)
+    if not checked.ok:
+        for problem in checked.problems:
+            click.echo(str(problem), err=True)
+        raise _DutchError(f"{len(checked.problems)} problemen; er is niets ingelezen.")
+    summary = (f"{len(rows)} points in {checked.reactions} reactions, {checked.answers} "
+               f"answers, {len(checked.new_stakeholders)} new stakeholders"
+               + (f" ({', '.join(checked.new_stakeholders)})" if checked.new_stakeholders
+                  else ""))
+    if dry_run:
+        click.echo(f"Dry run, nothing written. Would create {summary}.")
+        return
+    rowimport.apply(session, None, consultation, checked)
     session.commit()
     _index_after_load()
     click.echo(f"Imported {summary}.")

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from .consultations import _answered_points, _live_reaction
 from .models import (
     Consultation,
     Destination,
     Landing,
     Point,
     Reaction,
-    ReactionStatus,
     Response,
     ResponseDestination,
     ResponsePoint,
@@ -130,12 +130,8 @@ def _sender():
 
 
 def _live():
-    return (
-        (Point.archived == sa.false())
-        & (Reaction.archived == sa.false())
-        & (Reaction.status == ReactionStatus.submitted)
-        & (Consultation.archived == sa.false())
-    )
+    """Points everyone may count: live point, live submitted reaction, live consultation."""
+    return (Point.archived == sa.false()) & _live_reaction() & (Consultation.archived == sa.false())
 
 
 def stakeholder_report(
@@ -216,7 +212,9 @@ def _attach_answers(session: Session, points: list[FollowedPoint]) -> None:
         landings[landing.point_id].append(landing)
     if landings:
         for p in points:
-            where = paths.get(p.consultation.id) or destination_paths(session, p.consultation.id)
+            if p.consultation.id not in paths:  # a consultation with landings but no answers
+                paths[p.consultation.id] = destination_paths(session, p.consultation.id)
+            where = paths[p.consultation.id]
             p.landings = [Landed(lg, where.get(lg.destination_id, "")) for lg in
                           landings[p.point.id]]
 
@@ -240,13 +238,7 @@ class StakeholderSummary:
 def stakeholder_tree(session: Session, visible: Callable[[Consultation], bool]):
     """Top-level stakeholders with everything under them and their (open) point counts, for
     the stakeholders that have points the reader may see."""
-    answered = (
-        sa.select(ResponsePoint.point_id)
-        .join(Response, Response.id == ResponsePoint.response_id)
-        .where(Response.archived == sa.false(), Response.status != ResponseStatus.draft)
-        .distinct()
-        .subquery()
-    )
+    answered = _answered_points()
     counts: Counter = Counter()
     open_counts: Counter = Counter()
     for consultation, sender, total, done in session.execute(

@@ -1,6 +1,6 @@
 """Language choice: Dutch by default, English on request (remembered in a cookie)."""
 
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, current_app, has_request_context, redirect, request
 from flask_babel import Babel
 
 from .views.inputs import safe_next
@@ -10,7 +10,9 @@ COOKIE = "consult_lang"
 
 
 def select_locale() -> str:
-    """The cookie's language if it is one we speak, else Dutch."""
+    """The cookie's language if it is one we speak, else Dutch (also for commands)."""
+    if not has_request_context():
+        return "nl"
     lang = request.cookies.get(COOKIE)
     return lang if lang in current_app.config["LANGUAGES"] else "nl"
 

@@ -212,8 +212,10 @@ def snippet(text: str, q: wq.Query, width: int = 240) -> list[tuple[str, bool]]:
                 continue
             spans.append((token.startchar, token.endchar))
     if not spans:
-        cut = _cut(text, 0, width)
-        return [(cut, False)] if cut else []
+        if len(text) <= width:
+            return [(text, False)] if text else []
+        space = text.rfind(" ", 0, width)
+        return [(text[: space if space > 0 else width], False), (" …", False)]
     best_start, best_hits = 0, -1
     for start, _end in spans:
         hits = sum(1 for s, _e in spans if start <= s < start + width - 40)
@@ -244,13 +246,6 @@ def snippet(text: str, q: wq.Query, width: int = 240) -> list[tuple[str, bool]]:
     if end < len(text):
         pieces.append((" …", False))
     return pieces
-
-
-def _cut(text: str, begin: int, width: int) -> str:
-    if len(text) <= width:
-        return text
-    space = text.rfind(" ", begin, begin + width)
-    return text[begin : space if space > begin else begin + width] + " …"
 
 
 # --- similar points ---------------------------------------------------------------------------

@@ -152,11 +152,9 @@ def attachment(slug: str, attachment_id: int):
         or not access.can_view_reaction(current_user, reaction, consultation)
     ):
         abort(404)
-    response = send_file(
+    return send_file(
         attachments.path_of(current_app.instance_path, found),
         mimetype=found.content_type,
         as_attachment=True,
         download_name=found.filename,
     )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
