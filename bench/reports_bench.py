@@ -49,6 +49,9 @@ def measure(app, slug: str, rounds: int, label: str) -> None:
         client = app.test_client()
         seconds, response = timed(lambda: client.get(f"/consultaties/{slug}/tabel"), rounds)
         print(f"  page  {seconds:6.2f} s  {len(response.data) / 2**20:6.1f} MB (printable HTML)")
+        seconds, response = timed(lambda: client.get(f"/consultaties/{slug}/dashboard"), rounds)
+        assert response.status_code == 200, response.status_code
+        print(f"  dashboard {seconds:6.2f} s (charts incl. status over time)")
 
         def letters():
             senders = {p.sender.id: p.sender

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, db, errors, i18n, search
+from . import access, config, db, errors, i18n, logs, search
 from .labels import label
 from .text import render_markdown
 from .views.inputs import IdConverter
@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
+    logs.init_app(app)
 
     if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy: the client's address (login throttling) and scheme come
@@ -86,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         commitments,
         consultations,
         destinations,
+        health,
         intake,
         landings,
         portal,
@@ -94,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         reports,
         stakeholders,
         threads,
+        unread,
     )
     from .views import search as search_views
 
@@ -106,7 +109,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
-        search_views, stakeholders, reports, landings, commitments,
+        search_views, stakeholders, reports, landings, commitments, unread, health,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

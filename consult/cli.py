@@ -3,7 +3,7 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from . import db, demo
 
@@ -320,12 +320,14 @@ def _write_letters(session, consultation, folder) -> None:
 @consult_cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would be created.")
-@click.option("--consultation", "slug", help="For .xlsx/.csv: the consultation to add to.")
+@click.option("--consultation", "slug",
+              help="For .xlsx/.csv: the consultation to add to (needed when there are several).")
 @with_appcontext
 def import_command(path: str, dry_run: bool, slug: str | None):
     """Import a consultation archive (.json from `flask consult export --format json`), or an
     answered table (.xlsx/.csv: stakeholder, kind, channel, number, heading, text, answer,
-    destinations, status) into an existing consultation (--consultation SLUG)."""
+    destinations, status) into an existing consultation (--consultation SLUG; without it, the
+    only consultation there is)."""
     from pathlib import Path
 
     from . import archive
@@ -364,10 +366,19 @@ def _import_rows(source, slug: str | None, dry_run: bool) -> None:
     """An answered table from Excel or CSV: every row checked, nothing written on any error."""
     from . import rowimport
     from .consultations import get_consultation
+    from .models import Consultation
 
-    if not slug:
-        raise _DutchError("Geef met --consultation aan in welke consultatie de rijen horen.")
     session = db.get_session()
+    if not slug:
+        # A table row names no consultation: with only one there is nothing to ask.
+        slugs = session.exec(select(Consultation.slug).where(
+            Consultation.archived == False).order_by(Consultation.slug)).all()  # noqa: E712
+        if len(slugs) != 1:
+            raise _DutchError(
+                "Geef met --consultation aan in welke consultatie de rijen horen"
+                + (f" ({', '.join(slugs)})." if slugs else "; er is nog geen consultatie."))
+        slug = slugs[0]
+        click.echo(f"Into the only consultation: {slug}")
     consultation = get_consultation(session, slug)
     if consultation is None:
         raise _DutchError(f"Geen consultatie met de naam {slug}.")
@@ -395,3 +406,114 @@ def _import_rows(source, slug: str | None, dry_run: bool) -> None:
     session.commit()
     _index_after_load()
     click.echo(f"Imported {summary}.")
+
+
+# --- backup and restore --------------------------------------------------------------------
+
+
+class _Progress:
+    """A progress bar that opens on the first step, once the total is known."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+
+    def __call__(self, steps: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label)
+            self.bar.__enter__()
+        self.bar.update(steps)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@consult_cli.command("backup")
+@click.argument("path", type=click.Path())
+@with_appcontext
+def backup_command(path: str):
+    """Write a consistent snapshot of this instance (every table, the uploads, each
+    consultation as JSON) to one .tar.gz: PATH itself if it ends in .tar.gz, otherwise
+    consult-backup-YYYYMMDD-HHMMSS.tar.gz in the folder PATH. Safe while the app runs."""
+    import time
+    from pathlib import Path
+
+    from . import backup
+
+    target = backup.archive_path(Path(path))
+    started = time.perf_counter()
+    progress = _Progress("Back-up maken")
+    try:
+        manifest = backup.write(current_app.extensions["consult.engine"],
+                                current_app.instance_path, target, progress)
+    except backup.BackupError as exc:
+        raise _DutchError(str(exc)) from exc
+    finally:
+        progress.close()
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(f"Backup written to {target}: {rows} rows in {len(manifest['tables'])} tables, "
+               f"{manifest['uploads']['files']} uploads, {len(manifest['exports'])} "
+               f"consultations as JSON ({target.stat().st_size:,} bytes, "
+               f"{time.perf_counter() - started:.1f} s).")
+    for name in manifest["uploads"]["missing"]:
+        click.echo(f"Warning: the upload {name} is named in the database but missing from "
+                   "the uploads folder.", err=True)
+
+
+@consult_cli.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@with_appcontext
+def restore_command(archive: str):
+    """Restore a backup (from `flask consult backup`) into this instance, whose database
+    must be empty: checks the archive, migrates to the backup's revision, inserts every row
+    in one transaction, copies the uploads, migrates to the newest revision and rebuilds
+    the search index. A SQLite backup restores into PostgreSQL and back."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from . import backup, search
+
+    engine = current_app.extensions["consult.engine"]
+    url = current_app.config["DATABASE_URL"]
+    started = time.perf_counter()
+    instance = Path(current_app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".consult-restore-", dir=instance) as folder:
+        try:
+            unpacked = backup.unpack(Path(archive), Path(folder))
+            filled = backup.tables_with_rows(engine)
+            if filled:
+                raise backup.BackupError(
+                    "De database is niet leeg (onder meer de tabel "
+                    f"{filled[0]} heeft rijen); zet een back-up alleen terug in een nieuwe, "
+                    "lege database.")
+            backup.prepare_schema(engine, url, unpacked.manifest["revision"])
+            progress = _Progress("Back-up terugzetten")
+            try:
+                with engine.begin() as conn:  # the one commit: every row or none
+                    rows = backup.load(conn, unpacked, progress)
+                files = backup.install_uploads(unpacked, str(instance), progress)
+            finally:
+                progress.close()
+        except backup.BackupError as exc:
+            raise _DutchError(str(exc)) from exc
+        except SQLAlchemyError as exc:
+            raise _DutchError("Het terugzetten is mislukt; er is niets ingelezen: "
+                              f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
+    db.upgrade(url)
+    click.echo(f"Restored {rows} rows and {files} uploads from {archive} "
+               f"(made {unpacked.manifest['created_at']} on {unpacked.manifest['backend']}) "
+               f"in {time.perf_counter() - started:.1f} s.")
+    indexing = time.perf_counter()
+    service = search.service()
+    service.mode = "inline"
+    service.join_rebuild()
+    count = _rebuild_with_progress(service)
+    service.drain()
+    click.echo(f"{count} documents indexed in {time.perf_counter() - indexing:.1f} s; "
+               f"restore took {time.perf_counter() - started:.1f} s.")

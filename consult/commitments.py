@@ -7,6 +7,7 @@ the answer covers, so a councillor following a point sees the promise and when i
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from .models import (
@@ -108,20 +109,34 @@ def overview(session: Session, consultation_id: int) -> list[Row]:
         .join(Response, Response.id == Commitment.response_id)
         .where(Response.consultation_id == consultation_id, Commitment.archived == False)  # noqa: E712
     ).all()
+    response_ids = sorted({response.id for _c, response in found})
+    first_point: dict[int, int] = {}
+    if response_ids:
+        for response_id, point_id in session.execute(
+            sa.select(ResponsePoint.response_id, sa.func.min(ResponsePoint.point_id))
+            .where(ResponsePoint.response_id.in_(response_ids))
+            .group_by(ResponsePoint.response_id)
+        ):
+            first_point[response_id] = point_id
+    wanted = sorted(set(first_point.values()))
+    points = {p.id: p for p in session.exec(
+        select(Point).where(Point.id.in_(wanted)))} if wanted else {}
+    reaction_ids = {p.reaction_id for p in points.values()} | {
+        r.reaction_id for _c, r in found if r.reaction_id}
+    reactions = {r.id: r for r in session.exec(
+        select(Reaction).where(Reaction.id.in_(sorted(reaction_ids))))} if reaction_ids else {}
+    stakeholders = {s.id: s for s in session.exec(select(Stakeholder).where(Stakeholder.id.in_(
+        sorted({p.stakeholder_id for p in points.values() if p.stakeholder_id}
+               | {r.stakeholder_id for r in reactions.values()}))))} if reactions else {}
     rows = []
     for commitment, response in found:
-        point_id = session.exec(
-            select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
-            .order_by(ResponsePoint.point_id)
-        ).first()
-        point = session.get(Point, point_id) if point_id else None
-        reaction_id = point.reaction_id if point else response.reaction_id
-        reaction = session.get(Reaction, reaction_id) if reaction_id else None
+        point = points.get(first_point.get(response.id))
+        reaction = reactions.get(point.reaction_id if point else response.reaction_id)
         stakeholder = None
         if point and point.stakeholder_id:
-            stakeholder = session.get(Stakeholder, point.stakeholder_id)
+            stakeholder = stakeholders.get(point.stakeholder_id)
         elif reaction:
-            stakeholder = session.get(Stakeholder, reaction.stakeholder_id)
+            stakeholder = stakeholders.get(reaction.stakeholder_id)
         rows.append(Row(commitment, response, point, stakeholder))
     order = {CommitmentStatus.open: 0, CommitmentStatus.done: 1, CommitmentStatus.cancelled: 2}
     rows.sort(key=lambda r: (order.get(r.commitment.status, 3), not r.overdue,

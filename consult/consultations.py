@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from . import hierarchy
 from .models import (
     Consultation,
     Destination,
@@ -177,15 +178,10 @@ def overview(session: Session, consultation: Consultation) -> Overview:
     stakeholders = {s.id: s for s in session.exec(select(Stakeholder))}
     _add_contributors(session, consultation.id, rows, stakeholders)
 
-    def root(s: Stakeholder) -> Stakeholder:
-        while s.parent_id and s.parent_id in stakeholders:
-            s = stakeholders[s.parent_id]
-        return s
-
     groups: dict[int, StakeholderGroup] = {}
     total = Progress()
     for row in rows:
-        top = root(row.stakeholder)
+        top = hierarchy.root(row.stakeholder, stakeholders)
         group = groups.setdefault(top.id, StakeholderGroup(top))
         if row.stakeholder not in group.members:
             group.members.append(row.stakeholder)
@@ -236,11 +232,6 @@ def _destination_shares(session: Session, consultation_id: int) -> list[Destinat
         )
     }
 
-    def top(d: Destination) -> Destination:
-        while d.parent_id and d.parent_id in destinations:
-            d = destinations[d.parent_id]
-        return d
-
     pairs = session.exec(
         select(ResponseDestination.destination_id, ResponsePoint.point_id)
         .join(ResponsePoint, ResponsePoint.response_id == ResponseDestination.response_id)
@@ -254,7 +245,7 @@ def _destination_shares(session: Session, consultation_id: int) -> list[Destinat
     points: dict[int, set[int]] = defaultdict(set)
     for destination_id, point_id in pairs:
         if destination_id in destinations:
-            points[top(destinations[destination_id]).id].add(point_id)
+            points[hierarchy.root(destinations[destination_id], destinations).id].add(point_id)
     tops = [d for d in destinations.values() if d.parent_id is None]
     return [DestinationShare(d, len(points[d.id])) for d in tops]
 
@@ -282,12 +273,14 @@ class ReactionDetail:
 
 
 def reaction_detail(
-    session: Session, consultation: Consultation, reaction_id: int, include_archived: bool = False
+    session: Session, consultation: Consultation, reaction_id: int, include_archived: bool = False,
+    point_id: int | None = None,
 ):
     """One reaction with its points, each with its answers and their destinations; or None.
 
     Access (drafts, archived reactions) is the caller's to check; archived points are left out
-    unless asked for.
+    unless asked for. With ``point_id`` only that point's row is read (a thread shows one; the
+    progress then counts that point alone).
     """
     found = session.exec(
         select(Reaction, Stakeholder)
@@ -300,6 +293,8 @@ def reaction_detail(
     query = select(Point).where(Point.reaction_id == reaction.id)
     if not include_archived:
         query = query.where(Point.archived == False)  # noqa: E712
+    if point_id is not None:
+        query = query.where(Point.id == point_id)
     points = session.exec(query.order_by(Point.position, Point.id)).all()
     point_ids = [p.id for p in points]
 

@@ -1,8 +1,13 @@
 """Error pages in the user's language: full pages for browsers, short text for htmx."""
 
-from flask import g, render_template, request
+import logging
+
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+log = logging.getLogger("consult.errors")
 
 
 def _messages():
@@ -33,10 +38,28 @@ def _render(code: int, title: str | None = None, message: str | None = None):
     return render_template("error.html", code=code, title=title, message=message), code
 
 
+def _database_unavailable(err):
+    """The database is down, restarting or locked too long: a 503 in the user's language, one
+    log line, and a page that asks nothing of the database (not even who is logged in)."""
+    detail = str(getattr(err, "orig", None) or err).strip().splitlines() or [type(err).__name__]
+    log.warning("database unavailable: %s %s: %s", request.method, request.path, detail[0])
+    session = g.pop("db", None)
+    if session is not None:
+        try:
+            session.close()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool discards it
+            pass
+    g._login_user = current_app.login_manager.anonymous_user()
+    return _render(503, _("Not available"),
+                   _("The database cannot be reached right now. Try again in a moment."))
+
+
 def init_app(app) -> None:
     """Register the handlers."""
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, lambda err, code=code: _render(code))
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)
     app.register_error_handler(
         CSRFError,
         lambda err: _render(

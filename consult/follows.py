@@ -1,10 +1,27 @@
 """Following a stakeholder's points, a destination's points or one point (what happens to them
 then shows in the inbox), and what a user has seen of each thread (the rest is unread)."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from .models import Follow, Message, MessageKind, ThreadVisit, User, utcnow
+from .models import (
+    Consultation,
+    Follow,
+    Message,
+    MessageKind,
+    Point,
+    Reaction,
+    ReactionStatus,
+    Stakeholder,
+    ThreadVisit,
+    User,
+    utcnow,
+)
 
 _TARGETS = ("point_id", "stakeholder_id", "destination_id")
 
@@ -37,49 +54,210 @@ def toggle(session: Session, user: User, point_id=None, stakeholder_id=None,
         session.flush()
         return False
     session.add(Follow(user_id=user.id, **target))
+    _baseline(session, user, **target)
     session.flush()
     return True
+
+
+def _baseline(session: Session, user: User, point_id=None, stakeholder_id=None,
+              destination_id=None) -> None:
+    """Following starts the clock: threads the user never opened count as seen up to now, so
+    what happens next (answers, changes, log lines included) shows as new."""
+    from .models import ResponseDestination, ResponsePoint
+
+    if point_id is not None:
+        points = sa.select(Point.id).where(Point.id == point_id)
+    elif stakeholder_id is not None:
+        points = sa.select(Point.id).join(Reaction, Reaction.id == Point.reaction_id).where(
+            sa.or_(Reaction.stakeholder_id == stakeholder_id,
+                   Point.stakeholder_id == stakeholder_id))
+    else:
+        points = sa.select(ResponsePoint.point_id).join(
+            ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id
+        ).where(ResponseDestination.destination_id == destination_id)
+    opened = sa.select(ThreadVisit.point_id).where(ThreadVisit.user_id == user.id)
+    latest = session.execute(
+        sa.select(Message.point_id, sa.func.max(Message.id))
+        .where(Message.point_id.in_(points), Message.point_id.not_in(opened))
+        .group_by(Message.point_id)
+    ).all()
+    if latest:  # a thread opened meanwhile (another tab) keeps its own mark
+        session.execute(_insert(session).values([
+            {"user_id": user.id, "point_id": pid, "seen_message_id": last, "seen_at": utcnow()}
+            for pid, last in latest
+        ]).on_conflict_do_nothing())
+
+
+def _insert(session: Session):
+    """INSERT for ThreadVisit with the backend's ON CONFLICT clause."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(ThreadVisit)
 
 
 # --- read and unread ----------------------------------------------------------------------
 
 
 def seen(session: Session, user: User, point_id: int, message_id: int) -> None:
-    """The user has seen the point's thread up to this entry."""
+    """The user has seen the point's thread up to this entry (the mark never moves back).
+
+    One statement inserts the mark or moves it forward: the same reader's two tabs, or a page
+    and its poll, may record the first visit at the same moment, and a plain insert then failed
+    on the primary key (a 500, found by bench/load.py)."""
     visit = session.get(ThreadVisit, (user.id, point_id))
-    if visit is None:
-        session.add(ThreadVisit(user_id=user.id, point_id=point_id, seen_message_id=message_id))
-    elif message_id > visit.seen_message_id:
-        visit.seen_message_id = message_id
-        visit.seen_at = utcnow()
-        session.add(visit)
-    session.flush()
+    if visit is not None and visit.seen_message_id >= message_id:
+        return
+    statement = _insert(session).values(
+        user_id=user.id, point_id=point_id, seen_message_id=message_id, seen_at=utcnow()
+    )
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[ThreadVisit.user_id, ThreadVisit.point_id],
+        set_={"seen_message_id": statement.excluded.seen_message_id,
+              "seen_at": statement.excluded.seen_at},
+        where=ThreadVisit.seen_message_id < statement.excluded.seen_message_id,
+    ))
+    if visit is not None:
+        session.expire(visit)
+
+
+def interest(user: User) -> list:
+    """Conditions (on Point and Reaction) for the points a user cares about: followed points,
+    the points of followed stakeholders and destinations, and their own board's points."""
+    from .models import ResponseDestination, ResponsePoint
+
+    def followed(column):
+        return select(column).where(Follow.user_id == user.id, column.is_not(None))
+
+    routed_to_followed = (
+        select(ResponsePoint.point_id)
+        .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
+        .where(ResponseDestination.destination_id.in_(followed(Follow.destination_id)))
+    )
+    conditions = [
+        Point.id.in_(followed(Follow.point_id)),
+        Point.id.in_(routed_to_followed),
+        Reaction.stakeholder_id.in_(followed(Follow.stakeholder_id)),
+        Point.stakeholder_id.in_(followed(Follow.stakeholder_id)),
+    ]
+    if user.stakeholder_id is not None:
+        conditions += [
+            Reaction.stakeholder_id == user.stakeholder_id,
+            Point.stakeholder_id == user.stakeholder_id,
+        ]
+    return conditions
+
+
+def _unread_query(user: User, internal_in: set[int]):
+    """Per point: (point id, unseen entries, latest unseen entry id), before narrowing.
+
+    A thread the user never opened counts what people wrote in it, not its log lines; once
+    opened, every later entry counts (an answer or status change too). Internal notes count
+    only in consultations in ``internal_in`` (the secretariat's); the user's own never."""
+    visit = sa.orm.aliased(ThreadVisit)
+    conditions = [
+        Message.archived == sa.false(),
+        Message.author_id.is_distinct_from(user.id),
+        Message.id > sa.func.coalesce(visit.seen_message_id, 0),
+        sa.or_(visit.point_id.is_not(None), Message.kind != MessageKind.system),
+        Point.archived == sa.false(),
+        Reaction.archived == sa.false(),
+        Reaction.status == ReactionStatus.submitted,
+    ]
+    if internal_in:
+        conditions.append(sa.or_(Message.kind != MessageKind.internal_note,
+                                 Reaction.consultation_id.in_(sorted(internal_in))))
+    else:
+        conditions.append(Message.kind != MessageKind.internal_note)
+    return (
+        sa.select(Message.point_id, sa.func.count().label("n"),
+                  sa.func.max(Message.id).label("last"))
+        .join(Point, Point.id == Message.point_id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .outerjoin(visit, sa.and_(visit.point_id == Message.point_id, visit.user_id == user.id))
+        .where(*conditions)
+        .group_by(Message.point_id)
+    )
 
 
 def unread(session: Session, user: User, point_ids: list[int],
-           internal_for: set[int] | None = None) -> dict[int, int]:
+           internal_in: set[int] | None = None) -> dict[int, int]:
     """Per point: how many thread entries the user has not seen (points with none left out).
-
-    A thread the user never opened counts everything people wrote in it; internal notes only
-    count for points in ``internal_for`` (the secretariat's)."""
+    Internal notes count only in the consultations in ``internal_in``."""
     if not point_ids:
         return {}
-    visits = dict(session.exec(
-        select(ThreadVisit.point_id, ThreadVisit.seen_message_id).where(
-            ThreadVisit.user_id == user.id, ThreadVisit.point_id.in_(point_ids))
-    ).all())
+    query = _unread_query(user, internal_in or set()).where(Message.point_id.in_(point_ids))
+    return {point_id: n for point_id, n, _last in session.execute(query)}
+
+
+def unread_per_reaction(session: Session, user: User, consultation_id: int,
+                        internal: bool) -> dict[int, int]:
+    """Per reaction of a consultation: unseen thread entries in its points (for the channel)."""
+    counts = _unread_query(user, {consultation_id} if internal else set()).where(
+        Reaction.consultation_id == consultation_id).subquery()
+    rows = session.execute(
+        sa.select(Point.reaction_id, sa.func.sum(counts.c.n))
+        .join(counts, counts.c.point_id == Point.id).group_by(Point.reaction_id)
+    )
+    return {reaction_id: int(n) for reaction_id, n in rows}
+
+
+@dataclass
+class NewThread:
+    """A thread with entries the user has not seen yet."""
+
+    point: Point
+    reaction: Reaction
+    consultation: Consultation
+    sender: Stakeholder
+    count: int
+    latest: Message
+    author: User | None
+
+
+def new_since_last_visit(session: Session, user: User, readable: set[int],
+                         processed: set[int], upto: int | None = None,
+                         limit: int = 200) -> list[NewThread]:
+    """The threads with unseen entries that concern this user, newest first: every thread of
+    the consultations they process, and elsewhere the points they follow or their board sent.
+    ``upto`` ignores entries after that id (what a "mark as read" form was showing)."""
+    if not readable:
+        return []
+    query = _unread_query(user, processed).where(Reaction.consultation_id.in_(sorted(readable)))
+    others = readable - processed
+    scope = [Reaction.consultation_id.in_(sorted(processed))] if processed else []
+    if others:
+        scope.append(sa.and_(Reaction.consultation_id.in_(sorted(others)),
+                             sa.or_(*interest(user))))
+    if not scope:
+        return []
+    query = query.where(sa.or_(*scope))
+    if upto is not None:
+        query = query.where(Message.id <= upto)
+    counts = session.execute(query.order_by(sa.func.max(Message.id).desc()).limit(limit)).all()
+    if not counts:
+        return []
+    latest_ids = [last for _p, _n, last in counts]
     rows = session.exec(
-        select(Message.point_id, Message.id, Message.kind).where(
-            Message.point_id.in_(point_ids), Message.archived == sa.false(),
-            Message.author_id.is_distinct_from(user.id),
-        )
+        select(Message, Point, Reaction, Consultation, User)
+        .join(Point, Point.id == Message.point_id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .outerjoin(User, User.id == Message.author_id)
+        .where(Message.id.in_(latest_ids))
     ).all()
-    counts: dict[int, int] = {}
-    for point_id, message_id, kind in rows:
-        if kind == MessageKind.internal_note and point_id not in (internal_for or set()):
-            continue
-        if point_id not in visits and kind == MessageKind.system:
-            continue  # a thread never opened: the people's messages, not the log lines
-        if message_id > visits.get(point_id, 0):
-            counts[point_id] = counts.get(point_id, 0) + 1
-    return counts
+    by_point = {point.id: (m, point, r, c, u) for m, point, r, c, u in rows}
+    stakeholder_ids = {point.stakeholder_id or r.stakeholder_id
+                       for _m, point, r, _c, _u in by_point.values()}
+    stakeholders = {s.id: s for s in session.exec(
+        select(Stakeholder).where(Stakeholder.id.in_(stakeholder_ids)))}
+    found = []
+    for point_id, n, _last in counts:
+        m, point, r, c, u = by_point[point_id]
+        found.append(NewThread(point, r, c, stakeholders[point.stakeholder_id or r.stakeholder_id],
+                               n, m, u))
+    return found
+
+
+def mark_seen(session: Session, user: User, threads: list[NewThread]) -> None:
+    """Everything listed has been seen (up to the entry shown for each thread)."""
+    for thread in threads:
+        seen(session, user, thread.point.id, thread.latest.id)

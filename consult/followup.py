@@ -9,10 +9,12 @@ letter's.
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from . import hierarchy
 from .consultations import _answered_points, _live_reaction
 from .models import (
     Consultation,
@@ -24,6 +26,7 @@ from .models import (
     ResponseDestination,
     ResponsePoint,
     ResponseStatus,
+    ResponseVersion,
     Stakeholder,
 )
 from .processing import destination_paths
@@ -265,16 +268,21 @@ def stakeholder_tree(session: Session, visible: Callable[[Consultation], bool]):
     return [r for r in roots if r.total_points]
 
 
-def consultation_points(session: Session, consultation: Consultation) -> list[FollowedPoint]:
-    """Every live point of a consultation in the order of the table, with its answers."""
-    rows = session.execute(
+def consultation_points(session: Session, consultation: Consultation,
+                        among=None) -> list[FollowedPoint]:
+    """Every live point of a consultation in the order of the table, with its answers (only
+    those whose id is in the subquery `among`, when given)."""
+    query = (
         sa.select(Point, Reaction, Consultation, Stakeholder)
         .join(Reaction, Reaction.id == Point.reaction_id)
         .join(Consultation, Consultation.id == Reaction.consultation_id)
         .join(Stakeholder, Stakeholder.id == _sender())
         .where(Consultation.id == consultation.id, _live())
         .order_by(Reaction.position, Reaction.id, Point.position, Point.id)
-    ).all()
+    )
+    if among is not None:
+        query = query.where(Point.id.in_(among))
+    rows = session.execute(query).all()
     points = [FollowedPoint(p, r, c, s) for p, r, c, s in rows]
     _attach_answers(session, points)
     return points
@@ -305,16 +313,16 @@ class DestinationReport:
 def destination_report(session: Session, consultation: Consultation, destination: Destination,
                        only_open: bool = False) -> DestinationReport:
     """Everything routed to a destination (or under it): the to-do list of its writer."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    query = select(Destination).where(Destination.consultation_id == consultation.id)
-    for d in session.exec(query):
-        children[d.parent_id].append(d.id)
-    ids, todo = {destination.id}, [destination.id]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            ids.add(child)
-            todo.append(child)
-    points = [p for p in consultation_points(session, consultation)
+    ids = hierarchy.with_descendants(destination.id, session.exec(
+        select(Destination).where(Destination.consultation_id == consultation.id)))
+    # Only the points routed here are read (not the whole consultation): the page is opened
+    # often, and the filter below still decides which answers count.
+    routed = (
+        sa.select(ResponsePoint.point_id)
+        .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
+        .where(ResponseDestination.destination_id.in_(ids))
+    )
+    points = [p for p in consultation_points(session, consultation, routed)
               if any(set(a.destination_ids) & ids for a in p.answers)]
     path = destination_paths(session, consultation.id)[destination.id]
     return DestinationReport(destination, path, points, only_open, ids)
@@ -379,7 +387,7 @@ class Dashboard:
     points: list[FollowedPoint]
     by_stakeholder: list[Bar]
     by_destination: list[Bar]
-    timeline: list[tuple[str, int]]  # (date, points answered by then)
+    statuses: list[tuple[str, tuple[int, ...]]]  # (date, points per STATUS_ORDER by then)
 
     @property
     def total(self) -> int:
@@ -395,19 +403,14 @@ class Dashboard:
 
 
 def dashboard(session: Session, consultation: Consultation) -> Dashboard:
-    """Answered and open per municipality/subregion, routed and done per destination, points
-    answered over time, and the points still without an answer."""
+    """Answered and open per municipality/subregion, routed and done per destination, each
+    status over time, and the points still without an answer."""
     points = consultation_points(session, consultation)
     stakeholders = {s.id: s for s in session.exec(select(Stakeholder))}
 
-    def root(s: Stakeholder) -> Stakeholder:
-        while s.parent_id and s.parent_id in stakeholders:
-            s = stakeholders[s.parent_id]
-        return s
-
     per_root: dict[int, list[int]] = {}
     for p in points:
-        tally = per_root.setdefault(root(p.sender).id, [0, 0])
+        tally = per_root.setdefault(hierarchy.root(p.sender, stakeholders).id, [0, 0])
         tally[0 if p.answers else 1] += 1
     by_stakeholder = [
         Bar(stakeholders[i].name, {"stakeholder_id": i}, tuple(t))
@@ -421,9 +424,7 @@ def dashboard(session: Session, consultation: Consultation) -> Dashboard:
 
     def top(destination_id: int) -> int | None:
         d = destinations.get(destination_id)
-        while d is not None and d.parent_id in destinations:
-            d = destinations[d.parent_id]
-        return d.id if d else None
+        return hierarchy.root(d, destinations).id if d else None
 
     routed: dict[int, set[int]] = defaultdict(set)
     done: dict[int, set[int]] = defaultdict(set)
@@ -440,14 +441,55 @@ def dashboard(session: Session, consultation: Consultation) -> Dashboard:
             (len(done[d.id] & routed[d.id]), len(routed[d.id] - done[d.id])))
         for d in destinations.values() if d.parent_id is None and routed[d.id]
     ]
-    first_answer = sorted(
-        min(a.response.decided_on or a.response.created_at.date() for a in p.answers).isoformat()
-        for p in points if p.answers
-    )
-    timeline: list[tuple[str, int]] = []
-    for n, day in enumerate(first_answer, start=1):
-        if timeline and timeline[-1][0] == day:
-            timeline[-1] = (day, n)
-        else:
-            timeline.append((day, n))
-    return Dashboard(consultation, points, by_stakeholder, by_destination, timeline)
+    return Dashboard(consultation, points, by_stakeholder, by_destination,
+                     status_timeline(session, points))
+
+
+MAX_DAYS = 40
+
+
+def status_timeline(session: Session, points: list[FollowedPoint],
+                    max_days: int = MAX_DAYS) -> list[tuple[str, tuple[int, ...]]]:
+    """How many points had each status (STATUS_ORDER) at the end of every day an answer was
+    given or changed: replayed from the answers' saved versions, over the points' current
+    answers (the last one decides, as on the pages). The last day equals today's statuses.
+    At most ``max_days`` days, evenly picked, the last always included."""
+    response_ids = sorted({a.response.id for p in points for a in p.answers})
+    if not response_ids:
+        return []
+    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    for v in session.exec(
+        select(ResponseVersion).where(ResponseVersion.response_id.in_(response_ids))
+        .order_by(ResponseVersion.response_id, ResponseVersion.version)
+    ):
+        steps = history[v.response_id]
+        day = v.decided_on if v.version == 1 and v.decided_on else v.created_at.date()
+        if steps and day < steps[-1][0]:
+            day = steps[-1][0]  # a later version never goes back in time
+        steps.append((day, v.status))
+    days = sorted({day for steps in history.values() for day, _s in steps})
+    if len(days) > max_days:
+        step = (len(days) - 1) / (max_days - 1)
+        days = [days[round(i * step)] for i in range(max_days)]
+
+    def status_on(response_id: int, day: date) -> str | None:
+        found = None
+        for when, status in history.get(response_id, ()):
+            if when > day:
+                break
+            found = status
+        return found
+
+    index = {s: i for i, s in enumerate(STATUS_ORDER)}
+    timeline = []
+    for day in days:
+        tally = [0] * len(STATUS_ORDER)
+        for p in points:
+            status = OPEN
+            for a in p.answers:
+                then = status_on(a.response.id, day)
+                if then and then != ResponseStatus.draft:
+                    status = then
+            tally[index.get(status, 0)] += 1
+        timeline.append((day.isoformat(), tuple(tally)))
+    return timeline

@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlmodel import Session, or_, select
 
-from . import audit
+from . import audit, follows
 from .composer import check_length
 from .intake import (
     DraftPoint,
@@ -22,15 +22,12 @@ from .intake import (
 from .models import (
     Channel,
     Consultation,
-    Follow,
     Message,
     MessageKind,
     Point,
     Reaction,
     ReactionCreate,
     ReactionStatus,
-    ResponseDestination,
-    ResponsePoint,
     Stakeholder,
     User,
     aware,
@@ -172,38 +169,13 @@ def inbox(
     Internal notes never appear here."""
     if not consultation_ids:
         return []
-    followed_points = select(Follow.point_id).where(
-        Follow.user_id == user.id, Follow.point_id.is_not(None)
-    )
-    followed_stakeholders = select(Follow.stakeholder_id).where(
-        Follow.user_id == user.id, Follow.stakeholder_id.is_not(None)
-    )
-    routed_to_followed = (
-        select(ResponsePoint.point_id)
-        .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
-        .where(ResponseDestination.destination_id.in_(
-            select(Follow.destination_id).where(
-                Follow.user_id == user.id, Follow.destination_id.is_not(None))
-        ))
-    )
-    interest = [
-        Point.id.in_(followed_points),
-        Point.id.in_(routed_to_followed),
-        Reaction.stakeholder_id.in_(followed_stakeholders),
-        Point.stakeholder_id.in_(followed_stakeholders),
-    ]
-    if user.stakeholder_id is not None:
-        interest += [
-            Reaction.stakeholder_id == user.stakeholder_id,
-            Point.stakeholder_id == user.stakeholder_id,
-        ]
     rows = session.exec(
         select(Message, Point, Reaction, Consultation, User)
         .join(Point, Point.id == Message.point_id)
         .join(Reaction, Reaction.id == Point.reaction_id)
         .join(Consultation, Consultation.id == Reaction.consultation_id)
         .outerjoin(User, User.id == Message.author_id)
-        .where(or_(*interest))
+        .where(or_(*follows.interest(user)))
         .where(
             Message.kind != MessageKind.internal_note,
             Message.archived == False,  # noqa: E712

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from . import hierarchy
 from .followup import OPEN, Answer, FollowedPoint, consultation_points
 from .labels import LABELS
 from .models import (
@@ -81,12 +82,7 @@ def answered_table(session: Session, consultation: Consultation,
     filters = filters or Filters()
     stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
 
-    def root(s: Stakeholder) -> Stakeholder:
-        while s.parent_id and s.parent_id in stakeholders:
-            s = stakeholders[s.parent_id]
-        return s
-
-    roots = {i: root(s) for i, s in stakeholders.items()}
+    roots = {i: hierarchy.root(s, stakeholders) for i, s in stakeholders.items()}
     wanted_destinations = _with_children(session, filters.destination)
     points = [p for p in consultation_points(session, consultation)
               if _keep(p, filters, roots, wanted_destinations)]
@@ -138,15 +134,8 @@ def _keep(p: FollowedPoint, f: Filters, roots, destinations: set[int] | None) ->
 def _with_children(session: Session, destination_id: int | None) -> set[int] | None:
     if destination_id is None:
         return None
-    children: dict[int | None, list[int]] = {}
-    for did, parent in session.execute(sa.select(Destination.id, Destination.parent_id)):
-        children.setdefault(parent, []).append(did)
-    found, todo = {destination_id}, [destination_id]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
+    return hierarchy.with_descendants(
+        destination_id, session.execute(sa.select(Destination.id, Destination.parent_id)).all())
 
 
 def _reaction_answers(session: Session, consultation: Consultation) -> dict[int, list]:
@@ -163,12 +152,15 @@ def _reaction_answers(session: Session, consultation: Consultation) -> dict[int,
     ).scalars().all()
     out: dict[int, list] = {}
     paths = destination_paths(session, consultation.id) if responses else {}
+    routed: dict[int, list[int]] = {}
+    if responses:
+        for response_id, destination_id in session.execute(
+            sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
+            .where(ResponseDestination.response_id.in_([r.id for r in responses]))
+        ):
+            routed.setdefault(response_id, []).append(destination_id)
     for response in responses:
-        routed = session.execute(
-            sa.select(ResponseDestination.destination_id).where(
-                ResponseDestination.response_id == response.id)
-        ).scalars().all()
-        ids = [d for d in routed if d in paths]
+        ids = [d for d in routed.get(response.id, ()) if d in paths]
         out.setdefault(response.reaction_id, []).append(
             Answer(response, sorted(paths[d] for d in ids), ids))
     return out

@@ -57,7 +57,7 @@ def test_bad_files_get_a_dutch_message(demo_app, tmp_path):
         ("ander.json", '{"format": "iets anders"}', "Dit is geen consult-archief"),
         ("half.json", '{"format": "consult-archive", "version": 1, "consultation": '
                       '{"slug": "nieuw"}}', "onvolledig of beschadigd"),
-        ("tabel.xlsx", "x", "Geef met --consultation aan"),
+        ("tabel.xlsx", "x", "Dit Excel-bestand kan niet worden gelezen"),
         ("brief.txt", "x", "Alleen .json (een consult-archief), .xlsx en .csv"),
     ]:
         path = tmp_path / name

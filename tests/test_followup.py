@@ -168,6 +168,43 @@ def test_dashboard_figures_match_the_points(demo_app):
     assert "Inkoopplan 2017 afgerond 0, te doen" in per_destination
 
 
+def _status_rows(html: str) -> list[tuple[str, list[int]]]:
+    table = re.search(r'<th scope="col">Datum</th>.*?<tbody>(.*?)</tbody>', html, re.S)[1]
+    return [(day, [int(n) for n in re.findall(r"<td>(\d+)</td>", cells)])
+            for day, cells in re.findall(r'<th scope="row">([\d-]+)</th>(.*?)</tr>', table)]
+
+
+def test_dashboard_status_over_time(demo_app):
+    from datetime import UTC, datetime
+
+    slug = "holland-rijnland-jeugdhulp-2016"
+    url = f"/consultaties/{slug}/dashboard"
+    secretary = Actor(demo_app.test_client(), "secretary")
+    rows = _status_rows(secretary.get(url).get_data(as_text=True))
+    # The 2016 table was adopted on one day: 203 points adopted, 1 still open.
+    assert rows == [("2015-12-16", [1, 0, 203, 0, 0])]
+    # An answer marked done today: a new day in the chart, the earlier day unchanged.
+    point_id, _number, _reaction_id, response, routed = _councillors_point(demo_app)
+    with demo_app.app_context():
+        from consult.models import ResponsePoint
+
+        covered = len(get_session().exec(select(ResponsePoint).where(
+            ResponsePoint.response_id == response.id)).all())
+    edited = secretary.client.post(
+        f"/consultaties/{slug}/antwoorden/{response.id}/bewerken",
+        data={"csrf_token": secretary.token, "body": response.body, "status": "done",
+              "version": response.version, "decided_by": response.decided_by,
+              "decided_on": response.decided_on.isoformat(), "destination_ids": routed})
+    assert edited.status_code == 303
+    html = secretary.get(url).get_data(as_text=True)
+    rows = _status_rows(html)
+    assert rows[0] == ("2015-12-16", [1, 0, 203, 0, 0])
+    assert rows[-1] == (datetime.now(UTC).date().isoformat(), [1, 0, 203 - covered, covered, 0])
+    # The chart says the same to a screen reader.
+    label = re.search(r'aria-label="Status over de tijd: ([^"]+)"', html)[1]
+    assert f"afgerond {covered}" in label.split(";")[-1]
+
+
 def test_commitments_recorded_kept_and_flagged_when_overdue(demo_app):
     secretary = Actor(demo_app.test_client(), "secretary")
     url = "/consultaties/holland-rijnland-jeugdhulp-2016/toezeggingen"
@@ -244,3 +281,137 @@ def test_unread_badges_and_following_a_destination(demo_app):
     assert 'class="badge badge-new"' not in councillor.get(url).get_data(as_text=True)
     # Unfollow.
     assert 'aria-pressed="false"' in councillor.hx_post(url + "/volgen").get_data(as_text=True)
+
+
+def _councillors_point(app):
+    """A point of the demo councillor's own council (Leiden), its reaction and its answer."""
+    from consult.models import (
+        Point,
+        Reaction,
+        Response,
+        ResponseDestination,
+        ResponsePoint,
+        User,
+    )
+
+    with app.app_context():
+        session = get_session()
+        user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
+        point, reaction = session.exec(
+            select(Point, Reaction).join(Reaction, Reaction.id == Point.reaction_id)
+            .where(Reaction.stakeholder_id == user.stakeholder_id).order_by(Point.id)
+        ).first()
+        response = session.exec(
+            select(Response).join(ResponsePoint, ResponsePoint.response_id == Response.id)
+            .where(ResponsePoint.point_id == point.id)
+        ).first()
+        routed = session.exec(select(ResponseDestination.destination_id).where(
+            ResponseDestination.response_id == response.id)).all()
+        return point.id, point.number, reaction.id, response, list(routed)
+
+
+def test_new_since_your_last_visit_and_unread_marks_in_the_channel(demo_app):
+    slug = "holland-rijnland-jeugdhulp-2016"
+    point_id, number, reaction_id, response, routed = _councillors_point(demo_app)
+    thread = f"/consultaties/{slug}/punten/{point_id}"
+    secretary = Actor(demo_app.test_client(), "secretary")
+    councillor = Actor(demo_app.test_client(), "councillor")
+    viewer = Actor(demo_app.test_client(), "viewer")
+    # Nothing new yet: the demo's log lines are not news.
+    for actor in (secretary, councillor, viewer):
+        assert "Niets nieuws" in actor.get("/nieuw").get_data(as_text=True)
+
+    # The councillor asks a question: new for the secretariat, on the list and in the channel.
+    assert councillor.hx_post(thread + "/berichten", data={
+        "body": "Wat gebeurt er met de wachtlijsten?", "kind": "question"}).status_code == 204
+    page = secretary.get("/nieuw").get_data(as_text=True)
+    assert "1 draad met nieuwe berichten." in page
+    assert "Ruud Raadslid: Wat gebeurt er met de wachtlijsten?" in page
+    assert f'href="{thread}#bericht-' in page
+    channel = secretary.get(f"/consultaties/{slug}").get_data(as_text=True)
+    card = re.search(rf'<li class="reaction msg" id="reactie-{reaction_id}">(.*?)</li>',
+                     channel, re.S)[1]
+    assert "1 nieuw" in card and channel.count("badge-new") == 1
+    unfolded = secretary.hx_get(f"/consultaties/{slug}/reacties/{reaction_id}/punten")
+    assert unfolded.get_data(as_text=True).count("1 nieuw") == 1
+    reaction_page = secretary.get(f"/consultaties/{slug}/reacties/{reaction_id}").get_data(
+        as_text=True)
+    assert re.search(rf'id="punt-{re.escape(number)}".*?1 nieuw', reaction_page, re.S)
+    # Your own question is not news to you; a reader who follows nothing sees nothing.
+    assert "Niets nieuws" in councillor.get("/nieuw").get_data(as_text=True)
+    assert "Niets nieuws" in viewer.get("/nieuw").get_data(as_text=True)
+
+    # The secretary opens the thread: seen, the marks go.
+    secretary.get(thread)
+    assert "Niets nieuws" in secretary.get("/nieuw").get_data(as_text=True)
+    assert "badge-new" not in secretary.get(f"/consultaties/{slug}").get_data(as_text=True)
+
+    # The secretary answers and writes an internal note; then changes the answer's status.
+    secretary.hx_post(thread + "/berichten", data={"body": "Dat staat in het inkoopplan.",
+                                                   "kind": "answer"})
+    secretary.hx_post(thread + "/berichten", data={"body": "Intern: navragen bij team",
+                                                   "kind": "internal_note"})
+    edited = secretary.client.post(
+        f"/consultaties/{slug}/antwoorden/{response.id}/bewerken",
+        data={"csrf_token": secretary.token, "body": response.body, "status": "done",
+              "version": response.version, "decided_by": response.decided_by,
+              "decided_on": (response.decided_on or "") and response.decided_on.isoformat(),
+              "destination_ids": routed})
+    assert edited.status_code == 303
+    news = councillor.get("/nieuw").get_data(as_text=True)
+    assert "1 draad met nieuwe berichten." in news
+    # The answer, the changed answer and its new status; not the internal note.
+    assert "3 nieuw" in news
+    assert "Intern: navragen" not in news
+    assert "Status gewijzigd" in news
+
+    # "Mark all as read" marks what the page showed; what arrives after stays new.
+    upto = re.search(r'name="upto" value="(\d+)"', news)[1]
+    secretary.hx_post(thread + "/berichten", data={"body": "Nog een aanvulling", "kind": "answer"})
+    marked = councillor.form_post("/nieuw/gelezen", {"upto": upto})
+    assert marked.status_code == 303
+    after = councillor.get("/nieuw").get_data(as_text=True)
+    assert "Gemarkeerd als gelezen." in after
+    assert "1 nieuw" in after and "Nog een aanvulling" in after
+    councillor.form_post("/nieuw/gelezen", {
+        "upto": re.search(r'name="upto" value="(\d+)"', after)[1]})
+    assert "Niets nieuws" in councillor.get("/nieuw").get_data(as_text=True)
+
+
+def test_new_since_your_last_visit_needs_a_login(demo_app):
+    response = demo_app.test_client().get("/nieuw")
+    assert response.status_code in (302, 303) and "/inloggen" in response.headers["Location"]
+
+
+def test_following_a_destination_brings_its_answer_changes_to_new(demo_app):
+    from consult.models import Response, ResponseDestination, ResponsePoint
+
+    slug = "holland-rijnland-jeugdhulp-2016"
+    privacy = _privacy(demo_app)
+    with demo_app.app_context():
+        session = get_session()
+        response = session.exec(select(Response).join(
+            ResponseDestination, ResponseDestination.response_id == Response.id)
+            .where(ResponseDestination.destination_id == privacy)).first()
+        routed = session.exec(select(ResponseDestination.destination_id).where(
+            ResponseDestination.response_id == response.id)).all()
+        covered = session.exec(select(ResponsePoint.point_id).where(
+            ResponsePoint.response_id == response.id)).all()
+    viewer = Actor(demo_app.test_client(), "viewer")
+    secretary = Actor(demo_app.test_client(), "secretary")
+    url = f"/consultaties/{slug}/bestemmingen/{privacy}"
+    assert viewer.hx_post(url + "/volgen").status_code == 200
+    # Following starts the clock: the demo's history is not news.
+    assert "Niets nieuws" in viewer.get("/nieuw").get_data(as_text=True)
+    edited = secretary.client.post(
+        f"/consultaties/{slug}/antwoorden/{response.id}/bewerken",
+        data={"csrf_token": secretary.token, "body": response.body, "status": "done",
+              "version": response.version, "decided_by": response.decided_by,
+              "decided_on": response.decided_on.isoformat(), "destination_ids": list(routed)})
+    assert edited.status_code == 303
+    news = viewer.get("/nieuw").get_data(as_text=True)
+    threads = len(covered)
+    assert (f"{threads} draden met nieuwe berichten." if threads > 1
+            else "1 draad met nieuwe berichten.") in news
+    assert news.count("Status gewijzigd") == threads
+    assert news.count("2 nieuw") == threads  # the answer changed, and its status

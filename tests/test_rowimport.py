@@ -124,5 +124,16 @@ def test_csv_with_dutch_headers_and_file_errors(demo_app, tmp_path):
         result = runner.invoke(args=["consult", "import", str(tmp_path / name),
                                      "--consultation", SLUG])
         assert result.exit_code == 1 and message in result.output, (name, result.output)
+    # With one consultation there is nothing to ask; with two, the command asks which.
+    only = runner.invoke(args=["consult", "import", str(path), "--dry-run"])
+    assert only.exit_code == 0 and f"Into the only consultation: {SLUG}" in only.output
+    with demo_app.app_context():
+        from consult.intake import create_consultation
+
+        session = get_session()
+        create_consultation(session, title="Inkoop Wmo 2027", slug="inkoop-wmo-2027",
+                            organiser="Holland Rijnland")
+        session.commit()
     missing = runner.invoke(args=["consult", "import", str(path)])
     assert missing.exit_code == 1 and "--consultation" in missing.output
+    assert "(holland-rijnland-jeugdhulp-2016, inkoop-wmo-2027)" in missing.output

@@ -1,114 +1,29 @@
 """Several gunicorn workers and threads writing and searching at once: nobody sees a LockError
 or a reader racing a commit, and every saved message becomes findable."""
 
-import http.cookiejar
-import os
 import random
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
 
-from consult import demo, search
-from consult.db import get_session
-from consult.models import Point
+from consult import search
 
-from .conftest import DEMO_PASSWORDS, empty_database, make_app
-
-SLUG = "holland-rijnland-jeugdhulp-2016"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Browser:
-    """A logged-in HTTP client with its own cookies, posting like htmx does."""
-
-    def __init__(self, base: str, role: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-        email, password = DEMO_PASSWORDS[role]
-        token = self.token("/inloggen")
-        self.request("POST", "/inloggen", {"email": email, "password": password,
-                                           "csrf_token": token})
-        self.csrf = self.token("/")
-
-    def token(self, path: str) -> str:
-        _status, html = self.request("GET", path)
-        return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-
-    def request(self, method: str, path: str, data: dict | None = None, hx: bool = False):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.base + path, data=body, method=method)
-        if hx:
-            req.add_header("HX-Request", "true")
-            req.add_header("X-CSRFToken", self.csrf)
-        try:
-            with self.opener.open(req, timeout=60) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
+from .conftest import empty_database
+from .served import SLUG, Browser, demo_database, server_env, started
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request, tmp_path):
     """gunicorn, 3 workers x 4 threads, on a database with the demo, indexed."""
     url = empty_database(request.param, tmp_path)
-    app = make_app(url, tmp_path, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    with Session(app.extensions["consult.engine"]) as session:
-        points = [p.id for p in session.exec(select(Point).limit(20))]
-    app.extensions["consult.engine"].dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "CONSULT_DATABASE_URL": url,
-        "CONSULT_INSTANCE_PATH": str(tmp_path / "instance"),
-        "CONSULT_SECRET_KEY": "concurrency-test",
-        "CONSULT_INSECURE_COOKIES": "1",
-        "CONSULT_SEARCH_MODE": "thread",
-    }
-    log = open(tmp_path / "gunicorn.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "3", "--threads", "4", "-b",
-         f"127.0.0.1:{port}", "app:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail((tmp_path / "gunicorn.log").read_text())
-    yield base, points, tmp_path / "gunicorn.log", app
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=20)
-    log.close()
+    app, points = demo_database(url, tmp_path)
+    server = started(server_env(url, tmp_path), tmp_path / "gunicorn.log")
+    yield server.base, points, server.log_path, app
+    server.stop()
 
 
 def test_concurrent_writes_and_searches_through_gunicorn(served):

@@ -86,9 +86,16 @@ class SearchService:
         self._worker.start()
 
     def _run(self) -> None:
+        first = True
         while not self._stop:
             try:
-                self.drain()
+                applied = self.drain()
+                if first and applied:
+                    log.info("search outbox: %d pending changes replayed at start-up", applied)
+                first = False
+            except sa.exc.OperationalError as exc:  # the database is down: wait for it
+                log.warning("search outbox: database unavailable (%s)",
+                            (str(exc.orig or exc).strip().splitlines() or ["?"])[0])
             except Exception:  # the rows stay pending; try again on the next round
                 log.exception("applying the search outbox failed")
             self._wake.wait(POLL_SECONDS)
@@ -119,7 +126,12 @@ class SearchService:
                         if not rows:
                             break
                         docs, gone = outbox.documents_for_keys(session, [r.key for r in rows])
-                        self.store.apply(docs, gone)
+                        try:
+                            self.store.apply(docs, gone)
+                        except (IndexUnavailable, FileNotFoundError):
+                            raise
+                        except Exception as exc:  # a damaged file (truncated, garbage)
+                            raise IndexUnavailable(f"{type(exc).__name__}: {exc}") from exc
                         session.execute(
                             sa.update(SearchOutbox)
                             .where(SearchOutbox.id.in_([r.id for r in rows]))
@@ -186,7 +198,7 @@ class SearchService:
         return self._rebuild_lock_held()
 
     def _rebuild_lock_held(self) -> bool:
-        with open(self.store.root / "rebuild.lock", "a+") as handle:
+        with self.store.lock_file("rebuild.lock") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -197,7 +209,7 @@ class SearchService:
     def rebuild(self, progress=None) -> int | None:
         """Build a complete index beside the live one and swap it in; None if another
         process is already rebuilding. ``progress(n)`` is called as documents are added."""
-        with open(self.store.root / "rebuild.lock", "a+") as handle:
+        with self.store.lock_file("rebuild.lock") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -209,6 +221,8 @@ class SearchService:
 
     def _rebuild(self, progress) -> int:
         started = utcnow()
+        clock = time.monotonic()
+        log.info("search index: rebuilding from the database")
         workers = self._workers()
         if workers > 1:
             path, count = self._build_in_parallel(workers, progress)
@@ -246,6 +260,8 @@ class SearchService:
             session.commit()
             self.store.swap(path)
         self.last_error = None
+        log.info("search index: rebuilt with %d documents in %.1f s", count,
+                 time.monotonic() - clock)
         return count
 
     def _workers(self) -> int:

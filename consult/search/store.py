@@ -166,9 +166,14 @@ class IndexStore:
     def new_dir(self) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         path = self.root / f"ix-{stamp}-{os.getpid()}"
-        path.mkdir()
+        path.mkdir(parents=True)  # the whole search folder may have been deleted
         whoosh_index.create_in(str(path), make_schema())
         return path
+
+    def lock_file(self, name: str):
+        """Open a lock file of the search folder (re-created if someone deleted the folder)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return open(self.root / name, "a+")
 
     def swap(self, path: Path) -> None:
         """Make ``path`` the live index (readers pick it up on their next search)."""
@@ -228,7 +233,7 @@ class IndexStore:
         if not self._thread_lock.acquire(timeout=timeout):
             raise LockTimeout("write lock (thread)")
         try:
-            with open(self.root / "write.lock", "a+") as handle:
+            with self.lock_file("write.lock") as handle:
                 while True:
                     try:
                         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

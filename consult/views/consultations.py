@@ -55,14 +55,30 @@ def visible_reaction(consultation, reaction_id: int):
     return reading.reaction_detail(session, consultation, reaction_id)
 
 
+def unread_of(consultation, point_ids: list[int]) -> dict[int, int]:
+    """Unread thread entries per point for the logged-in reader ({} for visitors)."""
+    if access.role(current_user) is None:
+        return {}
+    internal = {consultation.id} if access.can_see_internal(current_user, consultation) else set()
+    return follows.unread(get_session(), current_user, point_ids, internal)
+
+
+def unread_per_reaction(consultation) -> dict[int, int]:
+    """Unread thread entries per reaction for the logged-in reader ({} for visitors)."""
+    if access.role(current_user) is None:
+        return {}
+    return follows.unread_per_reaction(get_session(), current_user, consultation.id,
+                                       access.can_see_internal(current_user, consultation))
+
+
 @bp.get("/consultaties/<slug>/dashboard")
 def dashboard(slug: str):
-    """The consultation in figures: answered per municipality, per destination, over time."""
+    """The consultation in figures: answered per municipality, per destination, status over time."""
     consultation = visible_consultation(slug)
     promises = commitments.overview(get_session(), consultation.id)
     return render_template(
         "consultations/dashboard.html", consultation=consultation,
-        d=followup.dashboard(get_session(), consultation),
+        d=followup.dashboard(get_session(), consultation), status_order=followup.STATUS_ORDER,
         open_commitments=[r for r in promises if r.commitment.status == "open"],
     )
 
@@ -75,6 +91,7 @@ def show(slug: str):
     context = {
         "consultation": consultation,
         "o": reading.overview(session, consultation),
+        "unread": unread_per_reaction(consultation),
     }
     if access.can_process(current_user, consultation):
         context.update(
@@ -106,6 +123,7 @@ def changes(slug: str):
         consultation=consultation,
         o=overview,
         new_rows=new_rows,
+        unread=unread_per_reaction(consultation) if new_rows else {},
         oob=True,
     )
 
@@ -125,6 +143,7 @@ def reaction(slug: str, reaction_id: int):
     }
     if access.can_process(current_user, consultation):
         context["destinations"] = destinations_of(session, consultation.id)
+    context["unread"] = unread_of(consultation, [row.point.id for row in detail.points])
     return render_template("reactions/show.html", **context)
 
 
@@ -134,7 +153,8 @@ def reaction_points(slug: str, reaction_id: int):
     consultation = visible_consultation(slug)
     detail = visible_reaction(consultation, reaction_id)
     return render_block(
-        "consultations/show.html", "reaction_points", consultation=consultation, d=detail
+        "consultations/show.html", "reaction_points", consultation=consultation, d=detail,
+        unread=unread_of(consultation, [row.point.id for row in detail.points]),
     )
 
 

@@ -9,7 +9,7 @@ from jinja2_fragments.flask import render_block
 from .. import access, follows, followup
 from ..db import get_session
 from ..models import Destination, Landing, Point, Reaction
-from .consultations import processable_consultation, visible_consultation
+from .consultations import processable_consultation, unread_of, visible_consultation
 
 bp = Blueprint("landings", __name__,
                url_prefix="/consultaties/<slug>/bestemmingen/<int:destination_id>")
@@ -41,14 +41,6 @@ def show(slug: str, destination_id: int):
         following=access.role(current_user) is not None
         and follows.follows(get_session(), current_user, destination_id=destination.id),
     )
-
-
-def unread_of(consultation, point_ids: list[int]) -> dict[int, int]:
-    """Unread thread entries per point for the logged-in reader ({} for visitors)."""
-    if access.role(current_user) is None:
-        return {}
-    internal = set(point_ids) if access.can_see_internal(current_user, consultation) else set()
-    return follows.unread(get_session(), current_user, point_ids, internal)
 
 
 @bp.post("/volgen")

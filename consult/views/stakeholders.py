@@ -37,7 +37,7 @@ def show(stakeholder_id: int):
     parent = session.get(Stakeholder, stakeholder.parent_id) if stakeholder.parent_id else None
     unread = {}
     if access.role(current_user) is not None:
-        internal = {p.point.id for p in report.points
+        internal = {p.consultation.id for p in report.points
                     if access.can_see_internal(current_user, p.consultation)}
         unread = follows.unread(session, current_user, [p.point.id for p in report.points],
                                 internal)

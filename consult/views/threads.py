@@ -34,8 +34,9 @@ def visible_point(consultation, point_id: int):
 
 def _context(consultation, point, reaction, after_id=0):
     session = get_session()
-    detail = reading.reaction_detail(session, consultation, reaction.id, include_archived=True)
-    row = next(r for r in detail.points if r.point.id == point.id)
+    detail = reading.reaction_detail(session, consultation, reaction.id, include_archived=True,
+                                     point_id=point.id)
+    row = detail.points[0]
     entries = threads.entries(session, consultation, point, current_user, after_id=after_id)
     return {
         "consultation": consultation,
@@ -113,6 +114,7 @@ def post(slug: str, point_id: int):
         return render_block("threads/show.html", "post_error", error=str(err)), 422, {
             "HX-Reswap": "none"
         }
+    follows.seen(session, current_user, point.id, message.id)  # you read what you answer
     session.commit()
     if message.kind != "internal_note":
         notify.points_changed(session, current_user, [point.id], _(

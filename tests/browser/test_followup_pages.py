@@ -49,7 +49,7 @@ def test_dashboard_charts_with_their_numbers(live_url, page, tmp_path):
     page.goto(live_url + "/consultaties/holland-rijnland-jeugdhulp-2016")
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
-    chart = page.get_by_role("img", name=re.compile("^Punten per gemeente of subregio"))
+    chart = page.get_by_role("group", name=re.compile("^Punten per gemeente of subregio"))
     expect(chart).to_be_visible()
     box = chart.bounding_box()
     assert box["width"] > 300 and box["height"] > 100

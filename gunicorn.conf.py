@@ -1,0 +1,61 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (everything from CONSULT_*
+environment variables, see the README's "Production")."""
+
+import multiprocessing
+import os
+
+from consult.logs import LOG_FORMAT, level
+
+wsgi_app = "app:app"
+bind = os.environ.get("CONSULT_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("CONSULT_WORKERS") or 2 * multiprocessing.cpu_count())
+threads = int(os.environ.get("CONSULT_THREADS") or 4)
+timeout = int(os.environ.get("CONSULT_TIMEOUT") or 60)
+graceful_timeout = 30
+# Every worker builds its own app (engine, pool, search service with its background thread):
+# nothing is shared through fork.
+preload_app = False
+# No `gunicornc` control socket: its default path is one per user, shared by every gunicorn
+# on the machine.
+control_socket_disable = True
+
+accesslog = "-"  # standard output
+errorlog = "-"  # standard error
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+loglevel = level().lower()
+
+# One format for gunicorn's own lines, its access lines and the app's ("consult.*").
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"consult": {"format": LOG_FORMAT}},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "consult",
+                   "stream": "ext://sys.stdout"},
+        "stderr": {"class": "logging.StreamHandler", "formatter": "consult",
+                   "stream": "ext://sys.stderr"},
+    },
+    "root": {"level": "WARNING", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": level(), "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        "consult": {"level": level(), "handlers": ["stderr"], "propagate": False},
+    },
+}
+
+
+def post_worker_init(worker):
+    """Start the worker's search thread at once, so that outbox rows left by a crash are
+    replayed at start-up, not at the first request; say what the worker serves."""
+    import logging
+
+    from consult import search
+
+    app = worker.wsgi
+    service = search.service(app)
+    service.ensure_worker()
+    logging.getLogger("consult").info(
+        "worker ready: database %s, search index %s (%s)",
+        app.extensions["consult.engine"].url.render_as_string(hide_password=True),
+        service.store.root, service.mode,
+    )
