@@ -28,9 +28,12 @@ every request opens a new TCP connection, as behind a proxy without keep-alive t
                    time, answer one of their points a quarter (POST, 200) and edit one of
                    their answers a quarter (the edit form, then POST with its version, 303):
                    each secretary session owns a share of the points and of the answers, so
-                   edits never race (a 409 conflict would count as an error here)
+                   edits never race (a 409 conflict would count as an error here, and so does
+                   an edit form showing a version another session saved)
 
-A request counts as an error when it raised or answered anything but 2xx/3xx. After the run:
+A request counts as an error when it raised or answered anything but 2xx/3xx; only a GET is
+sent again after its kept connection dropped, a POST only if it never went out, and a timeout
+never. After the run:
 every message and answer that was acknowledged must be in the database and findable by its
 token through /zoeken (after the outbox drained), the outbox must be empty and the index must
 hold what the database holds; the gunicorn log is scanned for tracebacks.
@@ -39,6 +42,7 @@ hold what the database holds; the gunicorn log is scanned for tracebacks.
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -95,6 +99,8 @@ QUERIES = ["huisartsen", "jeugd-ggz", "pgb", "inkoop*", "JGT's", "1Gezin1Plan", 
            "verwijzing huisarts", "zorgaanbieders", "continuïteit", "raad", "plan"]
 PAGE_TYPES = {name for name, _w in READS} | {name for name, _w in SEARCHES}
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+# A kept connection the server had closed; not timeouts, which are hung requests (errors).
+RECONNECT = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
 def free_port() -> int:
@@ -104,9 +110,9 @@ def free_port() -> int:
 
 
 def percentile(samples: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
+    """Nearest-rank percentile: the smallest sample with at least p % of them at or below it."""
     ordered = sorted(samples)
-    return ordered[max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
+    return ordered[max(0, math.ceil(p * len(ordered) / 100) - 1)]
 
 
 # --- the instance --------------------------------------------------------------------------
@@ -179,8 +185,8 @@ def start_gunicorn(url: str, instance: Path, workers: int, threads: int, log_pat
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/")
             if conn.getresponse().status == 200:
-                # Every worker builds its app on start; wait until all have logged in.
-                time.sleep(1)
+                # One worker answers; the others may still be building their app, which the
+                # warm-up (--warmup) gives them time for before the clock starts.
                 return server, port
         except OSError:
             time.sleep(0.2)
@@ -226,11 +232,19 @@ class User:
             headers["X-CSRFToken"] = self.csrf
         try:
             self.conn.request(method, path, body=body, headers=headers)
+        except RECONNECT:
+            # A connection the server closed between requests: the request (one send of headers
+            # and body) never reached the app, so it is sent once more on a new connection.
+            self.reconnect()
+            self.conn.request(method, path, body=body, headers=headers)
+        try:
             response = self.conn.getresponse()
-        except (http.client.HTTPException, OSError):
-            # A connection the server closed between requests: one retry on a new one.
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        except RECONNECT:
+            # Dropped after the request went out: the app may have acted on it, so only a GET
+            # is sent again; a POST's failure (and any timeout) counts as an error.
+            if method != "GET":
+                raise
+            self.reconnect()
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
         html = response.read().decode("utf-8", "replace")
@@ -238,6 +252,10 @@ class User:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
         return response.status, html
+
+    def reconnect(self) -> None:
+        self.conn.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
 
     def log_in(self) -> None:
         email, password = ACCOUNTS[self.role]
@@ -273,6 +291,7 @@ class Run:
         self.answers: dict[str, int] = {}  # token of an acknowledged answer text -> response
         self.new_answers: list[str] = []  # tokens of acknowledged new answers
         self.errors: list[str] = []
+        self.conflicts = 0  # an answer's edit form showing a version another session saved
         self.serial = 0
 
     def token(self) -> str:
@@ -377,8 +396,11 @@ def simulate(run: Run, user: User, seat: int, deadline: float) -> None:
                     continue
                 version = int(re.search(r'name="version" value="(\d+)"', html).group(1))
                 if versions.get(response, version) != version:
-                    run.errors.append(f"answer {response}: version {version} was "
-                                      f"{versions[response]} (someone else edited it)")
+                    with run.lock:
+                        run.conflicts += 1
+                        if len(run.errors) < 50:
+                            run.errors.append(f"answer {response}: version {version} was "
+                                              f"{versions[response]} (someone else edited it)")
                 form = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
                 token = run.token()
                 known = d.responses[response]
@@ -673,18 +695,19 @@ def main() -> None:
     for line in checks["gunicorn_exceptions"]:
         print("gunicorn log:", line)
     slow = [k for k in PAGE_TYPES if k in rows and rows[k]["p95"] > 250]
-    errors = sum(r["errors"] for k, r in rows.items() if k != "all")
+    errors = sum(r["errors"] for k, r in rows.items() if k != "all") + run.conflicts
     lost = (m["posted"] - m["in_database"]) + (m["posted"] - m["findable"]) + (
-        a["saved"] - a["in_database"]) + (a["current_texts"] - a["findable"])
-    print(f"targets: errors {errors} (0), lost writes {lost} (0), pages/search over 250 ms "
-          f"p95: {', '.join(sorted(slow)) or 'none'}")
+        a["saved"] - a["in_database"]) + (a["current_texts"] - a["current_in_database"]) + (
+        a["current_texts"] - a["findable"])
+    print(f"targets: errors {errors} (0; edit conflicts {run.conflicts}), lost writes {lost} "
+          f"(0), pages/search over 250 ms p95: {', '.join(sorted(slow)) or 'none'}")
     result = {"backend": args.backend, "users": args.users, "seconds": round(elapsed, 1),
               "workers": args.workers, "threads": args.threads, "think": args.think,
               "requests": len(run.samples), "worker_cpu_s": round(cpu, 1),
               "cpu_ms_per_request": round(1000 * cpu / max(1, len(run.samples)), 1),
               "client_cpu_s": round(own_cpu, 1),
               "load_average": [round(load_before, 2), round(load_after, 2)], "rows": rows,
-              "checks": checks, "errors": errors,
+              "checks": checks, "errors": errors, "conflicts": run.conflicts,
               "lost_writes": lost, "slow": slow, "error_samples": run.errors[:50]}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))

@@ -118,8 +118,11 @@ def sentences() -> list[str]:
 
 
 def percentile(samples, p):
+    """Nearest-rank percentile, as in bench/load.py (round() here took one rank too low)."""
+    from math import ceil
+
     samples = sorted(samples)
-    return samples[min(len(samples) - 1, max(0, round(len(samples) * p / 100) - 1))]
+    return samples[max(0, ceil(p * len(samples) / 100) - 1)]
 
 
 def ms(samples):

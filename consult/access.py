@@ -47,6 +47,14 @@ def can_view(user, consultation: Consultation) -> bool:
     )
 
 
+def readable_consultations(user) -> list[Consultation]:
+    """The consultations this user may read, by title."""
+    from .db import get_session
+
+    found = get_session().exec(select(Consultation).order_by(Consultation.title))
+    return [c for c in found if can_view(user, c)]
+
+
 def can_process(user, consultation: Consultation | None = None) -> bool:
     """Log reactions, answer and route points, manage destinations, archive and restore."""
     r = role(user)

@@ -5,12 +5,11 @@ object a line, read inside one snapshot transaction), ``uploads/<stored name>`` 
 originals), ``exports/<slug>.json`` (each consultation as ``consult/archive.py`` writes it, to
 read or exchange) and, last, ``manifest.json``: the format, the schema revision, the backend,
 the columns and row count of every table and the sha256 of every other member. Values are
-written backend-neutrally (times as ISO in UTC, dates ISO, bytes base64, JSON as JSON), so a
+written backend-neutrally (times as ISO in UTC, dates ISO, JSON as JSON), so a
 SQLite backup restores into PostgreSQL and back. The search outbox is left out: it is
 transient, and a restore rebuilds the index from the rows.
 """
 
-import base64
 import hashlib
 import io
 import json
@@ -24,11 +23,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from .models import aware
 
 FORMAT = "consult-backup"
 VERSION = 1
@@ -62,18 +62,14 @@ def archive_path(path: Path, now: datetime | None = None) -> Path:
 
 
 def column_kind(column: sa.Column) -> str:
-    """How a column's values are written: datetime, date, bytes, json, decimal or plain."""
+    """How a column's values are written: datetime, date, json or plain."""
     kind = column.type
     if isinstance(kind, sa.DateTime):
         return "datetime"
     if isinstance(kind, sa.Date):
         return "date"
-    if isinstance(kind, sa.LargeBinary):
-        return "bytes"
     if isinstance(kind, sa.JSON):
         return "json"
-    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float):
-        return "decimal"
     return "plain"
 
 
@@ -82,30 +78,20 @@ def _encode(value, kind: str):
     if value is None:
         return None
     if kind == "datetime":
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat()
+        return aware(value).astimezone(UTC).isoformat()
     if kind == "date":
         return value.isoformat()
-    if kind == "bytes":
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if kind == "decimal":
-        return str(value)
     return value
 
 
 def _decode(value, kind: str):
-    """The JSON value back as what the column takes."""
+    """The JSON value back as what the column takes (any other kind as it is)."""
     if value is None:
         return None
     if kind == "datetime":
         return datetime.fromisoformat(value)
     if kind == "date":
         return date.fromisoformat(value)
-    if kind == "bytes":
-        return base64.b64decode(value)
-    if kind == "decimal":
-        return Decimal(value)
     return value
 
 
@@ -263,7 +249,6 @@ def _dump_database(engine: Engine, staging: Path, uploads: int,
             name = f"database/{table.name}.jsonl"
             kinds = {c.name: column_kind(c) for c in table.columns}
             order = list(table.primary_key.columns) or list(table.columns)
-            rows = 0
             with (staging / name).open("wb") as raw:
                 out = _HashedFile(raw)
                 result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
@@ -276,10 +261,9 @@ def _dump_database(engine: Engine, staging: Path, uploads: int,
                         for row in part
                     ]
                     out.write(("\n".join(lines) + "\n").encode("utf-8"))
-                    rows += len(part)
                     progress(len(part), total)
             files[name] = out.entry()
-            manifest["tables"][table.name] = {"rows": rows, "columns": kinds}
+            manifest["tables"][table.name] = {"rows": counts[table.name], "columns": kinds}
         manifest["exports"] = _export_consultations(conn, staging, revision, files)
     return manifest, files
 
@@ -301,13 +285,20 @@ def _export_consultations(conn: Connection, staging: Path, revision: str,
         for consultation in session.exec(select(Consultation).order_by(Consultation.id)).all():
             name = f"exports/{consultation.slug}.json"
             data = archive.dumps(archive.export(session, consultation)).encode("utf-8")
-            (staging / name).write_bytes(data)
-            files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            with (staging / name).open("wb") as raw:
+                out = _HashedFile(raw)
+                out.write(data)
+            files[name] = out.entry()
             written.append(name)
     return written
 
 
 # --- restoring ------------------------------------------------------------------------------
+
+
+def row_count(manifest: dict) -> int:
+    """The rows of all tables in the archive the manifest describes."""
+    return sum(t["rows"] for t in manifest["tables"].values())
 
 
 @dataclass
@@ -319,7 +310,7 @@ class Unpacked:
 
     @property
     def rows(self) -> int:
-        return sum(t["rows"] for t in self.manifest["tables"].values())
+        return row_count(self.manifest)
 
     @property
     def uploads(self) -> list[Path]:
@@ -397,6 +388,7 @@ def prepare_schema(engine: Engine, url: str, revision: str) -> None:
     """Bring an empty database to the backup's revision (down, if it was migrated further)."""
     from alembic import command
 
+    from . import db
     from .db import alembic_config
 
     with engine.connect() as conn:
@@ -408,7 +400,7 @@ def prepare_schema(engine: Engine, url: str, revision: str) -> None:
         if revision in older:
             command.downgrade(alembic_config(url), revision)
             return
-    command.upgrade(alembic_config(url), revision)
+    db.upgrade(url, revision)
 
 
 def load(conn: Connection, unpacked: Unpacked, progress: Progress | None = None) -> int:

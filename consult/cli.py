@@ -175,6 +175,14 @@ def split_command(file: str, as_json: bool):
 @with_appcontext
 def reindex_command():
     """Rebuild the search index from the database (beside the live one, then swapped in)."""
+    count, seconds = _reindex()
+    rate = count / max(seconds, 1e-9)
+    click.echo(f"{count} documents indexed in {seconds:.1f} s ({rate:.0f}/s).")
+
+
+def _reindex() -> tuple[int, float]:
+    """Rebuild the search index in this process (after any rebuild already running), then
+    apply what the outbox gathered meanwhile: the documents indexed and the seconds taken."""
     import time
 
     from . import search
@@ -187,9 +195,8 @@ def reindex_command():
     if not count and service.store.current_dir() is None:
         raise _DutchError("De zoekindex kon niet worden opgebouwd.")
     seconds = time.perf_counter() - started
-    rate = count / max(seconds, 1e-9)
-    click.echo(f"{count} documents indexed in {seconds:.1f} s ({rate:.0f}/s).")
     service.drain()
+    return count, seconds
 
 
 @consult_cli.command("index-status")
@@ -452,8 +459,8 @@ def backup_command(path: str):
         raise _DutchError(str(exc)) from exc
     finally:
         progress.close()
-    rows = sum(t["rows"] for t in manifest["tables"].values())
-    click.echo(f"Backup written to {target}: {rows} rows in {len(manifest['tables'])} tables, "
+    click.echo(f"Backup written to {target}: {backup.row_count(manifest)} rows in "
+               f"{len(manifest['tables'])} tables, "
                f"{manifest['uploads']['files']} uploads, {len(manifest['exports'])} "
                f"consultations as JSON ({target.stat().st_size:,} bytes, "
                f"{time.perf_counter() - started:.1f} s).")
@@ -476,7 +483,7 @@ def restore_command(archive: str):
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import backup, search
+    from . import backup
 
     engine = current_app.extensions["consult.engine"]
     url = current_app.config["DATABASE_URL"]
@@ -509,11 +516,6 @@ def restore_command(archive: str):
     click.echo(f"Restored {rows} rows and {files} uploads from {archive} "
                f"(made {unpacked.manifest['created_at']} on {unpacked.manifest['backend']}) "
                f"in {time.perf_counter() - started:.1f} s.")
-    indexing = time.perf_counter()
-    service = search.service()
-    service.mode = "inline"
-    service.join_rebuild()
-    count = _rebuild_with_progress(service)
-    service.drain()
-    click.echo(f"{count} documents indexed in {time.perf_counter() - indexing:.1f} s; "
+    count, seconds = _reindex()
+    click.echo(f"{count} documents indexed in {seconds:.1f} s; "
                f"restore took {time.perf_counter() - started:.1f} s.")

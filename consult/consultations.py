@@ -252,8 +252,36 @@ def _destination_shares(session: Session, consultation_id: int) -> list[Destinat
 
 @dataclass
 class Answer:
+    """A live answer to a point, with the paths of the destinations it routed the point to
+    (and their ids)."""
+
     response: Response
     destinations: list[str]
+    destination_ids: list[int] = field(default_factory=list)
+
+
+def answers_with_routes(session: Session, responses,
+                        paths: dict[int, dict[int, str]] | None = None) -> dict[int, Answer]:
+    """Each response as an Answer: the paths of the destinations it routed its points to (in
+    its own consultation, live ones only), sorted. One query for the routes; the paths once
+    per consultation (kept in ``paths``, by consultation id, for the caller to reuse)."""
+    responses = list(responses)
+    routed: dict[int, list[int]] = defaultdict(list)
+    if responses:
+        for response_id, destination_id in session.execute(
+            select(ResponseDestination.response_id, ResponseDestination.destination_id)
+            .where(ResponseDestination.response_id.in_([r.id for r in responses]))
+        ):
+            routed[response_id].append(destination_id)
+    paths = {} if paths is None else paths
+    found = {}
+    for r in responses:
+        if r.consultation_id not in paths:
+            paths[r.consultation_id] = destination_paths(session, r.consultation_id)
+        where = paths[r.consultation_id]
+        ids = [d for d in routed[r.id] if d in where]
+        found[r.id] = Answer(r, sorted(where[d] for d in ids), ids)
+    return found
 
 
 @dataclass
@@ -313,14 +341,7 @@ def reaction_detail(
     links = session.exec(
         select(ResponsePoint).where(ResponsePoint.response_id.in_(response_ids))
     ).all()
-    routed = session.exec(
-        select(ResponseDestination).where(ResponseDestination.response_id.in_(response_ids))
-    ).all()
-    paths = destination_paths(session, consultation.id)
-    destinations_of: dict[int, list[str]] = defaultdict(list)
-    for link in routed:
-        destinations_of[link.response_id].append(paths[link.destination_id])
-    answers = {r.id: Answer(r, destinations_of[r.id]) for r in responses}
+    answers = answers_with_routes(session, responses)
 
     answers_of_point: dict[int, list[Answer]] = defaultdict(list)
     covered: set[int] = set()

@@ -31,7 +31,8 @@ def _render(code: int, title: str | None = None, message: str | None = None):
     session = g.get("db")
     if session is not None:
         session.rollback()  # a failed transaction must not break the error page itself
-    default_title, default_message = _messages().get(code, _messages()[500])
+    messages = _messages()
+    default_title, default_message = messages.get(code, messages[500])
     title, message = title or default_title, message or default_message
     if request.headers.get("HX-Request"):
         return message, code, {"Content-Type": "text/plain; charset=utf-8"}

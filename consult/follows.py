@@ -106,17 +106,38 @@ def seen(session: Session, user: User, point_id: int, message_id: int) -> None:
     visit = session.get(ThreadVisit, (user.id, point_id))
     if visit is not None and visit.seen_message_id >= message_id:
         return
-    statement = _insert(session).values(
-        user_id=user.id, point_id=point_id, seen_message_id=message_id, seen_at=utcnow()
-    )
+    _move_marks(session, user, [(point_id, message_id)])
+    if visit is not None:
+        session.expire(visit)
+
+
+def _move_marks(session: Session, user: User, marks: list[tuple[int, int]]) -> None:
+    """Insert each (point, entry) mark, or move an existing one forward (never back)."""
+    if not marks:
+        return
+    now = utcnow()
+    statement = _insert(session).values([
+        {"user_id": user.id, "point_id": point_id, "seen_message_id": message_id,
+         "seen_at": now} for point_id, message_id in marks
+    ])
     session.execute(statement.on_conflict_do_update(
         index_elements=[ThreadVisit.user_id, ThreadVisit.point_id],
         set_={"seen_message_id": statement.excluded.seen_message_id,
               "seen_at": statement.excluded.seen_at},
         where=ThreadVisit.seen_message_id < statement.excluded.seen_message_id,
     ))
-    if visit is not None:
-        session.expire(visit)
+
+
+def entries_in_context():
+    """Thread entries with their point, reaction, consultation and author (None for the
+    log's own lines): the rows of a list of news."""
+    return (
+        select(Message, Point, Reaction, Consultation, User)
+        .join(Point, Point.id == Message.point_id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .outerjoin(User, User.id == Message.author_id)
+    )
 
 
 def interest(user: User) -> list:
@@ -213,12 +234,10 @@ class NewThread:
     author: User | None
 
 
-def new_since_last_visit(session: Session, user: User, readable: set[int],
-                         processed: set[int], upto: int | None = None,
-                         limit: int = 200) -> list[NewThread]:
-    """The threads with unseen entries that concern this user, newest first: every thread of
-    the consultations they process, and elsewhere the points they follow or their board sent.
-    ``upto`` ignores entries after that id (what a "mark as read" form was showing)."""
+def _new_counts(session: Session, user: User, readable: set[int], processed: set[int],
+                upto: int | None = None, limit: int = 200) -> list[tuple[int, int, int]]:
+    """(point id, unseen entries, latest unseen entry id) of the threads that concern the
+    user, newest first; ``upto`` ignores entries after that id."""
     if not readable:
         return []
     query = _unread_query(user, processed).where(Reaction.consultation_id.in_(sorted(readable)))
@@ -227,23 +246,21 @@ def new_since_last_visit(session: Session, user: User, readable: set[int],
     if others:
         scope.append(sa.and_(Reaction.consultation_id.in_(sorted(others)),
                              sa.or_(*interest(user))))
-    if not scope:
-        return []
     query = query.where(sa.or_(*scope))
     if upto is not None:
         query = query.where(Message.id <= upto)
-    counts = session.execute(query.order_by(sa.func.max(Message.id).desc()).limit(limit)).all()
+    return session.execute(query.order_by(sa.func.max(Message.id).desc()).limit(limit)).all()
+
+
+def new_since_last_visit(session: Session, user: User, readable: set[int],
+                         processed: set[int]) -> list[NewThread]:
+    """The threads with unseen entries that concern this user, newest first: every thread of
+    the consultations they process, and elsewhere the points they follow or their board sent."""
+    counts = _new_counts(session, user, readable, processed)
     if not counts:
         return []
     latest_ids = [last for _p, _n, last in counts]
-    rows = session.exec(
-        select(Message, Point, Reaction, Consultation, User)
-        .join(Point, Point.id == Message.point_id)
-        .join(Reaction, Reaction.id == Point.reaction_id)
-        .join(Consultation, Consultation.id == Reaction.consultation_id)
-        .outerjoin(User, User.id == Message.author_id)
-        .where(Message.id.in_(latest_ids))
-    ).all()
+    rows = session.exec(entries_in_context().where(Message.id.in_(latest_ids))).all()
     by_point = {point.id: (m, point, r, c, u) for m, point, r, c, u in rows}
     stakeholder_ids = {point.stakeholder_id or r.stakeholder_id
                        for _m, point, r, _c, _u in by_point.values()}
@@ -257,7 +274,10 @@ def new_since_last_visit(session: Session, user: User, readable: set[int],
     return found
 
 
-def mark_seen(session: Session, user: User, threads: list[NewThread]) -> None:
-    """Everything listed has been seen (up to the entry shown for each thread)."""
-    for thread in threads:
-        seen(session, user, thread.point.id, thread.latest.id)
+def mark_seen(session: Session, user: User, readable: set[int], processed: set[int],
+              upto: int) -> None:
+    """Everything "new since your last visit" listed up to entry ``upto`` has been seen; what
+    came after stays new. One statement."""
+    marks = [(point_id, last) for point_id, _n, last in
+             _new_counts(session, user, readable, processed, upto)]
+    _move_marks(session, user, marks)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from . import hierarchy
-from .consultations import _answered_points, _live_reaction
+from .consultations import Answer, _answered_points, _live_reaction, answers_with_routes
 from .models import (
     Consultation,
     Destination,
@@ -29,19 +29,12 @@ from .models import (
     ResponseVersion,
     Stakeholder,
 )
-from .processing import destination_paths
+from .processing import destination_path, destination_paths
 
 OPEN = "open"
 # Status order on the page and in the chart: what still needs work first.
 STATUS_ORDER = (OPEN, ResponseStatus.proposed, ResponseStatus.adopted, ResponseStatus.done,
                 ResponseStatus.not_adopted)
-
-
-@dataclass
-class Answer:
-    response: Response
-    destinations: list[str]
-    destination_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -164,8 +157,10 @@ def stakeholder_report(
     return StakeholderReport(stakeholder, members, points, only_open)
 
 
-def _attach_answers(session: Session, points: list[FollowedPoint]) -> None:
-    """Live, non-draft answers of each point with their destination paths (a few queries)."""
+def _attach_answers(session: Session, points: list[FollowedPoint],
+                    paths: dict[int, dict[int, str]] | None = None) -> None:
+    """Live, non-draft answers of each point with their destination paths (a few queries;
+    ``paths`` per consultation, when the caller has them, saves reading them again)."""
     ids = [p.point.id for p in points]
     if not ids:
         return
@@ -185,25 +180,12 @@ def _attach_answers(session: Session, points: list[FollowedPoint]) -> None:
             )
         )
     } if response_ids else {}
-    routed: dict[int, list[int]] = defaultdict(list)
-    for response_id, destination_id in session.execute(
-        sa.select(ResponseDestination.response_id, ResponseDestination.destination_id).where(
-            ResponseDestination.response_id.in_(list(responses))
-        )
-    ):
-        routed[response_id].append(destination_id)
-    paths: dict[int, dict[int, str]] = {}
-    for cid in {r.consultation_id for r in responses.values()}:
-        paths[cid] = destination_paths(session, cid)
+    paths = {} if paths is None else paths
+    answers = answers_with_routes(session, responses.values(), paths)
     answers_of: dict[int, list[Answer]] = defaultdict(list)
     for point_id, response_id in links:
-        response = responses.get(response_id)
-        if response is not None:
-            where = paths[response.consultation_id]
-            routed_ids = [d for d in routed[response_id] if d in where]
-            answers_of[point_id].append(
-                Answer(response, sorted(where[d] for d in routed_ids), routed_ids)
-            )
+        if response_id in answers:
+            answers_of[point_id].append(answers[response_id])
     for p in points:
         p.answers = sorted(answers_of[p.point.id], key=lambda a: (a.response.position,
                                                                   a.response.id))
@@ -269,9 +251,10 @@ def stakeholder_tree(session: Session, visible: Callable[[Consultation], bool]):
 
 
 def consultation_points(session: Session, consultation: Consultation,
-                        among=None) -> list[FollowedPoint]:
+                        among=None, paths=None) -> list[FollowedPoint]:
     """Every live point of a consultation in the order of the table, with its answers (only
-    those whose id is in the subquery `among`, when given)."""
+    those whose id is in the subquery `among`, when given). ``paths``: destination paths per
+    consultation the caller already has."""
     query = (
         sa.select(Point, Reaction, Consultation, Stakeholder)
         .join(Reaction, Reaction.id == Point.reaction_id)
@@ -284,7 +267,7 @@ def consultation_points(session: Session, consultation: Consultation,
         query = query.where(Point.id.in_(among))
     rows = session.execute(query).all()
     points = [FollowedPoint(p, r, c, s) for p, r, c, s in rows]
-    _attach_answers(session, points)
+    _attach_answers(session, points, paths)
     return points
 
 
@@ -313,8 +296,10 @@ class DestinationReport:
 def destination_report(session: Session, consultation: Consultation, destination: Destination,
                        only_open: bool = False) -> DestinationReport:
     """Everything routed to a destination (or under it): the to-do list of its writer."""
-    ids = hierarchy.with_descendants(destination.id, session.exec(
-        select(Destination).where(Destination.consultation_id == consultation.id)))
+    tree = {d.id: d for d in session.exec(
+        select(Destination).where(Destination.consultation_id == consultation.id))}
+    ids = hierarchy.with_descendants(destination.id, tree.values())
+    paths = {consultation.id: {i: destination_path(d, tree) for i, d in tree.items()}}
     # Only the points routed here are read (not the whole consultation): the page is opened
     # often, and the filter below still decides which answers count.
     routed = (
@@ -322,10 +307,10 @@ def destination_report(session: Session, consultation: Consultation, destination
         .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
         .where(ResponseDestination.destination_id.in_(ids))
     )
-    points = [p for p in consultation_points(session, consultation, routed)
+    points = [p for p in consultation_points(session, consultation, routed, paths)
               if any(set(a.destination_ids) & ids for a in p.answers)]
-    path = destination_paths(session, consultation.id)[destination.id]
-    return DestinationReport(destination, path, points, only_open, ids)
+    return DestinationReport(destination, paths[consultation.id][destination.id], points,
+                             only_open, ids)
 
 
 def land(session: Session, actor, point: Point, destination: Destination, reference: str,
@@ -422,20 +407,17 @@ def dashboard(session: Session, consultation: Consultation) -> Dashboard:
         .order_by(Destination.position, Destination.id)
     )}
 
-    def top(destination_id: int) -> int | None:
-        d = destinations.get(destination_id)
-        return hierarchy.root(d, destinations).id if d else None
-
+    top = {i: hierarchy.root(d, destinations).id for i, d in destinations.items()}
     routed: dict[int, set[int]] = defaultdict(set)
     done: dict[int, set[int]] = defaultdict(set)
     for p in points:
         for a in p.answers:
             for d in a.destination_ids:
-                if top(d) is not None:
-                    routed[top(d)].add(p.point.id)
+                if d in top:
+                    routed[top[d]].add(p.point.id)
         for lg in p.landings:
-            if top(lg.landing.destination_id) is not None:
-                done[top(lg.landing.destination_id)].add(p.point.id)
+            if lg.landing.destination_id in top:
+                done[top[lg.landing.destination_id]].add(p.point.id)
     by_destination = [
         Bar(d.title, {"destination_id": d.id},
             (len(done[d.id] & routed[d.id]), len(routed[d.id] - done[d.id])))
@@ -458,15 +440,17 @@ def status_timeline(session: Session, points: list[FollowedPoint],
     if not response_ids:
         return []
     history: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    for v in session.exec(
-        select(ResponseVersion).where(ResponseVersion.response_id.in_(response_ids))
+    for response_id, version, decided_on, created_at, status in session.execute(
+        sa.select(ResponseVersion.response_id, ResponseVersion.version, ResponseVersion.decided_on,
+                  ResponseVersion.created_at, ResponseVersion.status)
+        .where(ResponseVersion.response_id.in_(response_ids))
         .order_by(ResponseVersion.response_id, ResponseVersion.version)
-    ):
-        steps = history[v.response_id]
-        day = v.decided_on if v.version == 1 and v.decided_on else v.created_at.date()
+    ):  # the columns only: not every version's text
+        steps = history[response_id]
+        day = decided_on if version == 1 and decided_on else created_at.date()
         if steps and day < steps[-1][0]:
             day = steps[-1][0]  # a later version never goes back in time
-        steps.append((day, v.status))
+        steps.append((day, status))
     days = sorted({day for steps in history.values() for day, _s in steps})
     if len(days) > max_days:
         step = (len(days) - 1) / (max_days - 1)

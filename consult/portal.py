@@ -170,11 +170,7 @@ def inbox(
     if not consultation_ids:
         return []
     rows = session.exec(
-        select(Message, Point, Reaction, Consultation, User)
-        .join(Point, Point.id == Message.point_id)
-        .join(Reaction, Reaction.id == Point.reaction_id)
-        .join(Consultation, Consultation.id == Reaction.consultation_id)
-        .outerjoin(User, User.id == Message.author_id)
+        follows.entries_in_context()
         .where(or_(*follows.interest(user)))
         .where(
             Message.kind != MessageKind.internal_note,

@@ -15,19 +15,18 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from . import hierarchy
-from .followup import OPEN, Answer, FollowedPoint, consultation_points
+from .consultations import answers_with_routes
+from .followup import OPEN, FollowedPoint, consultation_points
 from .labels import LABELS
 from .models import (
     Consultation,
     Destination,
     Reaction,
     Response,
-    ResponseDestination,
     ResponsePoint,
     ResponseStatus,
     Stakeholder,
 )
-from .processing import destination_paths
 
 COLUMNS = ("Gemeente / subregio", "Uitgangspunten", "Toelichting")
 FLAT_COLUMNS = ("Gemeente / subregio", "Indiener", "Soort indiener", "Kanaal", "Reactie",
@@ -151,18 +150,8 @@ def _reaction_answers(session: Session, consultation: Consultation) -> dict[int,
         ).order_by(Response.position, Response.id)
     ).scalars().all()
     out: dict[int, list] = {}
-    paths = destination_paths(session, consultation.id) if responses else {}
-    routed: dict[int, list[int]] = {}
-    if responses:
-        for response_id, destination_id in session.execute(
-            sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
-            .where(ResponseDestination.response_id.in_([r.id for r in responses]))
-        ):
-            routed.setdefault(response_id, []).append(destination_id)
-    for response in responses:
-        ids = [d for d in routed.get(response.id, ()) if d in paths]
-        out.setdefault(response.reaction_id, []).append(
-            Answer(response, sorted(paths[d] for d in ids), ids))
+    for answer in answers_with_routes(session, responses).values():
+        out.setdefault(answer.response.reaction_id, []).append(answer)
     return out
 
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from consult import create_app, demo
 from consult.db import get_session
@@ -78,6 +78,18 @@ def demo_app(app):
         demo.load(session)
         session.commit()
     return app
+
+
+def unpublish(app) -> None:
+    """Take the (only) consultation off the public web: members only from now on."""
+    from consult.models import Consultation
+
+    with app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation)).one()
+        consultation.published = False
+        session.add(consultation)
+        session.commit()
 
 
 @pytest.fixture

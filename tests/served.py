@@ -50,9 +50,10 @@ def demo_database(url: str, tmp_path):
 
 
 def server_env(url: str, tmp_path, **extra) -> dict:
-    """The environment a production server gets: everything through CONSULT_* variables."""
+    """The environment a production server gets: everything through CONSULT_* variables
+    (none inherited from the environment the tests run in)."""
     return {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if not key.startswith("CONSULT_")},
         "CONSULT_DATABASE_URL": url,
         "CONSULT_INSTANCE_PATH": str(tmp_path / "instance"),
         "CONSULT_SECRET_KEY": "served-test-secret",

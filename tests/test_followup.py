@@ -9,7 +9,7 @@ from consult import consultations as reading
 from consult.db import get_session
 from consult.models import Consultation, Stakeholder
 
-from .conftest import Actor
+from .conftest import Actor, unpublish
 
 
 def _id(app, name: str) -> int:
@@ -90,12 +90,7 @@ def test_the_list_of_stakeholders(demo_app):
 
 
 def test_unpublished_consultations_stay_hidden(demo_app):
-    with demo_app.app_context():
-        session = get_session()
-        consultation = session.exec(select(Consultation)).one()
-        consultation.published = False
-        session.add(consultation)
-        session.commit()
+    unpublish(demo_app)
     leiden = _id(demo_app, "Leiden")
     anonymous = demo_app.test_client().get(f"/indieners/{leiden}").get_data(as_text=True)
     assert _rows(anonymous) == [] and "Geen punten om te tonen" in anonymous

@@ -22,8 +22,14 @@ def test_load_bench_smoke(tmp_path):
     assert result["errors"] == 0, (result["error_samples"], done.stdout)
     assert result["lost_writes"] == 0, done.stdout
     assert result["rows"]["all"]["count"] > 20, done.stdout
-    messages = result["checks"]["messages"]
+    assert result["conflicts"] == 0, result["error_samples"]
+    messages, answers = result["checks"]["messages"], result["checks"]["answers"]
+    # Writes happened, so the equalities below are not those of nothing.
+    assert messages["posted"] > 0, done.stdout
+    assert answers["saved"] > 0, done.stdout
     assert messages["posted"] == messages["in_database"] == messages["findable"]
+    assert answers["saved"] == answers["in_database"]
+    assert answers["current_texts"] == answers["current_in_database"] == answers["findable"]
     assert result["checks"]["outbox"] == 0
     assert result["checks"]["index_equals_database"]
     assert result["checks"]["gunicorn_tracebacks"] == 0

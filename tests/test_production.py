@@ -2,14 +2,13 @@
 environment variables, the schema and demo through the command line, gunicorn with several
 workers from gunicorn.conf.py, the health check, search across workers, and the log."""
 
-import os
 import re
 import subprocess
 import sys
 import time
 
 from .conftest import empty_database
-from .served import CONF, ROOT, Browser, Gunicorn
+from .served import CONF, ROOT, Browser, Gunicorn, server_env
 
 LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[\d+\] (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
@@ -27,17 +26,9 @@ def flask(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 def test_gunicorn_on_postgresql_configured_from_the_environment(tmp_path):
     url = empty_database("postgresql", tmp_path)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CONSULT_")}
-    env.update({
-        "CONSULT_DATABASE_URL": url,
-        "CONSULT_SECRET_KEY": "a-long-random-production-secret",
-        "CONSULT_INSTANCE_PATH": str(tmp_path / "instance"),
-        "CONSULT_SEARCH_MODE": "thread",
-        "CONSULT_LOG_LEVEL": "INFO",
-        "CONSULT_WORKERS": "3",
-        "CONSULT_THREADS": "2",
-        "CONSULT_INSECURE_COOKIES": "1",  # the test speaks plain HTTP to 127.0.0.1
-    })
+    # Only CONSULT_* variables (none inherited), plain HTTP to 127.0.0.1 (insecure cookies).
+    env = server_env(url, tmp_path, CONSULT_SECRET_KEY="a-long-random-production-secret",
+                     CONSULT_LOG_LEVEL="INFO", CONSULT_WORKERS="3", CONSULT_THREADS="2")
     assert "Database at head." in flask(env, "consult", "upgrade").stdout
     demo = flask(env, "consult", "demo")
     assert "204 points" in demo.stdout

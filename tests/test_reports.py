@@ -12,7 +12,7 @@ from consult import consultations as reading
 from consult.db import get_session
 from consult.models import Consultation, Destination
 
-from .conftest import Actor
+from .conftest import Actor, unpublish
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 URL = f"/consultaties/{SLUG}/tabel"
@@ -127,12 +127,7 @@ def test_export_command(demo_app, tmp_path):
 
 
 def test_unpublished_table_is_not_for_outsiders(demo_app):
-    with demo_app.app_context():
-        session = get_session()
-        consultation = session.exec(select(Consultation)).one()
-        consultation.published = False
-        session.add(consultation)
-        session.commit()
+    unpublish(demo_app)
     assert demo_app.test_client().get(URL + ".docx").status_code == 404
     assert demo_app.test_client().get(URL).status_code == 404
     assert Actor(demo_app.test_client(), "secretary").get(URL + ".docx").status_code == 200
@@ -201,11 +196,6 @@ def test_public_page_you_said_we_did(demo_app):
     assert "Terugkoppelen aan de raden" in html and "203 / 204" in html
     for hidden in ("Geheimweg", "Zichtbaarweg", "Sanne Secretaris", "secretaris@"):
         assert hidden not in html, hidden
-    with demo_app.app_context():
-        session = get_session()
-        consultation = session.exec(select(Consultation)).one()
-        consultation.published = False
-        session.add(consultation)
-        session.commit()
+    unpublish(demo_app)
     assert demo_app.test_client().get(f"/consultaties/{SLUG}/openbaar").status_code == 404
     assert secretary.get(f"/consultaties/{SLUG}/openbaar").status_code == 404

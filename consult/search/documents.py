@@ -91,16 +91,19 @@ class _Answers:
 
     def __init__(self, session: Session, point_ids: Iterable[int] | None, part=None):
         live = (Response.archived == sa.false()) & (Response.status != ResponseStatus.draft)
-        self.responses: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        # (position, id, status) per point: the last in that order decides the status, as
+        # on the follow-up pages (followup.FollowedPoint.status).
+        self.responses: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
         routes = sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
         if point_ids is None:
-            links = sa.select(ResponsePoint.point_id, Response.id, Response.status).join(
+            links = sa.select(ResponsePoint.point_id, Response.position, Response.id,
+                              Response.status).join(
                 Response, Response.id == ResponsePoint.response_id
             ).where(live)
             if part is not None:
                 links = links.where(_part(ResponsePoint.point_id, part))
-            for point_id, response_id, status in session.execute(links):
-                self.responses[point_id].append((response_id, status))
+            for point_id, position, response_id, status in session.execute(links):
+                self.responses[point_id].append((position, response_id, status))
         else:
             # A page of results: look up by the link table's point index, then the responses
             # by primary key (one join would let SQLite scan every live response).
@@ -110,16 +113,17 @@ class _Answers:
                 )
             ).all()
             response_ids = sorted({r for _p, r in pairs})
-            status = dict(
-                session.execute(
-                    sa.select(Response.id, Response.status).where(
+            status = {
+                rid: (position, st) for rid, position, st in session.execute(
+                    sa.select(Response.id, Response.position, Response.status).where(
                         Response.id.in_(response_ids), live
                     )
-                ).all()
-            ) if response_ids else {}
+                )
+            } if response_ids else {}
             for point_id, response_id in pairs:
                 if response_id in status:
-                    self.responses[point_id].append((response_id, status[response_id]))
+                    position, st = status[response_id]
+                    self.responses[point_id].append((position, response_id, st))
             routes = routes.where(ResponseDestination.response_id.in_(sorted(status)))
         self.routes: dict[int, list[int]] = defaultdict(list)
         for response_id, destination_id in session.execute(routes):
@@ -129,8 +133,8 @@ class _Answers:
         answers = sorted(self.responses.get(point_id, ()))
         if not answers:
             return OPEN, []
-        destinations = sorted({d for rid, _ in answers for d in self.routes.get(rid, ())})
-        return answers[-1][1], destinations
+        destinations = sorted({d for _pos, rid, _s in answers for d in self.routes.get(rid, ())})
+        return answers[-1][2], destinations
 
 
 def _point_doc(row, status: str, destinations: list[int]) -> dict:

@@ -36,7 +36,7 @@ def show(slug: str, destination_id: int):
     report = _report(consultation, destination, request.args.get("status") == "open")
     return render_template(
         "destinations/show.html", consultation=consultation, report=report,
-        can_mark=access.can_process(current_user, consultation),
+        destination=destination, can_mark=access.can_process(current_user, consultation),
         unread=unread_of(consultation, [p.point.id for p in report.shown]),
         following=access.role(current_user) is not None
         and follows.follows(get_session(), current_user, destination_id=destination.id),
@@ -53,7 +53,7 @@ def follow(slug: str, destination_id: int):
     following = follows.toggle(session, current_user, destination_id=destination.id)
     session.commit()
     return render_block("destinations/show.html", "follow_button", consultation=consultation,
-                        report=_report(consultation, destination), following=following)
+                        destination=destination, following=following)
 
 
 def _point(consultation, point_id: int, report) -> followup.FollowedPoint:

@@ -5,15 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
-from sqlmodel import select
 
 from .. import access, attachments, composer, follows, portal
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
-from ..models import Consultation, Reaction, ReactionStatus, Stakeholder, utcnow
+from ..models import Consultation, Reaction, ReactionStatus, utcnow
 from .consultations import visible_consultation
 from .inputs import form_id
+from .stakeholders import live_stakeholder
 
 bp = Blueprint("portal", __name__, url_prefix="/portaal")
 
@@ -30,11 +30,7 @@ def _members_only():
 def inbox():
     """Answers and replies on the user's points, and the board's drafts and reactions."""
     session = get_session()
-    readable = [
-        c
-        for c in session.exec(select(Consultation).order_by(Consultation.title))
-        if access.can_view(current_user, c)
-    ]
+    readable = access.readable_consultations(current_user)
     ids = {c.id for c in readable}
     items = portal.inbox(session, current_user, ids)
     reactions = portal.board_reactions(session, current_user, ids)
@@ -194,9 +190,7 @@ def _submit(reaction):
 def follow_stakeholder(stakeholder_id: int):
     """Follow a stakeholder: what happens to its points then shows in the inbox."""
     session = get_session()
-    stakeholder = session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.archived:
-        abort(404)
+    stakeholder = live_stakeholder(stakeholder_id)
     following = follows.toggle(session, current_user, stakeholder_id=stakeholder.id)
     session.commit()
     return render_template(

@@ -16,6 +16,14 @@ def _visible(consultation) -> bool:
     return access.can_view(current_user, consultation)
 
 
+def live_stakeholder(stakeholder_id: int) -> Stakeholder:
+    """The stakeholder, or 404 (also when archived)."""
+    stakeholder = get_session().get(Stakeholder, stakeholder_id)
+    if stakeholder is None or stakeholder.archived:
+        abort(404)
+    return stakeholder
+
+
 @bp.get("")
 def index():
     """Municipalities, subregions and boards with what they said and what is still open."""
@@ -28,9 +36,7 @@ def index():
 def show(stakeholder_id: int):
     """What happened to this stakeholder's points (with everything under it), per consultation."""
     session = get_session()
-    stakeholder = session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.archived:
-        abort(404)
+    stakeholder = live_stakeholder(stakeholder_id)
     whole = request.args.get("alleen") != "1"
     only_open = request.args.get("status") == "open"
     report = followup.stakeholder_report(session, stakeholder, _visible, whole, only_open)
@@ -55,9 +61,7 @@ def letter(stakeholder_id: int):
     """The answer letter (.docx): the stakeholder's points of one consultation (or all), each
     followed by our answer and where it went, between an opening and a closing."""
     session = get_session()
-    stakeholder = session.get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.archived:
-        abort(404)
+    stakeholder = live_stakeholder(stakeholder_id)
     consultation = None
     if request.args.get("consultatie"):
         consultation = reading.get_consultation(session, request.args["consultatie"])

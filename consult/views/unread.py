@@ -3,11 +3,9 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from .. import access, follows
 from ..db import get_session
-from ..models import Consultation
 from .inputs import form_id
 
 bp = Blueprint("unread", __name__, url_prefix="/nieuw")
@@ -19,18 +17,17 @@ def _logged_in():
     """Only a person has a last visit."""
 
 
-def _threads(upto: int | None = None):
-    session = get_session()
-    readable = [c for c in session.exec(select(Consultation)) if access.can_view(current_user, c)]
-    processed = {c.id for c in readable if access.can_see_internal(current_user, c)}
-    return follows.new_since_last_visit(session, current_user, {c.id for c in readable},
-                                        processed, upto=upto)
+def _scope() -> tuple[set[int], set[int]]:
+    """The consultations the reader may read, and those among them they process."""
+    readable = access.readable_consultations(current_user)
+    return ({c.id for c in readable},
+            {c.id for c in readable if access.can_see_internal(current_user, c)})
 
 
 @bp.get("")
 def index():
     """Per thread: how many entries are new, and the latest one; newest first."""
-    threads = _threads()
+    threads = follows.new_since_last_visit(get_session(), current_user, *_scope())
     return render_template(
         "unread/index.html", threads=threads,
         upto=max((t.latest.id for t in threads), default=0),
@@ -42,7 +39,8 @@ def mark_all_seen():
     """Mark what the page showed as seen; entries that arrived since stay new."""
     session = get_session()
     upto = form_id("upto")
-    follows.mark_seen(session, current_user, _threads(upto) if upto else [])
+    if upto:
+        follows.mark_seen(session, current_user, *_scope(), upto=upto)
     session.commit()
     flash(_("Marked as read."))
     return redirect(url_for("unread.index"), code=303)
