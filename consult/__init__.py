@@ -5,6 +5,7 @@ from datetime import UTC
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -104,6 +105,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(
         can_process=access.can_process,
         can_see_internal=access.can_see_internal,
+        # Macros imported without context cannot see current_user: ask about the request's.
+        sees_people=lambda: access.can_see_people(current_user),
         is_admin=access.is_admin,
         role_of=access.role,
     )

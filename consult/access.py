@@ -7,6 +7,22 @@ Rules:
 - councillors and advisory-board members ask questions in threads of consultations they read;
 - internal notes are for those who process the consultation;
 - a draft reaction exists only for the advisory-board members of its stakeholder.
+
+The public line: what a visitor without an account sees of a published consultation.
+- organisations (stakeholders) that reacted, their points, the released (non-draft) answers,
+  destinations, landings, commitments, the answered table, the dashboard's figures;
+- never: draft answers or draft wordings of an answer, internal notes, names of people (who wrote,
+  who answered, who changed what), the thread conversation (only messages explicitly marked
+  public, and the point's events — logged, answered, landed, commitments — each shown with the
+  writer's role, not their name), the letters as received (originals and
+  their full text: they carry names and addresses), anything archived, anything of a consultation
+  that is not published (not even the name of a stakeholder that only reacted there), the archive,
+  history and management pages.
+- what one may not see answers 404 (as if it did not exist), never 403; a read-only user who
+  tries to change something gets 403.
+People with an account (every account is made by an admin for a named person of a municipality,
+council or board) read the conversation and names in the consultations they may read; drafts and
+internal notes stay with the secretariat.
 """
 
 from flask import g
@@ -53,6 +69,26 @@ def readable_consultations(user) -> list[Consultation]:
 
     found = get_session().exec(select(Consultation).order_by(Consultation.title))
     return [c for c in found if can_view(user, c)]
+
+
+def is_public(user) -> bool:
+    """A visitor without an account: sees only what the public line above allows."""
+    return role(user) is None
+
+
+def can_see_people(user) -> bool:
+    """Names of people (writers, answerers, editors) and the thread conversation."""
+    return not is_public(user)
+
+
+def can_see_drafts(user, consultation: Consultation) -> bool:
+    """Draft answers and draft wordings are the secretariat's work in progress."""
+    return can_process(user, consultation)
+
+
+def can_see_originals(user, consultation: Consultation) -> bool:
+    """Letters as received (uploaded originals, the pasted text): they name people."""
+    return not is_public(user) and can_view(user, consultation)
 
 
 def can_process(user, consultation: Consultation | None = None) -> bool:
@@ -105,6 +141,55 @@ def can_draft(user, consultation: Consultation) -> bool:
         and can_view(user, consultation)
         and consultation.status != "closed"
     )
+
+
+def known_stakeholders(user) -> frozenset[int] | None:
+    """The ids of the stakeholders this user may know of; None means all of them.
+
+    The secretariat and admins keep the registry, so they know every stakeholder. Anyone else
+    knows the stakeholders that sent a live point or a live reaction in a consultation they may
+    read, and the organisations above those (a municipality above its council). A stakeholder
+    that only reacted in an unpublished consultation does not exist for the public. One query,
+    cached for the request.
+    """
+    if can_process(user):
+        return None
+    cache = g.setdefault("consult_known_stakeholders", {})
+    key = getattr(user, "id", None) if role(user) else None
+    if key not in cache:
+        cache[key] = _known_stakeholders(user)
+    return cache[key]
+
+
+def _known_stakeholders(user) -> frozenset[int]:
+    import sqlalchemy as sa
+
+    from .db import get_session
+    from .models import Point, Stakeholder
+
+    session = get_session()
+    readable = [c.id for c in readable_consultations(user)]
+    if not readable:
+        return frozenset()
+    live = (
+        (Reaction.consultation_id.in_(readable))
+        & (Reaction.archived == sa.false())
+        & (Reaction.status == ReactionStatus.submitted)
+    )
+    senders = set(session.exec(select(Reaction.stakeholder_id).where(live).distinct()))
+    senders |= set(session.exec(
+        select(Point.stakeholder_id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .where(live, Point.archived == sa.false(), Point.stakeholder_id.is_not(None))
+        .distinct()
+    ))
+    parents = dict(session.exec(select(Stakeholder.id, Stakeholder.parent_id)).all())
+    known = set()
+    for sid in senders:
+        while sid is not None and sid not in known:
+            known.add(sid)
+            sid = parents.get(sid)
+    return frozenset(known)
 
 
 def is_admin(user) -> bool:

@@ -302,13 +302,14 @@ class ReactionDetail:
 
 def reaction_detail(
     session: Session, consultation: Consultation, reaction_id: int, include_archived: bool = False,
-    point_id: int | None = None,
+    point_id: int | None = None, drafts: bool = False,
 ):
     """One reaction with its points, each with its answers and their destinations; or None.
 
-    Access (drafts, archived reactions) is the caller's to check; archived points are left out
-    unless asked for. With ``point_id`` only that point's row is read (a thread shows one; the
-    progress then counts that point alone).
+    Access (draft reactions, archived reactions) is the caller's to check; archived points are
+    left out unless asked for, draft answers unless ``drafts`` (the secretariat's view). With
+    ``point_id`` only that point's row is read (a thread shows one; the progress then counts
+    that point alone).
     """
     found = session.exec(
         select(Reaction, Stakeholder)
@@ -326,9 +327,12 @@ def reaction_detail(
     points = session.exec(query.order_by(Point.position, Point.id)).all()
     point_ids = [p.id for p in points]
 
+    live = Response.archived == False  # noqa: E712
+    if not drafts:
+        live = live & (Response.status != ResponseStatus.draft)
     responses = session.exec(
         select(Response)
-        .where(Response.archived == False)  # noqa: E712
+        .where(live)
         .where(
             (Response.reaction_id == reaction.id)
             | Response.id.in_(

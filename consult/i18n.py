@@ -17,10 +17,11 @@ def select_locale() -> str:
     return lang if lang in current_app.config["LANGUAGES"] else "nl"
 
 
-@bp.get("/taal/<lang>")
+@bp.post("/taal/<lang>")
 def switch(lang: str):
-    """Switch the interface language and go back to where the user was."""
-    response = redirect(safe_next(request.args.get("next")), code=303)
+    """Switch the interface language and go back to where the user was (a POST with CSRF: a
+    GET, such as a cross-site image, changes nothing)."""
+    response = redirect(safe_next(request.form.get("next")), code=303)
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(
             COOKIE,

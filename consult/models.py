@@ -422,6 +422,7 @@ class MessageCreate(SQLModel):
     author_id: int | None = None
     kind: MessageKind = MessageKind.comment
     body: str = Field(min_length=1, max_length=200_000)
+    public: bool = False
 
 
 class Message(Tracked, table=True):
@@ -435,6 +436,9 @@ class Message(Tracked, table=True):
     event: str | None = Field(default=None, max_length=40)
     data: dict | None = Field(default=None, sa_type=sa.JSON)
     response_id: int | None = Field(default=None, foreign_key="response.id", index=True)
+    # Shown to visitors without an account too (set by the secretariat); everything else in a
+    # thread is for people with an account (see the public line in access.py).
+    public: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class AuditEvent(SQLModel, table=True):

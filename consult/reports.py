@@ -70,6 +70,9 @@ class Table:
     blocks: list[Block]
     filters: Filters
     roots: dict[int, Stakeholder]  # stakeholder id -> its top-level stakeholder
+    # The top-level stakeholders with points in the consultation (whatever the filters): the
+    # choices of the subregion filter, never a stakeholder of another consultation.
+    subregions: list[Stakeholder] = field(default_factory=list)
 
     @property
     def points(self) -> list[FollowedPoint]:
@@ -83,8 +86,10 @@ def answered_table(session: Session, consultation: Consultation,
 
     roots = {i: hierarchy.root(s, stakeholders) for i, s in stakeholders.items()}
     wanted_destinations = _with_children(session, filters.destination)
-    points = [p for p in consultation_points(session, consultation)
-              if _keep(p, filters, roots, wanted_destinations)]
+    every_point = consultation_points(session, consultation)
+    subregions = sorted({roots[p.sender.id].id: roots[p.sender.id] for p in every_point}.values(),
+                        key=lambda s: s.name)
+    points = [p for p in every_point if _keep(p, filters, roots, wanted_destinations)]
     reactions = session.execute(
         sa.select(Reaction).where(
             Reaction.consultation_id == consultation.id,
@@ -113,7 +118,7 @@ def answered_table(session: Session, consultation: Consultation,
         block.rows.extend(Row([], [answer]) for answer in extra)
         block.rows[0].first_of_reaction = True
         blocks.append(block)
-    return Table(consultation, blocks, filters, roots)
+    return Table(consultation, blocks, filters, roots, subregions)
 
 
 def _keep(p: FollowedPoint, f: Filters, roots, destinations: set[int] | None) -> bool:

@@ -14,6 +14,7 @@ from .models import (
     MessageKind,
     Point,
     Response,
+    ResponseStatus,
     User,
 )
 
@@ -32,12 +33,18 @@ class Entry:
 
 
 def post_message(
-    session: Session, actor: User, consultation: Consultation, point: Point, kind: str, body: str
+    session: Session, actor: User, consultation: Consultation, point: Point, kind: str, body: str,
+    public: bool = False,
 ) -> Message:
-    """Post a message in a point's thread, if the actor may post that kind."""
+    """Post a message in a point's thread, if the actor may post that kind. ``public`` (the
+    secretariat only, not for internal notes) shows it to visitors without an account too."""
     body = body.strip()
     if kind not in access.message_kinds(actor, consultation):
         raise ThreadError(_("You cannot post this kind of message here."))
+    internal = kind == MessageKind.internal_note
+    if public and (internal or not access.can_process(actor, consultation)):
+        raise ThreadError(_("Only the secretariat can make a message public, and never an "
+                            "internal note."))
     if not body:
         raise ThreadError(_("Write a message first."))
     if len(body) > MAX_MESSAGE_CHARS:
@@ -47,7 +54,8 @@ def post_message(
         )
     message = Message.model_validate(
         MessageCreate.model_validate(
-            {"point_id": point.id, "author_id": actor.id, "kind": kind, "body": body}
+            {"point_id": point.id, "author_id": actor.id, "kind": kind, "body": body,
+             "public": public}
         )
     )
     session.add(message)
@@ -62,6 +70,10 @@ def _visible(query, consultation: Consultation, point: Point, viewer, after_id: 
     query = query.where(
         Message.point_id == point.id, Message.archived == False, Message.id > after_id  # noqa: E712
     )
+    if not access.can_see_people(viewer):
+        # The public reads the point's story (events, told without names) and only the
+        # messages the secretariat made public (see access.py).
+        return query.where((Message.public == True) | (Message.kind == MessageKind.system))  # noqa: E712
     if not access.can_see_internal(viewer, consultation):
         query = query.where(Message.kind != MessageKind.internal_note)
     return query
@@ -71,6 +83,12 @@ def has_entries_after(session: Session, consultation, point: Point, viewer, afte
     """Whether the viewer has anything new in this thread (one indexed query)."""
     query = _visible(select(Message.id), consultation, point, viewer, after_id)
     return session.exec(query.limit(1)).first() is not None
+
+
+def last_entry_id(session: Session, consultation, point: Point, viewer) -> int:
+    """The id of the newest entry of the thread the viewer may see (0 when none)."""
+    query = _visible(select(Message.id), consultation, point, viewer, 0)
+    return session.exec(query.order_by(Message.id.desc()).limit(1)).first() or 0
 
 
 def entries(
@@ -90,4 +108,16 @@ def entries(
         {r.id: r for r in session.exec(select(Response).where(Response.id.in_(response_ids)))}
         if response_ids else {}
     )
-    return [Entry(m, authors.get(m.author_id), responses.get(m.response_id)) for m in messages]
+    found = [Entry(m, authors.get(m.author_id), responses.get(m.response_id)) for m in messages]
+    if access.can_see_drafts(viewer, consultation):
+        return found
+    return [e for e in found if not _about_a_draft(e)]
+
+
+def _about_a_draft(entry: Entry) -> bool:
+    """An event that tells of a draft answer (the answer is still a draft, or the event was
+    written while it was one): the secretariat's work in progress (access.py)."""
+    if entry.message.kind != MessageKind.system or entry.response is None:
+        return False
+    return (entry.response.status == ResponseStatus.draft
+            or (entry.message.data or {}).get("status") == ResponseStatus.draft)

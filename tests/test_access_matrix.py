@@ -317,7 +317,8 @@ ROUTES: dict[str, Route] = {
         lambda w, t: {"email": "lezer@consult.example"},
     ),
     "i18n.switch": Route(
-        every(303), every(405), lambda w, t: f"/taal/nl?next=/consultaties/{SLUG}"
+        every(405), every(303), lambda w, t: "/taal/nl",
+        lambda w, t: {"next": f"/consultaties/{SLUG}"},
     ),
     "admin.users": Route(admin_only(200), SAME_PATH, lambda w, t: "/beheer/gebruikers"),
     "admin.create": Route(
@@ -340,8 +341,10 @@ ROUTES: dict[str, Route] = {
         every(200), every(405), lambda w, t: f"/consultaties/{t.slug}/reacties/{t.reaction}",
         scoped=True, ids=True,
     ),
+    # Letters as received name people: not for the public (access.py).
     "consultations.attachment": Route(
-        every(200), every(405), lambda w, t: f"/consultaties/{t.slug}/bijlagen/{t.attachment}",
+        by_role(404, 200, 200, 200, 200, 200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/bijlagen/{t.attachment}",
         scoped=True, ids=True,
     ),
     "consultations.reaction_points": Route(
@@ -368,7 +371,7 @@ ROUTES: dict[str, Route] = {
         post_mode="hx", scoped=True, ids=True,
     ),
     "processing.edit": Route(
-        processors(200), processors(303),
+        processors(200, 404), processors(303),
         lambda w, t: f"/consultaties/{t.slug}/antwoorden/{t.response}/bewerken",
         lambda w, t: {"version": 1, "body": "Herziene tekst.", "status": "adopted"},
         scoped=True, ids=True,
@@ -383,7 +386,7 @@ ROUTES: dict[str, Route] = {
         lambda w, t: {"body": "**vet**"}, post_mode="hx",
     ),
     "destinations.index": Route(
-        processors(200), SAME_PATH, lambda w, t: f"/consultaties/{t.slug}/bestemmingen",
+        processors(200, 404), SAME_PATH, lambda w, t: f"/consultaties/{t.slug}/bestemmingen",
         scoped=True,
     ),
     "destinations.create": Route(
@@ -401,10 +404,11 @@ ROUTES: dict[str, Route] = {
         late=True, scoped=True, ids=True,
     ),
     "records.archive": Route(
-        processors(200), every(405), lambda w, t: f"/consultaties/{t.slug}/archief", scoped=True,
+        processors(200, 404), every(405), lambda w, t: f"/consultaties/{t.slug}/archief",
+        scoped=True,
     ),
     "records.history": Route(
-        processors(200), every(405),
+        processors(200, 404), every(405),
         lambda w, t: f"/consultaties/{t.slug}/geschiedenis/reactie/{t.reaction}",
         scoped=True, ids=True,
     ),
@@ -413,7 +417,8 @@ ROUTES: dict[str, Route] = {
         scoped=True, ids=True,
     ),
     "threads.new_entries": Route(
-        every(200), every(405), lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/nieuw?na=0",
+        every(200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/nieuw?na=0",
         get_mode="hx", scoped=True, ids=True,
     ),
     "threads.similar": Route(
@@ -470,12 +475,21 @@ ROUTES: dict[str, Route] = {
         lambda w, t: {"body": "Hoe gaat dit verder?"}, post_mode="hx", scoped=True, ids=True,
         gate="login",
     ),
+    "threads.seen": Route(
+        every(405), by_role(401, 200, 200, 200, 200, 200),
+        lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/gezien",
+        lambda w, t: {"tot": "1"}, post_mode="hx", scoped=True, ids=True, gate="login",
+    ),
     "threads.follow": Route(
         every(405), by_role(401, 200, 200, 200, 200, 200),
         lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/volgen",
         post_mode="hx", scoped=True, ids=True, gate="login",
     ),
     "portal.inbox": Route(portal_page(200, councillor=200), every(405), lambda w, t: "/portaal"),
+    "portal.inbox_seen": Route(
+        every(405), portal_page(200, councillor=200, anon=401), lambda w, t: "/portaal/gezien",
+        lambda w, t: {"tot": "2026-11-29T10:00:00+00:00"}, post_mode="hx",
+    ),
     "portal.new_draft": Route(
         portal_page(200), portal_page(303), lambda w, t: f"/portaal/{t.slug}/concept", _draft,
         scoped=True, gate="portal",
@@ -513,13 +527,13 @@ VARIANTS: dict[str, tuple[str, Route]] = {
         lambda w, t: f"/consultaties/{t.slug}/punten/{t.point}/berichten",
         lambda w, t: {"kind": "internal_note", "body": "Alleen voor ons."}, post_mode="hx")),
     "history of a point": ("records.history", Route(
-        processors(200), every(405),
+        processors(200, 404), every(405),
         lambda w, t: f"/consultaties/{t.slug}/geschiedenis/punt/{t.other_point}")),
     "history of an answer": ("records.history", Route(
-        processors(200), every(405),
+        processors(200, 404), every(405),
         lambda w, t: f"/consultaties/{t.slug}/geschiedenis/antwoord/{t.response}")),
     "history of an unknown kind": ("records.history", Route(
-        processors(404), every(405),
+        every(404), every(405),
         lambda w, t: f"/consultaties/{t.slug}/geschiedenis/gebruiker/{t.reaction}")),
     "restore a point": ("records.change", Route(
         every(405), processors(303),
@@ -557,7 +571,7 @@ VARIANTS: dict[str, tuple[str, Route]] = {
         every(404), every(404), lambda w, t: "/account/wachtwoord/niet-geldig",
         lambda w, t: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})),
     "a language we do not speak": ("i18n.switch", Route(
-        every(303), every(405), lambda w, t: "/taal/xx")),
+        every(405), every(303), lambda w, t: "/taal/xx")),
 }
 
 
@@ -773,7 +787,7 @@ def draft_cells(world: World) -> list[Cell]:
         Cell("consultations.attachment", "the draft's uploaded original", "GET", "page",
              f"{base}/bijlagen/{world.extra['draft_attachment']}", {}, board_only),
         Cell("records.history", "history of the draft", "GET", "page",
-             f"{base}/geschiedenis/reactie/{world.draft}", {}, processors(404)),
+             f"{base}/geschiedenis/reactie/{world.draft}", {}, every(404)),
         Cell("processing.answer", "answer the draft", "POST", "hx",
              f"{base}/reacties/{world.draft}/antwoorden",
              {"selection": "alle punten", "body": "x", "status": "adopted"}, processors(404)),

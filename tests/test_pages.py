@@ -5,6 +5,7 @@ import re
 from sqlmodel import select
 
 from consult.models import Reaction, Stakeholder
+from tests.conftest import csrf_token
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
@@ -103,23 +104,37 @@ def test_unknown_things_are_404(demo_client, session):
     assert demo_client.get(f"/consultaties/bestaat-niet/reacties/{rid}").status_code == 404
 
 
+def _switch(client, lang: str, target: str | None = None):
+    """Press the language button in the header (a form POST with its CSRF token)."""
+    data = {"csrf_token": csrf_token(client)}
+    if target is not None:
+        data["next"] = target
+    return client.post(f"/taal/{lang}", data=data)
+
+
 def test_english_on_request_dutch_by_default(demo_client):
     assert "Consultaties" in _text(demo_client.get("/"))
-    switched = demo_client.get(f"/taal/en?next=/consultaties/{SLUG}")
+    switched = _switch(demo_client, "en", f"/consultaties/{SLUG}")
     assert switched.status_code == 303
     assert switched.headers["Location"] == f"/consultaties/{SLUG}"
     text = _text(demo_client.get(f"/consultaties/{SLUG}"))
     assert "203 of 204 points answered" in text
     assert "December 16, 2015" in text
-    demo_client.get("/taal/nl")
+    _switch(demo_client, "nl")
     assert "203 van 204 punten beantwoord" in _text(demo_client.get(f"/consultaties/{SLUG}"))
 
 
 def test_language_switch_never_redirects_elsewhere(client):
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
-        response = client.get("/taal/en", query_string={"next": target})
+        response = _switch(client, "en", target)
         assert response.status_code == 303
         assert response.headers["Location"] == "/"
+
+
+def test_a_get_does_not_switch_the_language(demo_client):
+    """A cross-site image or link to /taal/en changes nothing."""
+    assert demo_client.get("/taal/en?next=/").status_code == 405
+    assert "Consultaties" in _text(demo_client.get("/"))
 
 
 def test_security_headers_and_vary(client):

@@ -173,10 +173,29 @@ def point_documents(session: Session, ids: list[int] | None = None, part=None) -
         yield _point_doc(row, *answers.of(row[0]))
 
 
+def _answers_something_live():
+    """The response answers a live point of a live, submitted reaction, or stands in the row of
+    such a reaction (an answer to a reaction as a whole): an answer to archived points only is
+    as hidden as they are."""
+    live_reaction = (Reaction.archived == sa.false()) & (
+        Reaction.status == ReactionStatus.submitted
+    )
+    return sa.exists(
+        sa.select(ResponsePoint.point_id)
+        .join(Point, Point.id == ResponsePoint.point_id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .where(ResponsePoint.response_id == Response.id, Point.archived == sa.false(),
+               live_reaction)
+    ) | sa.exists(
+        sa.select(Reaction.id).where(Reaction.id == Response.reaction_id, live_reaction)
+    )
+
+
 _LIVE_RESPONSE = (
     Response.archived == sa.false(),
     Response.status != ResponseStatus.draft,
     Consultation.archived == sa.false(),
+    _answers_something_live(),
 )
 _WRITTEN_MESSAGE = (
     Message.archived == sa.false(),
@@ -258,13 +277,22 @@ def response_documents(
         }
 
 
+def _readers(kind: str, public: bool) -> str:
+    """Who may find a message (the "internal" code): the secretariat for an internal note,
+    everyone for a public message, else people with an account (access.py's public line)."""
+    if kind == MessageKind.internal_note:
+        return "1"
+    return "" if public else "members"
+
+
 def message_documents(
     session: Session, ids: list[int] | None = None, part=None
 ) -> Iterator[dict]:
     """Index documents for messages people wrote, on live points."""
     points = _live_points().subquery()
     query = (
-        sa.select(Message.id, Message.kind, Message.body, Message.created_at, points)
+        sa.select(Message.id, Message.kind, Message.public, Message.body, Message.created_at,
+                  points)
         .join(points, points.c.id == Message.point_id)
         .where(*_WRITTEN_MESSAGE)
         .order_by(Message.id)
@@ -274,14 +302,14 @@ def message_documents(
     if part is not None:
         query = query.where(_part(Message.id, part))
     rows = session.execute(query.execution_options(yield_per=_BATCH)).all()
-    answers = _Answers(session, {r[4] for r in rows} if ids is not None else None)
-    for mid, kind, body, created, *point_row in rows:
+    answers = _Answers(session, {r[5] for r in rows} if ids is not None else None)
+    for mid, kind, public, body, created, *point_row in rows:
         status, destinations = answers.of(point_row[0])
         doc = _point_doc(point_row, status, destinations)
         doc.update(
             key=key("m", mid),
             kind="message",
-            internal="1" if kind == MessageKind.internal_note else "",
+            internal=_readers(kind, public),
             year=str(created.year),
             when=_stamp(created),
             body=body,

@@ -355,6 +355,8 @@ class Restriction:
     filters: dict
     hidden: frozenset  # consultation ids
     no_internal: frozenset | None  # consultation ids; None = internal notes hidden everywhere
+    public: bool = False  # the public: only documents marked public (no conversation)
+    stakeholders: frozenset | None = None  # stakeholder documents the reader may see; None = all
 
 
 def _restrict(ids, scores, seg: SegmentData, r: Restriction):
@@ -376,6 +378,13 @@ def _restrict(ids, scores, seg: SegmentData, r: Restriction):
         keep &= seg.numbers(name)[ids] == code
     if r.hidden:
         keep &= ~np.isin(seg.numbers("consultation")[ids], sorted(r.hidden))
+    if r.public:
+        keep &= seg.numbers("internal")[ids] == 0
+    if r.stakeholders is not None:
+        is_stakeholder = seg.numbers("kind")[ids] == code_of("kind", "stakeholder")
+        if is_stakeholder.any():
+            known = np.isin(seg.numbers("stakeholder")[ids], sorted(r.stakeholders))
+            keep &= ~is_stakeholder | known
     internal = seg.numbers("internal")[ids] == 1
     if internal.any():
         if r.no_internal is None:

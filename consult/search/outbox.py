@@ -148,6 +148,12 @@ def expand(session: Session, keys: Iterable[str]) -> set[str]:
             point_ids.update(
                 session.execute(sa.select(Point.id).where(Point.reaction_id == number)).scalars()
             )
+            out.update(
+                f"r{i}"
+                for i in session.execute(
+                    sa.select(Response.id).where(Response.reaction_id == number)
+                ).scalars()
+            )
         elif letter == "C":
             point_ids.update(
                 session.execute(
@@ -164,6 +170,14 @@ def expand(session: Session, keys: Iterable[str]) -> set[str]:
             )
     for chunk in _chunks(sorted(point_ids), 500):
         out.update(f"p{i}" for i in chunk)
+        # An answer is findable while it answers a live point: archiving or restoring a point
+        # or reaction changes that (documents.response_documents).
+        out.update(
+            f"r{i}"
+            for i in session.execute(
+                sa.select(ResponsePoint.response_id).where(ResponsePoint.point_id.in_(chunk))
+            ).scalars()
+        )
         out.update(
             f"m{i}"
             for i in session.execute(

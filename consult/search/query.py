@@ -137,11 +137,19 @@ def highlight_terms(q: wq.Query) -> tuple[set[str], tuple[str, ...]]:
 
 @dataclass
 class Scope:
-    """What this reader may see: consultations hidden from them, and where internal notes
-    are hidden (None = everywhere)."""
+    """What this reader may see: consultations hidden from them, where internal notes are
+    hidden (None = everywhere), whether they read as the public (only public thread messages),
+    and the stakeholders they may know of (None = all; see access.known_stakeholders)."""
 
     hidden: frozenset[int] = frozenset()
     no_internal: frozenset[int] | None = None
+    public: bool = False
+    stakeholders: frozenset[int] | None = None
+
+    def restriction(self, filters: dict) -> "matching.Restriction":
+        """The index-level filter for these facet filters and this reader."""
+        return matching.Restriction(filters, self.hidden, self.no_internal, self.public,
+                                    self.stakeholders)
 
 
 @dataclass
@@ -179,7 +187,7 @@ def search(searcher, request: Request, scope: Scope, facets: bool = True) -> Fou
     }
     if _is_null(user_q) and not filters:
         return Found(0, [], [], {n: Counter() for n in FILTERS}, user_q, 1, 0)
-    restriction = matching.Restriction(filters, scope.hidden, scope.no_internal)
+    restriction = scope.restriction(filters)
     found = matching.match(searcher, None if _is_null(user_q) else user_q, restriction)
     total = found.total
     pages = max(1, math.ceil(total / request.size))
@@ -292,7 +300,7 @@ def similar(searcher, text: str, own_key: str, scope: Scope, limit: int = 5):
         return [], []
     weight = dict(terms)
     q = wq.Or([wq.Term("body", t, boost=w) for t, w in terms])
-    restriction = matching.Restriction({"kind": "point"}, scope.hidden, scope.no_internal)
+    restriction = scope.restriction({"kind": "point"})
     best = matching.match(searcher, q, restriction).top(limit * 3 + 1, by_date=False)
     contained = matching.term_sets(searcher, [t for t, _w in terms], [d for d, _s in best])
     needed = 2 if len(terms) >= 3 else 1  # a short point may share its one telling word

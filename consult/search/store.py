@@ -46,7 +46,9 @@ CODES = {
     "skind": ("", *(k.value for k in StakeholderKind)),
     "channel": ("", *(c.value for c in Channel)),
     "status": ("", "open", *(s.value for s in ResponseStatus)),
-    "internal": ("", "1"),
+    # Who may read a document: everyone (""), the secretariat ("1": internal notes), people
+    # with an account ("members": the thread conversation; see the public line in access.py).
+    "internal": ("", "1", "members"),
 }
 NUMBERS = ("consultation", "stakeholder", "year")
 _TYPES = {"consultation": "I", "stakeholder": "I", "year": "H", **dict.fromkeys(CODES, "B")}

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
@@ -35,10 +35,11 @@ def visible_consultation(slug: str):
 
 
 def processable_consultation(slug: str):
-    """The consultation if the user may process it: 404 when invisible, 403 when read-only."""
+    """The consultation if the user may process it. A page of the secretariat (a GET) answers
+    404 to everyone else, as if it did not exist; a change by a read-only user answers 403."""
     consultation = visible_consultation(slug)
     if not access.can_process(current_user, consultation):
-        abort(403)
+        abort(404 if request.method in ("GET", "HEAD") else 403)
     return consultation
 
 
@@ -52,7 +53,8 @@ def visible_reaction(consultation, reaction_id: int):
         or not access.can_view_reaction(current_user, reaction, consultation)
     ):
         abort(404)
-    return reading.reaction_detail(session, consultation, reaction_id)
+    return reading.reaction_detail(session, consultation, reaction_id,
+                                   drafts=access.can_see_drafts(current_user, consultation))
 
 
 def unread_of(consultation, point_ids: list[int]) -> dict[int, int]:
@@ -137,6 +139,7 @@ def reaction(slug: str, reaction_id: int):
     context = {
         "d": detail,
         "consultation": consultation,
+        "originals": access.can_see_originals(current_user, consultation),
         "attachments": attachments.of_reaction(session, reaction_id),
         "following": access.role(current_user) in ("councillor", "advisory_member")
         and follows.follows(session, current_user, stakeholder_id=detail.stakeholder.id),
@@ -170,6 +173,7 @@ def attachment(slug: str, attachment_id: int):
         or reaction is None
         or reaction.consultation_id != consultation.id
         or not access.can_view_reaction(current_user, reaction, consultation)
+        or not access.can_see_originals(current_user, consultation)
     ):
         abort(404)
     return send_file(

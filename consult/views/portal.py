@@ -1,5 +1,7 @@
 """The portal for advisory boards and councillors: drafts, submission, and the inbox."""
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,7 +12,7 @@ from .. import access, attachments, composer, follows, portal
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
-from ..models import Consultation, Reaction, ReactionStatus, utcnow
+from ..models import Consultation, Reaction, ReactionStatus, aware, utcnow
 from .consultations import visible_consultation
 from .inputs import form_id
 from .stakeholders import live_stakeholder
@@ -35,14 +37,27 @@ def inbox():
     items = portal.inbox(session, current_user, ids)
     reactions = portal.board_reactions(session, current_user, ids)
     open_consultations = [c for c in readable if access.can_draft(current_user, c)]
-    html = render_template(
+    return render_template(
         "portal/inbox.html", items=items, reactions=reactions,
-        open_consultations=open_consultations,
+        open_consultations=open_consultations, shown_at=utcnow().isoformat(),
     )
-    current_user.inbox_seen_at = utcnow()
-    session.add(current_user)
-    session.commit()
-    return html
+
+
+@bp.post("/gezien")
+def inbox_seen():
+    """The inbox was shown: what it showed is no longer new. Posted by the page once on screen
+    (a GET changes nothing); an entry that arrived after the page was made stays new."""
+    try:
+        shown = aware(datetime.fromisoformat(request.form.get("tot", "")))
+    except ValueError:
+        return ""
+    session = get_session()
+    shown = min(shown, utcnow())
+    if current_user.inbox_seen_at is None or aware(current_user.inbox_seen_at) < shown:
+        current_user.inbox_seen_at = shown
+        session.add(current_user)
+        session.commit()
+    return ""
 
 
 def _draftable(slug: str):

@@ -16,6 +16,8 @@ from ..models import (
     Destination,
     DestinationKind,
     Point,
+    Reaction,
+    ReactionStatus,
     Response,
     ResponseDestination,
     ResponsePoint,
@@ -134,7 +136,7 @@ def answer(slug: str, reaction_id: int):
     session.commit()
     notify.points_changed(session, current_user, [p.id for p in chosen],
                           _("Your points were answered: %(body)s", body=response.body))
-    detail = reading.reaction_detail(session, consultation, reaction_id)
+    detail = reading.reaction_detail(session, consultation, reaction_id, drafts=True)
     html = render_block("reactions/show.html", "points", d=detail, consultation=consultation)
     return html, 200, {"HX-Trigger": "answer-saved"}
 
@@ -228,24 +230,52 @@ def edit(slug: str, response_id: int):
     return redirect(_back_to_reaction(session, consultation, response), code=303)
 
 
+def _readable_response_or_404(consultation, response_id: int) -> Response:
+    """An answer the user may read: for the secretariat any live one; for everyone else only a
+    released (non-draft) answer to a point they can see (a live point of a live reaction)."""
+    response = _response_or_404(consultation, response_id)
+    if access.can_see_drafts(current_user, consultation):
+        return response
+    if response.status == ResponseStatus.draft:
+        abort(404)
+    session = get_session()
+    live = (
+        select(Point.id)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .where(ResponsePoint.response_id == response.id, Point.archived == False,  # noqa: E712
+               Reaction.archived == False, Reaction.status == ReactionStatus.submitted)  # noqa: E712
+    )
+    whole = response.reaction_id and session.exec(
+        select(Reaction.id).where(Reaction.id == response.reaction_id,
+                                  Reaction.archived == False,  # noqa: E712
+                                  Reaction.status == ReactionStatus.submitted)
+    ).first()
+    if not whole and session.exec(live.limit(1)).first() is None:
+        abort(404)
+    return response
+
+
 @bp.get("/consultaties/<slug>/antwoorden/<int:response_id>/versies")
 def versions(slug: str, response_id: int):
-    """Every saved version of an answer, newest first."""
+    """Every saved version of an answer, newest first (released wordings only, without names,
+    for those outside the secretariat and the public; see access.py)."""
     consultation = visible_consultation(slug)
     session = get_session()
-    response = _response_or_404(consultation, response_id)
-    rows = session.exec(
-        select(ResponseVersion)
-        .where(ResponseVersion.response_id == response.id)
-        .order_by(ResponseVersion.version.desc())
-    ).all()
-    author_ids = {v.author_id for v in rows if v.author_id}
+    response = _readable_response_or_404(consultation, response_id)
+    query = select(ResponseVersion).where(ResponseVersion.response_id == response.id)
+    if not access.can_see_drafts(current_user, consultation):
+        query = query.where(ResponseVersion.status != ResponseStatus.draft)
+    rows = session.exec(query.order_by(ResponseVersion.version.desc())).all()
+    people = access.can_see_people(current_user)
+    author_ids = {v.author_id for v in rows if v.author_id} if people else set()
     authors = (
         {u.id: u for u in session.exec(select(User).where(User.id.in_(author_ids)))}
         if author_ids else {}
     )
     return render_template(
         "responses/versions.html",
+        people=people,
         consultation=consultation,
         response=response,
         versions=rows,

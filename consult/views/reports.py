@@ -33,12 +33,11 @@ def show(slug: str):
     consultation = visible_consultation(slug)
     session = get_session()
     table = reports.answered_table(session, consultation, _filters())
-    subregions = sorted({s.id: s for s in table.roots.values()}.values(), key=lambda s: s.name)
     return render_template(
         "reports/table.html",
         consultation=consultation,
         table=table,
-        subregions=subregions,
+        subregions=table.subregions,
         destinations=destinations_of(session, consultation.id),
         kinds=[k.value for k in StakeholderKind],
         statuses=["open", "proposed", "adopted", "done", "not_adopted"],

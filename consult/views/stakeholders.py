@@ -17,9 +17,12 @@ def _visible(consultation) -> bool:
 
 
 def live_stakeholder(stakeholder_id: int) -> Stakeholder:
-    """The stakeholder, or 404 (also when archived)."""
+    """The stakeholder, or 404: also when archived, or when the user may not know of it (it only
+    reacted in consultations they cannot read; see access.known_stakeholders)."""
     stakeholder = get_session().get(Stakeholder, stakeholder_id)
-    if stakeholder is None or stakeholder.archived:
+    known = access.known_stakeholders(current_user)
+    if stakeholder is None or stakeholder.archived or (known is not None
+                                                        and stakeholder.id not in known):
         abort(404)
     return stakeholder
 
@@ -40,6 +43,9 @@ def show(stakeholder_id: int):
     whole = request.args.get("alleen") != "1"
     only_open = request.args.get("status") == "open"
     report = followup.stakeholder_report(session, stakeholder, _visible, whole, only_open)
+    known = access.known_stakeholders(current_user)
+    if known is not None:
+        report.members = [m for m in report.members if m.id in known]
     parent = session.get(Stakeholder, stakeholder.parent_id) if stakeholder.parent_id else None
     unread = {}
     if access.role(current_user) is not None:

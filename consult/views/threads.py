@@ -10,7 +10,7 @@ from .. import consultations as reading
 from ..db import get_session
 from ..models import Point, Reaction, Stakeholder
 from .consultations import visible_consultation
-from .inputs import arg_number
+from .inputs import arg_number, form_id
 from .search import hit_url
 
 bp = Blueprint("threads", __name__, url_prefix="/consultaties/<slug>/punten/<int:point_id>")
@@ -35,7 +35,8 @@ def visible_point(consultation, point_id: int):
 def _context(consultation, point, reaction, after_id=0):
     session = get_session()
     detail = reading.reaction_detail(session, consultation, reaction.id, include_archived=True,
-                                     point_id=point.id)
+                                     point_id=point.id,
+                                     drafts=access.can_see_drafts(current_user, consultation))
     row = detail.points[0]
     entries = threads.entries(session, consultation, point, current_user, after_id=after_id)
     return {
@@ -59,16 +60,24 @@ def show(slug: str, point_id: int):
     consultation = visible_consultation(slug)
     point, reaction = visible_point(consultation, point_id)
     context = _context(consultation, point, reaction)
-    _seen(point, context["last_id"])
     return render_template("threads/show.html", **context)
 
 
-def _seen(point, message_id: int) -> None:
-    """Remember how far a logged-in reader has seen this thread (for unread badges)."""
-    if access.role(current_user) is not None and message_id:
-        session = get_session()
-        follows.seen(session, current_user, point.id, message_id)
+@bp.post("/gezien")
+@login_required
+def seen(slug: str, point_id: int):
+    """Remember how far a logged-in reader has seen this thread (for unread badges): posted by
+    the page once it shows the entries, so that a GET (or a cross-site image) changes nothing.
+    The mark never goes past the newest entry the reader may see."""
+    consultation = visible_consultation(slug)
+    point, _reaction = visible_point(consultation, point_id)
+    session = get_session()
+    upto = min(form_id("tot") or 0,
+               threads.last_entry_id(session, consultation, point, current_user))
+    if upto:
+        follows.seen(session, current_user, point.id, upto)
         session.commit()
+    return ""  # the marker replaces itself with nothing
 
 
 @bp.get("/nieuw")
@@ -80,7 +89,6 @@ def new_entries(slug: str, point_id: int):
     if not threads.has_entries_after(get_session(), consultation, point, current_user, after):
         return "", 204  # the common case, every few seconds per open thread: keep it cheap
     context = _context(consultation, point, reaction, after_id=after)
-    _seen(point, context["last_id"])  # shown live in the open thread: seen
     return render_block("threads/show.html", "new_entries", **context)
 
 
@@ -107,7 +115,8 @@ def post(slug: str, point_id: int):
     kind = request.form.get("kind") or (kinds[0] if kinds else "")
     try:
         message = threads.post_message(
-            session, current_user, consultation, point, kind, request.form.get("body", "")
+            session, current_user, consultation, point, kind, request.form.get("body", ""),
+            public=request.form.get("public") == "1",
         )
     except threads.ThreadError as err:
         session.rollback()
