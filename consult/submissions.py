@@ -89,7 +89,8 @@ def claim(session: Session, actor: User, key: str | None, digest: str) -> Claim:
         insert(FormSubmission)
         .values(key=key, user_id=actor.id, fingerprint=digest, created_at=now)
         .on_conflict_do_nothing(index_elements=[FormSubmission.key])
-    ).rowcount
+        .returning(FormSubmission.key)  # a row only when inserted (rowcount is -1 on psycopg)
+    ).first()
     if inserted:
         session.execute(sa.delete(FormSubmission).where(
             FormSubmission.user_id == actor.id, FormSubmission.created_at < now - KEEP))
