@@ -448,3 +448,33 @@ def test_a_double_click_on_follow_follows(site):
     assert undone.status == 200 and 'aria-pressed="false"' in undone.body
     assert site.count(Follow, Follow.user_id == user_id, Follow.point_id == point) == 0
 
+
+
+def test_a_commitment_kept_by_two_secretaries_at_once_keeps_both_words(site):
+    client = secretary(site)
+    reaction_id = fresh_reaction(site, client, "Toezegging tegelijk")
+    response_id = answered_once(site, client, reaction_id, "Antwoord met een belofte.")
+    url = f"/consultaties/{SLUG}/toezeggingen"
+    made = client.send(url, {"response_id": str(response_id), "owner": "Inkoopteam",
+                             "description": "Belofte tegelijk nagekomen.", "due_on": "2027-01-01"})
+    assert made.status == 303
+    commitment_id = site.query(sa.select(Commitment.id).where(
+        Commitment.description == "Belofte tegelijk nagekomen."))[0][0]
+    status_url = f"{url}/{commitment_id}/status"
+    people = [secretary(site), Client(site.base, "admin")]
+    forms = []
+    for n, person in enumerate(people):  # each form as its page shows it: still open
+        html = person.page(url)
+        row = html[html.index(status_url):]
+        forms.append({"status": "done", "evidence": f"Inkoopplan versie {n}",
+                      "was_status": re.search(r'name="was_status" value="([^"]*)"', row)[1],
+                      "was_evidence": re.search(r'name="was_evidence" value="([^"]*)"', row)[1]})
+    answers = at_once([lambda p=p, f=f: p.send(status_url, f) for p, f in zip(people, forms,
+                                                                              strict=True)])
+    assert sorted(a.status for a in answers) == [303, 409]
+    loser = next(f for a, f in zip(answers, forms, strict=True) if a.status == 409)
+    assert f"Niet opgeslagen: “{loser['evidence']}”" in next(
+        a.body for a in answers if a.status == 409)
+    winner = next(f for a, f in zip(answers, forms, strict=True) if a.status == 303)
+    assert site.query(sa.select(Commitment.evidence).where(
+        Commitment.id == commitment_id))[0][0] == winner["evidence"]

@@ -90,10 +90,13 @@ def change(slug: str, commitment_id: int):
     if response is None or response.consultation_id != consultation.id:
         abort(404)
     try:
+        seen = ((request.form["was_status"], request.form.get("was_evidence", ""))
+                if "was_status" in request.form else None)
         commitments.set_status(session, current_user, commitment, request.form.get("status", ""),
-                               request.form.get("evidence", ""))
+                               request.form.get("evidence", ""), seen)
     except commitments.CommitmentError as err:
         session.rollback()
-        return _page(consultation, str(err), 422)
+        conflict = isinstance(err, commitments.CommitmentConflict)
+        return _page(consultation, str(err), 409 if conflict else 422)
     session.commit()
     return redirect(url_for(".index", slug=slug, _anchor=f"toezegging-{commitment.id}"), code=303)
