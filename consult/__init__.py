@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, db, errors, i18n, logs, search
+from . import access, config, db, errors, i18n, logs, search, submissions
 from .labels import label
 from .text import render_markdown
 from .views.inputs import IdConverter
@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(_security_headers)
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["new_form_key"] = submissions.new_key
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from .models import (
@@ -28,6 +29,10 @@ from .models import (
 
 class CommitmentError(ValueError):
     """Bad input for a commitment; the message is for the user (in Dutch)."""
+
+
+class CommitmentConflict(CommitmentError):
+    """The commitment changed after the form was shown (or at the same moment)."""
 
 
 def _covered(session: Session, response: Response) -> list[int]:
@@ -68,8 +73,9 @@ def create(session: Session, actor: User | None, response: Response, description
 
 
 def set_status(session: Session, actor: User | None, commitment: Commitment, status: str,
-               evidence: str) -> None:
-    """Keep (with the evidence of where), cancel or reopen a commitment."""
+               evidence: str, seen: tuple[str, str] | None = None) -> None:
+    """Keep (with the evidence of where), cancel or reopen a commitment. ``seen`` is the
+    (status, evidence) the form showed; raises CommitmentConflict when it changed since."""
     evidence = " ".join(evidence.split())[:1000]
     if status not in {s.value for s in CommitmentStatus}:
         raise CommitmentError("Onbekende status.")
@@ -78,11 +84,22 @@ def set_status(session: Session, actor: User | None, commitment: Commitment, sta
                               "vergadering of link).")
     if status == commitment.status and evidence == commitment.evidence:
         return
-    commitment.status = status
-    commitment.evidence = evidence if status == CommitmentStatus.done else commitment.evidence
-    commitment.updated_at = utcnow()
-    session.add(commitment)
-    session.flush()
+    was_status, was_evidence = seen or (commitment.status, commitment.evidence)
+    # One conditional UPDATE: only if the commitment is still as the form showed it, so that
+    # of two people keeping it at the same moment the second is told, not overwritten.
+    changed = session.execute(
+        sa.update(Commitment)
+        .where(Commitment.id == commitment.id, Commitment.status == was_status,
+               Commitment.evidence == was_evidence)
+        .values(status=status, updated_at=utcnow(),
+                evidence=evidence if status == CommitmentStatus.done else Commitment.evidence)
+        .returning(Commitment.id)
+    ).first()
+    session.refresh(commitment)
+    if changed is None:
+        raise CommitmentConflict(_(
+            "Someone else changed this commitment in the meantime; see its status now. "
+            "Not saved: “%(evidence)s”.", evidence=evidence or status))
     response = session.get(Response, commitment.response_id)
     _tell(session, actor, response, f"commitment_{status}",
           {"description": commitment.description, "evidence": commitment.evidence})

@@ -5,7 +5,11 @@ import logging
 from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .submissions import Resubmitted
 
 log = logging.getLogger("consult.errors")
 
@@ -55,12 +59,40 @@ def _database_unavailable(err):
                    _("The database cannot be reached right now. Try again in a moment."))
 
 
+def same_moment() -> str:
+    """What a user is told when someone else's save at the same moment made theirs fail."""
+    return _("Someone else saved a change here at the same moment, so nothing was saved. "
+             "Your text is still here: save again.")
+
+
+def _lost_race(err):
+    """A write that lost a race no view expected (a unique key taken, a row changed under it):
+    409, never 500. An htmx request keeps its page (and the text typed in it): the message
+    goes to the toast; a plain form gets the error page (the browser's Back keeps the form)."""
+    log.warning("conflict: %s %s: %s", request.method, request.path, type(err).__name__)
+    return _conflict(same_moment())
+
+
+def _conflict(message: str):
+    """409 with the message: in the toast for htmx (the page and its text stay), else a page."""
+    session = g.get("db")
+    if session is not None:
+        session.rollback()
+    if request.headers.get("HX-Request"):
+        html = f'<div id="toast" class="toast" role="alert">{escape(message)}</div>'
+        return html, 409, {"HX-Retarget": "#toast", "HX-Reswap": "outerHTML"}
+    return _render(409, _("Saved at the same moment"), message)
+
+
 def init_app(app) -> None:
     """Register the handlers."""
     for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, lambda err, code=code: _render(code))
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(InterfaceError, _database_unavailable)
+    app.register_error_handler(IntegrityError, _lost_race)
+    app.register_error_handler(StaleDataError, _lost_race)
+    app.register_error_handler(Resubmitted, lambda err: _conflict(str(err)))
     app.register_error_handler(
         CSRFError,
         lambda err: _render(

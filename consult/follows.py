@@ -48,9 +48,10 @@ def toggle(session: Session, user: User, point_id=None, stakeholder_id=None,
     """Follow, or stop following; returns whether the user now follows."""
     target = {"point_id": point_id, "stakeholder_id": stakeholder_id,
               "destination_id": destination_id}
-    found = session.exec(_query(user, **target)).first()
+    found = session.exec(_query(user, **target)).all()
     if found:
-        session.delete(found)  # a preference, not domain data
+        for row in found:  # every one: two tabs following at the same moment made two
+            session.delete(row)  # a preference, not domain data
         session.flush()
         return False
     session.add(Follow(user_id=user.id, **target))

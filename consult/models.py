@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from flask_login import UserMixin
 from pydantic import field_validator
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so that Alembic's batch mode can alter SQLite tables.
@@ -102,6 +103,19 @@ def _enum_column(length: int = 32):
     return Field(sa_type=sa.String(length), index=True)
 
 
+class Versioned:
+    """Optimistic locking for a table with a ``version`` column: every ORM UPDATE of the row
+    carries ``WHERE version = <the version this session loaded>`` and raises StaleDataError
+    when another transaction changed the row first, so no save can overwrite a change it never
+    saw. The application bumps the version itself (``version_id_generator=False``): only a
+    change of content makes a new version (answers keep a snapshot per version), archiving
+    does not."""
+
+    @declared_attr
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+
+
 class Tracked(SQLModel):
     """Timestamps and the archived flag every table carries: nothing is hard-deleted."""
 
@@ -194,7 +208,7 @@ class ReactionStatus(enum.StrEnum):
     submitted = "submitted"
 
 
-class Reaction(Tracked, table=True):
+class Reaction(Versioned, Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True)
     stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
@@ -267,7 +281,7 @@ class ResponseCreate(SQLModel):
     position: int = 0
 
 
-class Response(Tracked, table=True):
+class Response(Versioned, Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True)
     # The reaction whose table row this explanation stands in; points may span reactions.
@@ -472,6 +486,13 @@ class Landing(SQLModel, table=True):
     """A point marked done at one of its destinations, with where it landed ("Inkoopplan 2017
     v2, §4.3"). Undoing archives it; the thread keeps both events."""
 
+    # At most one live landing per point and destination, also when two people mark the same
+    # point done at the same moment (the second gets a conflict, not a duplicate).
+    __table_args__ = (
+        sa.Index("uq_landing_live", "point_id", "destination_id", unique=True,
+                 sqlite_where=sa.text("archived = 0"), postgresql_where=sa.text("NOT archived")),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     point_id: int = Field(foreign_key="point.id", index=True)
     destination_id: int = Field(foreign_key="destination.id", index=True)
@@ -488,3 +509,18 @@ class ThreadVisit(SQLModel, table=True):
     point_id: int = Field(foreign_key="point.id", primary_key=True, index=True)
     seen_message_id: int = Field(default=0)
     seen_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class FormSubmission(SQLModel, table=True):
+    """A create form that was handled: its one-time key (rendered into the form), who sent it,
+    a digest of what was sent, and the id of what it created. Written in the same transaction
+    as that row, so a repeat of the same form (double click, retry, reloaded tab) is answered
+    with the original result instead of storing it twice."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    fingerprint: str = Field(max_length=64)
+    target_id: int | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, or_, select
 
 from . import audit, follows
@@ -37,6 +38,23 @@ from .models import (
 
 class DraftConflict(IntakeError):
     """The draft changed (or was submitted) since the editor opened it."""
+
+
+def _conflict() -> DraftConflict:
+    return DraftConflict(
+        _("This draft was changed or submitted in the meantime. Your text is kept below; "
+          "reload the draft to see the current version.")
+    )
+
+
+def _write(session: Session) -> None:
+    """Flush a change of the draft: UPDATE ... WHERE version = <the version the editor
+    started from> (models.Versioned). Of two saves at the same moment the second waits for
+    the first, then finds no such row: a conflict, never a silent overwrite."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise _conflict() from None
 
 
 def _points_json(points: list[DraftPoint]) -> list[dict]:
@@ -90,10 +108,7 @@ def save_draft(
         audit.record(session, actor, "create", reaction)
         return reaction
     if reaction.status != ReactionStatus.draft or reaction.version != expected_version:
-        raise DraftConflict(
-            _("This draft was changed or submitted in the meantime. Your text is kept below; "
-              "reload the draft to see the current version.")
-        )
+        raise _conflict()
     before = audit.snapshot(reaction)
     ReactionCreate.model_validate(
         {"consultation_id": consultation.id, "stakeholder_id": reaction.stakeholder_id,
@@ -105,7 +120,7 @@ def save_draft(
     reaction.version += 1
     reaction.updated_at = utcnow()
     session.add(reaction)
-    session.flush()
+    _write(session)
     audit.record(session, actor, "change", reaction, before)
     return reaction
 
@@ -113,19 +128,20 @@ def save_draft(
 def submit(session: Session, actor: User, reaction: Reaction, expected_version: int) -> Reaction:
     """Submit the draft: it becomes a locked reaction with numbered points for the secretariat."""
     if reaction.status != ReactionStatus.draft or reaction.version != expected_version:
-        raise DraftConflict(_("This draft was changed or submitted in the meantime."))
+        raise _conflict()
     points = fill_numbers(draft_points(reaction))
     if not points:
         raise IntakeError(_("There are no points to save: paste the letter first."))
     before = audit.snapshot(reaction)
-    reaction.position = next_position(
-        session, Reaction.position, Reaction.consultation_id == reaction.consultation_id
-    )
     reaction.status = ReactionStatus.submitted
     reaction.received_on = date.today()
     reaction.version += 1
     reaction.updated_at = utcnow()
     session.add(reaction)
+    _write(session)  # first: a second submit at the same moment stops here, adds no points
+    reaction.position = next_position(
+        session, Reaction.position, Reaction.consultation_id == reaction.consultation_id
+    )
     session.flush()
     add_points(session, actor, reaction, session.get(Stakeholder, reaction.stakeholder_id), points)
     bump_revision(session, reaction.consultation_id)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from . import audit
@@ -35,14 +36,17 @@ class ProcessingError(ValueError):
 
 
 class ConflictError(ProcessingError):
-    """Someone else saved the response after the editor opened it."""
+    """Someone else saved the response after the editor opened it (or at the same moment)."""
 
     def __init__(self, current: Response):
-        super().__init__(
-            _("Someone else changed this answer in the meantime (now version %(v)s). "
-              "Your text is kept below; compare and save again.", v=current.version)
-        )
+        super().__init__()
         self.current = current
+
+    def __str__(self) -> str:
+        # Read when shown: the caller rolls back and refreshes ``current`` first, so the
+        # message names the version that is saved now.
+        return _("Someone else changed this answer in the meantime (now version %(v)s). "
+                 "Your text is kept below; compare and save again.", v=self.current.version)
 
 
 # --- destinations ----------------------------------------------------------------
@@ -303,13 +307,6 @@ def revise(
         and checked.decided_on == response.decided_on
     ):
         return response  # nothing changed: no new version, no events
-    for destination_id in old_destinations - new_destinations:
-        link = session.get(ResponseDestination, (response.id, destination_id))
-        session.delete(link)  # a link row, not domain data: the version keeps the history
-    session.add_all(
-        ResponseDestination(response_id=response.id, destination_id=d)
-        for d in new_destinations - old_destinations
-    )
     response.body = checked.body
     response.status = checked.status
     response.decided_by = checked.decided_by
@@ -317,6 +314,20 @@ def revise(
     response.version += 1
     response.updated_at = utcnow()
     session.add(response)
+    try:
+        # UPDATE ... WHERE version = <the version checked above> (models.Versioned), before
+        # anything else is written: of two editors saving at the same moment, the second
+        # waits for the first, then finds no such row and gets the conflict.
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(response) from None
+    for destination_id in old_destinations - new_destinations:
+        link = session.get(ResponseDestination, (response.id, destination_id))
+        session.delete(link)  # a link row, not domain data: the version keeps the history
+    session.add_all(
+        ResponseDestination(response_id=response.id, destination_id=d)
+        for d in new_destinations - old_destinations
+    )
     session.flush()
     version = _snapshot(session, response, actor)
     audit.record(session, actor, "change", response, before).after["destinations"] = list(

@@ -26,6 +26,18 @@
     if (first && form.matches(".chat-input")) first.focus();
   });
 
+  // A form that stays on the page gets its next one-time key from the server (X-Form-Key):
+  // the server stores a form once however often it is sent, so the next, different
+  // submission needs a key of its own.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    var key = xhr ? xhr.getResponseHeader("X-Form-Key") : null;
+    var elt = event.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    var field = form ? form.querySelector("input[name=form_key]") : null;
+    if (key && field) field.value = key;
+  });
+
   // Errors htmx does not swap (403, 500, lost connection) get a visible message.
   function toast(message) {
     var box = document.getElementById("toast");

@@ -4,13 +4,15 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from .. import access, commitments
+from .. import access, commitments, submissions
 from ..db import get_session
+from ..errors import same_moment
 from ..models import Commitment, Response
 from .consultations import processable_consultation, visible_consultation
-from .inputs import form_id, to_id
+from .inputs import claim_form, form_id, to_id
 
 bp = Blueprint("commitments", __name__, url_prefix="/consultaties/<slug>/toezeggingen")
 
@@ -59,11 +61,20 @@ def create(slug: str):
     if form["due_on"] and due_on is None:
         return _page(consultation, "Die datum bestaat niet (gebruik jjjj-mm-dd).", 422, form)
     try:
-        commitments.create(session, current_user, response, form["description"], form["owner"],
-                           due_on, form["due_meeting"])
+        claim = claim_form(session)
+        if claim.repeated:  # a double click or a retry: recorded already
+            session.rollback()
+            return redirect(url_for(".index", slug=slug), code=303)
+        commitment = commitments.create(session, current_user, response, form["description"],
+                                        form["owner"], due_on, form["due_meeting"])
     except commitments.CommitmentError as err:
         session.rollback()
         return _page(consultation, str(err), 422, form)
+    except (submissions.Resubmitted, IntegrityError) as err:
+        session.rollback()
+        message = str(err) if isinstance(err, submissions.Resubmitted) else same_moment()
+        return _page(consultation, message, 409, form)
+    submissions.record(session, claim, commitment.id)
     session.commit()
     return redirect(url_for(".index", slug=slug), code=303)
 
@@ -79,10 +90,13 @@ def change(slug: str, commitment_id: int):
     if response is None or response.consultation_id != consultation.id:
         abort(404)
     try:
+        seen = ((request.form["was_status"], request.form.get("was_evidence", ""))
+                if "was_status" in request.form else None)
         commitments.set_status(session, current_user, commitment, request.form.get("status", ""),
-                               request.form.get("evidence", ""))
+                               request.form.get("evidence", ""), seen)
     except commitments.CommitmentError as err:
         session.rollback()
-        return _page(consultation, str(err), 422)
+        conflict = isinstance(err, commitments.CommitmentConflict)
+        return _page(consultation, str(err), 409 if conflict else 422)
     session.commit()
     return redirect(url_for(".index", slug=slug, _anchor=f"toezegging-{commitment.id}"), code=303)

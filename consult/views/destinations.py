@@ -4,8 +4,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
+from .. import submissions
 from ..db import get_session
+from ..errors import same_moment
 from ..models import Destination, DestinationKind
 from ..processing import (
     ProcessingError,
@@ -17,12 +20,12 @@ from ..processing import (
 )
 from ..slugs import unique_slug
 from .consultations import processable_consultation
-from .inputs import form_id
+from .inputs import claim_form, form_id
 
 bp = Blueprint("destinations", __name__, url_prefix="/consultaties/<slug>/bestemmingen")
 
 
-def _page(consultation, error=None, status=200):
+def _page(consultation, error=None, status=200, form=None):
     tree = destinations_of(get_session(), consultation.id, archived=True)
     return render_template(
         "destinations/index.html",
@@ -30,6 +33,7 @@ def _page(consultation, error=None, status=200):
         tree=tree,
         kinds=[k.value for k in DestinationKind],
         error=error,
+        form=form or {},
     ), status
 
 
@@ -51,7 +55,11 @@ def create(slug: str):
         abort(404)
     kind = request.form.get("kind") or (parent.kind if parent else DestinationKind.document_section)
     try:
-        create_destination(
+        claim = claim_form(session)
+        if claim.repeated:  # a double click or a retry: added already
+            session.rollback()
+            return redirect(url_for(".index", slug=slug), code=303)
+        destination = create_destination(
             session,
             current_user,
             consultation_id=consultation.id,
@@ -62,7 +70,13 @@ def create(slug: str):
         )
     except ValidationError:
         session.rollback()
-        return _page(consultation, _("A destination needs a name of at most 300 characters."), 422)
+        return _page(consultation, _("A destination needs a name of at most 300 characters."), 422,
+                     request.form)
+    except (submissions.Resubmitted, IntegrityError) as err:
+        session.rollback()
+        message = str(err) if isinstance(err, submissions.Resubmitted) else same_moment()
+        return _page(consultation, message, 409, request.form)
+    submissions.record(session, claim, destination.id)
     session.commit()
     return redirect(url_for(".index", slug=slug), code=303)
 

@@ -3,7 +3,10 @@
 import re
 
 from flask import request, url_for
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
+
+from .. import submissions
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: the largest a PostgreSQL integer can hold
 _ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²" and "①" are digits to str.isdigit()
@@ -52,3 +55,28 @@ def safe_next(target: str | None) -> str:
     ):
         return target
     return url_for("consultations.index")
+
+
+def submitted_form() -> tuple[str | None, str]:
+    """The form's one-time key and a digest of everything else it sent (path, fields, files);
+    uploads are rewound so the view can still read them."""
+    fields = [(name, value) for name, value in request.form.items(multi=True)
+              if name not in (submissions.FIELD, "csrf_token")]
+    files = []
+    for name, upload in request.files.items(multi=True):
+        content = upload.stream.read()
+        upload.stream.seek(0)
+        files.append((name, upload.filename or "", content))
+    digest = submissions.fingerprint(request.path, fields, files)
+    return request.form.get(submissions.FIELD), digest
+
+
+def claim_form(session) -> submissions.Claim:
+    """Claim this request's one-time form key for the current user, before anything is written:
+    ``.repeated`` means this very form was handled before. Raises submissions.Resubmitted."""
+    return submissions.claim(session, current_user, *submitted_form())
+
+
+def fresh_key() -> dict[str, str]:
+    """The header that hands a form staying on the page its next one-time key (consult.js)."""
+    return {"X-Form-Key": submissions.new_key()}

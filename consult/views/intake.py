@@ -7,15 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
 
-from .. import attachments, composer
+from .. import attachments, composer, submissions
 from ..db import get_session
+from ..errors import same_moment
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError, create_stakeholder, log_reaction
-from ..models import Channel, Stakeholder, StakeholderKind
+from ..models import Channel, Point, Reaction, Stakeholder, StakeholderKind
 from ..slugs import unique_slug
 from .consultations import processable_consultation
-from .inputs import form_id
+from .inputs import claim_form, form_id, fresh_key
 
 bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
 
@@ -56,8 +59,22 @@ def _render_preview(consultation, result, extracted=None):
 
 
 def _result(status: int, **context):
-    """The line under the composer: what was logged, or what is wrong."""
-    return render_block("consultations/show.html", "composer_result", **context), status
+    """The line under the composer: what was logged, or what is wrong. The composer stays on
+    the page: it gets its next one-time key either way."""
+    html = render_block("consultations/show.html", "composer_result", **context)
+    return html, status, fresh_key()
+
+
+def _logged(session, consultation, reaction):
+    """The line for a logged reaction (also the answer to a repeat of the same form)."""
+    count = session.exec(
+        select(func.count()).select_from(Point).where(Point.reaction_id == reaction.id)
+    ).one()
+    stakeholder = session.get(Stakeholder, reaction.stakeholder_id)
+    html, _status, headers = _result(
+        201, reaction=reaction, stakeholder=stakeholder, count=count, consultation=consultation
+    )
+    return html, 201, {"HX-Trigger": "reaction-logged", **headers}
 
 
 @bp.post("/composer/bewerk")
@@ -113,6 +130,10 @@ def log(slug: str):
     if channel not in {c.value for c in Channel}:
         channel = Channel.other
     try:
+        claim = claim_form(session)
+        if claim.repeated:  # a double click or a retry: this reaction is logged already
+            session.rollback()
+            return _logged(session, consultation, session.get(Reaction, claim.earlier.target_id))
         stakeholder = _stakeholder(session, f)
         reaction = log_reaction(
             session,
@@ -131,14 +152,17 @@ def log(slug: str):
     except ValidationError as err:
         session.rollback()
         return _result(422, error=_explain(err))
+    except submissions.Resubmitted as err:
+        session.rollback()
+        return _result(409, error=str(err))
+    except IntegrityError:  # e.g. the same new stakeholder added by someone else just now
+        session.rollback()
+        return _result(409, error=same_moment())
     if upload:
         attachments.store(session, current_user, current_app.instance_path, reaction, *upload)
+    submissions.record(session, claim, reaction.id)
     session.commit()
-    count = len([p for p in points if p.text.strip()])
-    html, _status = _result(
-        201, reaction=reaction, stakeholder=stakeholder, count=count, consultation=consultation
-    )
-    return html, 201, {"HX-Trigger": "reaction-logged"}
+    return _logged(session, consultation, reaction)
 
 
 def _label_for(channel: str) -> str:

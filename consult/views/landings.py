@@ -5,11 +5,13 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import IntegrityError
 
-from .. import access, follows, followup
+from .. import access, follows, followup, submissions
 from ..db import get_session
 from ..models import Destination, Landing, Point, Reaction
 from .consultations import processable_consultation, unread_of, visible_consultation
+from .inputs import claim_form
 
 bp = Blueprint("landings", __name__,
                url_prefix="/consultaties/<slug>/bestemmingen/<int:destination_id>")
@@ -50,8 +52,12 @@ def follow(slug: str, destination_id: int):
     consultation = visible_consultation(slug)
     destination = _destination(consultation, destination_id)
     session = get_session()
-    following = follows.toggle(session, current_user, destination_id=destination.id)
-    session.commit()
+    if claim_form(session).repeated:  # a double click follows once, it does not undo
+        session.rollback()
+        following = follows.follows(session, current_user, destination_id=destination.id)
+    else:
+        following = follows.toggle(session, current_user, destination_id=destination.id)
+        session.commit()
     return render_block("destinations/show.html", "follow_button", consultation=consultation,
                         destination=destination, following=following)
 
@@ -81,9 +87,16 @@ def _target(slug: str, destination_id: int, point_id: int):
     return consultation, destination, report, _point(consultation, point_id, report)
 
 
-def _fresh_row(consultation, destination, point_id: int):
+def _fresh_row(consultation, destination, point_id: int, error=None, status=200):
     fresh = _report(consultation, destination)
-    return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id))
+    return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id),
+                error, status)
+
+
+def _taken(reference: str) -> str:
+    """Someone else marked the point done first: say so, and give back what was typed."""
+    return _("Someone marked this point done in the meantime; see below. Not saved: "
+             "“%(reference)s”.", reference=reference)
 
 
 @bp.post("/punten/<int:point_id>/geland")
@@ -96,11 +109,25 @@ def land(slug: str, point_id: int, destination_id: int):
         message = _("Say where the point landed (document, version, section or page), in at "
                     "most 500 characters.")
         return _row(consultation, report, point, message, 422, reference[:MAX_REFERENCE])
-    if report.landing(point) is not None:
-        return _row(consultation, report, point,
-                    _("Someone marked this point done in the meantime; see below."), 409)
     session = get_session()
-    followup.land(session, current_user, point.point, destination, reference, report.path)
+    try:
+        claim = claim_form(session)
+    except submissions.Resubmitted:  # this form marked it done before, with other words
+        session.rollback()
+        return _fresh_row(consultation, destination, point_id, _taken(reference), 409)
+    if claim.repeated:  # a double click or a retry: marked done already
+        session.rollback()
+        return _fresh_row(consultation, destination, point_id)
+    if report.landing(point) is not None:
+        session.rollback()
+        return _row(consultation, report, point, _taken(reference), 409)
+    try:
+        landing = followup.land(session, current_user, point.point, destination, reference,
+                                report.path)
+    except IntegrityError:  # marked done by someone else at the same moment
+        session.rollback()
+        return _fresh_row(consultation, destination, point_id, _taken(reference), 409)
+    submissions.record(session, claim, landing.id)
     session.commit()
     return _fresh_row(consultation, destination, point_id)
 

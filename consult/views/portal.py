@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 
-from .. import access, attachments, composer, follows, portal
+from .. import access, attachments, composer, follows, portal, submissions
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
 from ..models import Consultation, Reaction, ReactionStatus, aware, utcnow
 from .consultations import visible_consultation
-from .inputs import form_id
+from .inputs import claim_form, form_id
 from .stakeholders import live_stakeholder
 
 bp = Blueprint("portal", __name__, url_prefix="/portaal")
@@ -140,9 +140,7 @@ def draft(reaction_id: int):
     """Read or edit one of the board's drafts (a submitted one is read-only)."""
     reaction = _own_draft(reaction_id)
     consultation = visible_consultation_by_id(reaction.consultation_id)
-    if request.method == "GET" or reaction.status != ReactionStatus.draft:
-        if request.method == "POST":
-            abort(409)
+    if request.method == "GET":
         preview = composer.Preview(portal.draft_points(reaction))
         return render_template("portal/draft.html", consultation=consultation,
                                reaction=reaction, preview=preview)
@@ -157,11 +155,29 @@ def visible_consultation_by_id(consultation_id: int):
     return consultation
 
 
+def _form_again(consultation, reaction, points, message: str, status: int):
+    """The draft form again with everything the member sent and what went wrong. A draft
+    that was submitted in the meantime is locked: the text comes back as a new draft."""
+    if reaction is not None and reaction.status != ReactionStatus.draft:
+        reaction = None
+    return render_template(
+        "portal/draft.html", consultation=consultation, reaction=reaction,
+        preview=composer.Preview(points), error=message, conflict=status == 409,
+    ), status
+
+
 def _save(consultation, reaction):
-    """Save the draft; errors and conflicts keep everything the member typed."""
+    """Save the draft, and submit it when asked, in one transaction; errors and conflicts
+    keep everything the member typed, and a repeat of the same form (double click, retry)
+    is answered like the first."""
     session = get_session()
     points = _form_points()
+    submitting = request.form.get("submit") == "1"
     try:
+        claim = claim_form(session)
+        if claim.repeated:
+            session.rollback()
+            return _done(session.get(Reaction, claim.earlier.target_id))
         text, upload = _text()
         if not points and text.strip():
             points = composer.from_text(text).points
@@ -169,36 +185,43 @@ def _save(consultation, reaction):
             session, current_user, consultation, request.form.get("title", ""), text, points,
             reaction=reaction, expected_version=form_id("version"),
         )
-    except (IntakeError, ExtractError, ValidationError) as err:
+    except (IntakeError, ExtractError, ValidationError, submissions.Resubmitted) as err:
         session.rollback()
         message = str(err) if not isinstance(err, ValidationError) else _(
             "A field is not filled in correctly (%(field)s).", field="title")
-        return render_template(
-            "portal/draft.html", consultation=consultation, reaction=reaction,
-            preview=composer.Preview(points), error=message,
-            conflict=isinstance(err, portal.DraftConflict),
-        ), 409 if isinstance(err, portal.DraftConflict) else 422
+        conflict = isinstance(err, (portal.DraftConflict, submissions.Resubmitted))
+        return _form_again(consultation, reaction, points, message, 409 if conflict else 422)
     if upload:
         attachments.store(session, current_user, current_app.instance_path, saved, *upload)
+    refused = _submit(session, saved) if submitting else None
+    submissions.record(session, claim, saved.id)
     session.commit()
-    if request.form.get("submit") == "1":
-        return _submit(saved)
-    return redirect(url_for(".draft", reaction_id=saved.id, opgeslagen=1), code=303)
-
-
-def _submit(reaction):
-    session = get_session()
-    try:
-        portal.submit(session, current_user, reaction, reaction.version)
-    except IntakeError as err:
-        session.rollback()
-        consultation = visible_consultation_by_id(reaction.consultation_id)
+    if refused:  # the draft is saved; what keeps it from being submitted is shown with it
         return render_template(
-            "portal/draft.html", consultation=consultation, reaction=reaction,
-            preview=composer.Preview(portal.draft_points(reaction)), error=str(err),
+            "portal/draft.html", consultation=consultation, reaction=saved,
+            preview=composer.Preview(portal.draft_points(saved)), error=refused,
         ), 422
-    session.commit()
-    return redirect(url_for(".draft", reaction_id=reaction.id, ingediend=1), code=303)
+    return _done(saved)
+
+
+def _submit(session, reaction) -> str | None:
+    """Submit the just-saved draft; the reason it cannot be submitted, or None. A refusal
+    undoes only the submission (a savepoint), not the saved draft."""
+    try:
+        with session.begin_nested():
+            portal.submit(session, current_user, reaction, reaction.version)
+    except IntakeError as err:
+        return str(err)
+    except ValidationError:
+        return _("A point number is at most 20 characters and a point at most 200,000.")
+    return None
+
+
+def _done(reaction):
+    """Where a saved or submitted draft goes: its page, saying which of the two happened."""
+    if reaction.status == ReactionStatus.submitted:
+        return redirect(url_for(".draft", reaction_id=reaction.id, ingediend=1), code=303)
+    return redirect(url_for(".draft", reaction_id=reaction.id, opgeslagen=1), code=303)
 
 
 @bp.post("/volgen/betrokkene/<int:stakeholder_id>")
@@ -206,8 +229,12 @@ def follow_stakeholder(stakeholder_id: int):
     """Follow a stakeholder: what happens to its points then shows in the inbox."""
     session = get_session()
     stakeholder = live_stakeholder(stakeholder_id)
-    following = follows.toggle(session, current_user, stakeholder_id=stakeholder.id)
-    session.commit()
+    if claim_form(session).repeated:  # a double click follows once, it does not undo
+        session.rollback()
+        following = follows.follows(session, current_user, stakeholder_id=stakeholder.id)
+    else:
+        following = follows.toggle(session, current_user, stakeholder_id=stakeholder.id)
+        session.commit()
     return render_template(
         "portal/follow_stakeholder.html", stakeholder=stakeholder, following=following
     )

@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from .. import access, notify
+from .. import access, notify, submissions
 from .. import consultations as reading
 from ..db import get_session
+from ..errors import same_moment
 from ..models import (
     Destination,
     DestinationKind,
@@ -39,7 +41,7 @@ from ..ranges import SelectionError, parse_selection
 from ..slugs import unique_slug
 from ..text import render_markdown
 from .consultations import processable_consultation, visible_consultation, visible_reaction
-from .inputs import form_id, form_ids
+from .inputs import claim_form, form_id, form_ids, fresh_key
 
 bp = Blueprint("processing", __name__)
 
@@ -87,9 +89,18 @@ def _chosen_destinations(session, consultation) -> list[Destination]:
 
 
 def _error(message: str, status: int = 422):
+    """The message under the answer form; the form keeps everything (nothing is swapped)."""
     return render_block("reactions/show.html", "answer_error", error=message), status, {
-        "HX-Reswap": "none"
+        "HX-Reswap": "none", **fresh_key()
     }
+
+
+def _answered(session, consultation, reaction_id: int):
+    """The reaction's points with their answers, for the page that stays open; the answer
+    form gets its next one-time key."""
+    detail = reading.reaction_detail(session, consultation, reaction_id, drafts=True)
+    html = render_block("reactions/show.html", "points", d=detail, consultation=consultation)
+    return html, 200, {"HX-Trigger": "answer-saved", **fresh_key()}
 
 
 @bp.post("/consultaties/<slug>/reacties/<int:reaction_id>/antwoorden")
@@ -115,6 +126,14 @@ def answer(slug: str, reaction_id: int):
         return _error(_("Select the points to answer: tick them or type e.g. 1 t/m 5."))
     chosen.sort(key=lambda p: p.position)
     try:
+        claim = claim_form(session)
+    except submissions.Resubmitted as err:
+        session.rollback()
+        return _error(str(err), 409)
+    if claim.repeated:  # a double click or a retry: this answer is saved already
+        session.rollback()
+        return _answered(session, consultation, reaction_id)
+    try:
         response = answer_points(
             session,
             current_user,
@@ -133,12 +152,14 @@ def answer(slug: str, reaction_id: int):
     except ProcessingError as err:
         session.rollback()
         return _error(str(err))
+    except IntegrityError:  # e.g. the same new destination added by someone else just now
+        session.rollback()
+        return _error(same_moment(), 409)
+    submissions.record(session, claim, response.id)
     session.commit()
     notify.points_changed(session, current_user, [p.id for p in chosen],
                           _("Your points were answered: %(body)s", body=response.body))
-    detail = reading.reaction_detail(session, consultation, reaction_id, drafts=True)
-    html = render_block("reactions/show.html", "points", d=detail, consultation=consultation)
-    return html, 200, {"HX-Trigger": "answer-saved"}
+    return _answered(session, consultation, reaction_id)
 
 
 def _response_or_404(consultation, response_id: int) -> Response:
@@ -198,6 +219,10 @@ def edit(slug: str, response_id: int):
         "decided_on": _date(form.get("decided_on")),
     }
     try:
+        claim = claim_form(session)
+        if claim.repeated:  # a double click or a retry: this edit is saved already
+            session.rollback()
+            return redirect(_back_to_reaction(session, consultation, response), code=303)
         revise(
             session,
             current_user,
@@ -213,14 +238,15 @@ def edit(slug: str, response_id: int):
             "responses/edit.html",
             **_edit_context(session, consultation, response, conflict=str(err), draft=draft),
         ), 409
-    except (ValidationError, ProcessingError) as err:
+    except (ValidationError, ProcessingError, submissions.Resubmitted, IntegrityError) as err:
         session.rollback()
-        message = str(err) if isinstance(err, ProcessingError) else _(
-            "Write the explanation first (at most 200,000 characters).")
+        session.refresh(response)
         return render_template(
             "responses/edit.html",
-            **_edit_context(session, consultation, response, error=message, draft=draft),
-        ), 422
+            **_edit_context(session, consultation, response, error=_edit_error(err),
+                            draft=draft),
+        ), 422 if isinstance(err, (ValidationError, ProcessingError)) else 409
+    submissions.record(session, claim, response.id)
     session.commit()
     point_ids = session.exec(
         select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
@@ -228,6 +254,15 @@ def edit(slug: str, response_id: int):
     notify.points_changed(session, current_user, list(point_ids),
                           _("An answer to your points changed: %(body)s", body=response.body))
     return redirect(_back_to_reaction(session, consultation, response), code=303)
+
+
+def _edit_error(err: Exception) -> str:
+    """What the editor is told when the edit could not be saved."""
+    if isinstance(err, ValidationError):
+        return _("Write the explanation first (at most 200,000 characters).")
+    if isinstance(err, IntegrityError):
+        return same_moment()
+    return str(err)
 
 
 def _readable_response_or_404(consultation, response_id: int) -> Response:

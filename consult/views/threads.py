@@ -5,12 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from .. import access, follows, followup, notify, search, threads
+from .. import access, follows, followup, notify, search, submissions, threads
 from .. import consultations as reading
 from ..db import get_session
 from ..models import Point, Reaction, Stakeholder
 from .consultations import visible_consultation
-from .inputs import arg_number, form_id
+from .inputs import arg_number, claim_form, form_id, fresh_key
 from .search import hit_url
 
 bp = Blueprint("threads", __name__, url_prefix="/consultaties/<slug>/punten/<int:point_id>")
@@ -114,22 +114,28 @@ def post(slug: str, point_id: int):
     kinds = access.message_kinds(current_user, consultation)
     kind = request.form.get("kind") or (kinds[0] if kinds else "")
     try:
+        claim = claim_form(session)
+        if claim.repeated:  # a double Enter or a retry: the message is in the thread already
+            session.rollback()
+            return "", 204, {"HX-Trigger": "thread-changed", **fresh_key()}
         message = threads.post_message(
             session, current_user, consultation, point, kind, request.form.get("body", ""),
             public=request.form.get("public") == "1",
         )
-    except threads.ThreadError as err:
+    except (threads.ThreadError, submissions.Resubmitted) as err:
         session.rollback()
-        return render_block("threads/show.html", "post_error", error=str(err)), 422, {
-            "HX-Reswap": "none"
+        status = 409 if isinstance(err, submissions.Resubmitted) else 422
+        return render_block("threads/show.html", "post_error", error=str(err)), status, {
+            "HX-Reswap": "none", **fresh_key()
         }
     follows.seen(session, current_user, point.id, message.id)  # you read what you answer
+    submissions.record(session, claim, message.id)
     session.commit()
     if message.kind != "internal_note":
         notify.points_changed(session, current_user, [point.id], _(
             "%(who)s wrote about point %(n)s: %(body)s",
             who=current_user.name, n=point.number, body=message.body))
-    return "", 204, {"HX-Trigger": "thread-changed"}
+    return "", 204, {"HX-Trigger": "thread-changed", **fresh_key()}
 
 
 @bp.post("/volgen")
@@ -139,8 +145,12 @@ def follow(slug: str, point_id: int):
     consultation = visible_consultation(slug)
     point, _reaction = visible_point(consultation, point_id)
     session = get_session()
-    following = follows.toggle(session, current_user, point_id=point.id)
-    session.commit()
+    if claim_form(session).repeated:  # a double click follows once, it does not undo
+        session.rollback()
+        following = follows.follows(session, current_user, point_id=point.id)
+    else:
+        following = follows.toggle(session, current_user, point_id=point.id)
+        session.commit()
     return render_block(
         "threads/show.html", "follow_button", consultation=consultation, point=point,
         following=following,

@@ -1,7 +1,7 @@
 """public thread messages
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-29 19:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0005'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,60 @@
+"""Forms that stay on the page, in Chromium: a double click stores once, and the next, different
+submission is stored too (the form got a fresh one-time key after each save)."""
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import login
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+
+
+def _log(page, title: str, text: str) -> None:
+    composer = page.locator(".composer")
+    composer.locator("select[name=stakeholder_id]").select_option(label="Gemeenteraad Leiden")
+    composer.get_by_label("Titel", exact=True).fill(title)
+    composer.get_by_label("Tekst van de brief").fill(text)
+    expect(composer.locator(".preview-point")).to_have_count(text.count("\n"))
+    composer.get_by_role("button", name="Reactie opslaan").click()
+    expect(composer.locator(".success")).to_contain_text("Gelogd: Gemeenteraad Leiden")
+    expect(composer.get_by_label("Tekst van de brief")).to_have_value("")
+
+
+def _answer(page, selection: str, body: str, double: bool = False) -> None:
+    panel = page.locator("#answer-panel")
+    panel.locator("input[name=selection]").fill(selection)
+    panel.locator("textarea[name=body]").fill(body)
+    button = panel.get_by_role("button", name="Antwoord opslaan")
+    button.dblclick() if double else button.click()
+    expect(panel.locator("textarea[name=body]")).to_have_value("")
+
+
+def test_saving_again_and_again_on_one_page(live_url, page):
+    login(page, live_url, "secretaris@consult.example", "demo-secretaris-2016")
+    page.goto(f"{live_url}/consultaties/{SLUG}")
+    _log(page, "Eerste brief", "1. Eerste punt.\n2. Tweede punt.\n")
+    _log(page, "Tweede brief", "1. Punt een.\n2. Punt twee.\n3. Punt drie.\n")
+    channel = page.locator("#channel .reaction")
+    expect(channel.filter(has_text="Gemeenteraad Leiden — Eerste brief")).to_have_count(1)
+    expect(channel.filter(has_text="Gemeenteraad Leiden — Tweede brief")).to_have_count(1)
+
+    channel.filter(has_text="Tweede brief").get_by_role("link", name=re.compile("Tweede brief")
+                                                         ).click()
+    page.locator("#answer-panel summary").click()
+    _answer(page, "1", "Antwoord op punt een.", double=True)
+    expect(page.locator("#punt-1 .answer")).to_have_count(1)
+    _answer(page, "2", "Antwoord op punt twee.")
+    _answer(page, "3", "Antwoord op punt drie.")
+    expect(page.locator("#reaction-progress")).to_contain_text("3 van 3 punten beantwoord")
+    for number in ("1", "2", "3"):
+        expect(page.locator(f"#punt-{number} .answer")).to_have_count(1)
+
+    page.locator("#punt-1 .thread-link").click()
+    box = page.get_by_placeholder(re.compile("Schrijf een bericht"))
+    for text in ("Eerste opmerking.", "Tweede opmerking."):
+        box.fill(text)
+        box.press("Enter")
+        expect(box).to_have_value("")
+        expect(page.locator("#thread")).to_contain_text(text)
+    expect(page.locator("#thread .entry-comment")).to_have_count(2)
