@@ -160,6 +160,20 @@ class Actor:
             url, data=data or {}, headers={"HX-Request": "true", "X-CSRFToken": self.token}, **kw
         )
 
+    def open_page(self, url, **kw):
+        """GET a page as the browser shows it: then send the POSTs it makes once on screen
+        (its "seen" markers, hx-trigger="load"), as htmx would. Returns the page's response."""
+        import html as html_lib
+        import json
+        import re
+
+        page = self.client.get(url, **kw)
+        for match in re.finditer(r'<div class="seen-marker" hx-post="([^"]+)" '
+                                 r"hx-vals='([^']*)'", page.get_data(as_text=True)):
+            target, values = html_lib.unescape(match.group(1)), json.loads(match.group(2))
+            assert self.hx_post(target, values).status_code == 200
+        return page
+
     def form_post(self, url, data=None, **kw):
         """A POST as a plain form sends it: CSRF token as a field."""
         return self.client.post(url, data={"csrf_token": self.token, **(data or {})}, **kw)

@@ -822,6 +822,7 @@ def test_security_headers_on_every_response(site):
         anon.get("/bestaat-niet"),
         anon.client.post("/uitloggen"),  # 400: no CSRF token
         anon.form_post("/"),  # 405
+        anon.form_post("/taal/nl", {"next": "/"}),  # 303
         anon.hx_post(f"/portaal/{SLUG}/voorbeeld"),  # 401
         anon.hx_get(f"/consultaties/{SLUG}/punten/{site.world.demo.point}/nieuw?na=2000000000"),
         site.actor("secretary").hx_post(f"/consultaties/{SLUG}/composer/voorbeeld",

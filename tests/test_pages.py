@@ -5,7 +5,7 @@ import re
 from sqlmodel import select
 
 from consult.models import Reaction, Stakeholder
-from tests.conftest import csrf_token
+from tests.conftest import Actor, csrf_token
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
@@ -90,11 +90,15 @@ def test_unanswered_point_is_marked(demo_client, session):
     assert "4 van 5 punten beantwoord" in " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def test_reaction_level_answer_without_points(demo_client, session):
+def test_reaction_level_answer_without_points(demo_app, session):
     rid = _reaction_id(session, "Duin- en Bollenstreek")
-    text = _text(demo_client.get(f"/consultaties/{SLUG}/reacties/{rid}"))
+    url = f"/consultaties/{SLUG}/reacties/{rid}"
+    text = _text(Actor(demo_app.test_client(), "viewer").get(url))
     assert "Geen opmerkingen." in text
-    assert "Ambtelijk wordt verwezen naar de brief" in text
+    assert "Ambtelijk wordt verwezen naar de brief" in text  # the letter as received
+    public = _text(demo_app.test_client().get(url))
+    assert "Geen opmerkingen." in public  # the answer is public, the letter (with names) not
+    assert "Ambtelijk wordt verwezen naar de brief" not in public
 
 
 def test_unknown_things_are_404(demo_client, session):

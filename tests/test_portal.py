@@ -98,7 +98,7 @@ def test_answers_and_replies_reach_the_board_inbox(member, as_role, session):
                                              Point.number == "2")).one()
     secretary.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
                       data={"kind": "internal_note", "body": "Geheime afweging"})
-    inbox = _text(member.get("/portaal"))
+    inbox = _text(member.open_page("/portaal"))
     assert "Beantwoord" in inbox
     assert "punt 1" in inbox and "punt 2" in inbox
     assert "Geheime afweging" not in inbox

@@ -38,10 +38,13 @@ def test_councillor_asks_a_question_and_everyone_sees_it(as_role, session):
                                 data={"kind": "question", "body": "Wanneer is dit *klaar*?"})
     assert posted.status_code == 204
     assert posted.headers["HX-Trigger"] == "thread-changed"
-    for viewer in (councillor, as_role(None), as_role("secretary")):
+    for viewer in (councillor, as_role("viewer"), as_role("secretary")):
         html = viewer.get(url).get_data(as_text=True)
         assert "Wanneer is dit <em>klaar</em>?" in html
         assert "Ruud Raadslid" in html
+    # The public line (access.py): no conversation and no names for visitors without account.
+    html = as_role(None).get(url).get_data(as_text=True)
+    assert "Wanneer is dit" not in html and "Ruud Raadslid" not in html
 
 
 def test_internal_notes_are_for_the_secretariat_only(as_role, session):
@@ -81,12 +84,13 @@ def test_anonymous_posting_asks_to_log_in(as_role, session):
 def test_polling_returns_nothing_until_something_new(as_role, session):
     point = _point(session)
     url = f"/consultaties/{SLUG}/punten/{point.id}"
-    reader = as_role(None)
+    reader, visitor = as_role("viewer"), as_role(None)
     page = reader.get(url).get_data(as_text=True)
     poll = re.search(r'hx-get="([^"]+/nieuw\?na=\d+)"', page).group(1).replace("&amp;", "&")
     assert reader.hx_get(poll).status_code == 204
     as_role("councillor").hx_post(f"{url}/berichten", data={"kind": "question",
                                                             "body": "Nieuwe vraag"})
+    assert visitor.hx_get(poll).status_code == 204  # the conversation is not for the public
     fresh = reader.hx_get(poll)
     assert fresh.status_code == 200
     html = fresh.get_data(as_text=True)

@@ -34,6 +34,6 @@ def test_keyboard_reaches_the_content_and_english_works(live_url, page):
     page.goto(live_url + "/")
     page.keyboard.press("Tab")
     expect(page.locator(".skip")).to_be_focused()
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Consultations")
     expect(page.locator(".progress-text").first).to_contain_text("203 of 204 points answered")
