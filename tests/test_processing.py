@@ -243,5 +243,9 @@ def test_destinations_can_be_renamed_reordered_archived_and_restored(secretary, 
 
 
 def test_destination_pages_are_for_the_secretariat(as_role):
-    assert as_role("councillor").get(f"/consultaties/{SLUG}/bestemmingen").status_code == 403
-    assert as_role(None).get(f"/consultaties/{SLUG}/bestemmingen").status_code == 403
+    """A page of the secretariat does not exist for anyone else (404, as in access.py)."""
+    assert as_role("councillor").get(f"/consultaties/{SLUG}/bestemmingen").status_code == 404
+    assert as_role(None).get(f"/consultaties/{SLUG}/bestemmingen").status_code == 404
+    refused = as_role("councillor").form_post(f"/consultaties/{SLUG}/bestemmingen",
+                                              {"title": "Eigen bestemming"})
+    assert refused.status_code == 403  # a change by a read-only user
