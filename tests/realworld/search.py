@@ -40,14 +40,20 @@ def demo_texts(answers: bool = False) -> dict[str, str]:
     with answers, also '<stakeholder> answer <n>' -> the text of each answer."""
     data = yaml.safe_load(demo.DATA_FILE.read_text(encoding="utf-8"))
     names = {s["key"]: s["name"] for s in data["stakeholders"]}
-    out = {}
+    out: dict[str, str] = {}
+
+    def add(name: str, text: str) -> None:
+        assert name not in out, f"two demo texts named {name!r}"
+        out[name] = text
+
     for reaction in data["reactions"]:
         who = names[reaction["stakeholder"]]
         for p in reaction.get("points", []):
             sender = names[p.get("stakeholder") or reaction["stakeholder"]]
-            out[f"{sender} {p['number']}"] = f"{p.get('heading') or ''}\n{p['body']}"
-        for n, r in enumerate(reaction.get("responses", []) if answers else [], 1):
-            out[f"{who} answer {n}"] = r["text"]
+            add(f"{sender} {p['number']}", f"{p.get('heading') or ''}\n{p['body']}")
+        for r in reaction.get("responses", []) if answers else []:
+            add(f"{who} answer {sum(n.startswith(who + ' answer') for n in out) + 1}",
+                r["text"])
     return out
 
 
