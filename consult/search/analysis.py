@@ -393,9 +393,10 @@ def index_terms(text: str) -> tuple[dict[str, int], int]:
 
 
 def tokens(text: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
-    """(start, end, index terms) of each word of the text, offsets into the text as given
-    (not normalised): for marking matches. A chunk's joined word comes first, spanning the
-    whole chunk ('jeugd-ggz'), then its words ('jeugd', 'ggz')."""
+    """(start, end, index terms) of each word of the text, main term first, offsets into the
+    text as given (not normalised): for marking matches. The words of a chunk also carry
+    the chunk's joined word ('jeugd' and 'ggz' of 'jeugd-ggz' both carry 'jeugdggz'), so
+    that a match on it marks the words, never overlapping spans."""
     normal, starts, ends = _aligned(text)
 
     def span(begin: int, end: int) -> tuple[int, int]:
@@ -405,11 +406,10 @@ def tokens(text: str) -> Iterator[tuple[int, int, tuple[str, ...]]]:
 
     for chunk in CHUNK.finditer(normal):
         positions, joined = chunk_terms(chunk.group())
-        if joined:
-            yield (*span(chunk.start(), chunk.end()), joined)
         atoms = [a for a in ATOM.finditer(chunk.group()) if atom_terms(a.group())]
         for atom, terms in zip(atoms, positions, strict=True):
-            yield (*span(chunk.start() + atom.start(), chunk.start() + atom.end()), terms)
+            begin, end = span(chunk.start() + atom.start(), chunk.start() + atom.end())
+            yield begin, end, terms + joined if joined else terms
 
 
 class DutchAnalyzer(Composable):
