@@ -12,7 +12,7 @@ from whoosh import query as wq
 from . import matching
 from .analysis import DutchAnalyzer, prefix_patterns, query_term, tokens
 from .store import FACETS
-from .syntax import _is_null, parse_query, plain_words
+from .syntax import is_null, parse_query, plain_words
 
 PAGE_SIZE = 20
 FILTERS = (*FACETS, "destination")
@@ -29,7 +29,7 @@ def parse(text: str) -> wq.Query:
     if not text:
         return wq.NullQuery
     parsed = parse_query(text)
-    if _is_null(parsed) or not _positive(parsed):
+    if is_null(parsed) or not _positive(parsed):
         return plain_words(text)
     return parsed
 
@@ -41,7 +41,7 @@ def _positive(q: wq.Query) -> bool:
     if isinstance(q, wq.AndNot):
         return _positive(q.a)
     if q.is_leaf():
-        return not _is_null(q)
+        return not is_null(q)
     return any(_positive(c) for c in q.children())
 
 
@@ -117,15 +117,15 @@ def search(searcher, request: Request, scope: Scope, facets: bool = True) -> Fou
     filters = {
         name: str(value) for name, value in request.filters.items() if name in FILTERS and value
     }
-    if _is_null(user_q) and not filters:
+    if is_null(user_q) and not filters:
         return Found(0, [], [], {n: Counter() for n in FILTERS}, user_q, 1, 0)
     restriction = matching.Restriction(filters, scope.hidden, scope.no_internal)
-    found = matching.match(searcher, None if _is_null(user_q) else user_q, restriction)
+    found = matching.match(searcher, None if is_null(user_q) else user_q, restriction)
     total = found.total
     pages = max(1, math.ceil(total / request.size))
     page = min(max(1, request.page), pages)
     offset = (page - 1) * request.size
-    by_date = request.sort == "date" or _is_null(user_q)
+    by_date = request.sort == "date" or is_null(user_q)
     best = found.top(offset + request.size, by_date)[offset:]
     keys = [searcher.stored_fields(docnum)["key"] for docnum, _score in best]
     scores = [score for _docnum, score in best]

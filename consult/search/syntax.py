@@ -114,7 +114,7 @@ class _Parser:
                 self.at += 1
                 continue
             parts.append(self.either())
-        parts = [p for p in parts if not _is_null(p)]
+        parts = [p for p in parts if not is_null(p)]
         if not parts:
             return wq.NullQuery
         return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -126,7 +126,7 @@ class _Parser:
             if (after := self.peek()) is None or after.kind in ("close", "or", "and"):
                 break
             options.append(self.unary())
-        options = [o for o in options if not _is_null(o)]
+        options = [o for o in options if not is_null(o)]
         if not options:
             return wq.NullQuery
         return options[0] if len(options) == 1 else wq.Or(options)
@@ -138,7 +138,7 @@ class _Parser:
         self.at += 1
         if token.kind in ("not", "minus"):
             inner = self.unary()
-            return wq.NullQuery if _is_null(inner) else wq.Not(inner)
+            return wq.NullQuery if is_null(inner) else wq.Not(inner)
         if token.kind == "plus":
             return self.unary()
         if token.kind == "open":
@@ -150,14 +150,15 @@ class _Parser:
         return wq.NullQuery  # a closing bracket or an operator without a left side
 
 
-def _is_null(q) -> bool:
+def is_null(q) -> bool:
+    """Whether a query asks for nothing (None or Whoosh's NullQuery)."""
     return q is None or isinstance(q, type(wq.NullQuery))
 
 
 def parse_query(text: str) -> wq.Query:
     """The query for this text (normalised like the index reads texts); NullQuery if empty."""
     q = _Parser(_lex(normalise(text))).sequence()
-    return q.normalize() if not _is_null(q) else q
+    return q.normalize() if not is_null(q) else q
 
 
 def _prefix_text(atom: str) -> str:
@@ -172,7 +173,7 @@ def chunk_query(chunk: str, prefix: bool = False) -> wq.Query:
     side, or as one word), alternatives joined by slashes ('18-/18+': both)."""
     groups = [g for g in chunk.split("/") if ATOM.search(g)]
     parts = [_group_query(g, prefix and i == len(groups) - 1) for i, g in enumerate(groups)]
-    parts = [p for p in parts if not _is_null(p)]
+    parts = [p for p in parts if not is_null(p)]
     if not parts:
         return wq.NullQuery
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -215,7 +216,7 @@ def plain_words(text: str) -> wq.Query:
     parts = []
     for chunk in CHUNK.findall(normalise(text or "")):
         q = chunk_query(chunk)
-        if not _is_null(q) and q not in parts:
+        if not is_null(q) and q not in parts:
             parts.append(q)
     if not parts:
         return wq.NullQuery
