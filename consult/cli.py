@@ -54,7 +54,7 @@ def _index_after_load() -> None:
     service = search.service()
     service.mode = "inline"  # a command does its work before it exits
     service.join_rebuild()
-    if service.store.current_dir() is None:
+    if service.store.current_dir() is None or service.store.outdated():
         _rebuild_with_progress(service)
     service.drain()
 
@@ -218,6 +218,9 @@ def index_status_command(as_json: bool):
         have = "-" if status["index"] is None else status["index"].get(kind, 0)
         click.echo(f"{kind:<12} {have:>9} {expected:>9}")
     click.echo(f"Outbox pending: {status['outbox']}")
+    if status["outdated"]:
+        click.echo("Built with another text analysis: `flask consult reindex` (or a start of "
+                   "the server) rebuilds it.")
     if status["rebuilding"]:
         click.echo("A rebuild is running.")
 

@@ -4,6 +4,7 @@ every change through the outbox (on SQLite and PostgreSQL)."""
 import json
 import re
 import shutil
+import time
 
 import pytest
 import yaml
@@ -417,3 +418,28 @@ def test_applied_outbox_rows_are_kept_a_day_then_forgotten(live):
     recent = [r for r in rows if r.key == "p2"]
     assert old == [] and len(recent) == 1
     assert all(r.done_at is not None for r in rows)
+
+
+def test_an_index_of_another_analysis_is_rebuilt_at_start(live):
+    """After an upgrade that cuts texts into other terms, the index of the old analysis is
+    rebuilt as soon as a process starts (searches keep using it until the new one is in)."""
+    service = search.service(live)
+    old = service.store.current_dir()
+    assert not service.store.outdated()
+    (old / "ANALYSIS").write_text("1")  # built by an older consult
+    assert service.store.outdated()
+    assert search.service(live).status()["outdated"]
+    service.mode = "thread"
+    try:
+        service.ensure_worker()  # what a gunicorn worker does at start (gunicorn.conf.py)
+        assert run(live, "privacy", kind="point").total == 3  # the old index meanwhile
+        deadline = time.monotonic() + 60
+        while service.store.current_dir() == old and time.monotonic() < deadline:
+            time.sleep(0.05)
+        service.join_rebuild(60)
+    finally:
+        service.stop()
+        service.mode = "inline"
+    assert service.store.current_dir() != old
+    assert not service.store.outdated()
+    assert ("Zoeterwoude", "12") in points_found(live, "18+")  # only the new index has "18+"

@@ -37,6 +37,45 @@ class _Postings:
         self.docs: dict[bytes, array] = defaultdict(lambda: array("I"))
         self.freqs: dict[bytes, array] = defaultdict(lambda: array("I"))
 
+    def items(self):
+        """(term, document numbers, frequencies), terms in byte order."""
+        for btext in sorted(self.docs):
+            yield btext, self.docs[btext], self.freqs[btext]
+
+
+class _Inverted:
+    """The body's postings, gathered a document at a time as term numbers and inverted at
+    the end with one stable sort: two C-level calls per document instead of a dictionary
+    look-up and two appends per term of each document (the body has ~45 terms a text)."""
+
+    def __init__(self):
+        self.numbers: dict[str, int] = {}
+        self.terms = array("I")
+        self.freqs = array("I")
+        self.sizes = array("I")
+
+    def add(self, counts: dict[str, int]) -> int:
+        """Add the next document's term counts; returns its length (sum of frequencies)."""
+        numbers = self.numbers
+        number = numbers.setdefault
+        self.terms.extend([number(term, len(numbers)) for term in counts])
+        self.freqs.extend(counts.values())
+        self.sizes.append(len(counts))
+        return sum(counts.values())
+
+    def items(self):
+        """(term, document numbers, frequencies), terms in byte order, documents ascending."""
+        terms = np.frombuffer(self.terms, np.uint32)
+        order = np.argsort(terms, kind="stable")  # stable: document order within a term
+        docs = np.repeat(np.arange(len(self.sizes), dtype=np.int64),
+                         np.frombuffer(self.sizes, np.uint32))[order]
+        freqs = np.frombuffer(self.freqs, np.uint32)[order]
+        bounds = np.searchsorted(terms[order], np.arange(len(self.numbers) + 1)).tolist()
+        encoded = [_utf8(term) for term in self.numbers]
+        for number in sorted(range(len(encoded)), key=encoded.__getitem__):
+            start, end = bounds[number], bounds[number + 1]
+            yield encoded[number], docs[start:end], freqs[start:end]
+
 
 def _approx_length(length: int) -> int:
     """The field length Whoosh hands its postings writer: stored as a byte, read back."""
@@ -63,19 +102,13 @@ def _fill(writer, documents, prepare, limit: int) -> int:
     perdoc = writer.perdocwriter
     body_field, key_field = schema["body"], schema["key"]
     columns = [(name, schema[name]) for name in schema.names() if name not in ("body", "key")]
-    body, keys = _Postings(), _Postings()
+    body, keys = _Inverted(), _Postings()
     lengths = array("I")
     docnum = 0
     for doc in documents:
         doc = prepare(doc)
         counts, _words = index_terms(doc["body"])
-        length = 0
-        docs, freqs = body.docs, body.freqs
-        for term, freq in counts.items():
-            btext = _utf8(term)
-            docs[btext].append(docnum)
-            freqs[btext].append(freq)
-            length += freq
+        length = body.add(counts)
         key = _utf8(doc["key"])
         keys.docs[key].append(docnum)
         keys.freqs[key].append(1)
@@ -116,23 +149,23 @@ def _APPROX_OF(lengths: np.ndarray) -> np.ndarray:
     return out
 
 
-def _write_field(fields, postings: _Postings, lengths: np.ndarray | None) -> None:
+def _write_field(fields, postings, lengths: np.ndarray | None) -> None:
     postfile = fields._postfile
     fieldid = fields._fieldid
     tindex = fields._tindex
     length_list = lengths.tolist() if lengths is not None else None
-    for btext in sorted(postings.docs):
-        docs, freqs = postings.docs[btext], postings.freqs[btext]
+    for btext, docs, freqs in postings.items():
         info = W3TermInfo()
         start = postfile.tell()
         postfile.write(WHOOSH3_HEADER_MAGIC)
         n = len(docs)
         if n <= _BLOCK:  # most terms: plain Python is quicker than numpy for a few postings
+            docs, freqs = docs.tolist(), freqs.tolist()  # Python ints: pickled as Whoosh does
             _write_small_block(postfile, info, docs, freqs,
                                None if length_list is None else [length_list[d] for d in docs])
         else:
-            ids = np.frombuffer(docs, np.uint32).astype(np.int64)
-            counts = np.frombuffer(freqs, np.uint32)
+            ids = np.asarray(docs, np.int64)
+            counts = np.asarray(freqs, np.uint32)
             for begin in range(0, n, _BLOCK):
                 end = min(n, begin + _BLOCK)
                 _write_block(postfile, info, ids[begin:end], counts[begin:end],

@@ -24,7 +24,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
-from .analysis import pair_term
+from .analysis import pair_term, prefix_patterns
 from .store import CODES, column_array
 
 K1 = 1.2
@@ -335,10 +335,12 @@ _PREFIXES: OrderedDict = OrderedDict()
 
 
 def prefix_terms(reader, prefix: str) -> list[str]:
-    """The index's terms starting with the prefix, the most used first when there are many."""
+    """The index's terms starting with the prefix: stems and words as written
+    (analysis.surface_term), the most used first when there are many."""
     found = []
-    for btext in reader.expand_prefix("body", prefix):
-        found.append(btext.decode() if isinstance(btext, bytes) else btext)
+    for pattern in prefix_patterns(prefix):
+        for btext in reader.expand_prefix("body", pattern):
+            found.append(btext.decode() if isinstance(btext, bytes) else btext)
     if len(found) > MAX_PREFIX_TERMS:
         found.sort(key=lambda t: -reader.doc_frequency("body", t))
         found = found[:MAX_PREFIX_TERMS]

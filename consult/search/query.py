@@ -7,91 +7,31 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from whoosh import qparser
 from whoosh import query as wq
 
 from . import matching
-from .analysis import WORD, DutchAnalyzer, fold, query_term, word_terms
-from .store import FACETS, make_schema
+from .analysis import DutchAnalyzer, prefix_patterns, query_term, tokens
+from .store import FACETS
+from .syntax import is_null, parse_query, plain_words
 
 PAGE_SIZE = 20
 FILTERS = (*FACETS, "destination")
 _ANALYZER = DutchAnalyzer()
 
-
-# --- the query language -----------------------------------------------------------------
-
-
-def _parser() -> qparser.QueryParser:
-    parser = qparser.QueryParser("body", make_schema(), group=qparser.AndGroup)
-    for plugin in (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin,
-                   qparser.EveryPlugin, qparser.OperatorsPlugin):
-        parser.remove_plugin_class(plugin)
-    parser.add_plugin(qparser.PlusMinusPlugin())
-    # OR / OF between words; AND / EN and NOT / NIET in capitals. Lower-case "of" and "en"
-    # stay ordinary words.
-    parser.add_plugin(
-        qparser.OperatorsPlugin(
-            And=r"(?<=\s)(AND|EN)(?=\s)",
-            Or=r"(?<=\s)(OR|OF)(?=\s)",
-            Not=r"(^|(?<=(\s|[()])))(NOT|NIET)(?=\s)",
-            AndNot=None,
-            AndMaybe=None,
-            Require=None,
-        )
-    )
-    return parser
-
-
-_PARSER = _parser()
-
-
-def _is_null(q) -> bool:
-    return q is None or isinstance(q, type(wq.NullQuery))
-
-
-def plain_words(text: str) -> wq.Query:
-    """Every word must match: the fallback for anything the parser does not like."""
-    terms = [query_term(w) for w in WORD.findall(text)]
-    terms = [t for t in dict.fromkeys(terms) if t]
-    if not terms:
-        return wq.NullQuery
-    if len(terms) == 1:
-        return wq.Term("body", terms[0])
-    return wq.And([wq.Term("body", t) for t in terms])
+# --- the query language (syntax.py) ---------------------------------------------------------
 
 
 def parse(text: str) -> wq.Query:
     """The user's query as a Whoosh query: words (all must match), "phrases", OR, -word,
-    prefix*. Bad syntax never errors: it becomes plain words."""
+    prefix* (syntax.py). Bad syntax never errors; a query that asks for nothing but
+    exclusions becomes its plain words."""
     text = (text or "").strip()[:500]
     if not text:
         return wq.NullQuery
-    try:
-        parsed = _PARSER.parse(text, normalize=True)
-        parsed = _rewrite(parsed)
-    except Exception:  # noqa: BLE001 - any parser failure means: take the words
-        return plain_words(text)
-    if _is_null(parsed) or not _positive(parsed):
+    parsed = parse_query(text)
+    if is_null(parsed) or not _positive(parsed):
         return plain_words(text)
     return parsed
-
-
-def _rewrite(q: wq.Query) -> wq.Query:
-    """Prefixes folded like the index ('Financië*' -> 'financie'); other wildcards as words."""
-    if isinstance(q, wq.Prefix):
-        prefix = fold(q.text)
-        return wq.Prefix("body", prefix) if len(prefix) >= 2 else wq.NullQuery
-    if isinstance(q, wq.Wildcard):
-        words = WORD.findall(q.text)
-        if not words:
-            return wq.NullQuery
-        return plain_words(" ".join(words))
-    if isinstance(q, wq.Term) and q.fieldname != "body":
-        return wq.Term("body", query_term(str(q.text)))
-    if q.is_leaf():
-        return q
-    return q.apply(_rewrite).normalize()
 
 
 def _positive(q: wq.Query) -> bool:
@@ -101,7 +41,7 @@ def _positive(q: wq.Query) -> bool:
     if isinstance(q, wq.AndNot):
         return _positive(q.a)
     if q.is_leaf():
-        return not _is_null(q)
+        return not is_null(q)
     return any(_positive(c) for c in q.children())
 
 
@@ -119,7 +59,7 @@ def highlight_terms(q: wq.Query) -> tuple[set[str], tuple[str, ...]]:
             walk(node.a)
             return
         if isinstance(node, wq.Prefix):
-            prefixes.append(node.text)
+            prefixes.extend(prefix_patterns(node.text))
         elif isinstance(node, wq.Term):
             terms.add(str(node.text))
         elif isinstance(node, wq.Phrase):
@@ -185,15 +125,15 @@ def search(searcher, request: Request, scope: Scope, facets: bool = True) -> Fou
     filters = {
         name: str(value) for name, value in request.filters.items() if name in FILTERS and value
     }
-    if _is_null(user_q) and not filters:
+    if is_null(user_q) and not filters:
         return Found(0, [], [], {n: Counter() for n in FILTERS}, user_q, 1, 0)
     restriction = scope.restriction(filters)
-    found = matching.match(searcher, None if _is_null(user_q) else user_q, restriction)
+    found = matching.match(searcher, None if is_null(user_q) else user_q, restriction)
     total = found.total
     pages = max(1, math.ceil(total / request.size))
     page = min(max(1, request.page), pages)
     offset = (page - 1) * request.size
-    by_date = request.sort == "date" or _is_null(user_q)
+    by_date = request.sort == "date" or is_null(user_q)
     best = found.top(offset + request.size, by_date)[offset:]
     keys = [searcher.stored_fields(docnum)["key"] for docnum, _score in best]
     scores = [score for _docnum, score in best]
@@ -276,10 +216,8 @@ STOP = frozenset(
 def key_terms(text: str, searcher, limit: int = 12) -> list[tuple[str, float]]:
     """The words that characterise a text: frequent in it, rare in the index (tf-idf)."""
     counts = Counter()
-    for raw in WORD.findall(text):
-        terms = word_terms(raw)
-        if terms:
-            counts[terms[0]] += 1
+    for _start, _end, terms in tokens(text):
+        counts[terms[0]] += 1
     total = max(1, searcher.doc_count())
     scored = []
     for term, tf in counts.items():
@@ -319,8 +257,7 @@ def surface_words(text: str, stems: list[str]) -> list[str]:
     """The first way each stem is written in the text ('aanbieders' for 'aanbieder')."""
     wanted = set(stems)
     seen: dict[str, str] = {}
-    for raw in WORD.findall(text):
-        terms = word_terms(raw)
-        if terms and terms[0] in wanted and terms[0] not in seen:
-            seen[terms[0]] = raw
+    for start, end, terms in tokens(text):
+        if terms[0] in wanted and terms[0] not in seen:
+            seen[terms[0]] = text[start:end]
     return [seen.get(s, s) for s in stems]

@@ -87,6 +87,7 @@ class SearchService:
 
     def _run(self) -> None:
         first = True
+        self.check_analysis()
         while not self._stop:
             try:
                 applied = self.drain()
@@ -169,14 +170,29 @@ class SearchService:
 
     # --- rebuilding ---------------------------------------------------------------------------
 
-    def request_rebuild(self) -> None:
-        """Rebuild in the background (one process at a time); search says so meanwhile."""
+    def check_analysis(self) -> bool:
+        """Rebuild, in the background, a live index built with another text analysis (this
+        version of consult cuts texts into other terms, store.IndexStore.outdated); searches
+        use the old index until the new one is swapped in. True when a rebuild was asked."""
+        try:
+            outdated = self.store.outdated()
+        except OSError:
+            return False
+        if outdated:
+            log.info("search index: built with another text analysis; rebuilding")
+            self.request_rebuild(only_if_outdated=True)
+        return outdated
+
+    def request_rebuild(self, only_if_outdated: bool = False) -> None:
+        """Rebuild in the background (one process at a time); search says so meanwhile.
+        only_if_outdated: unless another process has rebuilt it by the time this one may."""
         if self.mode == "off":
             return
         if self._rebuilder is not None and self._rebuilder.is_alive():
             return
         self._rebuilder = threading.Thread(
-            target=self._rebuild_quietly, name="consult-reindex", daemon=True
+            target=self._rebuild_quietly, args=(only_if_outdated,), name="consult-reindex",
+            daemon=True,
         )
         self._rebuilder.start()
 
@@ -185,9 +201,9 @@ class SearchService:
         if self._rebuilder is not None:
             self._rebuilder.join(timeout)
 
-    def _rebuild_quietly(self) -> None:
+    def _rebuild_quietly(self, only_if_outdated: bool = False) -> None:
         try:
-            self.rebuild()
+            self.rebuild(only_if_outdated=only_if_outdated)
         except Exception:
             log.exception("rebuilding the search index failed")
 
@@ -206,15 +222,18 @@ class SearchService:
             fcntl.flock(handle, fcntl.LOCK_UN)
             return False
 
-    def rebuild(self, progress=None) -> int | None:
+    def rebuild(self, progress=None, only_if_outdated: bool = False) -> int | None:
         """Build a complete index beside the live one and swap it in; None if another
-        process is already rebuilding. ``progress(n)`` is called as documents are added."""
+        process is already rebuilding (or, only_if_outdated, has rebuilt it already).
+        ``progress(n)`` is called as documents are added."""
         with self.store.lock_file("rebuild.lock") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return None
             try:
+                if only_if_outdated and not self.store.outdated():
+                    return None
                 return self._rebuild(progress)
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -329,6 +348,7 @@ class SearchService:
             "outbox": waiting,
             "rebuilding": self.rebuilding,
             "path": str(self.store.current_dir() or ""),
+            "outdated": self.store.outdated(),
         }
 
     def wait_until_applied(self, timeout: float = 10.0) -> bool:

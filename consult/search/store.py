@@ -6,6 +6,8 @@ Layout under the instance folder::
       CURRENT          name of the live index directory (replaced atomically)
       write.lock       fcntl lock: whoever holds it is the only writer (all processes)
       ix-<stamp>/      the live index; a rebuild writes a new one beside it, then swaps
+        ANALYSIS       the text analysis it was built with (analysis.VERSION): an index of
+                       another one is rebuilt at start (SearchService.check_analysis)
 
 What the stack notes measured and this module answers:
 - a second Whoosh writer raises LockError at once -> every write takes ``write.lock`` first
@@ -34,6 +36,7 @@ from whoosh.fields import COLUMN, ID, Schema
 from whoosh.writing import CLEAR
 
 from ..models import Channel, ResponseStatus, StakeholderKind
+from . import analysis
 from .analysis import DutchText
 
 FACETS = ("kind", "consultation", "stakeholder", "skind", "channel", "status", "year")
@@ -131,6 +134,8 @@ def _install_fast_lengths() -> None:
 _install_fast_lengths()
 
 
+ANALYSIS_FILE = "ANALYSIS"
+
 # A full rebuild writes segments of this many documents (memory stays bounded; searches run
 # over the segments side by side).
 SEGMENT_SIZE = 250_000
@@ -170,7 +175,22 @@ class IndexStore:
         path = self.root / f"ix-{stamp}-{os.getpid()}"
         path.mkdir(parents=True)  # the whole search folder may have been deleted
         whoosh_index.create_in(str(path), make_schema())
+        (path / ANALYSIS_FILE).write_text(analysis.VERSION)
         return path
+
+    def analysis_of(self, path: Path) -> str:
+        """The analysis an index directory was built with ("" for one from before it was
+        recorded)."""
+        try:
+            return (path / ANALYSIS_FILE).read_text().strip()
+        except FileNotFoundError:
+            return ""
+
+    def outdated(self) -> bool:
+        """Whether the live index was built with another analysis than this code's: its terms
+        are not what queries now look for, so it must be rebuilt."""
+        path = self.current_dir()
+        return path is not None and self.analysis_of(path) != analysis.VERSION
 
     def lock_file(self, name: str):
         """Open a lock file of the search folder (re-created if someone deleted the folder)."""
