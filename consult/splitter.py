@@ -226,7 +226,7 @@ def _head_end(lines: list[_Line]) -> int:
     """How many lines at the top are the letter's head (see the module docstring)."""
     for k, line in enumerate(lines[:HEAD_LINES]):
         item = forms.numbered(line.text)
-        if (item and item.marker and item.rest) or forms.lettered(line.text):
+        if item and item.marker and item.rest:
             break  # the list has begun: a salutation below it opens nothing
         if forms.salutation(line.text):
             nxt = lines[k + 1] if k + 1 < len(lines) else None

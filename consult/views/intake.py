@@ -68,8 +68,11 @@ def edit_preview(slug: str):
     points = composer.from_form(
         f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
     )
-    points = composer.apply_action(points, f.get("action", ""), f.get("renumber_from", "1"))
-    return _render_preview(consultation, composer.Preview(points))
+    preview = composer.Preview(
+        points, intro=f.get("preview_intro", ""), outro=f.get("preview_outro", "")
+    )
+    preview = composer.edit(preview, f.get("action", ""), f.get("renumber_from", "1"))
+    return _render_preview(consultation, preview)
 
 
 def _stakeholder(session, form) -> Stakeholder:

@@ -100,12 +100,14 @@ def preview(slug: str):
 def edit_preview(slug: str):
     """Merge, split, delete or renumber points in the preview."""
     consultation = _draftable(slug)
-    points = composer.apply_action(
-        _form_points(), request.form.get("action", ""), request.form.get("renumber_from", "1")
+    f = request.form
+    preview = composer.Preview(
+        _form_points(), intro=f.get("preview_intro", ""), outro=f.get("preview_outro", "")
     )
+    preview = composer.edit(preview, f.get("action", ""), f.get("renumber_from", "1"))
     return render_block(
         "consultations/show.html", "preview", consultation=consultation,
-        preview=composer.Preview(points), edit_url=url_for(".edit_preview", slug=slug),
+        preview=preview, edit_url=url_for(".edit_preview", slug=slug),
         preview_url=url_for(".preview", slug=slug),
     )
 
