@@ -74,10 +74,10 @@ _TABLE_HEADERS = (
 _RUNNING_MIN, _RUNNING_MAX = 4, 100  # length of a running header or footer line
 
 
-def _blank_around(stripped: list[str], i: int) -> bool:
-    """Whether the lines on both sides of line i are blank (or the text ends there)."""
-    before = i == 0 or not stripped[i - 1]
-    after = i == len(stripped) - 1 or not stripped[i + 1]
+def _blank_around(stripped: list[str], i: int, found: set[int]) -> bool:
+    """Whether the lines on both sides of line i are blank or furniture (or the text ends)."""
+    before = i == 0 or not stripped[i - 1] or i - 1 in found
+    after = i == len(stripped) - 1 or not stripped[i + 1] or i + 1 in found
     return before and after
 
 
@@ -87,14 +87,12 @@ def _page_counter(s: str) -> bool:
     return bool(m) and 0 < int(m[1]) <= int(m[2])
 
 
-def page_number(stripped: list[str], i: int) -> bool:
-    """Whether line i is a page number or a footer built around one."""
-    s = stripped[i]
+def page_number(s: str) -> bool:
+    """Whether the line is a page number ("- 3 -", "Pagina 3 van 4", "3/7") or a footer built
+    around one ("Wmo-raad | Pagina 2 van 4"). A bare "3" is one only between blank lines."""
     if not s or len(s) > 160:
         return False
-    if _PAGE_ALWAYS.fullmatch(s) or _page_counter(s) or _PAGE_FOOTER.fullmatch(s):
-        return True
-    return bool(_PAGE_ALONE.fullmatch(s)) and _blank_around(stripped, i)
+    return bool(_PAGE_ALWAYS.fullmatch(s) or _page_counter(s) or _PAGE_FOOTER.fullmatch(s))
 
 
 def printed_by_browser(s: str) -> bool:
@@ -107,17 +105,19 @@ def letterhead(s: str) -> bool:
     return len(s) <= 80 and bool(_LETTERHEAD.fullmatch(s))
 
 
-def _table_headers(stripped: list[str]) -> set[int]:
-    """Lines of the repeated table header, also when the PDF split it over several lines."""
-    content = [i for i, s in enumerate(stripped) if s]
+def _table_headers(stripped: list[str], found: set[int]) -> set[int]:
+    """Lines of the repeated table header, also when the PDF split it over several lines (other
+    furniture, in `found`, may stand between them)."""
+    content = [i for i, s in enumerate(stripped) if s and i not in found]
+    lower = [stripped[i].lower() for i in content]
+    firsts = {header[0] for header in _TABLE_HEADERS}
     found: set[int] = set()
-    for k in range(len(content)):
+    for k, text in enumerate(lower):
+        if text not in firsts:
+            continue
         for header in _TABLE_HEADERS:
-            span = content[k : k + len(header)]
-            if len(span) == len(header) and all(
-                stripped[j].lower() == part for j, part in zip(span, header, strict=True)
-            ):
-                found.update(span)
+            if tuple(lower[k : k + len(header)]) == header:
+                found.update(content[k : k + len(header)])
     return found
 
 
@@ -210,8 +210,13 @@ def furniture(stripped: list[str]) -> set[int]:
     found = {
         i
         for i, s in enumerate(stripped)
-        if s and (page_number(stripped, i) or printed_by_browser(s) or letterhead(s))
+        if s and (page_number(s) or printed_by_browser(s) or letterhead(s))
     }
-    found |= _table_headers(stripped)
+    found |= {
+        i
+        for i, s in enumerate(stripped)
+        if _PAGE_ALONE.fullmatch(s) and _blank_around(stripped, i, found)
+    }
+    found |= _table_headers(stripped, found)
     found |= _label_values(stripped, found)
     return found

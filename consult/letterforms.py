@@ -235,6 +235,11 @@ def head_line(text: str) -> bool:
     return len(text) <= 200 and bool(_HEAD.fullmatch(text))
 
 
+def head_label(text: str) -> bool:
+    """Whether the line is a head line's label alone ("Betreft:", "Aan:"): its value is below."""
+    return text.endswith(":") and len(text.split()) <= 3 and head_line(text)
+
+
 def stamp(text: str) -> bool:
     """Whether the line is a received stamp ("Ontvangen op 27 februari 2023")."""
     return bool(_STAMP.fullmatch(text))

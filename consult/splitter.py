@@ -101,6 +101,10 @@ _DANGLING_WORDS = frozenset(
     "is zijn wordt worden heeft hebben wel niet ook maar zoals tussen binnen na dan per via "
     "zodat omdat waarin waarbij welke wat wie hun onze we wij zij ze".split()
 )
+# "Wij reageren als volgt:" is a sentence introducing the points, not a heading over them.
+_SENTENCE_OPENERS = frozenset(
+    "wij we ik u hierbij hieronder graag onze ons namens daarom hiermee bijgaand zie".split()
+)
 _CAN_END_ITEM = frozenset({"een", "is", "zijn", "wel", "niet", "ook"})  # "1. Nog niet een"
 _SUSPENDED = frozenset({"en", "of", "tot", "t/m", "noch"})  # "Jeugd- en Gezinsteam"
 _FULL_LINE = 0.85  # a line this close to the text's width was broken by the layout, not the writer
@@ -206,19 +210,18 @@ def _follows(number: tuple[int, ...], last: tuple[int, ...]) -> bool:
 def _content_lines(stripped: list[str], dropped: set[int]) -> list[_Line]:
     """The lines that carry text, each knowing whether a blank line preceded it.
 
-    Dropped furniture is as if it were not there, and so are the blank lines around it: a page
-    break says nothing about where a paragraph ends.
+    Dropped furniture is as if it were not there: a sentence broken by a page goes on after it.
     """
     lines: list[_Line] = []
-    blank = furniture_seen = False
+    blank = False
     for i, s in enumerate(stripped):
         if i in dropped:
-            furniture_seen = True
-        elif not s:
+            continue
+        if not s:
             blank = True
-        else:
-            lines.append(_Line(i, s, blank and not furniture_seen and bool(lines)))
-            blank = furniture_seen = False
+            continue
+        lines.append(_Line(i, s, blank and bool(lines)))
+        blank = False
     return lines
 
 
@@ -242,11 +245,15 @@ def _head_end(lines: list[_Line]) -> int:
     end = 0
     for k, line in enumerate(lines[:25]):
         text = line.text
+        if _item_shaped(text):
+            break
         if forms.head_line(text) and len(text.split()) <= 14 and not text.endswith("."):
             end = k + 1
+        elif end == k and k and forms.head_label(lines[k - 1].text):
+            end = k + 1  # "Betreft:" / "Advies over de inkoop jeugdhulp"
         elif end == k and k and not line.blank_before and _first_kind(text) == "lower":
             end = k + 1  # "Aan het college van burgemeester en wethouders" / "van Leiden"
-        elif _item_shaped(text) or len(text.split()) > 8 or _ends_sentence(text):
+        elif len(text.split()) > 8 or _ends_sentence(text):
             break  # the letter itself; short lines (the sender's name) may stand in the head
     return end
 
@@ -419,7 +426,12 @@ class _Parser:
         if _item_shaped(text) or forms.closing(text) or ": " in text:
             return False
         if text.endswith(":"):  # "Vanuit de Raad:", but not "Wij vragen aandacht voor:"
-            return len(words) <= 5 and not _dangling(text[:-1]) and words[-1] != "volgende:"
+            return (
+                len(words) <= 5
+                and not _dangling(text[:-1])
+                and words[-1] != "volgende:"
+                and words[0].lower() not in _SENTENCE_OPENERS
+            )
         return text[-1] not in ".,;!?-&/(+–"
 
     def _starts_item(self, j: int) -> bool:
@@ -465,8 +477,6 @@ class _Parser:
         line, prev = self.lines[i], self._prev(i)
         if not self._heading_shape(line.text):
             return False
-        if prev is not None and prev.frame and line.text.endswith(":"):
-            return False  # "Geachte leden," / "Wij reageren als volgt:": the preamble
         alone = (
             after_heading
             or self._boundary(i)
@@ -632,8 +642,13 @@ class _Parser:
     def _is_closing(self, i: int) -> bool:
         """Whether line i opens the letter's closing (there must be a letter before it)."""
         text = self.lines[i].text
-        if not (forms.closing(text) or forms.on_behalf(text)) or not self._para_start(i):
+        if not (forms.closing(text) or forms.on_behalf(text)):
             return False
+        prev = self._prev(i)
+        if not self._para_start(i) and not (
+            _first_kind(text) == "upper" and prev is not None and not _dangling(prev.text)
+        ):
+            return False  # "... en wij sturen u" / "met vriendelijke groet de stukken"
         if len(self.drafts) <= (self.frame is not None):
             return False  # nothing written yet
         if forms.closing(text):
@@ -653,17 +668,19 @@ class _Parser:
         self._add(line, line.text)
 
     def _take_courtesy(self) -> list[_Piece]:
-        """The last paragraph of the current point when it is a courtesy ("Mocht u vragen ...")."""
+        """The end of the current point when it is a courtesy ("Mocht u vragen hebben, ...")."""
         draft = self.current
         if draft is None or draft is self.frame or not draft.pieces:
             return []
         pieces = draft.pieces
-        start = len(pieces) - 1
-        while start > 0 and not (
-            _ends_sentence(pieces[start - 1].text) and _first_kind(pieces[start].text) == "upper"
-        ):
-            start -= 1
-        if not forms.sign_off(" ".join(p.text for p in pieces[start : start + 8])):
+        for start in range(len(pieces) - 1, max(len(pieces) - 8, 0) - 1, -1):
+            if start and _dangling(pieces[start - 1].text):
+                continue
+            if _first_kind(pieces[start].text) != "upper":
+                continue
+            if forms.sign_off(" ".join(p.text for p in pieces[start:])):
+                break
+        else:
             return []
         if start == 0 and draft.kind:
             return []  # a numbered point keeps its text
