@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from .intake import DraftPoint
-from .letterforms import visible
+from .letterforms import display_text
 
 MAX_TEXT_CHARS = 1_000_000
 
@@ -36,18 +36,19 @@ def check_length(text: str) -> str | None:
 def from_text(text: str) -> Preview:
     """Split a pasted or extracted text into draft points; the letter's intro and outro are
     set apart (they are kept in the reaction's original text, never numbered), and symbol-font
-    bullets are shown as bullets (`letterforms.visible`)."""
+    bullets are shown as bullets (`letterforms.display_text`)."""
     from .splitter import split
 
     error = check_length(text)
     if error:
         return Preview(error=error)
     result = split(text)
+    shown = display_text
     points = [
-        DraftPoint(p.number, visible(p.text), visible(p.heading) if p.heading else None)
+        DraftPoint(p.number, shown(p.text), shown(p.heading) if p.heading else None)
         for p in result.body
     ]
-    return Preview(points, intro=visible(result.intro), outro=visible(result.outro))
+    return Preview(points, intro=shown(result.intro), outro=shown(result.outro))
 
 
 def from_form(numbers: list[str], headings: list[str], texts: list[str]) -> list[DraftPoint]:

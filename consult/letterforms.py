@@ -49,7 +49,7 @@ BULLET = rf"(?:[{BULLETS}](?:\s*[-–.](?=\s|$))?|[{_WORD_GLYPHS}](?=\s+[^\s0-9]
 SUB_BULLETS = frozenset("o◦○▪■□§\uf0a7\uf06f\uf0a8") | {"\uf06e"}
 
 
-def visible(text: str) -> str:
+def display_text(text: str) -> str:
     """The text with symbol-font glyphs shown as the bullets they are and zero-width marks gone.
 
     A private-use character from the Symbol/Wingdings range shows as an empty box in a browser;

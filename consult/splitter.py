@@ -43,8 +43,8 @@ Pure functions on text, linear in its length. The rules, in the order they apply
 
 Nothing else is lost: every non-whitespace character that is not in a dropped line ends up, in
 order, in a point's heading (where `opens_heading` is set), label, number, marker or text.
-Characters are kept as written: `letterforms.visible` turns symbol-font glyphs into bullets for
-display.
+Characters are kept as written: `letterforms.display_text` turns symbol-font glyphs into
+bullets for display.
 """
 
 from dataclasses import dataclass, field

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from consult.composer import from_text
 from consult.intake import DraftPoint, fill_numbers
-from consult.letterforms import visible
+from consult.letterforms import display_text
 from consult.splitter import split
 
 from .test_splitter import assert_nothing_lost, numbered_letters
@@ -181,7 +181,7 @@ def test_sub_items_stay_inside_their_point(subs):
     text = "\n".join(lines) + "\n"
     result = split(text)
     assert numbers(text) == ["1", "2"]
-    first = visible(result.body[0].text).split("\n")
+    first = display_text(result.body[0].text).split("\n")
     assert len(first) == 1 + len(subs)
     assert all(f"onderdeel {k}" in line for k, line in enumerate(first[1:]))
 
@@ -194,11 +194,11 @@ def test_glyph_bullets_become_points_and_never_show_as_boxes():
     ]
     preview = from_text(text)
     assert [p.text for p in preview.points] == ["preventie\no in de wijk", "regie"]
-    shown = visible(
+    shown = display_text(
         "1. Wij willen:\n\uf0b7 meer\n\uf0a7 minder\n\uf076 anders\n\uf0d8 beter\n\uf0e9 x"
     )
     assert shown == "1. Wij willen:\n• meer\n▪ minder\n❖ anders\n➢ beter\n• x"
-    assert visible("zero\u200bwidth\ufeff") == "zerowidth"
+    assert display_text("zero\u200bwidth\ufeff") == "zerowidth"
 
 
 def test_a_number_alone_on_its_line_takes_the_next_line():

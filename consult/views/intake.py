@@ -12,6 +12,7 @@ from .. import attachments, composer
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError, create_stakeholder, log_reaction
+from ..letterforms import display_text
 from ..models import Channel, Stakeholder, StakeholderKind
 from ..slugs import unique_slug
 from .consultations import processable_consultation
@@ -41,7 +42,7 @@ def preview(slug: str):
     consultation = processable_consultation(slug)
     text, error, upload = _text_from_request()
     result = composer.Preview(error=error) if error else composer.from_text(text)
-    return _render_preview(consultation, result, text if upload else None)
+    return _render_preview(consultation, result, display_text(text) if upload else None)
 
 
 def _render_preview(consultation, result, extracted=None):

@@ -10,6 +10,7 @@ from .. import access, attachments, composer, follows, portal
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
+from ..letterforms import display_text
 from ..models import Consultation, Reaction, ReactionStatus, utcnow
 from .consultations import visible_consultation
 from .inputs import form_id
@@ -90,7 +91,7 @@ def preview(slug: str):
         text, uploaded, result = "", False, composer.Preview(error=str(err))
     return render_block(
         "consultations/show.html", "preview", consultation=consultation, preview=result,
-        extracted=text if uploaded else None,
+        extracted=display_text(text) if uploaded else None,
         edit_url=url_for(".edit_preview", slug=slug),
         preview_url=url_for(".preview", slug=slug),
     )

@@ -15,8 +15,8 @@
     }
 
 Texts are compared as the preview shows them (symbol-font glyphs as bullets, see
-`letterforms.visible`). The input goes through the app's own code: the splitter (nothing lost,
-the right intro, outro and points), the composer's preview (the same points, no symbol-font
+`letterforms.display_text`). The input goes through the app's own code: the splitter (nothing
+lost, the right intro, outro and points), the composer's preview (the same points, no symbol-font
 glyph left to show as a box) and the numbering that saving applies (the numbers keep the
 letter's order).
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from consult import composer
 from consult.intake import fill_numbers
-from consult.letterforms import visible
+from consult.letterforms import display_text
 from consult.splitter import SplitResult, split
 
 
@@ -101,7 +101,7 @@ def check(source: Path, expected: dict, tmp_path: Path) -> None:
     found = [(p.number, p.heading) for p in body]
     assert len(body) == len(expected["points"]), f"points: {json.dumps(found, ensure_ascii=False)}"
     for k, (point, want) in enumerate(zip(body, expected["points"], strict=True)):
-        _check_point(k, point.number, point.heading, visible(point.text), want)
+        _check_point(k, point.number, point.heading, display_text(point.text), want)
     _check_frame("intro", result.intro, expected.get("intro"))
     _check_frame("outro", result.outro, expected.get("outro"))
     everything = [p.text for p in result.points] + [p.heading or "" for p in result.points]
