@@ -537,7 +537,7 @@ class _Parser:
         if line.frame:
             if self.frame is None:
                 self.frame = self._start("", "", "frame")
-            self._add(line, text)
+            self._add(line, text, new_line=_first_kind(text) != "lower")  # address lines
             return
         if self.current is not None and self.current is self.frame:
             self.current = None  # what follows the head is the letter (or its preamble)
