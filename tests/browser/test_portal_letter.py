@@ -67,3 +67,23 @@ def test_board_pastes_a_framed_letter_and_submits_its_points_in_order(live_url, 
     for frame in ("Geacht bestuur", "Met vriendelijke groet", "Pagina 1 van 2", "Postbus"):
         expect(listing).not_to_contain_text(frame)
     expect(page.locator("body")).to_contain_text("0 van 3 punten beantwoord")
+
+
+def test_the_preview_with_the_letters_frame_meets_wcag_21_aa(live_url, browser):
+    """The intro and outro beside the points are regions with a name, readable by everyone."""
+    from .test_accessibility import BLOCKING, assert_clean, axe_violations, open_as
+
+    context, page, errors = open_as(browser, live_url, "advisory_member")
+    page.goto(f"{live_url}/portaal/{SLUG}/concept")
+    page.locator("#composer-text").fill(LETTER)
+    expect(page.locator(".preview-point")).to_have_count(3)
+    expect(page.locator(".preview-frame")).to_have_count(2)
+    violations = axe_violations(page)
+    assert_clean({"portal preview with frame": violations} if any(
+        v["impact"] in BLOCKING for v in violations) else {})
+    page.get_by_role("button", name="Toch als punt opnemen").first.click()
+    expect(page.locator(".preview-point")).to_have_count(4)
+    expect(page.locator(".preview-point").first.locator("textarea")).to_contain_text(
+        "Geacht bestuur,")
+    assert errors == []
+    context.close()
