@@ -171,3 +171,17 @@ def test_glyph_bullets_from_a_word_file_show_as_bullets(secretary):
     )
     # nor in the letter's text put back into the composer
     assert not re.search("[\ue000-\uf8ff]", response.get_data(as_text=True))
+
+
+def test_the_saved_letter_shows_glyph_bullets_as_bullets(secretary, session):
+    leiden = session.exec(select(Stakeholder).where(Stakeholder.name == "Leiden")).one()
+    letter = "Geacht college,\n1. Wij vragen aandacht voor:\n\uf0b7 de wachttijden;\n2. Slot.\n"
+    response = secretary.hx_post(f"/consultaties/{SLUG}/reacties", data={
+        "stakeholder_id": leiden.id, "channel": "collegebrief", "title": "Met glyphs",
+        "text": letter})
+    assert response.status_code == 201
+    reaction = session.exec(select(Reaction).where(Reaction.title == "Met glyphs")).one()
+    assert reaction.original_text == letter  # kept as received
+    page = secretary.get(f"/consultaties/{SLUG}/reacties/{reaction.id}").get_data(as_text=True)
+    assert "• de wachttijden;" in page
+    assert not re.search("[\ue000-\uf8ff]", page)
