@@ -72,6 +72,7 @@ _TABLE_HEADERS = (
     ("uitgangspunten toelichting",),
 )
 _RUNNING_MIN, _RUNNING_MAX = 4, 100  # length of a running header or footer line
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.[a-z]{2,}", re.IGNORECASE)
 
 
 def _blank_around(stripped: list[str], i: int, found: set[int]) -> bool:
@@ -186,7 +187,12 @@ def running_lines(stripped: list[str], dropped: set[int], item_shaped, head: set
                 or _cuts_sentence(stripped, s, *_neighbours(stripped, i), item_shaped)
             )
         else:
-            showing = [i for i in where if _next_to_furniture(stripped, i, dropped)]
+            showing = [
+                i for i in where
+                if _next_to_furniture(stripped, i, dropped)
+                or (_letterhead_like(s) and _cuts_sentence(
+                    stripped, s, *_neighbours(stripped, i), item_shaped))
+            ]
             if len(showing) >= 2:
                 found.update(showing)
     return found
@@ -194,9 +200,19 @@ def running_lines(stripped: list[str], dropped: set[int], item_shaped, head: set
 
 def _header_shaped(s: str) -> bool:
     """A line that can be a running header: a few words, a capital or digit first, no sentence
-    end or comma at its end."""
-    words = len(s.split())
-    return 2 <= words <= 15 and (s[0].isupper() or s[0].isdigit()) and s[-1] not in ".,;:!?"
+    end or comma at its end; or a web or e-mail address alone."""
+    words = s.split()
+    if len(words) == 1:
+        return bool(_ADDRESS.fullmatch(s))
+    return len(words) <= 15 and (s[0].isupper() or s[0].isdigit()) and s[-1] not in ".,;:!?"
+
+
+def _letterhead_like(s: str) -> bool:
+    """A line of names and numbers ("Postbus 123 | 2300 AB Leiden", "Adviesraad Sociaal Domein
+    Leiden"): three or more words, most of them capitalised or numbers."""
+    words = s.split()
+    strong = sum(1 for w in words if w[0].isupper() or w[0].isdigit() or not w[0].isalnum())
+    return len(words) >= 3 and strong * 3 >= len(words) * 2
 
 
 def _next_to_furniture(stripped: list[str], i: int, dropped: set[int]) -> bool:

@@ -41,7 +41,7 @@ _GLYPH_CHARS = "\uf020-\uf0ff"  # any other symbol-font glyph before a list item
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"), None)
 # Bullets as characters; "o", "§", "Ø" and "ü" are Word's list glyphs pasted as plain text
 # (Courier New "o", Wingdings "§" = ▪, "Ø" = ➢, "ü" = ✓): bullets only before text.
-BULLETS = "•●▪◦‣∙·*\\-–—○■□◆◇❖➢➤►▶→⇒⇨➔✓✔✗⁃−" + _GLYPH_CHARS
+BULLETS = "•●▪◦‣∙·*\\-–—‐‑○■□◆◇❖➢➤►▶→⇒⇨➔✓✔✗☐☑☒⁃−" + _GLYPH_CHARS
 _WORD_GLYPHS = "o§Øü"
 BULLET = rf"(?:[{BULLETS}](?:\s*[-–.](?=\s|$))?|[{_WORD_GLYPHS}](?=\s+[^\s0-9]))"
 # Glyphs that Word, Google Docs and web pages use for the second and third list level: under a
@@ -88,8 +88,14 @@ class Item:
 
     @property
     def worded(self) -> bool:
-        """Whether a word names the item ("Punt 3", "Ad 1"): as strong as a marker."""
+        """Whether a word names the item ("Punt 3", "Ad 1")."""
         return self.label[:1].isalpha()
+
+    @property
+    def marked(self) -> bool:
+        """Whether the number is marked as a list number: "3." "3)" "(3)" "Punt 3" (not by a
+        dash or colon alone: "10 - 15 jaar", "3: ...")."""
+        return self.marker in (".", ")") or self.worded
 
 
 _WORD_LABEL = r"(?:Punt|Ad|Advies|Aanbeveling|Vraag|Opmerking|Reactie|Zienswijze)\s+"
@@ -123,8 +129,6 @@ def numbered(text: str) -> Item | None:
         return None
     if label and not worded and label != "(" and marker not in (".", ")"):
         return None  # "• 2016 was een goed jaar": a bullet, not point 2016
-    if marker in (":", " –", " -") and not worded:
-        return None
     rest = m["rest"] if m["rest"] is not None else m["tight"]
     if worded and not marker and rest is not None and not rest[:1].isupper():
         return None  # "Punt 3 is overgenomen.": a sentence about point 3
@@ -176,19 +180,28 @@ def item_shaped(text: str) -> bool:
 # --- The frame of a letter -------------------------------------------------------------------
 
 _SALUTATION_WORDS = r"(?:Zeer\s+)?[Gg]eachte?|Dear"
-_SALUTATION_SOFT = r"Beste|Lieve|Hallo|Hoi|Dag|Goedemorgen|Goedemiddag|L\.\s?S\.?"
+_SALUTATION_SOFT = (
+    r"Beste|Lieve|Hallo|Hoi|Dag|Goedemorgen|Goedemiddag|Goedenavond|Goedendag|L\.\s?S\.?"
+)
 _SALUTATION = re.compile(
     rf"(?:{_SALUTATION_WORDS})\s[^!?;:]{{1,160}}"  # "Geachte heer X, geacht College,"
     rf"|(?:{_SALUTATION_SOFT})(?:\s[^.!?;:]{{1,80}})?,"  # "Beste leden van de raad,"
     rf"|L\.\s?S\.?,?"
 )
 _CLOSING = re.compile(
-    r"(?:Met\s+(?:een\s+)?(?:vriendelijke|hartelijke|collegiale|beste|warme)\s+groet(?:en)?"
+    r"(?:Met\s+(?:\w+\s+){0,3}groet(?:en)?\b"  # "Met (een) vriendelijke (en collegiale) groet"
     r"|(?:Vriendelijke|Hartelijke|Collegiale)\s+groet(?:en)?|Hoogachtend|Groet(?:en)?,"
-    r"|Met\s+dank\s+en\s+groet|Mvg\b|Kind regards|Best regards)",
+    r"|Met\s+(?:de\s+meeste\s+)?hoogachting|Mvg\b|Kind regards|Best regards)",
     re.IGNORECASE,
 )
 _ON_BEHALF = re.compile(r"[Nn]amens\s[^.!?;]{2,120}")
+# A formal signature without greeting: "Burgemeester en wethouders van Leiden," / "de secretaris,
+# de burgemeester,"
+_OFFICE = r"(?:secretaris|griffier|voorzitter|burgemeester|gemeentesecretaris|directeur)"
+_SIGNATURE = re.compile(
+    r"(?:Het\s+college\s+van\s+)?[Bb]urgemeester\s+en\s+wethouders(?:\s+van\s+[^.!?;]{2,60})?,?"
+    rf"|(?:[Dd]e\s+{_OFFICE},?\s*)+"
+)
 # Lines of a letter's head: addressee, subject, sender's address, date, received stamp, the
 # header lines of a forwarded e-mail.
 _ADDRESSEES = (
@@ -199,7 +212,7 @@ _ADDRESSEES = (
 _HEAD = re.compile(
     r"(?:Betreft|Onderwerp|Inzake|Subject)\b.*"
     rf"|Aan\s+(?:(?:het|de|den|alle)\s+)?(?:{_ADDRESSEES})\b.*"
-    r"|(?:Aan|To|Van|From|Cc|Bcc|Verzonden|Sent|Datum|Date|Bijlagen?|Bijlage\(n\)):.*"
+    r"|(?:Aan|To|Van|From|Cc|CC|Bcc|BCC|Verzonden|Sent|Datum|Date|Bijlagen?|Bijlage\(n\)):.*"
     r"|(?:T\.\s?a\.\s?v\.|Ter attentie van|Behandeld door|Contactpersoon|Inlichtingen(?: bij)?"
     r"|Telefoon(?:nummer)?|Tel\.|Fax|E-?mail|Website|IBAN|KvK|BTW)\b.*"
     r"|Postbus\s+[0-9]+.*|[0-9]{4}\s?[A-Z]{2}\b.{0,40}"
@@ -226,8 +239,11 @@ def closing(text: str) -> bool:
 
 
 def on_behalf(text: str) -> bool:
-    """Whether the line is a signature's "Namens ..." (not a sentence: no closing period)."""
-    return bool(_ON_BEHALF.fullmatch(text)) and not text.rstrip().endswith(".")
+    """Whether the line opens a signature: "Namens ...", "Burgemeester en wethouders van X,",
+    "de secretaris, de burgemeester," (not a sentence: no closing period)."""
+    if text.rstrip().endswith("."):
+        return False
+    return bool(_ON_BEHALF.fullmatch(text) or _SIGNATURE.fullmatch(text))
 
 
 def head_line(text: str) -> bool:

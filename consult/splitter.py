@@ -183,6 +183,12 @@ def _dangling(text: str) -> bool:
 _item_shaped = forms.item_shaped
 
 
+def _numbered_item(text: str) -> bool:
+    """Whether the line is a marked numbered item ("3. ...", "(3) ..."): initials are not."""
+    item = forms.numbered(text)
+    return item is not None and item.marked
+
+
 def _number_tuple(number: str) -> tuple[int, ...]:
     """The number as a tuple: "1.12" -> (1, 12)."""
     return tuple(int(part) for part in number.split("."))
@@ -380,7 +386,7 @@ class _Parser:
 
     def _accept_number(self, i: int, item: forms.Item, after_heading: bool) -> bool:
         """Whether the numbered-looking line i really starts a point where it stands."""
-        marked, rest = bool(item.marker) or item.worded, item.rest or ""
+        marked, rest = item.marked, item.rest or ""
         number = _number_tuple(item.number)
         para_start = self._para_start(i)
         fresh = self._fresh(i, after_heading)
@@ -654,11 +660,7 @@ class _Parser:
         if forms.closing(text):
             return True
         rest = self.lines[i + 1 : i + 12]
-        return (
-            forms.on_behalf(text)
-            and len(rest) <= 10
-            and not any(_item_shaped(line.text) for line in rest)
-        )
+        return len(rest) <= 10 and not any(_numbered_item(line.text) for line in rest)
 
     def _close(self, line: _Line) -> None:
         """Open the outro at line: the courtesy paragraph before it moves along."""
