@@ -46,7 +46,7 @@ _WORD_GLYPHS = "o§Øü"
 BULLET = rf"(?:[{BULLETS}](?:\s*[-–.](?=\s|$))?|[{_WORD_GLYPHS}](?=\s+[^\s0-9]))"
 # Glyphs that Word, Google Docs and web pages use for the second and third list level: under a
 # bullet of another kind they are its sub-items.
-SUB_BULLETS = frozenset("o◦○▪■□§\uf0a7\uf06f\uf0a8") | {"\uf06e"}
+SUB_BULLETS = frozenset("o◦○▪■□§\uf0a7\uf06e\uf06f\uf0a8")
 
 
 def display_text(text: str) -> str:

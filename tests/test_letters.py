@@ -12,7 +12,7 @@ from consult.intake import DraftPoint, fill_numbers
 from consult.letterforms import display_text
 from consult.splitter import split
 
-from .test_splitter import assert_nothing_lost, numbered_letters
+from .test_splitter import assert_nothing_lost, bullet_letters, numbered_letters
 
 
 def body(text: str) -> list[tuple[str, str | None, str]]:
@@ -93,6 +93,17 @@ def test_any_letter_in_any_frame_gives_the_same_points(letter, heads, salutation
         assert salutation in result.intro
     if closing:
         assert closing[-1] in result.outro
+
+
+@FRAME
+@given(bullet_letters(), st.sampled_from(SALUTATIONS), st.sampled_from(CLOSINGS))
+def test_a_bullet_list_in_any_frame_gives_the_same_points(case, salutation, closing):
+    text, _expected = case
+    framed = "\n".join([salutation, "", text, "", *closing]) + "\n"
+    assert_nothing_lost(framed, split(framed))
+    assert [(p.marker, p.text) for p in split(framed).body] == [
+        (p.marker, p.text) for p in split(text).body
+    ]
 
 
 def test_a_salutation_directly_above_point_one_opens_the_letter():
