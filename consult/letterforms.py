@@ -180,13 +180,18 @@ def item_shaped(text: str) -> bool:
 # --- The frame of a letter -------------------------------------------------------------------
 
 _SALUTATION_WORDS = r"(?:Zeer\s+)?[Gg]eachte?|Dear"
-_SALUTATION_SOFT = (
-    r"Beste|Lieve|Hallo|Hoi|Dag|Goedemorgen|Goedemiddag|Goedenavond|Goedendag|L\.\s?S\.?"
+# "Beste", "Dag" ... open many other lines ("Beste praktijken,", "Dag en nacht bereikbaar,"):
+# a salutation only before a name or an addressee.
+_ADDRESSED = (
+    r"[A-Z]\S*|leden|allen|allemaal|collega's|raadsleden|wethouder|wethouders|heer|mevrouw|heren"
+    r"|dames|griffie|griffier|bestuur|college|secretaris|voorzitter|commissie|fractie|adviesraad"
+    r"|bewoners|lezer|lezers|mensen"
 )
 _SALUTATION = re.compile(
     rf"(?:{_SALUTATION_WORDS})\s[^!?;:]{{1,160}}"  # "Geachte heer X, geacht College,"
-    rf"|(?:{_SALUTATION_SOFT})(?:\s[^.!?;:]{{1,80}})?,"  # "Beste leden van de raad,"
-    rf"|L\.\s?S\.?,?"
+    rf"|(?:Beste|Lieve|Hallo|Hoi|Dag)(?:\s+(?:{_ADDRESSED})(?:\s[^.!?;:]{{1,80}})?)?,"
+    r"|(?:Goedemorgen|Goedemiddag|Goedenavond|Goedendag)(?:\s[^.!?;:]{1,80})?,"
+    r"|L\.\s?S\.?,?"
 )
 _CLOSING = re.compile(
     r"(?:Met\s+(?:\w+\s+){0,3}groet(?:en)?\b"  # "Met (een) vriendelijke (en collegiale) groet"
