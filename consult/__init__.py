@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n, logs, search, submissions
 from .labels import label
+from .letterforms import display_text
 from .text import render_markdown
 from .views.inputs import IdConverter
 
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = _format_datetime
+    app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli
     from .views import (

@@ -6,14 +6,19 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from .intake import DraftPoint
+from .letterforms import display_text
 
 MAX_TEXT_CHARS = 1_000_000
 
 
 @dataclass
 class Preview:
+    """The points as the preview shows them, and the letter's frame beside them."""
+
     points: list[DraftPoint] = field(default_factory=list)
     error: str | None = None
+    intro: str = ""  # the letter's opening: letterhead, salutation, preamble (never a point)
+    outro: str = ""  # its closing: courtesy, greeting, signature (never a point)
 
 
 def check_length(text: str) -> str | None:
@@ -29,14 +34,21 @@ def check_length(text: str) -> str | None:
 
 
 def from_text(text: str) -> Preview:
-    """Split a pasted or extracted text into draft points."""
+    """Split a pasted or extracted text into draft points; the letter's intro and outro are
+    set apart (they are kept in the reaction's original text, never numbered), and symbol-font
+    bullets are shown as bullets (`letterforms.display_text`)."""
     from .splitter import split
 
     error = check_length(text)
     if error:
         return Preview(error=error)
     result = split(text)
-    return Preview([DraftPoint(p.number, p.text, p.heading) for p in result.points])
+    shown = display_text
+    points = [
+        DraftPoint(p.number, shown(p.text), shown(p.heading) if p.heading else None)
+        for p in result.body
+    ]
+    return Preview(points, intro=shown(result.intro), outro=shown(result.outro))
 
 
 def from_form(numbers: list[str], headings: list[str], texts: list[str]) -> list[DraftPoint]:
@@ -62,6 +74,20 @@ def _split_text(text: str) -> tuple[str, str]:
         return text, ""
     cut = min(cuts, key=lambda c: abs(c - len(text) / 2))
     return text[:cut].strip(), text[cut:].strip()
+
+
+def edit(preview: Preview, action: str, start: str = "1") -> Preview:
+    """An edit of the preview: "keep:intro" / "keep:outro" make the letter's opening or closing
+    a point after all (first or last); any other action goes to `apply_action`."""
+    if action == "keep:intro" and preview.intro.strip():
+        preview.points.insert(0, DraftPoint(number="", text=preview.intro))
+        preview.intro = ""
+    elif action == "keep:outro" and preview.outro.strip():
+        preview.points.append(DraftPoint(number="", text=preview.outro))
+        preview.outro = ""
+    else:
+        preview.points = apply_action(preview.points, action, start)
+    return preview
 
 
 def apply_action(points: list[DraftPoint], action: str, start: str = "1") -> list[DraftPoint]:

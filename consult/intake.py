@@ -74,7 +74,14 @@ class DraftPoint:
 
 
 def fill_numbers(points: list[DraftPoint]) -> list[DraftPoint]:
-    """Give unnumbered points the next free whole number; refuse duplicates."""
+    """Give unnumbered points a number that keeps the letter's order; refuse duplicates.
+
+    Written numbers stay as they are. An unnumbered point gets the whole number after the
+    point before it when that number is free and lies below the next written one ("1", "", "3"
+    -> "2"; all unnumbered -> "1", "2", ...); otherwise the number before it with a letter
+    ("1", "", "2" -> "1a"), or "0" before the first point. So the numbers read in the order of
+    the letter, and a range such as "1 t/m 5" takes the points in between.
+    """
     seen: set[str] = set()
     for p in points:
         p.number = p.number.strip().rstrip(".)")
@@ -82,15 +89,49 @@ def fill_numbers(points: list[DraftPoint]) -> list[DraftPoint]:
             if p.number in seen:
                 raise IntakeError(_("Point number %(number)s appears twice.", number=p.number))
             seen.add(p.number)
-    counter = 0
-    for p in points:
+    following: list[int | None] = []  # the next written whole number after each point
+    upcoming: int | None = None
+    for p in reversed(points):
+        following.append(upcoming)
+        upcoming = _whole(p.number) if p.number else upcoming
+    following.reverse()
+    previous = ""
+    for p, nxt in zip(points, following, strict=True):
         if not p.number:
-            counter += 1
-            while str(counter) in seen:
-                counter += 1
-            p.number = str(counter)
+            p.number = _number_after(previous, nxt, seen)
             seen.add(p.number)
+        previous = p.number
     return points
+
+
+def _whole(number: str) -> int | None:
+    """The whole number a point number starts with: "3" -> 3, "3.2" -> 3, "3a" -> 3, "a" -> None."""
+    digits = ""
+    for c in number:
+        if not c.isdigit():
+            break
+        digits += c
+    return int(digits) if digits else None
+
+
+def _number_after(previous: str, upcoming: int | None, taken: set[str]) -> str:
+    """A free number after previous and before the next written whole number (see fill_numbers)."""
+    base = _whole(previous) if previous else 0
+    if base is not None:
+        candidate = base + 1
+        if str(candidate) not in taken and (upcoming is None or candidate < upcoming):
+            return str(candidate)
+    stem = (previous or "0").rstrip("abcdefghijklmnopqrstuvwxyz") or previous
+    if stem not in taken:
+        return stem
+    if stem[:1].isdigit():
+        for suffix in "abcdefghijklmnopqrstuvwxyz":
+            if stem + suffix not in taken:
+                return stem + suffix
+    counter = 1
+    while f"{stem}.{counter}" in taken:
+        counter += 1
+    return f"{stem}.{counter}"
 
 
 def log_reaction(

@@ -29,7 +29,8 @@ def nonspace(text: str) -> list[str]:
 def assert_nothing_lost(text: str, result: SplitResult) -> None:
     """Every non-whitespace character outside the dropped lines is in exactly one point, in order.
 
-    The points are rendered back as: the heading where it opens, then number, marker and text.
+    The points are rendered back as: the heading where it opens, then label ("Punt ", "(", a
+    bullet before a number), number, marker and text.
     The only characters allowed to go missing are line-end hyphens, and exactly as many as the
     result says it removed.
     """
@@ -49,7 +50,7 @@ def assert_nothing_lost(text: str, result: SplitResult) -> None:
     for point in result.points:
         if point.opens_heading:
             rendered.extend(nonspace(point.heading or ""))
-        rendered.extend(nonspace(point.number + point.marker + point.text))
+        rendered.extend(nonspace(point.label + point.number + point.marker + point.text))
     i = j = skipped = 0
     while i < len(source):
         if j < len(rendered) and source[i] == rendered[j]:

@@ -15,6 +15,7 @@ from ..db import get_session
 from ..errors import same_moment
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError, create_stakeholder, log_reaction
+from ..letterforms import display_text
 from ..models import Channel, Point, Reaction, Stakeholder, StakeholderKind
 from ..slugs import unique_slug
 from .consultations import processable_consultation
@@ -44,7 +45,7 @@ def preview(slug: str):
     consultation = processable_consultation(slug)
     text, error, upload = _text_from_request()
     result = composer.Preview(error=error) if error else composer.from_text(text)
-    return _render_preview(consultation, result, text if upload else None)
+    return _render_preview(consultation, result, display_text(text) if upload else None)
 
 
 def _render_preview(consultation, result, extracted=None):
@@ -85,8 +86,11 @@ def edit_preview(slug: str):
     points = composer.from_form(
         f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
     )
-    points = composer.apply_action(points, f.get("action", ""), f.get("renumber_from", "1"))
-    return _render_preview(consultation, composer.Preview(points))
+    preview = composer.Preview(
+        points, intro=f.get("preview_intro", ""), outro=f.get("preview_outro", "")
+    )
+    preview = composer.edit(preview, f.get("action", ""), f.get("renumber_from", "1"))
+    return _render_preview(consultation, preview)
 
 
 def _stakeholder(session, form) -> Stakeholder:

@@ -12,6 +12,7 @@ from .. import access, attachments, composer, follows, portal, submissions
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
+from ..letterforms import display_text
 from ..models import Consultation, Reaction, ReactionStatus, aware, utcnow
 from .consultations import visible_consultation
 from .inputs import claim_form, form_id
@@ -105,7 +106,7 @@ def preview(slug: str):
         text, uploaded, result = "", False, composer.Preview(error=str(err))
     return render_block(
         "consultations/show.html", "preview", consultation=consultation, preview=result,
-        extracted=text if uploaded else None,
+        extracted=display_text(text) if uploaded else None,
         edit_url=url_for(".edit_preview", slug=slug),
         preview_url=url_for(".preview", slug=slug),
     )
@@ -115,12 +116,14 @@ def preview(slug: str):
 def edit_preview(slug: str):
     """Merge, split, delete or renumber points in the preview."""
     consultation = _draftable(slug)
-    points = composer.apply_action(
-        _form_points(), request.form.get("action", ""), request.form.get("renumber_from", "1")
+    f = request.form
+    preview = composer.Preview(
+        _form_points(), intro=f.get("preview_intro", ""), outro=f.get("preview_outro", "")
     )
+    preview = composer.edit(preview, f.get("action", ""), f.get("renumber_from", "1"))
     return render_block(
         "consultations/show.html", "preview", consultation=consultation,
-        preview=composer.Preview(points), edit_url=url_for(".edit_preview", slug=slug),
+        preview=preview, edit_url=url_for(".edit_preview", slug=slug),
         preview_url=url_for(".preview", slug=slug),
     )
 
