@@ -7,6 +7,12 @@ from flask_babel import gettext as _
 
 from .intake import DraftPoint
 
+# Words in stakeholder names that say what kind of body it is, not which one.
+_GENERIC_WORDS = frozenset(
+    "gemeente gemeenteraad raad college van de het en b w burgemeester wethouders "
+    "fractie adviesraad wmo sociaal domein werkgroep regio".split()
+)
+
 MAX_TEXT_CHARS = 1_000_000
 
 
@@ -87,3 +93,33 @@ def apply_action(points: list[DraftPoint], action: str, start: str = "1") -> lis
     elif verb == "delete":
         del points[i]
     return points
+
+
+@dataclass
+class MailForm:
+    """What the composer shows for an uploaded e-mail: the parts to take the letter from, and
+    the sender, date and subject to fill in (the stakeholder when the sender names one)."""
+
+    letter: object  # consult.extract.Letter
+    stakeholders: list = field(default_factory=list)
+    suggested: object | None = None  # the Stakeholder the sender names, if exactly one
+    preview_url: str = ""
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words and address parts ("info@teylingen.nl" -> info, teylingen, nl)."""
+    return set(re.findall(r"[a-zà-ÿ0-9]+", text.lower()))
+
+
+def suggest_stakeholder(stakeholders: list, sender: str):
+    """The one stakeholder an e-mail's sender names ("Gemeente Teylingen <info@teylingen.nl>"
+    -> Teylingen): every distinctive word of its name appears in the sender's name or address.
+    None when no stakeholder or more than one matches."""
+    said = _words(sender)
+    matches = []
+    for stakeholder in stakeholders:
+        ordered = [w for w in re.findall(r"[a-zà-ÿ0-9]+", stakeholder.name.lower())
+                   if w not in _GENERIC_WORDS]
+        if ordered and (set(ordered) <= said or "".join(ordered) in said):
+            matches.append(stakeholder)
+    return matches[0] if len(matches) == 1 else None

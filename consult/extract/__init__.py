@@ -8,23 +8,28 @@ Reading happens in a sandboxed child process (`sandbox`), within `Limits`: an up
 complex is refused with a message saying so, and none costs more than a few seconds of one core.
 """
 
-from pathlib import PurePosixPath
-
 from . import kinds, sandbox
 from .errors import LIMITS, ExtractError, Limits
+from .kinds import display_name
+from .readers import BODY, Letter, Part
 
 __all__ = [
-    "LIMITS", "MAX_UPLOAD_BYTES", "ExtractError", "Limits", "content_type", "display_name",
-    "extract_text",
+    "BODY", "LIMITS", "MAX_UPLOAD_BYTES", "ExtractError", "Letter", "Limits", "Part",
+    "content_type", "display_name", "extract_text", "read_letter",
 ]  # fmt: skip
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
-def extract_text(filename: str, data: bytes, limits: Limits | None = None) -> str:
-    """The text of an uploaded letter; raise ExtractError (a Dutch message) if it is unreadable.
+def read_letter(
+    filename: str, data: bytes, part: str | None = None, limits: Limits | None = None
+) -> Letter:
+    """What an uploaded file says (`Letter`): its text and, for an e-mail, sender, date, subject
+    and the parts to choose from (`part`: "body", "1", "2", ...; default the first attached
+    letter). Raises ExtractError (a Dutch message) for a file that cannot be read at all; a
+    chosen e-mail part that cannot be read comes back as `Letter.error`.
 
-    `limits` defaults to `LIMITS`; reading runs in a child process bounded by them.
+    Reading runs in a child process bounded by `limits` (default `LIMITS`).
     """
     from .readers import read
 
@@ -32,16 +37,19 @@ def extract_text(filename: str, data: bytes, limits: Limits | None = None) -> st
         raise ExtractError("Het bestand is leeg.")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ExtractError("Het bestand is groter dan 10 MB. Upload een kleiner bestand.")
-    return sandbox.run(read, (filename, data, limits or LIMITS), limits or LIMITS)
+    limits = limits or LIMITS
+    return sandbox.run(read, (filename, data, limits, part), limits)
+
+
+def extract_text(filename: str, data: bytes, limits: Limits | None = None) -> str:
+    """The text of an uploaded letter (an e-mail: its first attached letter, else its body);
+    raise ExtractError (a Dutch message) if it is unreadable."""
+    letter = read_letter(filename, data, limits=limits)
+    if letter.error:
+        raise ExtractError(letter.error)
+    return letter.text
 
 
 def content_type(data: bytes) -> str:
     """The media type to store and serve an accepted upload with (decided by its content)."""
     return kinds.CONTENT_TYPES.get(kinds.kind(data), "application/octet-stream")
-
-
-def display_name(filename: str) -> str:
-    """The file's own name without any directories, safe to show and to offer as a download."""
-    name = PurePosixPath(filename.replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
-    return name[-255:] or "bestand"

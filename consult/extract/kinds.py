@@ -1,6 +1,7 @@
 """What an upload is, decided by its content (magic bytes, the names inside a zip), never by its
 name: the name only tells what the sender claims."""
 
+import re
 from pathlib import PurePosixPath
 
 _PDF_MAGIC = b"%PDF-"
@@ -38,8 +39,35 @@ def _zip_kind(data: bytes) -> str:
     return "zip"
 
 
+_HEADER = re.compile(rb"[!-9;-~]+:")
+_MAIL_HEADERS = {
+    b"from", b"date", b"subject", b"to", b"cc", b"message-id", b"mime-version", b"received",
+    b"return-path", b"x-mailer", b"content-type", b"reply-to", b"sender",
+}  # fmt: skip
+
+
+def _is_mail(data: bytes) -> bool:
+    """A saved e-mail (.eml): a header block with From and at least two more mail headers."""
+    lines = data[:32768].split(b"\n")
+    if lines and lines[0].startswith(b"From "):  # an mbox separator line
+        lines = lines[1:]
+    names = set()
+    for line in lines:
+        line = line.rstrip(b"\r")
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t"):  # a folded header goes on
+            continue
+        match = _HEADER.match(line)
+        if match is None:
+            return False
+        names.add(line[: match.end() - 1].lower())
+    return b"from" in names and len(names & _MAIL_HEADERS) >= 3
+
+
 def kind(data: bytes) -> str:
-    """What the content is: pdf, docx, odt, odf, xlsx, zip, doc, msg, ole, rtf, image or text."""
+    """What the content is: pdf, docx, odt, odf, xlsx, zip, doc, msg, ole, rtf, image, eml or
+    text."""
     if _PDF_MAGIC in data[:1024]:
         return "pdf"
     if data.startswith(_ZIP_MAGIC):
@@ -52,7 +80,7 @@ def kind(data: bytes) -> str:
         return "rtf"
     if _is_image(data):
         return "image"
-    return "text"
+    return "eml" if _is_mail(data) else "text"
 
 
 CONTENT_TYPES = {
@@ -64,3 +92,10 @@ CONTENT_TYPES = {
     "eml": "message/rfc822",
     "text": "text/plain; charset=utf-8",
 }
+
+
+def display_name(filename: str) -> str:
+    """The file's own name without any directories, safe to show and to offer as a download."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
+    return name[-255:] or "bestand"
