@@ -114,12 +114,18 @@ def _words(text: str) -> set[str]:
 def suggest_stakeholder(stakeholders: list, sender: str):
     """The one stakeholder an e-mail's sender names ("Gemeente Teylingen <info@teylingen.nl>"
     -> Teylingen): every distinctive word of its name appears in the sender's name or address.
-    None when no stakeholder or more than one matches."""
+    Of several, the one whose whole name appears ("Teylingen", not "Gemeenteraad Teylingen");
+    None when that leaves no stakeholder or more than one."""
     said = _words(sender)
-    matches = []
+    matches, whole = [], []
     for stakeholder in stakeholders:
-        ordered = [w for w in re.findall(r"[a-zà-ÿ0-9]+", stakeholder.name.lower())
-                   if w not in _GENERIC_WORDS]
+        words = re.findall(r"[a-zà-ÿ0-9]+", stakeholder.name.lower())
+        ordered = [w for w in words if w not in _GENERIC_WORDS]
         if ordered and (set(ordered) <= said or "".join(ordered) in said):
             matches.append(stakeholder)
-    return matches[0] if len(matches) == 1 else None
+            if set(words) <= said:
+                whole.append(stakeholder)
+    for found in (matches, whole):
+        if len(found) == 1:
+            return found[0]
+    return None
