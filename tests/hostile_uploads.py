@@ -13,7 +13,8 @@ from docx import Document
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def _base_docx() -> bytes:
+def base_docx() -> bytes:
+    """python-docx's empty document, as the base every hostile .docx is built on."""
     buffer = io.BytesIO()
     Document().save(buffer)
     return buffer.getvalue()
@@ -46,12 +47,12 @@ def document_xml(body: str, prolog: str = "") -> bytes:
 def docx_many_paragraphs(n: int = 40_000) -> bytes:
     """~40 KB: 40,000 paragraphs (python-docx resolved a style per paragraph: 20-50 s)."""
     body = "<w:p><w:r><w:t>Punt</w:t></w:r></w:p>" * n
-    return replace_parts(_base_docx(), {"word/document.xml": document_xml(body)})
+    return replace_parts(base_docx(), {"word/document.xml": document_xml(body)})
 
 
 def docx_many_styles(n: int = 20_000, paragraphs: int = 2_000) -> bytes:
     """~150 KB: 20,000 styles, each paragraph in one of them (paragraph x styles: 12-24 s)."""
-    base = _base_docx()
+    base = base_docx()
     with zipfile.ZipFile(io.BytesIO(base)) as archive:
         styles = archive.read("word/styles.xml").decode()
     extra = "".join(
@@ -75,13 +76,13 @@ def docx_zip_bomb(megabytes: int = 100) -> bytes:
     """~100 KB that unpacks to a 100 MB document part (spaces between two paragraphs)."""
     padding = " " * (megabytes * 1024 * 1024)
     body = f"<w:p><w:r><w:t>Punt</w:t></w:r></w:p>{padding}<w:p/>"
-    return replace_parts(_base_docx(), {"word/document.xml": document_xml(body)})
+    return replace_parts(base_docx(), {"word/document.xml": document_xml(body)})
 
 
 def docx_deep_nesting(depth: int = 100_000) -> bytes:
     """Tables nested 100,000 deep (a recursive reader overflows; libxml2 stops at 256)."""
     body = "<w:tbl><w:tr><w:tc>" * depth + "<w:p/>" + "</w:tc></w:tr></w:tbl>" * depth
-    return replace_parts(_base_docx(), {"word/document.xml": document_xml(body)})
+    return replace_parts(base_docx(), {"word/document.xml": document_xml(body)})
 
 
 def docx_entity_expansion(levels: int = 9) -> bytes:
@@ -91,14 +92,14 @@ def docx_entity_expansion(levels: int = 9) -> bytes:
     ]
     prolog = f"<!DOCTYPE w:document [{''.join(entities)}]>"
     body = f"<w:p><w:r><w:t>&lol{levels};</w:t></w:r></w:p>"
-    return replace_parts(_base_docx(), {"word/document.xml": document_xml(body, prolog)})
+    return replace_parts(base_docx(), {"word/document.xml": document_xml(body, prolog)})
 
 
 def docx_external_entity() -> bytes:
     """An external entity naming a local file (XXE): its content must never appear."""
     prolog = '<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
     body = "<w:p><w:r><w:t>Punt &xxe;</w:t></w:r></w:p>"
-    return replace_parts(_base_docx(), {"word/document.xml": document_xml(body, prolog)})
+    return replace_parts(base_docx(), {"word/document.xml": document_xml(body, prolog)})
 
 
 # --- PDF -------------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def test_the_deadline_stops_any_reader():
 def test_the_memory_ceiling_stops_any_reader():
     """A 24 MB document part parsed within a 32 MB ceiling: a message, not a dead worker."""
     body = "<w:p><w:r><w:t>Punt</w:t></w:r></w:p>" * 600_000
-    data = hostile.replace_parts(hostile._base_docx(), {
+    data = hostile.replace_parts(hostile.base_docx(), {
         "word/document.xml": hostile.document_xml(body)})
     limits = Limits(memory=32 * 1024 * 1024, paragraphs=10**7)
     seconds, text, error = _timed(data, "brief.docx", limits)
