@@ -37,8 +37,9 @@ def _part_names(package: Package) -> dict[str, str]:
     for rel in rels.iter(f"{_RELS}Relationship"):
         kind = (rel.get("Type") or "").rsplit("/", 1)[-1]
         target = rel.get("Target") or ""
-        if kind in names and target and not target.startswith(("/", "..")) and "://" not in target:
-            names[kind] = "word/" + target
+        if kind not in names or not target or ".." in target or "://" in target:
+            continue
+        names[kind] = target[1:] if target.startswith("/") else "word/" + target
     return names
 
 
