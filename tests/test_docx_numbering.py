@@ -51,3 +51,21 @@ def test_sub_items_stay_inside_their_point():
     points = split(extract_text("brief.docx", data)).points
     assert [p.number for p in points] == ["1", "2"]
     assert points[0].text.split("\n") == ["punt 1", "a. sub a", "b. sub b"]
+
+
+def test_parts_named_by_an_absolute_target_are_found():
+    """Some producers name related parts from the package root ("/word/lists.xml")."""
+    import io
+    import zipfile
+
+    data, expected = CASES["joint_letter_set_numbering_value"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "word/_rels/document.xml.rels":
+                content = content.replace(b'Target="numbering.xml"', b'Target="/word/lists.xml"')
+                assert b"/word/lists.xml" in content
+            name = "word/lists.xml" if info.filename == "word/numbering.xml" else info.filename
+            dst.writestr(name, content)
+    assert _numbers(extract_text("brief.docx", out.getvalue())) == expected
