@@ -46,11 +46,15 @@ logconfig_dict = {
 
 def post_worker_init(worker):
     """Start the worker's search thread at once, so that outbox rows left by a crash are
-    replayed at start-up, not at the first request; say what the worker serves."""
+    replayed at start-up, not at the first request; start the upload readers' fork server; say
+    what the worker serves."""
     import logging
+    import threading
 
     from consult import search
+    from consult.extract import sandbox
 
+    threading.Thread(target=sandbox.warm, name="upload-readers", daemon=True).start()
     app = worker.wsgi
     service = search.service(app)
     service.ensure_worker()

@@ -126,7 +126,8 @@ def _listing(points: list) -> str:
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print the points as a JSON list.")
 def split_command(file: str, as_json: bool):
-    """Split a letter (.txt, .docx, .pdf, or - for standard input) into its numbered points."""
+    """Split a letter (.docx, .odt, .pdf, .rtf, .txt, an e-mail, or - for standard input) into
+    its numbered points."""
     import json
     import sys
     from pathlib import Path

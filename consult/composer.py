@@ -8,6 +8,12 @@ from flask_babel import gettext as _
 from .intake import DraftPoint
 from .letterforms import display_text
 
+# Words in stakeholder names that say what kind of body it is, not which one.
+_GENERIC_WORDS = frozenset(
+    "gemeente gemeenteraad raad college van de het en b w burgemeester wethouders "
+    "fractie adviesraad wmo sociaal domein werkgroep regio".split()
+)
+
 MAX_TEXT_CHARS = 1_000_000
 
 
@@ -113,3 +119,39 @@ def apply_action(points: list[DraftPoint], action: str, start: str = "1") -> lis
     elif verb == "delete":
         del points[i]
     return points
+
+
+@dataclass
+class MailForm:
+    """What the composer shows for an uploaded e-mail: the parts to take the letter from, and
+    the sender, date and subject to fill in (the stakeholder when the sender names one)."""
+
+    letter: object  # consult.extract.Letter
+    stakeholders: list = field(default_factory=list)
+    suggested: object | None = None  # the Stakeholder the sender names, if exactly one
+    preview_url: str = ""
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words and address parts ("info@teylingen.nl" -> info, teylingen, nl)."""
+    return set(re.findall(r"[a-zà-ÿ0-9]+", text.lower()))
+
+
+def suggest_stakeholder(stakeholders: list, sender: str):
+    """The one stakeholder an e-mail's sender names ("Gemeente Teylingen <info@teylingen.nl>"
+    -> Teylingen): every distinctive word of its name appears in the sender's name or address.
+    Of several, the one whose whole name appears ("Teylingen", not "Gemeenteraad Teylingen");
+    None when that leaves no stakeholder or more than one."""
+    said = _words(sender)
+    matches, whole = [], []
+    for stakeholder in stakeholders:
+        words = re.findall(r"[a-zà-ÿ0-9]+", stakeholder.name.lower())
+        ordered = [w for w in words if w not in _GENERIC_WORDS]
+        if ordered and (set(ordered) <= said or "".join(ordered) in said):
+            matches.append(stakeholder)
+            if set(words) <= said:
+                whole.append(stakeholder)
+    for found in (matches, whole):
+        if len(found) == 1:
+            return found[0]
+    return None

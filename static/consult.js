@@ -17,6 +17,10 @@
     if (!form.matches || !form.matches("form[data-reset-on-success]")) return;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (status < 200 || status >= 300) return;
+    // htmx names the form as the element of requests its fields send too (a preview from a
+    // radio button inside it): only the form's own action empties it.
+    var config = event.detail.requestConfig;
+    if (config && config.path && config.path !== form.getAttribute("hx-post")) return;
     form.reset();
     form.querySelectorAll("textarea").forEach(function (t) { t.value = ""; });
     form.querySelectorAll("input[type=checkbox]").forEach(function (c) { c.checked = false; });

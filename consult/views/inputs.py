@@ -64,6 +64,7 @@ def submitted_form() -> tuple[str | None, str]:
               if name not in (submissions.FIELD, "csrf_token")]
     files = []
     for name, upload in request.files.items(multi=True):
+        upload.stream.seek(0)  # the view may have read it already
         content = upload.stream.read()
         upload.stream.seek(0)
         files.append((name, upload.filename or "", content))

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from .. import attachments, composer, submissions
 from ..db import get_session
 from ..errors import same_moment
-from ..extract import ExtractError, extract_text
+from ..extract import ExtractError, Letter, read_letter
 from ..intake import IntakeError, create_stakeholder, log_reaction
 from ..letterforms import display_text
 from ..models import Channel, Point, Reaction, Stakeholder, StakeholderKind
@@ -24,31 +24,58 @@ from .inputs import claim_form, form_id, fresh_key
 bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
 
 
-def _text_from_request() -> tuple[str, str | None, tuple[str, bytes] | None]:
-    """The letter's text: an uploaded file wins over the textarea.
+class _Upload:
+    """The uploaded file, if any: its name and bytes, what it says, or why it cannot be read."""
 
-    Returns the text, an error message, and the accepted upload (name, bytes) if there was one.
-    """
-    upload = request.files.get("file")
-    if upload and upload.filename:
-        data = upload.read()
-        try:
-            return extract_text(upload.filename, data), None, (upload.filename, data)
-        except ExtractError as err:
-            return request.form.get("text", ""), str(err), None
-    return request.form.get("text", ""), None, None
+    def __init__(self):
+        upload = request.files.get("file")
+        self.file: tuple[str, bytes] | None = None
+        self.letter: Letter | None = None
+        self.error: str | None = None
+        if upload and upload.filename:
+            data = upload.read()
+            try:
+                self.letter = read_letter(upload.filename, data, part=request.form.get("part"))
+                self.file = (upload.filename, data)
+                self.error = self.letter.error
+            except ExtractError as err:
+                self.error = str(err)
+
+    def text(self) -> str:
+        """The letter's text: an uploaded file wins over the textarea."""
+        if self.letter is not None and not self.error:
+            return self.letter.text
+        return request.form.get("text", "")
+
+
+def _stakeholders(session) -> list[Stakeholder]:
+    """The stakeholders a reaction can come from, by name."""
+    return list(session.exec(
+        select(Stakeholder).where(Stakeholder.archived == False).order_by(Stakeholder.name)  # noqa: E712
+    ))
 
 
 @bp.post("/composer/voorbeeld")
 def preview(slug: str):
-    """The live preview of the points the text splits into (nothing is saved)."""
+    """The live preview of the points the text splits into (nothing is saved); for an e-mail
+    also its parts to choose from, and its sender, date and subject filled in."""
     consultation = processable_consultation(slug)
-    text, error, upload = _text_from_request()
-    result = composer.Preview(error=error) if error else composer.from_text(text)
-    return _render_preview(consultation, result, display_text(text) if upload else None)
+    upload = _Upload()
+    text = upload.text()
+    result = composer.Preview(error=upload.error) if upload.error else composer.from_text(text)
+    mail = None
+    if upload.letter is not None and upload.letter.parts:
+        stakeholders = _stakeholders(get_session())
+        mail = composer.MailForm(
+            upload.letter, stakeholders,
+            composer.suggest_stakeholder(stakeholders, upload.letter.sender),
+            url_for(".preview", slug=slug),
+        )
+    extracted = display_text(text) if upload.file and not upload.error else None
+    return _render_preview(consultation, result, extracted, mail, uploaded=upload.file is not None)
 
 
-def _render_preview(consultation, result, extracted=None):
+def _render_preview(consultation, result, extracted=None, mail=None, uploaded=False):
     """The preview block of the consultation page."""
     return render_block(
         "consultations/show.html",
@@ -56,6 +83,8 @@ def _render_preview(consultation, result, extracted=None):
         consultation=consultation,
         preview=result,
         extracted=extracted,
+        mail=mail,
+        uploaded=uploaded,
     )
 
 
@@ -119,8 +148,9 @@ def log(slug: str):
     consultation = processable_consultation(slug)
     session = get_session()
     f = request.form
-    text, error, upload = _text_from_request()
-    error = error or composer.check_length(text)
+    upload = _Upload()
+    text = upload.text()
+    error = upload.error or composer.check_length(text)
     if error:
         return _result(422, error=error)
     points = composer.from_form(
@@ -162,8 +192,11 @@ def log(slug: str):
     except IntegrityError:  # e.g. the same new stakeholder added by someone else just now
         session.rollback()
         return _result(409, error=same_moment())
-    if upload:
-        attachments.store(session, current_user, current_app.instance_path, reaction, *upload)
+    if upload.file:  # the file as received; from an e-mail also the attached letter used
+        attachments.store(session, current_user, current_app.instance_path, reaction, *upload.file)
+        if upload.letter.enclosure:
+            attachments.store(session, current_user, current_app.instance_path, reaction,
+                              *upload.letter.enclosure)
     submissions.record(session, claim, reaction.id)
     session.commit()
     return _logged(session, consultation, reaction)
