@@ -12,6 +12,8 @@ import warnings
 import zipfile
 from pathlib import PurePosixPath
 
+from .cleantext import clean_text
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 _PDF_MAGIC = b"%PDF-"
@@ -68,6 +70,7 @@ def extract_text(filename: str, data: bytes) -> str:
         raise ExtractError("Dit is een RTF-bestand. Sla het op als .docx, PDF of platte tekst.")
     else:
         text = _plain_text(data)
+    text = clean_text(text)  # a control character would break every export of the letter
     if not text.strip():
         raise ExtractError("Er staat geen tekst in dit bestand.")
     return text

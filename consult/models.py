@@ -5,8 +5,10 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
+
+from .cleantext import clean_value
 
 # Named constraints, so that Alembic's batch mode can alter SQLite tables.
 SQLModel.metadata.naming_convention = {
@@ -102,6 +104,16 @@ def _enum_column(length: int = 32):
     return Field(sa_type=sa.String(length), index=True)
 
 
+class CleanInput(SQLModel):
+    """An input model whose text is cleaned of control characters before it is validated, so
+    that "\x01" alone fails a required field instead of being stored (see cleantext)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean(cls, data):
+        return clean_value(data) if isinstance(data, dict) else data
+
+
 class Tracked(SQLModel):
     """Timestamps and the archived flag every table carries: nothing is hard-deleted."""
 
@@ -117,7 +129,7 @@ class Tracked(SQLModel):
 # --- Consultation ---------------------------------------------------------------
 
 
-class ConsultationBase(SQLModel):
+class ConsultationBase(CleanInput):
     slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
     title: str = Field(min_length=1, max_length=300)
     document: str = Field(default="", max_length=500)
@@ -161,7 +173,7 @@ class Consultation(Tracked, table=True):
 # --- Stakeholder -----------------------------------------------------------------
 
 
-class StakeholderCreate(SQLModel):
+class StakeholderCreate(CleanInput):
     slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1, max_length=300)
     kind: StakeholderKind
@@ -179,7 +191,7 @@ class Stakeholder(Tracked, table=True):
 # --- Reaction and its points -----------------------------------------------------
 
 
-class ReactionCreate(SQLModel):
+class ReactionCreate(CleanInput):
     consultation_id: int
     stakeholder_id: int
     channel: Channel
@@ -211,7 +223,7 @@ class Reaction(Tracked, table=True):
     version: int = Field(default=1)
 
 
-class PointCreate(SQLModel):
+class PointCreate(CleanInput):
     reaction_id: int
     number: str = Field(min_length=1, max_length=20)
     position: int = 0
@@ -236,7 +248,7 @@ class Point(Tracked, table=True):
 # --- Destinations and responses --------------------------------------------------
 
 
-class DestinationCreate(SQLModel):
+class DestinationCreate(CleanInput):
     consultation_id: int
     parent_id: int | None = None
     slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9.-]*$")
@@ -257,7 +269,7 @@ class Destination(Tracked, table=True):
     position: int = 0
 
 
-class ResponseCreate(SQLModel):
+class ResponseCreate(CleanInput):
     consultation_id: int
     reaction_id: int | None = None
     body: str = Field(min_length=1, max_length=200_000)
@@ -309,7 +321,7 @@ class ResponseDestination(SQLModel, table=True):
     destination_id: int = Field(foreign_key="destination.id", primary_key=True, index=True)
 
 
-class CommitmentCreate(SQLModel):
+class CommitmentCreate(CleanInput):
     response_id: int
     description: str = Field(min_length=1, max_length=10_000)
     owner: str = Field(min_length=1, max_length=300)
@@ -335,7 +347,7 @@ class Commitment(Tracked, table=True):
 # --- People, threads and the audit trail -----------------------------------------
 
 
-class UserCreate(SQLModel):
+class UserCreate(CleanInput):
     email: str = Field(min_length=3, max_length=320, regex=r"^[^@\s]+@[^@\s]+$")
     name: str = Field(min_length=1, max_length=200)
     role: Role
@@ -417,7 +429,7 @@ class Attachment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
-class MessageCreate(SQLModel):
+class MessageCreate(CleanInput):
     point_id: int
     author_id: int | None = None
     kind: MessageKind = MessageKind.comment
