@@ -168,6 +168,14 @@ class Consultation(Tracked, table=True):
     revision: int = Field(default=0)
     # Published consultations are readable without an account.
     published: bool = Field(default=False)
+    # The answer letters' opening and closing, as its secretaries wrote them ("" = the default).
+    letter_opening: str = Field(default="", sa_type=sa.Text)
+    letter_closing: str = Field(default="", sa_type=sa.Text)
+
+
+class LetterTextsUpdate(CleanInput):
+    letter_opening: str = Field(default="", max_length=5_000)
+    letter_closing: str = Field(default="", max_length=5_000)
 
 
 # --- Stakeholder -----------------------------------------------------------------
