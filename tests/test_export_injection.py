@@ -32,7 +32,7 @@ from consult.models import (
     Stakeholder,
 )
 
-from .conftest import Actor, empty_database, make_app
+from .conftest import Actor, csrf_token, empty_database, make_app
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 TABLE = f"/consultaties/{SLUG}/tabel"
@@ -407,6 +407,22 @@ def test_no_letter_from_a_url(demo_app):
     assert anonymous.status_code == 302 and "/inloggen" in anonymous.headers["Location"]
     for role in ("viewer", "councillor", "advisory_member"):
         assert Actor(demo_app.test_client(), role).get(letter).status_code == 403, role
+    # A secretary, but of other consultations: not this one's letters, nor its texts.
+    with demo_app.app_context():
+        from consult.accounts import create_user
+
+        session = get_session()
+        create_user(session, password="elders-secretaris-2026", email="elders@consult.example",
+                    name="Elders Secretaris", role="secretary")
+        session.commit()
+    outsider = Actor(demo_app.test_client(), None)
+    assert outsider.form_post("/inloggen", {"email": "elders@consult.example",
+                                            "password": "elders-secretaris-2026"}
+                              ).status_code == 303
+    outsider.token = csrf_token(outsider.client)
+    assert outsider.get(letter).status_code == 403
+    assert outsider.form_post(f"/consultaties/{SLUG}/antwoordbrieven",
+                              {"opening": "Van buiten", "closing": ""}).status_code == 403
     secretary = Actor(demo_app.test_client(), "secretary")
     made = secretary.get(letter, query_string=forged)
     assert made.status_code == 200
