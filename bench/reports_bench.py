@@ -19,7 +19,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from consult import create_app, demo, followup, reports  # noqa: E402
+from consult import create_app, demo, reports  # noqa: E402
+from consult import letters as answer_letters  # noqa: E402
 from consult.consultations import get_consultation  # noqa: E402
 from consult.db import get_session, upgrade  # noqa: E402
 
@@ -54,12 +55,9 @@ def measure(app, slug: str, rounds: int, label: str) -> None:
         print(f"  dashboard {seconds:6.2f} s (charts incl. status over time)")
 
         def letters():
-            senders = {p.sender.id: p.sender
-                       for p in followup.consultation_points(session, consultation)}
-            for stakeholder in senders.values():
-                report = followup.stakeholder_report(session, stakeholder, lambda c: True,
-                                                     whole=False)
-                reports.answer_letter(report, consultation)
+            senders = answer_letters.senders(session, consultation)
+            for stakeholder in senders:
+                answer_letters.answer_letter(session, consultation, stakeholder, whole=False)
             return len(senders)
 
         seconds, count = timed(letters, 1)

@@ -94,6 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         health,
         intake,
         landings,
+        letters,
         portal,
         processing,
         records,
@@ -115,7 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
-        search_views, stakeholders, reports, landings, commitments, unread, health,
+        search_views, stakeholders, reports, landings, commitments, unread, health, letters,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
+from .cleantext import clean_value
 from .models import (
     Commitment,
     Consultation,
@@ -195,6 +196,7 @@ def export(session: Session, consultation: Consultation) -> dict:
             "status": c.status, "description": c.description, "decided_by": c.decided_by,
             "decided_on": _when(c.decided_on), "published": c.published,
             "created_at": _when(c.created_at),
+            "letter_opening": c.letter_opening, "letter_closing": c.letter_closing,
         },
         "stakeholders": [{
             "slug": s.slug, "name": s.name, "kind": s.kind,
@@ -242,6 +244,8 @@ def _load(session: Session, data: dict) -> Consultation:
         description=c["description"], decided_by=c["decided_by"],
         decided_on=_day(c["decided_on"]), published=c["published"],
         created_at=_moment(c["created_at"]),
+        # Archives from before the letters' texts were stored have none: the defaults.
+        letter_opening=c.get("letter_opening", ""), letter_closing=c.get("letter_closing", ""),
     )
     session.add(consultation)
     by_slug = {s.slug: s for s in session.exec(select(Stakeholder))}
@@ -352,7 +356,8 @@ def _load(session: Session, data: dict) -> Consultation:
 
 def read(text: str) -> dict:
     try:
-        return json.loads(text)
+        # Control characters (escaped in JSON) would break every export of the consultation.
+        return clean_value(json.loads(text))
     except json.JSONDecodeError as exc:
         raise ArchiveError(f"Geen geldige JSON (regel {exc.lineno}, kolom {exc.colno}).") from exc
 

@@ -313,18 +313,18 @@ def export_command(consultation: str, fmt: str, output: str):
 
 
 def _write_letters(session, consultation, folder) -> None:
-    """One answer letter per stakeholder that sent points in the consultation."""
-    from . import followup, reports
+    """One answer letter per stakeholder that sent points in the consultation, with the
+    opening and closing its secretaries stored."""
+    from . import letters
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _DutchError(f"Kan de map {folder} niet maken: {exc.strerror}.") from exc
-    senders = {p.sender.id: p.sender for p in followup.consultation_points(session, consultation)}
-    with click.progressbar(list(senders.values()), label="Antwoordbrieven") as bar:
+    with click.progressbar(letters.senders(session, consultation),
+                           label="Antwoordbrieven") as bar:
         for stakeholder in bar:
-            report = followup.stakeholder_report(session, stakeholder, lambda c: True, whole=False)
-            data = reports.answer_letter(report, consultation)
+            data = letters.answer_letter(session, consultation, stakeholder, whole=False)
             (folder / f"antwoordbrief-{stakeholder.slug}.docx").write_bytes(data)
 
 

@@ -3,9 +3,12 @@
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
+
+from .cleantext import clean_value
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -61,7 +64,24 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def clean_before_flush(session, _context, _instances) -> None:
+    """Strip control characters from every text written through the ORM: the one place all
+    input passes, whichever form, import or operation it came from (see cleantext). New rows
+    are cleaned whole; changed rows only in the attributes that changed."""
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        changed = state.dict.keys() if state.pending else state.committed_state.keys()
+        for key in changed & state.mapper.column_attrs.keys():
+            value = state.dict.get(key)
+            if isinstance(value, str | list | dict):
+                cleaned = clean_value(value)
+                if cleaned != value:
+                    setattr(obj, key, cleaned)
+
+
 def init_app(app: Flask) -> None:
-    """Create the engine once and register the session teardown."""
+    """Create the engine once, register the session teardown and the input cleaning."""
+    if not event.contains(OrmSession, "before_flush", clean_before_flush):
+        event.listen(OrmSession, "before_flush", clean_before_flush)
     app.extensions["consult.engine"] = make_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(_close_session)

@@ -5,9 +5,11 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
+
+from .cleantext import clean_value
 
 # Named constraints, so that Alembic's batch mode can alter SQLite tables.
 SQLModel.metadata.naming_convention = {
@@ -116,6 +118,16 @@ class Versioned:
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 
 
+class CleanInput(SQLModel):
+    """An input model whose text is cleaned of control characters before it is validated, so
+    that "\x01" alone fails a required field instead of being stored (see cleantext)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean(cls, data):
+        return clean_value(data) if isinstance(data, dict) else data
+
+
 class Tracked(SQLModel):
     """Timestamps and the archived flag every table carries: nothing is hard-deleted."""
 
@@ -131,7 +143,7 @@ class Tracked(SQLModel):
 # --- Consultation ---------------------------------------------------------------
 
 
-class ConsultationBase(SQLModel):
+class ConsultationBase(CleanInput):
     slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
     title: str = Field(min_length=1, max_length=300)
     document: str = Field(default="", max_length=500)
@@ -170,12 +182,20 @@ class Consultation(Tracked, table=True):
     revision: int = Field(default=0)
     # Published consultations are readable without an account.
     published: bool = Field(default=False)
+    # The answer letters' opening and closing, as its secretaries wrote them ("" = the default).
+    letter_opening: str = Field(default="", sa_type=sa.Text)
+    letter_closing: str = Field(default="", sa_type=sa.Text)
+
+
+class LetterTextsUpdate(CleanInput):
+    letter_opening: str = Field(default="", max_length=5_000)
+    letter_closing: str = Field(default="", max_length=5_000)
 
 
 # --- Stakeholder -----------------------------------------------------------------
 
 
-class StakeholderCreate(SQLModel):
+class StakeholderCreate(CleanInput):
     slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1, max_length=300)
     kind: StakeholderKind
@@ -193,7 +213,7 @@ class Stakeholder(Tracked, table=True):
 # --- Reaction and its points -----------------------------------------------------
 
 
-class ReactionCreate(SQLModel):
+class ReactionCreate(CleanInput):
     consultation_id: int
     stakeholder_id: int
     channel: Channel
@@ -225,7 +245,7 @@ class Reaction(Versioned, Tracked, table=True):
     version: int = Field(default=1)
 
 
-class PointCreate(SQLModel):
+class PointCreate(CleanInput):
     reaction_id: int
     number: str = Field(min_length=1, max_length=20)
     position: int = 0
@@ -250,7 +270,7 @@ class Point(Tracked, table=True):
 # --- Destinations and responses --------------------------------------------------
 
 
-class DestinationCreate(SQLModel):
+class DestinationCreate(CleanInput):
     consultation_id: int
     parent_id: int | None = None
     slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9.-]*$")
@@ -271,7 +291,7 @@ class Destination(Tracked, table=True):
     position: int = 0
 
 
-class ResponseCreate(SQLModel):
+class ResponseCreate(CleanInput):
     consultation_id: int
     reaction_id: int | None = None
     body: str = Field(min_length=1, max_length=200_000)
@@ -323,7 +343,7 @@ class ResponseDestination(SQLModel, table=True):
     destination_id: int = Field(foreign_key="destination.id", primary_key=True, index=True)
 
 
-class CommitmentCreate(SQLModel):
+class CommitmentCreate(CleanInput):
     response_id: int
     description: str = Field(min_length=1, max_length=10_000)
     owner: str = Field(min_length=1, max_length=300)
@@ -349,7 +369,7 @@ class Commitment(Tracked, table=True):
 # --- People, threads and the audit trail -----------------------------------------
 
 
-class UserCreate(SQLModel):
+class UserCreate(CleanInput):
     email: str = Field(min_length=3, max_length=320, regex=r"^[^@\s]+@[^@\s]+$")
     name: str = Field(min_length=1, max_length=200)
     role: Role
@@ -431,7 +451,7 @@ class Attachment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
-class MessageCreate(SQLModel):
+class MessageCreate(CleanInput):
     point_id: int
     author_id: int | None = None
     kind: MessageKind = MessageKind.comment

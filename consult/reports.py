@@ -5,9 +5,13 @@ numbered points, under the reaction's title and the points' own headings) and "T
 (each answer beside the points it covers). Stakeholders in the order of the table. Consecutive
 points of one reaction that share their answers form one row, so "De punten 1 t/m 7 ..." stands
 once, beside points 1 to 7.
+
+Every cell is plain text, whatever was typed: no formula in Excel or CSV, no field or link in
+Word (the text of a point or a stakeholder's name is the sender's, and the table is public),
+and no character a format cannot hold (see cleantext), even in rows stored before the input
+was cleaned.
 """
 
-import csv
 import io
 from dataclasses import dataclass, field
 
@@ -15,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from . import hierarchy
+from .cleantext import clean_text
 from .consultations import answers_with_routes
 from .followup import OPEN, FollowedPoint, consultation_points
 from .labels import LABELS
@@ -164,18 +169,19 @@ def _reaction_answers(session: Session, consultation: Consultation) -> dict[int,
 
 
 def point_line(p: FollowedPoint) -> str:
-    return f"{p.point.number}. {p.point.body}".strip()
+    return clean_text(f"{p.point.number}. {p.point.body}".strip())
 
 
 def answer_text(answer) -> str:
     text = answer.response.body.strip()
     if answer.destinations:
         text += "\n→ " + "; ".join(answer.destinations)
-    return text
+    return clean_text(text)
 
 
 def flat_rows(table: Table) -> list[list[str]]:
-    """One row per point (and per answer to a whole reaction), for Excel and CSV."""
+    """One row per point (and per answer to a whole reaction), for Excel and CSV: 11 cleaned
+    strings each (FLAT_COLUMNS); still to be kept from reading as formulas by the writer."""
 
     def label(value):
         return str(LABELS.get(value, value)) if value else ""
@@ -186,7 +192,7 @@ def flat_rows(table: Table) -> list[list[str]]:
             for p in row.points or [None]:
                 who = p.sender if p else block.stakeholder
                 answers = row.answers
-                out.append([
+                out.append([clean_text(cell) for cell in (
                     table.roots[who.id].name,
                     who.name,
                     label(who.kind),
@@ -198,20 +204,62 @@ def flat_rows(table: Table) -> list[list[str]]:
                     "\n\n".join(a.response.body.strip() for a in answers),
                     "; ".join(d for a in answers for d in a.destinations),
                     label(p.status if p else (answers[-1].response.status if answers else OPEN)),
-                ])
+                )])
     return out
 
 
 # --- the formats ----------------------------------------------------------------------------------
 
 
+# What makes a spreadsheet read a cell as a formula: OWASP's list ("CSV Injection") and the
+# full-width forms of its signs, which some spreadsheet programs fold into them.
+_FULL_WIDTH = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", *_FULL_WIDTH)
+# What defusedcsv (and _csv_cell) put a quote before.
+_QUOTED = ("=", "+", "-", "@", "|", "%", *_FULL_WIDTH)
+
+
+def _csv_cell(text: str) -> str:
+    """A cell as CSV text that no spreadsheet reads as a formula: leading white space dropped
+    (OWASP counts tab and CR as formula starts; leading space means nothing in a table cell),
+    then defusedcsv's quote before = + - @ | %, and ours before the full-width forms."""
+    text = text.lstrip()
+    if text.startswith(_FULL_WIDTH):
+        text = "'" + text
+    return text
+
+
+def unquote_csv_cell(text: str) -> str:
+    """A cell of our CSV as it was typed: the formula quote taken off again ("'=1+1" ->
+    "=1+1", with defusedcsv's "\\|" back to "|"), so that an exported table imports as itself."""
+    if text.startswith("'"):
+        typed = text[1:].replace("\\|", "|")
+        if typed.startswith(_QUOTED):
+            return typed
+    return text
+
+
 def to_csv(table: Table) -> bytes:
-    """Semicolon-separated UTF-8 with a byte-order mark: what Dutch Excel opens as columns."""
+    """Semicolon-separated UTF-8 with a byte-order mark: what Dutch Excel opens as columns.
+    A cell that would start a formula gets a leading apostrophe (OWASP's rule, by defusedcsv)."""
+    from defusedcsv import csv as defused
+
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = defused.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(FLAT_COLUMNS)
-    writer.writerows(flat_rows(table))
+    writer.writerows([_csv_cell(cell) for cell in row] for row in flat_rows(table))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _text_cell(sheet, row: int, column: int, text: str):
+    """An Excel cell holding ``text`` as a string, never a formula: openpyxl makes every str
+    that starts with "=" a formula, so the type is set back; a text that would read as a
+    formula once edited in Excel also gets the quote prefix ("'") Excel itself gives it."""
+    cell = sheet.cell(row=row, column=column, value=text)
+    cell.data_type = "s"
+    if text.lstrip().startswith(FORMULA_START):
+        cell.quotePrefix = True
+    return cell
 
 
 def to_xlsx(table: Table) -> bytes:
@@ -222,11 +270,11 @@ def to_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Beantwoorde punten"
-    sheet.append(list(FLAT_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in flat_rows(table):
-        sheet.append(row)
+    for column, title in enumerate(FLAT_COLUMNS, start=1):
+        _text_cell(sheet, 1, column, title).font = Font(bold=True)
+    for r, row in enumerate(flat_rows(table), start=2):
+        for column, text in enumerate(row, start=1):
+            _text_cell(sheet, r, column, text)
     widths = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, width in enumerate(widths, start=1):
@@ -256,9 +304,9 @@ def to_docx(table: Table) -> bytes:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.8))
     document.styles["Normal"].font.size = Pt(9)
-    document.add_heading(table.consultation.title, level=1)
+    document.add_heading(clean_text(table.consultation.title), level=1)
     if table.consultation.document:
-        document.add_paragraph(table.consultation.document)
+        document.add_paragraph(clean_text(table.consultation.document))
     grid = document.add_table(rows=1, cols=3)
     grid.style = "Table Grid"
     header = grid.rows[0]
@@ -282,7 +330,7 @@ def to_docx(table: Table) -> bytes:
             # The stakeholder's name once, merged down over its rows (w:vMerge).
             merge = OxmlElement("w:vMerge")
             if i == 0:
-                cells[0].text = block.stakeholder.name
+                cells[0].text = clean_text(block.stakeholder.name)
                 merge.set(qn("w:val"), "restart")
             cells[0]._tc.get_or_add_tcPr().append(merge)
             _points_cell(cells[1], block, row)
@@ -296,16 +344,16 @@ def _points_cell(cell, block: Block, row: Row) -> None:
     cell.text = ""
     paragraph = cell.paragraphs[0]
     if row.first_of_reaction:
-        paragraph.add_run(block.reaction.title).bold = True
+        paragraph.add_run(clean_text(block.reaction.title)).bold = True
         paragraph = cell.add_paragraph()
     heading = None
     for p in row.points:
         if p.point.heading and p.point.heading != heading:
             heading = p.point.heading
-            paragraph.add_run(heading).italic = True
+            paragraph.add_run(clean_text(heading)).italic = True
             paragraph = cell.add_paragraph()
         if p.sender.id != block.stakeholder.id:
-            paragraph.add_run(f"({p.sender.name}) ").italic = True
+            paragraph.add_run(clean_text(f"({p.sender.name}) ")).italic = True
         paragraph.add_run(point_line(p))
         paragraph = cell.add_paragraph()
     # Drop the empty paragraph left at the end.
@@ -320,9 +368,10 @@ def _answer_cell(cell, row: Row) -> None:
     for i, answer in enumerate(row.answers):
         if i:
             paragraph = cell.add_paragraph()
-        paragraph.add_run(answer.response.body.strip())
+        paragraph.add_run(clean_text(answer.response.body.strip()))
         if answer.destinations:
-            cell.add_paragraph().add_run("→ " + "; ".join(answer.destinations)).italic = True
+            where = clean_text("→ " + "; ".join(answer.destinations))
+            cell.add_paragraph().add_run(where).italic = True
 
 
 FORMATS = {
@@ -330,69 +379,3 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
     "csv": ("text/csv; charset=utf-8", to_csv),
 }
-
-
-# --- the answer letter ------------------------------------------------------------------------
-
-DEFAULT_OPENING = (
-    "Hartelijk dank voor uw reactie op {document}. Hieronder leest u per punt hoe wij uw "
-    "reactie hebben verwerkt en waar het punt terecht is gekomen."
-)
-DEFAULT_CLOSING = "Met vriendelijke groet,\n\n{organiser}"
-
-
-def answer_letter(report, consultation: Consultation | None, opening: str | None = None,
-                  closing: str | None = None) -> bytes:
-    """A letter to one stakeholder: its points in their own order, each followed by our answer
-    and where it went. ``report`` is a followup.StakeholderReport; ``consultation`` limits the
-    letter to one consultation."""
-    from docx import Document
-    from docx.shared import Pt
-
-    from .labels import label
-
-    points = [p for p in report.points
-              if consultation is None or p.consultation.id == consultation.id]
-    first = points[0].consultation if points else consultation
-    values = {
-        "document": (first.document or first.title) if first else "",
-        "organiser": (first.organiser or first.decided_by) if first else "",
-        "stakeholder": report.stakeholder.name,
-    }
-    document = Document()
-    document.styles["Normal"].font.size = Pt(10.5)
-    document.add_paragraph(report.stakeholder.name)
-    document.add_heading(f"Reactie op uw inbreng: {first.title if first else ''}", level=1)
-    for paragraph in _fill(opening or DEFAULT_OPENING, values).split("\n\n"):
-        document.add_paragraph(paragraph)
-    current = None
-    for p in points:
-        if p.point.heading and p.point.heading != current:
-            current = p.point.heading
-            document.add_heading(current, level=2)
-        said = document.add_paragraph()
-        said.add_run(f"{p.point.number}. ").bold = True
-        if p.sender.id != report.stakeholder.id:
-            said.add_run(f"({p.sender.name}) ").italic = True
-        said.add_run(p.point.body.strip()).italic = True
-        if not p.answers:
-            document.add_paragraph("Op dit punt hebben wij nog niet geantwoord.")
-        for a in p.answers:
-            document.add_paragraph(a.response.body.strip())
-            where = "; ".join(a.destinations)
-            status = label(a.response.status)
-            document.add_paragraph(
-                f"Status: {status}." + (f" Verwerkt in: {where}." if where else "")
-            ).runs[0].italic = True
-    for paragraph in _fill(closing or DEFAULT_CLOSING, values).split("\n\n"):
-        document.add_paragraph(paragraph)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _fill(template: str, values: dict) -> str:
-    """{document}, {organiser} and {stakeholder} filled in; other braces left as typed."""
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", value or "")
-    return template

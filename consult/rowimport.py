@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from .cleantext import clean_value
 from .intake import DraftPoint, create_stakeholder, log_reaction
 from .labels import LABELS
 from .models import (
@@ -25,6 +26,7 @@ from .models import (
     StakeholderKind,
 )
 from .processing import answer, destination_paths
+from .reports import unquote_csv_cell
 from .slugs import unique_slug
 
 COLUMNS = {
@@ -93,9 +95,13 @@ def read_rows(filename: str, data: bytes) -> list[Row]:
         except UnicodeDecodeError as exc:
             raise RowImportError("Het CSV-bestand is geen UTF-8-tekst.") from exc
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t") if text.strip() else None
-        raw = list(csv.reader(io.StringIO(text), dialect or csv.excel))
+        if dialect is not None:
+            dialect.doublequote = True  # RFC 4180's "" in a quoted cell, which Sniffer misses
+        raw = [[unquote_csv_cell(v) for v in row]
+               for row in csv.reader(io.StringIO(text), dialect or csv.excel)]
     else:
         raise RowImportError("Alleen .xlsx, .csv en .json kunnen worden ingelezen.")
+    raw = clean_value(raw)  # control characters would break every export of these points
     if not raw:
         raise RowImportError("Het bestand is leeg.")
     header = [h.strip().lower() for h in raw[0]]

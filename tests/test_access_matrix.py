@@ -435,8 +435,22 @@ ROUTES: dict[str, Route] = {
         lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}", scoped=True,
         ids=True,
     ),
-    "stakeholders.letter": Route(every(200), every(405),
-                                 lambda w, t: f"/indieners/{w.stakeholder}/brief.docx"),
+    # A letter speaks for the organiser: the consultation's processors only, texts stored.
+    "letters.index": Route(
+        by_role(302, 403, 403, 403, 200, 200), SAME_PATH,
+        lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven", scoped=True, gate="login",
+    ),
+    "letters.save": Route(
+        SAME_PATH, by_role(302, 403, 403, 403, 303, 303),
+        lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven",
+        lambda w, t: {"opening": "Geachte {stakeholder},", "closing": "Het secretariaat"},
+        scoped=True, gate="login",
+    ),
+    "letters.download": Route(
+        by_role(302, 403, 403, 403, 200, 200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven/{w.stakeholder}.docx",
+        scoped=True, gate="login",
+    ),
     "consultations.dashboard": Route(every(200), every(405),
                                      lambda w, t: f"/consultaties/{t.slug}/dashboard",
                                      scoped=True),
@@ -570,6 +584,9 @@ VARIANTS: dict[str, tuple[str, Route]] = {
     "a used-up or unknown one-time link": ("auth.set_password", Route(
         every(404), every(404), lambda w, t: "/account/wachtwoord/niet-geldig",
         lambda w, t: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})),
+    "a letter to an unknown stakeholder": ("letters.download", Route(
+        by_role(302, 403, 403, 403, 404, 404), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven/999999.docx")),
     "a language we do not speak": ("i18n.switch", Route(
         every(405), every(303), lambda w, t: "/taal/xx")),
 }

@@ -142,11 +142,17 @@ def _stakeholder(app, name):
 
 def test_answer_letter_walks_through_the_boards_points(demo_app):
     board = _stakeholder(demo_app, "WMO Adviesraad Leiden")
-    response = demo_app.test_client().get(
-        f"/indieners/{board.id}/brief.docx",
-        query_string={"consultatie": SLUG, "opening": "Beste {stakeholder},\n\nDank u wel.",
-                      "slot": "Hoogachtend,\n\nHet secretariaat"},
-    )
+    secretary = Actor(demo_app.test_client(), "secretary")
+    letter = f"/consultaties/{SLUG}/antwoordbrieven/{board.id}.docx"
+    default = secretary.get(letter)
+    assert default.status_code == 200
+    assert "Hartelijk dank voor uw reactie op" in "\n".join(
+        p.text for p in Document(io.BytesIO(default.data)).paragraphs)
+    saved = secretary.form_post(f"/consultaties/{SLUG}/antwoordbrieven", {
+        "opening": "Beste {stakeholder},\n\nDank u wel.",
+        "closing": "Hoogachtend,\n\nHet secretariaat"})
+    assert saved.status_code == 303
+    response = secretary.get(letter)
     assert response.status_code == 200
     paragraphs = [p.text for p in Document(io.BytesIO(response.data)).paragraphs]
     text = "\n".join(paragraphs)
@@ -161,9 +167,6 @@ def test_answer_letter_walks_through_the_boards_points(demo_app):
         for answer in answers:
             assert text.index(answer.split("\n")[0], position) > position
     assert "Verwerkt in: Aangescherpte uitgangspunten" in text
-    default = demo_app.test_client().get(f"/indieners/{board.id}/brief.docx")
-    assert "Hartelijk dank voor uw reactie op" in "\n".join(
-        p.text for p in Document(io.BytesIO(default.data)).paragraphs)
 
 
 def test_letters_command_writes_one_per_stakeholder(demo_app, tmp_path):

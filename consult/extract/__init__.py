@@ -8,6 +8,7 @@ Reading happens in a sandboxed child process (`sandbox`), within `Limits`: an up
 complex is refused with a message saying so, and none costs more than a few seconds of one core.
 """
 
+from ..cleantext import clean_text
 from . import kinds, sandbox
 from .errors import LIMITS, ExtractError, Limits
 from .kinds import display_name
@@ -38,7 +39,11 @@ def read_letter(
     if len(data) > MAX_UPLOAD_BYTES:
         raise ExtractError("Het bestand is groter dan 10 MB. Upload een kleiner bestand.")
     limits = limits or LIMITS
-    return sandbox.run(read, (filename, data, limits, part), limits)
+    letter = sandbox.run(read, (filename, data, limits, part), limits)
+    # A control character would break every export of the letter (consult.cleantext).
+    letter.text = clean_text(letter.text)
+    letter.sender, letter.subject = clean_text(letter.sender), clean_text(letter.subject)
+    return letter
 
 
 def extract_text(filename: str, data: bytes, limits: Limits | None = None) -> str:

@@ -3,11 +3,9 @@
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from .. import access, follows, followup, reports
-from .. import consultations as reading
+from .. import access, follows, followup
 from ..db import get_session
 from ..models import Stakeholder
-from .reports import file_download
 
 bp = Blueprint("stakeholders", __name__, url_prefix="/indieners")
 
@@ -55,29 +53,4 @@ def show(stakeholder_id: int):
                                 internal)
     return render_template(
         "stakeholders/show.html", report=report, whole=whole, parent=parent, unread=unread,
-        opening=reports.DEFAULT_OPENING, closing=reports.DEFAULT_CLOSING,
     )
-
-
-MAX_LETTER_TEXT = 5_000
-
-
-@bp.get("/<int:stakeholder_id>/brief.docx")
-def letter(stakeholder_id: int):
-    """The answer letter (.docx): the stakeholder's points of one consultation (or all), each
-    followed by our answer and where it went, between an opening and a closing."""
-    session = get_session()
-    stakeholder = live_stakeholder(stakeholder_id)
-    consultation = None
-    if request.args.get("consultatie"):
-        consultation = reading.get_consultation(session, request.args["consultatie"])
-        if consultation is None or not _visible(consultation):
-            abort(404)
-    whole = request.args.get("alleen") != "1"
-    report = followup.stakeholder_report(session, stakeholder, _visible, whole)
-    data = reports.answer_letter(
-        report, consultation,
-        request.args.get("opening", "")[:MAX_LETTER_TEXT] or None,
-        request.args.get("slot", "")[:MAX_LETTER_TEXT] or None,
-    )
-    return file_download(data, reports.FORMATS["docx"][0], f"antwoordbrief-{stakeholder.slug}.docx")

@@ -123,6 +123,7 @@ def test_processing_pages_meet_wcag_21_aa(live_url, browser, tmp_path):
         f"{C}/dashboard",
         f"{C}/tabel",
         f"{C}/toezeggingen",
+        f"{C}/antwoordbrieven",
         f"{C}/antwoorden/{ids['response']}/bewerken",
         f"{C}/antwoorden/{ids['response']}/versies",
         f"{C}/archief",

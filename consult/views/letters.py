@@ -1,0 +1,58 @@
+"""Answer letters of a consultation: its opening and closing (a small form), and one letter per
+stakeholder. Only for those who process the consultation: a letter speaks for the organiser."""
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import letters, reports
+from ..db import get_session
+from .consultations import processable_consultation
+from .reports import file_download
+from .stakeholders import live_stakeholder
+
+bp = Blueprint("letters", __name__, url_prefix="/consultaties/<slug>/antwoordbrieven")
+
+
+def _page(consultation, opening: str, closing: str, error=None, status=200):
+    return render_template(
+        "letters/index.html", consultation=consultation, opening=opening, closing=closing,
+        error=error, saved=request.args.get("opgeslagen") == "1",
+        senders=letters.senders(get_session(), consultation), max_text=letters.MAX_TEXT,
+    ), status
+
+
+@bp.get("")
+@login_required
+def index(slug: str):
+    """The opening and closing to edit, and a letter to download per stakeholder."""
+    consultation = processable_consultation(slug)
+    return _page(consultation, *letters.texts(consultation))
+
+
+@bp.post("")
+@login_required
+def save(slug: str):
+    """Store the opening and closing every letter of the consultation gets."""
+    consultation = processable_consultation(slug)
+    # Not cut: a text over the limit comes back whole, with the message.
+    opening, closing = request.form.get("opening", ""), request.form.get("closing", "")
+    session = get_session()
+    try:
+        letters.save_texts(session, current_user, consultation, opening, closing)
+    except letters.LetterError as err:
+        session.rollback()
+        return _page(consultation, opening, closing, str(err), 422)
+    session.commit()
+    return redirect(url_for(".index", slug=slug, opgeslagen=1), code=303)
+
+
+@bp.get("/<int:stakeholder_id>.docx")
+@login_required
+def download(slug: str, stakeholder_id: int):
+    """The letter (.docx) to one stakeholder, about its points (with those of everything under
+    it, unless ?alleen=1) in this consultation."""
+    consultation = processable_consultation(slug)
+    stakeholder = live_stakeholder(stakeholder_id)
+    whole = request.args.get("alleen") != "1"
+    data = letters.answer_letter(get_session(), consultation, stakeholder, whole)
+    return file_download(data, reports.FORMATS["docx"][0], f"antwoordbrief-{stakeholder.slug}.docx")
