@@ -5,6 +5,7 @@ from datetime import UTC
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.exceptions import SecurityError
@@ -44,7 +45,8 @@ def _refuse_untrusted_host():
     """A request for a host outside TRUSTED_HOSTS gets a plain 400 before anything else runs
     (no page that builds links from it, no database, no session)."""
     if isinstance(request.routing_exception, SecurityError):
-        return "400 Bad Request: unknown host", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return (_("consult cannot be reached at this address."), 400,
+                {"Content-Type": "text/plain; charset=utf-8"})
     return None
 
 

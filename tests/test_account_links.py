@@ -105,6 +105,7 @@ FORWARDED_EVIL = {"X-Forwarded-Host": EVIL}
 def test_reset_asked_with_an_evil_host_is_refused_and_mails_nothing(checked, sink):
     response = _ask_reset(checked, VIEWER, host=EVIL)
     assert response.status_code == 400
+    assert response.get_data(as_text=True) == "consult is via dit adres niet bereikbaar."
     assert sink.mails == []
     for host in (EVIL, f"{EVIL}:443", f"consult.regio.example.{EVIL}", "consult.regio"):
         assert checked.test_client().get("/inloggen", headers={"Host": host}

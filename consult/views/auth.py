@@ -60,10 +60,8 @@ def _address() -> str:
     return request.remote_addr or "?"
 
 
-def _wait_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
-    return ngettext("Too many attempts. Wait %(num)s minute and try again.",
-                    "Too many attempts. Wait %(num)s minutes and try again.", minutes)
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
 
 
 def _log_in(db, user: User) -> None:
@@ -87,8 +85,11 @@ def login():
     email = request.form.get("email", "")
     gate = throttle.start_login(_engine(), email, _address())
     if gate.refused:
-        return render_template("auth/login.html", error=_wait_message(gate.wait_seconds),
-                               next=next_url), 429, {"Retry-After": str(gate.wait_seconds)}
+        error = ngettext("Too many attempts. Wait %(num)s minute and try again.",
+                         "Too many attempts. Wait %(num)s minutes and try again.",
+                         _minutes(gate.wait_seconds))
+        return render_template("auth/login.html", error=error, next=next_url), 429, {
+            "Retry-After": str(gate.wait_seconds)}
     db = get_session()
     user = authenticate(db, email, request.form.get("password", ""))
     throttle.finish_login(_engine(), gate, user is not None)
@@ -145,12 +146,11 @@ def forgot_password():
         email = request.form.get("email", "")
         gate = throttle.start_reset(_engine(), email, _address()) if mail.sends_links() else None
         if gate is not None and gate.refused:
-            minutes = max(1, math.ceil(gate.wait_seconds / 60))
             error = ngettext(
                 "A new link was asked for too often. Try again in %(num)s minute or ask your "
                 "administrator.",
                 "A new link was asked for too often. Try again in %(num)s minutes or ask your "
-                "administrator.", minutes)
+                "administrator.", _minutes(gate.wait_seconds))
             status = 429
         else:
             if gate is not None:
