@@ -16,10 +16,12 @@ The rules (OWASP Authentication Cheat Sheet, "Login Throttling"; the figures are
   ``MAX_PER_ADDRESS`` failures in ``WINDOW`` is slowed down, not locked: from there an account
   that failed in the last ``ADDRESS_WAIT`` has to wait until then. Accounts without such a
   failure are checked as usual, so colleagues behind the same address still log in;
+- an address is the client's IPv4 address, or its IPv6 /64 network (``client_key``);
 - a password-reset link is mailed at most ``RESETS_PER_ACCOUNT`` times per ``RESET_WINDOW``
   for one e-mail address and ``RESETS_PER_ADDRESS`` times for one client address.
 """
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,6 +59,20 @@ def _normal(email: str) -> str:
     return email.strip().lower()[:320]
 
 
+def client_key(address: str) -> str:
+    """The address a rule counts: an IPv6 client as its /64 network (one household or office
+    gets a whole /64 and can take a new address from it for every guess), IPv4 as itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _count(session: Session, kind: str, since: datetime, **match) -> int:
     query = select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.kind == kind, LoginAttempt.at > since)
@@ -81,7 +97,7 @@ def _wait_until(session: Session, kind: str, since: datetime, room: int, period:
 def _record(engine: Engine, kind: str, email: str, address: str) -> tuple[Session, LoginAttempt]:
     """Write the attempt and commit it, so that every other worker counts it from now on."""
     session = Session(engine, expire_on_commit=False)
-    attempt = LoginAttempt(kind=kind, email=_normal(email), address=address[:64])
+    attempt = LoginAttempt(kind=kind, email=_normal(email), address=client_key(address))
     session.add(attempt)
     session.exec(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - KEEP),
                  execution_options={"synchronize_session": False})
