@@ -264,3 +264,13 @@ def test_no_link_is_built_from_the_request_outside_consult_links():
         if re.search(r"_external|url_root|host_url|request\.host\b", line)
     ]
     assert offenders == []
+
+
+def test_mail_without_a_base_url_is_announced_at_start_up(database_url, tmp_path, caplog):
+    app = make_app(database_url, tmp_path, SMTP_HOST="127.0.0.1")
+    app.extensions["consult.engine"].dispose()
+    assert "CONSULT_BASE_URL is not" in caplog.text and "no mail will carry a link" in caplog.text
+    caplog.clear()
+    quiet = make_app(database_url, tmp_path, SMTP_HOST="127.0.0.1", BASE_URL=BASE)
+    quiet.extensions["consult.engine"].dispose()
+    assert "CONSULT_BASE_URL" not in caplog.text
