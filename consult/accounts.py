@@ -2,12 +2,13 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from . import audit
@@ -188,14 +189,29 @@ def start_session(session: Session, user: User, lifetime: timedelta) -> str:
     return key
 
 
-def session_user(session: Session, key: str) -> User | None:
-    """The active user of an unexpired session key, else None (one lookup by primary key)."""
+def session_user(session: Session, key: str) -> tuple[User, datetime] | None:
+    """The active user of an unexpired session key and when that session ends, else None:
+    one lookup by primary key."""
     return session.exec(
-        select(User)
+        select(User, LoginSession.expires_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.key_hash == _digest(key), LoginSession.expires_at > utcnow(),
                User.archived == False)  # noqa: E712
     ).first()
+
+
+def renewal_due(expires_at: datetime, lifetime: timedelta) -> bool:
+    """Whether a session in use should be extended: less than half its lifetime is left.
+    Sessions slide like the cookie does, at one small write per half lifetime."""
+    return aware(expires_at) - utcnow() < lifetime / 2
+
+
+def renew_session(engine: Engine, key: str, lifetime: timedelta) -> None:
+    """Move the session's end to ``lifetime`` from now, in a transaction of its own."""
+    with Session(engine) as session:
+        session.exec(update(LoginSession).where(LoginSession.key_hash == _digest(key))
+                     .values(expires_at=utcnow() + lifetime), execution_options=_BULK)
+        session.commit()
 
 
 def end_session(session: Session, key: str) -> None:

@@ -98,10 +98,14 @@ def _record(engine: Engine, kind: str, email: str, address: str) -> tuple[Sessio
     """Write the attempt and commit it, so that every other worker counts it from now on."""
     session = Session(engine, expire_on_commit=False)
     attempt = LoginAttempt(kind=kind, email=_normal(email), address=client_key(address))
-    session.add(attempt)
-    session.exec(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - KEEP),
-                 execution_options={"synchronize_session": False})
-    session.commit()
+    try:
+        session.add(attempt)
+        session.exec(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - KEEP),
+                     execution_options={"synchronize_session": False})
+        session.commit()
+    except Exception:
+        session.close()  # the database is away: the request answers 503 (consult/errors.py)
+        raise
     return session, attempt
 
 

@@ -111,3 +111,28 @@ def test_the_user_loader_costs_one_lookup_per_request(demo_app, as_role):
     assert "loginsession.key_hash =" in touching[0].lower()  # by primary key
     assert not any(s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
                    for s in statements)  # reading a page writes nothing
+
+
+def test_an_active_session_slides_like_the_cookie(demo_app, as_role, session):
+    """Working past the eighth hour after logging in does not log anyone out mid-edit: a
+    session in use is extended once less than half of its 8 hours is left."""
+    viewer = as_role("viewer")
+    user_id = _user(session, "viewer").id
+
+    def set_left(hours):
+        row = session.exec(select(LoginSession).where(LoginSession.user_id == user_id)).one()
+        row.expires_at = utcnow() + timedelta(hours=hours)
+        session.add(row)
+        session.commit()
+
+    def left() -> timedelta:
+        session.expire_all()
+        row = session.exec(select(LoginSession).where(LoginSession.user_id == user_id)).one()
+        return aware(row.expires_at) - utcnow()
+
+    set_left(5)  # more than half left: not touched
+    assert _logged_in(viewer)
+    assert timedelta(hours=4, minutes=59) < left() <= timedelta(hours=5)
+    set_left(3)  # less than half left: back to 8 hours
+    assert _logged_in(viewer)
+    assert left() > timedelta(hours=7, minutes=59)

@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -30,8 +31,25 @@ login_manager.login_view = "auth.login"
 @login_manager.user_loader
 def load_user(key: str) -> User | None:
     """The user of this request's login session, unless it ended (logout, new password,
-    archived account) or expired: one lookup by primary key."""
-    return accounts.session_user(get_session(), key)
+    archived account) or expired: one lookup by primary key. A session in use that is past
+    half its lifetime is extended after the response is made (``_renew_session``)."""
+    found = accounts.session_user(get_session(), key)
+    if found is None:
+        return None
+    user, expires_at = found
+    if accounts.renewal_due(expires_at, current_app.permanent_session_lifetime):
+        g.renew_login_session = key
+    return user
+
+
+@bp.after_app_request
+def _renew_session(response):
+    """Extend the login session flagged by load_user, once the request's own work is done
+    (committed or rolled back), in a transaction of its own."""
+    key = g.pop("renew_login_session", None)
+    if key is not None:
+        accounts.renew_session(_engine(), key, current_app.permanent_session_lifetime)
+    return response
 
 
 def _log_out() -> None:
