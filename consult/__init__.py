@@ -3,11 +3,13 @@
 import os
 from datetime import UTC
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n, logs, search, submissions
@@ -41,6 +43,15 @@ def _security_headers(response):
     return response
 
 
+def _refuse_untrusted_host():
+    """A request for a host outside TRUSTED_HOSTS gets a plain 400 before anything else runs
+    (no page that builds links from it, no database, no session)."""
+    if isinstance(request.routing_exception, SecurityError):
+        return (_("consult cannot be reached at this address."), 400,
+                {"Content-Type": "text/plain; charset=utf-8"})
+    return None
+
+
 def _format_datetime(value) -> str:
     """"22 november 2026 21:05" in the reader's language; stored times are UTC."""
     if value is None:
@@ -62,6 +73,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
     logs.init_app(app)
+    app.before_request(_refuse_untrusted_host)  # first, before any extension's hook
+    if app.config["SMTP_HOST"] and not app.config["BASE_URL"]:
+        app.logger.warning("CONSULT_SMTP_HOST is set but CONSULT_BASE_URL is not: no mail will "
+                           "carry a link (one-time links are shown to the admin instead)")
 
     if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy: the client's address (login throttling) and scheme come

@@ -1,16 +1,18 @@
-"""Accounts: users, argon2 passwords, one-time links, and login throttling."""
+"""Accounts: users, argon2 passwords, login sessions, one-time links (throttling: throttle.py)."""
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
-from sqlmodel import Session, func, select
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from . import audit
-from .models import AccountToken, LoginAttempt, User, UserCreate, aware, utcnow
+from .models import AccountToken, LoginSession, User, UserCreate, aware, utcnow
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths take as long.
@@ -64,14 +66,22 @@ class AccountError(ValueError):
     """A password or link that cannot be used; the message says why."""
 
 
+# Bulk UPDATE/DELETE below: rows loaded in the session are not evaluated against the criteria
+# in Python (SQLite hands back naive datetimes), and nothing reads them afterwards.
+_BULK = {"synchronize_session": False}
+
+
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def issue_token(session: Session, user: User, purpose: str) -> str:
-    """A new one-time link token for the user ("invite" or "reset"); only its hash is stored."""
+    """A new one-time link token for the user ("invite" or "reset"); only its hash is stored.
+    A user has one valid link at a time: every older one stops working."""
     raw = secrets.token_urlsafe(32)
     hours = INVITE_HOURS if purpose == "invite" else RESET_HOURS
+    _lock(session, user)
+    end_links(session, user)
     session.add(
         AccountToken(
             user_id=user.id,
@@ -82,6 +92,22 @@ def issue_token(session: Session, user: User, purpose: str) -> str:
     )
     session.flush()
     return raw
+
+
+def _lock(session: Session, user: User) -> None:
+    """Take the user's row until the commit, so that links of one user are issued and used
+    one at a time (PostgreSQL: SELECT ... FOR UPDATE; SQLite has one writer anyway)."""
+    session.exec(select(User.id).where(User.id == user.id).with_for_update()).one()
+
+
+def end_links(session: Session, user: User) -> None:
+    """Every outstanding one-time link of the user stops working (marked used)."""
+    session.exec(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow()),
+        execution_options=_BULK,
+    )
 
 
 def token_user(session: Session, raw: str) -> tuple[AccountToken, User] | None:
@@ -99,57 +125,102 @@ def token_user(session: Session, raw: str) -> tuple[AccountToken, User] | None:
     return token, user
 
 
-def set_password(session: Session, user: User, password: str, confirm: str) -> None:
-    """Set a new password; every existing session of the user ends."""
+def _check_new_password(password: str, confirm: str) -> None:
     if password != confirm:
         raise AccountError(_("The two passwords are not the same."))
     if len(password) < MIN_PASSWORD:
         raise AccountError(_("Choose a password of at least %(n)s characters.", n=MIN_PASSWORD))
+
+
+def set_password(session: Session, user: User, password: str, confirm: str) -> None:
+    """Set a new password; every existing session of the user ends."""
+    _check_new_password(password, confirm)
     before = audit.snapshot(user)
     user.password_hash = hash_password(password)
-    user.session_version += 1
     session.add(user)
+    end_sessions(session, user)
     session.flush()
     audit.record(session, user, "change", user, before)
 
 
+class LinkUsed(AccountError):
+    """The one-time link is unknown, expired, used, or replaced by a newer one."""
+
+
 def redeem(session: Session, raw: str, password: str, confirm: str) -> User:
-    """Use a one-time link to set a password."""
+    """Use a one-time link to set a password. The link is taken with one conditional UPDATE,
+    so of simultaneous requests exactly one gets it (the others: LinkUsed, after waiting for
+    the winner's transaction); the user's other outstanding links end with it."""
     found = token_user(session, raw)
     if found is None:
-        raise AccountError(_("This link is no longer valid. Ask for a new one."))
+        raise LinkUsed(_("This link is no longer valid. Ask for a new one."))
     token, user = found
+    _check_new_password(password, confirm)  # a typo keeps the link usable
+    _lock(session, user)
+    now = utcnow()
+    taken = session.exec(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None),
+               AccountToken.expires_at > now)
+        .values(used_at=now),
+        execution_options=_BULK,
+    ).rowcount
+    if taken != 1:
+        raise LinkUsed(_("This link is no longer valid. Ask for a new one."))
+    end_links(session, user)
     set_password(session, user, password, confirm)
-    token.used_at = utcnow()
-    session.add(token)
-    session.flush()
     return user
 
 
-# --- throttling --------------------------------------------------------------------
-
-WINDOW = timedelta(minutes=15)
-MAX_PER_ACCOUNT = 5
-MAX_PER_ADDRESS = 20
+# --- sessions ----------------------------------------------------------------------------
 
 
-def login_blocked(session: Session, email: str, address: str) -> bool:
-    """Too many recent failures for this account or from this address."""
-    since = utcnow() - WINDOW
-    per_account = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.email == email.strip().lower(), LoginAttempt.at > since
-        )
-    ).one()
-    per_address = session.exec(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.address == address, LoginAttempt.at > since
-        )
-    ).one()
-    return per_account >= MAX_PER_ACCOUNT or per_address >= MAX_PER_ADDRESS
-
-
-def record_failure(session: Session, email: str, address: str) -> None:
-    """Remember a failed login."""
-    session.add(LoginAttempt(email=email.strip().lower()[:320], address=address[:64]))
+def start_session(session: Session, user: User, lifetime: timedelta) -> str:
+    """A new login session for the user; returns the key for the signed session cookie (only
+    its hash is stored). The user's expired sessions are cleared on the way."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.exec(delete(LoginSession).where(LoginSession.user_id == user.id,
+                                            LoginSession.expires_at < now),
+                 execution_options=_BULK)
+    session.add(LoginSession(key_hash=_digest(key), user_id=user.id, created_at=now,
+                             expires_at=now + lifetime))
     session.flush()
+    return key
+
+
+def session_user(session: Session, key: str) -> tuple[User, datetime] | None:
+    """The active user of an unexpired session key and when that session ends, else None:
+    one lookup by primary key."""
+    return session.exec(
+        select(User, LoginSession.expires_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.key_hash == _digest(key), LoginSession.expires_at > utcnow(),
+               User.archived == False)  # noqa: E712
+    ).first()
+
+
+def renewal_due(expires_at: datetime, lifetime: timedelta) -> bool:
+    """Whether a session in use should be extended: less than half its lifetime is left.
+    Sessions slide like the cookie does, at one small write per half lifetime."""
+    return aware(expires_at) - utcnow() < lifetime / 2
+
+
+def renew_session(engine: Engine, key: str, lifetime: timedelta) -> None:
+    """Move the session's end to ``lifetime`` from now, in a transaction of its own."""
+    with Session(engine) as session:
+        session.exec(update(LoginSession).where(LoginSession.key_hash == _digest(key))
+                     .values(expires_at=utcnow() + lifetime), execution_options=_BULK)
+        session.commit()
+
+
+def end_session(session: Session, key: str) -> None:
+    """End one login session (logging out)."""
+    session.exec(delete(LoginSession).where(LoginSession.key_hash == _digest(key)),
+                 execution_options=_BULK)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every login session of the user (new password, archived account)."""
+    session.exec(delete(LoginSession).where(LoginSession.user_id == user.id),
+                 execution_options=_BULK)

@@ -33,9 +33,10 @@ from .models import aware
 FORMAT = "consult-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
-# Never copied: Alembic's own bookkeeping (the restore sets it by migrating) and the search
-# outbox (what it points at is rebuilt from the rows anyway).
-LEFT_OUT = ("alembic_version", "searchoutbox")
+# Never copied: Alembic's own bookkeeping (the restore sets it by migrating), the search
+# outbox (what it points at is rebuilt from the rows anyway) and login sessions (a restored
+# instance signs cookies with a key of its own: everybody logs in again).
+LEFT_OUT = ("alembic_version", "searchoutbox", "loginsession")
 BATCH = 1000
 _MEMBER = re.compile(
     r"^(manifest\.json|database/[A-Za-z0-9_]+\.jsonl|exports/[A-Za-z0-9_.-]+\.json"

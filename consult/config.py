@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .links import check_base_url, trusted_hosts
+
 DATABASE_URL_ENV = "CONSULT_DATABASE_URL"
 SECRET_KEY_ENV = "CONSULT_SECRET_KEY"
 
@@ -26,6 +28,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from environment variables, then apply overrides."""
     overrides = overrides or {}
     Path(instance_path).mkdir(parents=True, exist_ok=True)
+    base_url = check_base_url(overrides.get("BASE_URL", os.environ.get("CONSULT_BASE_URL")))
     settings = {
         "SECRET_KEY": overrides.get("SECRET_KEY")
         or os.environ.get(SECRET_KEY_ENV)
@@ -55,4 +58,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         and os.environ.get("FLASK_DEBUG") != "1",
     }
     settings.update(overrides)
+    # Where the app is reached: every link in a mail or handed on is built from it, and
+    # requests naming any other host are refused (400).
+    settings["BASE_URL"] = base_url
+    if "TRUSTED_HOSTS" not in overrides:
+        settings["TRUSTED_HOSTS"] = trusted_hosts(base_url,
+                                                  os.environ.get("CONSULT_TRUSTED_HOSTS"))
     return settings

@@ -1,4 +1,8 @@
-"""Sending mail when SMTP is configured (CONSULT_SMTP_HOST); otherwise the caller shows links."""
+"""Sending mail when SMTP is configured (CONSULT_SMTP_HOST); otherwise the caller shows links.
+
+Links in mails come from consult/links.py (CONSULT_BASE_URL); without a base URL no mail
+carries a link: one-time links are shown to the admin instead, notifications go without one.
+"""
 
 import smtplib
 from email.message import EmailMessage
@@ -9,6 +13,11 @@ from flask import current_app
 def configured() -> bool:
     """Whether mail can be sent."""
     return bool(current_app.config.get("SMTP_HOST"))
+
+
+def sends_links() -> bool:
+    """Whether one-time links go out by mail: SMTP and a base URL are both configured."""
+    return configured() and bool(current_app.config.get("BASE_URL"))
 
 
 def send(to: str, subject: str, body: str) -> None:

@@ -383,13 +383,9 @@ class User(UserMixin, Tracked, table=True):
     role: str = _enum_column()
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
     password_hash: str | None = Field(default=None, max_length=300)
-    # Bumped when the password changes: sessions from before then are no longer valid.
+    # No longer read: sessions live in LoginSession since 0008 (kept so old backups restore).
     session_version: int = Field(default=1)
     inbox_seen_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-
-    def get_id(self) -> str:
-        """Flask-Login's session key: the id and the session version."""
-        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:
@@ -430,12 +426,25 @@ class AccountToken(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Failed logins, per account and per address, for throttling across all workers."""
+    """Logins being checked or failed, and password-reset requests ("login" / "reset"), per
+    account and per address, for throttling across all workers (consult/throttle.py)."""
 
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="login", max_length=10, sa_column_kwargs={"server_default": "login"})
     email: str = Field(max_length=320, index=True)
     address: str = Field(max_length=64, index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
+
+
+class LoginSession(SQLModel, table=True):
+    """A logged-in browser. Its signed session cookie holds a random key, this row the key's
+    hash: logging out, a new password or archiving the account deletes the row, and a copy of
+    the cookie is worth nothing from then on."""
+
+    key_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
 
 
 class Attachment(SQLModel, table=True):

@@ -3,11 +3,11 @@
 Called after the request's commit, so a mail never announces something that was rolled back.
 """
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlmodel import Session, or_, select
 
-from . import mail
+from . import links, mail
 from .models import Point, Reaction, Role, User
 
 
@@ -36,11 +36,12 @@ def points_changed(session: Session, actor: User | None, point_ids: list[int], w
     if not mail.configured():
         return 0
     sent = 0
-    inbox = url_for("portal.inbox", _external=True)
+    inbox = links.external_url("portal.inbox")  # None without CONSULT_BASE_URL: no link
+    body = (_("%(what)s\n\nSee your inbox: %(link)s", what=what, link=inbox) if inbox
+            else _("%(what)s\n\nSee your inbox in consult.", what=what))
     for user in board_members(session, point_ids, actor):
         try:
-            mail.send(user.email, _("News on your points in consult"),
-                      _("%(what)s\n\nSee your inbox: %(link)s", what=what, link=inbox))
+            mail.send(user.email, _("News on your points in consult"), body)
             sent += 1
         except OSError:
             current_app.logger.exception("mail to %s failed", user.email)

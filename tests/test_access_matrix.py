@@ -259,7 +259,7 @@ class Route:
     data: Callable[[World, Target], dict] = lambda w, t: {}
     get_mode: str = "page"  # "page" or "hx" (a fragment fetched by htmx)
     post_mode: str = "form"  # "form" (token as a field) or "hx" (token in the header)
-    fresh: bool = False  # the POST ends or starts a session: done in a twin of the client
+    fresh: bool = False  # the POST ends or starts a session: done in a twin (its own login)
     late: bool = False  # the POST archives something other cells use: done after the others
     scoped: bool = False  # the URL names a consultation (checked under the hidden one too)
     ids: bool = False  # the URL names objects of that consultation
@@ -675,14 +675,10 @@ def covered_rules(app) -> set[tuple[str, str]]:
 
 
 def twin(app, actor: Actor) -> Actor:
-    """A second client in the same session (the session is the cookie): no second login."""
-    client = app.test_client()
-    cookie = actor.client.get_cookie("session")
-    if cookie is not None:
-        client.set_cookie("session", cookie.value)
-    other = Actor.__new__(Actor)
-    other.client, other.role, other.token = client, actor.role, actor.token
-    return other
+    """A second browser logged in as the same role, with a login session of its own: what it
+    starts or ends (logging in or out, a new password) leaves the actor's session alone.
+    (A copy of the actor's cookie would not do: sessions end on the server.)"""
+    return Actor(app.test_client(), actor.role)
 
 
 def run_cells(app, role, cells, actor=None) -> tuple[list[str], list]:

@@ -1,13 +1,13 @@
 """Account management for the admin: create users, hand out one-time links, memberships."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from .. import access, accounts, audit, mail
+from .. import access, accounts, audit, links, mail
 from ..db import get_session
 from ..models import Consultation, Membership, Role, Stakeholder, User
 from .inputs import form_id, form_ids
@@ -23,7 +23,7 @@ def _admins_only():
         abort(403)
 
 
-def _page(link=None, error=None, status=200):
+def _page(handed=None, error=None, status=200):
     session = get_session()
     users = session.exec(select(User).order_by(User.archived, User.name)).all()
     members: dict[int, set[int]] = {}
@@ -36,20 +36,30 @@ def _page(link=None, error=None, status=200):
         consultations=session.exec(select(Consultation).order_by(Consultation.title)).all(),
         stakeholders=session.exec(select(Stakeholder).order_by(Stakeholder.name)).all(),
         roles=[r.value for r in Role],
-        link=link,
+        handed=handed or {},
         error=error,
     ), status
 
 
-def _link(user: User, purpose: str) -> str | None:
-    """Create a one-time link; mail it when SMTP is set up, else return it to show the admin."""
-    raw = accounts.issue_token(get_session(), user, purpose)
-    url = url_for("auth.set_password", token=raw, _external=True)
-    if mail.configured():
+def _hand_out(user: User, purpose: str) -> dict:
+    """Issue a one-time link and commit; mail it when SMTP and the base URL are configured,
+    else return it for the admin to hand on. The page says which:
+    {"mailed_to": address} or {"link": url, "why": "no_mail" | "no_base_url" | "mail_failed"}."""
+    session = get_session()
+    raw = accounts.issue_token(session, user, purpose)
+    session.commit()
+    url = links.handed_url("auth.set_password", token=raw)
+    if links.base_url() is None:
+        return {"link": url, "why": "no_base_url"}
+    if not mail.configured():
+        return {"link": url, "why": "no_mail"}
+    try:
         mail.send(user.email, _("Your account for consult"), _(
             "Use this link to set your password: %(link)s", link=url))
-        return None
-    return url
+    except OSError:
+        current_app.logger.exception("mail with a one-time link to %s failed", user.email)
+        return {"link": url, "why": "mail_failed"}
+    return {"mailed_to": user.email}
 
 
 @bp.get("/gebruikers")
@@ -89,8 +99,8 @@ def create():
             stakeholder_id=stakeholder_id if stakeholder_id else None,
         )
         _memberships(session, user)
-        link = _link(user, "invite")
-        session.commit()
+        session.flush()
+        handed = _hand_out(user, "invite")
     except ValidationError:
         session.rollback()
         return _page(error=_("Fill in a valid e-mail address, a name and a role."), status=422)
@@ -98,7 +108,7 @@ def create():
         session.rollback()
         return _page(error=_("There is already an account with this e-mail address."),
                      status=422)
-    return _page(link=link)
+    return _page(handed=handed)
 
 
 @bp.post("/gebruikers/<int:user_id>/<any(link, lidmaatschap, archiveren, herstellen):action>")
@@ -108,11 +118,10 @@ def change(user_id: int, action: str):
     user = session.get(User, user_id)
     if user is None:
         abort(404)
-    link = None
     before = audit.snapshot(user)
     if action == "link":
-        link = _link(user, "invite" if not user.password_hash else "reset")
-    elif action == "lidmaatschap":
+        return _page(handed=_hand_out(user, "invite" if not user.password_hash else "reset"))
+    if action == "lidmaatschap":
         _memberships(session, user)
         audit.record(session, current_user, "change", user, before).after["consultations"] = [
             *form_ids("consultation_ids")
@@ -121,12 +130,11 @@ def change(user_id: int, action: str):
         return _page(error=_("You cannot archive your own account."), status=422)
     else:
         user.archived = action == "archiveren"
-        user.session_version += 1  # log the account out everywhere
+        accounts.end_sessions(session, user)  # log the account out everywhere
+        accounts.end_links(session, user)
         session.add(user)
         session.flush()
         audit.record(session, current_user, "archive" if user.archived else "restore", user,
                      before)
     session.commit()
-    if link:
-        return _page(link=link)
     return redirect(url_for(".users"), code=303)

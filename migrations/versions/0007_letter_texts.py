@@ -1,7 +1,7 @@
 """letter texts: the answer letters' opening and closing, stored per consultation
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0011
 Create Date: 2026-11-30 00:00:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
