@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
+from .cleantext import clean_text
 from .models import (
     Commitment,
     CommitmentCreate,
@@ -76,7 +77,8 @@ def set_status(session: Session, actor: User | None, commitment: Commitment, sta
                evidence: str, seen: tuple[str, str] | None = None) -> None:
     """Keep (with the evidence of where), cancel or reopen a commitment. ``seen`` is the
     (status, evidence) the form showed; raises CommitmentConflict when it changed since."""
-    evidence = " ".join(evidence.split())[:1000]
+    # Written by a conditional UPDATE (no ORM flush to clean it): clean here (cleantext).
+    evidence = " ".join(clean_text(evidence).split())[:1000]
     if status not in {s.value for s in CommitmentStatus}:
         raise CommitmentError("Onbekende status.")
     if status == CommitmentStatus.done and not evidence:

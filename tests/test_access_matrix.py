@@ -437,7 +437,7 @@ ROUTES: dict[str, Route] = {
     ),
     # A letter speaks for the organiser: the consultation's processors only, texts stored.
     "letters.index": Route(
-        by_role(302, 403, 403, 403, 200, 200), SAME_PATH,
+        by_role(302, 404, 404, 404, 200, 200), SAME_PATH,
         lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven", scoped=True, gate="login",
     ),
     "letters.save": Route(
@@ -447,7 +447,7 @@ ROUTES: dict[str, Route] = {
         scoped=True, gate="login",
     ),
     "letters.download": Route(
-        by_role(302, 403, 403, 403, 200, 200), every(405),
+        by_role(302, 404, 404, 404, 200, 200), every(405),
         lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven/{w.stakeholder}.docx",
         scoped=True, gate="login",
     ),
@@ -585,7 +585,7 @@ VARIANTS: dict[str, tuple[str, Route]] = {
         every(404), every(404), lambda w, t: "/account/wachtwoord/niet-geldig",
         lambda w, t: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})),
     "a letter to an unknown stakeholder": ("letters.download", Route(
-        by_role(302, 403, 403, 403, 404, 404), every(405),
+        by_role(302, 404, 404, 404, 404, 404), every(405),
         lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven/999999.docx")),
     "a language we do not speak": ("i18n.switch", Route(
         every(405), every(303), lambda w, t: "/taal/xx")),
