@@ -214,7 +214,9 @@ def test_uploaded_original_is_kept_and_served_only_as_a_download(secretary, as_r
     reaction = session.exec(select(Reaction).where(Reaction.title == "Met bijlage")).one()
     page = secretary.get(f"/consultaties/{SLUG}/reacties/{reaction.id}").get_data(as_text=True)
     assert f"/bijlagen/{attachment.id}" in page
-    download = as_role(None).get(f"/consultaties/{SLUG}/bijlagen/{attachment.id}")
+    # Originals name people: readers with an account download them, the public does not.
+    assert as_role(None).get(f"/consultaties/{SLUG}/bijlagen/{attachment.id}").status_code == 404
+    download = as_role("viewer").get(f"/consultaties/{SLUG}/bijlagen/{attachment.id}")
     assert download.status_code == 200 and download.data == body
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.headers["X-Content-Type-Options"] == "nosniff"

@@ -77,8 +77,9 @@ def test_only_the_secretariat_archives_or_reads_history(as_role, session):
         actor = as_role(role)
         assert actor.form_post(
             f"/consultaties/{SLUG}/archiveren/reactie/{reaction.id}").status_code == 403
+        # Those who may not process get the history page as if it did not exist (the public line).
         assert actor.get(
-            f"/consultaties/{SLUG}/geschiedenis/reactie/{reaction.id}").status_code == 403
+            f"/consultaties/{SLUG}/geschiedenis/reactie/{reaction.id}").status_code == 404
     session.refresh(reaction)
     assert reaction.archived is False
 
