@@ -9,9 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, db, errors, i18n, logs, search
+from . import access, config, db, errors, i18n, logs, rendered, search
 from .labels import label
-from .text import render_markdown
 from .views.inputs import IdConverter
 
 csrf = CSRFProtect()
@@ -68,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
+    rendered.listen()
     search.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
@@ -75,7 +75,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(_security_headers)
 
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = _format_datetime
