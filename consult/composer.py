@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from .intake import DraftPoint
+from .intake import MAX_POINTS, DraftPoint, check_points
 
 MAX_TEXT_CHARS = 1_000_000
 
@@ -29,14 +29,21 @@ def check_length(text: str) -> str | None:
 
 
 def from_text(text: str) -> Preview:
-    """Split a pasted or extracted text into draft points."""
+    """Split a pasted or extracted text into draft points (a message instead when the text
+    or the number of points is more than one reaction holds)."""
     from .splitter import split
 
     error = check_length(text)
     if error:
         return Preview(error=error)
-    result = split(text)
-    return Preview([DraftPoint(p.number, p.text, p.heading) for p in result.points])
+    result = split(text, limit=MAX_POINTS)
+    return of_points([DraftPoint(p.number, p.text, p.heading) for p in result.points])
+
+
+def of_points(points: list[DraftPoint]) -> Preview:
+    """The preview of these points, or only a message when there are too many to show."""
+    error = check_points(len(points))
+    return Preview(error=error) if error else Preview(points)
 
 
 def from_form(numbers: list[str], headings: list[str], texts: list[str]) -> list[DraftPoint]:

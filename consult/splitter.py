@@ -213,7 +213,10 @@ def _table_headers(stripped: list[str]) -> set[int]:
     """Lines of the repeated table header, also when the PDF split it over several lines."""
     content = [i for i, s in enumerate(stripped) if s]
     found: set[int] = set()
+    firsts = {header[0] for header in _TABLE_HEADERS}
     for k in range(len(content)):
+        if stripped[content[k]].lower() not in firsts:  # most lines: one look-up, not four
+            continue
         for header in _TABLE_HEADERS:
             span = content[k : k + len(header)]
             if len(span) == len(header) and all(
@@ -276,16 +279,19 @@ def _separator(prev: _Piece, piece: _Piece, width: int) -> tuple[str, bool]:
 
 
 def _join(pieces: list[_Piece], width: int) -> tuple[str, int]:
-    """The pieces as one text, and how many line-end hyphens were removed."""
-    out = pieces[0].text if pieces else ""
+    """The pieces as one text, and how many line-end hyphens were removed.
+
+    Built as a list and joined once: cutting a hyphen off a growing string copied all of it,
+    which made a long point of broken words quadratic."""
+    parts = [pieces[0].text] if pieces else []
     removed = 0
     for prev, piece in zip(pieces, pieces[1:], strict=False):
         sep, drop_hyphen = _separator(prev, piece, width)
         if drop_hyphen:
-            out = out[:-1]
+            parts[-1] = parts[-1][:-1]  # the previous piece's text
             removed += 1
-        out += sep + piece.text
-    return out, removed
+        parts += (sep, piece.text)
+    return "".join(parts), removed
 
 
 # --- The parser ------------------------------------------------------------------------------
@@ -307,6 +313,7 @@ class _Parser:
         self.last: tuple[int, ...] | None = None
         self.last_letter: str | None = None
         self.closed = False  # a closing ("Met vriendelijke groet") was seen
+        self.numbered = False  # a numbered, lettered or bullet point was started
 
     # context of a line
 
@@ -428,6 +435,7 @@ class _Parser:
         draft = _Draft(number, marker, heading, self.heading_pending)
         self.heading_pending = False
         self.drafts.append(draft)
+        self.numbered = self.numbered or bool(number or marker)
         self.current = draft
         return draft
 
@@ -453,8 +461,9 @@ class _Parser:
         return _separator(current.pieces[-1], piece, self.width)[0] == "\n"
 
     def _has_points(self) -> bool:
-        """Whether a numbered, lettered or bullet point has been found."""
-        return any(d.number or d.marker for d in self.drafts)
+        """Whether a numbered, lettered or bullet point has been found (a flag: scanning the
+        drafts at every closing line made a text of headings and closings quadratic)."""
+        return self.numbered
 
     def _in_item(self) -> bool:
         """Whether the current point is numbered or lettered."""
@@ -522,10 +531,13 @@ class _Parser:
         self.last_letter = letter
         self._add(line, m["rest"])
 
-    def run(self) -> tuple[list[SplitPoint], int]:
-        """Parse every line; return the points and the number of removed hyphens."""
+    def run(self, limit: int | None = None) -> tuple[list[SplitPoint], int]:
+        """Parse every line (or stop once more than ``limit`` points were started); return the
+        points and the number of removed hyphens."""
         for i in range(len(self.lines)):
             self._step(i)
+            if limit is not None and len(self.drafts) > limit:
+                break
         if self.heading_pending:
             self._start("", "")
         points = []
@@ -537,15 +549,19 @@ class _Parser:
         return points, removed
 
 
-def split(text: str) -> SplitResult:
-    """Split a letter into its points; see the module docstring for the rules."""
+def split(text: str, limit: int | None = None) -> SplitResult:
+    """Split a letter into its points; see the module docstring for the rules.
+
+    With a ``limit``, splitting stops once more than that many points were found (the result
+    then holds ``limit + 1`` points and no more): enough to refuse a text with too many,
+    without building hundreds of thousands of them."""
     raw = text.splitlines()
     stripped = [_normalise(line) for line in raw]
     dropped = _furniture(stripped)
     lines = _content_lines(stripped, dropped)
     width = _width(lines)
-    points, removed = _Parser(lines, width, bullet_points=False).run()
+    points, removed = _Parser(lines, width, bullet_points=False).run(limit)
     if not any(p.number for p in points) and any(_BULLET.fullmatch(ln.text) for ln in lines):
-        points, removed = _Parser(lines, width, bullet_points=True).run()
+        points, removed = _Parser(lines, width, bullet_points=True).run(limit)
     order = sorted(dropped)
     return SplitResult(points, [raw[i] for i in order], order, removed)

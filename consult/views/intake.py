@@ -69,7 +69,7 @@ def edit_preview(slug: str):
         f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
     )
     points = composer.apply_action(points, f.get("action", ""), f.get("renumber_from", "1"))
-    return _render_preview(consultation, composer.Preview(points))
+    return _render_preview(consultation, composer.of_points(points))
 
 
 def _stakeholder(session, form) -> Stakeholder:
@@ -106,7 +106,10 @@ def log(slug: str):
         f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
     )
     if not points and text.strip():
-        points = composer.from_text(text).points
+        split = composer.from_text(text)
+        if split.error:
+            return _result(422, error=split.error)
+        points = split.points
     if not any(p.text.strip() for p in points):
         return _result(422, error=_("There are no points to save: paste the letter first."))
     channel = f.get("channel", "")

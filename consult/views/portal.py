@@ -105,7 +105,7 @@ def edit_preview(slug: str):
     )
     return render_block(
         "consultations/show.html", "preview", consultation=consultation,
-        preview=composer.Preview(points), edit_url=url_for(".edit_preview", slug=slug),
+        preview=composer.of_points(points), edit_url=url_for(".edit_preview", slug=slug),
         preview_url=url_for(".preview", slug=slug),
     )
 
@@ -149,7 +149,10 @@ def _save(consultation, reaction):
     try:
         text, upload = _text()
         if not points and text.strip():
-            points = composer.from_text(text).points
+            split = composer.from_text(text)
+            if split.error:
+                raise IntakeError(split.error)
+            points = split.points
         saved = portal.save_draft(
             session, current_user, consultation, request.form.get("title", ""), text, points,
             reaction=reaction, expected_version=form_id("version"),
@@ -160,7 +163,7 @@ def _save(consultation, reaction):
             "A field is not filled in correctly (%(field)s).", field="title")
         return render_template(
             "portal/draft.html", consultation=consultation, reaction=reaction,
-            preview=composer.Preview(points), error=message,
+            preview=composer.of_points(points), error=message,
             conflict=isinstance(err, portal.DraftConflict),
         ), 409 if isinstance(err, portal.DraftConflict) else 422
     if upload:
