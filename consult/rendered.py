@@ -45,7 +45,9 @@ def _before_flush(session: OrmSession, _context, _instances) -> None:
             continue
         state = sa.inspect(obj)
         for text, html in pairs:
-            if getattr(obj, html) is None or state.attrs[text].history.has_changes():
+            changed = state.attrs[text].history.has_changes()
+            # An expired HTML column is not loaded just to look at it: it was stored.
+            if changed or (html not in state.unloaded and getattr(obj, html) is None):
                 setattr(obj, html, render_markdown(getattr(obj, text)))
 
 
