@@ -183,16 +183,24 @@ def time_limit(seconds: float, what: str = "this"):
     Main thread only (a SIGALRM timer)."""
 
     def _expired(_signum, _frame):
-        raise TimeLimitExceeded(f"{what} took more than {seconds} s")
+        raise _Interrupted  # not an Exception: no ``except Exception`` on the way swallows it
 
     previous = signal.signal(signal.SIGALRM, _expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
+    except _Interrupted:
+        # A fresh exception from here: the interrupted frames can lack line numbers, which
+        # breaks pytest's report.
+        raise TimeLimitExceeded(f"{what} took more than {seconds} s") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
+class _Interrupted(BaseException):
+    """Raised by the timer inside a ``time_limit`` block."""
+
+
 class TimeLimitExceeded(AssertionError):
-    """Raised inside a ``time_limit`` block that ran out of time."""
+    """A ``time_limit`` block ran out of time."""
