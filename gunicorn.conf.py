@@ -11,6 +11,8 @@ bind = os.environ.get("CONSULT_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("CONSULT_WORKERS") or 2 * multiprocessing.cpu_count())
 threads = int(os.environ.get("CONSULT_THREADS") or 4)
 timeout = int(os.environ.get("CONSULT_TIMEOUT") or 60)
+# gunicorn's timeout does not cover a thread stuck in a request: consult/watchdog.py ends a
+# worker whose request runs longer than CONSULT_REQUEST_TIMEOUT (default 60 s; 0: off).
 graceful_timeout = 30
 # Every worker builds its own app (engine, pool, search service with its background thread):
 # nothing is shared through fork.
@@ -46,20 +48,36 @@ logconfig_dict = {
 
 def post_worker_init(worker):
     """Start the worker's search thread at once, so that outbox rows left by a crash are
-    replayed at start-up, not at the first request; start the upload readers' fork server; say
-    what the worker serves."""
+    replayed at start-up, not at the first request; start the upload readers' fork server and
+    its request watchdog; say what the worker serves."""
     import logging
     import threading
 
-    from consult import search
+    from consult import search, watchdog
     from consult.extract import sandbox
 
     threading.Thread(target=sandbox.warm, name="upload-readers", daemon=True).start()
     app = worker.wsgi
     service = search.service(app)
     service.ensure_worker()
+    limit = watchdog.install(worker).limit
     logging.getLogger("consult").info(
-        "worker ready: database %s, search index %s (%s)",
+        "worker ready: database %s, search index %s (%s), requests limited to %s",
         app.extensions["consult.engine"].url.render_as_string(hide_password=True),
-        service.store.root, service.mode,
+        service.store.root, service.mode, f"{limit} s" if limit else "no time",
     )
+
+
+def pre_request(worker, req):
+    """Tell the watchdog a request starts (and log it at debug level, as gunicorn does)."""
+    worker.log.debug("%s %s", req.method, req.path)
+    watchdog = getattr(worker, "consult_watchdog", None)
+    if watchdog is not None:
+        watchdog.started(req.method, req.path)
+
+
+def post_request(worker, req, environ, resp):
+    """Tell the watchdog the request is done."""
+    watchdog = getattr(worker, "consult_watchdog", None)
+    if watchdog is not None:
+        watchdog.finished()

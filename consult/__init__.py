@@ -12,10 +12,9 @@ from htmx_flask import Htmx
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, db, errors, i18n, logs, search, submissions
+from . import access, config, db, errors, i18n, logs, rendered, search, submissions
 from .labels import label
 from .letterforms import display_text
-from .text import render_markdown
 from .views.inputs import IdConverter
 
 csrf = CSRFProtect()
@@ -85,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
+    rendered.listen()
     search.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
@@ -93,7 +93,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["new_form_key"] = submissions.new_key
-    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = _format_datetime

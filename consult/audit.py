@@ -5,15 +5,17 @@ from datetime import date, datetime
 from sqlmodel import Session, SQLModel, select
 
 from .models import AuditEvent, User
+from .rendered import HTML_COLUMNS
 
 _SECRET = {"password_hash", "token_hash"}
 
 
 def snapshot(obj: SQLModel) -> dict:
-    """The row's fields as JSON-safe values (secrets left out)."""
+    """The row's fields as JSON-safe values (secrets and stored HTML, derived from the text
+    beside it, left out)."""
     data = {}
     for key, value in obj.model_dump().items():
-        if key in _SECRET:
+        if key in _SECRET or (obj.__tablename__, key) in HTML_COLUMNS:
             continue
         data[key] = value.isoformat() if isinstance(value, date | datetime) else value
     return data

@@ -7,7 +7,8 @@ read or exchange) and, last, ``manifest.json``: the format, the schema revision,
 the columns and row count of every table and the sha256 of every other member. Values are
 written backend-neutrally (times as ISO in UTC, dates ISO, JSON as JSON), so a
 SQLite backup restores into PostgreSQL and back. The search outbox is left out: it is
-transient, and a restore rebuilds the index from the rows.
+transient, and a restore rebuilds the index from the rows. So are the stored HTML columns
+(consult/rendered.py): HTML is never taken from a file; a restore renders it from the texts.
 """
 
 import hashlib
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .models import aware
+from .rendered import HTML_COLUMNS
 
 FORMAT = "consult-backup"
 VERSION = 1
@@ -248,12 +250,13 @@ def _dump_database(engine: Engine, staging: Path, uploads: int,
         }
         for table in tables:
             name = f"database/{table.name}.jsonl"
-            kinds = {c.name: column_kind(c) for c in table.columns}
-            order = list(table.primary_key.columns) or list(table.columns)
+            columns = [c for c in table.columns if (table.name, c.name) not in HTML_COLUMNS]
+            kinds = {c.name: column_kind(c) for c in columns}
+            order = list(table.primary_key.columns) or columns
             with (staging / name).open("wb") as raw:
                 out = _HashedFile(raw)
                 result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-                    sa.select(table).order_by(*order)
+                    sa.select(*columns).order_by(*order)
                 )
                 for part in result.partitions():
                     lines = [
@@ -439,7 +442,8 @@ def _load_table(conn: Connection, table: sa.Table, kinds: dict, path: Path, prog
     count = 0
     with path.open(encoding="utf-8") as lines:
         for line in lines:
-            row = {k: _decode(v, kinds[k]) for k, v in json.loads(line).items()}
+            row = {k: _decode(v, kinds[k]) for k, v in json.loads(line).items()
+                   if (table.name, k) not in HTML_COLUMNS}  # rendered again after loading
             for column in self_refs:
                 if row[column] is not None and row[column] not in seen:
                     later.append((row[key], column, row[column]))

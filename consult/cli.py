@@ -169,6 +169,20 @@ def split_command(file: str, as_json: bool):
     )
 
 
+@consult_cli.command("render")
+@with_appcontext
+def render_command():
+    """Render the stored HTML of every text again (after a change to consult/text.py)."""
+    import time
+
+    from . import rendered
+
+    started = time.perf_counter()
+    with current_app.extensions["consult.engine"].begin() as conn:
+        count = rendered.refill(conn)
+    click.echo(f"{count} texts rendered in {time.perf_counter() - started:.1f} s.")
+
+
 # --- search ------------------------------------------------------------------------------
 
 
@@ -479,15 +493,16 @@ def backup_command(path: str):
 def restore_command(archive: str):
     """Restore a backup (from `flask consult backup`) into this instance, whose database
     must be empty: checks the archive, migrates to the backup's revision, inserts every row
-    in one transaction, copies the uploads, migrates to the newest revision and rebuilds
-    the search index. A SQLite backup restores into PostgreSQL and back."""
+    in one transaction, copies the uploads, migrates to the newest revision, renders the
+    texts' HTML and rebuilds the search index. A SQLite backup restores into PostgreSQL and
+    back."""
     import tempfile
     import time
     from pathlib import Path
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import backup
+    from . import backup, rendered
 
     engine = current_app.extensions["consult.engine"]
     url = current_app.config["DATABASE_URL"]
@@ -517,6 +532,8 @@ def restore_command(archive: str):
             raise _DutchError("Het terugzetten is mislukt; er is niets ingelezen: "
                               f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
     db.upgrade(url)
+    with engine.begin() as conn:
+        rendered.refill(conn, only_missing=True)  # the archive holds texts, never HTML
     click.echo(f"Restored {rows} rows and {files} uploads from {archive} "
                f"(made {unpacked.manifest['created_at']} on {unpacked.manifest['backend']}) "
                f"in {time.perf_counter() - started:.1f} s.")

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from .intake import DraftPoint
+from .intake import MAX_POINTS, DraftPoint, check_points
 from .letterforms import display_text
 
 # Words in stakeholder names that say what kind of body it is, not which one.
@@ -42,19 +42,27 @@ def check_length(text: str) -> str | None:
 def from_text(text: str) -> Preview:
     """Split a pasted or extracted text into draft points; the letter's intro and outro are
     set apart (they are kept in the reaction's original text, never numbered), and symbol-font
-    bullets are shown as bullets (`letterforms.display_text`)."""
+    bullets are shown as bullets (`letterforms.display_text`). Only a message when the text or
+    the number of points is more than one reaction holds (``MAX_POINTS``)."""
     from .splitter import split
 
     error = check_length(text)
     if error:
         return Preview(error=error)
-    result = split(text)
+    result = split(text, limit=MAX_POINTS)
     shown = display_text
     points = [
         DraftPoint(p.number, shown(p.text), shown(p.heading) if p.heading else None)
         for p in result.body
     ]
-    return Preview(points, intro=shown(result.intro), outro=shown(result.outro))
+    return of_points(points, intro=shown(result.intro), outro=shown(result.outro))
+
+
+def of_points(points: list[DraftPoint], intro: str = "", outro: str = "") -> Preview:
+    """The preview of these points (and the letter's frame), or only a message when there are
+    more than ``MAX_POINTS`` to show."""
+    error = check_points(len(points))
+    return Preview(error=error) if error else Preview(points, intro=intro, outro=outro)
 
 
 def from_form(numbers: list[str], headings: list[str], texts: list[str]) -> list[DraftPoint]:

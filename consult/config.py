@@ -41,6 +41,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # Uploads up to 10 MB; a pasted letter travels as a form field, so allow that too.
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 12 * 1024 * 1024,
+        # The composer posts three fields per point: enough for the most points a reaction
+        # holds (2,000, consult/intake.py) and the rest of the form (Flask's default: 1,000).
+        "MAX_FORM_PARTS": 7_000,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "PROXY_HOPS": int(os.environ.get("CONSULT_PROXY_HOPS") or 0),
         "SMTP_HOST": os.environ.get("CONSULT_SMTP_HOST"),

@@ -30,6 +30,22 @@ class IntakeError(ValueError):
     """Input that cannot be logged as it is; the message says why, in the user's language."""
 
 
+# The most points one reaction holds. Real letters have up to about 80; without a limit a
+# pasted megabyte of "- x" lines became 333,000 points and a 268 MB preview.
+MAX_POINTS = 2_000
+
+
+def check_points(count: int) -> str | None:
+    """A Dutch message when a reaction would have more than ``MAX_POINTS`` points."""
+    if count <= MAX_POINTS:
+        return None
+    return _(
+        "This text has more points than one reaction can hold (at most %(max)s). Nothing was "
+        "saved and your text is still here: split the letter into parts.",
+        max=f"{MAX_POINTS:,}".replace(",", "."),
+    )
+
+
 def next_position(session: Session, column, *where) -> int:
     """One past the highest position in use (1 for the first)."""
     last = session.exec(select(column).where(*where).order_by(column.desc())).first()
@@ -142,8 +158,14 @@ def log_reaction(
     points: Iterable[DraftPoint],
     **fields,
 ) -> Reaction:
-    """Log a reaction with its numbered points; each point's thread starts with "logged"."""
-    points = fill_numbers([p for p in points if p.text.strip()])
+    """Log a reaction with its numbered points; each point's thread starts with "logged".
+
+    Raises IntakeError for duplicate numbers or more than ``MAX_POINTS`` points."""
+    points = [p for p in points if p.text.strip()]
+    error = check_points(len(points))
+    if error:
+        raise IntakeError(error)
+    points = fill_numbers(points)
     position = next_position(
         session, Reaction.position, Reaction.consultation_id == consultation.id
     )

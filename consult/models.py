@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from markupsafe import Markup
 from pydantic import field_validator, model_validator
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
@@ -128,6 +129,30 @@ class CleanInput(SQLModel):
         return clean_value(data) if isinstance(data, dict) else data
 
 
+class RenderedHTML(sa.TypeDecorator):
+    """HTML that consult/text.py made from a user's text (sanitised), stored beside the text.
+
+    Read back as Markup, so pages show it as HTML without ``|safe``; only Markup (what
+    ``render_markdown`` returns) can be written, so no other string ends up shown as HTML.
+    Filled by consult/rendered.py."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and not isinstance(value, Markup):
+            raise TypeError("only HTML from consult.text.render_markdown can be stored")
+        return None if value is None else str(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Markup(value)
+
+
+def _rendered():
+    """The HTML column beside a Markdown text (consult/rendered.py keeps it up to date)."""
+    return Field(default=None, sa_type=RenderedHTML)
+
+
 class Tracked(SQLModel):
     """Timestamps and the archived flag every table carries: nothing is hard-deleted."""
 
@@ -176,6 +201,7 @@ class Consultation(Tracked, table=True):
     closes_on: date | None = None
     status: str = _enum_column()
     description: str = Field(default="", sa_type=sa.Text)
+    description_html: str | None = _rendered()
     decided_by: str = Field(default="", max_length=300)
     decided_on: date | None = None
     # Bumped by every change inside the consultation: open pages poll it to refresh.
@@ -265,6 +291,7 @@ class Point(Tracked, table=True):
     # Only set when the point's sender differs from the reaction's (joint letters).
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
     body: str = Field(sa_type=sa.Text)
+    body_html: str | None = _rendered()
 
 
 # --- Destinations and responses --------------------------------------------------
@@ -307,6 +334,7 @@ class Response(Versioned, Tracked, table=True):
     # The reaction whose table row this explanation stands in; points may span reactions.
     reaction_id: int | None = Field(default=None, foreign_key="reaction.id", index=True)
     body: str = Field(sa_type=sa.Text)
+    body_html: str | None = _rendered()
     status: str = _enum_column()
     decided_by: str = Field(default="", max_length=300)
     decided_on: date | None = None
@@ -324,6 +352,7 @@ class ResponseVersion(SQLModel, table=True):
     response_id: int = Field(foreign_key="response.id", index=True)
     version: int
     body: str = Field(sa_type=sa.Text)
+    body_html: str | None = _rendered()
     status: str = Field(sa_type=sa.String(32))
     decided_by: str = Field(default="", max_length=300)
     decided_on: date | None = None
@@ -474,6 +503,7 @@ class Message(Tracked, table=True):
     author_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     kind: str = _enum_column()
     body: str = Field(default="", sa_type=sa.Text)
+    body_html: str | None = _rendered()
     # System events: what happened ("logged", "answered", ...) and its details, rendered in the
     # reader's language; names are snapshotted so history reads as it was.
     event: str | None = Field(default=None, max_length=40)

@@ -17,6 +17,7 @@ from .intake import (
     IntakeError,
     add_points,
     bump_revision,
+    check_points,
     fill_numbers,
     next_position,
 )
@@ -84,7 +85,7 @@ def save_draft(
     expected_version: int | None = None,
 ) -> Reaction:
     """Create or update the board's draft; a stale save is refused, never merged silently."""
-    error = check_length(text)
+    error = check_length(text) or check_points(len(points))
     if error:
         raise IntakeError(error)
     title = " ".join(title.split()) or _("Advice")

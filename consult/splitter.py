@@ -319,8 +319,11 @@ def _separator(prev: _Piece, piece: _Piece, width: int) -> tuple[str, bool]:
 
 
 def _join(pieces: list[_Piece], width: int) -> tuple[str, int]:
-    """The pieces as one text, and how many line-end hyphens were removed."""
-    out: list[str] = [pieces[0].text] if pieces else []
+    """The pieces as one text, and how many line-end hyphens were removed.
+
+    Built as a list and joined once: cutting a hyphen off a growing string copied all of it,
+    which made a long point of broken words quadratic."""
+    parts = [pieces[0].text] if pieces else []
     removed = 0
     for prev, piece in zip(pieces, pieces[1:], strict=False):
         sep, drop_hyphen = _separator(prev, piece, width)
@@ -350,10 +353,6 @@ class _Parser:
         self.prev_heading = False  # the previous line was a heading (still pending)
         self.last: tuple[int, ...] | None = None
         self.last_letter: str | None = None
-        self.last_roman: tuple[int, bool] | None = None  # value, upper case
-        self.awaiting = False  # the current point's number stood alone: its text comes next
-        self.frame: _Draft | None = None  # the letter's head
-        self.closing: _Draft | None = None  # the closing ("Met vriendelijke groet") and after
 
     # context of a line
 
@@ -498,6 +497,7 @@ class _Parser:
         draft = _Draft(number, marker, heading, self.heading_pending, label, kind)
         self.heading_pending = False
         self.drafts.append(draft)
+        self.numbered = self.numbered or bool(number or marker)
         self.current = draft
         return draft
 
@@ -711,10 +711,13 @@ class _Parser:
                 roles[id(body[0])] = "intro"
         return roles
 
-    def run(self) -> tuple[list[SplitPoint], int]:
-        """Parse every line; return the points and the number of removed hyphens."""
+    def run(self, limit: int | None = None) -> tuple[list[SplitPoint], int]:
+        """Parse every line (or stop once more than ``limit`` points were started); return the
+        points and the number of removed hyphens."""
         for i in range(len(self.lines)):
             self._step(i)
+            if limit is not None and len(self.drafts) > limit:
+                break
         if self.heading_pending:
             self._start("", "")
         roles = self._roles()
@@ -731,14 +734,5 @@ class _Parser:
         return points, removed
 
 
-def split(text: str) -> SplitResult:
-    """Split a letter into its points; see the module docstring for the rules."""
-    raw, _stripped, dropped, lines = _split_lines(text)
-    width = _width(lines)
-    points, removed = _Parser(lines, width, bullet_points=False).run()
-    if not any(p.number for p in points if p.role == "point") and any(
-        forms.bullet(ln.text) for ln in lines if not ln.frame
-    ):
-        points, removed = _Parser(lines, width, bullet_points=True).run()
     order = sorted(dropped)
     return SplitResult(points, [raw[i] for i in order], order, removed)

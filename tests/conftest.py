@@ -1,6 +1,8 @@
 """Fixtures: a real database per test (a fresh SQLite file, or a clean PostgreSQL schema)."""
 
 import os
+import signal
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -183,3 +185,36 @@ class Actor:
 def as_role(demo_app):
     """as_role("secretary") -> an Actor with its own client (cookies) on the demo app."""
     return lambda role: Actor(demo_app.test_client(), role)
+
+
+# --- time bounds ----------------------------------------------------------------------
+
+
+@contextmanager
+def time_limit(seconds: float, what: str = "this"):
+    """Fail the test when the block runs longer than ``seconds`` (wall clock), interrupting it
+    then: on slow (old) code a time-bound test fails in seconds, not after minutes of CPU.
+    Main thread only (a SIGALRM timer)."""
+
+    def _expired(_signum, _frame):
+        raise _Interrupted  # not an Exception: no ``except Exception`` on the way swallows it
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Interrupted:
+        # A fresh exception from here: the interrupted frames can lack line numbers, which
+        # breaks pytest's report.
+        raise TimeLimitExceeded(f"{what} took more than {seconds} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _Interrupted(BaseException):
+    """Raised by the timer inside a ``time_limit`` block."""
+
+
+class TimeLimitExceeded(AssertionError):
+    """A ``time_limit`` block ran out of time."""

@@ -382,7 +382,7 @@ ROUTES: dict[str, Route] = {
         scoped=True, ids=True,
     ),
     "processing.markdown_preview": Route(
-        every(405), by_role(403, 200, 200, 200, 200, 200), lambda w, t: "/markdown-voorbeeld",
+        every(405), processors(200), lambda w, t: "/markdown-voorbeeld",
         lambda w, t: {"body": "**vet**"}, post_mode="hx",
     ),
     "destinations.index": Route(

@@ -1,6 +1,19 @@
-"""User text becomes HTML only through the sanitising Markdown renderer."""
+"""User text becomes HTML only through the sanitising Markdown renderer, in bounded time."""
 
-from consult.text import render_markdown
+import time
+from pathlib import Path
+
+import markdown
+import nh3
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown.extensions.tables import TableProcessor
+
+from consult import text as text_module
+from consult.text import MAX_MARKDOWN_CHARS, render_markdown
+
+from .conftest import time_limit
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -35,3 +48,161 @@ def test_payloads_are_neutralised():
 def test_empty_text():
     assert render_markdown(None) == ""
     assert render_markdown("") == ""
+
+
+# --- cost: no text takes long, whatever it holds ---------------------------------------------
+#
+# Python-Markdown is quadratic (or worse) on these families of input; before the budget
+# ``"[" * 8000`` took 15-20 s, ``"[" * 16000`` 96 s, and deep nesting raised RecursionError.
+# Each is tried at the longest text Markdown is run on and at the longest point or answer the
+# app accepts (200,000 characters); each took over a second before at one size or both.
+
+FAMILIES = {
+    "unclosed brackets": lambda n: "[" * n,
+    "nested brackets": lambda n: "[" * (n // 2) + "]" * (n // 2),
+    "image brackets": lambda n: "![" * (n // 2),
+    "brackets over lines": lambda n: "[\n" * (n // 2),
+    "brackets and emphasis": lambda n: "[*" * (n // 2),
+    "brackets and backticks": lambda n: "[`" * (n // 2),
+    "unclosed link parentheses": lambda n: "[a](" * (n // 4),
+    "empty links": lambda n: "[](" * (n // 3),
+    "angle-bracket links": lambda n: "[a](<" * (n // 5),
+    "emphasis runs": lambda n: "*a" * (n // 2),
+    "emphasis after words": lambda n: "a*" * (n // 2),
+    "underscore pairs": lambda n: "_a_ " * (n // 4),
+    "mixed emphasis": lambda n: "*_" * (n // 2),
+    "backtick runs": lambda n: "`a" * (n // 2),
+    "code spans": lambda n: "`a` " * (n // 4),
+    "raw html tag starts": lambda n: "<a " * (n // 3),
+    "raw html pairs": lambda n: "<b>x</b>" * (n // 8),
+    "autolink starts": lambda n: "<http://" * (n // 8),
+    "escapes": lambda n: "\\* " * (n // 3),
+    "deep list": lambda n: "- " * (n // 2) + "x",
+    "deep ordered list": lambda n: "1. " * (n // 3) + "x",
+    "deep block quote": lambda n: ">" * n + " x",
+    "quoted lists": lambda n: "> - " * (n // 4) + "x",
+    "long list": lambda n: "- x\n" * (n // 4),
+    "setext headings in one block": lambda n: "a\n=\n" * (n // 4),
+    "rules": lambda n: "---\n\n" * (n // 5),
+    "table rows": lambda n: "a|b\n-|-\n" + "c|d\n" * (n // 4),
+    "table row of backticks": lambda n: "a|b\n-|-\n" + "`|" * (n // 2),
+}
+
+
+def _render_timed(source: str) -> tuple[str, float]:
+    """The HTML and the wall-clock seconds it took (interrupted after 5 s)."""
+    started = time.perf_counter()
+    with time_limit(5, "rendering"):
+        html = str(render_markdown(source))
+    return html, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("size", [MAX_MARKDOWN_CHARS, 200_000])
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_renders_fast(family, size):
+    html, seconds = _render_timed(FAMILIES[family](size))
+    assert seconds < 1.0, f"{family} at {size} characters took {seconds:.2f} s"
+    assert html  # the text is shown, with or without formatting
+
+
+def test_the_examples_from_the_attack_render_fast():
+    for source in ("[" * 8000, "[" * 16000, "a " * 7000 + "[" * 6000):
+        html, seconds = _render_timed(source)
+        assert seconds < 1.0, (len(source), seconds)
+        assert "[" * 6000 in html  # shown as written
+
+
+def test_deep_nesting_is_shown_not_a_server_error():
+    html, _seconds = _render_timed("- " * 1000 + "x")  # was RecursionError: a 500 on the page
+    assert html.endswith("x</p>")
+
+
+def test_a_text_over_budget_is_plain_text_with_its_paragraphs():
+    source = "Eerste alinea <script>x</script>\nmet een tweede regel.\n\n" + "[" * 20_000
+    html = str(render_markdown(source))
+    assert html.startswith(
+        "<p>Eerste alinea &lt;script&gt;x&lt;/script&gt;<br>\nmet een tweede regel.</p>\n<p>["
+    )
+
+
+# Short sequences of Markdown's special characters, repeated to the longest text Markdown is
+# run on: this is how the families above were found (and how a new one would show).
+ATOMS = [
+    "[", "]", "(", ")", "![", "*", "**", "_", "`", "``", "<", ">", "<a ", "</", "<!--", "-->",
+    "&", "&#", "\\", "|", "#", "-", "=", "!", ":", '"', "'", " ", "  ", "\n", "\n\n", "    ",
+    "1. ", "- ", "> ", "a", "http://x", "\t",
+]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=6))
+def test_no_repeated_pattern_takes_long(atoms):
+    unit = "".join(atoms)
+    source = (unit * (MAX_MARKDOWN_CHARS // len(unit) + 1))[:MAX_MARKDOWN_CHARS]
+    started = time.thread_time()
+    with time_limit(5, "rendering"):
+        render_markdown(source)
+    assert time.thread_time() - started < 0.25
+
+
+# --- ordinary texts render exactly as before -------------------------------------------------
+
+
+def _as_before(source: str) -> str:
+    """What the renderer made before the budget: plain Python-Markdown, then nh3."""
+    converted = markdown.markdown(source, extensions=["sane_lists", "tables"],
+                                  output_format="html")
+    return nh3.clean(converted, tags=text_module._TAGS, attributes=text_module._ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer nofollow")
+
+
+ORDINARY = [
+    "De punten:\n\n- **eerste**\n- tweede",
+    "1. Evaluatie\n2. *Privacy* borgen\n    - nadere uitwerking\n    - [AVG](https://autoriteitpersoonsgegevens.nl)",
+    "> Wij vragen aandacht voor de 18-/18+ overgang.\n\nZie ook punt 12.",
+    "| Gemeente | Punten |\n|---|---:|\n| Leiden | 1 t/m 5 |\n| Lisse | `16|18` |",
+    "### Financiën\n\nHet budget (€ 1,2 mln) wordt *jaarlijks* herzien &amp; gemonitord.",
+    "Zie <https://www.hollandrijnland.nl> of mail <griffie@hollandrijnland.nl>.",
+    "Regel een  \nregel twee",
+    "    ingesprongen code\n\nen `inline code` met [haken] en (haakjes)",
+    "Een <b>vet</b> woord,<br> een <em>regel</em> en <!-- commentaar -->",
+    "<div>\nblok\n</div>\n\nKosten < 5% en > 2%; a_b_c en 2*3*4",
+    "---\n\nKop\n===\n\nTekst\n\nNog een kop\n---",
+    "[referentie][1] en [nog een]\n\n[1]: https://example.org \"Titel\"\n[nog een]: https://example.org/2",
+    "![afbeelding](https://example.org/x.png) en [link **vet**](https://example.org (titel))",
+    "Punt 4, 9, 10 en 11: **niet overgenomen**, want _zie_ ***toelichting***.",
+    "a. eerste\nb. tweede\n\n* ster\n+ plus\n\n3. begint bij drie\n4. vier",
+]
+
+
+def _real_texts() -> list[str]:
+    """The demo's points and answers, and the points the splitter makes of real letters."""
+    from consult.demo import read_data
+    from consult.splitter import split
+
+    data = read_data()
+    found = [data["consultation"]["description"]]
+    for reaction in data["reactions"]:
+        found += [p["body"] for p in reaction["points"]]
+        found += [r["text"] for r in reaction.get("responses", [])]
+    for letter in sorted((Path(__file__).parent / "fixtures").glob("*.txt")):
+        found += [p.text for p in split(letter.read_text(encoding="utf-8")).points]
+    return [t for t in found if t]
+
+
+def test_ordinary_texts_render_exactly_as_before():
+    texts = ORDINARY + _real_texts()
+    assert len(texts) > 300
+    for source in texts:
+        assert str(render_markdown(source)) == _as_before(source), source
+
+
+# The table extension's row splitter, replaced by a linear one: same cells for every row.
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="`\\|a ", max_size=40))
+def test_table_rows_split_as_the_extension_does(row):
+    parser = markdown.Markdown().parser
+    ours = text_module._LinearTableProcessor(parser, {"use_align_attribute": False})
+    theirs = TableProcessor(parser, {"use_align_attribute": False})
+    assert ours._split(row) == theirs._split(row)

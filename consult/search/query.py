@@ -144,18 +144,24 @@ def search(searcher, request: Request, scope: Scope, facets: bool = True) -> Fou
 # --- snippets -----------------------------------------------------------------------------------
 
 
+# Characters of a text searched for matched words: a snippet shows one place, and a result
+# page makes twenty snippets (a 200,000-character point would otherwise be read whole).
+SNIPPET_SCAN = 50_000
+
+
 def snippet(text: str, q: wq.Query, width: int = 240) -> list[tuple[str, bool]]:
     """The part of ``text`` that best shows why it matched, as (text, is_match) pieces.
 
     Plain text pieces: the template escapes them and wraps matches in <mark>; no HTML is
-    ever built from user text here.
+    ever built from user text here. Linear: the first ``SNIPPET_SCAN`` characters are
+    searched, and the window with the most matches is found in one pass.
     """
     text = text or ""
     terms, prefixes = highlight_terms(q)
     spans: list[tuple[int, int]] = []
-    for token in _ANALYZER(text, chars=True, mode="index"):
+    for token in _ANALYZER(text[:SNIPPET_SCAN], chars=True, mode="index"):
         word = token.text
-        if word in terms or (prefixes and any(word.startswith(p) for p in prefixes)):
+        if word in terms or (prefixes and word.startswith(prefixes)):
             if spans and spans[-1][0] == token.startchar:
                 continue
             spans.append((token.startchar, token.endchar))
@@ -164,11 +170,15 @@ def snippet(text: str, q: wq.Query, width: int = 240) -> list[tuple[str, bool]]:
             return [(text, False)] if text else []
         space = text.rfind(" ", 0, width)
         return [(text[: space if space > 0 else width], False), (" …", False)]
-    best_start, best_hits = 0, -1
-    for start, _end in spans:
-        hits = sum(1 for s, _e in spans if start <= s < start + width - 40)
-        if hits > best_hits:
-            best_start, best_hits = start, hits
+    # The start whose window holds the most matches (the first such); spans are in text
+    # order, so the window's end only moves forward.
+    best_start, best_hits, after = 0, -1, 0
+    for i, (start, _end) in enumerate(spans):
+        after = max(after, i)
+        while after < len(spans) and spans[after][0] < start + width - 40:
+            after += 1
+        if after - i > best_hits:
+            best_start, best_hits = start, after - i
     begin = max(0, best_start - 60)
     if begin:
         space = text.rfind(" ", 0, begin + 1)

@@ -119,7 +119,9 @@ def edit_preview(slug: str):
         points, intro=f.get("preview_intro", ""), outro=f.get("preview_outro", "")
     )
     preview = composer.edit(preview, f.get("action", ""), f.get("renumber_from", "1"))
-    return _render_preview(consultation, preview)
+    return _render_preview(
+        consultation, composer.of_points(preview.points, preview.intro, preview.outro)
+    )
 
 
 def _stakeholder(session, form) -> Stakeholder:
@@ -157,7 +159,10 @@ def log(slug: str):
         f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
     )
     if not points and text.strip():
-        points = composer.from_text(text).points
+        split = composer.from_text(text)
+        if split.error:
+            return _result(422, error=split.error)
+        points = split.points
     if not any(p.text.strip() for p in points):
         return _result(422, error=_("There are no points to save: paste the letter first."))
     channel = f.get("channel", "")

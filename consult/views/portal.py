@@ -123,7 +123,8 @@ def edit_preview(slug: str):
     preview = composer.edit(preview, f.get("action", ""), f.get("renumber_from", "1"))
     return render_block(
         "consultations/show.html", "preview", consultation=consultation,
-        preview=preview, edit_url=url_for(".edit_preview", slug=slug),
+        preview=composer.of_points(preview.points, preview.intro, preview.outro),
+        edit_url=url_for(".edit_preview", slug=slug),
         preview_url=url_for(".preview", slug=slug),
     )
 
@@ -165,7 +166,7 @@ def _form_again(consultation, reaction, points, message: str, status: int):
         reaction = None
     return render_template(
         "portal/draft.html", consultation=consultation, reaction=reaction,
-        preview=composer.Preview(points), error=message, conflict=status == 409,
+        preview=composer.of_points(points), error=message, conflict=status == 409,
     ), status
 
 
@@ -183,7 +184,10 @@ def _save(consultation, reaction):
             return _done(session.get(Reaction, claim.earlier.target_id))
         text, upload = _text()
         if not points and text.strip():
-            points = composer.from_text(text).points
+            split = composer.from_text(text)
+            if split.error:
+                raise IntakeError(split.error)
+            points = split.points
         saved = portal.save_draft(
             session, current_user, consultation, request.form.get("title", ""), text, points,
             reaction=reaction, expected_version=form_id("version"),

@@ -39,7 +39,7 @@ from ..processing import (
 )
 from ..ranges import SelectionError, parse_selection
 from ..slugs import unique_slug
-from ..text import render_markdown
+from ..text import MAX_MARKDOWN_CHARS, render_markdown
 from .consultations import processable_consultation, visible_consultation, visible_reaction
 from .inputs import claim_form, form_id, form_ids, fresh_key
 
@@ -321,9 +321,22 @@ def versions(slug: str, response_id: int):
 
 @bp.post("/markdown-voorbeeld")
 def markdown_preview():
-    """Render the explanation being typed, exactly as it will appear."""
-    if access.role(current_user) is None:
+    """Render the explanation being typed, exactly as it will appear (for those who write
+    answers; up to the length that is shown with formatting)."""
+    if not access.can_process(current_user):
         abort(403)
-    text = request.form.get("body", "")[:200_000]
+    text = request.form.get("body", "")
+    if len(text) > MAX_MARKDOWN_CHARS:
+        message = _(
+            "The preview shows texts of up to %(max)s characters; this one has %(n)s. You can "
+            "still save it: a longer text is shown without formatting.",
+            max=_number(MAX_MARKDOWN_CHARS), n=_number(len(text)),
+        )
+        return render_block("responses/edit.html", "answer_preview", preview_refused=message), 422
     return str(render_markdown(text))
+
+
+def _number(n: int) -> str:
+    """25000 as "25.000", as Dutch readers write it."""
+    return f"{n:,}".replace(",", ".")
 
