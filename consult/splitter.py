@@ -323,7 +323,7 @@ def _join(pieces: list[_Piece], width: int) -> tuple[str, int]:
 
     Built as a list and joined once: cutting a hyphen off a growing string copied all of it,
     which made a long point of broken words quadratic."""
-    parts = [pieces[0].text] if pieces else []
+    out: list[str] = [pieces[0].text] if pieces else []
     removed = 0
     for prev, piece in zip(pieces, pieces[1:], strict=False):
         sep, drop_hyphen = _separator(prev, piece, width)
@@ -353,6 +353,10 @@ class _Parser:
         self.prev_heading = False  # the previous line was a heading (still pending)
         self.last: tuple[int, ...] | None = None
         self.last_letter: str | None = None
+        self.last_roman: tuple[int, bool] | None = None  # value, upper case
+        self.awaiting = False  # the current point's number stood alone: its text comes next
+        self.frame: _Draft | None = None  # the letter's head
+        self.closing: _Draft | None = None  # the closing ("Met vriendelijke groet") and after
 
     # context of a line
 
@@ -497,7 +501,6 @@ class _Parser:
         draft = _Draft(number, marker, heading, self.heading_pending, label, kind)
         self.heading_pending = False
         self.drafts.append(draft)
-        self.numbered = self.numbered or bool(number or marker)
         self.current = draft
         return draft
 
@@ -716,7 +719,7 @@ class _Parser:
         points and the number of removed hyphens."""
         for i in range(len(self.lines)):
             self._step(i)
-            if limit is not None and len(self.drafts) > limit:
+            if limit is not None and len(self.drafts) - (self.frame is not None) > limit:
                 break
         if self.heading_pending:
             self._start("", "")
@@ -734,5 +737,18 @@ class _Parser:
         return points, removed
 
 
+def split(text: str, limit: int | None = None) -> SplitResult:
+    """Split a letter into its points; see the module docstring for the rules.
+
+    With a ``limit``, splitting stops once more than that many points were found (the result
+    then holds ``limit + 1`` points and no more): enough to refuse a text with too many,
+    without building hundreds of thousands of them."""
+    raw, _stripped, dropped, lines = _split_lines(text)
+    width = _width(lines)
+    points, removed = _Parser(lines, width, bullet_points=False).run(limit)
+    if not any(p.number for p in points if p.role == "point") and any(
+        forms.bullet(ln.text) for ln in lines if not ln.frame
+    ):
+        points, removed = _Parser(lines, width, bullet_points=True).run(limit)
     order = sorted(dropped)
     return SplitResult(points, [raw[i] for i in order], order, removed)
