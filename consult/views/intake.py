@@ -10,11 +10,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from .. import attachments, composer, submissions
+from .. import access, attachments, composer, submissions
 from ..db import get_session
 from ..errors import same_moment
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError, create_stakeholder, log_reaction
+from ..lifecycle.operations import state_label
 from ..models import Channel, Point, Reaction, Stakeholder, StakeholderKind
 from ..slugs import unique_slug
 from .consultations import processable_consultation
@@ -111,9 +112,13 @@ def _stakeholder(session, form) -> Stakeholder:
 
 @bp.post("/reacties")
 def log(slug: str):
-    """Log the reaction with the points as previewed; errors leave the composer as it was."""
+    """Log the reaction with the points as previewed; errors leave the composer as it was.
+    Not in a concept (not open yet) nor an archived consultation (access.can_log)."""
     consultation = processable_consultation(slug)
     session = get_session()
+    if not access.can_log(current_user, consultation):
+        return _result(409, error=_("Reactions cannot be logged here now: the consultation is "
+                                    "%(state)s.", state=state_label(consultation.status)))
     f = request.form
     text, error, upload = _text_from_request()
     error = error or composer.check_length(text)
