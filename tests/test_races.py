@@ -20,8 +20,11 @@ from sqlmodel import Session, select
 
 from consult.accounts import create_user
 from consult.db import make_engine
+from consult.lifecycle import take_step
 from consult.models import (
+    AuditEvent,
     Commitment,
+    Consultation,
     Destination,
     Follow,
     Landing,
@@ -77,8 +80,11 @@ def site(request, tmp_path_factory):
         member = create_user(session, password=SECOND_MEMBER[1], email=SECOND_MEMBER[0],
                              name="Bram Bestuurslid", role="advisory_member",
                              stakeholder_id=board.id)
-        consultation_id = session.execute(sa.text("SELECT id FROM consultation")).scalar()
-        session.add(Membership(consultation_id=consultation_id, user_id=member.id))
+        consultation = session.exec(select(Consultation)).one()
+        session.add(Membership(consultation_id=consultation.id, user_id=member.id))
+        # open for reactions again: advisory boards draft only then (consult/lifecycle)
+        for step in ("unpublish", "undo_decision", "reopen"):
+            take_step(session, None, consultation, step)
         session.commit()
     env = server_env(url, tmp_path, CONSULT_WORKERS="3", CONSULT_THREADS="4")
     server = started(env, tmp_path / "gunicorn.log", CONF)
@@ -399,6 +405,33 @@ def test_create_forms_sent_twice_store_once(site):
     assert [a.status for a in answers] == [303] * 3
     assert len({a.headers["Location"] for a in answers}) == 1
     assert site.count(Reaction, Reaction.title == form["title"]) == 1
+
+
+def test_a_new_consultation_sent_twice_is_made_once_and_one_step_of_eight_is_taken(site):
+    client = secretary(site)
+    url = "/consultaties/nieuw"
+    form = {"title": "Inkoopkader in één keer", "form_key": form_key(client.page(url), url)}
+    answers = at_once([lambda: client.send(url, form)] * 3)
+    assert [a.status for a in answers] == [303] * 3
+    assert {a.headers["Location"] for a in answers} == {"/consultaties/inkoopkader-in-een-keer"}
+    assert site.count(Consultation, Consultation.title == form["title"]) == 1
+    consultation_id = site.query(sa.select(Consultation.id).where(
+        Consultation.title == form["title"]))[0][0]
+    # eight tabs (the secretary's and the admin's) show "concept"; all open it at once
+    step = "/consultaties/inkoopkader-in-een-keer/status/openen"
+    people = [secretary(site) if n % 2 else Client(site.base, "admin") for n in range(8)]
+    forms = [{"from": "concept", "form_key": form_key(
+        p.page("/consultaties/inkoopkader-in-een-keer"), step)} for p in people]
+    answers = at_once([lambda p=p, f=f: p.send(step, f) for p, f in zip(people, forms,
+                                                                      strict=True)])
+    statuses = sorted(a.status for a in answers)
+    assert statuses == [303] + [409] * 7, statuses
+    assert all("Deze stap kan nu niet" in a.body for a in answers if a.status == 409)
+    assert site.count(AuditEvent, AuditEvent.entity == "consultation",
+                      AuditEvent.entity_id == consultation_id,
+                      AuditEvent.action == "transition") == 1
+    assert site.query(sa.select(Consultation.status).where(
+        Consultation.id == consultation_id))[0][0] == "open"
 
 
 def test_a_point_marked_done_by_two_secretaries_at_once_lands_once(site):
