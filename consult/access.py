@@ -18,7 +18,9 @@ Rules:
 
 The public line: what a visitor without an account sees of a published consultation.
 - organisations (stakeholders) that reacted, their points, the released (non-draft) answers,
-  destinations, landings, commitments, the answered table, the dashboard's figures;
+  destinations, landings, commitments, the answered table, the dashboard's figures, the
+  document under consultation (the published draft itself, not a letter) and the lifecycle's
+  history without names;
 - never: draft answers or draft wordings of an answer, internal notes, names of people (who wrote,
   who answered, who changed what), the thread conversation (only messages explicitly marked
   public, and the point's events — logged, answered, landed, commitments — each shown with the
