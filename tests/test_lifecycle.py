@@ -333,6 +333,21 @@ def test_the_page_shows_the_state_and_its_history(app, people, actors):
     assert "Publicatie intrekken Alleen leden zien de consultatie weer." in secretary
 
 
+def test_an_open_round_counts_the_days_to_its_deadline(app, people, actors):
+    today = ops.local_today()
+    for days, text in ((10, "Nog 10 dagen om te reageren."), (1, "Nog 1 dag om te reageren."),
+                       (0, "Vandaag is de laatste dag om te reageren."),
+                       (-1, "De termijn is verstreken.")):
+        slug = make(app, people, "open", title=f"Termijn {days}",
+                    closes_on=today + timedelta(days=days))
+        page = text_of(actors["viewer"].get(f"/consultaties/{slug}"))
+        assert text in page, days
+        assert (f"Reageren kan tot {format_date(today + timedelta(days=days), 'long', locale='nl')}"
+                in text_of(actors["viewer"].get("/")))
+    closed = make(app, people, "closed", closes_on=today + timedelta(days=3))
+    assert "om te reageren" not in text_of(actors["viewer"].get(f"/consultaties/{closed}"))
+
+
 # --- who sees a consultation in each state ---------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Pages of a consultation's life: create one, edit its facts, take a step, get its document."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -45,7 +45,6 @@ class Panel:
     history: list[ops.HistoryLine]
     document: Attachment | None
     days_left: int | None
-    errors: dict = field(default_factory=dict)
 
 
 def lifecycle_panel(session: Session, consultation: Consultation) -> Panel:
