@@ -509,6 +509,20 @@ def test_create_refuses_bad_input_in_dutch_and_keeps_it(app, people, actors, fie
     assert rows_per_table(app) == before
 
 
+def test_control_characters_never_reach_the_exports(app, people, actors):
+    """A title pasted from a PDF with control characters in it: stored without them, and the
+    Word table (lxml refuses them) still builds."""
+    made = actors["secretary"].form_post("/consultaties/nieuw", {
+        "title": "Inkoop\x01kader\x0b 2027", "organiser": "Holland\x00 Rijnland",
+        "description": "Regel een\r\nRegel\x07 twee\tmet tab"})
+    assert made.status_code == 303
+    c = row(app, made.headers["Location"].rsplit("/", 1)[-1])
+    assert (c.title, c.organiser, c.description) == (
+        "Inkoopkader 2027", "Holland Rijnland", "Regel een\nRegel twee\tmet tab")
+    word = actors["secretary"].get(f"/consultaties/{c.slug}/tabel.docx")
+    assert word.status_code == 200
+
+
 def test_the_slug_comes_from_the_title_and_is_unique(app, people, actors):
     slugs = []
     for title in ("Jeugdhulp 2027: inkoop & kader", "Jeugdhulp 2027: inkoop & kader", "Nieuw"):

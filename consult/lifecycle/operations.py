@@ -7,6 +7,7 @@ Operations only flush; the request commits. Who may take a step is access.py's q
 only, always in step with ``status``.
 """
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -189,11 +190,18 @@ class Facts:
                 "closes_on": self.closes_on}
 
 
-_DOCUMENT_KINDS = {".pdf": "PDF", ".docx": "Word"}
+_DOCUMENT_KINDS = frozenset({".pdf", ".docx"})
+
+
+def _printable(value) -> str:
+    """The text without control characters (but its line breaks and tabs): one of them in a
+    title would break every Word and Excel export that includes it (lxml refuses them)."""
+    return "".join(ch for ch in str(value or "")
+                   if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
 def _one_line(value, limit: int, name: str, errors: dict, label: str) -> str:
-    text = " ".join(str(value or "").split())
+    text = " ".join(_printable(value).split())
     if len(text) > limit:
         errors[name] = _("%(field)s is at most %(num)s characters.", field=label, num=limit)
     return text
@@ -251,7 +259,7 @@ def read_facts(form: Mapping, upload: tuple[str, bytes] | None = None) -> Facts:
         document=_one_line(form.get("document"), 500, "document", errors,
                            _("The name of the document")),
         document_url=(form.get("document_url") or "").strip(),
-        description=(form.get("description") or "").replace("\r\n", "\n").strip(),
+        description=_printable((form.get("description") or "").replace("\r\n", "\n")).strip(),
         closes_on=_day(form.get("closes_on"), "closes_on", errors),
         upload=upload,
     )
