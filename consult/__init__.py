@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["datetime"] = _format_datetime
 
     from .cli import consult_cli
+    from .registry import views as registry_views
     from .views import (
         admin,
         auth,
@@ -114,6 +115,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health,
+        registry_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)
