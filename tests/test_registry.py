@@ -666,7 +666,10 @@ def test_merge_through_the_pages(as_role, session):
     page = _text(secretary.get(f"/indieners/{katwijk.id}/beheer"))
     assert "Gemeente Katwijk is hierin samengevoegd" in page
     assert "Een punt van de dubbele." in _text(secretary.get(f"/indieners/{katwijk.id}"))
-    assert secretary.get(f"/indieners/{gone.id}").status_code == 404
+    # an old link to the duplicate leads to the one that stays
+    moved = secretary.get(f"/indieners/{gone.id}?status=open")
+    assert moved.status_code == 302
+    assert moved.headers["Location"].endswith(f"/indieners/{katwijk.id}?status=open")
     # the other way round now: Katwijk is not merged into its own duplicate
     back = secretary.form_post(f"/indieners/{gone.id}/samenvoegen?met={katwijk.id}", {})
     assert back.status_code == 422 and "gearchiveerd" in _text(back)
