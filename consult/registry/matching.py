@@ -221,7 +221,7 @@ class NeedsChoice(ValueError):
         self.name, self.matches = name, matches
         super().__init__(_(
             "\"%(name)s\" looks like a stakeholder that is already in the registry. Choose it "
-            "below, or confirm that it is a new one.", name=name))
+            "from the close matches, or confirm that it is a new one.", name=name))
 
 
 def choose(session: Session, name: str, choice: str | None, chosen_for: str | None, *,
