@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import consult_cli
     from .lifecycle import operations as lifecycle_ops
     from .lifecycle import views as lifecycle
+    from .registry import views as registry_views
     from .views import (
         admin,
         auth,
@@ -120,6 +121,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, lifecycle,
+        registry_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

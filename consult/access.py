@@ -233,3 +233,9 @@ def _known_stakeholders(user) -> frozenset[int]:
 def is_admin(user) -> bool:
     """Manage accounts."""
     return role(user) == Role.admin
+
+
+def can_keep_registry(user) -> bool:
+    """Create, change, archive and merge stakeholders (the registry): the secretariat and
+    admins. Everyone else reads the follow-up pages of the stakeholders they may know of."""
+    return can_process(user)

@@ -192,14 +192,24 @@ class StakeholderCreate(SQLModel):
     name: str = Field(min_length=1, max_length=300)
     kind: StakeholderKind
     parent_id: int | None = None
+    email: str = Field(default="", max_length=320)
 
 
-class Stakeholder(Tracked, table=True):
+class Stakeholder(Versioned, Tracked, table=True):
+    """An organisation that reacts: a municipality, its college, council or advisory board, a
+    faction, a working group, a subregion. Kept in the registry (consult/registry/)."""
+
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True)
     name: str = Field(max_length=300)
     kind: str = _enum_column()
     parent_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    # The organisation's contact address (invitations, reminders); "" when not known.
+    email: str = Field(default="", max_length=320)
+    # Set when this stakeholder was merged into another one (it is archived then).
+    merged_into_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    # Optimistic lock: edits in the registry name the version they started from.
+    version: int = Field(default=1)
 
 
 # --- Reaction and its points -----------------------------------------------------

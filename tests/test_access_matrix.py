@@ -18,7 +18,7 @@ from sqlmodel import SQLModel, func, select
 from consult import attachments, commitments, create_app
 from consult.accounts import create_user, issue_token
 from consult.db import get_session
-from consult.intake import DraftPoint, create_consultation, log_reaction
+from consult.intake import DraftPoint, create_consultation, create_stakeholder, log_reaction
 from consult.lifecycle import take_step
 from consult.models import (
     Attachment,
@@ -247,6 +247,15 @@ def build_world(app) -> World:
     world.extra["next_step"] = {SLUG: "archiveren", world.secret.slug: "sluiten"}
     with app.app_context():
         session = get_session()
+        # The registry: a stakeholder without parts to archive, and a duplicate to merge.
+        zoeterwoude = session.exec(select(Stakeholder).where(Stakeholder.name == "Zoeterwoude"))
+        world.extra["merge_keep"] = zoeterwoude.one().id
+        world.extra["leaf"] = session.exec(select(Stakeholder.id).where(
+            Stakeholder.name == "Gemeenteraad Zoeterwoude")).one()
+        world.extra["duplicate"] = create_stakeholder(
+            session, None, slug="gemeente-zoeterwoude", name="Gemeente Zoeterwoude",
+            kind="municipality").id
+        session.commit()
         world.extra["draft_attachment"] = session.exec(
             select(Attachment.id).where(Attachment.reaction_id == world.draft)
         ).one()
@@ -286,6 +295,13 @@ def _letter(w, t):
 def _points(w, t):
     return {"point_number": ["1", "2"], "point_heading": ["", ""],
             "point_text": ["Een.", "Twee."], "action": "merge:1"}
+
+
+def _new_stakeholder(w, t):
+    """A name nobody has yet, confirmed as new (close matches are offered first otherwise)."""
+    name = f"Raad Matrixdorp {uuid.uuid4().hex[:8]}"
+    return {"name": name, "kind": "council", "stakeholder_match": "nieuw",
+            "stakeholder_match_voor": name}
 
 
 def _draft(w, t):
@@ -478,6 +494,31 @@ ROUTES: dict[str, Route] = {
     "stakeholders.show": Route(every(200), every(405),
                                lambda w, t: f"/indieners/{w.stakeholder}"),
     "health.check": Route(every(200), every(405), lambda w, t: "/healthz"),
+    # The registry: the secretariat's pages (404 for others), its changes (403 for others).
+    "registry.manage": Route(processors(200, 404), SAME_PATH, lambda w, t: "/indieners/beheer"),
+    "registry.create": Route(SAME_PATH, processors(303), lambda w, t: "/indieners/beheer",
+                             _new_stakeholder),
+    "registry.edit": Route(processors(200, 404), SAME_PATH,
+                           lambda w, t: f"/indieners/{w.stakeholder}/beheer"),
+    "registry.change": Route(
+        SAME_PATH, processors(303), lambda w, t: f"/indieners/{w.stakeholder}/beheer",
+        lambda w, t: {"name": "Leiden", "kind": "municipality", "email": "griffie@leiden.nl"},
+    ),
+    "registry.archive": Route(every(405), processors(303),
+                              lambda w, t: f"/indieners/{w.extra['leaf']}/archiveren", late=True),
+    "registry.merge_confirm": Route(
+        processors(200, 404), SAME_PATH,
+        lambda w, t: f"/indieners/{w.extra['merge_keep']}/samenvoegen?met={w.extra['duplicate']}",
+    ),
+    "registry.merge": Route(
+        SAME_PATH, processors(303),
+        lambda w, t: f"/indieners/{w.extra['merge_keep']}/samenvoegen?met={w.extra['duplicate']}",
+        late=True,
+    ),
+    # Close matches of a typed name: for everyone with an account (only names they may know).
+    "registry.matches": Route(by_role(404, 200, 200, 200, 200, 200), every(405),
+                              lambda w, t: "/indieners/overeenkomsten?naam=Gemeente+Leiden",
+                              get_mode="hx"),
     "search.index": Route(every(200), every(405), lambda w, t: "/zoeken?q=jeugdhulp"),
     "search.quick": Route(every(200), every(405), lambda w, t: "/zoeken/snel?q=jeugd",
                           get_mode="hx"),
@@ -611,6 +652,14 @@ VARIANTS: dict[str, tuple[str, Route]] = {
     "a used-up or unknown one-time link": ("auth.set_password", Route(
         every(404), every(404), lambda w, t: "/account/wachtwoord/niet-geldig",
         lambda w, t: {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})),
+    "restore a live stakeholder": ("registry.archive", Route(
+        every(405), processors(303), lambda w, t: f"/indieners/{w.extra['leaf']}/herstellen")),
+    "an unknown stakeholder in the registry": ("registry.edit", Route(
+        every(404), processors(404), lambda w, t: "/indieners/999999/beheer",
+        lambda w, t: {"name": "Niemand", "kind": "other"})),
+    "merge an unknown stakeholder": ("registry.merge_confirm", Route(
+        processors(404, 404), processors(404),
+        lambda w, t: f"/indieners/{w.stakeholder}/samenvoegen?met=999999")),
     "a language we do not speak": ("i18n.switch", Route(
         every(405), every(303), lambda w, t: "/taal/xx")),
     "a lifecycle step that does not fit the state": ("lifecycle.step", Route(
