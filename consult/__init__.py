@@ -99,6 +99,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli
+    from .lifecycle import operations as lifecycle_ops
+    from .lifecycle import views as lifecycle
+    from .registry import views as registry_views
     from .views import (
         admin,
         auth,
@@ -122,6 +125,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.login_manager.init_app(app)
     app.jinja_env.globals.update(
         can_process=access.can_process,
+        can_log=access.can_log,
+        can_create_consultation=access.can_create_consultation,
+        is_late=lifecycle_ops.is_late,
+        state_label=lifecycle_ops.state_label,
         can_see_internal=access.can_see_internal,
         # Macros imported without context cannot see current_user: ask about the request's.
         sees_people=lambda: access.can_see_people(current_user),
@@ -131,6 +138,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, letters,
+        lifecycle, registry_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

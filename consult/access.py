@@ -1,16 +1,26 @@
 """Who may see and do what. Every view asks these questions; nothing else decides access.
 
 Rules:
+- what a consultation shows depends on its state (consult/lifecycle): a concept, an open, a
+  closed and a decided consultation are read by its members and the admin; a published one by
+  everyone; an archived one by the admin only;
 - anonymous visitors read published consultations only;
 - members of a consultation (any role) read it; the admin reads everything;
+- secretaries and the admin create consultations (and become members of what they create);
+  the secretaries who are members, and the admin, take its lifecycle steps;
 - secretaries process (log, answer, route, archive) the consultations they are members of;
+  reactions are logged while the consultation is open, closed (late ones), decided or
+  published — not in a concept nor an archived one;
 - councillors and advisory-board members ask questions in threads of consultations they read;
+- advisory-board members draft and submit advice only while the consultation is open;
 - internal notes are for those who process the consultation;
 - a draft reaction exists only for the advisory-board members of its stakeholder.
 
 The public line: what a visitor without an account sees of a published consultation.
 - organisations (stakeholders) that reacted, their points, the released (non-draft) answers,
-  destinations, landings, commitments, the answered table, the dashboard's figures;
+  destinations, landings, commitments, the answered table, the dashboard's figures, the
+  document under consultation (the published draft itself, not a letter) and the lifecycle's
+  history without names;
 - never: draft answers or draft wordings of an answer, internal notes, names of people (who wrote,
   who answered, who changed what), the thread conversation (only messages explicitly marked
   public, and the point's events — logged, answered, landed, commitments — each shown with the
@@ -28,7 +38,15 @@ internal notes stay with the secretariat.
 from flask import g
 from sqlmodel import select
 
-from .models import Consultation, Membership, MessageKind, Reaction, ReactionStatus, Role
+from .models import (
+    Consultation,
+    ConsultationStatus,
+    Membership,
+    MessageKind,
+    Reaction,
+    ReactionStatus,
+    Role,
+)
 
 
 def role(user) -> str | None:
@@ -53,14 +71,34 @@ def memberships(user) -> set[int]:
 
 
 def can_view(user, consultation: Consultation) -> bool:
-    """Read the consultation's pages."""
-    if consultation.archived:
+    """Read the consultation's pages: by its state (the flags ``archived`` and ``published``
+    are kept in step with it by consult.lifecycle, and either one is enough to decide)."""
+    if consultation.status == ConsultationStatus.archived or consultation.archived:
         return role(user) == Role.admin
     return (
-        consultation.published
+        consultation.status == ConsultationStatus.published
         or role(user) == Role.admin
         or consultation.id in memberships(user)
     )
+
+
+def can_create_consultation(user) -> bool:
+    """Start a new consultation: the secretariat and the admin."""
+    return role(user) in (Role.admin, Role.secretary)
+
+
+def can_change_state(user, consultation: Consultation) -> bool:
+    """Take a lifecycle step, edit the facts: secretaries who are members, and the admin."""
+    return can_process(user, consultation)
+
+
+# Where reactions can be logged: not before the round opened, not once it is archived.
+LOGGING_STATES = frozenset({"open", "closed", "decided", "published"})
+
+
+def can_log(user, consultation: Consultation) -> bool:
+    """Log a reaction (a late one too, once closed)."""
+    return can_process(user, consultation) and consultation.status in LOGGING_STATES
 
 
 def readable_consultations(user) -> list[Consultation]:
@@ -139,7 +177,7 @@ def can_draft(user, consultation: Consultation) -> bool:
         role(user) == Role.advisory_member
         and getattr(user, "stakeholder_id", None) is not None
         and can_view(user, consultation)
-        and consultation.status != "closed"
+        and consultation.status == ConsultationStatus.open
     )
 
 
@@ -195,3 +233,9 @@ def _known_stakeholders(user) -> frozenset[int]:
 def is_admin(user) -> bool:
     """Manage accounts."""
     return role(user) == Role.admin
+
+
+def can_keep_registry(user) -> bool:
+    """Create, change, archive and merge stakeholders (the registry): the secretariat and
+    admins. Everyone else reads the follow-up pages of the stakeholders they may know of."""
+    return can_process(user)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import Session, select
 
 from .cleantext import clean_value
+from .lifecycle.operations import legacy_state
 from .models import (
     Commitment,
     Consultation,
@@ -238,12 +239,14 @@ def load(session: Session, data: dict) -> Consultation:
 
 def _load(session: Session, data: dict) -> Consultation:
     c = data["consultation"]
+    # Archives from before the lifecycle carry the old statuses ("answered", "processing").
+    state = legacy_state(c["status"], c["published"])
     consultation = Consultation(
         slug=c["slug"], title=c["title"], document=c["document"], organiser=c["organiser"],
-        opened_on=_day(c["opened_on"]), closes_on=_day(c["closes_on"]), status=c["status"],
+        opened_on=_day(c["opened_on"]), closes_on=_day(c["closes_on"]), status=state,
         description=c["description"], decided_by=c["decided_by"],
-        decided_on=_day(c["decided_on"]), published=c["published"],
-        created_at=_moment(c["created_at"]),
+        decided_on=_day(c["decided_on"]), published=state == "published",
+        archived=state == "archived", created_at=_moment(c["created_at"]),
         # Archives from before the letters' texts were stored have none: the defaults.
         letter_opening=c.get("letter_opening", ""), letter_closing=c.get("letter_closing", ""),
     )

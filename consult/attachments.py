@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from . import audit
 from .extract import content_type, display_name
-from .models import Attachment, Reaction, User
+from .models import Attachment, Consultation, Reaction, User
 
 
 def folder(instance_path: str) -> Path:
@@ -21,15 +21,18 @@ def store(
     session: Session,
     actor: User | None,
     instance_path: str,
-    reaction: Reaction,
+    reaction: Reaction | None,
     filename: str,
     data: bytes,
+    consultation: Consultation | None = None,
 ) -> Attachment:
-    """Keep the original upload of a reaction. The user's file name is never used as a path."""
+    """Keep the original upload of a reaction, or the document under consultation (no
+    reaction, ``consultation`` given). The user's file name is never used as a path."""
     stored_name = uuid.uuid4().hex
     (folder(instance_path) / stored_name).write_bytes(data)
     attachment = Attachment(
-        reaction_id=reaction.id,
+        reaction_id=reaction.id if reaction is not None else None,
+        consultation_id=consultation.id if consultation is not None else None,
         filename=display_name(filename),
         stored_name=stored_name,
         content_type=content_type(data),

@@ -74,17 +74,15 @@ class ConsultationRow:
     progress: Progress
 
 
-def list_consultations(session: Session, visible=lambda c: True) -> list[ConsultationRow]:
-    """The live consultations the viewer may see, newest first, with counts and progress."""
-    consultations = [
-        c
-        for c in session.exec(
-            select(Consultation)
-            .where(Consultation.archived == False)  # noqa: E712
-            .order_by(Consultation.opened_on.desc().nulls_last(), Consultation.id.desc())
-        )
-        if visible(c)
-    ]
+def list_consultations(session: Session, visible=lambda c: True,
+                       include_archived: bool = False) -> list[ConsultationRow]:
+    """The consultations the viewer may see, newest first (concepts, not yet opened, on top),
+    with counts and progress; archived ones only when asked for."""
+    query = select(Consultation).order_by(
+        Consultation.opened_on.desc().nulls_first(), Consultation.id.desc())
+    if not include_archived:
+        query = query.where(Consultation.archived == False)  # noqa: E712
+    consultations = [c for c in session.exec(query) if visible(c)]
     answered = _answered_points()
     counts = {
         cid: (r, t, a)
@@ -108,11 +106,13 @@ def list_consultations(session: Session, visible=lambda c: True) -> list[Consult
     return rows
 
 
-def get_consultation(session: Session, slug: str) -> Consultation | None:
-    """A live consultation by its slug."""
-    return session.exec(
-        select(Consultation).where(Consultation.slug == slug, Consultation.archived == False)  # noqa: E712
-    ).first()
+def get_consultation(session: Session, slug: str,
+                     include_archived: bool = False) -> Consultation | None:
+    """A live consultation by its slug (an archived one too when asked for: the admin's)."""
+    query = select(Consultation).where(Consultation.slug == slug)
+    if not include_archived:
+        query = query.where(Consultation.archived == False)  # noqa: E712
+    return session.exec(query).first()
 
 
 @dataclass

@@ -55,6 +55,9 @@ LABELS = {
     "archive": _l("archived"),
     "restore": _l("restored"),
     "submit": _l("submitted"),
+    "merge": _l("merged"),
+    "merge_move": _l("moved by a merge"),
+    "merge_in": _l("merged in"),
     # roles
     "admin": _l("administrator"),
     "secretary": _l("secretary"),

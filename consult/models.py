@@ -35,10 +35,15 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 class ConsultationStatus(enum.StrEnum):
+    """The lifecycle of a consultation (consult/lifecycle): one step at a time, see its
+    TRANSITIONS. Who may see it follows from the state (consult/access.py)."""
+
+    concept = "concept"
     open = "open"
-    processing = "processing"
-    answered = "answered"
     closed = "closed"
+    decided = "decided"
+    published = "published"
+    archived = "archived"
 
 
 class StakeholderKind(enum.StrEnum):
@@ -172,10 +177,11 @@ class ConsultationBase(CleanInput):
     slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
     title: str = Field(min_length=1, max_length=300)
     document: str = Field(default="", max_length=500)
+    document_url: str = Field(default="", max_length=500)
     organiser: str = Field(default="", max_length=300)
     opened_on: date | None = None
     closes_on: date | None = None
-    status: ConsultationStatus = ConsultationStatus.open
+    status: ConsultationStatus = ConsultationStatus.concept
     description: str = Field(default="", max_length=100_000)
     decided_by: str = Field(default="", max_length=300)
     decided_on: date | None = None
@@ -191,11 +197,14 @@ class ConsultationCreate(ConsultationBase):
         return v
 
 
-class Consultation(Tracked, table=True):
+class Consultation(Versioned, Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True)
     title: str = Field(max_length=300)
+    # The document under consultation: its name, and a link to it (http/https) or an uploaded
+    # file (an Attachment with this consultation's id; the newest one counts, a link wins).
     document: str = Field(default="", max_length=500)
+    document_url: str = Field(default="", max_length=500)
     organiser: str = Field(default="", max_length=300)
     opened_on: date | None = None
     closes_on: date | None = None
@@ -206,8 +215,11 @@ class Consultation(Tracked, table=True):
     decided_on: date | None = None
     # Bumped by every change inside the consultation: open pages poll it to refresh.
     revision: int = Field(default=0)
-    # Published consultations are readable without an account.
+    # Kept in step with status by consult.lifecycle only: status == "published" (readable
+    # without an account) and status == "archived" (Tracked.archived).
     published: bool = Field(default=False)
+    # Optimistic lock for the facts form and the lifecycle steps (models.Versioned).
+    version: int = Field(default=1)
     # The answer letters' opening and closing, as its secretaries wrote them ("" = the default).
     letter_opening: str = Field(default="", sa_type=sa.Text)
     letter_closing: str = Field(default="", sa_type=sa.Text)
@@ -226,14 +238,24 @@ class StakeholderCreate(CleanInput):
     name: str = Field(min_length=1, max_length=300)
     kind: StakeholderKind
     parent_id: int | None = None
+    email: str = Field(default="", max_length=320)
 
 
-class Stakeholder(Tracked, table=True):
+class Stakeholder(Versioned, Tracked, table=True):
+    """An organisation that reacts: a municipality, its college, council or advisory board, a
+    faction, a working group, a subregion. Kept in the registry (consult/registry/)."""
+
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True)
     name: str = Field(max_length=300)
     kind: str = _enum_column()
     parent_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    # The organisation's contact address (invitations, reminders); "" when not known.
+    email: str = Field(default="", max_length=320)
+    # Set when this stakeholder was merged into another one (it is archived then).
+    merged_into_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    # Optimistic lock: edits in the registry name the version they started from.
+    version: int = Field(default=1)
 
 
 # --- Reaction and its points -----------------------------------------------------
@@ -477,10 +499,12 @@ class LoginSession(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """An uploaded original (letter as received), stored under a generated name."""
+    """An uploaded original (letter as received), stored under a generated name; or the
+    document under consultation (``consultation_id`` set, no reaction)."""
 
     id: int | None = Field(default=None, primary_key=True)
     reaction_id: int | None = Field(default=None, foreign_key="reaction.id", index=True)
+    consultation_id: int | None = Field(default=None, foreign_key="consultation.id", index=True)
     filename: str = Field(max_length=255)
     stored_name: str = Field(max_length=64, unique=True)
     content_type: str = Field(max_length=100)

@@ -82,16 +82,30 @@ def demo_app(app):
     return app
 
 
-def unpublish(app) -> None:
-    """Take the (only) consultation off the public web: members only from now on."""
+def take_steps(app, *steps, slug: str = "holland-rijnland-jeugdhulp-2016") -> None:
+    """Take lifecycle steps on a consultation as the admin would (consult/lifecycle), e.g.
+    take_steps(app, "unpublish", "undo_decision", "reopen") makes the published demo open;
+    the decision is a tuple: ("decide", "PHO Jeugdhulp", "2015-12-16")."""
+    from consult.lifecycle import take_step
     from consult.models import Consultation
 
     with app.app_context():
         session = get_session()
-        consultation = session.exec(select(Consultation)).one()
-        consultation.published = False
-        session.add(consultation)
+        consultation = session.exec(select(Consultation).where(Consultation.slug == slug)).one()
+        for step in steps:
+            name, *decision = (step,) if isinstance(step, str) else step
+            take_step(session, None, consultation, name, None, *decision)
         session.commit()
+
+
+def unpublish(app) -> None:
+    """Take the (only) consultation off the public web: members only from now on."""
+    take_steps(app, "unpublish")
+
+
+def reopen(app) -> None:
+    """Make the published demo open for reactions again (advisory boards can draft)."""
+    take_steps(app, "unpublish", "undo_decision", "reopen")
 
 
 @pytest.fixture

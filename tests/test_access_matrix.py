@@ -18,7 +18,8 @@ from sqlmodel import SQLModel, func, select
 from consult import attachments, commitments, create_app
 from consult.accounts import create_user, issue_token
 from consult.db import get_session
-from consult.intake import DraftPoint, create_consultation, log_reaction
+from consult.intake import DraftPoint, create_consultation, create_stakeholder, log_reaction
+from consult.lifecycle import take_step
 from consult.models import (
     Attachment,
     Consultation,
@@ -31,7 +32,7 @@ from consult.models import (
     Stakeholder,
 )
 from consult.processing import answer, create_destination
-from tests.conftest import Actor
+from tests.conftest import Actor, take_steps
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 ROLES = (None, "viewer", "councillor", "advisory_member", "secretary", "admin")
@@ -87,6 +88,7 @@ class Target:
     other_point: int  # restored / history
     attachment: int  # an uploaded original of the reaction
     revision: int = 0  # the consultation's revision once everything is set up
+    version: int = 0  # the consultation's version (its facts form names it)
 
 
 @dataclass
@@ -146,6 +148,7 @@ def make_secret_consultation(session, instance_path: str) -> Target:
         title=f"Verborgen consultatie {SECRET_MARK}",
         organiser=f"Organisator {SECRET_MARK}",
     )
+    take_step(session, None, consultation, "open")  # open for reactions, members only
     board = session.exec(select(Stakeholder).where(Stakeholder.slug == "leiden-wmo")).one()
     council = session.exec(select(Stakeholder).where(Stakeholder.slug == "leiden-raad")).one()
     destination = create_destination(
@@ -203,6 +206,10 @@ def build_world(app) -> World:
         original = attachments.store(session, None, app.instance_path, nieuwkoop,
                                      "nieuwkoop.txt", b"1. De brief van Nieuwkoop.")
         secret = make_secret_consultation(session, app.instance_path)
+        for slug in (SLUG, secret.slug):  # the document under consultation, uploaded
+            consultation = session.exec(select(Consultation).where(Consultation.slug == slug))
+            attachments.store(session, None, app.instance_path, None, "notitie.pdf",
+                              b"%PDF-1.4 de notitie", consultation=consultation.one())
         # A promise in each consultation's target answer.
         promises = {  # by the answer they were made in
             response_id: commitments.create(session, None, session.get(Response, response_id),
@@ -224,6 +231,8 @@ def build_world(app) -> World:
             draft=0,
             stakeholder=leiden.id,
         )
+    # The board drafts while the round is open; then it is decided and published again.
+    take_steps(app, "unpublish", "undo_decision", "reopen")
     board = Actor(app.test_client(), "advisory_member")
     letter = f"1. Eerste conceptpunt {DRAFT_MARK}.\n2. Tweede conceptpunt {DRAFT_MARK}.\n"
     saved = board.form_post(f"/portaal/{SLUG}/concept", {
@@ -231,18 +240,30 @@ def build_world(app) -> World:
     })
     assert saved.status_code == 303, saved.get_data(as_text=True)
     world.draft = int(saved.headers["Location"].split("/")[-1].split("?")[0])
+    take_steps(app, "close", ("decide", "PHO Jeugdhulp", "2015-12-16"), "publish")
     # By point: addressed under the other consultation, the pair must be that one's.
     world.extra["routed"] = {world.demo.point: routed, world.secret.point: world.secret.destination}
     world.extra["commitment"] = promises
+    world.extra["next_step"] = {SLUG: "archiveren", world.secret.slug: "sluiten"}
     with app.app_context():
         session = get_session()
+        # The registry: a stakeholder without parts to archive, and a duplicate to merge.
+        zoeterwoude = session.exec(select(Stakeholder).where(Stakeholder.name == "Zoeterwoude"))
+        world.extra["merge_keep"] = zoeterwoude.one().id
+        world.extra["leaf"] = session.exec(select(Stakeholder.id).where(
+            Stakeholder.name == "Gemeenteraad Zoeterwoude")).one()
+        world.extra["duplicate"] = create_stakeholder(
+            session, None, slug="gemeente-zoeterwoude", name="Gemeente Zoeterwoude",
+            kind="municipality").id
+        session.commit()
         world.extra["draft_attachment"] = session.exec(
             select(Attachment.id).where(Attachment.reaction_id == world.draft)
         ).one()
         for name in ("demo", "secret"):
             target = getattr(world, name)
-            found = session.exec(select(Consultation).where(Consultation.slug == target.slug))
-            setattr(world, name, replace(target, revision=found.one().revision))
+            found = session.exec(
+                select(Consultation).where(Consultation.slug == target.slug)).one()
+            setattr(world, name, replace(target, revision=found.revision, version=found.version))
     return world
 
 
@@ -274,6 +295,13 @@ def _letter(w, t):
 def _points(w, t):
     return {"point_number": ["1", "2"], "point_heading": ["", ""],
             "point_text": ["Een.", "Twee."], "action": "merge:1"}
+
+
+def _new_stakeholder(w, t):
+    """A name nobody has yet, confirmed as new (close matches are offered first otherwise)."""
+    name = f"Raad Matrixdorp {uuid.uuid4().hex[:8]}"
+    return {"name": name, "kind": "council", "stakeholder_match": "nieuw",
+            "stakeholder_match_voor": name}
 
 
 def _draft(w, t):
@@ -480,6 +508,31 @@ ROUTES: dict[str, Route] = {
     "stakeholders.show": Route(every(200), every(405),
                                lambda w, t: f"/indieners/{w.stakeholder}"),
     "health.check": Route(every(200), every(405), lambda w, t: "/healthz"),
+    # The registry: the secretariat's pages (404 for others), its changes (403 for others).
+    "registry.manage": Route(processors(200, 404), SAME_PATH, lambda w, t: "/indieners/beheer"),
+    "registry.create": Route(SAME_PATH, processors(303), lambda w, t: "/indieners/beheer",
+                             _new_stakeholder),
+    "registry.edit": Route(processors(200, 404), SAME_PATH,
+                           lambda w, t: f"/indieners/{w.stakeholder}/beheer"),
+    "registry.change": Route(
+        SAME_PATH, processors(303), lambda w, t: f"/indieners/{w.stakeholder}/beheer",
+        lambda w, t: {"name": "Leiden", "kind": "municipality", "email": "griffie@leiden.nl"},
+    ),
+    "registry.archive": Route(every(405), processors(303),
+                              lambda w, t: f"/indieners/{w.extra['leaf']}/archiveren", late=True),
+    "registry.merge_confirm": Route(
+        processors(200, 404), SAME_PATH,
+        lambda w, t: f"/indieners/{w.extra['merge_keep']}/samenvoegen?met={w.extra['duplicate']}",
+    ),
+    "registry.merge": Route(
+        SAME_PATH, processors(303),
+        lambda w, t: f"/indieners/{w.extra['merge_keep']}/samenvoegen?met={w.extra['duplicate']}",
+        late=True,
+    ),
+    # Close matches of a typed name: for everyone with an account (only names they may know).
+    "registry.matches": Route(by_role(404, 200, 200, 200, 200, 200), every(405),
+                              lambda w, t: "/indieners/overeenkomsten?naam=Gemeente+Leiden",
+                              get_mode="hx"),
     "search.index": Route(every(200), every(405), lambda w, t: "/zoeken?q=jeugdhulp"),
     "search.quick": Route(every(200), every(405), lambda w, t: "/zoeken/snel?q=jeugd",
                           get_mode="hx"),
@@ -504,16 +557,18 @@ ROUTES: dict[str, Route] = {
         every(405), portal_page(200, councillor=200, anon=401), lambda w, t: "/portaal/gezien",
         lambda w, t: {"tot": "2026-11-29T10:00:00+00:00"}, post_mode="hx",
     ),
+    # Advisory boards draft only while a consultation is open for reactions; the demo is
+    # published, so 403 (tests/test_portal.py drafts in the reopened demo).
     "portal.new_draft": Route(
-        portal_page(200), portal_page(303), lambda w, t: f"/portaal/{t.slug}/concept", _draft,
+        portal_page(403), portal_page(403), lambda w, t: f"/portaal/{t.slug}/concept", _draft,
         scoped=True, gate="portal",
     ),
     "portal.preview": Route(
-        every(405), portal_page(200, anon=401), lambda w, t: f"/portaal/{t.slug}/voorbeeld",
+        every(405), portal_page(403, anon=401), lambda w, t: f"/portaal/{t.slug}/voorbeeld",
         lambda w, t: {"text": "1. Een.\n2. Twee."}, post_mode="hx", scoped=True, gate="portal",
     ),
     "portal.edit_preview": Route(
-        every(405), portal_page(200, anon=401),
+        every(405), portal_page(403, anon=401),
         lambda w, t: f"/portaal/{t.slug}/voorbeeld/bewerk", _points, post_mode="hx",
         scoped=True, gate="portal",
     ),
@@ -521,9 +576,36 @@ ROUTES: dict[str, Route] = {
         every(405), portal_page(200, councillor=200, anon=401),
         lambda w, t: f"/portaal/volgen/betrokkene/{w.stakeholder}", post_mode="hx",
     ),
+    # The board's draft from when the demo was open: readable, no longer saved (409, the
+    # text kept).
     "portal.draft": Route(
-        portal_page(200, councillor=404), portal_page(303, councillor=404),
+        portal_page(200, councillor=404), portal_page(409, councillor=404),
         lambda w, t: f"/portaal/concepten/{w.draft}", _draft,
+    ),
+    # The lifecycle (consult/lifecycle): the secretariat and the admin create consultations,
+    # edit their facts and take their steps; the document under consultation is as public as
+    # the consultation (tests/test_lifecycle.py checks every step by every role).
+    "lifecycle.create": Route(
+        by_role(302, 403, 403, 403, 200, 200), by_role(302, 403, 403, 403, 303, 303),
+        lambda w, t: "/consultaties/nieuw",
+        lambda w, t: {"title": "Matrixconsultatie 2027", "closes_on": "2027-03-01"},
+    ),
+    "lifecycle.edit": Route(
+        processors(200, 404), processors(303),
+        lambda w, t: f"/consultaties/{t.slug}/bewerken",
+        lambda w, t: {"version": t.version, "title": "Hernoemde consultatie",
+                      "organiser": "Holland Rijnland"},
+        scoped=True,
+    ),
+    "lifecycle.document": Route(
+        every(200), every(405), lambda w, t: f"/consultaties/{t.slug}/document", scoped=True,
+    ),
+    # Last of all: a step that fits the state (the published demo is archived, out of sight
+    # of everyone but the admin; the open hidden one closed).
+    "lifecycle.step": Route(
+        every(405), processors(303),
+        lambda w, t: f"/consultaties/{t.slug}/status/{w.extra['next_step'][t.slug]}",
+        late=True, scoped=True,
     ),
 }
 
@@ -573,7 +655,7 @@ VARIANTS: dict[str, tuple[str, Route]] = {
     "unknown user": ("admin.change", Route(
         every(405), admin_only(404), lambda w, t: "/beheer/gebruikers/999999/herstellen")),
     "save and submit new advice": ("portal.new_draft", Route(
-        portal_page(200), portal_page(303), lambda w, t: f"/portaal/{t.slug}/concept",
+        portal_page(403), portal_page(403), lambda w, t: f"/portaal/{t.slug}/concept",
         lambda w, t: {**_draft(w, t), "submit": "1"})),
     "follow an unknown stakeholder": ("portal.follow_stakeholder", Route(
         every(405), portal_page(404, councillor=404, anon=401),
@@ -587,8 +669,24 @@ VARIANTS: dict[str, tuple[str, Route]] = {
     "a letter to an unknown stakeholder": ("letters.download", Route(
         by_role(302, 404, 404, 404, 404, 404), every(405),
         lambda w, t: f"/consultaties/{t.slug}/antwoordbrieven/999999.docx")),
+    "restore a live stakeholder": ("registry.archive", Route(
+        every(405), processors(303), lambda w, t: f"/indieners/{w.extra['leaf']}/herstellen")),
+    "an unknown stakeholder in the registry": ("registry.edit", Route(
+        every(404), processors(404), lambda w, t: "/indieners/999999/beheer",
+        lambda w, t: {"name": "Niemand", "kind": "other"})),
+    "merge an unknown stakeholder": ("registry.merge_confirm", Route(
+        processors(404, 404), processors(404),
+        lambda w, t: f"/indieners/{w.stakeholder}/samenvoegen?met=999999")),
     "a language we do not speak": ("i18n.switch", Route(
         every(405), every(303), lambda w, t: "/taal/xx")),
+    "a lifecycle step that does not fit the state": ("lifecycle.step", Route(
+        every(405), processors(409),
+        lambda w, t: f"/consultaties/{t.slug}/status/openen", lambda w, t: {"from": "concept"})),
+    "an unknown lifecycle step": ("lifecycle.step", Route(
+        every(405), every(404), lambda w, t: f"/consultaties/{t.slug}/status/verwijderen")),
+    "deciding a published consultation": ("lifecycle.step", Route(
+        every(405), processors(409),
+        lambda w, t: f"/consultaties/{t.slug}/status/besluiten")),
 }
 
 

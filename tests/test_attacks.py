@@ -385,9 +385,25 @@ PROBES = {
         stores=True),
     "composer: stakeholder_id": Probe(
         "secretary", lambda s, a, v: _log(s, a, stakeholder_id=v), (422,)),
-    "composer: new_stakeholder_parent": Probe(
+    "composer: new_stakeholder_parent": Probe(  # confirmed as new: the last one is a match
         "secretary", lambda s, a, v: _log(s, a, new_stakeholder_name="Nieuwe afzender",
+                                          stakeholder_match="nieuw",
+                                          stakeholder_match_voor="Nieuwe afzender",
                                           new_stakeholder_parent=v), (201,), stores=True),
+    "composer: the answer to the offered close matches": Probe(
+        "secretary", lambda s, a, v: _log(s, a, new_stakeholder_name="Gemeente Leiden",
+                                          stakeholder_match=v,
+                                          stakeholder_match_voor="Gemeente Leiden"), (422,)),
+    "registry: parent and version of a stakeholder": Probe(
+        "secretary", lambda s, a, v: a.form_post(f"/indieners/{s.world.stakeholder}/beheer", {
+            "name": "Leiden", "kind": "municipality", "parent_id": v, "version": v,
+            "email": s.q(lambda x: x.get(Stakeholder, s.world.stakeholder).email)}), (303,)),
+    "registry: the duplicate to merge": Probe(
+        "secretary", lambda s, a, v: a.form_post(
+            f"/indieners/{s.world.stakeholder}/samenvoegen?{_qs(met=v)}"), (404,)),
+    "registry: close matches of a typed name": Probe(
+        "councillor", lambda s, a, v: a.hx_get(
+            f"/indieners/overeenkomsten?{_qs(naam=v, zonder=v, veld=v)}"), (200, 400)),
     "composer: new_stakeholder_kind": Probe(
         "secretary", lambda s, a, v: _log(s, a, new_stakeholder_name="Nieuwe afzender",
                                           new_stakeholder_kind=v), (422,),
@@ -1065,6 +1081,8 @@ def test_xss_payloads_in_every_text_field_stay_inert(site):
         title = f"{p} #{i}"
         logged = sec.hx_post(f"{base}/reacties", data={
             "new_stakeholder_name": f"{p} {i}", "new_stakeholder_kind": "other",
+            # confirmed as new: the payloads look alike, so close matches are offered
+            "stakeholder_match": "nieuw", "stakeholder_match_voor": f"{p} {i}",
             "channel": "other", "title": title, "text": f"Brief\n1. {p}\n2. Tweede punt.",
             "point_number": ["1", "2"], "point_heading": [p, p],
             "point_text": [p, f"Tweede punt {i}."],

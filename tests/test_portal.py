@@ -9,6 +9,8 @@ from sqlmodel import func, select
 
 from consult.models import Message, Point, Reaction, Stakeholder
 
+from .conftest import reopen
+
 SLUG = "holland-rijnland-jeugdhulp-2016"
 ADVICE = """Advies WMO Adviesraad Leiden
 
@@ -23,7 +25,8 @@ def _text(response) -> str:
 
 
 @pytest.fixture
-def member(as_role):
+def member(demo_app, as_role):
+    reopen(demo_app)  # advisory boards draft while the consultation is open for reactions
     return as_role("advisory_member")
 
 

@@ -155,6 +155,7 @@ def test_the_public_sees_only_what_the_line_allows(line):
         if response.status_code >= 500:
             problems.append(f"{url}: {response.status_code}")
         text = _visible_text(response)
+        response.close()  # a download (the document under consultation) holds its file
         for marker, what in HIDDEN.items():
             if marker in text:
                 problems.append(f"{url} shows {what}")

@@ -14,7 +14,7 @@ from consult import demo, search
 from consult.db import get_session
 from consult.models import Point, Reaction, SearchOutbox, Stakeholder
 
-from .conftest import Actor, empty_database, make_app
+from .conftest import Actor, empty_database, make_app, take_steps
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
@@ -311,12 +311,8 @@ def test_answering_changes_status_facet_and_archiving_removes(live):
 
 
 def test_unpublished_consultations_are_not_searchable_for_outsiders(live):
-    with live.app_context():
-        session = get_session()
-        consultation = demo.load(session).consultation  # already loaded: returns it
-        consultation.published = False
-        session.add(consultation)
-        session.commit()
+    take_steps(live, "unpublish")  # the lifecycle: published -> decided, members only
+    assert search.service(live).wait_until_applied()
     assert run(live, "financiele", None).total == 0
     assert run(live, "financiele", "secretary").total > 0  # a member
 

@@ -80,8 +80,13 @@ def _after_flush(session: OrmSession, _context) -> None:
             keys.extend(keys_for(obj, False))
     for obj in session.deleted:
         keys.extend(keys_for(obj, False) if not isinstance(obj, (Point, Message)) else [])
-    if not keys:
-        return
+    record_keys(session, keys)
+
+
+def record_keys(session: OrmSession, keys: Iterable[str]) -> None:
+    """Add outbox rows for these keys in the session's transaction (once per key and
+    transaction); they are applied after the commit. For changes made by bulk UPDATEs, which
+    the flush listener does not see."""
     written = session.info.setdefault("search_keys", set())
     fresh = [k for k in dict.fromkeys(keys) if k not in written]
     if not fresh:

@@ -19,16 +19,18 @@ bp = Blueprint("consultations", __name__)
 
 @bp.get("/")
 def index():
-    """All consultations with their progress."""
+    """The consultations this user may see, with their progress; archived ones for the admin."""
     rows = reading.list_consultations(
-        get_session(), visible=lambda c: access.can_view(current_user, c)
+        get_session(), visible=lambda c: access.can_view(current_user, c),
+        include_archived=access.is_admin(current_user),
     )
     return render_template("consultations/index.html", rows=rows)
 
 
 def visible_consultation(slug: str):
-    """The consultation with this slug if the user may see it; else 404 (no hint it exists)."""
-    consultation = reading.get_consultation(get_session(), slug)
+    """The consultation with this slug if the user may see it (by its state, access.can_view;
+    an archived one is the admin's); else 404 (no hint it exists)."""
+    consultation = reading.get_consultation(get_session(), slug, include_archived=True)
     if consultation is None or not access.can_view(current_user, consultation):
         abort(404)
     return consultation
@@ -88,14 +90,22 @@ def dashboard(slug: str):
 @bp.get("/consultaties/<slug>")
 def show(slug: str):
     """One consultation as a channel: progress, stakeholders, reactions, and the composer."""
-    consultation = visible_consultation(slug)
+    return render_consultation(visible_consultation(slug))
+
+
+def render_consultation(consultation, status: int = 200, **extra):
+    """The consultation page (also with a refused lifecycle step's message in ``extra``)."""
+    from ..lifecycle.views import lifecycle_panel  # that package's views import this module
+
     session = get_session()
     context = {
         "consultation": consultation,
         "o": reading.overview(session, consultation),
         "unread": unread_per_reaction(consultation),
+        "lifecycle": lifecycle_panel(session, consultation),
+        **extra,
     }
-    if access.can_process(current_user, consultation):
+    if access.can_log(current_user, consultation):
         context.update(
             stakeholders=session.exec(
                 select(Stakeholder)
@@ -107,7 +117,7 @@ def show(slug: str):
             today=date.today().isoformat(),
             preview=None,
         )
-    return render_template("consultations/show.html", **context)
+    return render_template("consultations/show.html", **context), status
 
 
 @bp.get("/consultaties/<slug>/wijzigingen")

@@ -10,14 +10,17 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from .. import attachments, composer, submissions
+from .. import access, attachments, composer, submissions
 from ..db import get_session
 from ..errors import same_moment
 from ..extract import ExtractError, Letter, read_letter
-from ..intake import IntakeError, create_stakeholder, log_reaction
+from ..intake import IntakeError, log_reaction
 from ..letterforms import display_text
+from ..lifecycle.operations import state_label
 from ..models import Channel, Point, Reaction, Stakeholder, StakeholderKind
-from ..slugs import unique_slug
+from ..registry import matching
+from ..registry import operations as registry
+from ..registry.views import MATCH_FIELD
 from .consultations import processable_consultation
 from .inputs import claim_form, form_id, fresh_key
 
@@ -125,17 +128,20 @@ def edit_preview(slug: str):
 
 
 def _stakeholder(session, form) -> Stakeholder:
-    """The chosen stakeholder, or a new one created inline."""
-    name = " ".join(form.get("new_stakeholder_name", "").split())
-    if name:
-        kind = form.get("new_stakeholder_kind") or StakeholderKind.other
+    """The chosen stakeholder, or one typed as new: its close matches in the registry are
+    offered first (registry.matching.NeedsChoice), and the one taken instead is used."""
+    if form.get("new_stakeholder_name", "").strip():
+        name = registry.clean_name(form.get("new_stakeholder_name"))
+        existing = matching.choose(session, name, form.get(MATCH_FIELD),
+                                   form.get(f"{MATCH_FIELD}_voor"))
+        if existing is not None:
+            return existing
         parent_id = form_id("new_stakeholder_parent")
-        if parent_id is not None and session.get(Stakeholder, parent_id) is None:
-            parent_id = None
-        return create_stakeholder(
-            session,
-            current_user, slug=unique_slug(session, Stakeholder, name), name=name, kind=kind,
-            parent_id=parent_id,
+        parent = session.get(Stakeholder, parent_id) if parent_id is not None else None
+        return registry.create(
+            session, current_user, name=name,
+            kind=form.get("new_stakeholder_kind") or StakeholderKind.other,
+            parent_id=parent.id if parent is not None and not parent.archived else None,
         )
     stakeholder_id = form_id("stakeholder_id")
     stakeholder = session.get(Stakeholder, stakeholder_id) if stakeholder_id else None
@@ -146,9 +152,13 @@ def _stakeholder(session, form) -> Stakeholder:
 
 @bp.post("/reacties")
 def log(slug: str):
-    """Log the reaction with the points as previewed; errors leave the composer as it was."""
+    """Log the reaction with the points as previewed; errors leave the composer as it was.
+    Not in a concept (not open yet) nor an archived consultation (access.can_log)."""
     consultation = processable_consultation(slug)
     session = get_session()
+    if not access.can_log(current_user, consultation):
+        return _result(409, error=_("Reactions cannot be logged here now: the consultation is "
+                                    "%(state)s.", state=state_label(consultation.status)))
     f = request.form
     upload = _Upload()
     text = upload.text()
@@ -185,7 +195,10 @@ def log(slug: str):
             received_on=_date(f.get("received_on")),
             original_text=text,
         )
-    except IntakeError as err:
+    except matching.NeedsChoice as err:  # offer the close matches first
+        session.rollback()
+        return _result(422, error=str(err), choice=err, match_field=MATCH_FIELD)
+    except (IntakeError, registry.RegistryError) as err:
         session.rollback()
         return _result(422, error=str(err))
     except ValidationError as err:

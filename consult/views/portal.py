@@ -148,6 +148,11 @@ def draft(reaction_id: int):
         preview = composer.Preview(portal.draft_points(reaction))
         return render_template("portal/draft.html", consultation=consultation,
                                reaction=reaction, preview=preview)
+    if not access.can_draft(current_user, consultation):  # no longer open: keep the text
+        return _form_again(consultation, reaction, _form_points(), _(
+            "The consultation is no longer open for reactions, so this cannot be saved or "
+            "submitted. Your text is still here; ask the secretariat if it can still be "
+            "sent."), 409)
     return _save(consultation, reaction)
 
 

@@ -1,6 +1,6 @@
 """Follow-up pages: every stakeholder's points, and one stakeholder (or municipality) at a time."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import access, follows, followup
@@ -33,10 +33,22 @@ def index():
     )
 
 
+def _merged_into(stakeholder_id: int) -> int | None:
+    """The stakeholder a merged one lives on in (registry.merging), if the reader may know it:
+    old links to a merged duplicate lead there."""
+    found = get_session().get(Stakeholder, stakeholder_id)
+    if found is None or found.merged_into_id is None:
+        return None
+    known = access.known_stakeholders(current_user)
+    return found.merged_into_id if known is None or found.merged_into_id in known else None
+
+
 @bp.get("/<int:stakeholder_id>")
 def show(stakeholder_id: int):
     """What happened to this stakeholder's points (with everything under it), per consultation."""
     session = get_session()
+    if (merged := _merged_into(stakeholder_id)) is not None:
+        return redirect(url_for(".show", stakeholder_id=merged, **request.args), code=302)
     stakeholder = live_stakeholder(stakeholder_id)
     whole = request.args.get("alleen") != "1"
     only_open = request.args.get("status") == "open"

@@ -9,7 +9,7 @@ from werkzeug.serving import make_server
 from consult import demo
 from consult.db import get_session
 
-from ..conftest import make_app
+from ..conftest import make_app, reopen
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,12 +25,25 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_url(tmp_path):
-    """Serve the demo consultation on a free loopback port for the duration of a test."""
+    """Serve the demo consultation (published) on a free loopback port during a test."""
+    yield from _serve(tmp_path)
+
+
+@pytest.fixture
+def live_open_url(tmp_path):
+    """The same, with the demo consultation open for reactions again (advisory boards draft
+    only then): members only."""
+    yield from _serve(tmp_path, reopen)
+
+
+def _serve(tmp_path, prepare=None):
     app = make_app(f"sqlite:///{tmp_path / 'consult.sqlite3'}", tmp_path, SEARCH_MODE="inline")
     with app.app_context():
         session = get_session()
         demo.load(session)
         session.commit()
+    if prepare is not None:
+        prepare(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -128,6 +128,8 @@ def test_processing_pages_meet_wcag_21_aa(live_url, browser, tmp_path):
         f"{C}/antwoorden/{ids['response']}/versies",
         f"{C}/archief",
         "/nieuw",
+        "/consultaties/nieuw",  # the lifecycle: a new consultation, its facts
+        f"{C}/bewerken",
     ]
     assert_clean(check_pages(browser, live_url, "secretary", urls))
     print(f"processing pages: {time.monotonic() - started:.1f} s")
@@ -140,10 +142,16 @@ def test_public_portal_and_admin_pages_meet_wcag_21_aa(live_url, browser, tmp_pa
     failing = check_pages(browser, live_url, None, ["/inloggen", f"{C}/openbaar", C])
     failing |= check_pages(
         browser, live_url, "councillor", ["/portaal", f"{C}/punten/{ids['point']}"])
-    failing |= check_pages(browser, live_url, "advisory_member", [f"/portaal/{SLUG}/concept"])
+    failing |= check_pages(browser, live_url, "advisory_member", ["/portaal"])
     failing |= check_pages(browser, live_url, "admin", ["/beheer/gebruikers"])
     assert_clean(failing)
     print(f"public, portal and admin pages: {time.monotonic() - started:.1f} s")
+
+
+def test_the_advice_form_meets_wcag_21_aa(live_open_url, browser):
+    """The advisory board's draft form: there while the consultation is open for reactions."""
+    assert_clean(check_pages(browser, live_open_url, "advisory_member",
+                             [f"/portaal/{SLUG}/concept"]))
 
 
 def test_swapped_in_states_meet_wcag_21_aa_and_new_messages_are_announced(

@@ -13,7 +13,8 @@ gemeente.
 """
 
 
-def test_board_drafts_submits_and_reads_the_answer(live_url, browser):
+def test_board_drafts_submits_and_reads_the_answer(live_open_url, browser):
+    live_url = live_open_url  # advisory boards draft while the consultation is open
     board_ctx, secretariat_ctx = browser.new_context(), browser.new_context()
     board, secretary = board_ctx.new_page(), secretariat_ctx.new_page()
     login(board, live_url, "adviesraad@consult.example", "demo-adviesraad-2016")
