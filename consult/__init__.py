@@ -11,6 +11,7 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n, logs, search, submissions
+from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label
 from .letterforms import display_text
 from .text import render_markdown
@@ -85,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli
+    from .corrections import views as correction_views
     from .views import (
         admin,
         auth,
@@ -116,6 +118,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health,
+        correction_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

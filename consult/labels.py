@@ -55,6 +55,14 @@ LABELS = {
     "archive": _l("archived"),
     "restore": _l("restored"),
     "submit": _l("submitted"),
+    # corrections of points: audit actions and what made a point's version
+    "move": _l("moved"),
+    "merge": _l("merged"),
+    "split": _l("split"),
+    "logged": _l("as logged"),
+    "corrected": _l("corrected"),
+    "moved": _l("moved"),
+    "merged": _l("merged"),
     # roles
     "admin": _l("administrator"),
     "secretary": _l("secretary"),

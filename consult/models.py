@@ -234,7 +234,7 @@ class PointCreate(SQLModel):
     body: str = Field(min_length=1, max_length=200_000)
 
 
-class Point(Tracked, table=True):
+class Point(Versioned, Tracked, table=True):
     __table_args__ = (sa.UniqueConstraint("reaction_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -245,6 +245,10 @@ class Point(Tracked, table=True):
     # Only set when the point's sender differs from the reaction's (joint letters).
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
     body: str = Field(sa_type=sa.Text)
+    # Optimistic lock: a correction names the version it started from (consult.corrections).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Set when the point was merged into another one of its reaction (and archived).
+    merged_into_id: int | None = Field(default=None, foreign_key="point.id", index=True)
 
 
 # --- Destinations and responses --------------------------------------------------
