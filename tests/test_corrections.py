@@ -708,6 +708,21 @@ def test_a_saved_point_gets_its_own_sender_inside_a_joint_letter(demo_app, lette
         "version": "3", "number": "3", "body": LETTER[2][1], "stakeholder_id": str(council.id)})
     assert refused.status_code == 422
     assert point(demo_app, pid).stakeholder_id is None
+    # A point whose sender was archived since keeps it when its text is corrected: the form
+    # still offers (and has chosen) that sender.
+    other = letter.points["4"]
+    with demo_app.app_context():
+        session = get_session()
+        kept = session.get(Point, other)
+        kept.stakeholder_id = council.id
+        session.add(kept)
+        session.commit()
+    form = secretary.get(f"{BASE}/punten/{other}/corrigeren").get_data(as_text=True)
+    assert f'<option value="{council.id}" selected>{council.name}</option>' in form
+    assert secretary.form_post(f"{BASE}/punten/{other}/corrigeren", {
+        "version": "1", "number": "4", "body": "Houd de wachttijden kort.",
+        "stakeholder_id": str(council.id)}).status_code == 303
+    assert point(demo_app, other).stakeholder_id == council.id
 
 
 def test_the_composer_preview_sets_each_points_sender(demo_app, secretary):

@@ -113,11 +113,13 @@ def _done(outcome: Outcome, target_id: int | None) -> None:
 # --- edit ------------------------------------------------------------------------------------
 
 
-def _senders():
-    """The stakeholders a point can name as its own sender, by name."""
-    return get_session().exec(
-        select(Stakeholder).where(Stakeholder.archived == False).order_by(Stakeholder.name)  # noqa: E712
-    ).all()
+def _senders(point: Point) -> list[Stakeholder]:
+    """The stakeholders a point can name as its own sender, by name: the live ones, and its
+    sender now even if archived since (else saving the form would silently drop it)."""
+    live = Stakeholder.archived == False  # noqa: E712
+    if point.stakeholder_id:
+        live = live | (Stakeholder.id == point.stakeholder_id)
+    return list(get_session().exec(select(Stakeholder).where(live).order_by(Stakeholder.name)))
 
 
 def _edit(consultation, point, reaction, status=200, **extra):
@@ -125,7 +127,7 @@ def _edit(consultation, point, reaction, status=200, **extra):
     context = {
         "consultation": consultation, "point": point, "reaction": reaction,
         "stakeholder": get_session().get(Stakeholder, reaction.stakeholder_id),
-        "senders": _senders(), "back": _back(consultation, point), "draft": {}, **extra,
+        "senders": _senders(point), "back": _back(consultation, point), "draft": {}, **extra,
     }
     if not _inline():
         return render_template("corrections/edit.html", **context), status
