@@ -13,6 +13,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n, logs, rendered, search, submissions
+from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label
 from .letterforms import display_text
 from .views.inputs import IdConverter
@@ -99,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli
+    from .corrections import views as correction_views
     from .lifecycle import operations as lifecycle_ops
     from .lifecycle import views as lifecycle
     from .registry import views as registry_views
@@ -138,7 +140,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, letters,
-        lifecycle, registry_views,
+        lifecycle, registry_views, correction_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -65,11 +65,16 @@ def of_points(points: list[DraftPoint], intro: str = "", outro: str = "") -> Pre
     return Preview(error=error) if error else Preview(points, intro=intro, outro=outro)
 
 
-def from_form(numbers: list[str], headings: list[str], texts: list[str]) -> list[DraftPoint]:
-    """The preview as the secretary edited it (parallel form lists)."""
+def from_form(numbers: list[str], headings: list[str], texts: list[str],
+              senders: list[int | None] | None = None) -> list[DraftPoint]:
+    """The preview as the secretary edited it (parallel form lists); ``senders`` are the
+    points' own senders inside a joint letter (stakeholder ids, None for the letter's own
+    sender), only from the secretariat's composer."""
+    senders = list(senders or [])
+    senders += [None] * (len(texts) - len(senders))
     return [
-        DraftPoint(number=n.strip(), heading=(h.strip() or None), text=t)
-        for n, h, t in zip(numbers, headings, texts, strict=False)
+        DraftPoint(number=n.strip(), heading=(h.strip() or None), text=t, stakeholder_id=s)
+        for n, h, t, s in zip(numbers, headings, texts, senders, strict=False)
     ]
 
 
@@ -123,7 +128,8 @@ def apply_action(points: list[DraftPoint], action: str, start: str = "1") -> lis
         head, tail = _split_text(points[i].text)
         if tail:
             points[i].text = head
-            points.insert(i + 1, DraftPoint(number="", text=tail, heading=points[i].heading))
+            points.insert(i + 1, DraftPoint(number="", text=tail, heading=points[i].heading,
+                                            stakeholder_id=points[i].stakeholder_id))
     elif verb == "delete":
         del points[i]
     return points

@@ -58,6 +58,13 @@ LABELS = {
     "merge": _l("merged"),
     "merge_move": _l("moved by a merge"),
     "merge_in": _l("merged in"),
+    # corrections of points: audit actions and what made a point's version
+    "move": _l("moved"),
+    "split": _l("split"),
+    "logged": _l("as logged"),
+    "corrected": _l("corrected"),
+    "moved": _l("moved"),
+    "merged": _l("merged"),
     # roles
     "admin": _l("administrator"),
     "secretary": _l("secretary"),

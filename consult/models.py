@@ -302,7 +302,7 @@ class PointCreate(CleanInput):
     body: str = Field(min_length=1, max_length=200_000)
 
 
-class Point(Tracked, table=True):
+class Point(Versioned, Tracked, table=True):
     __table_args__ = (sa.UniqueConstraint("reaction_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -314,6 +314,10 @@ class Point(Tracked, table=True):
     stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
     body: str = Field(sa_type=sa.Text)
     body_html: str | None = _rendered()
+    # Optimistic lock: a correction names the version it started from (consult.corrections).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Set when the point was merged into another one of its reaction (and archived).
+    merged_into_id: int | None = Field(default=None, foreign_key="point.id", index=True)
 
 
 # --- Destinations and responses --------------------------------------------------

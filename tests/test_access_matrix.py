@@ -119,6 +119,10 @@ def _first_point(session, reaction_id: int) -> Point:
     ).first()
 
 
+def nieuwkoop_consultation(session) -> Consultation:
+    return session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+
+
 def _reaction_of(session, stakeholder_name: str) -> Reaction:
     return session.exec(
         select(Reaction)
@@ -181,6 +185,20 @@ def make_secret_consultation(session, instance_path: str) -> Target:
     )
 
 
+def correction_points(session, consultation, stakeholder, mark: str = "") -> dict:
+    """A reaction of five points for the correction routes: one to edit (and read the
+    versions of), one to move, two to merge, one to split (with the offset of its second
+    sentence)."""
+    texts = [f"Correctiepunt {i}{mark}. Tweede zin van punt {i}." for i in range(1, 6)]
+    reaction = log_reaction(session, None, consultation, stakeholder,
+                            [DraftPoint(str(i), t) for i, t in enumerate(texts, start=1)],
+                            channel="collegebrief", title=f"Correctiebrief{mark}")
+    ids = [p.id for p in session.exec(
+        select(Point).where(Point.reaction_id == reaction.id).order_by(Point.position))]
+    return {"edit": ids[0], "move": ids[1], "merge": (ids[2], ids[3]), "split": ids[4],
+            "split_at": texts[4].index("Tweede")}
+
+
 def build_world(app) -> World:
     """Everything the URLs need, made as the app would make it; committed."""
     with app.app_context():
@@ -210,6 +228,14 @@ def build_world(app) -> World:
             consultation = session.exec(select(Consultation).where(Consultation.slug == slug))
             attachments.store(session, None, app.instance_path, None, "notitie.pdf",
                               b"%PDF-1.4 de notitie", consultation=consultation.one())
+        corrections = {
+            point.id: correction_points(session, nieuwkoop_consultation(session), leiden),
+            secret.point: correction_points(
+                session, session.exec(select(Consultation).where(
+                    Consultation.slug == secret.slug)).one(),
+                session.exec(select(Stakeholder).where(Stakeholder.slug == "leiden-wmo")).one(),
+                f" {SECRET_MARK}"),
+        }
         # A promise in each consultation's target answer.
         promises = {  # by the answer they were made in
             response_id: commitments.create(session, None, session.get(Response, response_id),
@@ -245,6 +271,7 @@ def build_world(app) -> World:
     world.extra["routed"] = {world.demo.point: routed, world.secret.point: world.secret.destination}
     world.extra["commitment"] = promises
     world.extra["next_step"] = {SLUG: "archiveren", world.secret.slug: "sluiten"}
+    world.extra["corrections"] = corrections
     with app.app_context():
         session = get_session()
         # The registry: a stakeholder without parts to archive, and a duplicate to merge.
@@ -302,6 +329,14 @@ def _new_stakeholder(w, t):
     name = f"Raad Matrixdorp {uuid.uuid4().hex[:8]}"
     return {"name": name, "kind": "council", "stakeholder_match": "nieuw",
             "stakeholder_match_voor": name}
+def _corrected(w, t, what: str):
+    """The point of the correction reaction (build_world) that a correction route works on."""
+    found = w.extra["corrections"][t.point][what]
+    return found[0] if isinstance(found, tuple) else found
+
+
+def _correction_url(what: str, path: str):
+    return lambda w, t: f"/consultaties/{t.slug}/punten/{_corrected(w, t, what)}/{path}"
 
 
 def _draft(w, t):
@@ -576,6 +611,31 @@ ROUTES: dict[str, Route] = {
         every(405), portal_page(200, councillor=200, anon=401),
         lambda w, t: f"/portaal/volgen/betrokkene/{w.stakeholder}", post_mode="hx",
     ),
+    "corrections.edit": Route(
+        processors(200, 404), processors(303), _correction_url("edit", "corrigeren"),
+        lambda w, t: {"version": 1, "number": "1", "heading": "", "body": "Gecorrigeerd."},
+        scoped=True, ids=True,
+    ),
+    # Earlier wordings are like the letter as received: for people with an account.
+    "corrections.history": Route(
+        by_role(404, 200, 200, 200, 200, 200), every(405), _correction_url("edit", "versies"),
+        scoped=True, ids=True,
+    ),
+    "corrections.move": Route(
+        processors(200, 404), processors(303), _correction_url("move", "verplaatsen"),
+        lambda w, t: {"version": 1, "reaction_id": t.reaction, "number": "99"},
+        scoped=True, ids=True,
+    ),
+    "corrections.merge": Route(
+        processors(200, 404), processors(303), _correction_url("merge", "samenvoegen"),
+        lambda w, t: {"version": 1, "other_id": w.extra["corrections"][t.point]["merge"][1]},
+        scoped=True, ids=True,
+    ),
+    "corrections.split": Route(
+        processors(200, 404), processors(303), _correction_url("split", "splitsen"),
+        lambda w, t: {"version": 1, "at": w.extra["corrections"][t.point]["split_at"]},
+        scoped=True, ids=True,
+    ),
     # The board's draft from when the demo was open: readable, no longer saved (409, the
     # text kept).
     "portal.draft": Route(
@@ -677,6 +737,13 @@ VARIANTS: dict[str, tuple[str, Route]] = {
     "merge an unknown stakeholder": ("registry.merge_confirm", Route(
         processors(404, 404), processors(404),
         lambda w, t: f"/indieners/{w.stakeholder}/samenvoegen?met=999999")),
+    "correct a point inside the reaction page": ("corrections.edit", Route(
+        processors(200, 404), SAME_PATH, _correction_url("edit", "corrigeren"),
+        get_mode="hx")),
+    # Runs after the split above (variants come after the table), so the point is at version 2.
+    "split at no place": ("corrections.split", Route(
+        SAME_PATH, processors(422), _correction_url("split", "splitsen"),
+        lambda w, t: {"version": 2, "at": "0"})),
     "a language we do not speak": ("i18n.switch", Route(
         every(405), every(303), lambda w, t: "/taal/xx")),
     "a lifecycle step that does not fit the state": ("lifecycle.step", Route(

@@ -22,7 +22,7 @@ from ..registry import matching
 from ..registry import operations as registry
 from ..registry.views import MATCH_FIELD
 from .consultations import processable_consultation
-from .inputs import claim_form, form_id, fresh_key
+from .inputs import claim_form, form_id, fresh_key, to_id
 
 bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
 
@@ -79,7 +79,8 @@ def preview(slug: str):
 
 
 def _render_preview(consultation, result, extracted=None, mail=None, uploaded=False):
-    """The preview block of the consultation page."""
+    """The preview block of the consultation page; each point can name its own sender (a
+    joint letter)."""
     return render_block(
         "consultations/show.html",
         "preview",
@@ -88,7 +89,30 @@ def _render_preview(consultation, result, extracted=None, mail=None, uploaded=Fa
         extracted=extracted,
         mail=mail,
         uploaded=uploaded,
+        senders=_stakeholders(get_session()),
     )
+
+
+def _form_points(form) -> list:
+    """The previewed points as the form sent them, each with its own sender, if chosen."""
+    return composer.from_form(
+        form.getlist("point_number"), form.getlist("point_heading"), form.getlist("point_text"),
+        [to_id(v) for v in form.getlist("point_stakeholder")],
+    )
+
+
+def _own_senders(session, points, stakeholder) -> None:
+    """Check the points' own senders: existing, live stakeholders; the letter's own sender is
+    no sender of its own. Raises IntakeError."""
+    for p in points:
+        if p.stakeholder_id is None:
+            continue
+        found = session.get(Stakeholder, p.stakeholder_id)
+        if found is None or found.archived:
+            raise IntakeError(_("Point %(n)s: choose its sender from the list.",
+                                n=p.number or "?"))
+        if found.id == stakeholder.id:
+            p.stakeholder_id = None
 
 
 def _result(status: int, **context):
@@ -115,9 +139,7 @@ def edit_preview(slug: str):
     """Merge, split, delete or renumber points in the preview."""
     consultation = processable_consultation(slug)
     f = request.form
-    points = composer.from_form(
-        f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
-    )
+    points = _form_points(f)
     preview = composer.Preview(
         points, intro=f.get("preview_intro", ""), outro=f.get("preview_outro", "")
     )
@@ -165,9 +187,7 @@ def log(slug: str):
     error = upload.error or composer.check_length(text)
     if error:
         return _result(422, error=error)
-    points = composer.from_form(
-        f.getlist("point_number"), f.getlist("point_heading"), f.getlist("point_text")
-    )
+    points = _form_points(f)
     if not points and text.strip():
         split = composer.from_text(text)
         if split.error:
@@ -184,6 +204,7 @@ def log(slug: str):
             session.rollback()
             return _logged(session, consultation, session.get(Reaction, claim.earlier.target_id))
         stakeholder = _stakeholder(session, f)
+        _own_senders(session, points, stakeholder)
         reaction = log_reaction(
             session,
             current_user,

@@ -130,6 +130,12 @@ def test_processing_pages_meet_wcag_21_aa(live_url, browser, tmp_path):
         "/nieuw",
         "/consultaties/nieuw",  # the lifecycle: a new consultation, its facts
         f"{C}/bewerken",
+        # correcting a saved point (consult.corrections)
+        f"{C}/punten/{ids['point']}/corrigeren",
+        f"{C}/punten/{ids['point']}/versies",
+        f"{C}/punten/{ids['point']}/verplaatsen",
+        f"{C}/punten/{ids['point']}/samenvoegen",
+        f"{C}/punten/{ids['point']}/splitsen",
     ]
     assert_clean(check_pages(browser, live_url, "secretary", urls))
     print(f"processing pages: {time.monotonic() - started:.1f} s")
@@ -187,6 +193,9 @@ def test_swapped_in_states_meet_wcag_21_aa_and_new_messages_are_announced(
     page.locator("#answer-panel textarea[name=body]").fill("Wordt **meegenomen**.")
     expect(page.locator("#answer-preview strong")).to_have_text("meegenomen")
     check("answer panel with preview")
+    page.locator("#punt-67").get_by_role("link", name="Corrigeren punt 67").click()
+    expect(page.locator("#punt-67 form.correct-form")).to_be_visible()
+    check("a point's correction form inside the reaction page")
 
     # The dashboard with every table of numbers open.
     page.goto(f"{live_url}{C}/dashboard")
