@@ -200,16 +200,24 @@ def test_the_most_points_a_reaction_holds_fit_in_the_composer_form(as_role):
 # --- the splitter ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("unit", ["Kop\n\nTekst.\n\nHoogachtend\n\n"])
-def test_the_splitter_stays_linear_on_a_megabyte(unit):
-    """Headings and closings without numbers: every closing line scanned all points found so
-    far (over 90 s for 1 MB before; now about a second)."""
+@pytest.mark.parametrize("unit, points", [
+    # Headings and closings without numbers: every closing line scanned all points found so
+    # far (over 90 s for 1 MB before). The first closing now ends the letter: the rest is
+    # its outro, one piece.
+    ("Kop\n\nTekst.\n\nHoogachtend\n\n", 1),
+    # Headings over unnumbered paragraphs, no closing: tens of thousands of points.
+    ("Kop\n\nTekst die doorloopt.\n\n", 30_000),
+    # Lettered items that never follow each other.
+    ("a. Tekst.\n\nc. Meer tekst.\n\n", 1),
+])
+def test_the_splitter_stays_linear_on_a_megabyte(unit, points):
+    """A megabyte of one repeated pattern splits in seconds, not minutes."""
     text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
     started = time.thread_time()
     with time_limit(60, "splitting"):
         result = split(text)
     assert time.thread_time() - started < 10.0
-    assert len(result.points) > 30_000
+    assert len(result.body) >= points
 
 
 def test_broken_words_are_joined_without_copying_the_point_each_time():
