@@ -118,7 +118,9 @@ def test_csv_with_dutch_headers_and_file_errors(demo_app, tmp_path):
         ("leeg.csv", b"", "Het bestand is leeg"),
         ("raar.csv", b"a;b\n1;2\n", "mist de kolom(men): stakeholder, channel, number, text"),
         ("kapot.xlsx", b"PK\x03\x04 niet echt", "kan niet worden gelezen"),
-        ("latin.csv", "Indiener;Kanaal\nSchüttel".encode("latin-1"), "geen UTF-8"),
+        ("oud.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "oud Excel-bestand (.xls)"),
+        ("open.csv", b"Indiener;Kanaal;Nummer;Tekst\nLeiden;collegebrief;1;\"Niet gesloten\n",
+         "Rij 2: een aanhalingsteken"),
     ]:
         (tmp_path / name).write_bytes(data)
         result = runner.invoke(args=["consult", "import", str(tmp_path / name),
