@@ -85,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli
+    from .imports import views as import_views
     from .views import (
         admin,
         auth,
@@ -116,6 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health,
+        import_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

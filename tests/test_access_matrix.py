@@ -507,6 +507,15 @@ ROUTES: dict[str, Route] = {
         every(405), portal_page(200, councillor=200, anon=401),
         lambda w, t: f"/portaal/volgen/betrokkene/{w.stakeholder}", post_mode="hx",
     ),
+    # The browser import: the secretariat's page; a dry run without a file is 422, an import
+    # naming no kept upload 410 (tests/test_imports.py has the rest).
+    "imports.show": Route(processors(200, 404), SAME_PATH,
+                          lambda w, t: f"/consultaties/{t.slug}/inlezen", scoped=True),
+    "imports.dry_run": Route(SAME_PATH, processors(422),
+                             lambda w, t: f"/consultaties/{t.slug}/inlezen", scoped=True),
+    "imports.run": Route(
+        every(405), processors(410),
+        lambda w, t: f"/consultaties/{t.slug}/inlezen/{'x' * 32}", scoped=True),
     "portal.draft": Route(
         portal_page(200, councillor=404), portal_page(303, councillor=404),
         lambda w, t: f"/portaal/concepten/{w.draft}", _draft,
