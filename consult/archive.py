@@ -240,7 +240,7 @@ def load_into(session: Session, data: dict, consultation: Consultation) -> dict[
     stakeholder of the archive is the one with its slug here, else the one its name stands for
     (consult.imports.match_stakeholder), else a new one. Flushes; the caller commits. Returns
     each archived stakeholder's name -> the name it was matched to ("" for a new one)."""
-    from ..imports import stakeholder_matcher
+    from .imports import stakeholder_matcher
 
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ArchiveError("Dit is geen consult-archief (JSON uit flask consult export).")
