@@ -166,3 +166,52 @@ def test_json_upload_that_is_no_archive(demo_app, as_role):
     page = _upload(as_role("secretary"), json.dumps({"a": 1}), "x.json")
     assert page.status_code == 422
     assert "Dit is geen consult-archief" in page.get_data(as_text=True)
+
+
+def test_the_browser_takes_at_most_a_thousand_points(demo_app, as_role):
+    rows = "".join(f"Leiden;;collegebrief;{n};;Punt {n};;;\r\n" for n in range(1, 1002))
+    page = _upload(as_role("secretary"), HEADER + rows)
+    assert page.status_code == 422
+    assert "Deze tabel heeft 1.001 punten; in de browser worden er hoogstens 1.000 tegelijk " \
+           "ingelezen." in page.get_data(as_text=True)
+
+
+def test_a_large_import_reaches_the_index_through_the_bulk_writer(demo_app, monkeypatch):
+    """From BULK_FROM pending changes the outbox is written as one segment; what the index
+    holds is the same as row by row: every document, the new ones findable, the demo's too."""
+    import importlib
+
+    from consult import rowimport, search
+    from consult.search.query import Request
+
+    service_module = importlib.import_module("consult.search.service")  # not the function
+
+    monkeypatch.setattr(service_module, "BULK_FROM", 10)
+    written = []
+    original = service_module.IndexStore.apply_bulk
+
+    def spy(self, documents, removed, path=None):
+        written.append(len(documents))
+        return original(self, documents, removed, path)
+
+    monkeypatch.setattr(service_module.IndexStore, "apply_bulk", spy)
+    with demo_app.app_context():
+        session = get_session()
+        service = search.service()
+        service.rebuild()
+        service.mode = "inline"
+        consultation = session.exec(select(Consultation)).one()
+        rows = "".join(f"Leiden;;collegebrief;{n};;Zwaluwstaartverbinding nummer {n};"
+                       f"Antwoord op {n}.;;\r\n" for n in range(1, 41))
+        table = rowimport.read_table("t.csv", (HEADER + rows).encode())
+        rowimport.apply(session, None, consultation,
+                        rowimport.plan(session, consultation, table))
+        session.commit()  # the commit applies the outbox (inline)
+        assert written and written[0] >= 80  # 40 points and 40 answers in one segment
+        status = service.status()
+        assert status["outbox"] == 0 and status["index"] == status["database"]
+        page = search.run(session, None, Request("zwaluwstaartverbinding"),
+                          scope=search.EVERYTHING)
+        assert page.total == 40
+        assert search.run(session, None, Request("transformatie"),
+                          scope=search.EVERYTHING).total > 0  # the demo's documents stay

@@ -16,6 +16,14 @@ from ..models import Consultation, Point, Reaction
 from ..rowimport import Plan
 
 SHOWN_ROWS = 500  # rows of the would-be table on the dry-run page; every problem is listed
+# Points one upload may bring in the browser: importing takes ~20 ms a point here (every point
+# and answer goes through the same operations as typed ones: threads, versions, audit;
+# bench/rowimport_bench.py), so 1,000 points stay well inside a web worker's 60 s. Larger
+# tables: `flask consult import` (20,000 rows).
+MAX_POINTS = 1_000
+TOO_MANY = ("Deze tabel heeft {points} punten; in de browser worden er hoogstens {most} "
+            "tegelijk ingelezen. Splits de tabel, of laat haar inlezen met "
+            "flask consult import.")
 
 
 @dataclass
@@ -91,7 +99,17 @@ def dry_run(session: Session, consultation: Consultation, filename: str, data: b
         table = rowimport.read_table(filename, data)
     except rowimport.RowImportError as exc:
         return Preview(filename, "table", problems=[str(exc)])
-    return table_preview(filename, rowimport.plan(session, consultation, table))
+    return table_preview(filename, _checked(session, consultation, table))
+
+
+def _checked(session: Session, consultation: Consultation, table) -> Plan:
+    """The plan of a table, with the browser's limit on its size as one more problem."""
+    checked = rowimport.plan(session, consultation, table)
+    if checked.points > MAX_POINTS:
+        checked.problems.insert(0, rowimport.Problem(
+            0, "-", TOO_MANY.format(points=f"{checked.points:,}".replace(",", "."),
+                                    most=f"{MAX_POINTS:,}".replace(",", "."))))
+    return checked
 
 
 def table_preview(filename: str, plan: Plan) -> Preview:
@@ -99,7 +117,8 @@ def table_preview(filename: str, plan: Plan) -> Preview:
     by_row: dict[int, list[str]] = {}
     for problem in plan.problems:
         by_row.setdefault(problem.row, []).append(str(problem))
-    preview = Preview(filename, "table", problems=[str(p) for p in plan.problems],
+    preview = Preview(filename, "table",
+                      problems=[str(p) if p.row else p.message for p in plan.problems],
                       notices=plan.notices, new_destinations=plan.new_destinations,
                       reactions=plan.reactions, points=plan.points, answers=plan.answers,
                       total_rows=len(plan.rows))
@@ -174,7 +193,7 @@ def run(session: Session, actor, consultation: Consultation, filename: str, data
             table = rowimport.read_table(filename, data)
         except rowimport.RowImportError as exc:
             raise Refused(Preview(filename, "table", problems=[str(exc)])) from exc
-        checked = rowimport.plan(session, consultation, table)
+        checked = _checked(session, consultation, table)
         if not checked.ok:
             raise Refused(table_preview(filename, checked))
         rowimport.apply(session, actor, consultation, checked)

@@ -2,11 +2,31 @@
 
 from sqlmodel import Session, select
 
-from ..intake import DraftPoint, create_stakeholder, log_reaction
-from ..models import Consultation, Destination, DestinationKind, Point, ResponseStatus, Stakeholder
+from ..intake import DraftPoint, create_stakeholder, log_reaction, next_position
+from ..models import (
+    AuditEvent,
+    Consultation,
+    Destination,
+    DestinationKind,
+    Message,
+    Point,
+    Reaction,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    ResponseVersion,
+    Stakeholder,
+)
 from ..processing import answer, create_destination, destination_paths
 from ..slugs import unique_slug
 from .planning import OPEN_STATUSES, PATH_SEPARATOR, Group, Plan, _Codes, code_of
+
+# What one reaction of an import leaves in the session; let go once flushed, so that the
+# session's identity map stays small (every flush and ORM update scans it: a 10,000-point
+# import took 262 s with everything kept, most of it there).
+_DONE_WITH = (AuditEvent, Message, Point, Reaction, Response, ResponseDestination,
+              ResponsePoint, ResponseVersion)
 
 
 def apply(session: Session, actor, consultation: Consultation, checked: Plan) -> int:
@@ -18,9 +38,16 @@ def apply(session: Session, actor, consultation: Consultation, checked: Plan) ->
     stakeholders = _stakeholders(session, actor, checked)
     _destinations(session, actor, consultation, checked.new_destinations)
     paths = {p.lower(): i for i, p in destination_paths(session, consultation.id).items()}
+    # Answers are numbered here, not one query each (that query scans all of them: quadratic).
+    positions = iter(range(next_position(session, Response.position,
+                                         Response.consultation_id == consultation.id), 2**31))
     count = 0
     for group in checked.groups:
-        count += _reaction(session, actor, consultation, group, stakeholders, paths, codes)
+        count += _reaction(session, actor, consultation, group, stakeholders, paths, codes,
+                           positions)
+        session.flush()
+        for obj in [o for o in session.identity_map.values() if isinstance(o, _DONE_WITH)]:
+            session.expunge(obj)
     return count
 
 
@@ -57,7 +84,8 @@ def _destinations(session: Session, actor, consultation: Consultation, paths: li
             parent_id=parent.id if parent else None)
 
 
-def _reaction(session, actor, consultation, group: Group, stakeholders, paths, codes) -> int:
+def _reaction(session, actor, consultation, group: Group, stakeholders, paths, codes,
+              positions) -> int:
     """One reaction with its points and answers; returns the number of points."""
     owner = stakeholders[group.stakeholder.lower()]
     drafts = []
@@ -85,5 +113,6 @@ def _reaction(session, actor, consultation, group: Group, stakeholders, paths, c
         answer(session, actor, consultation,
                [points[r.values["number"]] for r in rows] if is_point else [],
                [session.get(Destination, d) for d in sorted(wanted)], body,
-               code or ResponseStatus.adopted, reaction_id=reaction.id)
+               code or ResponseStatus.adopted, reaction_id=reaction.id,
+               position=next(positions))
     return len(drafts)
