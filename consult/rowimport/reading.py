@@ -166,11 +166,13 @@ def point_number(typed: str) -> tuple[str, str | None]:
     if _DATE_LIKE.search(value):
         return value, (f"“{typed}” is een datum: Excel maakt van een nummer als 1-2 of 1.2 een "
                        f"datum. {TYPE_AS_TEXT}")
+    if _DECIMAL_COMMA.fullmatch(value) or _SCIENTIFIC.fullmatch(value):
+        # "1,1" without a space is what Dutch Excel shows of 1.10 in a CSV; "1, 2" is a list.
+        return value, (f"“{typed}” is een getal dat Excel van het nummer heeft gemaakt (van "
+                       f"1.10 maakt het 1,1). {TYPE_AS_TEXT} Zijn het meer punten, geef dan "
+                       "elk punt een eigen rij.")
     if _RANGE.fullmatch(value):
         return value, f"“{typed}” noemt meer dan één punt; geef elk punt een eigen rij."
-    if _DECIMAL_COMMA.fullmatch(value) or _SCIENTIFIC.fullmatch(value):
-        return value, (f"“{typed}” is een getal dat Excel van het nummer heeft gemaakt (van "
-                       f"1.10 maakt het 1,1). {TYPE_AS_TEXT}")
     return value, f"“{typed}” is geen puntnummer."
 
 

@@ -212,7 +212,9 @@ def read(data: bytes, limits: Limits) -> Grid:
             merged, hidden_columns, hidden_rows, formulas = _sheet_facts(xml)
             rows = []
             results = 0
-            for number, cells in enumerate(sheet.iter_rows(), start=sheet.min_row or 1):
+            for counted, cells in enumerate(sheet.iter_rows(min_row=1), start=1):
+                # A cell knows its row; a row of empty cells only where it stands.
+                number = next((c.row for c in cells if getattr(c, "row", None)), counted)
                 out = []
                 for column, cell in enumerate(cells, start=1):
                     formula = formulas.get((number, column))

@@ -399,7 +399,8 @@ def types_cases() -> None:
     rows = rows_of(sub)
     rows[0][3], rows[1][3], rows[2][3] = "1-feb", "1,1", "01-02-2026"
     write("types_excel_csv_with_dates.csv", excel_csv(rows, encoding="cp1252"),
-          _errors(("Rij 2, kolom number", "datum"), ("Rij 3, kolom number", "1,1"),
+          _errors(("Rij 2, kolom number", "datum"),
+                  ("Rij 3, kolom number", "“1,1” is een getal dat Excel"),
                   ("Rij 4, kolom number", "datum")))
 
 
