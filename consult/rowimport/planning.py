@@ -67,6 +67,7 @@ class Plan:
     names: dict[str, str] = field(default_factory=dict)  # lower case -> as first written
     kinds: dict[str, str] = field(default_factory=dict)  # lower case -> kind of a new one
     parents: dict[str, str] = field(default_factory=dict)  # lower case -> parent's name
+    first_rows: dict[str, Row] = field(default_factory=dict)  # a new name's first row
     new_destinations: list[str] = field(default_factory=list)  # paths, parents first
     answers: int = 0
 
@@ -139,9 +140,11 @@ def plan(session: Session, consultation: Consultation, rows: "Table | list[Row]"
     for row in table.rows:
         result.problems.extend(row.problems)
         _check_row(result, row, codes, paths, match)
+    _check_kinds(result)
     result.groups = _groups(table.rows, codes, "title" in table.columns)
     for group in result.groups:
         _check_group(result, group, codes)
+    result.problems.sort(key=lambda p: p.row)  # in the order of the file (stable)
     return result
 
 
@@ -170,16 +173,30 @@ def _check_row(result: Plan, row: Row, codes: _Codes, paths: dict, match) -> Non
     if v.get("stakeholder") and _match(result, match, v["stakeholder"]) is None:
         key = v["stakeholder"].lower()
         kind = code_of(v.get("kind") or "", codes.kinds)
-        if kind is None:
-            result.problem(row, "kind", f"“{v['stakeholder']}” is nieuw: geef een geldige "
-                                        "soort indiener.")
-        result.kinds.setdefault(key, kind or "")
+        result.first_rows.setdefault(key, row)
+        if v.get("kind") and kind is None:
+            result.problem(row, "kind", f"onbekende soort indiener “{v['kind']}”.")
+        elif kind and result.kinds.get(key) and result.kinds[key] != kind:
+            result.problem(row, "kind", f"“{v['stakeholder']}” heeft hier een andere soort "
+                                        "dan in een eerdere rij.")
+        elif kind:
+            result.kinds[key] = kind
         parent = v.get("parent") or ""
         if parent and parent.lower() != key:
             result.parents.setdefault(key, parent)
-            if _match(result, match, parent) is None:
-                result.kinds.setdefault(parent.lower(), StakeholderKind.other.value)
+            _match(result, match, parent)  # a new one is of kind "other" unless a row says
     _check_answer(result, row, codes, paths)
+
+
+def _check_kinds(result: Plan) -> None:
+    """A new stakeholder needs its kind in one of its rows (a parent only named: "other")."""
+    for key, row in result.first_rows.items():
+        if not result.kinds.get(key):
+            result.problem(row, "kind", f"“{result.names[key]}” is nieuw: geef een geldige "
+                                        "soort indiener.")
+    for key, found in result.matches.items():
+        if found is None and key not in result.first_rows:
+            result.kinds[key] = StakeholderKind.other.value
 
 
 def _check_answer(result: Plan, row: Row, codes: _Codes, paths: dict) -> None:
@@ -246,6 +263,8 @@ def _continues(group: Group, row: Row) -> bool:
     v = row.values
     if not (v.get("number") or v.get("text")):
         return (v.get("stakeholder") or "").lower() == group.stakeholder.lower()
+    if not v.get("parent") or v["parent"] != group.rows[0].values.get("parent"):
+        return False  # a letter's senders share their municipality or subregion
     previous = [r for r in group.points]
     if not previous:
         return False
