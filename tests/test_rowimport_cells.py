@@ -90,3 +90,47 @@ def test_rows_are_counted_as_excel_counts_them():
     csv_table = read_table("t.csv", ("\r\n\r\n" + HEADER + 'Leiden;;collegebrief;1;"a\r\nb"\r\n'
                                      "Leiden;;collegebrief;2;c\r\n").encode())
     assert [r.number for r in csv_table.rows] == [4, 5]  # a cell of two lines is one row
+
+
+def test_the_issues_line_as_dutch_excel_on_windows_writes_it():
+    """Windows-1252, CRLF, ";" with the delimiter inside a quoted cell, a cell of several KB
+    over many lines, and the rows of only delimiters Excel leaves below a table it formatted."""
+    long = "\r\n".join(f"{i}. Jeugdhulp dichtbij, “één gezin, één plan”; regie lokaal." * 3
+                       for i in range(1, 41))
+    assert len(long) > 5000
+    text = (HEADER + 'Gemeente Leiden;gemeente (ambtelijk);collegebrief;1;"Wij steunen dit; mits '
+            'de regie lokaal blijft."\r\n'
+            f'Gemeente Leiden;;collegebrief;2;"{long}"\r\n'
+            + ";;;;\r\n" * 3)
+    table = read_table("tabel.csv", text.encode("cp1252"))
+    assert [(r.number, r.values["number"], r.values["text"]) for r in table.rows] == [
+        (2, "1", "Wij steunen dit; mits de regie lokaal blijft."),
+        (3, "2", long.replace("\r\n", "\n")),
+    ]
+    assert not any(r.problems for r in table.rows)
+    assert any("Windows-1252" in n for n in table.notices)
+
+
+def test_hidden_rows_are_read_and_a_visible_column_beats_a_hidden_one_of_its_name():
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Indiener", "Kanaal", "Nummer", "Punt", "Punt"])
+    sheet.append(["Leiden", "collegebrief", "1", "oude tekst", "Regie lokaal"])
+    sheet.append(["Leiden", "collegebrief", "2", "oude tekst", "Eén plan per gezin"])
+    sheet.column_dimensions["D"].hidden = True  # the text before it was rewritten
+    sheet.row_dimensions[3].hidden = True  # filtered away
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table("t.xlsx", out.getvalue())
+    assert [r.values["text"] for r in table.rows] == ["Regie lokaal", "Eén plan per gezin"]
+    assert any("1 verborgen of weggefilterde rij" in n for n in table.notices)
+
+
+def test_percentages_and_times_excel_made_of_numbers():
+    from datetime import time
+
+    percent = cell_value(0.05, "n", "0%", None)
+    assert percent.text == "5%" and "percentage" in percent.number_problem
+    clock = cell_value(time(1, 2), "d", "h:mm", None)  # "1:2" typed
+    assert clock.text == "01:02" and "een tijd" in clock.number_problem
+    assert "een tijd" in clock.problem

@@ -160,7 +160,14 @@ def cell_value(value, data_type: str, number_format: str, formula: bool | None):
         shown = "WAAR" if value else "ONWAAR"
         message = f"Excel heeft hier de waarde {shown} van gemaakt; typ de tekst."
         return Odd(shown, message, message)
-    if isinstance(value, datetime | date | time):
+    if isinstance(value, time):
+        shown = _dutch_date(value)
+        return Odd(shown, f"Excel heeft hier een tijd van gemaakt ({shown}). Zet de kolom in "
+                          "Excel op Tekst (of begin met een ') en typ de tekst opnieuw.",
+                   f"Excel heeft van het puntnummer een tijd gemaakt ({shown}): van 1:2 maakt "
+                   "het 01:02. Zet de kolom in Excel op Tekst (of begin met een ') en typ het "
+                   "nummer opnieuw.")
+    if isinstance(value, datetime | date):
         shown = _dutch_date(value)
         return Odd(shown, f"Excel heeft hier een datum van gemaakt ({shown}). Zet de kolom in "
                           "Excel op Tekst (of begin met een ') en typ de tekst opnieuw.",
