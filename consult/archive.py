@@ -237,6 +237,37 @@ def load(session: Session, data: dict) -> Consultation:
         raise ArchiveError(f"Het archief is onvolledig of beschadigd ({exc}).") from exc
 
 
+def load_into(session: Session, data: dict, consultation: Consultation) -> dict[str, str]:
+    """Load an archive's reactions, points, answers, destinations and threads into an existing
+    consultation that has no reactions yet (its own title, dates and status stay). A
+    stakeholder of the archive is the one with its slug here, else the one its name stands for
+    (consult.imports.match_stakeholder), else a new one. Flushes; the caller commits. Returns
+    each archived stakeholder's name -> the name it was matched to ("" for a new one)."""
+    from .imports import stakeholder_matcher
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ArchiveError("Dit is geen consult-archief (JSON uit flask consult export).")
+    if data.get("version") != VERSION:
+        raise ArchiveError(f"Archiefversie {data.get('version')} wordt niet ondersteund.")
+    if session.exec(select(Reaction.id).where(Reaction.consultation_id == consultation.id)
+                    ).first() is not None:
+        raise ArchiveError("Deze consultatie heeft al reacties: een archief wordt alleen in een "
+                           "lege consultatie ingelezen.")
+    matched: dict[str, str] = {}
+    match = stakeholder_matcher(session)
+
+    def by_name(s: dict):
+        found = match(s["name"])
+        matched[s["name"]] = found.name if found else ""
+        return found
+
+    try:
+        _fill(session, data, consultation, by_name)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise ArchiveError(f"Het archief is onvolledig of beschadigd ({exc}).") from exc
+    return matched
+
+
 def _load(session: Session, data: dict) -> Consultation:
     c = data["consultation"]
     # Archives from before the lifecycle carry the old statuses ("answered", "processing").
@@ -251,11 +282,24 @@ def _load(session: Session, data: dict) -> Consultation:
         letter_opening=c.get("letter_opening", ""), letter_closing=c.get("letter_closing", ""),
     )
     session.add(consultation)
+    _fill(session, data, consultation)
+    return consultation
+
+
+def _fill(session: Session, data: dict, consultation: Consultation, by_name=None) -> None:
+    """Everything of an archive but the consultation itself, into `consultation`."""
+    from .slugs import unique_slug
+
     by_slug = {s.slug: s for s in session.exec(select(Stakeholder))}
     for s in data["stakeholders"]:
         if s["slug"] not in by_slug:
+            found = by_name(s) if by_name else None
+            if found is not None:
+                by_slug[s["slug"]] = found
+                continue
             parent = by_slug[s["parent"]] if s["parent"] else None
-            stakeholder = Stakeholder(slug=s["slug"], name=s["name"], kind=s["kind"],
+            slug = s["slug"] if by_name is None else unique_slug(session, Stakeholder, s["name"])
+            stakeholder = Stakeholder(slug=slug, name=s["name"], kind=s["kind"],
                                       parent_id=parent.id if parent else None)
             session.add(stakeholder)
             session.flush()
@@ -268,8 +312,12 @@ def _load(session: Session, data: dict) -> Consultation:
             session.flush()
             users[a["email"]] = user
     session.flush()
-    destinations: dict[str, Destination] = {}
+    destinations: dict[str, Destination] = {
+        d.slug: d for d in session.exec(
+            select(Destination).where(Destination.consultation_id == consultation.id))}
     for d in data["destinations"]:
+        if d["slug"] in destinations:  # the consultation has it already (the same slug)
+            continue
         destination = Destination(
             consultation_id=consultation.id, slug=d["slug"], title=d["title"], kind=d["kind"],
             position=d["position"], archived=d["archived"],
@@ -354,7 +402,6 @@ def _load(session: Session, data: dict) -> Consultation:
                     created_at=_moment(lg["created_at"]),
                 ))
     session.flush()
-    return consultation
 
 
 def read(text: str) -> dict:
@@ -365,4 +412,4 @@ def read(text: str) -> dict:
         raise ArchiveError(f"Geen geldige JSON (regel {exc.lineno}, kolom {exc.colno}).") from exc
 
 
-__all__ = ["ArchiveError", "dumps", "export", "load", "read"]
+__all__ = ["ArchiveError", "dumps", "export", "load", "load_into", "read"]

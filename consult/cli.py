@@ -358,12 +358,9 @@ def import_command(path: str, dry_run: bool, slug: str | None):
     from . import archive
 
     source = Path(path)
-    if source.suffix.lower() in (".xlsx", ".csv"):
+    if source.suffix.lower() != ".json":  # a table; its content says which kind
         _import_rows(source, slug, dry_run)
         return
-    if source.suffix.lower() != ".json":
-        raise _DutchError("Alleen .json (een consult-archief), .xlsx en .csv kunnen worden "
-                          "ingelezen.")
     try:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -412,18 +409,22 @@ def _import_rows(source, slug: str | None, dry_run: bool) -> None:
     except OSError as exc:
         raise _DutchError(f"Kan {source} niet lezen.") from exc
     try:
-        rows = rowimport.read_rows(source.name, data)
+        table = rowimport.read_table(source.name, data)
     except rowimport.RowImportError as exc:
         raise _DutchError(str(exc)) from exc
-    checked = rowimport.plan(session, consultation, rows)
+    checked = rowimport.plan(session, consultation, table)
+    for notice in checked.notices:
+        click.echo(notice)
     if not checked.ok:
         for problem in checked.problems:
             click.echo(str(problem), err=True)
         raise _DutchError(f"{len(checked.problems)} problemen; er is niets ingelezen.")
-    summary = (f"{len(rows)} points in {checked.reactions} reactions, {checked.answers} "
+    summary = (f"{checked.points} points in {checked.reactions} reactions, {checked.answers} "
                f"answers, {len(checked.new_stakeholders)} new stakeholders"
                + (f" ({', '.join(checked.new_stakeholders)})" if checked.new_stakeholders
-                  else ""))
+                  else "")
+               + (f", {len(checked.new_destinations)} new destinations"
+                  if checked.new_destinations else ""))
     if dry_run:
         click.echo(f"Dry run, nothing written. Would create {summary}.")
         return

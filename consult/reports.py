@@ -215,8 +215,9 @@ def flat_rows(table: Table) -> list[list[str]]:
 # full-width forms of its signs, which some spreadsheet programs fold into them.
 _FULL_WIDTH = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", *_FULL_WIDTH)
-# What defusedcsv (and _csv_cell) put a quote before.
-_QUOTED = ("=", "+", "-", "@", "|", "%", *_FULL_WIDTH)
+# What defusedcsv (and _csv_cell) put a quote before; the import takes exactly that quote off
+# again (rowimport.reading.unquote_csv_cell).
+CSV_QUOTED = ("=", "+", "-", "@", "|", "%", *_FULL_WIDTH)
 
 
 def _csv_cell(text: str) -> str:
@@ -226,16 +227,6 @@ def _csv_cell(text: str) -> str:
     text = text.lstrip()
     if text.startswith(_FULL_WIDTH):
         text = "'" + text
-    return text
-
-
-def unquote_csv_cell(text: str) -> str:
-    """A cell of our CSV as it was typed: the formula quote taken off again ("'=1+1" ->
-    "=1+1", with defusedcsv's "\\|" back to "|"), so that an exported table imports as itself."""
-    if text.startswith("'"):
-        typed = text[1:].replace("\\|", "|")
-        if typed.startswith(_QUOTED):
-            return typed
     return text
 
 

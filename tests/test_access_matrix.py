@@ -636,6 +636,15 @@ ROUTES: dict[str, Route] = {
         lambda w, t: {"version": 1, "at": w.extra["corrections"][t.point]["split_at"]},
         scoped=True, ids=True,
     ),
+    # The browser import: the secretariat's page; a dry run without a file is 422, an import
+    # naming no kept upload 410 (tests/test_imports.py has the rest).
+    "imports.show": Route(processors(200, 404), SAME_PATH,
+                          lambda w, t: f"/consultaties/{t.slug}/inlezen", scoped=True),
+    "imports.dry_run": Route(SAME_PATH, processors(422),
+                             lambda w, t: f"/consultaties/{t.slug}/inlezen", scoped=True),
+    "imports.run": Route(
+        every(405), processors(410),
+        lambda w, t: f"/consultaties/{t.slug}/inlezen/{'x' * 32}", scoped=True),
     # The board's draft from when the demo was open: readable, no longer saved (409, the
     # text kept).
     "portal.draft": Route(

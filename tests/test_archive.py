@@ -57,8 +57,9 @@ def test_bad_files_get_a_dutch_message(demo_app, tmp_path):
         ("ander.json", '{"format": "iets anders"}', "Dit is geen consult-archief"),
         ("half.json", '{"format": "consult-archive", "version": 1, "consultation": '
                       '{"slug": "nieuw"}}', "onvolledig of beschadigd"),
-        ("tabel.xlsx", "x", "Dit Excel-bestand kan niet worden gelezen"),
-        ("brief.txt", "x", "Alleen .json (een consult-archief), .xlsx en .csv"),
+        ("tabel.xlsx", "x", "Dit is geen Excel-bestand (.xlsx)"),
+        # Any other file is read as a table by its content: text without our columns.
+        ("brief.txt", "x", "De kopregel mist de kolom(men): stakeholder, channel, number, text"),
     ]:
         path = tmp_path / name
         path.write_text(content, encoding="utf-8")

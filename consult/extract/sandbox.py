@@ -22,7 +22,7 @@ from .errors import TOO_SLOW, ExtractError, Limits
 log = logging.getLogger(__name__)
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["consult.extract.readers"])
+_CONTEXT.set_forkserver_preload(["consult.extract.readers", "consult.rowimport.files"])
 
 
 class _Popen(popen_forkserver.Popen):

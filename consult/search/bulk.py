@@ -82,10 +82,13 @@ def _approx_length(length: int) -> int:
     return int(_APPROX[length]) if length < len(_APPROX) else byte_to_length(length_to_byte(length))
 
 
-def write_segment(ix, documents, prepare, limit: int) -> int:
-    """Add up to ``limit`` documents from the iterator as one new segment; returns how many."""
+def write_segment(ix, documents, prepare, limit: int, delete=()) -> int:
+    """Add up to ``limit`` documents from the iterator as one new segment; returns how many.
+    ``delete``: keys whose documents in the existing segments go first (in the same commit)."""
     writer = ix.writer()
     try:
+        for key in delete:
+            writer.delete_by_term("key", key)
         count = _fill(writer, documents, prepare, limit)
         if count:
             writer.docnum = count

@@ -36,6 +36,11 @@ KEEP_APPLIED = timedelta(days=1)
 POLL_SECONDS = 2.0
 # Below this many points a rebuild takes a few seconds in one process: not worth starting more.
 PARALLEL_FROM = 20_000
+# From this many pending changes (an import of a table, a restored consultation) the outbox is
+# applied in batches of BULK_BATCH through the bulk writer: one new segment per batch instead
+# of a Whoosh update per document (bench/rowimport_bench.py).
+BULK_FROM = int(os.environ.get("CONSULT_INDEX_BULK_FROM", "1000"))
+BULK_BATCH = 50_000
 
 _by_engine: "weakref.WeakKeyDictionary[Engine, SearchService]" = weakref.WeakKeyDictionary()
 
@@ -121,14 +126,19 @@ class SearchService:
                         continue
                     self.request_rebuild()
                     break
+                bulk = outbox.pending_count(session) >= BULK_FROM
+                session.commit()
                 try:
                     with self.store.write_lock():
-                        rows = outbox.pending(session, batch)
+                        rows = outbox.pending(session, BULK_BATCH if bulk else batch)
                         if not rows:
                             break
                         docs, gone = outbox.documents_for_keys(session, [r.key for r in rows])
                         try:
-                            self.store.apply(docs, gone)
+                            if bulk:
+                                self.store.apply_bulk(docs, gone)
+                            else:
+                                self.store.apply(docs, gone)
                         except (IndexUnavailable, FileNotFoundError):
                             raise
                         except Exception as exc:  # a damaged file (truncated, garbage)

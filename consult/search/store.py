@@ -285,6 +285,20 @@ class IndexStore:
             raise
         writer.commit()
 
+    def apply_bulk(self, documents: list[dict], removed: list[str],
+                   path: Path | None = None) -> None:
+        """As ``apply``, for many documents at once (a large import): the old versions and the
+        removed keys deleted, the documents written as one new segment (bulk.write_segment),
+        in one commit. Call under ``write_lock``."""
+        from .bulk import write_segment
+
+        ix = self.open(path)
+        keys = [*removed, *(doc["key"] for doc in documents)]
+        with ix.reader() as reader:  # delete only what is there (most keys are new)
+            present = {key for key in keys if reader.doc_frequency("key", key)}
+        write_segment(ix, iter(documents), _prepare, max(len(documents), 1),
+                      delete=[k for k in keys if k in present])
+
     def build(self, documents, path: Path, method: str | None = None) -> int:
         """Bulk-fill a fresh index directory; returns the number of documents.
 
