@@ -3,6 +3,8 @@
 Each test is what an outsider did and what they noticed; see the report of branch attack12.
 """
 
+import time
+
 import pytest
 from sqlmodel import select
 
@@ -11,7 +13,7 @@ from consult.db import get_session
 from consult.models import Stakeholder
 from consult.registry import merging
 
-from .conftest import empty_database, make_app
+from .conftest import Actor, empty_database, make_app
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 UNAVAILABLE = "De zoekindex wordt opnieuw opgebouwd"
@@ -85,3 +87,34 @@ def test_an_old_link_to_a_merged_stakeholder_takes_no_arguments_for_url_building
                            headers={"Host": "localhost"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/indieners/{kept}?status=open"
+
+
+# --- stored text rendered on every view: earlier wordings of a point --------------------------
+
+
+def test_a_point_corrected_many_times_shows_its_versions_within_a_budget(demo_app):
+    """Earlier wordings are rendered when the versions page is read (they are not stored as
+    HTML), each within text.py's budget: a secretary correcting a point 40 times with 20,000
+    brackets made the page cost every reader with an account 40 budgets (2 s of CPU; 60
+    corrections: 11 s on a busy machine). The page now has one budget for all of them."""
+    from consult.corrections import operations
+    from consult.models import Point, User
+
+    with demo_app.app_context():
+        session = get_session()
+        point_id = session.exec(select(Point.id).order_by(Point.id)).first()
+        secretary = session.exec(select(User).where(
+            User.email == "secretaris@consult.example")).one()
+        for i in range(40):
+            point = session.get(Point, point_id)
+            operations.correct(session, secretary, point, point.version, number=point.number,
+                               heading=point.heading, body="[" * 19_990 + str(i),
+                               sender_id=point.stakeholder_id)
+            session.commit()
+    reader = Actor(demo_app.test_client(), "viewer")
+    started = time.thread_time()  # the test client runs the request in this thread
+    page = reader.get(f"/consultaties/{SLUG}/punten/{point_id}/versies")
+    cpu = time.thread_time() - started
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("[" * 19_990) == 40  # every corrected wording is shown
+    assert cpu < 1.0, f"the versions page took {cpu:.1f} s of CPU"
