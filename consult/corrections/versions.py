@@ -6,16 +6,18 @@ application bumps the version for each change of content (number, heading, text,
 reaction); archiving alone does not.
 """
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
 
 from .. import audit
 from ..models import Point, Reaction, Stakeholder, User, utcnow
-from ..text import render_markdown
+from ..text import plain_html, render_markdown
 from .models import PointVersion
 
 # Fields of a point that are not part of its wording: left out of a version's state.
@@ -114,6 +116,17 @@ def save(session: Session, author: User | None, action: str, *changed: Before) -
         keep(session, b.point, action, author)
 
 
+# Seconds of CPU for the Markdown of all earlier wordings on one versions page together; the
+# rest is shown as plain text. Each text has text.py's budget, but a point corrected 60 times
+# with a text that needs all of it made the page take 3 s of CPU (11 s on a busy machine).
+PAGE_BUDGET = 0.25
+
+
+@dataclass
+class _PageClock:
+    deadline: float = field(default_factory=lambda: time.thread_time() + PAGE_BUDGET)
+
+
 @dataclass
 class ShownVersion:
     """One version as the versions page shows it: the wording, where it stood, who saved it."""
@@ -122,6 +135,7 @@ class ShownVersion:
     author: User | None
     reaction: Reaction | None
     sender: Stakeholder | None
+    clock: _PageClock = field(default_factory=_PageClock)
 
     @property
     def state(self) -> dict:
@@ -130,8 +144,12 @@ class ShownVersion:
     @property
     def body_html(self):
         """The wording as HTML; within text.py's CPU budget, as every saved text (earlier
-        wordings are not stored as HTML: only this page shows them)."""
-        return render_markdown(self.state.get("body") or "")
+        wordings are not stored as HTML: only this page shows them), and within the page's
+        ``PAGE_BUDGET`` for all of them: after it, as plain text."""
+        body = self.state.get("body") or ""
+        if time.thread_time() > self.clock.deadline:
+            return Markup(plain_html(body))
+        return render_markdown(body)
 
 
 def history(session: Session, point: Point) -> list[ShownVersion]:
@@ -149,11 +167,12 @@ def history(session: Session, point: Point) -> list[ShownVersion]:
     senders = _by_id(session, Stakeholder,
                      {v.state.get("stakeholder_id") for v in rows}
                      | {r.stakeholder_id for r in reactions.values()})
-    shown = []
+    shown, clock = [], _PageClock()
     for v in rows:
         reaction = reactions.get(v.state.get("reaction_id"))
         sender_id = v.state.get("stakeholder_id") or (reaction.stakeholder_id if reaction else None)
-        shown.append(ShownVersion(v, people.get(v.author_id), reaction, senders.get(sender_id)))
+        shown.append(ShownVersion(v, people.get(v.author_id), reaction, senders.get(sender_id),
+                                  clock))
     return shown
 
 

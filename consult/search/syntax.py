@@ -39,6 +39,10 @@ FIELD = "body"
 MIN_PREFIX = 2
 _OPERATORS = {"AND": "and", "EN": "and", "OR": "or", "OF": "or", "NOT": "not", "NIET": "not"}
 _ENDS_WORD = frozenset(' \t\r\n()"')
+# Brackets nest at most this deep; deeper ones are left out (their contents stay). Without a
+# bound, 250 brackets made the parser recurse past Python's limit on every search.
+MAX_DEPTH = 10
+_SIGNS = frozenset(("not", "minus", "plus"))
 
 
 @dataclass
@@ -80,6 +84,35 @@ def _lex(text: str) -> list[_Token]:
             i = end
         else:
             i += 1
+    return out
+
+
+def _bounded(tokens: list[_Token]) -> list[_Token]:
+    """The tokens with brackets nested at most ``MAX_DEPTH`` deep (deeper pairs left out) and
+    each run of signs made one (NOT NOT x is x): the parser then recurses a bounded number of
+    times, whatever was typed."""
+    out: list[_Token] = []
+    depth, dropped = 0, []  # dropped: per open bracket, whether it was left out
+    negations, signs = 0, False
+    for token in tokens:
+        if token.kind == "open":
+            dropped.append(depth >= MAX_DEPTH)
+            if dropped[-1]:
+                continue
+            depth += 1
+        elif token.kind == "close" and dropped:
+            if dropped.pop():
+                continue
+            depth -= 1
+        if token.kind in _SIGNS:
+            negations += token.kind != "plus"
+            signs = True
+            continue
+        if signs:
+            if negations % 2:
+                out.append(_Token("not"))
+            negations, signs = 0, False
+        out.append(token)
     return out
 
 
@@ -157,7 +190,7 @@ def is_null(q) -> bool:
 
 def parse_query(text: str) -> wq.Query:
     """The query for this text (normalised like the index reads texts); NullQuery if empty."""
-    q = _Parser(_lex(normalise(text))).sequence()
+    q = _Parser(_bounded(_lex(normalise(text)))).sequence()
     return q.normalize() if not is_null(q) else q
 
 

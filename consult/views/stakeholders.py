@@ -43,12 +43,18 @@ def _merged_into(stakeholder_id: int) -> int | None:
     return found.merged_into_id if known is None or found.merged_into_id in known else None
 
 
+PAGE_ARGUMENTS = ("alleen", "status")  # what show() reads from the query string
+
+
 @bp.get("/<int:stakeholder_id>")
 def show(stakeholder_id: int):
     """What happened to this stakeholder's points (with everything under it), per consultation."""
     session = get_session()
     if (merged := _merged_into(stakeholder_id)) is not None:
-        return redirect(url_for(".show", stakeholder_id=merged, **request.args), code=302)
+        # Only the page's own arguments: others would reach url_for as its keywords
+        # (?stakeholder_id= twice: 500; ?_external=1: a link built from the Host header).
+        kept = {k: request.args[k] for k in PAGE_ARGUMENTS if k in request.args}
+        return redirect(url_for(".show", stakeholder_id=merged, **kept), code=302)
     stakeholder = live_stakeholder(stakeholder_id)
     whole = request.args.get("alleen") != "1"
     only_open = request.args.get("status") == "open"
