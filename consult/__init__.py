@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["datetime"] = _format_datetime
 
     from .cli import consult_cli
+    from .invitations import views as invitation_views
     from .lifecycle import operations as lifecycle_ops
     from .lifecycle import views as lifecycle
     from .registry import views as registry_views
@@ -121,7 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, lifecycle,
-        registry_views,
+        registry_views, invitation_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .links import check_base_url
+
 DATABASE_URL_ENV = "CONSULT_DATABASE_URL"
 SECRET_KEY_ENV = "CONSULT_SECRET_KEY"
 
@@ -46,6 +48,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_PASSWORD": os.environ.get("CONSULT_SMTP_PASSWORD"),
         "SMTP_STARTTLS": os.environ.get("CONSULT_SMTP_STARTTLS") == "1",
         "MAIL_FROM": os.environ.get("CONSULT_MAIL_FROM"),
+        # The app's address for links in mails (reminders): https://consult.regio.example.
+        "BASE_URL": check_base_url(os.environ.get("CONSULT_BASE_URL")),
         # How the search index follows the database after a commit: "thread" (a background
         # thread per process; the request does not wait) or "inline" (in the committing thread).
         "SEARCH_MODE": os.environ.get("CONSULT_SEARCH_MODE") or "thread",
