@@ -6,7 +6,7 @@ import smtplib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlmodel import Session
 
@@ -57,8 +57,9 @@ def _deadline_line(consultation: Consultation) -> str:
                  "yours as soon as possible.", day=day)
     if left == 0:
         return _("Reactions are possible until today, %(day)s.", day=day)
-    return _("Reactions are possible until %(day)s (%(num)s days from now).", day=day,
-             num=left)
+    return ngettext("Reactions are possible until %(day)s (%(num)s day from now).",
+                    "Reactions are possible until %(day)s (%(num)s days from now).", left,
+                    day=day)
 
 
 @dataclass
