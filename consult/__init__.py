@@ -102,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import consult_cli
     from .corrections import views as correction_views
     from .imports import views as import_views
+    from .invitations import views as invitation_views
     from .lifecycle import operations as lifecycle_ops
     from .lifecycle import views as lifecycle
     from .registry import views as registry_views
@@ -141,7 +142,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, letters,
-        lifecycle, registry_views, correction_views, import_views,
+        lifecycle, registry_views, correction_views, import_views, invitation_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -14,6 +14,9 @@ Rules:
 - councillors and advisory-board members ask questions in threads of consultations they read;
 - advisory-board members draft and submit advice only while the consultation is open;
 - internal notes are for those who process the consultation;
+- invitations (who was invited, who has reacted) are read by everyone with an account who may
+  read the consultation; the secretariat of the consultation and the admin invite, remove and
+  remind (consult/invitations);
 - a draft reaction exists only for the advisory-board members of its stakeholder.
 
 The public line: what a visitor without an account sees of a published consultation.
@@ -27,7 +30,7 @@ The public line: what a visitor without an account sees of a published consultat
   writer's role, not their name), the letters as received (originals and
   their full text: they carry names and addresses), anything archived, anything of a consultation
   that is not published (not even the name of a stakeholder that only reacted there), the archive,
-  history and management pages.
+  history and management pages, the invitations (who was invited, who has not reacted).
 - what one may not see answers 404 (as if it did not exist), never 403; a read-only user who
   tries to change something gets 403.
 People with an account (every account is made by an admin for a named person of a municipality,
@@ -228,6 +231,12 @@ def _known_stakeholders(user) -> frozenset[int]:
             known.add(sid)
             sid = parents.get(sid)
     return frozenset(known)
+
+
+def can_see_invitations(user, consultation: Consultation) -> bool:
+    """Who was invited and who has reacted: people with an account who read the consultation
+    (organisations only, no people's names); never the public, not even once published."""
+    return not is_public(user) and can_view(user, consultation)
 
 
 def is_admin(user) -> bool:

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import consult.invitations  # noqa: F401  (its own table)
 import consult.models  # noqa: F401  (registers the tables)
 from consult.db import make_engine
 

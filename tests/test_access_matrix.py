@@ -669,6 +669,26 @@ ROUTES: dict[str, Route] = {
     "lifecycle.document": Route(
         every(200), every(405), lambda w, t: f"/consultaties/{t.slug}/document", scoped=True,
     ),
+    # Invitations (consult/invitations): the secretariat and the admin invite, remove and
+    # remind; the reminders page is theirs (404 for others); tests/test_invitations.py checks
+    # every role on a concept and a published round.
+    "invitations.invite": Route(
+        every(405), processors(303), lambda w, t: f"/consultaties/{t.slug}/uitnodigingen",
+        lambda w, t: {"stakeholder_id": w.stakeholder, "met_onderdelen": "1"}, scoped=True,
+    ),
+    "invitations.uninvite": Route(
+        every(405), processors(303),
+        lambda w, t: f"/consultaties/{t.slug}/uitnodigingen/{w.stakeholder}/intrekken",
+        scoped=True,
+    ),
+    "invitations.reminders": Route(
+        processors(200, 404), SAME_PATH, lambda w, t: f"/consultaties/{t.slug}/herinneringen",
+        scoped=True,
+    ),
+    "invitations.send": Route(
+        SAME_PATH, processors(303), lambda w, t: f"/consultaties/{t.slug}/herinneringen",
+        scoped=True,
+    ),
     # Last of all: a step that fits the state (the published demo is archived, out of sight
     # of everyone but the admin; the open hidden one closed).
     "lifecycle.step": Route(
@@ -755,6 +775,12 @@ VARIANTS: dict[str, tuple[str, Route]] = {
         lambda w, t: {"version": 2, "at": "0"})),
     "a language we do not speak": ("i18n.switch", Route(
         every(405), every(303), lambda w, t: "/taal/xx")),
+    "invite an unknown stakeholder": ("invitations.invite", Route(
+        every(405), processors(422), lambda w, t: f"/consultaties/{t.slug}/uitnodigingen",
+        lambda w, t: {"stakeholder_id": "999999"})),
+    "remove the invitation of an unknown stakeholder": ("invitations.uninvite", Route(
+        every(405), processors(404),
+        lambda w, t: f"/consultaties/{t.slug}/uitnodigingen/999999/intrekken")),
     "a lifecycle step that does not fit the state": ("lifecycle.step", Route(
         every(405), processors(409),
         lambda w, t: f"/consultaties/{t.slug}/status/openen", lambda w, t: {"from": "concept"})),

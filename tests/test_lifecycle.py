@@ -593,38 +593,29 @@ def test_start_only_from_a_consultation_one_may_read(app, people, actors):
     assert "Niet van Niels" not in refused.get_data(as_text=True)
 
 
-def test_the_invitations_hook_copies_the_invited_stakeholders(app, people):
-    """consult/invitations is built on another branch: the hook copies its rows as soon as
-    the table exists. Here a table of that shape stands in for it (its own metadata)."""
-    metadata = sa.MetaData()
-    invitation = sa.Table(
-        "invitation_hook_test", metadata,
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("consultation_id", sa.Integer, nullable=False),
-        sa.Column("stakeholder_id", sa.Integer, nullable=False),
-        sa.Column("invited_at", sa.DateTime(timezone=True)),
-        sa.Column("invited_by_id", sa.Integer),
-        sa.Column("reminded_at", sa.DateTime(timezone=True)),
-        sa.Column("archived", sa.Boolean, nullable=False),
-    )
-    metadata.create_all(app.extensions["consult.engine"])
+def test_copying_an_earlier_round_copies_its_live_invitations(app, people):
+    """The lifecycle's hook goes through consult/invitations (tests/test_invitations.py tests
+    it from the form): live invitations are copied, removed ones are not, each audited."""
+    from consult.invitations import invite, uninvite
+    from consult.invitations.models import Invitation
+    from consult.models import Stakeholder
+
     earlier = row(app, make(app, people, "published", title="Ronde 2026"))
     with app.app_context():
         session = get_session()
-        session.execute(sa.insert(invitation), [
-            {"consultation_id": earlier.id, "stakeholder_id": people["board"],
-             "archived": False},
-            {"consultation_id": earlier.id, "stakeholder_id": 999, "archived": True},
-        ])
         secretary = session.get(User, people["secretary"])
+        earlier = session.get(Consultation, earlier.id)
+        board = session.get(Stakeholder, people["board"])
+        other = create_stakeholder(session, slug="katwijk", name="Katwijk", kind="municipality")
+        invite(session, secretary, earlier, board)
+        invite(session, secretary, earlier, other)
+        uninvite(session, secretary, earlier, other)
         new = lifecycle.create(session, secretary, lifecycle.Facts(title="Ronde 2027"))
-        assert ops.copy_invitations(session, secretary, earlier, new, invitation) == 1
-        copied = session.execute(sa.select(invitation).where(
-            invitation.c.consultation_id == new.id)).mappings().all()
-        assert [(r["stakeholder_id"], r["invited_by_id"], r["archived"]) for r in copied] == [
+        assert ops.copy_invitations(session, secretary, earlier, new) == 1
+        copied = session.exec(select(Invitation).where(
+            Invitation.consultation_id == new.id)).all()
+        assert [(i.stakeholder_id, i.invited_by_id, i.archived) for i in copied] == [
             (people["board"], people["secretary"], False)]
-        # without the table (today, before that branch is merged) it copies nothing
-        assert ops.copy_invitations(session, secretary, earlier, new) == 0
         session.rollback()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session, select
 
-from .. import lifecycle
+from .. import invitations, lifecycle
 from ..accounts import create_user, hash_password, user_by_email
 from ..intake import DraftPoint, create_stakeholder, log_reaction
 from ..models import (
@@ -167,8 +167,7 @@ def load(
     _members(session, consultation, users)
     destinations = _destinations(session, consultation, data["destinations"])
     lifecycle.take_step(session, secretary, consultation, "open")
-    # The stakeholders of the round get invited here once consult/invitations exists
-    # (branch i13-invitations): the lead wires its invite operation in at merge.
+    _invite(session, secretary, consultation, stakeholders, data["reactions"])
     result = LoadResult(consultation, created=True, stakeholders=len(stakeholders))
     logged = []
     for position, entry in enumerate(data["reactions"], start=1):
@@ -184,6 +183,17 @@ def load(
                         decided_by=meta["decided_by"], decided_on=str(meta["decided_on"]))
     lifecycle.take_step(session, secretary, consultation, "publish")
     return result
+
+
+def _invite(session: Session, secretary: User, consultation: Consultation, stakeholders,
+            reactions: list[dict]) -> None:
+    """Invite the stakeholders that reacted in 2016 (senders of letters and of points in joint
+    letters), one by one as the secretary would: the invitations panel then tells the story."""
+    keys = {entry["stakeholder"] for entry in reactions}
+    keys |= {p["stakeholder"] for entry in reactions for p in entry["points"]
+             if p.get("stakeholder")}
+    for key in sorted(keys, key=lambda k: stakeholders[k].name):
+        invitations.invite(session, secretary, consultation, stakeholders[key], with_parts=False)
 
 
 def _log(session: Session, consultation: Consultation, stakeholders, entry: dict,

@@ -381,32 +381,12 @@ def copy_destinations(session: Session, actor: User | None, source: Consultation
 
 
 def copy_invitations(session: Session, actor: User | None, source: Consultation,
-                     target: Consultation, table=None) -> int:
+                     target: Consultation) -> int:
     """Invite the stakeholders the earlier consultation invited (regions repeat the same round
-    every year). The hook for consult/invitations (branch i13-invitations): until its table
-    exists this copies nothing. Works on the table the shared design names (consultation_id,
-    stakeholder_id, invited_at, invited_by_id, reminded_at, archived); the lead may replace
-    the body with that package's own invite operation. Returns how many were invited."""
-    import sqlalchemy as sa
-    from sqlmodel import SQLModel
+    every year), through consult/invitations (audited). Returns how many were invited."""
+    from ..invitations.operations import copy_invitations as copy
 
-    table = table if table is not None else SQLModel.metadata.tables.get("invitation")
-    if table is None:
-        return 0
-    stakeholders = session.execute(
-        sa.select(table.c.stakeholder_id).where(
-            table.c.consultation_id == source.id, table.c.archived == sa.false())
-        .order_by(table.c.stakeholder_id)
-    ).scalars().all()
-    if stakeholders:
-        now = utcnow()
-        session.execute(sa.insert(table), [
-            {"consultation_id": target.id, "stakeholder_id": sid, "invited_at": now,
-             "invited_by_id": getattr(actor, "id", None), "reminded_at": None,
-             "archived": False}
-            for sid in stakeholders
-        ])
-    return len(stakeholders)
+    return copy(session, actor, source, target)
 
 
 # --- the steps ---------------------------------------------------------------------------

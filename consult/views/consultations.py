@@ -95,6 +95,7 @@ def show(slug: str):
 
 def render_consultation(consultation, status: int = 200, **extra):
     """The consultation page (also with a refused lifecycle step's message in ``extra``)."""
+    from ..invitations.views import invitations_panel  # (as lifecycle's)
     from ..lifecycle.views import lifecycle_panel  # that package's views import this module
 
     session = get_session()
@@ -103,6 +104,7 @@ def render_consultation(consultation, status: int = 200, **extra):
         "o": reading.overview(session, consultation),
         "unread": unread_per_reaction(consultation),
         "lifecycle": lifecycle_panel(session, consultation),
+        "invitations": invitations_panel(session, consultation),
         **extra,
     }
     if access.can_log(current_user, consultation):
