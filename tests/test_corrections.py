@@ -30,7 +30,7 @@ from consult.models import (
 )
 from consult.processing import answer, create_destination
 
-from .conftest import DEMO_PASSWORDS, Actor, make_app
+from .conftest import DEMO_PASSWORDS, Actor, make_app, reopen
 from .test_attacks import PAYLOADS, active_content
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
@@ -764,6 +764,7 @@ def test_the_composer_preview_sets_each_points_sender(demo_app, secretary):
 
 
 def test_a_board_cannot_name_another_sender_in_the_portal(demo_app, as_role):
+    reopen(demo_app)  # boards draft while the round is open
     board = as_role("advisory_member")
     preview = board.hx_post(f"/portaal/{SLUG}/voorbeeld", {"text": "1. Een.\n2. Twee."})
     assert preview.status_code == 200

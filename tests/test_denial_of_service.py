@@ -21,7 +21,7 @@ from consult.models import Point, Reaction, Stakeholder
 from consult.splitter import split
 from consult.text import MAX_MARKDOWN_CHARS
 
-from .conftest import Actor, make_app, time_limit
+from .conftest import Actor, make_app, reopen, take_steps, time_limit
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 CRAFTED = "a " * 7000 + "[" * 6000  # the stored example: a board member's point
@@ -83,6 +83,7 @@ def test_the_markdown_preview_refuses_long_texts_in_dutch(as_role):
 
 
 def test_a_crafted_point_costs_nothing_when_its_page_is_viewed(demo_app):
+    reopen(demo_app)  # boards submit while the round is open
     board = Actor(demo_app.test_client(), "advisory_member")
     submitted, seconds = _timed(lambda: board.form_post(f"/portaal/{SLUG}/concept", data={
         "title": "Advies", "text": "", "point_number": ["1"], "point_heading": [""],
@@ -91,6 +92,7 @@ def test_a_crafted_point_costs_nothing_when_its_page_is_viewed(demo_app):
     assert seconds < 2.0
     with demo_app.app_context():
         reaction = get_session().exec(select(Reaction).order_by(Reaction.id.desc())).first()
+    take_steps(demo_app, "close", ("decide", "PHO Jeugdhulp", "2015-12-16"), "publish")
     anonymous = demo_app.test_client()
     for _view in range(3):
         page, seconds = _timed(

@@ -32,9 +32,9 @@ secretaris
 """
 
 
-def test_board_pastes_a_framed_letter_and_submits_its_points_in_order(live_url, page):
-    login(page, live_url, "adviesraad@consult.example", "demo-adviesraad-2016")
-    page.goto(f"{live_url}/portaal/{SLUG}/concept")
+def test_board_pastes_a_framed_letter_and_submits_its_points_in_order(live_open_url, page):
+    login(page, live_open_url, "adviesraad@consult.example", "demo-adviesraad-2016")
+    page.goto(f"{live_open_url}/portaal/{SLUG}/concept")
     page.locator("input[name=title]").fill("Advies in briefvorm")
     page.locator("#composer-text").fill(LETTER)
 
@@ -69,12 +69,12 @@ def test_board_pastes_a_framed_letter_and_submits_its_points_in_order(live_url, 
     expect(page.locator("body")).to_contain_text("0 van 3 punten beantwoord")
 
 
-def test_the_preview_with_the_letters_frame_meets_wcag_21_aa(live_url, browser):
+def test_the_preview_with_the_letters_frame_meets_wcag_21_aa(live_open_url, browser):
     """The intro and outro beside the points are regions with a name, readable by everyone."""
     from .test_accessibility import BLOCKING, assert_clean, axe_violations, open_as
 
-    context, page, errors = open_as(browser, live_url, "advisory_member")
-    page.goto(f"{live_url}/portaal/{SLUG}/concept")
+    context, page, errors = open_as(browser, live_open_url, "advisory_member")
+    page.goto(f"{live_open_url}/portaal/{SLUG}/concept")
     page.locator("#composer-text").fill(LETTER)
     expect(page.locator(".preview-point")).to_have_count(3)
     expect(page.locator(".preview-frame")).to_have_count(2)
