@@ -261,7 +261,7 @@ def test_a_new_secretariat_runs_its_first_round_from_an_empty_install(
         link = _make_account(admin, clicks, SECRETARY, "secretaris")
         _set_password(secretary, clicks, link, SECRETARY)
 
-    with clicks.step("2a. secretaris: register (3 indieners)"):
+    with clicks.step("2a. secretaris: register (4 indieners)"):
         clicks.click(secretary.get_by_role("navigation", name="Hoofdmenu").get_by_role(
             "link", name="Betrokkenen"))
         clicks.click(secretary.get_by_role("link", name=re.compile("^Register bijhouden")))
@@ -269,6 +269,7 @@ def test_a_new_secretariat_runs_its_first_round_from_an_empty_install(
         expect(secretary.locator(".empty")).to_contain_text("Het register is leeg")
         _registry_add(secretary, clicks, "Leiden", "gemeente (ambtelijk)")
         _registry_add(secretary, clicks, "Katwijk", "gemeente (ambtelijk)")
+        _registry_add(secretary, clicks, "Noordwijk", "gemeente (ambtelijk)")
         _registry_add(secretary, clicks, BOARD, "adviesraad", part_of="Leiden")
 
     with clicks.step("2b. secretaris: eerdere consultatie + bestemmingen"):
@@ -321,7 +322,21 @@ def test_a_new_secretariat_runs_its_first_round_from_an_empty_install(
         clicks.click(secretary.locator(".crumbs").get_by_role("link", name=TITLE))
         _step(secretary, clicks, "Openen voor reacties", "open voor reacties")
         expect(secretary.locator("#verloop")).to_contain_text("21 dagen om te reageren")
-        # INVITATIONS: invite 4 stakeholders here (added when consult/invitations lands)
+
+    with clicks.step("3. secretaris: 4 indieners uitnodigen"):
+        panel = secretary.locator("#uitnodigingen")
+        expect(panel).to_contain_text("Er zijn nog geen indieners uitgenodigd.")
+        # Leiden brings its advisory board along
+        for name, invited in (("Leiden", 2), ("Katwijk", 3), ("Noordwijk", 4)):
+            clicks.select(panel.get_by_label("Uitnodigen uit het register"),
+                          label=f"{name} · gemeente (ambtelijk)")
+            expect(panel.get_by_label("Een gemeente met haar college, raad en adviesraad")
+                   ).to_be_checked()
+            clicks.click(panel.get_by_role("button", name="Uitnodigen", exact=True))
+            expect(panel.locator(".inv-counts strong")).to_have_text(f"{invited} uitgenodigd")
+        expect(panel.locator(".inv-counts")).to_have_text(
+            "4 uitgenodigd · 0 gereageerd · 0 geen opmerkingen · 4 nog niets")
+        expect(panel.locator(".inv-deadline")).to_contain_text("nog 21 dagen.")
 
     with clicks.step("4a. secretaris: geplakte brief"):
         reaction = _log_letter(secretary, clicks, "Leiden", "Reactie gemeente Leiden",
@@ -386,6 +401,13 @@ def test_a_new_secretariat_runs_its_first_round_from_an_empty_install(
                                points=2)
         expect(reaction.locator(".late")).to_have_text("te laat")
         expect(secretary.locator("#channel .late")).to_have_count(1)
+        # Who has not reacted yet, in one look: Noordwijk ("Gemeente Katwijk" was not invited).
+        secretary.reload()
+        panel = secretary.locator("#uitnodigingen")
+        expect(panel.locator(".inv-counts")).to_have_text(
+            "4 uitgenodigd · 3 gereageerd · 0 geen opmerkingen · 1 nog niets")
+        expect(panel.locator(".invited-row").first).to_contain_text("Noordwijk")
+        expect(panel.locator(".invited-row").first).to_contain_text("nog niets")
 
     with clicks.step("7. secretaris: punt corrigeren"):
         clicks.click(secretary.get_by_role("link", name="Leiden — Reactie gemeente Leiden"))
