@@ -137,7 +137,8 @@ def test_a_megabyte_of_bullets_in_the_composer_gets_a_dutch_message(as_role):
     assert "Deze tekst heeft meer punten dan één reactie kan bevatten (hoogstens 2.000)" in html
 
 
-def test_a_megabyte_of_bullets_in_the_portal_gets_a_dutch_message(as_role):
+def test_a_megabyte_of_bullets_in_the_portal_gets_a_dutch_message(as_role, demo_app):
+    reopen(demo_app)  # boards draft while the round is open
     board = as_role("advisory_member")
     response, seconds = _cpu_timed(lambda: board.hx_post(
         f"/portaal/{SLUG}/voorbeeld", data={"text": MEGABYTE_OF_BULLETS}), 60, "the preview")
@@ -153,7 +154,8 @@ def _form(count: int) -> dict:
             "point_heading": [""] * count, "point_text": ["x"] * count}
 
 
-def test_too_many_points_are_refused_everywhere_points_come_in(as_role, session):
+def test_too_many_points_are_refused_everywhere_points_come_in(as_role, session, demo_app):
+    reopen(demo_app)  # boards draft while the round is open
     secretary = as_role("secretary")
     leiden = session.exec(select(Stakeholder).where(Stakeholder.name == "Leiden")).one()
     before = len(session.exec(select(Point.id)).all())
