@@ -10,6 +10,8 @@ from sqlmodel import select
 
 from consult.models import Point, Reaction, Stakeholder
 
+from .conftest import reopen
+
 SLUG = "holland-rijnland-jeugdhulp-2016"
 FRAMED = """Geacht bestuur,
 
@@ -63,7 +65,9 @@ def _saved(session, reaction_id: int) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def member(as_role):
+def member(as_role, demo_app):
+    """The demo's advisory-board member, in the round reopened (boards draft only then)."""
+    reopen(demo_app)
     return as_role("advisory_member")
 
 
