@@ -19,7 +19,7 @@ from consult.db import alembic_config, get_session
 from consult.models import Point, Reaction, Stakeholder
 from consult.text import render_markdown
 
-from .conftest import Actor, empty_database, make_app
+from .conftest import Actor, empty_database, make_app, reopen
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
@@ -80,6 +80,7 @@ def test_what_users_write_on_the_pages_is_stored_rendered(demo_app, session):
     asked = councillor.hx_post(f"{base}/punten/{point.id}/berichten",
                                data={"body": "Wat betekent `18-/18+` hier?"})
     assert asked.status_code == 204
+    reopen(demo_app)  # boards submit while the round is open
     board = Actor(demo_app.test_client(), "advisory_member")
     submitted = board.form_post(f"/portaal/{SLUG}/concept", data={
         "title": "Advies", "text": "", "point_number": ["1"], "point_heading": [""],
