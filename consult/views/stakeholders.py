@@ -52,7 +52,7 @@ def show(stakeholder_id: int):
     session = get_session()
     if (merged := _merged_into(stakeholder_id)) is not None:
         # Only the page's own arguments: others would reach url_for as its keywords
-        # (?stakeholder_id= twice: 500; ?_external=1: a link built from the Host header).
+        # (?stakeholder_id= twice: 500; url_for's own flags: a link built from the Host).
         kept = {k: request.args[k] for k in PAGE_ARGUMENTS if k in request.args}
         return redirect(url_for(".show", stakeholder_id=merged, **kept), code=302)
     stakeholder = live_stakeholder(stakeholder_id)
