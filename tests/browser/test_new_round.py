@@ -8,7 +8,7 @@ import re
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from consult.extract import sandbox
+from consult.lifecycle.operations import local_today
 
 from ..conftest import BACKENDS, empty_database, make_app
 from .conftest import _unexpected
@@ -253,7 +254,8 @@ def test_a_new_secretariat_runs_its_first_round_from_an_empty_install(
     for page in (admin, secretary, member, visitor):
         page.on("console", lambda m: errors.append(m.text) if _unexpected(m) else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-    deadline = date.today() + timedelta(days=21)
+    today = local_today()  # the app's day (Europe/Amsterdam), not the machine's UTC day
+    deadline = today + timedelta(days=21)
 
     with clicks.step("1. beheerder: account secretaris"):
         _log_in(admin, clicks, base, ADMIN[0], ADMIN[2])
@@ -445,10 +447,10 @@ def test_a_new_secretariat_runs_its_first_round_from_an_empty_install(
         decide = secretary.locator(".step-form").filter(has=secretary.get_by_role(
             "button", name="Besluit vastleggen"))
         decide.get_by_label("Besloten door").fill("PHO Jeugdhulp")
-        decide.get_by_label("Op", exact=True).fill(date.today().isoformat())
+        decide.get_by_label("Op", exact=True).fill(today.isoformat())
         _step(secretary, clicks, "Besluit vastleggen", "besloten")
         expect(secretary.locator(".facts")).to_contain_text(
-            f"PHO Jeugdhulp, {format_date(date.today(), 'long', locale='nl')}")
+            f"PHO Jeugdhulp, {format_date(today, 'long', locale='nl')}")
         _step(secretary, clicks, "Publiceren", "gepubliceerd")
 
     with clicks.step("9. bezoeker: openbare pagina"):
