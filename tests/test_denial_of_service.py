@@ -124,7 +124,7 @@ def test_a_megabyte_of_bullets_in_the_composer_gets_a_dutch_message(as_role):
         f"/consultaties/{SLUG}/composer/voorbeeld", data={"text": MEGABYTE_OF_BULLETS}),
         60, "the composer preview")
     assert response.status_code == 200
-    assert seconds < 5.0
+    assert seconds < 10.0  # was 58-65 s; about 2.5 s of CPU now (two splitter passes)
     html = response.get_data(as_text=True)
     assert len(html) < 20_000  # was 268 MB
     assert "Deze tekst heeft meer punten dan één reactie kan bevatten (hoogstens 2.000)" in html
@@ -136,7 +136,7 @@ def test_a_megabyte_of_bullets_in_the_portal_gets_a_dutch_message(as_role, demo_
     response, seconds = _cpu_timed(lambda: board.hx_post(
         f"/portaal/{SLUG}/voorbeeld", data={"text": MEGABYTE_OF_BULLETS}), 60, "the preview")
     assert response.status_code == 200
-    assert seconds < 5.0
+    assert seconds < 10.0  # was 58-65 s; about 2.5 s of CPU now (two splitter passes)
     html = response.get_data(as_text=True)
     assert len(html) < 20_000  # was 265 MB
     assert "hoogstens 2.000" in html
