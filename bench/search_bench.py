@@ -150,7 +150,7 @@ def build_database(url: str, size: int, rnd: random.Random) -> dict:
         conn.execute(sa.insert(Consultation.__table__), [
             {"id": c + 1, "slug": f"consultatie-{c + 1}", "title": f"Consultatie {c + 1}",
              "document": "", "organiser": "", "status": "published", "description": "",
-             "decided_by": "", "revision": 0, "published": True,
+             "decided_by": "", "revision": 0,
              "opened_on": date(2016 + c % 10, 1 + c % 12, 1),
              "created_at": now, "updated_at": now, "archived": False}
             for c in range(n_consultations)

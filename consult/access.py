@@ -74,9 +74,8 @@ def memberships(user) -> set[int]:
 
 
 def can_view(user, consultation: Consultation) -> bool:
-    """Read the consultation's pages: by its state (the flags ``archived`` and ``published``
-    are kept in step with it by consult.lifecycle, and either one is enough to decide)."""
-    if consultation.status == ConsultationStatus.archived or consultation.archived:
+    """Read the consultation's pages: by its state (consult.lifecycle)."""
+    if consultation.status == ConsultationStatus.archived:
         return role(user) == Role.admin
     return (
         consultation.status == ConsultationStatus.published

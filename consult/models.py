@@ -215,14 +215,18 @@ class Consultation(Versioned, Tracked, table=True):
     decided_on: date | None = None
     # Bumped by every change inside the consultation: open pages poll it to refresh.
     revision: int = Field(default=0)
-    # Kept in step with status by consult.lifecycle only: status == "published" (readable
-    # without an account) and status == "archived" (Tracked.archived).
-    published: bool = Field(default=False)
     # Optimistic lock for the facts form and the lifecycle steps (models.Versioned).
     version: int = Field(default=1)
     # The answer letters' opening and closing, as its secretaries wrote them ("" = the default).
     letter_opening: str = Field(default="", sa_type=sa.Text)
     letter_closing: str = Field(default="", sa_type=sa.Text)
+
+    @property
+    def published(self) -> bool:
+        """Readable without an account: the lifecycle's published state (derived from
+        ``status``, never stored; ``Tracked.archived`` is kept in step with the archived state
+        by consult.lifecycle because every record's archiving goes through it)."""
+        return self.status == ConsultationStatus.published
 
 
 class LetterTextsUpdate(CleanInput):

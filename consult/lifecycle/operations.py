@@ -393,9 +393,9 @@ def copy_invitations(session: Session, actor: User | None, source: Consultation,
 
 
 def _set_state(consultation: Consultation, state: str) -> None:
-    """The only place that writes the state and the two flags that mirror it."""
+    """The only place that writes the state, and the archive flag that mirrors it (the flag
+    every record shares, read by the archive and search; ``published`` is derived)."""
     consultation.status = S(state).value
-    consultation.published = state == S.published
     consultation.archived = state == S.archived
 
 

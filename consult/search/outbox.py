@@ -39,7 +39,7 @@ from . import documents
 log = logging.getLogger("consult.search")
 
 _WATCHED = {
-    Consultation: ("archived", "published", "title"),
+    Consultation: ("archived", "status", "title"),
     Reaction: ("archived", "status", "channel", "stakeholder_id", "received_on"),
     Stakeholder: ("archived", "name", "kind"),
 }
