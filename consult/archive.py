@@ -276,7 +276,8 @@ def _load(session: Session, data: dict) -> Consultation:
         slug=c["slug"], title=c["title"], document=c["document"], organiser=c["organiser"],
         opened_on=_day(c["opened_on"]), closes_on=_day(c["closes_on"]), status=state,
         description=c["description"], decided_by=c["decided_by"],
-        decided_on=_day(c["decided_on"]), archived=state == "archived", created_at=_moment(c["created_at"]),
+        decided_on=_day(c["decided_on"]), archived=state == "archived",
+        created_at=_moment(c["created_at"]),
         # Archives from before the letters' texts were stored have none: the defaults.
         letter_opening=c.get("letter_opening", ""), letter_closing=c.get("letter_closing", ""),
     )
