@@ -196,8 +196,7 @@ def _page(template: str, consultation, point, reaction, status=200, **extra):
 
 def _move_page(consultation, point, reaction, status=200, **extra):
     session = get_session()
-    targets = [(r, operations.reaction_label(session, r))
-               for r in operations.movable_to(session, point)]
+    targets = operations.move_choices(session, point)
     sender = session.get(Stakeholder, point.stakeholder_id or reaction.stakeholder_id)
     return _page("corrections/move.html", consultation, point, reaction, status,
                  targets=targets, sender=sender, **extra)
