@@ -218,6 +218,15 @@ def movable_to(session: Session, point: Point) -> list[Reaction]:
     ))
 
 
+def move_choices(session: Session, point: Point) -> list[tuple[Reaction, str]]:
+    """The reactions a point can move to (movable_to), each with its label as
+    reaction_label names it; their senders' names in one query, not one per reaction."""
+    targets = movable_to(session, point)
+    names = dict(session.exec(select(Stakeholder.id, Stakeholder.name).where(
+        Stakeholder.id.in_({r.stakeholder_id for r in targets}))).all())
+    return [(r, f"{names.get(r.stakeholder_id, '')} — {r.title}") for r in targets]
+
+
 def move(session: Session, actor: User | None, point: Point, expected_version: int,
          target_id: int | None, number: str, keep_sender: bool = False) -> Point:
     """Move a point to another reaction of its consultation, under the given number; its

@@ -18,6 +18,7 @@ from ..errors import same_moment
 from ..models import Point, Reaction, ReactionStatus, Stakeholder
 from ..views.consultations import processable_consultation, unread_of, visible_consultation
 from ..views.inputs import claim_form, form_id, fresh_key, to_id
+from ..views.threads import visible_point
 from . import operations, versions
 from .versions import CorrectionError, NumberTaken, PointConflict
 
@@ -32,18 +33,12 @@ def processes(consultation) -> bool:
 
 
 def _point(consultation, point_id: int, live: bool = True) -> tuple[Point, Reaction]:
-    """The point and its reaction if they belong to this consultation (a submitted reaction;
-    a board's draft does not exist here). ``live``: neither is archived (restore first)."""
-    session = get_session()
-    point = session.get(Point, point_id)
-    reaction = session.get(Reaction, point.reaction_id) if point else None
-    if (
-        point is None
-        or reaction is None
-        or reaction.consultation_id != consultation.id
-        or reaction.status != ReactionStatus.submitted
-        or (live and (point.archived or reaction.archived))
-    ):
+    """The point and its reaction as its thread finds them (threads.visible_point), if the
+    reaction is submitted (a board's draft does not exist here). ``live``: neither is
+    archived (restore first)."""
+    point, reaction = visible_point(consultation, point_id)
+    if reaction.status != ReactionStatus.submitted or (
+            live and (point.archived or reaction.archived)):
         abort(404)
     return point, reaction
 
@@ -201,8 +196,7 @@ def _page(template: str, consultation, point, reaction, status=200, **extra):
 
 def _move_page(consultation, point, reaction, status=200, **extra):
     session = get_session()
-    targets = [(r, operations.reaction_label(session, r))
-               for r in operations.movable_to(session, point)]
+    targets = operations.move_choices(session, point)
     sender = session.get(Stakeholder, point.stakeholder_id or reaction.stakeholder_id)
     return _page("corrections/move.html", consultation, point, reaction, status,
                  targets=targets, sender=sender, **extra)

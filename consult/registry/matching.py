@@ -108,7 +108,14 @@ def _kind_word(word: str) -> str | None:
     return _PHRASES[found[0]] if found else None
 
 
-@lru_cache(maxsize=4096)
+# Every keystroke in a name field compares the typed name with every live stakeholder, so the
+# registry's names are parsed again and again: the cache must hold the whole registry. An LRU
+# cache smaller than the registry, scanned in the same order each time, never hits (5,000
+# stakeholders with 4,096 places: every name parsed on every keystroke, 60 ms instead of 15).
+PARSED_NAMES = 20_000
+
+
+@lru_cache(maxsize=PARSED_NAMES)
 def parse(name: str) -> Name:
     """Split a stakeholder name into its kind and core (see the module's docstring)."""
     words = _fold(name).split()
