@@ -745,10 +745,21 @@ def split(text: str, limit: int | None = None) -> SplitResult:
     without building hundreds of thousands of them."""
     raw, _stripped, dropped, lines = _split_lines(text)
     width = _width(lines)
+    body = [ln.text for ln in lines if not ln.frame]
+    bullets = any(forms.bullet(t) for t in body)
+    if bullets and not any(forms.numbered(t) or forms.roman(t) or forms.lettered(t) for t in body):
+        # Only a numbered, roman or lettered line can give a point its number, so a text with
+        # bullets and none of those is a bullet list: parse it once, with bullets as points.
+        return _result(raw, dropped, *_Parser(lines, width, bullet_points=True).run(limit))
     points, removed = _Parser(lines, width, bullet_points=False).run(limit)
-    if not any(p.number for p in points if p.role == "point") and any(
-        forms.bullet(ln.text) for ln in lines if not ln.frame
-    ):
+    if bullets and not any(p.number for p in points if p.role == "point"):
         points, removed = _Parser(lines, width, bullet_points=True).run(limit)
+    return _result(raw, dropped, points, removed)
+
+
+def _result(
+    raw: list[str], dropped: set[int], points: list[SplitPoint], removed: int
+) -> SplitResult:
+    """The split with the dropped lines (page numbers, running heads) in their text order."""
     order = sorted(dropped)
     return SplitResult(points, [raw[i] for i in order], order, removed)

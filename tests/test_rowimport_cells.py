@@ -134,3 +134,36 @@ def test_percentages_and_times_excel_made_of_numbers():
     clock = cell_value(time(1, 2), "d", "h:mm", None)  # "1:2" typed
     assert clock.text == "01:02" and "een tijd" in clock.number_problem
     assert "een tijd" in clock.problem
+
+
+def test_a_cell_typed_in_excels_last_row_costs_no_minute():
+    """A sheet whose size says A1:XFD1048576 (a cell typed in the last row and column, or a
+    sheet another program wrote so) is read by the cells it holds. openpyxl padded every row to
+    16,384 cells and filled the gap with empty rows: the read hit the 30 s limit and the user
+    got "duurde te lang" for a table of three rows."""
+    import time
+    import zipfile
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Indiener", "Kanaal", "Nummer", "Tekst"])
+    sheet.append(["Leiden", "collegebrief", "1", "Meer preventie."])
+    sheet["A1048576"] = "Leiden"
+    sheet["B1048576"], sheet["C1048576"], sheet["D1048576"] = "collegebrief", "2", "Minder regels."
+    out = io.BytesIO()
+    book.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    declared = io.BytesIO()
+    with zipfile.ZipFile(declared, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            part = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                part = part.replace(b'<dimension ref="A1:D1048576"/>',
+                                    b'<dimension ref="A1:XFD1048576"/>')
+                assert b"XFD1048576" in part
+            target.writestr(name, part)
+    started = time.perf_counter()
+    table = read_table("t.xlsx", declared.getvalue())
+    assert [(r.number, r.values["text"]) for r in table.rows] == [
+        (2, "Meer preventie."), (1048576, "Minder regels.")]
+    assert time.perf_counter() - started < 15  # 1 s here; > 30 s (the limit) before

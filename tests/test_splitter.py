@@ -417,6 +417,26 @@ def test_bullets_without_numbering_become_points():
     assert_nothing_lost(text, result)
 
 
+def test_a_bullet_list_is_parsed_once(monkeypatch):
+    """A text of bullets and no numbering cannot give a point a number, so the splitter goes
+    straight to bullets-as-points: a megabyte of "- x" lines cost two full parses before."""
+    from consult import splitter
+
+    runs = []
+    original = splitter._Parser.run
+
+    def counted(self, limit=None):
+        runs.append(self.bullet_points)
+        return original(self, limit)
+
+    monkeypatch.setattr(splitter._Parser, "run", counted)
+    assert [p.text for p in split("- een\n- twee\n- drie\n").points] == ["een", "twee", "drie"]
+    assert runs == [True]
+    runs.clear()
+    assert numbers(split("a. een\n- twee\n")) == ["a"]  # a letter may number: both passes
+    assert runs == [False]
+
+
 def test_bullets_inside_a_numbered_point_stay_in_it():
     text = "1. Wij willen:\n• meer preventie\n• minder bureaucratie\n2. Tweede punt.\n"
     result = split(text)

@@ -8,7 +8,7 @@ and numbering parts are unpacked. Text in content controls, insertions and hyper
 deleted text, field codes and text boxes (drawn twice, as picture and fallback) do not.
 """
 
-from .errors import ExtractError, Limits, too_complex
+from .errors import ExtractError, Limits, Paragraphs
 from .numbering import Numbering, Styles
 from .package import Package
 
@@ -49,9 +49,7 @@ class _Reader:
     def __init__(self, ns: str, numbering: Numbering, limits: Limits):
         self.w = f"{{{ns}}}"
         self.numbering, self.limits = numbering, limits
-        self.lines: list[str] = []
-        self.paragraphs = 0
-        self.chars = 0
+        self.paragraphs = Paragraphs(limits)
 
     def local(self, element) -> str | None:
         """The element's name in the Word namespace, or None for other namespaces."""
@@ -82,19 +80,12 @@ class _Reader:
 
     def paragraph(self, p) -> None:
         """One paragraph: its list number (if any) and its text."""
-        self.paragraphs += 1
-        if self.paragraphs > self.limits.paragraphs:
-            raise too_complex(f"meer dan {self.limits.paragraphs:,} alinea's".replace(",", "."))
+        self.paragraphs.opened()
         out: list[str] = []
         self.runs(p, out)
         text = "".join(out)
         prefix = self.numbering.prefix(p)
-        line = f"{prefix} {text}" if prefix else text
-        self.chars += len(line)
-        if self.chars > self.limits.text_chars:
-            raise too_complex("te veel tekst")
-        if line.strip():
-            self.lines.append(line)
+        self.paragraphs.add(f"{prefix} {text}" if prefix else text)
 
 
 def read(data: bytes, limits: Limits) -> str:
@@ -118,4 +109,4 @@ def read(data: bytes, limits: Limits) -> str:
         raise ExtractError(NOT_A_DOCX)
     reader = _Reader(ns, numbering, limits)
     reader.blocks(body)
-    return "\n\n".join(reader.lines)
+    return reader.paragraphs.text()

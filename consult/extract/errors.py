@@ -44,6 +44,35 @@ TOO_SLOW = (
 TOO_BIG_UNPACKED = "Dit bestand is uitgepakt te groot om te lezen."
 
 
+class Paragraphs:
+    """The paragraph lines a Word or OpenDocument reader collects, counted against the limits
+    (``limits.paragraphs`` paragraphs, ``limits.text_chars`` characters); raises ExtractError
+    past either."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.lines: list[str] = []
+        self.count = self.chars = 0
+
+    def opened(self) -> None:
+        """One more paragraph, before its text is read."""
+        self.count += 1
+        if self.count > self.limits.paragraphs:
+            raise too_complex(f"meer dan {self.limits.paragraphs:,} alinea's".replace(",", "."))
+
+    def add(self, line: str) -> None:
+        """The paragraph's line (its number in front); a blank one is counted, not kept."""
+        self.chars += len(line)
+        if self.chars > self.limits.text_chars:
+            raise too_complex("te veel tekst")
+        if line.strip():
+            self.lines.append(line)
+
+    def text(self) -> str:
+        """The paragraphs, a blank line between them."""
+        return "\n\n".join(self.lines)
+
+
 def too_complex(what: str) -> ExtractError:
     """The error for a file past one of the limits; `what` says which, in Dutch."""
     return ExtractError(TOO_COMPLEX.format(what=what))

@@ -11,7 +11,7 @@ a list continues an earlier one (text:continue-numbering, text:continue-list), a
 restart (text:start-value). Headings are numbered by the outline style.
 """
 
-from .errors import ExtractError, Limits, too_complex
+from .errors import ExtractError, Limits, Paragraphs, too_complex
 from .numbering import format_counter
 from .package import Package
 
@@ -86,8 +86,7 @@ class _Reader:
 
     def __init__(self, styles: _ListStyles, limits: Limits):
         self.styles, self.limits = styles, limits
-        self.lines: list[str] = []
-        self.paragraphs = self.chars = 0
+        self.paragraphs = Paragraphs(limits)
         self.counters: dict[str, list[int]] = {}  # list style -> counter per level
         self.by_id: dict[str, list[int]] = {}  # xml:id of a list -> its counters
         self.outline: list[int] = []
@@ -207,18 +206,11 @@ class _Reader:
 
     def paragraph(self, p, number: str) -> None:
         """One paragraph or heading with its number in front."""
-        self.paragraphs += 1
-        if self.paragraphs > self.limits.paragraphs:
-            raise too_complex(f"meer dan {self.limits.paragraphs:,} alinea's".replace(",", "."))
+        self.paragraphs.opened()
         out: list[str] = []
         self.text(p, out)
         line = "".join(out)
-        line = f"{number} {line}" if number else line
-        self.chars += len(line)
-        if self.chars > self.limits.text_chars:
-            raise too_complex("te veel tekst")
-        if line.strip():
-            self.lines.append(line)
+        self.paragraphs.add(f"{number} {line}" if number else line)
 
 
 def read(data: bytes, limits: Limits) -> str:
@@ -231,4 +223,4 @@ def read(data: bytes, limits: Limits) -> str:
     styles = _ListStyles([package.xml("styles.xml"), content], limits)
     reader = _Reader(styles, limits)
     reader.blocks(body)
-    return "\n\n".join(reader.lines)
+    return reader.paragraphs.text()

@@ -214,6 +214,11 @@ def read(data: bytes, limits: Limits) -> Grid:
         warnings.simplefilter("ignore")  # "Data Validation extension is not supported", ...
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            for ws in book.worksheets:
+                # The sheet's declared size ("A1:XFD1048576" once a cell far down was typed
+                # in, or from another program) would pad every row to 16,384 cells and fill
+                # every gap with empty rows: read only the cells the file holds.
+                ws.reset_dimensions()
             sheet, notice = _pick_sheet(book)
             xml = zipfile.ZipFile(io.BytesIO(data)).read(sheet._worksheet_path)
             merged, hidden_columns, hidden_rows, formulas = _sheet_facts(xml)
