@@ -354,6 +354,52 @@ def test_a_corrupt_index_is_rebuilt_while_pages_keep_working(live):
     assert run(live, "privacy", kind="point").total == 3
 
 
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_damage_that_shows_only_when_searching_is_rebuilt(live, damage):
+    """Segments whose bytes are cut short or overwritten open fine; Whoosh fails only while
+    reading them (EOFError, OSError): the page says the index is being rebuilt, and it is."""
+    service = search.service(live)
+    assert service.wait_until_applied()
+    for segment in service.store.current_dir().glob("*.seg"):
+        data = segment.read_bytes()
+        segment.write_bytes(data[: len(data) // 2] if damage == "truncated"
+                            else bytes(b ^ 0xFF for b in data))
+    service.store._close_local()
+    client = Actor(live.test_client(), "secretary")
+    html = client.get("/zoeken?q=privacy").get_data(as_text=True)
+    assert "wordt opnieuw opgebouwd" in html
+    service.join_rebuild(30)
+    assert run(live, "privacy", kind="point").total == 3
+
+
+@pytest.mark.parametrize("mistake", [RecursionError, TypeError, KeyError, AttributeError])
+def test_a_mistake_in_the_query_code_says_so_and_rebuilds_nothing(live, monkeypatch, mistake):
+    """Before: any exception of a query (a deep query's RecursionError was one) was taken for a
+    damaged index, so every such GET answered "being rebuilt" and started a full rebuild. Only
+    unreadable index files are damage; a mistake gets its own message and leaves the index."""
+    from consult.search import query
+
+    service = search.service(live)
+    assert service.wait_until_applied()
+    live_index = service.store.current_dir()
+
+    def broken(*_args, **_kwargs):
+        raise mistake("a mistake in the code")
+
+    monkeypatch.setattr(query, "search", broken)
+    visitor = live.test_client()
+    for path in ("/zoeken", "/zoeken/snel"):
+        response = visitor.get(path, query_string={"q": "privacy"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Deze zoekopdracht kon niet worden uitgevoerd" in html
+        assert "wordt opnieuw opgebouwd" not in html
+        assert not service.rebuilding
+    assert service.store.current_dir() == live_index
+    monkeypatch.undo()
+    assert run(live, "privacy", kind="point").total == 3
+
+
 def test_rebuild_replays_what_changed_while_it_ran(live, monkeypatch):
     """A message saved while the full rebuild reads the database ends up in the new index."""
     service = search.service(live)
