@@ -14,7 +14,7 @@ from consult import demo, search
 from consult.db import get_session
 from consult.models import Point, Reaction, SearchOutbox, Stakeholder
 
-from .conftest import Actor, empty_database, make_app, take_steps
+from .conftest import Actor, empty_database, indexed_demo, take_steps
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
@@ -45,14 +45,8 @@ def oracle(pattern: str) -> set[tuple[str, str]]:
 def search_app(request, tmp_path_factory):
     """The demo, indexed, on each backend (shared by this module's read-only tests)."""
     folder = tmp_path_factory.mktemp(f"search-{request.param}")
-    app = make_app(empty_database(request.param, folder), folder, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    assert search.service(app).wait_until_applied()
-    yield app
-    app.extensions["consult.engine"].dispose()
+    with indexed_demo(empty_database(request.param, folder), folder) as app:
+        yield app
 
 
 def points_found(app, text: str, role: str | None = "secretary", **filters) -> list:
@@ -245,13 +239,8 @@ def test_pages_show_search_and_similar_points(search_app):
 
 @pytest.fixture
 def live(database_url, tmp_path):
-    app = make_app(database_url, tmp_path, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    yield app
-    app.extensions["consult.engine"].dispose()
+    with indexed_demo(database_url, tmp_path) as app:
+        yield app
 
 
 def _thread_url(app, stakeholder: str, number: str) -> str:
