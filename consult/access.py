@@ -216,14 +216,16 @@ def _known_stakeholders(user) -> frozenset[int]:
         & (Reaction.archived == sa.false())
         & (Reaction.status == ReactionStatus.submitted)
     )
-    senders = set(session.exec(select(Reaction.stakeholder_id).where(live).distinct()))
-    senders |= set(session.exec(
-        select(Point.stakeholder_id)
-        .join(Reaction, Reaction.id == Point.reaction_id)
-        .where(live, Point.archived == sa.false(), Point.stakeholder_id.is_not(None))
-        .distinct()
-    ))
-    parents = dict(session.exec(select(Stakeholder.id, Stakeholder.parent_id)).all())
+    # Asked per stakeholder (EXISTS on the stakeholder_id indexes), not by collecting the
+    # senders of every reaction and point: that read all 100,000 points of a real installation
+    # on each public search (60 ms of a 70 ms page) and grew with what exists.
+    reacted = sa.exists().where(Reaction.stakeholder_id == Stakeholder.id, live)
+    pointed = sa.exists().where(
+        Point.stakeholder_id == Stakeholder.id, Reaction.id == Point.reaction_id, live,
+        Point.archived == sa.false())
+    rows = session.exec(select(Stakeholder.id, Stakeholder.parent_id, reacted | pointed)).all()
+    parents = {sid: parent for sid, parent, _sent in rows}
+    senders = {sid for sid, _parent, sent in rows if sent}
     known = set()
     for sid in senders:
         while sid is not None and sid not in known:

@@ -255,6 +255,8 @@ def search_command(query: str, limit: int, as_json: bool):
     page = search.run(session, None, search.Request(text=query, size=limit), search.EVERYTHING)
     if page.unavailable:
         raise _DutchError("De zoekindex wordt opnieuw opgebouwd; probeer het zo weer.")
+    if page.failed:
+        raise _DutchError("Deze zoekopdracht kon niet worden uitgevoerd; probeer andere woorden.")
     rows = [
         {
             "kind": hit.kind,

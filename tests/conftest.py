@@ -64,6 +64,24 @@ def make_app(database_url: str, tmp_path, create_schema: bool = True, **extra):
     return app
 
 
+@contextmanager
+def indexed_demo(database_url: str, folder, **config):
+    """The demo on this database, indexed as it is written (SEARCH_MODE "inline"): yields the
+    app once the index has caught up, and disposes its engine afterwards."""
+    from consult import search
+
+    app = make_app(database_url, folder, SEARCH_MODE="inline", **config)
+    try:
+        with app.app_context():
+            session = get_session()
+            demo.load(session)
+            session.commit()
+        assert search.service(app).wait_until_applied()
+        yield app
+    finally:
+        app.extensions["consult.engine"].dispose()
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     """An app on an empty database."""

@@ -4,8 +4,6 @@ hosts are refused; reset requests are throttled; without a base URL no mail carr
 
 import email
 import re
-import socketserver
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from consult.db import get_session
 from consult.models import AccountToken, LoginAttempt, Point, Reaction, Stakeholder, User
 
 from .conftest import Actor, make_app
-from .test_portal import _Sink
+from .mailsink import mail_sink
 
 BASE = "https://consult.regio.example"
 EVIL = "evil.example"
@@ -28,12 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def sink():
     """An SMTP server on loopback keeping every mail it gets (server.mails)."""
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Sink)
-    server.mails = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with mail_sink() as server:
+        yield server
 
 
 def _site(database_url, tmp_path, sink, **config):

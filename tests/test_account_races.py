@@ -3,8 +3,6 @@ login throttling counts every attempt, a guesser behind a shared address locks n
 out, a one-time link works once, and reset mails stay within their limit."""
 
 import re
-import socketserver
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,9 +14,9 @@ from consult.db import get_session
 from consult.models import AccountToken, AuditEvent, LoginAttempt, User
 
 from .conftest import DEMO_PASSWORDS, empty_database
+from .mailsink import mail_sink
 from .served import Browser, demo_database, server_env, started
 from .test_account_links import _links
-from .test_portal import _Sink
 
 VIEWER = DEMO_PASSWORDS["viewer"]
 BASE = "http://consult.regio.example"
@@ -30,12 +28,8 @@ FORGETFUL = ("vergeetachtig@consult.example", "juist-wachtwoord-2026")
 @pytest.fixture(scope="module")
 def sink():
     """An SMTP server on loopback keeping every mail it gets (server.mails)."""
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Sink)
-    server.mails = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with mail_sink() as server:
+        yield server
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -8,12 +8,12 @@ import time
 import pytest
 from sqlmodel import select
 
-from consult import demo, search
+from consult import search
 from consult.db import get_session
 from consult.models import Stakeholder
 from consult.registry import merging
 
-from .conftest import Actor, empty_database, make_app
+from .conftest import Actor, empty_database, indexed_demo
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 UNAVAILABLE = "De zoekindex wordt opnieuw opgebouwd"
@@ -26,14 +26,8 @@ UNAVAILABLE = "De zoekindex wordt opnieuw opgebouwd"
 def search_app(request, tmp_path_factory):
     """The demo, indexed, on each backend."""
     folder = tmp_path_factory.mktemp(f"attack2-search-{request.param}")
-    app = make_app(empty_database(request.param, folder), folder, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    assert search.service(app).wait_until_applied()
-    yield app
-    app.extensions["consult.engine"].dispose()
+    with indexed_demo(empty_database(request.param, folder), folder) as app:
+        yield app
 
 
 DEEP_QUERIES = [

@@ -30,7 +30,7 @@ from consult.models import (
 )
 from consult.processing import answer, create_destination
 
-from .conftest import DEMO_PASSWORDS, Actor, make_app, reopen
+from .conftest import DEMO_PASSWORDS, Actor, indexed_demo, reopen
 from .test_attacks import PAYLOADS, active_content
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
@@ -646,17 +646,10 @@ def test_a_split_in_the_middle_gets_a_lettered_number_and_copies_the_followers(
 @pytest.fixture
 def indexed(database_url, tmp_path):
     """The demo and the letter, indexed: changes reach the index right after each commit."""
-    from consult import demo
-
-    app = make_app(database_url, tmp_path, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    letter = make_letter(app)
-    assert search.service(app).wait_until_applied()
-    yield app, letter
-    app.extensions["consult.engine"].dispose()
+    with indexed_demo(database_url, tmp_path) as app:
+        letter = make_letter(app)
+        assert search.service(app).wait_until_applied()
+        yield app, letter
 
 
 def found(app, text: str, kind: str = "point", **filters) -> list[tuple[str, str, str]]:

@@ -21,7 +21,7 @@ from consult.models import Point, Reaction, Stakeholder
 from consult.splitter import split
 from consult.text import MAX_MARKDOWN_CHARS
 
-from .conftest import Actor, make_app, reopen, take_steps, time_limit
+from .conftest import Actor, indexed_demo, reopen, take_steps, time_limit
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 CRAFTED = "a " * 7000 + "[" * 6000  # the stored example: a board member's point
@@ -230,16 +230,8 @@ def test_broken_words_are_joined_without_copying_the_point_each_time():
 @pytest.fixture
 def searchable(database_url, tmp_path):
     """The demo, indexed as it is written (inline), on each backend."""
-    from consult import demo
-
-    app = make_app(database_url, tmp_path, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    assert search.service(app).wait_until_applied()
-    yield app
-    app.extensions["consult.engine"].dispose()
+    with indexed_demo(database_url, tmp_path) as app:
+        yield app
 
 
 def _log_points(app, texts: list[str]) -> None:

@@ -9,7 +9,6 @@ members; and an anonymous visitor.
 """
 
 import socketserver
-import threading
 from datetime import timedelta
 
 import pytest
@@ -26,6 +25,7 @@ from consult.lifecycle.operations import local_today
 from consult.models import AuditEvent, Consultation, Reaction, Stakeholder, User
 from consult.submissions import new_key
 
+from .mailsink import mail_sink
 from .test_lifecycle import WHO, create_people, login, make, row, text_of
 
 BASE = "https://consult.regio.example"
@@ -359,44 +359,12 @@ def test_starting_from_an_earlier_round_copies_its_invitations(app, people, acto
 # --- reminders ------------------------------------------------------------------------------
 
 
-class _Sink(socketserver.StreamRequestHandler):
-    """A minimal SMTP server on loopback that keeps what it receives (as tests/test_portal)."""
-
-    def handle(self):
-        self.wfile.write(b"220 sink\r\n")
-        data, in_data = [], False
-        for raw in self.rfile:
-            line = raw.decode("utf-8", "replace")
-            if in_data:
-                if line in (".\r\n", ".\n"):
-                    self.server.mails.append("".join(data))
-                    data, in_data = [], False
-                    self.wfile.write(b"250 ok\r\n")
-                else:
-                    data.append(line)
-                continue
-            verb = line[:4].upper()
-            if verb == "DATA":
-                in_data = True
-                self.wfile.write(b"354 go\r\n")
-            elif verb == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
 @pytest.fixture
 def smtp_sink(app):
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Sink)
-    server.mails = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.server_address[1],
-                      BASE_URL=BASE)
-    yield server.mails
-    server.shutdown()
-    server.server_close()
+    with mail_sink() as server:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.server_address[1],
+                          BASE_URL=BASE)
+        yield server.mails
 
 
 def decoded(mail: str) -> str:

@@ -1,8 +1,6 @@
 """The advisory-board portal: drafts only the board sees, submission, answers in the inbox."""
 
 import re
-import socketserver
-import threading
 
 import pytest
 from sqlmodel import func, select
@@ -10,6 +8,7 @@ from sqlmodel import func, select
 from consult.models import Message, Point, Reaction, Stakeholder
 
 from .conftest import reopen
+from .mailsink import mail_sink
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 ADVICE = """Advies WMO Adviesraad Leiden
@@ -150,45 +149,11 @@ def test_councillor_follows_a_stakeholder_and_sees_its_answers(as_role, session)
     assert "Volg Gemeenteraad Katwijk" in _text(unfollowed)
 
 
-class _Sink(socketserver.StreamRequestHandler):
-    """A minimal SMTP server on loopback that keeps what it receives."""
-
-    def handle(self):
-        self.wfile.write(b"220 sink\r\n")
-        data, in_data = [], False
-        for raw in self.rfile:
-            line = raw.decode("utf-8", "replace")
-            if in_data:
-                if line in (".\r\n", ".\n"):
-                    self.server.mails.append("".join(data))
-                    data, in_data = [], False
-                    self.wfile.write(b"250 ok\r\n")
-                else:
-                    data.append(line)
-                continue
-            verb = line[:4].upper()
-            if verb == "DATA":
-                in_data = True
-                self.wfile.write(b"354 go\r\n")
-            elif verb == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            elif verb in ("EHLO", "HELO"):
-                self.wfile.write(b"250 sink\r\n")
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
 @pytest.fixture
 def smtp_sink(demo_app):
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Sink)
-    server.mails = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    demo_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.server_address[1])
-    yield server.mails
-    server.shutdown()
-    server.server_close()
+    with mail_sink() as server:
+        demo_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.server_address[1])
+        yield server.mails
 
 
 def test_with_smtp_the_board_gets_mail_when_its_points_are_answered(as_role, session, smtp_sink):

@@ -14,7 +14,7 @@ from consult import demo, search
 from consult.db import get_session
 from consult.models import Point, Reaction, SearchOutbox, Stakeholder
 
-from .conftest import Actor, empty_database, make_app, take_steps
+from .conftest import Actor, empty_database, indexed_demo, take_steps
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
@@ -45,14 +45,8 @@ def oracle(pattern: str) -> set[tuple[str, str]]:
 def search_app(request, tmp_path_factory):
     """The demo, indexed, on each backend (shared by this module's read-only tests)."""
     folder = tmp_path_factory.mktemp(f"search-{request.param}")
-    app = make_app(empty_database(request.param, folder), folder, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    assert search.service(app).wait_until_applied()
-    yield app
-    app.extensions["consult.engine"].dispose()
+    with indexed_demo(empty_database(request.param, folder), folder) as app:
+        yield app
 
 
 def points_found(app, text: str, role: str | None = "secretary", **filters) -> list:
@@ -245,13 +239,8 @@ def test_pages_show_search_and_similar_points(search_app):
 
 @pytest.fixture
 def live(database_url, tmp_path):
-    app = make_app(database_url, tmp_path, SEARCH_MODE="inline")
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-    yield app
-    app.extensions["consult.engine"].dispose()
+    with indexed_demo(database_url, tmp_path) as app:
+        yield app
 
 
 def _thread_url(app, stakeholder: str, number: str) -> str:
@@ -351,6 +340,52 @@ def test_a_corrupt_index_is_rebuilt_while_pages_keep_working(live):
     assert "wordt opnieuw opgebouwd" in html
     assert client.get(f"/consultaties/{SLUG}").status_code == 200
     service.join_rebuild(30)
+    assert run(live, "privacy", kind="point").total == 3
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_damage_that_shows_only_when_searching_is_rebuilt(live, damage):
+    """Segments whose bytes are cut short or overwritten open fine; Whoosh fails only while
+    reading them (EOFError, OSError): the page says the index is being rebuilt, and it is."""
+    service = search.service(live)
+    assert service.wait_until_applied()
+    for segment in service.store.current_dir().glob("*.seg"):
+        data = segment.read_bytes()
+        segment.write_bytes(data[: len(data) // 2] if damage == "truncated"
+                            else bytes(b ^ 0xFF for b in data))
+    service.store._close_local()
+    client = Actor(live.test_client(), "secretary")
+    html = client.get("/zoeken?q=privacy").get_data(as_text=True)
+    assert "wordt opnieuw opgebouwd" in html
+    service.join_rebuild(30)
+    assert run(live, "privacy", kind="point").total == 3
+
+
+@pytest.mark.parametrize("mistake", [RecursionError, TypeError, KeyError, AttributeError])
+def test_a_mistake_in_the_query_code_says_so_and_rebuilds_nothing(live, monkeypatch, mistake):
+    """Before: any exception of a query (a deep query's RecursionError was one) was taken for a
+    damaged index, so every such GET answered "being rebuilt" and started a full rebuild. Only
+    unreadable index files are damage; a mistake gets its own message and leaves the index."""
+    from consult.search import query
+
+    service = search.service(live)
+    assert service.wait_until_applied()
+    live_index = service.store.current_dir()
+
+    def broken(*_args, **_kwargs):
+        raise mistake("a mistake in the code")
+
+    monkeypatch.setattr(query, "search", broken)
+    visitor = live.test_client()
+    for path in ("/zoeken", "/zoeken/snel"):
+        response = visitor.get(path, query_string={"q": "privacy"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Deze zoekopdracht kon niet worden uitgevoerd" in html
+        assert "wordt opnieuw opgebouwd" not in html
+        assert not service.rebuilding
+    assert service.store.current_dir() == live_index
+    monkeypatch.undo()
     assert run(live, "privacy", kind="point").total == 3
 
 

@@ -101,7 +101,8 @@ class Page:
     facets: list[Facet] = field(default_factory=list)
     page: int = 1
     pages: int = 0
-    unavailable: bool = False
+    unavailable: bool = False  # the index is missing or damaged and being rebuilt
+    failed: bool = False  # this query could not be run (the index is fine)
 
     @property
     def groups(self) -> list[tuple[Consultation | None, list[Hit]]]:
@@ -113,21 +114,22 @@ class Page:
 
 
 def run(session: Session, user, request: Request, scope: q.Scope | None = None) -> Page:
-    """A page of search results for this user (the web page and the CLI both come here)."""
+    """A page of search results for this user (the web page and the CLI both come here).
+
+    A missing or damaged index (store.DAMAGE) starts a rebuild and gives a page marked
+    ``unavailable``; any other failure of the query is logged and gives a page marked
+    ``failed``, without a rebuild (one cheap request must not keep a core rebuilding)."""
     scope = scope if scope is not None else scope_for(session, user)
     search = service()
     try:
         found = search.store.read(lambda s: q.search(s, request, scope))
-    except IndexUnavailable:
+    except (IndexUnavailable, FileNotFoundError) as exc:  # missing or damaged: rebuild it
+        current_app.logger.warning("search index unusable (%s); rebuilding it", exc)
         search.request_rebuild()
         return Page(request, unavailable=True)
-    except FileNotFoundError:
-        search.request_rebuild()
-        return Page(request, unavailable=True)
-    except Exception:  # a damaged index must not take the page down: rebuild it
-        current_app.logger.exception("search failed; rebuilding the index")
-        search.request_rebuild()
-        return Page(request, unavailable=True)
+    except Exception:  # noqa: BLE001 - a mistake in the query code: rebuilding cures nothing
+        current_app.logger.exception("search failed for %r", request.text)
+        return Page(request, failed=True)
     hits = _hits(session, found.keys, found.query)
     for hit, score in zip(hits, found.scores, strict=False):
         hit.score = score
@@ -316,7 +318,7 @@ def similar_points(session: Session, user, point: Point, limit: int = 5):
             lambda s: q.similar(s, text, f"p{point.id}", scope, limit)
         )
     except (IndexUnavailable, FileNotFoundError):
-        return []  # being rebuilt: the page says nothing rather than something wrong
+        return []  # being rebuilt (run() starts that): the page says nothing rather than wrong
     except Exception:  # noqa: BLE001 - similar points are a bonus: never break the thread page
         current_app.logger.exception("similar points failed")
         return []

@@ -20,11 +20,14 @@ What the stack notes measured and this module answers:
 import fcntl
 import gc
 import os
+import pickle
 import shutil
 import struct
 import threading
 import time
+import traceback
 import warnings
+import zlib
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,6 +146,15 @@ SEGMENT_SIZE = 250_000
 
 class IndexUnavailable(Exception):
     """There is no usable index (deleted, never built, corrupt)."""
+
+
+# What Whoosh raises when a segment's bytes are not what it wrote (measured by truncating and
+# overwriting bytes of the .seg files of the demo's index: EOFError, OSError, IndexError,
+# UnicodeDecodeError; struct, zlib and pickle errors come from the same readers). A mistake in
+# the code (RecursionError, TypeError, AttributeError, KeyError, ...) is none of these: it is
+# not cured by rebuilding the index, so it is not taken for damage.
+DAMAGE = (OSError, EOFError, IndexError, UnicodeDecodeError, struct.error, zlib.error,
+          pickle.UnpicklingError)
 
 
 class LockTimeout(Exception):
@@ -336,7 +348,9 @@ class IndexStore:
         """Run ``work(searcher)`` on this thread's searcher of the live index, kept fresh.
 
         A commit may replace files under an open reader (FileNotFoundError): then the whole
-        piece of work runs again on a new reader, a few times, before giving up.
+        piece of work runs again on a new reader, a few times, before giving up. Bytes on disk
+        that Whoosh cannot read (``DAMAGE``) raise IndexUnavailable; any other exception of
+        ``work`` is the caller's, unchanged.
         """
         local = self._local
         for attempt in range(5):
@@ -354,7 +368,11 @@ class IndexStore:
                     # and so keeps showing documents deleted from an existing segment.
                     self._close_local()
                     local.ix = self.open(path)
-                    local.searcher = local.ix.searcher()
+                    with warnings.catch_warnings():
+                        # Whoosh retries an unreadable segment (OSError) ten times, leaving
+                        # each try's file to be closed by the collector: no warning for that.
+                        warnings.simplefilter("ignore", ResourceWarning)
+                        local.searcher = local.ix.searcher()
                     local.path = path
                 return work(local.searcher)
             except FileNotFoundError:
@@ -362,6 +380,19 @@ class IndexStore:
                 if attempt == 4:
                     raise
                 time.sleep(0.01 * (attempt + 1))
+            except DAMAGE as exc:
+                # As in open(): Whoosh leaves the files it was reading open; they close with
+                # the exception's frames, which must not warn.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ResourceWarning)
+                    self._close_local()
+                    local.ix = None
+                    link = exc
+                    while link is not None:  # Whoosh re-raises: the first one holds files too
+                        traceback.clear_frames(link.__traceback__)
+                        link = link.__context__
+                    gc.collect()
+                raise IndexUnavailable(f"damaged: {type(exc).__name__}: {exc}") from None
 
     def _close_local(self) -> None:
         searcher = getattr(self._local, "searcher", None)

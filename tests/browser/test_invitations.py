@@ -2,8 +2,6 @@
 yet in one look, and mails the reminder (a double click mails once) — in Chromium, with axe."""
 
 import re
-import socketserver
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +13,8 @@ from consult.intake import DraftPoint, log_reaction
 from consult.lifecycle.operations import local_today
 from consult.models import Consultation, Stakeholder
 
-from ..test_invitations import _Sink, decoded
+from ..mailsink import mail_sink
+from ..test_invitations import decoded
 from .conftest import _serve, login
 from .test_accessibility import AXE, BLOCKING, axe_violations, describe
 
@@ -26,25 +25,22 @@ SLUG = "inkoopkader-jeugd-2027"
 @pytest.fixture
 def served(tmp_path):
     """The demo on a live server, with mail to a loopback sink and Leiden's contact e-mail."""
-    sink = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Sink)
-    sink.mails = []
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
     holder = {}
+    with mail_sink() as sink:
 
-    def prepare(app):
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.server_address[1],
-                          BASE_URL="https://consult.regio.example")
-        with app.app_context():
-            session = get_session()
-            leiden = session.exec(select(Stakeholder).where(Stakeholder.slug == "leiden")).one()
-            leiden.email = "jeugd@leiden.example"
-            session.commit()
-        holder["app"] = app
+        def prepare(app):
+            app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.server_address[1],
+                              BASE_URL="https://consult.regio.example")
+            with app.app_context():
+                session = get_session()
+                leiden = session.exec(
+                    select(Stakeholder).where(Stakeholder.slug == "leiden")).one()
+                leiden.email = "jeugd@leiden.example"
+                session.commit()
+            holder["app"] = app
 
-    for url in _serve(tmp_path, prepare):
-        yield url, holder["app"], sink.mails
-    sink.shutdown()
-    sink.server_close()
+        for url in _serve(tmp_path, prepare):
+            yield url, holder["app"], sink.mails
 
 
 def log_for(app, stakeholder_slug: str) -> None:
