@@ -523,12 +523,49 @@ def export_cases() -> None:
         app.extensions["consult.engine"].dispose()
 
 
+# --- kind 5: what other producers write (added in review rvC) ----------------------------------
+
+
+def _declare_whole_sheet(data: bytes) -> bytes:
+    """The workbook with its sheet's size declared as A1:XFD1048576, as a sheet says once a
+    cell in Excel's last row and column was typed in (or another program wrote it so)."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            part = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                part = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>',
+                              part)
+            target.writestr(name, part)
+    return out.getvalue()
+
+
+def producer_cases() -> None:
+    mixed = ALPHEN + COLLEGEBRIEF + KATWIJK
+    # .NET's and PowerShell's "Unicode" writers: UTF-16 little-endian, no byte-order mark.
+    write("csv_utf16_without_bom.csv",
+          excel_csv(rows_of(mixed), delimiter="\t", encoding="utf-16-le"),
+          points(mixed, notices=["UTF-16"], reactions=3))
+    # A secretary pressed Ctrl+Down and typed the last point in row 1,048,576.
+    book = workbook(rows_of(KATWIJK[:-1]))
+    last = KATWIJK[-1].cells()
+    for column, value in enumerate(last, start=1):
+        book.active.cell(row=1_048_576, column=column, value=value)
+    write("types_last_row_of_the_sheet.xlsx", _declare_whole_sheet(save(book)),
+          points(KATWIJK))
+
+
 def main() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
     csv_cases()
     merged_cases()
     types_cases()
     export_cases()
+    producer_cases()
     print(f"{len(list(OUT.glob('*.expected.json')))} cases in {OUT}")
 
 
