@@ -27,15 +27,23 @@ def _live_reaction():
     return (Reaction.archived == False) & (Reaction.status == ReactionStatus.submitted)  # noqa: E712
 
 
-def _answered_points():
-    """Subquery of the ids of points covered by a live, non-draft response."""
-    return (
+def _answered_points(consultation_ids=None):
+    """Subquery of the ids of points covered by a live, non-draft response.
+
+    ``consultation_ids``: limit it to the answers of these consultations (an iterable of ids,
+    or one id); an answer and the points it covers always share their consultation. Without
+    it the subquery spans every answer of the installation: pass it wherever the caller serves
+    known consultations, so a page costs what it shows (issue 15)."""
+    query = (
         select(ResponsePoint.point_id)
         .join(Response, Response.id == ResponsePoint.response_id)
         .where(Response.archived == False, Response.status != ResponseStatus.draft)  # noqa: E712
-        .distinct()
-        .subquery()
     )
+    if isinstance(consultation_ids, int):
+        query = query.where(Response.consultation_id == consultation_ids)
+    elif consultation_ids is not None:
+        query = query.where(Response.consultation_id.in_(list(consultation_ids)))
+    return query.distinct().subquery()
 
 
 @dataclass
@@ -55,7 +63,7 @@ class Progress:
 
 def _progress_by_reaction(session: Session, consultation_id: int) -> dict[int, Progress]:
     """Points and answered points per reaction of one consultation, in one query."""
-    answered = _answered_points()
+    answered = _answered_points(consultation_id)
     rows = session.exec(
         select(Point.reaction_id, func.count(Point.id), func.count(answered.c.point_id))
         .join(Reaction, Reaction.id == Point.reaction_id)
@@ -83,7 +91,8 @@ def list_consultations(session: Session, visible=lambda c: True,
     if not include_archived:
         query = query.where(Consultation.archived == False)  # noqa: E712
     consultations = [c for c in session.exec(query) if visible(c)]
-    answered = _answered_points()
+    ids = [c.id for c in consultations]
+    answered = _answered_points(ids)
     counts = {
         cid: (r, t, a)
         for cid, r, t, a in session.exec(
@@ -95,7 +104,7 @@ def list_consultations(session: Session, visible=lambda c: True,
             )
             .outerjoin(Point, (Point.reaction_id == Reaction.id) & (Point.archived == False))  # noqa: E712
             .outerjoin(answered, answered.c.point_id == Point.id)
-            .where(_live_reaction())
+            .where(_live_reaction(), Reaction.consultation_id.in_(ids))
             .group_by(Reaction.consultation_id)
         )
     }
