@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from bench import scale_data
 from consult import dashboard
 from consult.db import get_session
 from consult.models import (
@@ -97,9 +98,9 @@ def random_consultation(session, rnd: random.Random, points: int, *,
         session.flush()
         covered = rnd.sample(point_ids, rnd.randint(1, min(len(point_ids), 6)))
         session.add_all(ResponsePoint(response_id=response.id, point_id=p) for p in covered)
-        if destinations:
-            session.add_all(ResponseDestination(response_id=response.id, destination_id=d.id)
-                            for d in rnd.sample(destinations, min(len(destinations), rnd.randint(0, 2))))
+        routed = rnd.sample(destinations, min(len(destinations), rnd.randint(0, 2)))
+        session.add_all(ResponseDestination(response_id=response.id, destination_id=d.id)
+                        for d in routed)
         for v in range(1, rnd.randint(1, 4) + 1):
             session.add(ResponseVersion(
                 response_id=response.id, version=v, body="x",
@@ -126,6 +127,16 @@ def test_figures_equal_the_old_ones_on_the_demo(demo_app):
         c = demo_consultation(session)
         old = old_figures(session, c)
         assert old["total"] == 204 and old["statuses"]  # the comparison says something
+        assert new_figures(session, c) == old
+
+
+def test_figures_equal_the_old_ones_on_a_generated_consultation(demo_app):
+    add_big_consultation(demo_app, 1500, slug="gegenereerd")
+    with demo_app.app_context():
+        session = get_session()
+        c = session.exec(select(Consultation).where(Consultation.slug == "gegenereerd")).one()
+        old = old_figures(session, c)
+        assert old["total"] == 1500 and len(old["statuses"]) > 1 and old["by_destination"]
         assert new_figures(session, c) == old
 
 
@@ -245,12 +256,10 @@ def _dashboard_cost(app):
     return recorded, steps.count
 
 
-def add_big_consultation(app, points: int = 5000) -> None:
-    """A large consultation beside the demo (the bench's generator when it is there)."""
-    with app.app_context():
-        session = get_session()
-        random_consultation(session, random.Random(15), points, archived_share=0.02)
-        session.commit()
+def add_big_consultation(app, points: int = 5000, slug: str = "groot") -> None:
+    """A large consultation beside the demo, as the bench generates it (bulk inserts)."""
+    scale_data.add_consultation(app.extensions["consult.engine"], points, random.Random(15),
+                                slug=slug)
 
 
 def test_dashboard_costs_the_same_beside_a_large_consultation(demo_app):
@@ -270,8 +279,7 @@ def test_a_large_dashboard_binds_few_parameters_in_few_statements(demo_app):
     add_big_consultation(demo_app)
     with demo_app.app_context():
         session = get_session()
-        c = session.exec(select(Consultation).where(Consultation.slug.startswith("willekeurig"))
-                         ).one()
+        c = session.exec(select(Consultation).where(Consultation.slug == "groot")).one()
         with statements(demo_app) as recorded:
             d = dashboard.dashboard(session, c)
     assert d.total > 4000 and d.statuses
