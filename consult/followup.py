@@ -9,7 +9,6 @@ letter's.
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -26,7 +25,6 @@ from .models import (
     ResponseDestination,
     ResponsePoint,
     ResponseStatus,
-    ResponseVersion,
     Stakeholder,
 )
 from .processing import destination_path, destination_paths
@@ -350,130 +348,3 @@ def landings_of(session: Session, point: Point, consultation: Consultation) -> l
         return []
     paths = destination_paths(session, consultation.id)
     return [Landed(lg, paths.get(lg.destination_id, "")) for lg in found]
-
-
-# --- the consultation dashboard ---------------------------------------------------------------
-
-
-@dataclass
-class Bar:
-    label: str
-    url_args: dict
-    parts: tuple[int, ...]  # e.g. (answered, open) or (done, to do)
-
-    @property
-    def total(self) -> int:
-        return sum(self.parts)
-
-
-@dataclass
-class Dashboard:
-    consultation: Consultation
-    points: list[FollowedPoint]
-    by_stakeholder: list[Bar]
-    by_destination: list[Bar]
-    statuses: list[tuple[str, tuple[int, ...]]]  # (date, points per STATUS_ORDER by then)
-
-    @property
-    def total(self) -> int:
-        return len(self.points)
-
-    @property
-    def answered(self) -> int:
-        return sum(1 for p in self.points if p.answers)
-
-    @property
-    def unanswered(self) -> list[FollowedPoint]:
-        return [p for p in self.points if not p.answers]
-
-
-def dashboard(session: Session, consultation: Consultation) -> Dashboard:
-    """Answered and open per municipality/subregion, routed and done per destination, each
-    status over time, and the points still without an answer."""
-    points = consultation_points(session, consultation)
-    stakeholders = {s.id: s for s in session.exec(select(Stakeholder))}
-
-    per_root: dict[int, list[int]] = {}
-    for p in points:
-        tally = per_root.setdefault(hierarchy.root(p.sender, stakeholders).id, [0, 0])
-        tally[0 if p.answers else 1] += 1
-    by_stakeholder = [
-        Bar(stakeholders[i].name, {"stakeholder_id": i}, tuple(t))
-        for i, t in sorted(per_root.items(), key=lambda item: stakeholders[item[0]].name)
-    ]
-    destinations = {d.id: d for d in session.exec(
-        select(Destination).where(Destination.consultation_id == consultation.id,
-                                  Destination.archived == False)  # noqa: E712
-        .order_by(Destination.position, Destination.id)
-    )}
-
-    top = {i: hierarchy.root(d, destinations).id for i, d in destinations.items()}
-    routed: dict[int, set[int]] = defaultdict(set)
-    done: dict[int, set[int]] = defaultdict(set)
-    for p in points:
-        for a in p.answers:
-            for d in a.destination_ids:
-                if d in top:
-                    routed[top[d]].add(p.point.id)
-        for lg in p.landings:
-            if lg.landing.destination_id in top:
-                done[top[lg.landing.destination_id]].add(p.point.id)
-    by_destination = [
-        Bar(d.title, {"destination_id": d.id},
-            (len(done[d.id] & routed[d.id]), len(routed[d.id] - done[d.id])))
-        for d in destinations.values() if d.parent_id is None and routed[d.id]
-    ]
-    return Dashboard(consultation, points, by_stakeholder, by_destination,
-                     status_timeline(session, points))
-
-
-MAX_DAYS = 40
-
-
-def status_timeline(session: Session, points: list[FollowedPoint],
-                    max_days: int = MAX_DAYS) -> list[tuple[str, tuple[int, ...]]]:
-    """How many points had each status (STATUS_ORDER) at the end of every day an answer was
-    given or changed: replayed from the answers' saved versions, over the points' current
-    answers (the last one decides, as on the pages). The last day equals today's statuses.
-    At most ``max_days`` days, evenly picked, the last always included."""
-    response_ids = sorted({a.response.id for p in points for a in p.answers})
-    if not response_ids:
-        return []
-    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    for response_id, version, decided_on, created_at, status in session.execute(
-        sa.select(ResponseVersion.response_id, ResponseVersion.version, ResponseVersion.decided_on,
-                  ResponseVersion.created_at, ResponseVersion.status)
-        .where(ResponseVersion.response_id.in_(response_ids))
-        .order_by(ResponseVersion.response_id, ResponseVersion.version)
-    ):  # the columns only: not every version's text
-        steps = history[response_id]
-        day = decided_on if version == 1 and decided_on else created_at.date()
-        if steps and day < steps[-1][0]:
-            day = steps[-1][0]  # a later version never goes back in time
-        steps.append((day, status))
-    days = sorted({day for steps in history.values() for day, _s in steps})
-    if len(days) > max_days:
-        step = (len(days) - 1) / (max_days - 1)
-        days = [days[round(i * step)] for i in range(max_days)]
-
-    def status_on(response_id: int, day: date) -> str | None:
-        found = None
-        for when, status in history.get(response_id, ()):
-            if when > day:
-                break
-            found = status
-        return found
-
-    index = {s: i for i, s in enumerate(STATUS_ORDER)}
-    timeline = []
-    for day in days:
-        tally = [0] * len(STATUS_ORDER)
-        for p in points:
-            status = OPEN
-            for a in p.answers:
-                then = status_on(a.response.id, day)
-                if then and then != ResponseStatus.draft:
-                    status = then
-            tally[index.get(status, 0)] += 1
-        timeline.append((day.isoformat(), tuple(tally)))
-    return timeline

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from .. import commitments, followup, reports
+from .. import commitments, reports
 from .. import consultations as reading
+from .. import dashboard as dashboards
 from ..db import get_session
 from ..models import ResponseStatus, StakeholderKind
 from ..processing import destinations_of
@@ -59,7 +60,7 @@ def public(slug: str):
     return render_template(
         "reports/public.html", consultation=consultation,
         table=reports.answered_table(session, consultation),
-        d=followup.dashboard(session, consultation), promises=promises,
+        d=dashboards.summary(session, consultation), promises=promises,
     )
 
 
