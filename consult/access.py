@@ -211,10 +211,12 @@ def _known_stakeholders(user) -> frozenset[int]:
     readable = [c.id for c in readable_consultations(user)]
     if not readable:
         return frozenset()
+    # Through expressions: as plain columns SQLite chose ix_reaction_consultation_id and read
+    # every reaction of the readable consultations for each stakeholder.
     live = (
-        (Reaction.consultation_id.in_(readable))
-        & (Reaction.archived == sa.false())
-        & (Reaction.status == ReactionStatus.submitted)
+        (sa.func.coalesce(Reaction.consultation_id, 0).in_(readable))
+        & (sa.func.coalesce(Reaction.archived, Reaction.archived) == sa.false())
+        & (sa.func.coalesce(Reaction.status, Reaction.status) == ReactionStatus.submitted)
     )
     # Asked per stakeholder (EXISTS on the stakeholder_id indexes), not by collecting the
     # senders of every reaction and point: that read all 100,000 points of a real installation
@@ -222,7 +224,7 @@ def _known_stakeholders(user) -> frozenset[int]:
     reacted = sa.exists().where(Reaction.stakeholder_id == Stakeholder.id, live)
     pointed = sa.exists().where(
         Point.stakeholder_id == Stakeholder.id, Reaction.id == Point.reaction_id, live,
-        Point.archived == sa.false())
+        sa.func.coalesce(Point.archived, Point.archived) == sa.false())
     rows = session.exec(select(Stakeholder.id, Stakeholder.parent_id, reacted | pointed)).all()
     parents = {sid: parent for sid, parent, _sent in rows}
     senders = {sid for sid, _parent, sent in rows if sent}
