@@ -34,6 +34,7 @@ class Tally:
 
     reactions: int = 0
     senders: dict[int, dict[str, int]] = field(default_factory=dict)
+    letter_senders: frozenset[int] = frozenset()  # who sent a live reaction (points or not)
 
     @property
     def points(self) -> int:
@@ -77,11 +78,15 @@ def _live_reaction():
 
 def _count(session: Session, ids: list[int]) -> dict[int, Tally]:
     """Count the tallies of these consultations (two queries, limited to them)."""
-    reactions = dict(session.execute(
-        sa.select(Reaction.consultation_id, sa.func.count(Reaction.id))
+    reactions: dict[int, int] = {}
+    letters: dict[int, set[int]] = {cid: set() for cid in ids}
+    for cid, sid, n in session.execute(
+        sa.select(Reaction.consultation_id, Reaction.stakeholder_id, sa.func.count(Reaction.id))
         .where(Reaction.consultation_id.in_(ids), _live_reaction())
-        .group_by(Reaction.consultation_id)
-    ).all())
+        .group_by(Reaction.consultation_id, Reaction.stakeholder_id)
+    ):
+        reactions[cid] = reactions.get(cid, 0) + n
+        letters[cid].add(sid)
     status = sa.func.coalesce(latest_status(), OPEN).label("status")
     sender = sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id).label("sender")
     inner = (
@@ -98,7 +103,8 @@ def _count(session: Session, ids: list[int]) -> dict[int, Tally]:
         .group_by(inner.c.cid, inner.c.sender, inner.c.status)
     ):
         senders[cid].setdefault(sid, {})[str(st)] = n
-    return {cid: Tally(reactions.get(cid, 0), senders[cid]) for cid in ids}
+    return {cid: Tally(reactions.get(cid, 0), senders[cid], frozenset(letters[cid]))
+            for cid in ids}
 
 
 def _cache() -> dict:

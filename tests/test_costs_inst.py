@@ -20,6 +20,7 @@ from tests.conftest import Actor
 from tests.costs import full_scans, plans, statements, vm_steps
 
 DEMO = "holland-rijnland-jeugdhulp-2016"
+SLACK = 20  # VM steps are counted in hundreds: the old pages grew by thousands of them
 ROWS = re.compile(r'<tr id="punt-(\d+)">')
 
 
@@ -68,9 +69,10 @@ PAGES = [
 
 @pytest.mark.parametrize("role,page", PAGES, ids=[f"{r}-{i}" for i, (r, _p) in enumerate(PAGES)])
 def test_a_page_costs_the_same_beside_a_hidden_5000_point_consultation(demo_app, role, page):
-    # The registry the generator uses is there in both runs: the index shows the registry.
-    with _engine(demo_app).begin() as conn:
-        scale_data.ensure_registry(conn, scale_data.datetime.now(scale_data.UTC))
+    # Both runs have the generator's registry (the index shows the registry) and a hidden
+    # consultation (its existence costs a signed-in reader one membership query): a small one
+    # first, then 5,000 points.
+    _add_generated(demo_app, points=50, hidden=True)
     url = page(demo_app)
     client = demo_app.test_client()
     get = client.get if role == "anonymous" else Actor(client, role).get
@@ -78,8 +80,8 @@ def test_a_page_costs_the_same_beside_a_hidden_5000_point_consultation(demo_app,
     _add_generated(demo_app, hidden=True)
     after = _cost(demo_app, get, url)
     assert after[0] == before[0], (url, before, after)
-    if before[1] is not None:
-        assert abs(after[1] - before[1]) <= 0.1 * before[1], (url, before, after)
+    if before[1] is not None:  # ±10 %, or 2,000 instructions on a page that runs few
+        assert abs(after[1] - before[1]) <= max(0.1 * before[1], SLACK), (url, before, after)
 
 
 def test_home_and_index_count_a_shown_consultation_once_per_revision(demo_app):
@@ -93,7 +95,7 @@ def test_home_and_index_count_a_shown_consultation_once_per_revision(demo_app):
         after = _cost(demo_app, home.get, url)
         assert after[0] == count, url
         if steps is not None:
-            assert abs(after[1] - steps) <= 0.1 * steps, (url, steps, after)
+            assert abs(after[1] - steps) <= max(0.1 * steps, SLACK), (url, steps, after)
 
 
 def _percent_of(html: str, title: str) -> str:
@@ -145,7 +147,7 @@ def test_a_municipality_page_shows_a_page_of_points_and_loads_the_rest(demo_app)
     assert 0 < len(first) <= followup.PAGE_SIZE
     assert f"{len(expected)} punten" in html and f"{wanted_open} open" in html
     # Follow every "load more" the way htmx does, in document order.
-    shown, todo = list(first), re.findall(r'hx-get="([^"]+)"', html)
+    shown, todo = list(first), re.findall(r'<p class="more" hx-get="([^"]+)"', html)
     while todo:
         piece = visitor.get(todo.pop(0).replace("&amp;", "&"), headers={"HX-Request": "true"})
         assert piece.status_code == 200
@@ -153,7 +155,7 @@ def test_a_municipality_page_shows_a_page_of_points_and_loads_the_rest(demo_app)
         rows = ROWS.findall(body)
         assert 0 < len(rows) <= followup.PAGE_SIZE and "<html" not in body
         shown += rows
-        todo = re.findall(r'hx-get="([^"]+)"', body) + todo
+        todo = re.findall(r'<p class="more" hx-get="([^"]+)"', body) + todo
     assert shown == expected
 
 
