@@ -20,6 +20,7 @@ from .models import (
     Stakeholder,
 )
 from .processing import destination_paths
+from .tallies import tallies
 
 
 def _live_reaction():
@@ -91,28 +92,14 @@ def list_consultations(session: Session, visible=lambda c: True,
     if not include_archived:
         query = query.where(Consultation.archived == False)  # noqa: E712
     consultations = [c for c in session.exec(query) if visible(c)]
-    ids = [c.id for c in consultations]
-    answered = _answered_points(ids)
-    counts = {
-        cid: (r, t, a)
-        for cid, r, t, a in session.exec(
-            select(
-                Reaction.consultation_id,
-                func.count(func.distinct(Reaction.id)),
-                func.count(Point.id),
-                func.count(answered.c.point_id),
-            )
-            .outerjoin(Point, (Point.reaction_id == Reaction.id) & (Point.archived == False))  # noqa: E712
-            .outerjoin(answered, answered.c.point_id == Point.id)
-            .where(_live_reaction(), Reaction.consultation_id.in_(ids))
-            .group_by(Reaction.consultation_id)
-        )
-    }
-    rows = []
-    for c in consultations:
-        r, t, a = counts.get(c.id, (0, 0, 0))
-        rows.append(ConsultationRow(c, r, Progress(answered=a, total=t)))
-    return rows
+    # Only what the page shows, and each consultation counted once per revision (tallies).
+    counted = tallies(session, consultations)
+    return [
+        ConsultationRow(c, counted[c.id].reactions,
+                        Progress(answered=counted[c.id].points - counted[c.id].open,
+                                 total=counted[c.id].points))
+        for c in consultations
+    ]
 
 
 def get_consultation(session: Session, slug: str,
