@@ -1,8 +1,9 @@
 """The answered table: a printable page and the Word, Excel and CSV downloads."""
 
 from flask import Blueprint, Response, abort, render_template, request
+from werkzeug.wsgi import wrap_file
 
-from .. import commitments, followup, reports
+from .. import commitments, exports, followup, reports
 from .. import consultations as reading
 from ..db import get_session
 from ..models import ResponseStatus, StakeholderKind
@@ -71,10 +72,15 @@ def file_download(data: bytes, mimetype: str, filename: str) -> Response:
 
 @bp.get("/tabel.<fmt>")
 def download(slug: str, fmt: str):
-    """The table as a file: docx (the Word table), xlsx (one row a point) or csv."""
-    if fmt not in reports.FORMATS:
+    """The table as a file: docx (the Word table), xlsx (one row a point) or csv. Written in
+    chunks to a temporary file, then sent from it (constant memory at any size)."""
+    if fmt not in exports.WRITERS:
         abort(404)
     consultation = visible_consultation(slug)
-    table = reports.answered_table(get_session(), consultation, _filters())
-    mimetype, build = reports.FORMATS[fmt]
-    return file_download(build(table), mimetype, f"{consultation.slug}-tabel.{fmt}")
+    file, size, _points = exports.export_file(get_session(), consultation, fmt, _filters())
+    response = Response(wrap_file(request.environ, file), mimetype=exports.MIMETYPES[fmt],
+                        direct_passthrough=True, headers={
+                            "Content-Disposition":
+                                f'attachment; filename="{consultation.slug}-tabel.{fmt}"'})
+    response.content_length = size
+    return response
