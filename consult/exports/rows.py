@@ -33,7 +33,8 @@ from ..models import (
 from ..processing import destination_paths
 from ..reports import Block, Filters, Row, Table, _keep, _with_children
 
-CHUNK = 200  # reactions a chunk (a reaction with many points is still read whole)
+CHUNK = 200  # reactions a chunk, at most
+CHUNK_POINTS = 1_000  # points a chunk, at most (unless one reaction has more: read whole)
 BATCH = 500  # ids bound in one statement, at most
 
 
@@ -42,19 +43,14 @@ def iter_tables(session: Session, consultation: Consultation, filters: Filters |
     """The answered table of ``consultation`` as consecutive partial Tables, each with the
     blocks of at most ``chunk`` reactions: together exactly `reports.answered_table`'s
     blocks, in its order, with the same rows, answers and filters (``subregions`` is left
-    empty). Yields nothing for a consultation without answered or unanswered points."""
+    empty). A chunk ends at ``chunk`` reactions or CHUNK_POINTS points. Yields nothing for
+    a consultation without points or answers to show."""
     filters = filters or Filters()
     stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
     roots = {i: hierarchy.root(s, stakeholders) for i, s in stakeholders.items()}
     wanted = _with_children(session, filters.destination)
-    reaction_ids = session.connection().execute(
-        sa.select(Reaction.id).where(Reaction.consultation_id == consultation.id,
-                                     _live_reaction())
-        .order_by(Reaction.position, Reaction.id)
-    ).scalars().all()
     paths: dict[int, dict[int, str]] = {}
-    for start in range(0, len(reaction_ids), chunk):
-        ids = reaction_ids[start:start + chunk]
+    for ids in _chunks(session, consultation, chunk):
         reactions = session.connection().execute(
             sa.select(Reaction.id, Reaction.title, Reaction.channel, Reaction.stakeholder_id)
             .where(Reaction.id.in_(ids)).order_by(Reaction.position, Reaction.id)
@@ -71,6 +67,28 @@ def iter_tables(session: Session, consultation: Consultation, filters: Filters |
                                       by_reaction[reaction.id], whole.get(reaction.id, [])))]
         if blocks:
             yield Table(consultation, blocks, filters, roots)
+
+
+def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterator[list[int]]:
+    """The ids of the consultation's live reactions in table order, cut into chunks of at
+    most ``chunk`` reactions and (where a reaction allows) CHUNK_POINTS points."""
+    counted = session.connection().execute(
+        sa.select(Reaction.id, sa.func.count(Point.id))
+        .outerjoin(Point, (Point.reaction_id == Reaction.id) & (Point.archived == sa.false()))
+        .where(Reaction.consultation_id == consultation.id, _live_reaction())
+        .group_by(Reaction.id, Reaction.position)
+        .order_by(Reaction.position, Reaction.id)
+    ).all()
+    ids: list[int] = []
+    points = 0
+    for reaction_id, count in counted:
+        if ids and (len(ids) == chunk or points + count > CHUNK_POINTS):
+            yield ids
+            ids, points = [], 0
+        ids.append(reaction_id)
+        points += count
+    if ids:
+        yield ids
 
 
 def _block(reaction, stakeholder: Stakeholder, points: list[FollowedPoint],

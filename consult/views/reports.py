@@ -73,14 +73,18 @@ def file_download(data: bytes, mimetype: str, filename: str) -> Response:
 @bp.get("/tabel.<fmt>")
 def download(slug: str, fmt: str):
     """The table as a file: docx (the Word table), xlsx (one row a point) or csv. Written in
-    chunks to a temporary file, then sent from it (constant memory at any size)."""
+    chunks to a temporary file; a large one is sent from disk (constant memory at any size)."""
     if fmt not in exports.WRITERS:
         abort(404)
     consultation = visible_consultation(slug)
     file, size, _points = exports.export_file(get_session(), consultation, fmt, _filters())
+    filename = f"{consultation.slug}-tabel.{fmt}"
+    if size <= exports.IN_MEMORY:
+        with file:
+            return file_download(file.read(), exports.MIMETYPES[fmt], filename)
+    # The server closes (and so deletes) the file once it is sent.
     response = Response(wrap_file(request.environ, file), mimetype=exports.MIMETYPES[fmt],
-                        direct_passthrough=True, headers={
-                            "Content-Disposition":
-                                f'attachment; filename="{consultation.slug}-tabel.{fmt}"'})
+                        direct_passthrough=True,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     response.content_length = size
     return response
