@@ -197,3 +197,16 @@ def test_libreoffice_opens_the_streamed_files(sized_app, tmp_path):
                         str(source)], check=True, capture_output=True, timeout=180)
         text = next((tmp_path / fmt).iterdir()).read_text(encoding="utf-8", errors="replace")
         assert "De punten 1 t/m 7" in text and "Gemeente / subregio" in text, fmt
+
+
+def test_a_download_tells_the_page_it_has_arrived(demo_app):
+    client = demo_app.test_client()
+    page = client.get(f"/consultaties/{SLUG}/tabel").get_data(as_text=True)
+    assert page.count('data-busy="Bestand wordt gemaakt…"') == 3
+    response = client.get(f"/consultaties/{SLUG}/tabel.xlsx?klaar=k3x9ab12cd")
+    assert any(c.startswith("consult-download=k3x9ab12cd;")
+               for c in response.headers.getlist("Set-Cookie"))
+    for bad in ("kort", "<script>alert(1)</script>", "a" * 40, "abc;def=12345"):
+        response = client.get(f"/consultaties/{SLUG}/tabel.xlsx", query_string={"klaar": bad})
+        assert response.status_code == 200, bad
+        assert not [c for c in response.headers.getlist("Set-Cookie") if "consult-download" in c]

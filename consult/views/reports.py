@@ -1,5 +1,7 @@
 """The answered table: a printable page and the Word, Excel and CSV downloads."""
 
+import re
+
 from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.wsgi import wrap_file
 
@@ -81,10 +83,23 @@ def download(slug: str, fmt: str):
     filename = f"{consultation.slug}-tabel.{fmt}"
     if size <= exports.IN_MEMORY:
         with file:
-            return file_download(file.read(), exports.MIMETYPES[fmt], filename)
-    # The server closes (and so deletes) the file once it is sent.
-    response = Response(wrap_file(request.environ, file), mimetype=exports.MIMETYPES[fmt],
-                        direct_passthrough=True,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    response.content_length = size
+            response = file_download(file.read(), exports.MIMETYPES[fmt], filename)
+    else:  # the server closes (and so deletes) the file once it is sent
+        response = Response(wrap_file(request.environ, file), mimetype=exports.MIMETYPES[fmt],
+                            direct_passthrough=True,
+                            headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        response.content_length = size
+    _say_ready(response)
     return response
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9]{8,32}")
+
+
+def _say_ready(response: Response) -> None:
+    """The download link shows "busy" until the file arrives: it adds ?klaar=<token> and
+    waits for a cookie with that token (a browser tells a page nothing about a download)."""
+    token = request.args.get("klaar", "")
+    if _TOKEN.fullmatch(token):
+        response.set_cookie("consult-download", token, max_age=60, samesite="Lax",
+                            secure=request.is_secure)
