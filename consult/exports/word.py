@@ -31,15 +31,14 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
     widths = _twips()
     points = 0
     with zipfile.ZipFile(io.BytesIO(skeleton)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        # compresslevel 1 for the rows (most of the file): faster, a few % larger.
         for info in source.infolist():
             if info.filename != "word/document.xml":
                 target.writestr(info, source.read(info.filename))
                 continue
             head, tail = _split(source.read(info.filename))
-            entry = zipfile.ZipInfo(info.filename, info.date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(entry, "w") as document:
+            with target.open(info.filename, "w") as document:
                 document.write(head)
                 for table in tables:
                     for block in table.blocks:
