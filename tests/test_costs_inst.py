@@ -167,7 +167,8 @@ def test_a_municipality_page_reads_no_point_or_message_whole_and_renders_no_mark
     assert councillor.get(url).status_code == 200
     rendered = []
     real = text.render_markdown
-    monkeypatch.setattr(text, "render_markdown", lambda *a, **k: rendered.append(a) or real(*a, **k))
+    monkeypatch.setattr(text, "render_markdown",
+                        lambda *a, **k: rendered.append(a) or real(*a, **k))
     import consult.rendered
 
     monkeypatch.setattr(consult.rendered, "render_markdown", text.render_markdown)
