@@ -159,6 +159,14 @@ _SEGMENTS_LOCK = threading.Lock()
 POSTINGS = _Postings(POSTINGS_CACHE_BYTES)
 
 
+def clear_caches() -> None:
+    """Forget decoded posting lists (the benchmark's "first time a term is asked"); the
+    per-segment columns stay, as in a running worker."""
+    with POSTINGS.lock:
+        POSTINGS.entries.clear()
+        POSTINGS.size = 0
+
+
 def segments(searcher) -> list[tuple[SegmentData, int]]:
     """The searcher's segments with their document offsets (data cached per segment id)."""
     out = []
