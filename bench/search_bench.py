@@ -505,35 +505,60 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def run_size(size: int, per_kind: int, saves: int) -> dict:
+def existing_docs(url: str, size: int) -> dict:
+    """The FTS5 documents and facts of a database this benchmark filled before (--reuse)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        holder = dict(conn.execute(sa.text("SELECT id, stakeholder_id FROM reaction")).all())
+        points = conn.execute(sa.text("SELECT id, body, reaction_id FROM point "
+                                      f"WHERE id <= {size} ORDER BY id")).all()
+        point_holder = {pid: holder[rid] for pid, _b, rid in points}
+        responses = conn.execute(sa.text("SELECT id, body, reaction_id FROM response "
+                                         "ORDER BY id")).all()
+        messages = conn.execute(sa.text("SELECT id, body, point_id FROM message "
+                                        "WHERE kind = 'comment' ORDER BY id")).all()
+    engine.dispose()
+    docs = [(pid, body, point_holder[pid]) for pid, body, _r in points]
+    docs += [(size + rid, body, holder[r]) for rid, body, r in responses]
+    docs += [(size + len(responses) + mid, body, point_holder.get(pid, 0))
+             for mid, body, pid in messages]
+    return {"docs": docs, "stakeholder": holder[1]}
+
+
+def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None) -> dict:
     rnd = random.Random(size)
-    folder = Path(tempfile.mkdtemp(prefix=f"searchbench-{size}-"))
+    folder = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix=f"searchbench-{size}-"))
     url = f"sqlite:///{folder / 'consult.sqlite3'}"
     start = time.perf_counter()
-    facts = build_database(url, size, rnd, Text(size))
+    facts = existing_docs(url, size) if reuse else build_database(url, size, rnd, Text(size))
     docs = facts["docs"]
     vocabulary = len({w for _r, body, _s in docs[:200_000] for w in _WORD.findall(_plain(body))})
-    print(f"[{size}] database filled in {time.perf_counter() - start:.0f} s; "
+    print(f"[{size}] database ready in {time.perf_counter() - start:.0f} s; "
           f"{vocabulary:,} distinct words in the first 200,000 documents", flush=True)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(folder),
                       "SEARCH_MODE": "inline"})
-    with app.app_context():
-        session = get_session()
-        create_user(session, password=ADMIN[1], email=ADMIN[0], name="Bench", role=Role.admin)
-        session.commit()
     service = search.service(app)
-    result = {"size": size, "vocabulary_200k": vocabulary, "load": {}}
-    start = time.perf_counter()
-    count = service.rebuild()
-    seconds = time.perf_counter() - start
-    result.update(documents=count, index_seconds=seconds, index_rate_docs=count / seconds,
-                  index_bytes=dir_size(service.store.current_dir()))
-    result["load"]["index"] = load()
-    print(f"[{size}] consult index: {count} documents in {seconds:.0f} s "
-          f"(load {load()})", flush=True)
-    rate, fsize = fts5_build(folder / "fts5.sqlite3", docs)
-    result.update(fts5_rate=rate, fts5_bytes=fsize, fts5_docs=len(docs))
-    print(f"[{size}] FTS5: {len(docs)} documents at {rate:,.0f}/s (load {load()})", flush=True)
+    result = {"size": size, "vocabulary_200k": vocabulary, "load": {}, "fts5_docs": len(docs)}
+    if not reuse:
+        with app.app_context():
+            session = get_session()
+            create_user(session, password=ADMIN[1], email=ADMIN[0], name="Bench",
+                        role=Role.admin)
+            session.commit()
+        start = time.perf_counter()
+        count = service.rebuild()
+        seconds = time.perf_counter() - start
+        result.update(documents=count, index_seconds=seconds, index_rate_docs=count / seconds,
+                      index_bytes=dir_size(service.store.current_dir()))
+        result["load"]["index"] = load()
+        print(f"[{size}] consult index: {count} documents in {seconds:.0f} s "
+              f"(load {load()})", flush=True)
+        rate, fsize = fts5_build(folder / "fts5.sqlite3", docs)
+        result.update(fts5_rate=rate, fts5_bytes=fsize)
+        print(f"[{size}] FTS5: {len(docs)} documents at {rate:,.0f}/s (load {load()})",
+              flush=True)
+    else:
+        result["documents"] = sum(service.status()["index"].values())
     queries = first_time_queries(docs, facts["stakeholder"], per_kind, rnd)
     result["queries"] = queries
     consult_repeat(app, queries[:3])  # segment columns loaded, as in a running worker
@@ -544,10 +569,15 @@ def run_size(size: int, per_kind: int, saves: int) -> dict:
     result["fts5_repeat"] = fts5_queries(folder / "fts5.sqlite3", queries, fresh=False)
     result["load"]["queries"] = load()
     app.extensions["consult.engine"].dispose()
+    report([result])
     if saves:
         http_queries = first_time_queries(docs, facts["stakeholder"], 4,
                                           random.Random(size + 1))
-        result["http"], result["fresh"] = http_measurements(folder, url, http_queries, saves)
+        try:
+            result["http"], result["fresh"] = http_measurements(folder, url, http_queries,
+                                                                saves)
+        except OSError as exc:
+            print(f"[{size}] HTTP measurements failed: {exc!r} (load {load()})", flush=True)
         result["load"]["http"] = load()
     return result
 
@@ -562,13 +592,14 @@ def report(results: list[dict]) -> None:
         print(f"## {r['size']:,} points ({r['documents']:,} consult documents, "
               f"{r['fts5_docs']:,} FTS5 documents; {r['vocabulary_200k']:,} distinct words "
               "in the first 200,000)")
-        ratio = r["index_rate_docs"] / r["fts5_rate"]
-        print(f"bulk index: consult {r['index_rate_docs']:,.0f} documents/s "
-              f"({r['index_rate_docs'] * r['size'] / r['documents']:,.0f} points/s) in "
-              f"{r['index_seconds']:.0f} s, {r['index_bytes'] / 2**20:,.0f} MB; FTS5 "
-              f"{r['fts5_rate']:,.0f} documents/s, {r['fts5_bytes'] / 2**20:,.0f} MB; "
-              f"ratio {ratio:.2f} (target >= 0.10: {'met' if ratio >= 0.1 else 'NOT met'}) "
-              f"[load {r['load']['index']}]")
+        ratio = r["index_rate_docs"] / r["fts5_rate"] if "fts5_rate" in r else None
+        if ratio is not None:
+            print(f"bulk index: consult {r['index_rate_docs']:,.0f} documents/s "
+                  f"({r['index_rate_docs'] * r['size'] / r['documents']:,.0f} points/s) in "
+                  f"{r['index_seconds']:.0f} s, {r['index_bytes'] / 2**20:,.0f} MB; FTS5 "
+                  f"{r['fts5_rate']:,.0f} documents/s, {r['fts5_bytes'] / 2**20:,.0f} MB; "
+                  f"ratio {ratio:.2f} (target >= 0.10: "
+                  f"{'met' if ratio >= 0.1 else 'NOT met'}) [load {r['load']['index']}]")
         print(f"first-time queries, p50 / p95 ms [load {r['load']['queries']}]:")
         print("| kind | consult | consult + facets | FTS5 tuned | p95 ratio | "
               "repeat: consult | repeat: FTS5 |")
@@ -600,11 +631,14 @@ def main():
     parser.add_argument("--saves", type=int, default=100,
                         help="saved -> found samples (0: no HTTP measurements)")
     parser.add_argument("--json", help="also write the raw figures to this file")
+    parser.add_argument("--reuse", help="a folder this benchmark filled before (one size): "
+                        "skip building, measure the queries again")
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        results.append(run_size(size, args.per_kind, args.saves))
-        report(results[-1:])
+        results.append(run_size(size, args.per_kind, args.saves, args.reuse))
+        if "fresh" in results[-1]:
+            report(results[-1:])
     if args.json:
         Path(args.json).write_text(json.dumps(results))
 
