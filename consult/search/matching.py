@@ -159,6 +159,14 @@ _SEGMENTS_LOCK = threading.Lock()
 POSTINGS = _Postings(POSTINGS_CACHE_BYTES)
 
 
+def clear_caches() -> None:
+    """Forget decoded posting lists (the benchmark's "first time a term is asked"); the
+    per-segment columns stay, as in a running worker."""
+    with POSTINGS.lock:
+        POSTINGS.entries.clear()
+        POSTINGS.size = 0
+
+
 def segments(searcher) -> list[tuple[SegmentData, int]]:
     """The searcher's segments with their document offsets (data cached per segment id)."""
     out = []
@@ -181,8 +189,14 @@ def segments(searcher) -> list[tuple[SegmentData, int]]:
     return out
 
 
-def postings(seg: SegmentData, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, term frequencies) of a term in one segment."""
+def postings(seg: SegmentData, term: str,
+             within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, term frequencies) of a term in one segment.
+
+    within: sorted document numbers the caller will intersect with (the rarer side of an
+    AND): only the blocks of 128 postings whose id range can hold one of them are decoded
+    (a block header carries its last id), the rest are skipped unread. The result then holds
+    the postings of those blocks only (a superset of the intersection) and is not cached."""
     segment = seg.reader.segment()
     key = (segment.segment_id() if segment is not None else id(seg.reader), term)
     found = POSTINGS.get(key)
@@ -193,27 +207,50 @@ def postings(seg: SegmentData, term: str) -> tuple[np.ndarray, np.ndarray]:
         return EMPTY
     matcher = reader.postings("body", term)
     if isinstance(matcher, W3LeafMatcher):
-        ids_parts, tf_parts = [], []
-        while not matcher._atend:
-            matcher._read_data()
-            deltas, weights = matcher._data[0], matcher._data[1]
-            ids_parts.append(np.cumsum(np.asarray(deltas, np.int64)))
-            n = matcher._blocklength
-            if weights is None:
-                tf_parts.append(np.ones(n, np.float32))
-            elif isinstance(weights, float):
-                tf_parts.append(np.full(n, weights, np.float32))
-            else:
-                tf_parts.append(np.asarray(weights, np.float32))
-            matcher._next_block()
-        ids = np.concatenate(ids_parts).astype(np.int32)
-        tf = np.concatenate(tf_parts)
+        ids, tf, complete = _decode(matcher, within)
     else:  # few postings, stored inline in the term info
         items = list(matcher.items_as("weight"))
         ids = np.array([i for i, _w in items], np.int32)
         tf = np.array([w for _i, w in items], np.float32)
-    POSTINGS.put(key, (ids, tf))
+        complete = True
+    if complete:
+        POSTINGS.put(key, (ids, tf))
     return ids, tf
+
+
+def _decode(matcher, within: np.ndarray | None):
+    """Decode a W3 posting list a block at a time; returns (ids, tf, complete)."""
+    ids_parts, tf_parts = [], []
+    complete = True
+    previous_max = -1
+    while not matcher._atend:
+        block_max = matcher._maxid
+        if within is not None:
+            # Does a wanted id lie in (previous block's last id, this block's last id]?
+            at = int(np.searchsorted(within, previous_max, side="right"))
+            if at == len(within):
+                complete = False
+                break  # no wanted id beyond this point
+            if within[at] > block_max:
+                complete = False
+                previous_max = block_max
+                matcher._next_block()
+                continue
+        matcher._read_data()
+        deltas, weights = matcher._data[0], matcher._data[1]
+        ids_parts.append(np.cumsum(np.asarray(deltas, np.int64)))
+        n = matcher._blocklength
+        if weights is None:
+            tf_parts.append(np.ones(n, np.float32))
+        elif isinstance(weights, float):
+            tf_parts.append(np.full(n, weights, np.float32))
+        else:
+            tf_parts.append(np.asarray(weights, np.float32))
+        previous_max = block_max
+        matcher._next_block()
+    if not ids_parts:
+        return EMPTY[0], EMPTY[1], complete
+    return np.concatenate(ids_parts).astype(np.int32), np.concatenate(tf_parts), complete
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -237,8 +274,9 @@ def stats(searcher) -> Stats:
                  max(1.0, searcher.avg_field_length("body", 1.0)))
 
 
-def _term(seg: SegmentData, term: str, st: Stats, boost: float = 1.0):
-    ids, tf = postings(seg, term)
+def _term(seg: SegmentData, term: str, st: Stats, boost: float = 1.0,
+          within: np.ndarray | None = None):
+    ids, tf = postings(seg, term, within)
     if not len(ids):
         return EMPTY
     lengths = seg.lengths[ids]
@@ -309,7 +347,7 @@ def evaluate(node, seg: SegmentData, st: Stats, reader):
         negative = [c.query for c in node.children() if isinstance(c, wq.Not)]
         if not positive:
             return EMPTY
-        result = _and([evaluate(c, seg, st, reader) for c in positive])
+        result = _and_rarest_first(positive, seg, st, reader)
         for child in negative:
             result = _minus(result, evaluate(child, seg, st, reader))
         return result
@@ -319,6 +357,24 @@ def evaluate(node, seg: SegmentData, st: Stats, reader):
     if isinstance(node, wq.Not):
         return EMPTY
     raise ValueError(f"unsupported query node {type(node).__name__}")
+
+
+def _and_rarest_first(children, seg: SegmentData, st: Stats, reader):
+    """AND of the children; plain words are read rarest first, and each next word only in
+    the blocks that can hold the documents found so far (postings(within=...)). Same
+    documents and scores as decoding every list whole."""
+    words = [c for c in children if isinstance(c, wq.Term)]
+    others = [c for c in children if not isinstance(c, wq.Term)]
+    parts = [evaluate(c, seg, st, reader) for c in others]
+    result = _and(parts) if parts else None
+    frequency = seg.reader.doc_frequency
+    for word in sorted(words, key=lambda w: frequency("body", str(w.text))):
+        if result is not None and not len(result[0]):
+            return EMPTY
+        within = result[0] if result is not None else None
+        found = _term(seg, str(word.text), st, word.boost, within)
+        result = found if result is None else _and([result, found])
+    return result
 
 
 def _with_extra_scores(base, extra):
