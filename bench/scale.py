@@ -91,6 +91,13 @@ def build(folder: Path, points: int, reuse: Path | None) -> tuple[dict, dict]:
         facts = read_ready(reuse)
         shutil.copytree(Path(facts["instance"]), big_instance)
         print(f"copied the installation from {reuse}", flush=True)
+        from consult.db import analyze, make_engine, upgrade
+
+        copied = f"sqlite:///{big_instance / 'consult.sqlite3'}"
+        upgrade(copied)  # the code being measured may have added migrations since
+        engine = make_engine(copied)
+        analyze(engine)  # as `flask consult upgrade` does
+        engine.dispose()
     else:
         big_instance.mkdir(parents=True)
         url = f"sqlite:///{big_instance / 'consult.sqlite3'}"

@@ -17,8 +17,9 @@ def consult_cli():
 @click.option("--revision", default="head", show_default=True)
 @with_appcontext
 def upgrade_command(revision: str):
-    """Apply the database migrations."""
+    """Apply the database migrations, then refresh the planner's statistics."""
     db.upgrade(current_app.config["DATABASE_URL"], revision)
+    db.analyze(current_app.extensions["consult.engine"])
     click.echo(f"Database at {revision}.")
 
 
