@@ -55,7 +55,10 @@ def _sender():
 
 
 def _live_answer():
-    return (Response.archived == sa.false()) & (Response.status != ResponseStatus.draft)
+    """A live, released answer. "archived != true" (never null, so the same as "= false")
+    keeps SQLite from walking ix_response_archived, every live answer of the installation,
+    which it takes for selective when it has no statistics."""
+    return (Response.archived != sa.true()) & (Response.status != ResponseStatus.draft)
 
 
 def _family(model, top_id: int, **anchor):
@@ -68,6 +71,16 @@ def _family(model, top_id: int, **anchor):
     tree = start.cte(f"{model.__tablename__}_family", recursive=True)
     tree = tree.union(sa.select(model.id).where(model.parent_id == tree.c.id))
     return sa.select(tree.c.id)
+
+
+def _consultation_points(consultation: Consultation) -> list:
+    """Conditions of the consultation's live points (with Reaction joined), put so that
+    SQLite goes from the consultation's reactions to their points (ix_point_reaction_live),
+    not through every live point of the installation (ix_point_archived)."""
+    reactions = sa.select(Reaction.id).where(Reaction.consultation_id == consultation.id,
+                                             _live_reaction())
+    return [Reaction.consultation_id == consultation.id, _live_reaction(),
+            Point.reaction_id.in_(reactions), *_point_conditions(consultation, Filters())]
 
 
 def _point_conditions(consultation: Consultation, f: Filters) -> list:
@@ -105,10 +118,11 @@ def _point_conditions(consultation: Consultation, f: Filters) -> list:
     return conditions
 
 
-def _whole_answers(consultation: Consultation):
-    """Conditions of an answer to a reaction as a whole (it covers no point)."""
+def _whole_answers():
+    """Conditions of an answer to a reaction as a whole (it covers no point). That it is an
+    answer of the reaction's own consultation is checked on reading (``_answers``): named
+    here, it makes SQLite walk every answer of the consultation for each reaction."""
     return [
-        Response.consultation_id == consultation.id,
         Response.reaction_id.is_not(None),
         _live_answer(),
         ~sa.exists().where(ResponsePoint.response_id == Response.id),
@@ -122,7 +136,7 @@ def _page_reactions(session: Session, consultation: Consultation, f: Filters,
     shown = sa.exists(sa.select(Point.id).where(Point.reaction_id == Reaction.id, *conditions))
     if not f.any():
         shown = shown | sa.exists(sa.select(Response.id).where(
-            Response.reaction_id == Reaction.id, *_whole_answers(consultation)))
+            Response.reaction_id == Reaction.id, *_whole_answers()))
     query = (
         sa.select(Reaction, Stakeholder)
         .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
@@ -227,10 +241,10 @@ def _answers(session: Session, consultation: Consultation, reaction_ids: list[in
     covering = (sa.select(ResponsePoint.response_id)
                 .join(Point, Point.id == ResponsePoint.point_id)
                 .where(Point.reaction_id.in_(reaction_ids)))
+    if whole:  # a UNION, not an OR: an OR makes SQLite walk ix_response_archived
+        covering = sa.union(covering, sa.select(Response.id).where(
+            Response.reaction_id.in_(reaction_ids), *_whole_answers()))
     wanted = Response.id.in_(covering)
-    if whole:
-        wanted = wanted | sa.and_(Response.reaction_id.in_(reaction_ids),
-                                  *_whole_answers(consultation))
     responses = session.execute(
         sa.select(Response).where(wanted, _live_answer()).order_by(Response.position, Response.id)
     ).scalars().all()
@@ -299,8 +313,7 @@ def public_figures(session: Session, consultation: Consultation) -> Figures:
     ``by_destination`` totals, without reading the points."""
     answered = sa.exists().where(ResponsePoint.point_id == Point.id,
                                  Response.id == ResponsePoint.response_id, _live_answer())
-    live = [Reaction.consultation_id == consultation.id, _live_reaction(),
-            *_point_conditions(consultation, Filters())]
+    live = _consultation_points(consultation)
     total, done = session.execute(
         sa.select(sa.func.count(Point.id), sa.func.count(sa.case((answered, 1))))
         .join(Reaction, Reaction.id == Point.reaction_id)
@@ -347,8 +360,7 @@ def subregions(session: Session, consultation: Consultation) -> list[Stakeholder
         sa.select(_sender().label("id"))
         .select_from(Point)
         .join(Reaction, Reaction.id == Point.reaction_id)
-        .where(Reaction.consultation_id == consultation.id, _live_reaction(),
-               *_point_conditions(consultation, Filters()))
+        .where(*_consultation_points(consultation))
         .cte("sender_chain", recursive=True)
     )
     senders = senders.union(
