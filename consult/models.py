@@ -281,6 +281,10 @@ class ReactionStatus(enum.StrEnum):
 
 
 class Reaction(Versioned, Tracked, table=True):
+    # A consultation's live reactions in table order (the answered table's pages walk it).
+    __table_args__ = (sa.Index("ix_reaction_table_order", "consultation_id", "status",
+                               "archived", "position"),)
+
     id: int | None = Field(default=None, primary_key=True)
     # No index on archived: nearly every row is live (migration 0024).
     archived: bool = Field(default=False)
@@ -309,7 +313,10 @@ class PointCreate(CleanInput):
 
 
 class Point(Versioned, Tracked, table=True):
-    __table_args__ = (sa.UniqueConstraint("reaction_id", "number"),)
+    # ix_point_reaction_live: a reaction's live points in order; without it SQLite walks
+    # ix_point_archived, every live point of the installation.
+    __table_args__ = (sa.UniqueConstraint("reaction_id", "number"),
+                      sa.Index("ix_point_reaction_live", "reaction_id", "archived", "position"))
 
     id: int | None = Field(default=None, primary_key=True)
     # No index on archived: nearly every row is live (migration 0024).
@@ -363,6 +370,9 @@ class ResponseCreate(CleanInput):
 
 
 class Response(Versioned, Tracked, table=True):
+    # The live answers of one reaction (answers to a reaction as a whole, in the table).
+    __table_args__ = (sa.Index("ix_response_reaction_live", "reaction_id", "archived"),)
+
     id: int | None = Field(default=None, primary_key=True)
     # No index on archived: nearly every row is live (migration 0024).
     archived: bool = Field(default=False)

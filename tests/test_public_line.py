@@ -138,6 +138,8 @@ def _public_urls(world, ids) -> list[str]:
         f"{base}/reacties/{ids['archived_reaction']}",
         f"/indieners/{ids['lonely']}", "/indieners",
         f"{base}/tabel", f"{base}/tabel.docx", f"{base}/tabel.csv", f"{base}/openbaar",
+        # Later pages of the table (the plain next-page link; htmx asks the same URL).
+        f"{base}/tabel?na={t.reaction}", f"{base}/openbaar?na={t.reaction}",
     ]
     # A prefix query finds the marker without the page echoing it whole.
     urls += [f"/zoeken?q={marker[:6]}*" for marker in HIDDEN]

@@ -1,11 +1,13 @@
 """The answered table: a printable page and the Word, Excel and CSV downloads."""
 
 import re
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from jinja2_fragments.flask import render_block
 from werkzeug.wsgi import wrap_file
 
-from .. import commitments, exports, reports
+from .. import commitments, exports, reports, table_pages
 from .. import consultations as reading
 from .. import dashboard as dashboards
 from ..db import get_session
@@ -31,21 +33,48 @@ def _filters() -> reports.Filters:
     )
 
 
+def _filter_args(filters: reports.Filters) -> dict[str, int | str]:
+    """The filters as query-string arguments (only those set)."""
+    args = {"soort": filters.kind, "subregio": filters.subregion,
+            "bestemming": filters.destination, "status": filters.status}
+    return {k: v for k, v in args.items() if v is not None}
+
+
+def _page(endpoint: str, consultation, filters: reports.Filters) -> dict:
+    """The page of the table after ``?na=<reaction id>`` (the first without), with the URL
+    of the next page (None on the last)."""
+    page = table_pages.table_page(get_session(), consultation, filters,
+                                  to_id(request.args.get("na")))
+    more = url_for(endpoint, slug=consultation.slug, na=page.next_after,
+                   **_filter_args(filters)) if page.next_after else None
+    start = url_for(endpoint, slug=consultation.slug, **_filter_args(filters))
+    return {"page": page, "more_url": more, "start_url": start}
+
+
+def _more_rows() -> bool:
+    """An htmx request of the next rows (the sentinel at the end of the table)."""
+    return bool(request.headers.get("HX-Request")) and \
+        request.headers.get("HX-Target") == "meer-reacties"
+
+
 @bp.get("/tabel")
 def show(slug: str):
-    """The table as a page, for reading and printing (print CSS drops the controls)."""
+    """The table as a page, a page of reactions at a time: more load on scroll (htmx), or
+    through the next-page link. For paper the page points to the Word download."""
     consultation = visible_consultation(slug)
     session = get_session()
-    table = reports.answered_table(session, consultation, _filters())
+    filters = _filters()
+    context = {"consultation": consultation, **_page("reports.show", consultation, filters)}
+    if _more_rows():
+        return render_block("reports/_table.html", "rows", **context)
     return render_template(
         "reports/table.html",
-        consultation=consultation,
-        table=table,
-        subregions=table.subregions,
+        **context,
+        subregions=table_pages.subregions(session, consultation),
         destinations=destinations_of(session, consultation.id),
         kinds=[k.value for k in StakeholderKind],
         statuses=["open", "proposed", "adopted", "done", "not_adopted"],
-        query=request.query_string.decode(),
+        query=urlencode(_filter_args(filters)),
     )
 
 
@@ -58,13 +87,14 @@ def public(slug: str):
     consultation = reading.get_consultation(session, slug)
     if consultation is None or not consultation.published:
         abort(404)
+    context = {"consultation": consultation,
+               **_page("reports.public", consultation, reports.Filters())}
+    if _more_rows():
+        return render_block("reports/_table.html", "rows", **context)
     promises = [r for r in commitments.overview(session, consultation.id)
                 if r.commitment.status != "cancelled"]
-    return render_template(
-        "reports/public.html", consultation=consultation,
-        table=reports.answered_table(session, consultation),
-        d=dashboards.summary(session, consultation), promises=promises,
-    )
+    return render_template("reports/public.html", **context,
+                           d=dashboards.summary(session, consultation), promises=promises)
 
 
 def file_download(data: bytes, mimetype: str, filename: str) -> Response:
