@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from .consultations import kept
 from .models import (
     Consultation,
     Follow,
@@ -176,12 +177,12 @@ def _unread_query(user: User, internal_in: set[int]):
     only in consultations in ``internal_in`` (the secretariat's); the user's own never."""
     visit = sa.orm.aliased(ThreadVisit)
     conditions = [
-        Message.archived == sa.false(),
+        kept(Message.archived),
         Message.author_id.is_distinct_from(user.id),
         Message.id > sa.func.coalesce(visit.seen_message_id, 0),
         sa.or_(visit.point_id.is_not(None), Message.kind != MessageKind.system),
-        Point.archived == sa.false(),
-        Reaction.archived == sa.false(),
+        kept(Point.archived),
+        kept(Reaction.archived),
         Reaction.status == ReactionStatus.submitted,
     ]
     if internal_in:

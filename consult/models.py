@@ -281,6 +281,12 @@ class ReactionStatus(enum.StrEnum):
 
 
 class Reaction(Versioned, Tracked, table=True):
+    # One consultation's live reactions (the channel): not the index on ``archived`` alone,
+    # which SQLite would otherwise pick and read every live reaction of the installation.
+    __table_args__ = (
+        sa.Index("ix_reaction_consultation_live", "consultation_id", "status"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True)
     stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
@@ -307,7 +313,14 @@ class PointCreate(CleanInput):
 
 
 class Point(Versioned, Tracked, table=True):
-    __table_args__ = (sa.UniqueConstraint("reaction_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("reaction_id", "number"),
+        # A reaction's live points in order (channel progress, contributors): not the index
+        # on ``archived`` alone, which would read every live point of the installation.
+        sa.Index("ix_point_reaction_live", "reaction_id", "archived", "position"),
+        # What changed since a channel page was read (its poll).
+        sa.Index("ix_point_updated_at", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reaction_id: int = Field(foreign_key="reaction.id", index=True)
@@ -359,6 +372,13 @@ class ResponseCreate(CleanInput):
 
 
 class Response(Versioned, Tracked, table=True):
+    __table_args__ = (
+        # The live answers of one consultation (progress, destination shares).
+        sa.Index("ix_response_consultation_live", "consultation_id", "archived", "status"),
+        # The answers of one consultation written since a channel page was read (its poll).
+        sa.Index("ix_response_consultation_updated", "consultation_id", "updated_at"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = Field(foreign_key="consultation.id", index=True)
     # The reaction whose table row this explanation stands in; points may span reactions.
@@ -393,6 +413,10 @@ class ResponseVersion(SQLModel, table=True):
 
 
 class ResponsePoint(SQLModel, table=True):
+    # Covering: a point's answers without reading the link rows (the primary key serves the
+    # other direction, a response's points).
+    __table_args__ = (sa.Index("ix_responsepoint_point_response", "point_id", "response_id"),)
+
     response_id: int = Field(foreign_key="response.id", primary_key=True)
     point_id: int = Field(foreign_key="point.id", primary_key=True, index=True)
 
