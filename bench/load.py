@@ -4,22 +4,29 @@ test command).
 Usage:
     .venv/bin/python bench/load.py --backend sqlite [--users 50 --seconds 60]
     .venv/bin/python bench/load.py --backend postgresql --database-url postgresql+psycopg://...
+    .venv/bin/python bench/load.py --installation /work/scale/instance [--backend postgresql
+        --database-url $(bench/postgres-prod-up)]
 
 The PostgreSQL URL may also come from CONSULT_BENCH_POSTGRES_URL or CONSULT_TEST_POSTGRES_URL;
 its public schema is DROPPED and rebuilt, so never point it at a database you care about.
 
 A fresh database (migrations, then the demo consultation) and a fresh search index in a
-temporary instance folder; gunicorn with --workers (2 x cores by default) sync workers on
-127.0.0.1 only. Each simulated user logs in with its own session (secretaries, councillors,
-advisory-board members and readers; the demo accounts, one session per user) before the clock
-starts, then loops until --seconds have passed or --max-requests were sent in all: it waits a
-think time drawn uniformly from 0 to --think seconds, picks a request by the mix below and
-sends it over its own http.client connection (sync workers close it after each response, so
-every request opens a new TCP connection, as behind a proxy without keep-alive to the app).
+temporary instance folder; or, with --installation DIR (an instance folder holding
+consult.sqlite3 and search/, as bench/scale_data.py makes), a copy of that installation on
+SQLite, or the same installation generated anew (bench/scale_data.generate, seed 1) on
+PostgreSQL. The users then spread their requests over all its consultations; gunicorn with
+--workers (2 x cores by default) sync workers on 127.0.0.1 only. Each simulated user logs in
+with its own session (secretaries, councillors, advisory-board members and readers; the demo
+accounts, one session per user) before the clock starts, then loops until --seconds have passed
+or --max-requests were sent in all: it waits a think time drawn uniformly from 0 to --think
+seconds, picks a request by the mix below and sends it over its own http.client connection (sync
+workers close it after each response, so every request opens a new TCP connection, as behind a
+proxy without keep-alive to the app).
 
-    70 % reading:  thread page 25, its similar points (the fragment the page loads) 10,
-                   stakeholder page 15, destination page 10, consultation page 5,
-                   reaction page 5
+    70 % reading:  thread page 20, its similar points (the fragment the page loads) 8,
+                   stakeholder page 10, destination page 8, consultation page 5,
+                   reaction page 5, dashboard 3, answered table 2, home 3,
+                   stakeholder index 3, "Nieuw" 3
     20 % search:   the search page 15, the header box's drop-down 5, over Dutch queries taken
                    from the demo text
     10 % writing:  post a message carrying a unique token to a random point's thread
@@ -64,12 +71,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from consult import create_app, demo, search  # noqa: E402
 from consult.db import get_session, upgrade  # noqa: E402
 from consult.models import (  # noqa: E402
+    Consultation,
     Destination,
     Message,
     Point,
@@ -90,8 +99,9 @@ ACCOUNTS = {
 # Of every 10 users: 4 secretaries, 3 councillors, 2 advisory-board members, 1 reader.
 ROLE_CYCLE = ["secretary", "councillor", "advisory_member", "secretary", "councillor",
               "viewer", "secretary", "advisory_member", "councillor", "secretary"]
-READS = [("thread", 25), ("thread similar", 10), ("stakeholder", 15), ("destination", 10),
-         ("consultation", 5), ("reaction", 5)]
+READS = [("thread", 20), ("thread similar", 8), ("stakeholder", 10), ("destination", 8),
+         ("consultation", 5), ("reaction", 5), ("dashboard", 3), ("answered table", 2),
+         ("home", 3), ("stakeholder index", 3), ("Nieuw", 3)]
 SEARCHES = [("search page", 15), ("search drop-down", 5)]
 QUERIES = ["huisartsen", "jeugd-ggz", "pgb", "inkoop*", "JGT's", "1Gezin1Plan", "gemeenteraden",
            "financiele", "privacy", "budget", "veiligheid", "innovatie", "transformatie",
@@ -122,44 +132,71 @@ def percentile(samples: list[float], p: float) -> float:
 class Demo:
     """Ids the simulated users pick from."""
 
-    points: list = field(default_factory=list)  # (point id, reaction id, number)
+    points: list = field(default_factory=list)  # (point id, reaction id, number, slug)
     stakeholders: list = field(default_factory=list)
-    destinations: list = field(default_factory=list)
-    reactions: list = field(default_factory=list)
-    responses: dict = field(default_factory=dict)  # id -> status, decided_by/on, destinations
+    destinations: list = field(default_factory=list)  # (id, slug)
+    reactions: list = field(default_factory=list)  # (id, slug)
+    responses: dict = field(default_factory=dict)  # id -> status, decided_by/on, destinations,
+    slugs: list = field(default_factory=list)  # of every consultation
 
 
-def prepare(url: str, instance: Path) -> Demo:
-    """Migrate, load the demo, index it, and read the ids the users will visit."""
+def _drop_schema(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def prepare(url: str, instance: Path, installation: Path | None = None) -> Demo:
+    """Migrate, load the demo (or the installation), index it, and read the ids the users
+    will visit."""
     if url.startswith("postgresql"):
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        _drop_schema(url)
+    if installation and url.startswith("sqlite"):
+        import shutil
+
+        shutil.copytree(installation, instance)
+        shutil.copyfile(installation / "consult.sqlite3", url.removeprefix("sqlite:///"))
+        (instance / "consult.sqlite3").unlink()
+    elif installation:
+        from bench import scale_data
+
+        scale_data.generate(url, instance_path=str(instance))
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance),
                       "SECRET_KEY": "load", "SEARCH_MODE": "inline"})
-    with app.app_context():
-        session = get_session()
-        demo.load(session)
-        session.commit()
-        search.service(app).wait_until_applied(60)
+    if not installation:
+        with app.app_context():
+            session = get_session()
+            demo.load(session)
+            session.commit()
+            search.service(app).wait_until_applied(60)
     found = Demo()
     with Session(app.extensions["consult.engine"]) as session:
-        found.points = [(p.id, p.reaction_id, p.number) for p in session.exec(
-            select(Point).where(Point.archived == False).order_by(Point.id))]  # noqa: E712
+        slug_of = dict(session.exec(sa.select(Consultation.id, Consultation.slug)).all())
+        found.slugs = sorted(slug_of.values())
+        reaction_slug = {r: slug_of[c] for r, c in session.exec(
+            sa.select(Reaction.id, Reaction.consultation_id)).all()}
+        found.points = [(p, r, n, reaction_slug[r]) for p, r, n in session.exec(
+            sa.select(Point.id, Point.reaction_id, Point.number)
+            .where(Point.archived == False).order_by(Point.id))]  # noqa: E712
         found.stakeholders = list(session.exec(select(Stakeholder.id).where(
             Stakeholder.archived == False)))  # noqa: E712
-        found.destinations = list(session.exec(select(Destination.id)))
-        found.reactions = list(session.exec(select(Reaction.id)))
-        for r in session.exec(select(Response).order_by(Response.id)):
+        found.destinations = [(d, slug_of[c]) for d, c in session.exec(
+            sa.select(Destination.id, Destination.consultation_id)).all()]
+        found.reactions = sorted(reaction_slug.items())
+        routes = defaultdict(list)
+        for response_id, destination_id in session.exec(sa.select(
+                ResponseDestination.response_id, ResponseDestination.destination_id)).all():
+            routes[response_id].append(destination_id)
+        for r in session.exec(sa.select(Response.id, Response.status, Response.decided_by,
+                                        Response.decided_on, Response.consultation_id)
+                              .order_by(Response.id)).all():
             found.responses[r.id] = {
                 "status": r.status, "decided_by": r.decided_by,
                 "decided_on": r.decided_on.isoformat() if r.decided_on else "",
-                "destination_ids": list(session.exec(select(ResponseDestination.destination_id)
-                                                     .where(ResponseDestination.response_id
-                                                            == r.id))),
+                "destination_ids": routes[r.id], "slug": slug_of[r.consultation_id],
             }
     app.extensions["consult.engine"].dispose()
     return found
@@ -336,24 +373,28 @@ def warm_up(run: Run, user: User, seat: int, deadline: float) -> None:
     d = run.demo
     while time.monotonic() < deadline:
         time.sleep(rnd.uniform(0, run.args.think))
-        point = rnd.choice(d.points)[0]
-        path = rnd.choice([f"/consultaties/{SLUG}/punten/{point}", f"/indieners/"
-                           f"{rnd.choice(d.stakeholders)}", f"/consultaties/{SLUG}/bestemmingen/"
-                           f"{rnd.choice(d.destinations)}", f"/consultaties/{SLUG}",
+        point, _r, _n, slug = rnd.choice(d.points)
+        destination, d_slug = rnd.choice(d.destinations)
+        path = rnd.choice([f"/consultaties/{slug}/punten/{point}", f"/indieners/"
+                           f"{rnd.choice(d.stakeholders)}", f"/consultaties/{d_slug}/bestemmingen/"
+                           f"{destination}", f"/consultaties/{slug}",
                            "/zoeken?" + urllib.parse.urlencode({"q": rnd.choice(QUERIES)})])
-        user.request("GET", path)
+        try:
+            user.request("GET", path)
+        except OSError:  # a slow server times a warm-up request out: the run will count it
+            user.reconnect()
 
 
 def simulate(run: Run, user: User, seat: int, deadline: float) -> None:
     """One user's loop: think, pick, request, until the time or the budget is spent."""
     rnd = random.Random(run.args.seed * 1000 + seat)
     d = run.demo
-    slug = SLUG
     secretaries = run.args.secretary_seats
     own_points, own_responses = [], []
     if user.role == "secretary":
         share = secretaries.index(seat)
-        own_points = d.points[share::len(secretaries)]
+        # Points with a plain number (the selection "punt 4a" is not one point's number).
+        own_points = [p for p in d.points if p[2].isdigit()][share::len(secretaries)]
         own_responses = sorted(d.responses)[share::len(secretaries)]
     versions: dict[int, int] = {}
     reads = [k for k, w in READS for _ in range(w)]
@@ -367,7 +408,7 @@ def simulate(run: Run, user: User, seat: int, deadline: float) -> None:
             write = rnd.random()
             if user.role != "secretary" or write < 0.5 or not own_responses:
                 token = run.token()
-                point = rnd.choice(d.points)[0]
+                point, _r, _n, slug = rnd.choice(d.points)
                 kind = "comment" if user.role == "secretary" else "question"
                 ok, _ = timed(run, user, "post message", "POST",
                               f"/consultaties/{slug}/punten/{point}/berichten",
@@ -378,7 +419,7 @@ def simulate(run: Run, user: User, seat: int, deadline: float) -> None:
                         run.messages.append(token)
             elif write < 0.75:
                 token = run.token()
-                point, reaction, number = rnd.choice(own_points)
+                point, reaction, number, slug = rnd.choice(own_points)
                 ok, _ = timed(run, user, "answer points", "POST",
                               f"/consultaties/{slug}/reacties/{reaction}/antwoorden",
                               {"selection": f"punt {number}", "status": "proposed",
@@ -389,6 +430,7 @@ def simulate(run: Run, user: User, seat: int, deadline: float) -> None:
                         run.new_answers.append(token)
             else:
                 response = rnd.choice(own_responses)
+                slug = d.responses[response]["slug"]
                 ok, html = timed(run, user, "answer edit form", "GET",
                                  f"/consultaties/{slug}/antwoorden/{response}/bewerken",
                                  expected=(200,))
@@ -426,14 +468,21 @@ def simulate(run: Run, user: User, seat: int, deadline: float) -> None:
                       expected=(200,))
         else:
             kind = rnd.choice(reads)
-            point = rnd.choice(d.points)[0]
+            point, _r, _n, slug = rnd.choice(d.points)
+            reaction, r_slug = rnd.choice(d.reactions)
+            destination, d_slug = rnd.choice(d.destinations)
             path = {
                 "thread": f"/consultaties/{slug}/punten/{point}",
                 "thread similar": f"/consultaties/{slug}/punten/{point}/vergelijkbaar",
                 "stakeholder": f"/indieners/{rnd.choice(d.stakeholders)}",
-                "destination": f"/consultaties/{slug}/bestemmingen/{rnd.choice(d.destinations)}",
+                "destination": f"/consultaties/{d_slug}/bestemmingen/{destination}",
                 "consultation": f"/consultaties/{slug}",
-                "reaction": f"/consultaties/{slug}/reacties/{rnd.choice(d.reactions)}",
+                "reaction": f"/consultaties/{r_slug}/reacties/{reaction}",
+                "dashboard": f"/consultaties/{slug}/dashboard",
+                "answered table": f"/consultaties/{slug}/tabel",
+                "home": "/",
+                "stakeholder index": "/indieners",
+                "Nieuw": "/nieuw",
             }[kind]
             timed(run, user, kind, "GET", path, hx=kind == "thread similar", expected=(200,))
 
@@ -515,6 +564,11 @@ SERVER_KINDS = [  # the access log's method and path -> the request type
     ("GET", r"/consultaties/[^/]+/bestemmingen/\d+", "destination"),
     ("GET", r"/consultaties/[^/]+", "consultation"),
     ("GET", r"/consultaties/[^/]+/reacties/\d+", "reaction"),
+    ("GET", r"/consultaties/[^/]+/dashboard", "dashboard"),
+    ("GET", r"/consultaties/[^/]+/tabel", "answered table"),
+    ("GET", r"/", "home"),
+    ("GET", r"/indieners", "stakeholder index"),
+    ("GET", r"/nieuw", "Nieuw"),
     ("GET", r"/zoeken", "search page"),
     ("GET", r"/zoeken/snel", "search drop-down"),
     ("POST", r"/consultaties/[^/]+/punten/\d+/berichten", "post message"),
@@ -594,6 +648,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10,
                         help="seconds of reading and searching before the clock starts")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--installation", type=Path,
+                        help="an instance folder with a generated installation (copied)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder")
     args = parser.parse_args()
@@ -608,8 +664,9 @@ def main() -> None:
     instance = folder / "instance"
     url = url or f"sqlite:///{folder / 'load.sqlite3'}"
     log_path = folder / "gunicorn.log"
-    print(f"{args.backend}: preparing the demo in {folder}", flush=True)
-    demo_ids = prepare(url, instance)
+    print(f"{args.backend}: preparing {args.installation or 'the demo'} in {folder}",
+          flush=True)
+    demo_ids = prepare(url, instance, args.installation)
     server, port = start_gunicorn(url, instance, args.workers, args.threads, log_path)
     try:
         roles = [ROLE_CYCLE[n % len(ROLE_CYCLE)] for n in range(args.users)]
@@ -663,7 +720,11 @@ def main() -> None:
         checks = verify(run, url, instance, port, args.settle)
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # workers stuck in slow requests: do not hide why
+            server.kill()
+            server.wait()
     log = log_path.read_text(errors="replace")
     checks["gunicorn_tracebacks"] = log.count("Traceback")
     checks["gunicorn_worker_timeouts"] = log.count("WORKER TIMEOUT")

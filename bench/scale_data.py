@@ -646,18 +646,46 @@ def counts(engine, consultation_id: int) -> dict[str, int]:
         return {name: conn.execute(q).scalar() for name, q in queries.items()}
 
 
+def write_ready(folder: Path, made: dict) -> Path:
+    """The READY file of a prepared installation in ``folder`` (instance/ inside it): JSON
+    with the paths, the slugs of the largest and smallest consultations, and the settings
+    that make the app use it. bench/scale.py --reuse reads it."""
+    import json
+
+    instance = folder / "instance"
+    facts = {
+        "instance": str(instance),
+        "database": str(instance / "consult.sqlite3"),
+        "search_index": str(instance / "search"),
+        "big": made["big"], "small": made["small"],
+        "slugs": dict(zip(made["slugs"], made["sizes"], strict=True)),
+        "seconds": {k: round(v, 1) for k, v in made["seconds"].items()},
+        "vocabulary": made["vocabulary"],
+        "env": {"CONSULT_INSTANCE_PATH": str(instance),
+                "CONSULT_DATABASE_URL": f"sqlite:///{instance / 'consult.sqlite3'}"},
+        "note": "Copy the folder before writing to it (cp -a); demo accounts as in "
+                "consult/demo DEMO_USERS.",
+    }
+    path = folder / "READY"
+    path.write_text(json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
 def main() -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url", help="database URL (an empty database)")
-    parser.add_argument("--instance", help="the instance folder (search index)")
+    parser.add_argument("folder", type=Path, help="an empty folder: instance/ and READY go here")
     parser.add_argument("--points", type=int, default=120_000)
     parser.add_argument("--consultations", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    print(generate(args.url, consultations=args.consultations, total_points=args.points,
-                   seed=args.seed, instance_path=args.instance))
+    instance = args.folder / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    made = generate(f"sqlite:///{instance / 'consult.sqlite3'}",
+                    consultations=args.consultations, total_points=args.points, seed=args.seed,
+                    instance_path=str(instance))
+    print("written", write_ready(args.folder, made))
 
 
 if __name__ == "__main__":

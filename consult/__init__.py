@@ -12,7 +12,7 @@ from htmx_flask import Htmx
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, db, errors, i18n, logs, rendered, search, submissions
+from . import access, config, db, errors, i18n, logs, rendered, revisions, search, submissions
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label
 from .letterforms import display_text
@@ -86,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     rendered.listen()
+    revisions.listen()
     search.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)

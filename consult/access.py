@@ -202,30 +202,23 @@ def known_stakeholders(user) -> frozenset[int] | None:
 
 
 def _known_stakeholders(user) -> frozenset[int]:
-    import sqlalchemy as sa
-
+    """From the readable consultations' tallies (kept per revision, consult.tallies): who
+    sent a live point or reaction there, and everything above them. The registry is read as
+    (id, parent) only; asking per stakeholder grew with the reactions of consultations the
+    user cannot read (issue 15)."""
     from .db import get_session
-    from .models import Point, Stakeholder
+    from .models import Stakeholder
+    from .tallies import tallies
 
     session = get_session()
-    readable = [c.id for c in readable_consultations(user)]
+    readable = readable_consultations(user)
     if not readable:
         return frozenset()
-    live = (
-        (Reaction.consultation_id.in_(readable))
-        & (Reaction.archived == sa.false())
-        & (Reaction.status == ReactionStatus.submitted)
-    )
-    # Asked per stakeholder (EXISTS on the stakeholder_id indexes), not by collecting the
-    # senders of every reaction and point: that read all 100,000 points of a real installation
-    # on each public search (60 ms of a 70 ms page) and grew with what exists.
-    reacted = sa.exists().where(Reaction.stakeholder_id == Stakeholder.id, live)
-    pointed = sa.exists().where(
-        Point.stakeholder_id == Stakeholder.id, Reaction.id == Point.reaction_id, live,
-        Point.archived == sa.false())
-    rows = session.exec(select(Stakeholder.id, Stakeholder.parent_id, reacted | pointed)).all()
-    parents = {sid: parent for sid, parent, _sent in rows}
-    senders = {sid for sid, _parent, sent in rows if sent}
+    senders: set[int] = set()
+    for tally in tallies(session, readable).values():
+        senders.update(tally.letter_senders)
+        senders.update(sid for sid, statuses in tally.senders.items() if statuses)
+    parents = dict(session.exec(select(Stakeholder.id, Stakeholder.parent_id)).all())
     known = set()
     for sid in senders:
         while sid is not None and sid not in known:

@@ -293,7 +293,7 @@ def export_command(consultation: str, fmt: str, output: str):
     import time
     from pathlib import Path
 
-    from . import reports
+    from . import exports
     from .consultations import get_consultation
 
     session = db.get_session()
@@ -316,14 +316,14 @@ def export_command(consultation: str, fmt: str, output: str):
         click.echo(f"Consultation written to {output} ({len(data):,} bytes, "
                    f"{time.perf_counter() - started:.1f} s).")
         return
-    table = reports.answered_table(session, found)
-    data = reports.FORMATS[fmt][1](table)
     try:
-        Path(output).write_bytes(data)
+        with open(output, "wb") as out:
+            points = exports.write(fmt, found, exports.iter_tables(session, found), out)
+            size = out.tell()
     except OSError as exc:
         raise _DutchError(f"Kan {output} niet schrijven: {exc.strerror}.") from exc
     click.echo(
-        f"{len(table.points)} points written to {output} ({len(data):,} bytes, "
+        f"{points} points written to {output} ({size:,} bytes, "
         f"{time.perf_counter() - started:.1f} s)."
     )
 

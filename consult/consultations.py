@@ -24,6 +24,7 @@ from .models import (
     utcnow,
 )
 from .processing import destination_paths
+from .tallies import tallies
 
 
 def kept(flag):
@@ -39,17 +40,22 @@ def _live_reaction():
     return kept(Reaction.archived) & (Reaction.status == ReactionStatus.submitted)
 
 
-def _answered_points(consultation_id: int | None = None):
-    """Subquery of the ids of points covered by a live, non-draft response (of one
-    consultation when given: a response and its points share their consultation, so the
-    subquery then reads that consultation's answers only, not the installation's)."""
+def _answered_points(consultation_ids=None):
+    """Subquery of the ids of points covered by a live, non-draft response.
+
+    ``consultation_ids``: limit it to the answers of these consultations (an iterable of ids,
+    or one id); an answer and the points it covers always share their consultation. Without
+    it the subquery spans every answer of the installation: pass it wherever the caller serves
+    known consultations, so a page costs what it shows (issue 15)."""
     query = (
         select(ResponsePoint.point_id)
         .join(Response, Response.id == ResponsePoint.response_id)
         .where(Response.archived == False, Response.status != ResponseStatus.draft)  # noqa: E712
     )
-    if consultation_id is not None:
-        query = query.where(Response.consultation_id == consultation_id)
+    if isinstance(consultation_ids, int):
+        query = query.where(Response.consultation_id == consultation_ids)
+    elif consultation_ids is not None:
+        query = query.where(Response.consultation_id.in_(list(consultation_ids)))
     return query.distinct().subquery()
 
 
@@ -113,27 +119,14 @@ def list_consultations(session: Session, visible=lambda c: True,
     if not include_archived:
         query = query.where(Consultation.archived == False)  # noqa: E712
     consultations = [c for c in session.exec(query) if visible(c)]
-    answered = _answered_points()
-    counts = {
-        cid: (r, t, a)
-        for cid, r, t, a in session.exec(
-            select(
-                Reaction.consultation_id,
-                func.count(func.distinct(Reaction.id)),
-                func.count(Point.id),
-                func.count(answered.c.point_id),
-            )
-            .outerjoin(Point, (Point.reaction_id == Reaction.id) & (Point.archived == False))  # noqa: E712
-            .outerjoin(answered, answered.c.point_id == Point.id)
-            .where(_live_reaction())
-            .group_by(Reaction.consultation_id)
-        )
-    }
-    rows = []
-    for c in consultations:
-        r, t, a = counts.get(c.id, (0, 0, 0))
-        rows.append(ConsultationRow(c, r, Progress(answered=a, total=t)))
-    return rows
+    # Only what the page shows, and each consultation counted once per revision (tallies).
+    counted = tallies(session, consultations)
+    return [
+        ConsultationRow(c, counted[c.id].reactions,
+                        Progress(answered=counted[c.id].points - counted[c.id].open,
+                                 total=counted[c.id].points))
+        for c in consultations
+    ]
 
 
 def get_consultation(session: Session, slug: str,

@@ -9,7 +9,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from .consultations import kept
 from .models import (
     Consultation,
     Follow,
@@ -169,6 +168,11 @@ def interest(user: User) -> list:
     return conditions
 
 
+def _unindexed(column):
+    """The column in an expression no index serves (the same value)."""
+    return sa.func.coalesce(column, column)
+
+
 def _unread_query(user: User, internal_in: set[int]):
     """Per point: (point id, unseen entries, latest unseen entry id), before narrowing.
 
@@ -176,14 +180,17 @@ def _unread_query(user: User, internal_in: set[int]):
     opened, every later entry counts (an answer or status change too). Internal notes count
     only in consultations in ``internal_in`` (the secretariat's); the user's own never."""
     visit = sa.orm.aliased(ThreadVisit)
+    # The flags through expressions: as plain columns SQLite (without statistics) chose
+    # ix_message_archived and read every message there is (issue 15), instead of reaching the
+    # messages through the consultation's reactions and their points.
     conditions = [
-        kept(Message.archived),
+        _unindexed(Message.archived) == sa.false(),
         Message.author_id.is_distinct_from(user.id),
         Message.id > sa.func.coalesce(visit.seen_message_id, 0),
         sa.or_(visit.point_id.is_not(None), Message.kind != MessageKind.system),
-        kept(Point.archived),
-        kept(Reaction.archived),
-        Reaction.status == ReactionStatus.submitted,
+        _unindexed(Point.archived) == sa.false(),
+        _unindexed(Reaction.archived) == sa.false(),
+        _unindexed(Reaction.status) == ReactionStatus.submitted,
     ]
     if internal_in:
         conditions.append(sa.or_(Message.kind != MessageKind.internal_note,
@@ -242,22 +249,59 @@ class NewThread:
     author: User | None
 
 
+def interesting_points(user: User, consultation_ids: list[int]):
+    """Subquery of the ids of the points in these consultations the user cares about (see
+    ``interest``; followed points and destinations anywhere), as a UNION
+    of branches that each run on an index: followed points, points answered to a followed
+    destination, and the points of followed stakeholders and of the user's own board (sent in
+    their letter, or sent by them in someone else's)."""
+    from .models import ResponseDestination, ResponsePoint
+
+    def followed(column):
+        return select(column).where(Follow.user_id == user.id, column.is_not(None))
+
+    inside = _unindexed(Reaction.consultation_id).in_(consultation_ids)
+    senders = followed(Follow.stakeholder_id)
+    if user.stakeholder_id is not None:
+        senders = sa.union(senders, sa.select(sa.literal(user.stakeholder_id)))
+    return sa.union(
+        followed(Follow.point_id),
+        sa.select(ResponsePoint.point_id)
+        .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
+        .where(ResponseDestination.destination_id.in_(followed(Follow.destination_id))),
+        sa.select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Point.stakeholder_id.in_(senders), inside),
+        sa.select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Reaction.stakeholder_id.in_(senders), inside),
+    )
+
+
 def _new_counts(session: Session, user: User, readable: set[int], processed: set[int],
                 upto: int | None = None, limit: int = 200) -> list[tuple[int, int, int]]:
     """(point id, unseen entries, latest unseen entry id) of the threads that concern the
-    user, newest first; ``upto`` ignores entries after that id."""
+    user, newest first; ``upto`` ignores entries after that id.
+
+    Every thread of the consultations the user processes; elsewhere only the threads of the
+    points of interest, whose messages are then found by their point (message.point_id), not
+    by grouping every unseen message of the installation and filtering it afterwards."""
     if not readable:
         return []
-    query = _unread_query(user, processed).where(Reaction.consultation_id.in_(sorted(readable)))
+    parts = []
+    if processed:
+        parts.append(_unread_query(user, processed).where(
+            Reaction.consultation_id.in_(sorted(processed))))
     others = readable - processed
-    scope = [Reaction.consultation_id.in_(sorted(processed))] if processed else []
     if others:
-        scope.append(sa.and_(Reaction.consultation_id.in_(sorted(others)),
-                             sa.or_(*interest(user))))
-    query = query.where(sa.or_(*scope))
+        parts.append(_unread_query(user, processed).where(
+            Reaction.consultation_id.in_(sorted(others)),
+            Message.point_id.in_(interesting_points(user, sorted(others)))))
     if upto is not None:
-        query = query.where(Message.id <= upto)
-    return session.execute(query.order_by(sa.func.max(Message.id).desc()).limit(limit)).all()
+        parts = [q.where(Message.id <= upto) for q in parts]
+    both = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    return session.execute(
+        sa.select(both.c.point_id, both.c.n, both.c.last)
+        .order_by(both.c.last.desc()).limit(limit)
+    ).all()
 
 
 def new_since_last_visit(session: Session, user: User, readable: set[int],

@@ -9,29 +9,28 @@ letter's.
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from . import hierarchy
-from .consultations import Answer, _answered_points, _live_reaction, answers_with_routes, kept
+from .consultations import Answer, _live_reaction, answers_with_routes, kept
 from .models import (
     Consultation,
     Destination,
     Landing,
     Point,
     Reaction,
+    ReactionStatus,
     Response,
     ResponseDestination,
     ResponsePoint,
     ResponseStatus,
-    ResponseVersion,
     Stakeholder,
 )
 from .processing import destination_path, destination_paths
+from .tallies import OPEN, tallies
 
-OPEN = "open"
 # Status order on the page and in the chart: what still needs work first.
 STATUS_ORDER = (OPEN, ResponseStatus.proposed, ResponseStatus.adopted, ResponseStatus.done,
                 ResponseStatus.not_adopted)
@@ -109,15 +108,26 @@ class StakeholderReport:
 
 
 def family(session: Session, stakeholder: Stakeholder) -> list[Stakeholder]:
-    """The stakeholder and everything under it, the stakeholder first."""
+    """The stakeholder and everything under it, the stakeholder first, then level by level
+    (siblings by name). Only the family's rows are read (a recursive query over parent_id),
+    not the registry; UNION (not UNION ALL) ends even on a loop in the parent chain."""
+    tree = sa.select(Stakeholder.id).where(Stakeholder.id == stakeholder.id).cte(
+        "family", recursive=True)
+    tree = tree.union(
+        sa.select(Stakeholder.id).join(tree, Stakeholder.parent_id == tree.c.id)
+        .where(Stakeholder.archived == sa.false())
+    )
     children: dict[int | None, list[Stakeholder]] = defaultdict(list)
-    for s in session.exec(select(Stakeholder).where(Stakeholder.archived == False)):  # noqa: E712
+    for s in session.exec(select(Stakeholder).where(Stakeholder.id.in_(sa.select(tree.c.id)),
+                                                    Stakeholder.id != stakeholder.id)):
         children[s.parent_id].append(s)
-    out, todo = [stakeholder], [stakeholder.id]
+    out, todo, seen = [stakeholder], [stakeholder.id], {stakeholder.id}
     while todo:
         for child in sorted(children.get(todo.pop(0), []), key=lambda s: s.name):
-            out.append(child)
-            todo.append(child.id)
+            if child.id not in seen:
+                seen.add(child.id)
+                out.append(child)
+                todo.append(child.id)
     return out
 
 
@@ -128,6 +138,72 @@ def _sender():
 def _live():
     """Points everyone may count: live point, live submitted reaction, live consultation."""
     return (Point.archived == sa.false()) & _live_reaction() & (Consultation.archived == sa.false())
+
+
+def _visible_consultations(session: Session, visible: Callable[[Consultation], bool]):
+    """The live consultations the reader may see, by id (the order of the follow-up pages)."""
+    return [c for c in session.exec(select(Consultation).where(
+        Consultation.archived == sa.false()).order_by(Consultation.id)) if visible(c)]
+
+
+def _unindexed(column):
+    """The column in an expression no index serves (the same value): keeps a low-selectivity
+    index (archived, a whole consultation) from being chosen over a selective one."""
+    return sa.func.coalesce(column, column)
+
+
+def _member_points(session: Session, members: dict[int, Stakeholder],
+                   consultation_ids: list[int], only_open: bool = False, offset: int = 0,
+                   limit: int | None = None) -> list[FollowedPoint]:
+    """The live points the ``members`` sent in these consultations, in table order (from
+    ``offset``, at most ``limit``), without their answers.
+
+    A point's sender is its own stakeholder, else its letter's: asked as two branches that
+    each have an index (point.stakeholder_id; reaction.stakeholder_id, then point.reaction_id),
+    not as ``coalesce(...) IN``, which no index serves (it read every point there is)."""
+    if not members or not consultation_ids:
+        return []
+    # The flags and the consultation are asked through an expression: as plain columns,
+    # SQLite (without statistics) took ix_point_archived, ix_reaction_status or
+    # ix_reaction_consultation_id and
+    # read every live point there is instead of the sender's.
+    live = [_unindexed(Reaction.consultation_id).in_(consultation_ids),
+            _unindexed(Reaction.archived) == sa.false(),
+            _unindexed(Reaction.status) == ReactionStatus.submitted,
+            _unindexed(Point.archived) == sa.false()]
+    if only_open:
+        live.append(~sa.exists().where(
+            ResponsePoint.point_id == Point.id, Response.id == ResponsePoint.response_id,
+            Response.archived == sa.false(), Response.status != ResponseStatus.draft))
+
+    def branch(sender, *where):
+        return (sa.select(Point.id.label("pid"), sender.label("sender"),
+                          Reaction.consultation_id.label("cid"), Reaction.position.label("rpos"),
+                          Reaction.id.label("rid"), Point.position.label("ppos"))
+                .select_from(Point).join(Reaction, Reaction.id == Point.reaction_id)
+                .where(*where, *live))
+
+    ids = list(members)
+    both = sa.union_all(
+        branch(Point.stakeholder_id, Point.stakeholder_id.in_(ids)),
+        branch(Reaction.stakeholder_id, Reaction.stakeholder_id.in_(ids),
+               _unindexed(Point.stakeholder_id).is_(None)),
+    ).subquery()
+    page = session.execute(
+        sa.select(both.c.pid, both.c.sender)
+        .order_by(both.c.cid, both.c.rpos, both.c.rid, both.c.ppos, both.c.pid)
+        .offset(offset).limit(limit)
+    ).all()
+    if not page:
+        return []
+    rows = {point.id: (point, reaction, consultation) for point, reaction, consultation in
+            session.execute(
+                sa.select(Point, Reaction, Consultation)
+                .join(Reaction, Reaction.id == Point.reaction_id)
+                .join(Consultation, Consultation.id == Reaction.consultation_id)
+                .where(Point.id.in_([pid for pid, _s in page]))
+            ).all()}
+    return [FollowedPoint(*rows[pid], members[sender]) for pid, sender in page if pid in rows]
 
 
 def stakeholder_report(
@@ -141,20 +217,102 @@ def stakeholder_report(
     consultations the reader may see, each with its answers and destinations."""
     members = family(session, stakeholder) if whole else [stakeholder]
     by_id = {s.id: s for s in members}
-    rows = session.execute(
-        sa.select(Point, Reaction, Consultation, _sender())
-        .join(Reaction, Reaction.id == Point.reaction_id)
-        .join(Consultation, Consultation.id == Reaction.consultation_id)
-        .where(_sender().in_(list(by_id)), _live())
-        .order_by(Consultation.id, Reaction.position, Reaction.id, Point.position, Point.id)
-    ).all()
-    points = [
-        FollowedPoint(point, reaction, consultation, by_id[sender])
-        for point, reaction, consultation, sender in rows
-        if visible(consultation)
-    ]
+    cids = [c.id for c in _visible_consultations(session, visible)]
+    points = _member_points(session, by_id, cids)
     _attach_answers(session, points)
     return StakeholderReport(stakeholder, members, points, only_open)
+
+
+PAGE_SIZE = 100  # points on a page of a stakeholder's follow-up
+
+
+@dataclass
+class Share:
+    """One consultation's part of a stakeholder's page: how many of its points count (only
+    the open ones when the page shows those), and the ones shown, from ``start``."""
+
+    consultation: Consultation
+    total: int
+    start: int = 0
+    points: list[FollowedPoint] = field(default_factory=list)
+    more: int | None = None  # where the next page of this consultation starts, if any
+
+    @property
+    def reactions(self) -> list[ReactionGroup]:
+        """The shown points by reaction (and sender), in table order."""
+        out: list[ReactionGroup] = []
+        for p in self.points:
+            if not out or (out[-1].reaction.id, out[-1].sender.id) != (p.reaction.id,
+                                                                       p.sender.id):
+                out.append(ReactionGroup(p.reaction, p.sender, []))
+            out[-1].points.append(p)
+        return out
+
+
+@dataclass
+class StakeholderPage:
+    """A stakeholder's follow-up: its figures over every consultation the reader may see, and
+    at most a page of its points (the rest of each consultation loads when reached)."""
+
+    stakeholder: Stakeholder
+    members: list[Stakeholder]
+    statuses: Counter
+    shares: list[Share]
+    only_open: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def open(self) -> int:
+        return self.statuses[OPEN]
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        """Points per status, in STATUS_ORDER (statuses with no points left out)."""
+        return [(s, self.statuses[s]) for s in STATUS_ORDER if self.statuses[s]]
+
+    @property
+    def points(self) -> list[FollowedPoint]:
+        return [p for share in self.shares for p in share.points]
+
+
+def stakeholder_page(session: Session, stakeholder: Stakeholder,
+                     visible: Callable[[Consultation], bool], whole: bool = True,
+                     only_open: bool = False, consultation_id: int | None = None,
+                     start: int = 0, size: int = PAGE_SIZE) -> StakeholderPage:
+    """The stakeholder's page (with everything under it when ``whole``): figures from the
+    consultations' tallies, and ``size`` points in table order: from the first consultation
+    on, or, with ``consultation_id``, from point ``start`` of that consultation only. A share
+    whose points did not fit has ``more`` set (the offset of its next page)."""
+    members = family(session, stakeholder) if whole else [stakeholder]
+    by_id = {s.id: s for s in members}
+    consultations = _visible_consultations(session, visible)
+    counted = tallies(session, consultations)
+    statuses: Counter = Counter()
+    shares = []
+    for c in consultations:
+        for sid in by_id:
+            statuses.update(counted[c.id].senders.get(sid, {}))
+        total = counted[c.id].of(by_id, OPEN if only_open else None)
+        if total:
+            shares.append(Share(c, total))
+    window = [s for s in shares if consultation_id in (None, s.consultation.id)]
+    offset = start if consultation_id is not None else 0
+    found = _member_points(session, by_id, [s.consultation.id for s in window], only_open,
+                           offset, size + 1)
+    shown, beyond = found[:size], found[size:]
+    _attach_answers(session, shown)
+    by_consultation = {s.consultation.id: s for s in window}
+    for p in shown:
+        by_consultation[p.consultation.id].points.append(p)
+    for share in window:
+        share.start = offset if consultation_id is not None else 0
+        if share.points and (share.start + len(share.points) < share.total or (
+                beyond and beyond[0].consultation.id == share.consultation.id)):
+            share.more = share.start + len(share.points)
+    return StakeholderPage(stakeholder, members, statuses, shares, only_open)
 
 
 def _attach_answers(session: Session, points: list[FollowedPoint],
@@ -191,7 +349,8 @@ def _attach_answers(session: Session, points: list[FollowedPoint],
                                                                   a.response.id))
     landings: dict[int, list[Landing]] = defaultdict(list)
     for landing in session.exec(
-        select(Landing).where(Landing.point_id.in_(ids), kept(Landing.archived))
+        select(Landing).where(Landing.point_id.in_(ids),  # by point, not by ix_landing_archived
+                              _unindexed(Landing.archived) == sa.false())
         .order_by(Landing.created_at)
     ):
         landings[landing.point_id].append(landing)
@@ -222,23 +381,13 @@ class StakeholderSummary:
 
 def stakeholder_tree(session: Session, visible: Callable[[Consultation], bool]):
     """Top-level stakeholders with everything under them and their (open) point counts, for
-    the stakeholders that have points the reader may see."""
-    answered = _answered_points()
+    the stakeholders that have points the reader may see (from the consultations' tallies)."""
     counts: Counter = Counter()
     open_counts: Counter = Counter()
-    for consultation, sender, total, done in session.execute(
-        sa.select(Consultation, _sender(), sa.func.count(Point.id),
-                  sa.func.count(answered.c.point_id))
-        .select_from(Point)
-        .join(Reaction, Reaction.id == Point.reaction_id)
-        .join(Consultation, Consultation.id == Reaction.consultation_id)
-        .outerjoin(answered, answered.c.point_id == Point.id)
-        .where(_live())
-        .group_by(Consultation.id, _sender())
-    ):
-        if visible(consultation):
-            counts[sender] += total
-            open_counts[sender] += total - done
+    for tally in tallies(session, _visible_consultations(session, visible)).values():
+        for sender, statuses in tally.senders.items():
+            counts[sender] += sum(statuses.values())
+            open_counts[sender] += statuses.get(OPEN, 0)
     nodes = {
         s.id: StakeholderSummary(s, points=counts[s.id], open=open_counts[s.id])
         for s in session.exec(select(Stakeholder).where(Stakeholder.archived == False))  # noqa: E712
@@ -405,130 +554,3 @@ def landings_of(session: Session, point: Point, consultation: Consultation) -> l
         return []
     paths = destination_paths(session, consultation.id)
     return [Landed(lg, paths.get(lg.destination_id, "")) for lg in found]
-
-
-# --- the consultation dashboard ---------------------------------------------------------------
-
-
-@dataclass
-class Bar:
-    label: str
-    url_args: dict
-    parts: tuple[int, ...]  # e.g. (answered, open) or (done, to do)
-
-    @property
-    def total(self) -> int:
-        return sum(self.parts)
-
-
-@dataclass
-class Dashboard:
-    consultation: Consultation
-    points: list[FollowedPoint]
-    by_stakeholder: list[Bar]
-    by_destination: list[Bar]
-    statuses: list[tuple[str, tuple[int, ...]]]  # (date, points per STATUS_ORDER by then)
-
-    @property
-    def total(self) -> int:
-        return len(self.points)
-
-    @property
-    def answered(self) -> int:
-        return sum(1 for p in self.points if p.answers)
-
-    @property
-    def unanswered(self) -> list[FollowedPoint]:
-        return [p for p in self.points if not p.answers]
-
-
-def dashboard(session: Session, consultation: Consultation) -> Dashboard:
-    """Answered and open per municipality/subregion, routed and done per destination, each
-    status over time, and the points still without an answer."""
-    points = consultation_points(session, consultation)
-    stakeholders = {s.id: s for s in session.exec(select(Stakeholder))}
-
-    per_root: dict[int, list[int]] = {}
-    for p in points:
-        tally = per_root.setdefault(hierarchy.root(p.sender, stakeholders).id, [0, 0])
-        tally[0 if p.answers else 1] += 1
-    by_stakeholder = [
-        Bar(stakeholders[i].name, {"stakeholder_id": i}, tuple(t))
-        for i, t in sorted(per_root.items(), key=lambda item: stakeholders[item[0]].name)
-    ]
-    destinations = {d.id: d for d in session.exec(
-        select(Destination).where(Destination.consultation_id == consultation.id,
-                                  Destination.archived == False)  # noqa: E712
-        .order_by(Destination.position, Destination.id)
-    )}
-
-    top = {i: hierarchy.root(d, destinations).id for i, d in destinations.items()}
-    routed: dict[int, set[int]] = defaultdict(set)
-    done: dict[int, set[int]] = defaultdict(set)
-    for p in points:
-        for a in p.answers:
-            for d in a.destination_ids:
-                if d in top:
-                    routed[top[d]].add(p.point.id)
-        for lg in p.landings:
-            if lg.landing.destination_id in top:
-                done[top[lg.landing.destination_id]].add(p.point.id)
-    by_destination = [
-        Bar(d.title, {"destination_id": d.id},
-            (len(done[d.id] & routed[d.id]), len(routed[d.id] - done[d.id])))
-        for d in destinations.values() if d.parent_id is None and routed[d.id]
-    ]
-    return Dashboard(consultation, points, by_stakeholder, by_destination,
-                     status_timeline(session, points))
-
-
-MAX_DAYS = 40
-
-
-def status_timeline(session: Session, points: list[FollowedPoint],
-                    max_days: int = MAX_DAYS) -> list[tuple[str, tuple[int, ...]]]:
-    """How many points had each status (STATUS_ORDER) at the end of every day an answer was
-    given or changed: replayed from the answers' saved versions, over the points' current
-    answers (the last one decides, as on the pages). The last day equals today's statuses.
-    At most ``max_days`` days, evenly picked, the last always included."""
-    response_ids = sorted({a.response.id for p in points for a in p.answers})
-    if not response_ids:
-        return []
-    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    for response_id, version, decided_on, created_at, status in session.execute(
-        sa.select(ResponseVersion.response_id, ResponseVersion.version, ResponseVersion.decided_on,
-                  ResponseVersion.created_at, ResponseVersion.status)
-        .where(ResponseVersion.response_id.in_(response_ids))
-        .order_by(ResponseVersion.response_id, ResponseVersion.version)
-    ):  # the columns only: not every version's text
-        steps = history[response_id]
-        day = decided_on if version == 1 and decided_on else created_at.date()
-        if steps and day < steps[-1][0]:
-            day = steps[-1][0]  # a later version never goes back in time
-        steps.append((day, status))
-    days = sorted({day for steps in history.values() for day, _s in steps})
-    if len(days) > max_days:
-        step = (len(days) - 1) / (max_days - 1)
-        days = [days[round(i * step)] for i in range(max_days)]
-
-    def status_on(response_id: int, day: date) -> str | None:
-        found = None
-        for when, status in history.get(response_id, ()):
-            if when > day:
-                break
-            found = status
-        return found
-
-    index = {s: i for i, s in enumerate(STATUS_ORDER)}
-    timeline = []
-    for day in days:
-        tally = [0] * len(STATUS_ORDER)
-        for p in points:
-            status = OPEN
-            for a in p.answers:
-                then = status_on(a.response.id, day)
-                if then and then != ResponseStatus.draft:
-                    status = then
-            tally[index.get(status, 0)] += 1
-        timeline.append((day.isoformat(), tuple(tally)))
-    return timeline

@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import update
 from sqlmodel import Session, select
 
-from . import audit
+from . import audit, revisions
 from .models import (
     Consultation,
     ConsultationCreate,
@@ -53,12 +52,9 @@ def next_position(session: Session, column, *where) -> int:
 
 
 def bump_revision(session: Session, consultation_id: int) -> None:
-    """Mark the consultation as changed so that open pages refresh."""
-    session.execute(
-        update(Consultation)
-        .where(Consultation.id == consultation_id)
-        .values(revision=Consultation.revision + 1)
-    )
+    """Mark the consultation as changed so that open pages refresh (once per transaction;
+    see consult.revisions, which does it for every write through the ORM)."""
+    revisions.bump(session, [consultation_id])
 
 
 def create_consultation(session: Session, **fields) -> Consultation:

@@ -1,5 +1,7 @@
 """Display names for the stored enum values, in the user's language."""
 
+from flask import g, has_app_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -75,7 +77,17 @@ LABELS = {
 
 
 def label(value: str | None) -> str:
-    """The display name of an enum value (the value itself when unknown)."""
+    """The display name of an enum value (the value itself when unknown).
+
+    Each label is translated once per request and language: ``str()`` of a lazy string runs a
+    full gettext lookup, and a municipality's page asked for thousands of them (issue 15)."""
     if value is None:
         return ""
-    return str(LABELS.get(str(value), value))
+    key = str(value)
+    if not has_app_context():
+        return str(LABELS.get(key, value))
+    resolved = g.setdefault("consult_labels", {}).setdefault(str(get_locale()), {})
+    found = resolved.get(key)
+    if found is None:
+        found = resolved[key] = str(LABELS.get(key, value))
+    return found

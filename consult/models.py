@@ -288,6 +288,8 @@ class Reaction(Versioned, Tracked, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # No index on archived: nearly every row is live (migration 0024).
+    archived: bool = Field(default=False)
     consultation_id: int = Field(foreign_key="consultation.id", index=True)
     stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
     channel: str = _enum_column()
@@ -323,6 +325,8 @@ class Point(Versioned, Tracked, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # No index on archived: nearly every row is live (migration 0024).
+    archived: bool = Field(default=False)
     reaction_id: int = Field(foreign_key="reaction.id", index=True)
     number: str = Field(max_length=20)
     position: int = 0
@@ -380,6 +384,8 @@ class Response(Versioned, Tracked, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # No index on archived: nearly every row is live (migration 0024).
+    archived: bool = Field(default=False)
     consultation_id: int = Field(foreign_key="consultation.id", index=True)
     # The reaction whose table row this explanation stands in; points may span reactions.
     reaction_id: int | None = Field(default=None, foreign_key="reaction.id", index=True)
@@ -555,6 +561,8 @@ class MessageCreate(CleanInput):
 
 class Message(Tracked, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # No index on archived: nearly every row is live (migration 0024).
+    archived: bool = Field(default=False)
     point_id: int = Field(foreign_key="point.id", index=True)
     author_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     kind: str = _enum_column()
@@ -614,7 +622,7 @@ class Landing(SQLModel, table=True):
     reference: str = Field(max_length=500)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
-    archived: bool = Field(default=False, index=True)
+    archived: bool = Field(default=False)  # no index: nearly every row is live (0024)
 
 
 class ThreadVisit(SQLModel, table=True):

@@ -183,8 +183,12 @@ def flat_rows(table: Table) -> list[list[str]]:
     """One row per point (and per answer to a whole reaction), for Excel and CSV: 11 cleaned
     strings each (FLAT_COLUMNS); still to be kept from reading as formulas by the writer."""
 
+    names: dict = {}  # a lazy label costs a translation lookup each time it is read
+
     def label(value):
-        return str(LABELS.get(value, value)) if value else ""
+        if value not in names:
+            names[value] = str(LABELS.get(value, value)) if value else ""
+        return names[value]
 
     out = []
     for block in table.blocks:
@@ -233,136 +237,27 @@ def _csv_cell(text: str) -> str:
 def to_csv(table: Table) -> bytes:
     """Semicolon-separated UTF-8 with a byte-order mark: what Dutch Excel opens as columns.
     A cell that would start a formula gets a leading apostrophe (OWASP's rule, by defusedcsv)."""
-    from defusedcsv import csv as defused
-
-    buffer = io.StringIO()
-    writer = defused.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(FLAT_COLUMNS)
-    writer.writerows([_csv_cell(cell) for cell in row] for row in flat_rows(table))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _text_cell(sheet, row: int, column: int, text: str):
-    """An Excel cell holding ``text`` as a string, never a formula: openpyxl makes every str
-    that starts with "=" a formula, so the type is set back; a text that would read as a
-    formula once edited in Excel also gets the quote prefix ("'") Excel itself gives it."""
-    cell = sheet.cell(row=row, column=column, value=text)
-    cell.data_type = "s"
-    if text.lstrip().startswith(FORMULA_START):
-        cell.quotePrefix = True
-    return cell
+    return _written("csv", table)
 
 
 def to_xlsx(table: Table) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Beantwoorde punten"
-    for column, title in enumerate(FLAT_COLUMNS, start=1):
-        _text_cell(sheet, 1, column, title).font = Font(bold=True)
-    for r, row in enumerate(flat_rows(table), start=2):
-        for column, text in enumerate(row, start=1):
-            _text_cell(sheet, r, column, text)
-    widths = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = wrap
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """One row a point, FLAT_COLUMNS, every cell text (consult.exports.excel)."""
+    return _written("xlsx", table)
 
 
 def to_docx(table: Table) -> bytes:
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
-    from docx.table import _Cell
+    """The three-column Word table, landscape (consult.exports.word)."""
+    return _written("docx", table)
 
-    document = Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    document.styles["Normal"].font.size = Pt(9)
-    document.add_heading(clean_text(table.consultation.title), level=1)
-    if table.consultation.document:
-        document.add_paragraph(clean_text(table.consultation.document))
-    grid = document.add_table(rows=1, cols=3)
-    grid.style = "Table Grid"
-    header = grid.rows[0]
-    for cell, title in zip(header.cells, COLUMNS, strict=True):
-        cell.text = ""
-        cell.paragraphs[0].add_run(title).bold = True
-    # Repeat the header row on every page.
-    properties = header._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    properties.append(repeat)
-    widths = (Cm(4.5), Cm(11), Cm(10.5))
-    for block in table.blocks:
-        for i, row in enumerate(block.rows):
-            # Cells straight from the new row's XML: python-docx's row.cells walks the whole
-            # table each time (quadratic: 145 s for 10,000 points).
-            tr = grid.add_row()._tr
-            cells = [_Cell(tc, grid) for tc in tr.tc_lst]
-            for cell, width in zip(cells, widths, strict=True):
-                cell.width = width
-            # The stakeholder's name once, merged down over its rows (w:vMerge).
-            merge = OxmlElement("w:vMerge")
-            if i == 0:
-                cells[0].text = clean_text(block.stakeholder.name)
-                merge.set(qn("w:val"), "restart")
-            cells[0]._tc.get_or_add_tcPr().append(merge)
-            _points_cell(cells[1], block, row)
-            _answer_cell(cells[2], row)
+
+def _written(fmt: str, table: Table) -> bytes:
+    """A table already read, as a file in memory. Downloads stream the table in chunks
+    instead (consult.exports.export_file)."""
+    from . import exports
+
     out = io.BytesIO()
-    document.save(out)
+    exports.write(fmt, table.consultation, [table], out)
     return out.getvalue()
-
-
-def _points_cell(cell, block: Block, row: Row) -> None:
-    cell.text = ""
-    paragraph = cell.paragraphs[0]
-    if row.first_of_reaction:
-        paragraph.add_run(clean_text(block.reaction.title)).bold = True
-        paragraph = cell.add_paragraph()
-    heading = None
-    for p in row.points:
-        if p.point.heading and p.point.heading != heading:
-            heading = p.point.heading
-            paragraph.add_run(clean_text(heading)).italic = True
-            paragraph = cell.add_paragraph()
-        if p.sender.id != block.stakeholder.id:
-            paragraph.add_run(clean_text(f"({p.sender.name}) ")).italic = True
-        paragraph.add_run(point_line(p))
-        paragraph = cell.add_paragraph()
-    # Drop the empty paragraph left at the end.
-    last = cell.paragraphs[-1]
-    if not last.text and len(cell.paragraphs) > 1:
-        last._element.getparent().remove(last._element)
-
-
-def _answer_cell(cell, row: Row) -> None:
-    cell.text = ""
-    paragraph = cell.paragraphs[0]
-    for i, answer in enumerate(row.answers):
-        if i:
-            paragraph = cell.add_paragraph()
-        paragraph.add_run(clean_text(answer.response.body.strip()))
-        if answer.destinations:
-            where = clean_text("→ " + "; ".join(answer.destinations))
-            cell.add_paragraph().add_run(where).italic = True
 
 
 FORMATS = {

@@ -78,4 +78,26 @@
   document.addEventListener("htmx:sendError", function () {
     toast(document.body.dataset.offlineMessage);
   });
+  // A download link (data-busy) shows that the file is being made: the server sets a cookie
+  // with the link's token when it sends the file (views/reports.py, _say_ready).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-busy]") : null;
+    if (!link) return;
+    if (link.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+    var token = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
+    var url = new URL(link.href, document.baseURI);
+    url.searchParams.set("klaar", token);
+    link.href = url.toString();
+    link.setAttribute("aria-busy", "true");
+    link.dataset.label = link.textContent;
+    link.textContent = link.dataset.busy;
+    var started = Date.now();
+    var timer = setInterval(function () {
+      var ready = document.cookie.indexOf("consult-download=" + token) !== -1;
+      if (!ready && Date.now() - started < 120000) return;
+      clearInterval(timer);
+      link.textContent = link.dataset.label;
+      link.removeAttribute("aria-busy");
+    }, 250);
+  });
 })();

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from .. import access, attachments, commitments, follows, followup
 from .. import consultations as reading
+from .. import dashboard as dashboards
 from ..db import get_session
 from ..models import Attachment, Channel, Reaction, Stakeholder, StakeholderKind
 from ..processing import destinations_of
@@ -89,7 +90,7 @@ def dashboard(slug: str):
     promises = commitments.overview(get_session(), consultation.id)
     return render_template(
         "consultations/dashboard.html", consultation=consultation,
-        d=followup.dashboard(get_session(), consultation), status_order=followup.STATUS_ORDER,
+        d=dashboards.dashboard(get_session(), consultation), status_order=followup.STATUS_ORDER,
         open_commitments=[r for r in promises if r.commitment.status == "open"],
     )
 

@@ -1,9 +1,13 @@
 """The answered table: a printable page and the Word, Excel and CSV downloads."""
 
-from flask import Blueprint, Response, abort, render_template, request
+import re
 
-from .. import commitments, followup, reports
+from flask import Blueprint, Response, abort, render_template, request
+from werkzeug.wsgi import wrap_file
+
+from .. import commitments, exports, reports
 from .. import consultations as reading
+from .. import dashboard as dashboards
 from ..db import get_session
 from ..models import ResponseStatus, StakeholderKind
 from ..processing import destinations_of
@@ -59,7 +63,7 @@ def public(slug: str):
     return render_template(
         "reports/public.html", consultation=consultation,
         table=reports.answered_table(session, consultation),
-        d=followup.dashboard(session, consultation), promises=promises,
+        d=dashboards.summary(session, consultation), promises=promises,
     )
 
 
@@ -71,10 +75,32 @@ def file_download(data: bytes, mimetype: str, filename: str) -> Response:
 
 @bp.get("/tabel.<fmt>")
 def download(slug: str, fmt: str):
-    """The table as a file: docx (the Word table), xlsx (one row a point) or csv."""
-    if fmt not in reports.FORMATS:
+    """The table as a file: docx (the Word table), xlsx (one row a point) or csv. Written in
+    chunks to a temporary file; a large one is sent from disk (constant memory at any size)."""
+    if fmt not in exports.WRITERS:
         abort(404)
     consultation = visible_consultation(slug)
-    table = reports.answered_table(get_session(), consultation, _filters())
-    mimetype, build = reports.FORMATS[fmt]
-    return file_download(build(table), mimetype, f"{consultation.slug}-tabel.{fmt}")
+    file, size, _points = exports.export_file(get_session(), consultation, fmt, _filters())
+    filename = f"{consultation.slug}-tabel.{fmt}"
+    if size <= exports.IN_MEMORY:
+        with file:
+            response = file_download(file.read(), exports.MIMETYPES[fmt], filename)
+    else:  # the server closes (and so deletes) the file once it is sent
+        response = Response(wrap_file(request.environ, file), mimetype=exports.MIMETYPES[fmt],
+                            direct_passthrough=True,
+                            headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        response.content_length = size
+    _say_ready(response)
+    return response
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9]{8,32}")
+
+
+def _say_ready(response: Response) -> None:
+    """The download link shows "busy" until the file arrives: it adds ?klaar=<token> and
+    waits for a cookie with that token (a browser tells a page nothing about a download)."""
+    token = request.args.get("klaar", "")
+    if _TOKEN.fullmatch(token):
+        response.set_cookie("consult-download", token, max_age=60, samesite="Lax",
+                            secure=request.is_secure)

@@ -2,10 +2,12 @@
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from jinja2_fragments.flask import render_block
 
 from .. import access, follows, followup
 from ..db import get_session
 from ..models import Stakeholder
+from .inputs import arg_number, to_id
 
 bp = Blueprint("stakeholders", __name__, url_prefix="/indieners")
 
@@ -43,12 +45,14 @@ def _merged_into(stakeholder_id: int) -> int | None:
     return found.merged_into_id if known is None or found.merged_into_id in known else None
 
 
-PAGE_ARGUMENTS = ("alleen", "status")  # what show() reads from the query string
+PAGE_ARGUMENTS = ("alleen", "status", "consultatie", "vanaf")  # what show() reads
 
 
 @bp.get("/<int:stakeholder_id>")
 def show(stakeholder_id: int):
-    """What happened to this stakeholder's points (with everything under it), per consultation."""
+    """What happened to this stakeholder's points (with everything under it), per consultation:
+    the figures of all of them and a page of points; the rest of each consultation loads when
+    scrolled to (htmx asks for ``?consultatie=<id>&vanaf=<n>``: that piece only)."""
     session = get_session()
     if (merged := _merged_into(stakeholder_id)) is not None:
         # Only the page's own arguments: others would reach url_for as its keywords
@@ -58,17 +62,23 @@ def show(stakeholder_id: int):
     stakeholder = live_stakeholder(stakeholder_id)
     whole = request.args.get("alleen") != "1"
     only_open = request.args.get("status") == "open"
-    report = followup.stakeholder_report(session, stakeholder, _visible, whole, only_open)
+    focus = to_id(request.args.get("consultatie"))
+    report = followup.stakeholder_page(session, stakeholder, _visible, whole, only_open,
+                                       focus, arg_number("vanaf") if focus else 0)
     known = access.known_stakeholders(current_user)
     if known is not None:
         report.members = [m for m in report.members if m.id in known]
-    parent = session.get(Stakeholder, stakeholder.parent_id) if stakeholder.parent_id else None
     unread = {}
     if access.role(current_user) is not None:
-        internal = {p.consultation.id for p in report.points
+        points = report.points
+        internal = {p.consultation.id for p in points
                     if access.can_see_internal(current_user, p.consultation)}
-        unread = follows.unread(session, current_user, [p.point.id for p in report.points],
-                                internal)
-    return render_template(
-        "stakeholders/show.html", report=report, whole=whole, parent=parent, unread=unread,
-    )
+        unread = follows.unread(session, current_user, [p.point.id for p in points], internal)
+    context = {"report": report, "whole": whole, "unread": unread}
+    if focus is not None and request.headers.get("HX-Request"):
+        share = next((s for s in report.shares if s.consultation.id == focus), None)
+        if share is None:
+            abort(404)
+        return render_block("stakeholders/show.html", "share_points", share=share, **context)
+    parent = session.get(Stakeholder, stakeholder.parent_id) if stakeholder.parent_id else None
+    return render_template("stakeholders/show.html", parent=parent, focus=focus, **context)

@@ -12,14 +12,14 @@
 - responsepoint (point_id, response_id): a point's answers from the index alone.
 
 Revision ID: 0019
-Revises: 0018
+Revises: 0024
 Create Date: 2026-11-30 02:00:00
 """
 from alembic import op
 
 
 revision = '0019'
-down_revision = '0018'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,431 @@
+"""Pages at the size of a real installation, against the demo, in the same run (issue 15).
+
+Usage (one command on a fresh clone, after `make install-test`):
+    .venv/bin/python bench/scale.py [--points 120000] [--rounds 10] [--reuse DIR]
+                                    [--out FILE] [--baseline FILE] [--load [--load-seconds S]]
+
+It builds the installation (bench/scale_data.generate: 20 consultations of 2,000 to 10,000
+points on top of the demo, indexed), or copies a prepared one (--reuse DIR: a folder with a
+READY file and instance/consult.sqlite3 + instance/search, as /work/scale/ holds; the copy is
+written to, never the original), and a demo-only database beside it. Then, in one process
+with Flask test clients logged in as the demo's users, it times every page a user opens:
+
+- per consultation (the 10,000-point one against the demo consultation in the same
+  installation): channel, channel poll after a change (sec.), destination to-do, dashboard,
+  answered table, public page, Word table, Excel table, reaction page, a thread;
+- installation-wide (the installation against the demo-only database): home, stakeholder
+  index, the municipality with the most points under it, "Nieuw", search.
+
+Rounds are interleaved: every round visits every (page, role) on both sides, in alternating
+order. Exports get fewer rounds (--export-rounds). Per figure: median and p95 by the
+nearest-rank rule, the number of samples, and the 1-minute load average at the first and last
+sample (os.getloadavg; the machine has os.cpu_count() cores). Targets (issue 15):
+
+- each page of the 10,000-point consultation: median within 2x the demo page's median
+  ("2x") and p95 <= 250 ms ("250"); the 250 ms target is printed "busy" instead of judged
+  when the load average was at or above the number of cores;
+- installation-wide pages: median within 2x their median on the demo-only database;
+- exports (Word, Excel, public page of the 10,000-point consultation): 5x faster than the
+  same figure in --baseline FILE (the --out JSON of a run on the old code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bench import scale_data  # noqa: E402
+from consult import create_app  # noqa: E402
+
+DEMO_SLUG = "holland-rijnland-jeugdhulp-2016"
+ACCOUNTS = {
+    "secretary": ("secretaris@consult.example", "demo-secretaris-2016"),
+    "councillor": ("raadslid@consult.example", "demo-raadslid-2016"),
+}
+CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
+QUERIES = ["jeugdhulp", "huisartsen", "inkoop*", "privacy", "lokale sturing", "pgb zin",
+           "transformatie", '"sociaal domein"', "veiligheid", "continuïteit", "wachtlijsten",
+           "gemeenteraad onderwijs", "jeugd*", "aanbieders", "financiële middelen"]
+CORES = os.cpu_count() or 1
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile: the smallest sample with at least p % of them at or below it."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(p * len(ordered) / 100) - 1)]
+
+
+def load1() -> float:
+    return os.getloadavg()[0]
+
+
+# --- the databases ---------------------------------------------------------------------------
+
+
+def read_ready(folder: Path) -> dict:
+    """The facts of a prepared installation (its READY file holds JSON)."""
+    return json.loads((folder / "READY").read_text())
+
+
+def build(folder: Path, points: int, reuse: Path | None) -> tuple[dict, dict]:
+    """The installation and the demo-only database in ``folder``: ({url, instance, big,
+    small}, {url, instance})."""
+    big_instance = folder / "big" / "instance"
+    if reuse:
+        facts = read_ready(reuse)
+        shutil.copytree(Path(facts["instance"]), big_instance)
+        print(f"copied the installation from {reuse}", flush=True)
+    else:
+        big_instance.mkdir(parents=True)
+        url = f"sqlite:///{big_instance / 'consult.sqlite3'}"
+        started = time.perf_counter()
+        made = scale_data.generate(url, total_points=points,
+                                   consultations=max(2, round(20 * points / 120_000)),
+                                   min_points=min(2000, points // 4),
+                                   max_points=min(10_000, points // 2),
+                                   instance_path=str(big_instance))
+        facts = {"big": made["big"], "small": made["small"]}
+        print(f"installation generated in {time.perf_counter() - started:.0f} s", flush=True)
+    big = {"url": f"sqlite:///{big_instance / 'consult.sqlite3'}", "instance": big_instance,
+           "big": facts["big"], "small": facts["small"]}
+    demo_instance = folder / "demo" / "instance"
+    demo_instance.mkdir(parents=True)
+    demo_url = f"sqlite:///{demo_instance / 'consult.sqlite3'}"
+    from consult.db import upgrade
+
+    upgrade(demo_url)
+    app = create_app({"DATABASE_URL": demo_url, "INSTANCE_PATH": str(demo_instance),
+                      "SECRET_KEY": "bench", "SEARCH_MODE": "off"})
+    result = app.test_cli_runner().invoke(args=["consult", "demo"])
+    assert result.exit_code == 0, result.output
+    with app.extensions["consult.engine"].begin() as conn:
+        conn.execute(sa.text("ANALYZE"))
+    app.extensions["consult.engine"].dispose()
+    return big, {"url": demo_url, "instance": demo_instance}
+
+
+def make_app(db: dict):
+    return create_app({"DATABASE_URL": db["url"], "INSTANCE_PATH": str(db["instance"]),
+                       "SECRET_KEY": "bench", "SEARCH_MODE": "off",
+                       "SESSION_COOKIE_SECURE": False})
+
+
+def client(app, role: str | None):
+    """A test client, logged in as the demo's user of that role (None: anonymous)."""
+    c = app.test_client()
+    if role:
+        email, password = ACCOUNTS[role]
+        html = c.get("/inloggen").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        answer = c.post("/inloggen", data={"email": email, "password": password,
+                                           "csrf_token": token})
+        assert answer.status_code == 303, answer.status_code
+    c.csrf = CSRF.search(c.get("/").get_data(as_text=True)).group(1)
+    return c
+
+
+# --- what to open --------------------------------------------------------------------------
+
+
+def facts_of(engine, slug: str) -> dict:
+    """Ids a user would open in one consultation: its largest reaction, a point with the
+    longest thread, the destination most answers are routed to, and the revision."""
+    with engine.connect() as conn:
+        cid = conn.execute(sa.text("SELECT id FROM consultation WHERE slug = :s"),
+                           {"s": slug}).scalar_one()
+        reaction = conn.execute(sa.text(
+            "SELECT r.id FROM reaction r JOIN point p ON p.reaction_id = r.id "
+            "WHERE r.consultation_id = :c GROUP BY r.id ORDER BY count(*) DESC, r.id LIMIT 1"),
+            {"c": cid}).scalar_one()
+        point = conn.execute(sa.text(
+            "SELECT p.id FROM point p JOIN reaction r ON r.id = p.reaction_id "
+            "JOIN message m ON m.point_id = p.id WHERE r.consultation_id = :c "
+            "GROUP BY p.id ORDER BY count(*) DESC, p.id LIMIT 1"), {"c": cid}).scalar_one()
+        destination = conn.execute(sa.text(
+            "SELECT d.id FROM destination d JOIN responsedestination rd "
+            "ON rd.destination_id = d.id WHERE d.consultation_id = :c "
+            "GROUP BY d.id ORDER BY count(*) DESC, d.id LIMIT 1"), {"c": cid}).scalar_one()
+    return {"slug": slug, "id": cid, "reaction": reaction, "point": point,
+            "destination": destination}
+
+
+def municipality(engine) -> int:
+    """The municipality with the most points under it (its bodies and their factions)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT s.id, s.parent_id, s.kind, count(p.id) FROM stakeholder s "
+            "LEFT JOIN reaction r ON r.stakeholder_id = s.id "
+            "LEFT JOIN point p ON p.reaction_id = r.id GROUP BY s.id, s.parent_id, s.kind"
+        )).all()
+    parent = {r[0]: r[1] for r in rows}
+    totals: dict[int, int] = {}
+    for sid, _parent, _kind, n in rows:
+        node = sid
+        while node is not None:
+            totals[node] = totals.get(node, 0) + n
+            node = parent.get(node)
+    kinds = {r[0]: r[2] for r in rows}
+    return max((s for s in totals if kinds[s] == "municipality"), key=totals.get)
+
+
+@dataclass
+class Page:
+    name: str
+    group: str  # "consultation", "export" or "installation"
+    roles: tuple
+    url: object  # facts -> url
+    before: object = None  # (client, facts) -> None: a change made before each sample
+    expect: tuple = (200,)
+
+
+def _changed(c, f):
+    """A secretary's comment on the thread: the consultation's revision moves on."""
+    answer = c.post(f"/consultaties/{f['slug']}/punten/{f['point']}/berichten",
+                    data={"kind": "comment", "body": "Bench: een wijziging."},
+                    headers={"HX-Request": "true", "X-CSRFToken": c.csrf})
+    assert answer.status_code == 204, answer.status_code
+    f["rev"] = -1  # the page's revision is older than the one just made
+
+
+PAGES = [
+    Page("consultation channel", "consultation", (None, "councillor", "secretary"),
+         lambda f: f"/consultaties/{f['slug']}"),
+    Page("channel poll after a change", "consultation", ("secretary",),
+         lambda f: f"/consultaties/{f['slug']}/wijzigingen?rev={f.get('rev', -1)}&na=0",
+         before=_changed),
+    Page("destination to-do", "consultation", (None, "secretary"),
+         lambda f: f"/consultaties/{f['slug']}/bestemmingen/{f['destination']}"),
+    Page("dashboard", "consultation", (None, "secretary"),
+         lambda f: f"/consultaties/{f['slug']}/dashboard"),
+    Page("answered table", "consultation", ("secretary",),
+         lambda f: f"/consultaties/{f['slug']}/tabel"),
+    Page("reaction page", "consultation", (None, "secretary"),
+         lambda f: f"/consultaties/{f['slug']}/reacties/{f['reaction']}"),
+    Page("thread", "consultation", (None, "councillor", "secretary"),
+         lambda f: f"/consultaties/{f['slug']}/punten/{f['point']}"),
+    Page("public page", "export", (None,), lambda f: f"/consultaties/{f['slug']}/openbaar"),
+    Page("Word table", "export", ("secretary",),
+         lambda f: f"/consultaties/{f['slug']}/tabel.docx"),
+    Page("Excel table", "export", ("secretary",),
+         lambda f: f"/consultaties/{f['slug']}/tabel.xlsx"),
+    Page("home", "installation", (None, "councillor", "secretary"), lambda f: "/"),
+    Page("stakeholder index", "installation", (None, "secretary"), lambda f: "/indieners"),
+    Page("municipality", "installation", (None, "secretary"),
+         lambda f: f"/indieners/{f['municipality']}"),
+    Page("Nieuw", "installation", ("councillor", "secretary"), lambda f: "/nieuw"),
+    Page("search", "installation", ("councillor",),
+         lambda f: "/zoeken?q=" + QUERIES[f["round"] % len(QUERIES)]),
+]
+
+
+# --- timing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    ms: list = field(default_factory=list)
+    loads: list = field(default_factory=list)
+
+    def summary(self) -> dict:
+        if not self.ms:
+            return {}
+        return {"median": round(statistics.median(self.ms), 1),
+                "p95": round(percentile(self.ms, 95), 1), "n": len(self.ms),
+                "load": [round(self.loads[0], 2), round(self.loads[-1], 2)]}
+
+
+def sample(c, page: Page, f: dict, series: Series) -> None:
+    if page.before:
+        page.before(c, f)
+    url = page.url(f)
+    start = time.perf_counter()
+    answer = c.get(url)
+    answer.get_data()
+    ms = (time.perf_counter() - start) * 1000
+    if answer.status_code not in page.expect:
+        raise SystemExit(f"{url}: {answer.status_code}")
+    series.ms.append(ms)
+    series.loads.append(load1())
+
+
+def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int) -> list[dict]:
+    """Interleaved rounds over every (page, role) and side; returns one row per pair."""
+    big_app, demo_app = make_app(big_db), make_app(demo_db)
+    engine = big_app.extensions["consult.engine"]
+    sides = {
+        "consultation": (("demo", big_app, facts_of(engine, DEMO_SLUG)),
+                         ("big", big_app, facts_of(engine, big_db["big"]))),
+        "installation": (("demo", demo_app, {}), ("big", big_app, {})),
+    }
+    sides["export"] = sides["consultation"]
+    sides["installation"][1][2]["municipality"] = municipality(engine)
+    sides["installation"][0][2]["municipality"] = municipality(
+        demo_app.extensions["consult.engine"])
+    roles = {r for p in PAGES for r in p.roles}
+    clients = {(side, app_id, role): client(app, role) for group in ("consultation",
+               "installation") for side, app, _f in sides[group] for app_id in [id(app)]
+               for role in roles}
+    series = {(p.name, role, side): Series() for p in PAGES for role in p.roles
+              for side in ("demo", "big")}
+    print("warming up", flush=True)
+    for page in PAGES:
+        for role in page.roles:
+            for side, app, f in sides[page.group]:
+                f["round"] = 0
+                sample(clients[(side, id(app), role)], page, f, Series())
+    for n in range(rounds):
+        started = time.perf_counter()
+        for page in PAGES:
+            if page.group == "export" and n >= export_rounds:
+                continue
+            for role in page.roles:
+                order = sides[page.group] if n % 2 == 0 else sides[page.group][::-1]
+                for side, app, f in order:
+                    f["round"] = n + 1
+                    sample(clients[(side, id(app), role)], page, f, series[(page.name, role,
+                                                                             side)])
+        print(f"round {n + 1}/{rounds}: {time.perf_counter() - started:.1f} s, load "
+              f"{load1():.2f}", flush=True)
+    rows = []
+    for page in PAGES:
+        for role in page.roles:
+            rows.append({"page": page.name, "group": page.group, "role": role or "anonymous",
+                         "demo": series[(page.name, role, "demo")].summary(),
+                         "big": series[(page.name, role, "big")].summary()})
+    for app in (big_app, demo_app):
+        app.extensions["consult.engine"].dispose()
+    return rows
+
+
+# --- judging and printing ------------------------------------------------------------------
+
+
+def judge(rows: list[dict], baseline: dict | None) -> None:
+    """Add the ratio and a PASS/FAIL per target to each row (see the module's docstring)."""
+    before = {(r["page"], r["role"]): r for r in (baseline or {}).get("rows", [])}
+    for row in rows:
+        demo, big = row["demo"], row["big"]
+        row["ratio"] = round(big["median"] / max(demo["median"], 1e-9), 2)
+        verdicts = {"2x": "PASS" if row["ratio"] <= 2 else "FAIL"}
+        if row["group"] in ("consultation", "export"):
+            busy = max(big["load"]) >= CORES
+            ok = big["p95"] <= 250
+            verdicts["250"] = "PASS" if ok else ("busy" if busy else "FAIL")
+        if row["group"] == "export":
+            old = before.get((row["page"], row["role"]))
+            if old:
+                row["speedup"] = round(old["big"]["median"] / max(big["median"], 1e-9), 1)
+                verdicts["5x"] = "PASS" if row["speedup"] >= 5 else "FAIL"
+            else:
+                verdicts["5x"] = "n/a"
+        row["verdicts"] = verdicts
+
+
+def show(rows: list[dict], title: str) -> None:
+    print(f"\n{title}")
+    print("| page | role | demo median / p95 ms (load) | big median / p95 ms (load) | "
+          "ratio | targets |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        d, b = r["demo"], r["big"]
+        extra = f" {r['speedup']}x vs baseline" if "speedup" in r else ""
+        print(f"| {r['page']} | {r['role']} | {d['median']:.0f} / {d['p95']:.0f} "
+              f"({d['load'][0]:.1f}→{d['load'][1]:.1f}) | {b['median']:.0f} / {b['p95']:.0f} "
+              f"({b['load'][0]:.1f}→{b['load'][1]:.1f}) | {r['ratio']:.2f} | "
+              + " ".join(f"{k}:{v}" for k, v in r["verdicts"].items()) + extra + " |")
+
+
+def report(rows: list[dict], big: str) -> None:
+    show([r for r in rows if r["group"] in ("consultation", "export")],
+         f"Pages of {big} (big) against the demo consultation (demo), same installation")
+    show([r for r in rows if r["group"] == "installation"],
+         "Installation-wide pages: the installation (big) against the demo alone (demo)")
+    verdicts = [v for r in rows for v in r["verdicts"].values() if v in ("PASS", "FAIL")]
+    print(f"\n{verdicts.count('PASS')} of {len(verdicts)} judged targets met "
+          f"({sum(v == 'busy' for r in rows for v in r['verdicts'].values())} not judged: "
+          f"machine busy; {CORES} cores)")
+
+
+def git_head() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=120_000)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--export-rounds", type=int, default=3)
+    parser.add_argument("--reuse", type=Path, help="a prepared installation (READY file)")
+    parser.add_argument("--out", type=Path, help="write the results as JSON")
+    parser.add_argument("--baseline", type=Path, help="the --out JSON of a run on old code")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--load", action="store_true",
+                        help="then run bench/load.py on the installation (SQLite)")
+    parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--load-postgres", metavar="URL",
+                        help="also run the load test on this PostgreSQL (its schema is "
+                             "DROPPED; start one with bench/postgres-prod-up)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="consult-scale-"))
+    try:
+        big_db, demo_db = build(folder, args.points, args.reuse)
+        rows = measure(big_db, demo_db, args.rounds, args.export_rounds)
+        baseline = json.loads(args.baseline.read_text()) if args.baseline else None
+        judge(rows, baseline)
+        report(rows, big_db["big"])
+        result = {"commit": git_head(), "rounds": args.rounds, "cores": CORES,
+                  "installation": {"big": big_db["big"], "small": big_db["small"]},
+                  "rows": rows}
+        if args.load:
+            result["load"] = run_load(big_db, args)
+        if args.out:
+            args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+            print(f"written {args.out}")
+    finally:
+        if args.keep:
+            print("kept", folder)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_load(big_db: dict, args) -> dict:
+    """bench/load.py on a copy of the installation: SQLite, then PostgreSQL when given."""
+    results = {}
+    runs = [("sqlite", big_db["url"])]
+    if args.load_postgres:
+        runs.append(("postgresql", args.load_postgres))
+    for backend, url in runs:
+        out = Path(tempfile.mkstemp(suffix=".json")[1])
+        command = [sys.executable, str(ROOT / "bench" / "load.py"), "--backend", backend,
+                   "--installation", str(big_db["instance"]), "--seconds",
+                   str(args.load_seconds), "--json", str(out)]
+        if backend == "postgresql":
+            command += ["--database-url", url]
+        print("\n$", " ".join(command), flush=True)
+        subprocess.run(command, cwd=ROOT)
+        results[backend] = json.loads(out.read_text()) if out.stat().st_size else None
+    return results
+
+
+if __name__ == "__main__":
+    main()

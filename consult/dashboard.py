@@ -1,0 +1,323 @@
+"""The consultation dashboard in figures: answered and open per municipality or subregion,
+routed and done per destination, each status over time, and the first points still open.
+
+Every figure is an SQL aggregate limited to the one consultation (issue 15): the page costs
+what it shows, not how many points the consultation or the installation holds. The status
+timeline reads light (point, answer) and (answer, version) tuples and sweeps them once.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from .followup import OPEN, STATUS_ORDER, _sender
+from .models import (
+    Consultation,
+    Destination,
+    Landing,
+    Point,
+    Reaction,
+    ReactionStatus,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    ResponseVersion,
+    Stakeholder,
+)
+
+MAX_DAYS = 40
+UNANSWERED_SHOWN = 20
+
+
+@dataclass
+class Bar:
+    label: str
+    url_args: dict
+    parts: tuple[int, ...]  # e.g. (answered, open) or (done, to do)
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts)
+
+
+@dataclass
+class Summary:
+    """The figures the public page shows too: points answered of all, and per destination."""
+    consultation: Consultation
+    total: int
+    answered: int
+    by_destination: list[Bar]
+
+    @property
+    def open(self) -> int:
+        return self.total - self.answered
+
+
+@dataclass
+class OpenPoint:
+    point: Point
+    sender: Stakeholder
+
+
+@dataclass
+class Dashboard(Summary):
+    by_stakeholder: list[Bar]
+    statuses: list[tuple[str, tuple[int, ...]]]  # (date, points per STATUS_ORDER by then)
+    unanswered: list[OpenPoint]  # the first UNANSWERED_SHOWN in table order; ``open`` counts all
+
+
+def _kept(archived):
+    """``archived`` is false, written so that SQLite never reads it through its index.
+
+    Every table has an index on ``archived`` alone. Without ANALYZE statistics SQLite takes
+    ``archived = 0`` for a selective lookup and walks that index: every live point (or
+    answer) of the whole installation, instead of the consultation's through its reactions.
+    ``archived IS NOT true`` means the same for a NOT NULL flag and no index serves it."""
+    return archived.is_not(True)
+
+
+def _points(consultation_id: int, *columns) -> sa.Select:
+    """SELECT ``columns`` over the live points of one consultation (live point, live
+    submitted reaction, live consultation), reached through the consultation's reactions."""
+    return (
+        sa.select(*columns).select_from(Point)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .where(Reaction.consultation_id == consultation_id, _kept(Point.archived),
+               _kept(Reaction.archived), Reaction.status == ReactionStatus.submitted,
+               _kept(Consultation.archived))
+    )
+
+
+def _live_answer():
+    """The condition on Response for an answer that counts: live and not a draft."""
+    return _kept(Response.archived) & (Response.status != ResponseStatus.draft)
+
+
+def _answered():
+    """EXISTS: the point (of the outer query) has a live, non-draft answer."""
+    return sa.exists().where(
+        ResponsePoint.point_id == Point.id, Response.id == ResponsePoint.response_id,
+        _live_answer(),
+    )
+
+
+def summary(session: Session, consultation: Consultation) -> Summary:
+    """Live points answered of all (2 queries, whatever the size). A point counts as answered
+    when a live, non-draft answer covers it, as on every other page."""
+    total, answered = session.execute(_points(
+        consultation.id, sa.func.count(Point.id),
+        sa.func.count(sa.case((_answered(), 1))),
+    )).one()
+    return Summary(consultation, total, answered or 0, by_destination(session, consultation.id))
+
+
+def by_destination(session: Session, consultation_id: int) -> list[Bar]:
+    """Per top-level live destination (in its order) the points routed to it or anything
+    under it by a live, non-draft answer, split in done (a live landing at it or under it)
+    and to do. Destinations nothing was routed to are left out. One query."""
+    tree = (
+        sa.select(Destination.id, Destination.id.label("top"))
+        .where(Destination.consultation_id == consultation_id, Destination.parent_id.is_(None),
+               _kept(Destination.archived))
+        .cte("tree", recursive=True)
+    )
+    child = aliased(Destination)
+    tree = tree.union_all(
+        sa.select(child.id, tree.c.top).join(tree, child.parent_id == tree.c.id)
+        .where(_kept(child.archived))
+    )
+    routed = (
+        _points(consultation_id, tree.c.top, Point.id.label("point_id"))
+        .join(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .join(ResponseDestination, ResponseDestination.response_id == Response.id)
+        .join(tree, tree.c.id == ResponseDestination.destination_id)
+        .where(_live_answer())
+        .distinct().cte("routed")
+    )
+    # Read from the consultation's destinations: its landings, not every landing of a point.
+    landed = (
+        sa.select(tree.c.top, Landing.point_id)
+        .join(tree, tree.c.id == Landing.destination_id)
+        .where(_kept(Landing.archived))
+        .distinct().cte("landed")
+    )
+    rows = session.execute(
+        sa.select(Destination.id, Destination.title, sa.func.count(),
+                  sa.func.count(landed.c.point_id))
+        .select_from(routed)
+        .join(Destination, Destination.id == routed.c.top)
+        .outerjoin(landed, (landed.c.top == routed.c.top)
+                   & (landed.c.point_id == routed.c.point_id))
+        .group_by(Destination.id, Destination.title, Destination.position)
+        .order_by(Destination.position, Destination.id)
+    ).all()
+    return [Bar(title, {"destination_id": i}, (done, routed - done))
+            for i, title, routed, done in rows]
+
+
+def by_stakeholder(session: Session, consultation_id: int) -> list[Bar]:
+    """Answered and open points per top-level stakeholder (a municipality or subregion, with
+    everything under it), by name. Two queries: the tallies per sender, and the senders'
+    chains up to their tops (a few rows, not the registry)."""
+    tallies = session.execute(
+        _points(consultation_id, _sender(), sa.func.count(Point.id),
+                sa.func.count(sa.case((_answered(), 1))))
+        .group_by(_sender())
+    ).all()
+    senders = _points(consultation_id, _sender()).distinct()
+    chain = (
+        sa.select(Stakeholder.id, Stakeholder.parent_id, Stakeholder.name)
+        .where(Stakeholder.id.in_(senders)).cte("chain", recursive=True)
+    )
+    parent = aliased(Stakeholder)
+    chain = chain.union(
+        sa.select(parent.id, parent.parent_id, parent.name)
+        .join(chain, parent.id == chain.c.parent_id)
+    )
+    known = {i: (parent_id, name) for i, parent_id, name in session.execute(sa.select(chain))}
+
+    def top(i: int) -> int:
+        while known[i][0] in known:
+            i = known[i][0]
+        return i
+
+    per_top: dict[int, list[int]] = {}
+    for sender, total, answered in tallies:
+        tally = per_top.setdefault(top(sender), [0, 0])
+        tally[0] += answered
+        tally[1] += total - answered
+    return [Bar(known[i][1], {"stakeholder_id": i}, tuple(t))
+            for i, t in sorted(per_top.items(), key=lambda item: known[item[0]][1])]
+
+
+def unanswered(session: Session, consultation_id: int,
+               limit: int = UNANSWERED_SHOWN) -> list[OpenPoint]:
+    """The first ``limit`` live points without an answer, in the order of the table."""
+    rows = session.execute(
+        _points(consultation_id, Point, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == _sender())
+        .where(~_answered())
+        .order_by(Reaction.position, Reaction.id, Point.position, Point.id)
+        .limit(limit)
+    ).all()
+    return [OpenPoint(point, sender) for point, sender in rows]
+
+
+def dashboard(session: Session, consultation: Consultation) -> Dashboard:
+    """Answered and open per municipality/subregion, routed and done per destination, each
+    status over time, and the first points still without an answer: 8 queries, whatever the
+    size of the consultation or of the installation."""
+    s = summary(session, consultation)
+    return Dashboard(
+        s.consultation, s.total, s.answered, s.by_destination,
+        by_stakeholder=by_stakeholder(session, consultation.id),
+        statuses=status_timeline(session, consultation.id),
+        unanswered=unanswered(session, consultation.id) if s.open else [],
+    )
+
+
+def _histories(session: Session, answers: sa.Subquery) -> dict[int, list[tuple[date, str]]]:
+    """Per answer (ids in the subquery): (day, status) of each saved version, in order. The
+    first version counts from its decision date; a later one never goes back in time."""
+    history: dict[int, list[tuple[date, str]]] = defaultdict(list)
+    for response_id, version, decided_on, created_at, status in session.execute(
+        sa.select(ResponseVersion.response_id, ResponseVersion.version, ResponseVersion.decided_on,
+                  ResponseVersion.created_at, ResponseVersion.status)
+        .where(ResponseVersion.response_id.in_(sa.select(answers.c.response_id)))
+        .order_by(ResponseVersion.response_id, ResponseVersion.version)
+    ):  # the columns only: not every version's text
+        steps = history[response_id]
+        day = decided_on if version == 1 and decided_on else created_at.date()
+        if steps and day < steps[-1][0]:
+            day = steps[-1][0]
+        steps.append((day, status))
+    return history
+
+
+def _picked_days(days: list[date], max_days: int) -> list[date]:
+    """At most ``max_days`` of the sorted ``days``, evenly picked, first and last included."""
+    if len(days) <= max_days:
+        return days
+    step = (len(days) - 1) / (max_days - 1)
+    return [days[round(i * step)] for i in range(max_days)]
+
+
+def status_timeline(session: Session, consultation_id: int,
+                    max_days: int = MAX_DAYS) -> list[tuple[str, tuple[int, ...]]]:
+    """How many live points had each status (STATUS_ORDER) at the end of every day an answer
+    was given or changed: replayed from the answers' saved versions, over the points' current
+    live, non-draft answers (the last one in table order that had a non-draft status by then
+    decides, as on the pages). The last day equals today's statuses. At most ``max_days``
+    days, evenly picked, the last always included; [] when nothing was answered.
+
+    Points with the same answers share a group; one sweep over the versions in day order
+    changes only the groups of the answer that changed: O(links + versions + days)."""
+    answers_of: dict[int, list[int]] = {}
+    for point_id, response_id in session.execute(
+        _points(consultation_id, Point.id, Response.id)
+        .outerjoin(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .outerjoin(Response, (Response.id == ResponsePoint.response_id) & _live_answer())
+        .order_by(Point.id, Response.position, Response.id)
+    ):
+        answers = answers_of.setdefault(point_id, [])
+        if response_id is not None:  # not a point without (or only with draft) answers
+            answers.append(response_id)
+    answers = (
+        _points(consultation_id, ResponsePoint.response_id)
+        .join(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .where(_live_answer())
+        .subquery()
+    )
+    history = _histories(session, answers)
+    days = _picked_days(sorted({day for steps in history.values() for day, _s in steps}),
+                        max_days)
+    if not days:
+        return []
+    return _sweep(history, Counter(tuple(a) for a in answers_of.values()), set(days))
+
+
+def _group_status(answers: tuple[int, ...], now: dict[int, str]) -> str:
+    """A point's status given its answers' statuses now: the last non-draft one decides."""
+    status = OPEN
+    for response_id in answers:
+        then = now.get(response_id)
+        if then and then != ResponseStatus.draft:
+            status = then
+    return status
+
+
+def _sweep(history: dict[int, list[tuple[date, str]]], groups: Counter,
+           days: set[date]) -> list[tuple[str, tuple[int, ...]]]:
+    """The tally per STATUS_ORDER at the end of each of ``days``: the versions applied in day
+    order, each changing only the groups (points with the same answers) that hold it."""
+    index = {s: i for i, s in enumerate(STATUS_ORDER)}
+    groups_of: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for group in groups:
+        for response_id in group:
+            groups_of[response_id].append(group)
+    tally = [0] * len(STATUS_ORDER)
+    tally[index[OPEN]] = sum(groups.values())
+    status_of = dict.fromkeys(groups, OPEN)
+    now: dict[int, str] = {}
+    events = sorted(((day, response_id, status) for response_id, steps in history.items()
+                     for day, status in steps), key=lambda e: e[0])  # stable: versions in order
+    timeline = []
+    for k, (day, response_id, status) in enumerate(events):
+        now[response_id] = status
+        for group in groups_of[response_id]:
+            new = _group_status(group, now)
+            if new != status_of[group]:
+                tally[index.get(status_of[group], 0)] -= groups[group]
+                tally[index.get(new, 0)] += groups[group]
+                status_of[group] = new
+        if day in days and (k + 1 == len(events) or events[k + 1][0] != day):
+            timeline.append((day.isoformat(), tuple(tally)))
+    return timeline

@@ -1,0 +1,115 @@
+"""The Excel table, streamed: openpyxl's write-only mode makes the workbook (styles, column
+widths, frozen header row, filters); the body rows are written as XML text straight into the
+worksheet part, chunk by chunk.
+
+openpyxl builds, checks and styles a Cell object for every value, even in write-only mode
+(~20 µs a cell, 110,000 cells for 10,000 points): writing its cells with WriteOnlyCell only
+made the export 1.4x faster. The rows here are the XML openpyxl writes for such cells (an
+inline string with the shared wrap style; the quote-prefix style where a text would read as a
+formula), so every cell is still text, never a formula.
+"""
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from typing import BinaryIO
+from xml.sax.saxutils import escape
+
+from ..models import Consultation
+from ..reports import FLAT_COLUMNS, FORMULA_START, Table, flat_rows
+
+SHEET = "Beantwoorde punten"
+WIDTHS = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)  # characters, per FLAT_COLUMNS
+_PART = "xl/worksheets/sheet1.xml"
+_END_OF_ROWS = b"</sheetData>"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:len(FLAT_COLUMNS)]
+_FILTER = '<autoFilter ref="A1:{last}{rows}"/>'
+
+
+def write_xlsx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO) -> int:
+    """Write one row a point (and a row per answer to a reaction as a whole), FLAT_COLUMNS,
+    to ``out``: bold header, frozen, with filters; wrapped text aligned to the top; every
+    cell text, never a formula. Returns the number of points."""
+    skeleton, styles = _skeleton()
+    points = 0
+    with zipfile.ZipFile(io.BytesIO(skeleton)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        # compresslevel 1 for the rows (most of the file): faster, a few % larger.
+        for info in source.infolist():
+            if info.filename != _PART:
+                target.writestr(info, source.read(info.filename))
+                continue
+            xml = source.read(info.filename)
+            at = xml.rindex(_END_OF_ROWS)
+            row = 1  # the header row
+            with target.open(info.filename, "w") as sheet:
+                sheet.write(xml[:at])
+                for table in tables:
+                    points += len(table.points)
+                    lines = []
+                    for cells in flat_rows(table):
+                        row += 1
+                        lines.append(_row(row, cells, styles))
+                    sheet.write("".join(lines).encode("utf-8"))
+                sheet.write(_with_filter(xml[at:], row))
+    return points
+
+
+def _skeleton() -> tuple[bytes, tuple[int, int]]:
+    """The workbook with its header row only, and the style ids of a body cell (wrapped,
+    aligned to the top) and of one that would read as a formula (also the quote prefix)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(SHEET)
+    for letter, width in zip(_LETTERS, WIDTHS, strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    header = []
+    for title in FLAT_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    ids = []
+    for quote in (False, True):  # reading style_id registers the style with the workbook
+        cell = WriteOnlyCell(sheet, value="")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.quotePrefix = quote
+        ids.append(cell.style_id)
+    sheet.auto_filter.ref = f"A1:{_LETTERS[-1]}1"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), (ids[0], ids[1])
+
+
+def _with_filter(tail: bytes, rows: int) -> bytes:
+    """The end of the sheet with the filter over every row written."""
+    placeholder = _FILTER.format(last=_LETTERS[-1], rows=1).encode()
+    if placeholder not in tail:
+        raise RuntimeError("openpyxl wrote the sheet's filter in another way")
+    return tail.replace(placeholder, _FILTER.format(last=_LETTERS[-1], rows=rows).encode())
+
+
+def _row(number: int, cells: list[str], styles: tuple[int, int]) -> str:
+    """One sheet row as openpyxl writes it: each value an inline string (t="inlineStr")."""
+    out = [f'<row r="{number}">']
+    for letter, text in zip(_LETTERS, cells, strict=True):
+        style = styles[text.lstrip().startswith(FORMULA_START)]
+        where = f'<c r="{letter}{number}" s="{style}" t="inlineStr">'
+        if not text:
+            out.append(where + "</c>")
+            continue
+        space = "" if text == text.strip() else ' xml:space="preserve"'
+        if _SPECIAL.search(text):
+            text = escape(text, _CR)
+        out.append(f'{where}<is><t{space}>{text}</t></is></c>')
+    out.append("</row>")
+    return "".join(out)
+
+
+_CR = {"\r": "&#13;"}  # a bare CR would be read back as LF
+_SPECIAL = re.compile(r"[&<>\r]")

@@ -1,0 +1,195 @@
+"""The answered table read in chunks of reactions, for the exports.
+
+`reports.answered_table` reads every point and answer of a consultation at once (and, as an
+IN list, binds every point id). Here the same blocks come a chunk of reactions at a time:
+per chunk one query for the points, one for their live answers, one for the routes and one
+for answers to a reaction as a whole, each limited by the chunk's reaction ids. Memory is
+that of one chunk (plus the stakeholders and the reaction ids of the consultation).
+
+Points, reactions and answers are read as plain rows of the columns the table shows (named
+as the model's attributes, so `reports.flat_rows` and the writers read them alike): no ORM
+objects to build (and Core, not ORM, row processing), no letter texts or stored HTML loaded.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from .. import hierarchy
+from ..consultations import Answer, _live_reaction
+from ..followup import FollowedPoint
+from ..models import (
+    Consultation,
+    Point,
+    Reaction,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseStatus,
+    Stakeholder,
+)
+from ..processing import destination_paths
+from ..reports import Block, Filters, Row, Table, _keep, _with_children
+
+CHUNK = 200  # reactions a chunk, at most
+CHUNK_POINTS = 1_000  # points a chunk, at most (unless one reaction has more: read whole)
+BATCH = 500  # ids bound in one statement, at most
+
+
+def iter_tables(session: Session, consultation: Consultation, filters: Filters | None = None,
+                chunk: int = CHUNK) -> Iterator[Table]:
+    """The answered table of ``consultation`` as consecutive partial Tables, each with the
+    blocks of at most ``chunk`` reactions: together exactly `reports.answered_table`'s
+    blocks, in its order, with the same rows, answers and filters (``subregions`` is left
+    empty). A chunk ends at ``chunk`` reactions or CHUNK_POINTS points. Yields nothing for
+    a consultation without points or answers to show."""
+    filters = filters or Filters()
+    stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
+    roots = {i: hierarchy.root(s, stakeholders) for i, s in stakeholders.items()}
+    wanted = _with_children(session, filters.destination)
+    paths: dict[int, dict[int, str]] = {}
+    for ids in _chunks(session, consultation, chunk):
+        reactions = session.connection().execute(
+            sa.select(Reaction.id, Reaction.title, Reaction.channel, Reaction.stakeholder_id)
+            .where(Reaction.id.in_(ids)).order_by(Reaction.position, Reaction.id)
+        ).all()
+        points = _points(session, consultation, reactions, stakeholders)
+        _attach(session, points, ids, paths)
+        whole = {} if filters.any() else _whole_reaction_answers(session, consultation, ids, paths)
+        by_reaction: dict[int, list[FollowedPoint]] = defaultdict(list)
+        for p in points:
+            if _keep(p, filters, roots, wanted):
+                by_reaction[p.reaction.id].append(p)
+        blocks = [block for reaction in reactions
+                  if (block := _block(reaction, stakeholders[reaction.stakeholder_id],
+                                      by_reaction[reaction.id], whole.get(reaction.id, [])))]
+        if blocks:
+            yield Table(consultation, blocks, filters, roots)
+
+
+def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterator[list[int]]:
+    """The ids of the consultation's live reactions in table order, cut into chunks of at
+    most ``chunk`` reactions and (where a reaction allows) CHUNK_POINTS points."""
+    counted = session.connection().execute(
+        sa.select(Reaction.id, sa.func.count(Point.id))
+        .outerjoin(Point, (Point.reaction_id == Reaction.id) & (Point.archived == sa.false()))
+        .where(Reaction.consultation_id == consultation.id, _live_reaction())
+        .group_by(Reaction.id, Reaction.position)
+        .order_by(Reaction.position, Reaction.id)
+    ).all()
+    ids: list[int] = []
+    points = 0
+    for reaction_id, count in counted:
+        if ids and (len(ids) == chunk or points + count > CHUNK_POINTS):
+            yield ids
+            ids, points = [], 0
+        ids.append(reaction_id)
+        points += count
+    if ids:
+        yield ids
+
+
+def _block(reaction, stakeholder: Stakeholder, points: list[FollowedPoint],
+           extra: list[Answer]) -> Block | None:
+    """The rows of one reaction (as answered_table makes them): consecutive points with the
+    same, non-empty answers share a row; answers to the reaction as a whole follow."""
+    if not points and not extra:
+        return None
+    block = Block(reaction, stakeholder)
+    for p in points:
+        key = [a.response.id for a in p.answers]
+        last = block.rows[-1] if block.rows else None
+        if last and last.points and key and [a.response.id for a in last.answers] == key:
+            last.points.append(p)
+        else:
+            block.rows.append(Row([p], p.answers))
+    block.rows.extend(Row([], [answer]) for answer in extra)
+    block.rows[0].first_of_reaction = True
+    return block
+
+
+def _points(session: Session, consultation: Consultation, reactions: list,
+            stakeholders: dict[int, Stakeholder]) -> list[FollowedPoint]:
+    """The live points of these reactions (in their order) in table order, each with its
+    sender (consultation_points' rule)."""
+    if consultation.archived:
+        return []
+    by_reaction: dict[int, list] = defaultdict(list)
+    for point in session.connection().execute(
+        sa.select(Point.id, Point.reaction_id, Point.number, Point.heading, Point.body,
+                  Point.stakeholder_id)
+        .where(Point.reaction_id.in_([r.id for r in reactions]), Point.archived == sa.false())
+        .order_by(Point.position, Point.id)
+    ):
+        by_reaction[point.reaction_id].append(point)
+    return [FollowedPoint(point, reaction, consultation,
+                          stakeholders[point.stakeholder_id or reaction.stakeholder_id])
+            for reaction in reactions for point in by_reaction[reaction.id]]
+
+
+_ANSWER_COLUMNS = (Response.id, Response.body, Response.status, Response.position,
+                   Response.consultation_id, Response.reaction_id)
+
+
+def _live_answers():
+    return (Response.archived == sa.false()) & (Response.status != ResponseStatus.draft)
+
+
+def _attach(session: Session, points: list[FollowedPoint], reaction_ids: list[int],
+            paths: dict[int, dict[int, str]]) -> None:
+    """Each point's live, non-draft answers, by (position, id), with their destinations."""
+    links = session.connection().execute(
+        sa.select(ResponsePoint.point_id, *_ANSWER_COLUMNS)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .join(Point, Point.id == ResponsePoint.point_id)
+        .where(Point.reaction_id.in_(reaction_ids), _live_answers())
+    ).all()
+    answers = _answers(session, {link.id: link for link in links}.values(), paths)
+    answers_of: dict[int, list[Answer]] = defaultdict(list)
+    for link in links:
+        answers_of[link.point_id].append(answers[link.id])
+    for p in points:
+        p.answers = sorted(answers_of[p.point.id],
+                           key=lambda a: (a.response.position, a.response.id))
+
+
+def _whole_reaction_answers(session: Session, consultation: Consultation,
+                            reaction_ids: list[int], paths) -> dict[int, list[Answer]]:
+    """Answers to a reaction as a whole (covering no point), per reaction, in their order."""
+    responses = session.connection().execute(
+        sa.select(*_ANSWER_COLUMNS).where(
+            Response.consultation_id == consultation.id,
+            Response.reaction_id.in_(reaction_ids),
+            _live_answers(),
+            ~sa.exists().where(ResponsePoint.response_id == Response.id),
+        ).order_by(Response.position, Response.id)
+    ).all()
+    answers = _answers(session, responses, paths)
+    out: dict[int, list[Answer]] = defaultdict(list)
+    for response in responses:
+        out[response.reaction_id].append(answers[response.id])
+    return out
+
+
+def _answers(session: Session, responses, paths: dict[int, dict[int, str]]) -> dict[int, Answer]:
+    """Each response as an Answer with its destination paths (answers_with_routes' rule:
+    live destinations of its own consultation, sorted), the ids bound BATCH at a time."""
+    responses = list(responses)
+    routed: dict[int, list[int]] = defaultdict(list)
+    ids = [r.id for r in responses]
+    for start in range(0, len(ids), BATCH):
+        for response_id, destination_id in session.connection().execute(
+            sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
+            .where(ResponseDestination.response_id.in_(ids[start:start + BATCH]))
+        ):
+            routed[response_id].append(destination_id)
+    found = {}
+    for r in responses:
+        if r.consultation_id not in paths:
+            paths[r.consultation_id] = destination_paths(session, r.consultation_id)
+        where = paths[r.consultation_id]
+        kept = [d for d in routed[r.id] if d in where]
+        found[r.id] = Answer(r, sorted(where[d] for d in kept), kept)
+    return found

@@ -1,0 +1,143 @@
+"""Every write to a consultation's data raises its revision, in the same transaction.
+
+``Consultation.revision`` tells an open page whether anything changed (the channel's poll
+answers 204 while it is unchanged) and keys what may be cached per consultation. A session
+listener looks at what each flush wrote, the way the search outbox does, so no operation has to
+remember it: points, reactions, answers and their versions, links and commitments, destinations,
+landings, messages, attachments and invitations raise the revision of their consultation; a
+change to a stakeholder (a rename, a new parent) raises every consultation's, because every page
+that names it may show it. Each consultation is raised once per transaction.
+
+Writes the listener cannot see (bulk ``UPDATE``s and Core inserts) call ``bump`` themselves.
+"""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+
+from .invitations.models import Invitation
+from .models import (
+    Attachment,
+    Commitment,
+    Consultation,
+    Destination,
+    Landing,
+    Message,
+    Point,
+    Reaction,
+    Response,
+    ResponseDestination,
+    ResponsePoint,
+    ResponseVersion,
+    Stakeholder,
+)
+
+_ALL = -1  # "every consultation"
+_DIRECT = (Reaction, Response, Destination, Invitation)
+_BY_RESPONSE = (ResponsePoint, ResponseDestination, ResponseVersion, Commitment)
+_BY_POINT = (Landing, Message)
+
+
+def _sort(objects) -> tuple[set[int], set[int], set[int], set[int]]:
+    """(consultation ids, response ids, point ids, reaction ids) the written objects touch;
+    stakeholders are left to the caller."""
+    consultations: set[int] = set()
+    responses: set[int] = set()
+    points: set[int] = set()
+    reactions: set[int] = set()
+    for obj in objects:
+        if isinstance(obj, _DIRECT):
+            consultations.add(obj.consultation_id)
+        elif isinstance(obj, _BY_RESPONSE):
+            responses.add(obj.response_id)
+        elif isinstance(obj, _BY_POINT):
+            points.add(obj.point_id)
+        elif isinstance(obj, Point):
+            reactions.add(obj.reaction_id)
+        elif isinstance(obj, Attachment):
+            if obj.consultation_id is not None:
+                consultations.add(obj.consultation_id)
+            elif obj.reaction_id is not None:
+                reactions.add(obj.reaction_id)
+        elif isinstance(obj, Consultation) and obj.id is not None:
+            consultations.add(obj.id)
+    return consultations, responses, points, reactions
+
+
+def _resolve(connection, responses: set[int], points: set[int],
+             reactions: set[int]) -> set[int]:
+    """The consultation ids of these responses, points and reactions, in at most three small
+    queries (the ids of one flush)."""
+    found: set[int] = set()
+    if responses:
+        found.update(connection.execute(
+            sa.select(Response.consultation_id).where(Response.id.in_(responses))).scalars())
+    if points:
+        found.update(connection.execute(
+            sa.select(Reaction.consultation_id).join(Point, Point.reaction_id == Reaction.id)
+            .where(Point.id.in_(points))).scalars())
+    if reactions:
+        found.update(connection.execute(
+            sa.select(Reaction.consultation_id).where(Reaction.id.in_(reactions))).scalars())
+    return found
+
+
+def bump(session: OrmSession, consultation_ids: Iterable[int]) -> None:
+    """Raise the revision of these consultations (``-1``: of all), once per transaction.
+
+    For writes the flush listener does not see; everything written through the ORM is raised
+    already. The Consultation objects in the session are expired so they read the new value."""
+    done: set[int] = session.info.setdefault("revised", set())
+    ids = set(consultation_ids)
+    if _ALL in done:
+        return
+    if _ALL in ids:
+        query = sa.update(Consultation).where(Consultation.id.notin_(done) if done else sa.true())
+        done.add(_ALL)
+    else:
+        ids -= done
+        if not ids:
+            return
+        query = sa.update(Consultation).where(Consultation.id.in_(ids))
+        done.update(ids)
+    session.connection().execute(query.values(revision=Consultation.revision + 1))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Consultation):
+            session.expire(obj, ["revision"])
+
+
+def _after_flush(session: OrmSession, _context) -> None:
+    dirty = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    written = [*session.new, *dirty, *session.deleted]
+    # A consultation's own change raises it, but not the one that only ran ``bump``.
+    written = [o for o in written if not (isinstance(o, Consultation) and _only_revision(o))]
+    if not written:
+        return
+    consultations, responses, points, reactions = _sort(written)
+    # A new stakeholder is on no page yet; a renamed or moved one is on every page naming it.
+    if any(isinstance(o, Stakeholder) for o in [*dirty, *session.deleted]):
+        consultations.add(_ALL)
+    consultations |= _resolve(session.connection(), responses, points, reactions)
+    consultations.discard(None)
+    if consultations:
+        bump(session, consultations)
+
+
+def _only_revision(obj: Consultation) -> bool:
+    state = sa.inspect(obj)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    return changed <= {"revision", "updated_at"}
+
+
+def _forget(session: OrmSession, *_args) -> None:
+    session.info.pop("revised", None)
+
+
+def listen() -> None:
+    """Install the listener on every session (idempotent)."""
+    if not event.contains(OrmSession, "after_flush", _after_flush):
+        event.listen(OrmSession, "after_flush", _after_flush)
+        event.listen(OrmSession, "after_commit", _forget)
+        event.listen(OrmSession, "after_soft_rollback", _forget)

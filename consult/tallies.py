@@ -1,0 +1,135 @@
+"""The installation's figures per consultation: how many live reactions, and per sender how many
+live points in which status (the status of the point's latest answer, "open" without one).
+
+The home page, the stakeholder index and a municipality's page show these figures for every
+consultation the reader may see. Counted afresh on every request they grew with the whole
+installation (issue 15: 120,000 points behind a page that shows twenty numbers), so each
+consultation's tally is kept per process and reused while the consultation's ``revision`` is
+the same: every write to its reactions, points and answers bumps that number (consult's central
+revision hook). A missed tally is counted in SQL for the missing consultations only.
+"""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlmodel import Session
+
+from .models import (
+    Consultation,
+    Point,
+    Reaction,
+    ReactionStatus,
+    Response,
+    ResponsePoint,
+    ResponseStatus,
+)
+
+OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One consultation's live reactions, and its live points per sender and status."""
+
+    reactions: int = 0
+    senders: dict[int, dict[str, int]] = field(default_factory=dict)
+    letter_senders: frozenset[int] = frozenset()  # who sent a live reaction (points or not)
+
+    @property
+    def points(self) -> int:
+        return sum(n for statuses in self.senders.values() for n in statuses.values())
+
+    @property
+    def open(self) -> int:
+        return sum(statuses.get(OPEN, 0) for statuses in self.senders.values())
+
+    def of(self, senders, status: str | None = None) -> int:
+        """Points of these sender ids (in ``status`` only, when given)."""
+        return sum(
+            n
+            for sid in senders
+            for s, n in self.senders.get(sid, {}).items()
+            if status is None or s == status
+        )
+
+
+def latest_status():
+    """Scalar subquery (correlated on Point): the status of the point's latest live, released
+    answer (by the answer's position, then id: as the pages order them), or NULL."""
+    return (
+        sa.select(Response.status)
+        .join(ResponsePoint, ResponsePoint.response_id == Response.id)
+        .where(
+            ResponsePoint.point_id == Point.id,
+            Response.archived == sa.false(),
+            Response.status != ResponseStatus.draft,
+        )
+        .order_by(Response.position.desc(), Response.id.desc())
+        .limit(1)
+        .correlate(Point)
+        .scalar_subquery()
+    )
+
+
+def _live_reaction():
+    return (Reaction.archived == sa.false()) & (Reaction.status == ReactionStatus.submitted)
+
+
+def _count(session: Session, ids: list[int]) -> dict[int, Tally]:
+    """Count the tallies of these consultations (two queries, limited to them)."""
+    reactions: dict[int, int] = {}
+    letters: dict[int, set[int]] = {cid: set() for cid in ids}
+    for cid, sid, n in session.execute(
+        sa.select(Reaction.consultation_id, Reaction.stakeholder_id, sa.func.count(Reaction.id))
+        .where(Reaction.consultation_id.in_(ids), _live_reaction())
+        .group_by(Reaction.consultation_id, Reaction.stakeholder_id)
+    ):
+        reactions[cid] = reactions.get(cid, 0) + n
+        letters[cid].add(sid)
+    status = sa.func.coalesce(latest_status(), OPEN).label("status")
+    sender = sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id).label("sender")
+    inner = (
+        sa.select(Reaction.consultation_id.label("cid"), sender, status)
+        .select_from(Point)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Reaction.consultation_id.in_(ids), _live_reaction(),
+               Point.archived == sa.false())
+        .subquery()
+    )
+    senders: dict[int, dict[int, dict[str, int]]] = {cid: {} for cid in ids}
+    for cid, sid, st, n in session.execute(
+        sa.select(inner.c.cid, inner.c.sender, inner.c.status, sa.func.count())
+        .group_by(inner.c.cid, inner.c.sender, inner.c.status)
+    ):
+        senders[cid].setdefault(sid, {})[str(st)] = n
+    return {cid: Tally(reactions.get(cid, 0), senders[cid], frozenset(letters[cid]))
+            for cid in ids}
+
+
+def _cache() -> dict:
+    if not has_app_context():
+        return {}
+    return current_app.extensions.setdefault("consult.tallies", {})
+
+
+def tallies(session: Session, consultations: list[Consultation]) -> dict[int, Tally]:
+    """The tally of each consultation (by id), reused while its revision stays the same.
+
+    The key holds the creation time too, so that a consultation id used again (a restore into
+    the same process) never meets an old tally."""
+    cache = _cache()
+    found: dict[int, Tally] = {}
+    missing = []
+    for c in consultations:
+        hit = cache.get(c.id)
+        if hit is not None and hit[0] == (c.revision, c.created_at):
+            found[c.id] = hit[1]
+        else:
+            missing.append(c)
+    if missing:
+        counted = _count(session, [c.id for c in missing])
+        for c in missing:
+            cache[c.id] = ((c.revision, c.created_at), counted[c.id])
+            found[c.id] = counted[c.id]
+    return found

@@ -1,0 +1,97 @@
+"""Every write to a consultation's data raises its revision, so an open page's poll sees it
+(consult.revisions): also the writes that did not before (landings, commitments, renames)."""
+
+import re
+
+from sqlmodel import select
+
+from consult.db import get_session
+from consult.models import Consultation, Destination, Point, Reaction, Stakeholder
+
+from .conftest import Actor
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+BASE = f"/consultaties/{SLUG}"
+
+
+def _revisions(app) -> dict[str, int]:
+    with app.app_context():
+        return dict(get_session().exec(select(Consultation.slug, Consultation.revision)).all())
+
+
+def _changed_since(actor: Actor, revision: int) -> bool:
+    """What the channel's poll tells an open page: 204 is "nothing changed"."""
+    status = actor.get(f"{BASE}/wijzigingen?rev={revision}&na=0").status_code
+    assert status in (200, 204)
+    return status == 200
+
+
+def test_marking_a_point_done_and_undoing_it_reach_open_pages(demo_app):
+    secretary = Actor(demo_app.test_client(), "secretary")
+    with demo_app.app_context():
+        privacy = get_session().exec(
+            select(Destination.id).where(Destination.title == "Privacy")).one()
+    url = f"{BASE}/bestemmingen/{privacy}"
+    point = re.findall(r'<tr id="todo-(\d+)" class="to-do">', secretary.get(url).get_data(
+        as_text=True))[0]
+    before = _revisions(demo_app)[SLUG]
+    assert not _changed_since(secretary, before)
+    assert secretary.hx_post(f"{url}/punten/{point}/geland",
+                             data={"reference": "Inkoopplan 2017, § 4.3"}).status_code == 200
+    landed = _revisions(demo_app)[SLUG]
+    assert landed == before + 1  # once for the request, not once per row written
+    assert _changed_since(secretary, before) and not _changed_since(secretary, landed)
+    assert secretary.hx_post(f"{url}/punten/{point}/niet-geland").status_code == 200
+    assert _revisions(demo_app)[SLUG] == landed + 1
+
+
+def test_a_commitment_reaches_open_pages(demo_app):
+    secretary = Actor(demo_app.test_client(), "secretary")
+    from consult.models import Response
+
+    with demo_app.app_context():
+        response = get_session().exec(select(Response.id).where(
+            Response.body.contains("De punten 1 t/m 7 zijn meegenomen"))).first()
+    before = _revisions(demo_app)[SLUG]
+    made = secretary.form_post(f"{BASE}/toezeggingen", {
+        "response_id": response, "description": "Terugkoppelen aan de raden",
+        "owner": "Secretariaat TWO", "due_on": "2016-03-01"})
+    assert made.status_code == 303
+    assert _changed_since(secretary, before)
+
+
+def test_renaming_a_stakeholder_reaches_every_consultation_naming_it(demo_app):
+    from consult.registry import operations
+
+    before = _revisions(demo_app)
+    with demo_app.app_context():
+        session = get_session()
+        leiden = session.exec(select(Stakeholder).where(Stakeholder.name == "Leiden")).one()
+        operations.change(session, None, leiden, version=leiden.version, name="Gemeente Leiden",
+                          kind=leiden.kind, parent_id=leiden.parent_id, email=leiden.email or "")
+        session.commit()
+    after = _revisions(demo_app)
+    assert all(after[slug] == before[slug] + 1 for slug in before)
+
+
+def test_reading_pages_changes_no_revision_and_one_transaction_raises_once(demo_app):
+    anonymous = demo_app.test_client()
+    before = _revisions(demo_app)
+    for url in ("/", BASE, f"{BASE}/dashboard", f"{BASE}/openbaar", "/indieners"):
+        anonymous.get(url)
+    assert _revisions(demo_app) == before
+    with demo_app.app_context():
+        session = get_session()
+        points = session.exec(select(Point).join(Reaction).join(Consultation).where(
+            Consultation.slug == SLUG).limit(3)).all()
+        for point in points:  # three flushes in one transaction
+            point.heading = (point.heading or "") + " (gewijzigd)"
+            session.add(point)
+            session.flush()
+        session.commit()
+    assert _revisions(demo_app)[SLUG] == before[SLUG] + 1
+    with demo_app.app_context():  # a new stakeholder is on no page yet
+        session = get_session()
+        session.add(Stakeholder(slug="nieuw-college", name="Nieuw college", kind="municipality"))
+        session.commit()
+    assert _revisions(demo_app)[SLUG] == before[SLUG] + 1
