@@ -1,9 +1,12 @@
 """Reading a consultation: the list, the overview with its progress, and one reaction's points."""
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from . import hierarchy
@@ -18,14 +21,23 @@ from .models import (
     ResponsePoint,
     ResponseStatus,
     Stakeholder,
+    utcnow,
 )
 from .processing import destination_paths
 from .tallies import tallies
 
 
+def kept(flag):
+    """The ``archived`` flag ``flag`` is off, written as "is not true" so that SQLite never
+    drives a query through the index on the flag alone: without statistics it takes
+    "archived = 0" for selective and reads every live row of the installation through it
+    (PostgreSQL, with statistics, plans both forms alike). The flags are never NULL."""
+    return flag != True  # noqa: E712
+
+
 def _live_reaction():
     """Reactions everyone may count: submitted and not archived."""
-    return (Reaction.archived == False) & (Reaction.status == ReactionStatus.submitted)  # noqa: E712
+    return kept(Reaction.archived) & (Reaction.status == ReactionStatus.submitted)
 
 
 def _answered_points(consultation_ids=None):
@@ -62,18 +74,33 @@ class Progress:
         return (100 * self.answered // self.total) if self.total else 0
 
 
-def _progress_by_reaction(session: Session, consultation_id: int) -> dict[int, Progress]:
-    """Points and answered points per reaction of one consultation, in one query."""
-    answered = _answered_points(consultation_id)
-    rows = session.exec(
-        select(Point.reaction_id, func.count(Point.id), func.count(answered.c.point_id))
+def _answered(point=Point):
+    """Whether ``point`` is covered by a live, non-draft response (an EXISTS probe through the
+    answer links' point index: it reads that point's answers, nothing else)."""
+    return (
+        select(ResponsePoint.point_id)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .where(ResponsePoint.point_id == point.id, kept(Response.archived),
+               Response.status != ResponseStatus.draft)
+        .exists()
+    )
+
+
+def _progress_by_reaction(session: Session, consultation_id: int,
+                          reaction_ids: list[int] | None = None) -> dict[int, Progress]:
+    """Points and answered points per reaction of one consultation (of the reactions in
+    ``reaction_ids`` only, when given), in one aggregate over that consultation's points."""
+    query = (
+        select(Point.reaction_id, func.count(Point.id),
+               func.count(case((_answered(), Point.id))))
         .join(Reaction, Reaction.id == Point.reaction_id)
-        .outerjoin(answered, answered.c.point_id == Point.id)
-        .where(Reaction.consultation_id == consultation_id, Point.archived == False)  # noqa: E712
+        .where(Reaction.consultation_id == consultation_id, kept(Point.archived))
         .where(_live_reaction())
         .group_by(Point.reaction_id)
     )
-    return {rid: Progress(answered=a, total=t) for rid, t, a in rows}
+    if reaction_ids is not None:
+        query = query.where(Point.reaction_id.in_(reaction_ids))
+    return {rid: Progress(answered=a, total=t) for rid, t, a in session.exec(query)}
 
 
 @dataclass
@@ -111,6 +138,12 @@ def get_consultation(session: Session, slug: str,
     return session.exec(query).first()
 
 
+PAGE_SIZE = 50  # reactions the channel shows at once; the next ones load on scrolling
+# A write stamps ``updated_at`` before it commits: a poll looks this far back for changes, so
+# a request still running when the page was read is not missed (requests end well within it).
+CHANGE_MARGIN = timedelta(seconds=60)
+
+
 @dataclass
 class Contributor:
     stakeholder: Stakeholder
@@ -145,70 +178,133 @@ class Overview:
     groups: list[StakeholderGroup]
     progress: Progress
     destinations: list[DestinationShare]
+    # The newest live reaction's id, shown or not: the poll asks for what came after it.
+    last_reaction_id: int = 0
+    # The last reaction shown when more follow in the channel: the next page starts after it.
+    more_after: int | None = None
+    # The reactions (id -> progress) a poll refreshes: their points or answers changed.
+    changed: dict[int, Progress] = field(default_factory=dict)
+    # Unix seconds: the next poll refreshes what changed from then on (CHANGE_MARGIN).
+    changes_from: int = 0
 
     @property
     def max_destination_points(self) -> int:
         return max((d.points for d in self.destinations), default=0)
 
-    @property
-    def last_reaction_id(self) -> int:
-        return max((r.reaction.id for r in self.reactions), default=0)
+
+def _channel_key(row) -> tuple:
+    """A channel reads in time order: when it was received, else when it was logged."""
+    return (row.received_on or row.created_at.date(), row.position, row.id)
 
 
-def overview(session: Session, consultation: Consultation) -> Overview:
-    """Everything the consultation page shows, in a handful of queries."""
-    reactions = session.exec(
-        select(Reaction, Stakeholder)
-        .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
-        .where(Reaction.consultation_id == consultation.id, _live_reaction())
-        .order_by(Reaction.position, Reaction.id)
+def _channel_order(session: Session, consultation_id: int) -> list:
+    """Every live reaction of the consultation as a row (id, stakeholder_id, received_on,
+    created_at, position), in channel order: a few columns each, no objects."""
+    rows = session.execute(
+        select(Reaction.id, Reaction.stakeholder_id, Reaction.received_on, Reaction.created_at,
+               Reaction.position)
+        .where(Reaction.consultation_id == consultation_id, _live_reaction())
     ).all()
-    # A channel reads in time order: when it was received, else when it was logged.
-    reactions = sorted(
-        reactions, key=lambda rs: (rs[0].received_on or rs[0].created_at.date(), rs[0].position)
+    return sorted(rows, key=_channel_key)
+
+
+def _page(session: Session, order: list, after: int | None, upto: int | None,
+          limit: int) -> tuple[list[int], int | None]:
+    """The ids of one page of the channel (``limit`` reactions after reaction ``after``, none
+    newer than ``upto``) and the id the next page starts after (None on the last page).
+
+    The cursor is the reaction's place in the channel, so a page follows on exactly even when
+    the cursor reaction was withdrawn meanwhile."""
+    if upto is not None:
+        order = [r for r in order if r.id <= upto]
+    start = 0
+    if after is not None:
+        cursor = next((r for r in order if r.id == after), None) or session.get(Reaction, after)
+        if cursor is not None:
+            start = bisect_right([_channel_key(r) for r in order], _channel_key(cursor))
+    ids = [r.id for r in order[start:start + limit]]
+    return ids, (ids[-1] if ids and start + limit < len(order) else None)
+
+
+def _stakeholders(session: Session, consultation_id: int,
+                  extra: set[int]) -> dict[int, Stakeholder]:
+    """The senders of the consultation's live reactions with every stakeholder above them
+    (one recursive query), and the stakeholders in ``extra``; by id."""
+    up = (
+        select(Reaction.stakeholder_id.label("id"))
+        .where(Reaction.consultation_id == consultation_id, _live_reaction())
+        .cte("up", recursive=True)
     )
-    progress = _progress_by_reaction(session, consultation.id)
-    rows = [ReactionRow(r, s, progress.get(r.id, Progress())) for r, s in reactions]
+    up = up.union(
+        select(Stakeholder.parent_id).join(up, Stakeholder.id == up.c.id)
+        .where(Stakeholder.parent_id.is_not(None))
+    )
+    wanted = Stakeholder.id.in_(select(up.c.id))
+    if extra:
+        wanted = wanted | Stakeholder.id.in_(sorted(extra))
+    return {s.id: s for s in session.exec(select(Stakeholder).where(wanted))}
 
-    # Group reacting stakeholders under their top-level stakeholder (municipality, subregion).
-    stakeholders = {s.id: s for s in session.exec(select(Stakeholder))}
-    _add_contributors(session, consultation.id, rows, stakeholders)
 
+def _groups(order: list, progress: dict[int, Progress],
+            stakeholders: dict[int, Stakeholder]) -> tuple[list[StakeholderGroup], Progress]:
+    """Reacting stakeholders under their top-level stakeholder (municipality, subregion), in
+    order of first reaction, with their progress; and the progress of the whole."""
     groups: dict[int, StakeholderGroup] = {}
+    members: set[int] = set()
     total = Progress()
-    for row in rows:
-        top = hierarchy.root(row.stakeholder, stakeholders)
-        group = groups.setdefault(top.id, StakeholderGroup(top))
-        if row.stakeholder not in group.members:
-            group.members.append(row.stakeholder)
-        group.progress.answered += row.progress.answered
-        group.progress.total += row.progress.total
-        total.answered += row.progress.answered
-        total.total += row.progress.total
-
-    return Overview(
-        consultation=consultation,
-        reactions=rows,
-        groups=list(groups.values()),
-        progress=total,
-        destinations=_destination_shares(session, consultation.id),
-    )
+    for row in order:
+        sender = stakeholders[row.stakeholder_id]
+        group = groups.setdefault(hierarchy.root(sender, stakeholders).id,
+                                  StakeholderGroup(hierarchy.root(sender, stakeholders)))
+        if sender.id not in members:
+            members.add(sender.id)
+            group.members.append(sender)
+        found = progress.get(row.id)
+        if found:
+            group.progress.answered += found.answered
+            group.progress.total += found.total
+            total.answered += found.answered
+            total.total += found.total
+    return list(groups.values()), total
 
 
-def _add_contributors(session, consultation_id, rows, stakeholders) -> None:
-    """Senders of points inside another's reaction (a joint letter), with their first point."""
-    by_reaction = {row.reaction.id: row for row in rows}
-    senders = session.exec(
+def _rows(session: Session, scope, order_ids: list[int] | None, progress: dict[int, Progress],
+          stakeholders: dict[int, Stakeholder]) -> list[ReactionRow]:
+    """The reactions in ``scope`` (a condition on Reaction) as channel rows, with the other
+    senders of their points; in ``order_ids`` order, else in channel order."""
+    reactions = session.exec(select(Reaction).where(scope, _live_reaction())).all()
+    if order_ids is None:
+        reactions.sort(key=_channel_key)
+    else:
+        place = {rid: i for i, rid in enumerate(order_ids)}
+        reactions.sort(key=lambda r: place[r.id])
+    rows = [ReactionRow(r, stakeholders[r.stakeholder_id], progress.get(r.id, Progress()))
+            for r in reactions]
+    _add_contributors(session, scope, rows, stakeholders)
+    return rows
+
+
+def _contributor_ids(session: Session, scope) -> list[tuple[int, int, str]]:
+    """(reaction id, sender id, number) of points in the reactions in ``scope`` that carry an
+    own sender (a joint letter), in point order."""
+    return session.execute(
         select(Point.reaction_id, Point.stakeholder_id, Point.number)
         .join(Reaction, Reaction.id == Point.reaction_id)
-        .where(
-            Reaction.consultation_id == consultation_id,
-            Point.stakeholder_id.is_not(None),
-            Point.archived == False,  # noqa: E712
-            _live_reaction(),
-        )
+        .where(scope, _live_reaction(), Point.stakeholder_id.is_not(None),
+               kept(Point.archived))
         .order_by(Point.reaction_id, Point.position)
-    )
+    ).all()
+
+
+def _add_contributors(session, scope, rows, stakeholders) -> None:
+    """Senders of points inside another's reaction (a joint letter), with their first point;
+    the senders not yet in ``stakeholders`` are read (and added) in one query."""
+    senders = _contributor_ids(session, scope)
+    missing = {s for _r, s, _n in senders} - stakeholders.keys()
+    if missing:
+        stakeholders.update({s.id: s for s in session.exec(
+            select(Stakeholder).where(Stakeholder.id.in_(sorted(missing))))})
+    by_reaction = {row.reaction.id: row for row in rows}
     for reaction_id, stakeholder_id, number in senders:
         row = by_reaction.get(reaction_id)
         if row is None or stakeholder_id == row.stakeholder.id:
@@ -217,33 +313,156 @@ def _add_contributors(session, consultation_id, rows, stakeholders) -> None:
             row.contributors.append(Contributor(stakeholders[stakeholder_id], number))
 
 
-def _destination_shares(session: Session, consultation_id: int) -> list[DestinationShare]:
-    """Distinct points routed to each top-level destination (children roll up), in tree order."""
-    destinations = {
-        d.id: d
-        for d in session.exec(
-            select(Destination)
-            .where(Destination.consultation_id == consultation_id, Destination.archived == False)  # noqa: E712
-            .order_by(Destination.position)
-        )
-    }
+def _changes_from() -> int:
+    return int((utcnow() - CHANGE_MARGIN).timestamp())
 
-    pairs = session.exec(
-        select(ResponseDestination.destination_id, ResponsePoint.point_id)
+
+def overview(session: Session, consultation: Consultation, after: int | None = None,
+             upto: int | None = None, limit: int | None = None) -> Overview:
+    """What the consultation page shows: the figures of the whole consultation (progress,
+    stakeholder groups, destination shares; aggregates over this consultation only) and its
+    reactions in channel order. With ``limit``, one page: at most that many reactions, after
+    reaction ``after`` (from the start when None), none with an id above ``upto`` (the page's
+    poll appends those). A fixed number of queries, however long the consultation."""
+    order = _channel_order(session, consultation.id)
+    progress = _progress_by_reaction(session, consultation.id)
+    stakeholders = _stakeholders(session, consultation.id, set())
+    groups, total = _groups(order, progress, stakeholders)
+    if limit is None:
+        shown, more = None, None
+        scope = Reaction.consultation_id == consultation.id
+    else:
+        shown, more = _page(session, order, after, upto, limit)
+        scope = Reaction.id.in_(shown)
+    return Overview(
+        consultation=consultation,
+        reactions=_rows(session, scope, shown, progress, stakeholders) if shown != [] else [],
+        groups=groups,
+        progress=total,
+        destinations=_destination_shares(session, consultation.id),
+        last_reaction_id=max((r.id for r in order), default=0),
+        more_after=more,
+        changes_from=_changes_from(),
+    )
+
+
+def more_reactions(session: Session, consultation: Consultation, after: int | None,
+                   upto: int | None, limit: int = PAGE_SIZE) -> Overview:
+    """The next page of the channel (see ``overview``) without the figures: for scrolling on.
+    ``reactions`` and ``more_after`` are filled; the figures are left empty."""
+    order = _channel_order(session, consultation.id)
+    shown, more = _page(session, order, after, upto, limit)
+    rows = []
+    if shown:
+        progress = _progress_by_reaction(session, consultation.id, shown)
+        senders = {r.stakeholder_id for r in order if r.id in set(shown)}
+        stakeholders = {s.id: s for s in session.exec(
+            select(Stakeholder).where(Stakeholder.id.in_(sorted(senders))))}
+        rows = _rows(session, Reaction.id.in_(shown), shown, progress, stakeholders)
+    return Overview(consultation, rows, [], Progress(), [], more_after=more)
+
+
+def _shown(order: list, upto: int | None, loaded: int | None, start: int | None) -> set[int]:
+    """The reactions a page has: of those up to id ``upto``, the pages after reaction ``start``
+    up to reaction ``loaded`` (to the end when None); and everything newer (polls added it)."""
+    if upto is None:
+        return {r.id for r in order}
+    keys = {r.id: _channel_key(r) for r in order}
+    first, last = keys.get(start), keys.get(loaded)
+    return {r.id for r in order
+            if r.id > upto or ((first is None or keys[r.id] > first)
+                               and (last is None or keys[r.id] <= last))}
+
+
+def changes(session: Session, consultation: Consultation, after: int, since: datetime | None,
+            upto: int | None = None, loaded: int | None = None,
+            start: int | None = None) -> Overview:
+    """What a poll of the channel sends once something changed: the figures, the reactions
+    newer than reaction id ``after`` (in channel order), and in ``changed`` the progress of
+    the reactions the page has (``_shown``: paged from ``start`` to ``loaded`` of those up to
+    ``upto``)
+    whose points or answers changed from ``since`` on (of all of them when None: a poll from
+    an older page)."""
+    progress = _progress_by_reaction(session, consultation.id)
+    shown = _shown(_channel_order(session, consultation.id), upto, loaded, start)
+    newer = (Reaction.consultation_id == consultation.id) & (Reaction.id > after)
+    new_senders = select(Reaction.stakeholder_id).where(newer, _live_reaction())
+    stakeholders = {s.id: s for s in session.exec(
+        select(Stakeholder).where(Stakeholder.id.in_(new_senders)))}
+    rows = _rows(session, newer, None, progress, stakeholders)
+    if since is None:
+        changed = progress
+    else:
+        changed = {rid: progress.get(rid, Progress())
+                   for rid in _changed_reactions(session, consultation.id, since)}
+    new_ids = {row.reaction.id for row in rows}
+    total = Progress(answered=sum(p.answered for p in progress.values()),
+                     total=sum(p.total for p in progress.values()))
+    return Overview(
+        consultation=consultation, reactions=rows, groups=[], progress=total,
+        destinations=_destination_shares(session, consultation.id),
+        last_reaction_id=max([after, *new_ids]),
+        changed={rid: p for rid, p in changed.items() if rid in shown and rid not in new_ids},
+        changes_from=_changes_from(),
+    )
+
+
+def _changed_reactions(session: Session, consultation_id: int, since: datetime) -> list[int]:
+    """Live reactions of the consultation with a point or an answer to one of their points
+    written from ``since`` on (both through an index on ``updated_at``)."""
+    by_point = (
+        select(Point.reaction_id).join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Reaction.consultation_id == consultation_id, Point.updated_at >= since)
+    )
+    by_answer = (
+        select(Point.reaction_id)
+        .join(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .where(Response.consultation_id == consultation_id, Response.updated_at >= since)
+    )
+    return list(session.exec(
+        select(Reaction.id).where(
+            Reaction.consultation_id == consultation_id, _live_reaction(),
+            Reaction.id.in_(by_point) | Reaction.id.in_(by_answer),
+        )
+    ))
+
+
+def _destination_shares(session: Session, consultation_id: int) -> list[DestinationShare]:
+    """Distinct points routed to each top-level destination (children roll up), in tree order:
+    one aggregate over the destination tree (a recursive query), no pairs read into Python."""
+    tops = session.exec(
+        select(Destination)
+        .where(Destination.consultation_id == consultation_id, kept(Destination.archived),
+               Destination.parent_id.is_(None))
+        .order_by(Destination.position)
+    ).all()
+    if not tops:
+        return []
+    tree = (
+        select(Destination.id.label("id"), Destination.id.label("top"))
+        .where(Destination.consultation_id == consultation_id, kept(Destination.archived),
+               Destination.parent_id.is_(None))
+        .cte("tree", recursive=True)
+    )
+    child = aliased(Destination)
+    tree = tree.union(
+        select(child.id, tree.c.top).join(tree, child.parent_id == tree.c.id)
+        .where(kept(child.archived))
+    )
+    counts = dict(session.execute(
+        select(tree.c.top, func.count(func.distinct(ResponsePoint.point_id)))
+        .select_from(ResponseDestination)
+        .join(tree, tree.c.id == ResponseDestination.destination_id)
         .join(ResponsePoint, ResponsePoint.response_id == ResponseDestination.response_id)
         .join(Response, Response.id == ResponseDestination.response_id)
         .join(Point, Point.id == ResponsePoint.point_id)
         .join(Reaction, Reaction.id == Point.reaction_id)
-        .where(Response.consultation_id == consultation_id, Response.archived == False)  # noqa: E712
-        .where(Point.archived == False, _live_reaction())  # noqa: E712
-        .distinct()
-    )
-    points: dict[int, set[int]] = defaultdict(set)
-    for destination_id, point_id in pairs:
-        if destination_id in destinations:
-            points[hierarchy.root(destinations[destination_id], destinations).id].add(point_id)
-    tops = [d for d in destinations.values() if d.parent_id is None]
-    return [DestinationShare(d, len(points[d.id])) for d in tops]
+        .where(Response.consultation_id == consultation_id, kept(Response.archived))
+        .where(kept(Point.archived), _live_reaction())
+        .group_by(tree.c.top)
+    ).all())
+    return [DestinationShare(d, counts.get(d.id, 0)) for d in tops]
 
 
 @dataclass

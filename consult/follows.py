@@ -219,10 +219,16 @@ def unread(session: Session, user: User, point_ids: list[int],
 
 
 def unread_per_reaction(session: Session, user: User, consultation_id: int,
-                        internal: bool) -> dict[int, int]:
-    """Per reaction of a consultation: unseen thread entries in its points (for the channel)."""
-    counts = _unread_query(user, {consultation_id} if internal else set()).where(
-        Reaction.consultation_id == consultation_id).subquery()
+                        internal: bool, reaction_ids: list[int] | None = None) -> dict[int, int]:
+    """Per reaction of a consultation: unseen thread entries in its points (for the channel);
+    of the reactions in ``reaction_ids`` only, when given (the ones a page shows)."""
+    query = _unread_query(user, {consultation_id} if internal else set()).where(
+        Reaction.consultation_id == consultation_id)
+    if reaction_ids is not None:
+        if not reaction_ids:
+            return {}
+        query = query.where(Point.reaction_id.in_(reaction_ids))
+    counts = query.subquery()
     rows = session.execute(
         sa.select(Point.reaction_id, sa.func.sum(counts.c.n))
         .join(counts, counts.c.point_id == Point.id).group_by(Point.reaction_id)

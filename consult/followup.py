@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from . import hierarchy
-from .consultations import Answer, _live_reaction, answers_with_routes
+from .consultations import Answer, _live_reaction, answers_with_routes, kept
 from .models import (
     Consultation,
     Destination,
@@ -420,46 +420,101 @@ def consultation_points(session: Session, consultation: Consultation,
     return points
 
 
+TODO_PAGE = 50  # rows of a destination's to-do list shown at once; more load on scrolling
+
+
 @dataclass
 class DestinationReport:
+    """One page of a destination's to-do list (``points``, in table order) and the counts of
+    the whole list: ``total`` routed here, ``done`` of them landed here."""
+
     destination: Destination
     path: str
     points: list[FollowedPoint]
     only_open: bool = False
+    ids: set[int] = field(default_factory=set)
+    total: int = 0
+    done: int = 0
+    # The last point shown when more follow: the next page starts after it.
+    more_after: int | None = None
 
     def landing(self, point: FollowedPoint) -> Landed | None:
         """The point's landing at this destination (or one under it)."""
         return next((lg for lg in point.landings if lg.landing.destination_id in self.ids), None)
 
-    ids: set[int] = field(default_factory=set)
-
-    @property
-    def done(self) -> int:
-        return sum(1 for p in self.points if self.landing(p))
-
     @property
     def shown(self) -> list[FollowedPoint]:
-        return [p for p in self.points if not self.landing(p)] if self.only_open else self.points
+        return self.points
+
+
+def _routed_to(ids: set[int]):
+    """Whether the point has a live, non-draft answer that routes it to one of ``ids``."""
+    return (
+        sa.select(ResponsePoint.point_id)
+        .join(Response, Response.id == ResponsePoint.response_id)
+        .join(ResponseDestination, ResponseDestination.response_id == Response.id)
+        .where(ResponsePoint.point_id == Point.id, kept(Response.archived),
+               Response.status != ResponseStatus.draft,
+               ResponseDestination.destination_id.in_(sorted(ids)))
+        .exists()
+    )
+
+
+def _landed_at(ids: set[int]):
+    """Whether the point has a live landing at one of ``ids``."""
+    return (
+        sa.select(Landing.id)
+        .where(Landing.point_id == Point.id, kept(Landing.archived),
+               Landing.destination_id.in_(sorted(ids)))
+        .exists()
+    )
+
+
+def _table_order():
+    return (Reaction.position, Reaction.id, Point.position, Point.id)
 
 
 def destination_report(session: Session, consultation: Consultation, destination: Destination,
-                       only_open: bool = False) -> DestinationReport:
-    """Everything routed to a destination (or under it): the to-do list of its writer."""
+                       only_open: bool = False, after: int | None = None,
+                       limit: int = TODO_PAGE, point_id: int | None = None) -> DestinationReport:
+    """Everything routed to a destination (or under it): the to-do list of its writer.
+
+    The counts come from one aggregate; the points of one page (``limit`` after point
+    ``after`` in table order; the ones still to do when ``only_open``; just ``point_id`` when
+    given) with their answers and landings. Nothing is read for the points of other pages."""
     tree = {d.id: d for d in session.exec(
         select(Destination).where(Destination.consultation_id == consultation.id))}
     ids = hierarchy.with_descendants(destination.id, tree.values())
     paths = {consultation.id: {i: destination_path(d, tree) for i, d in tree.items()}}
-    # Only the points routed here are read (not the whole consultation): the page is opened
-    # often, and the filter below still decides which answers count.
-    routed = (
-        sa.select(ResponsePoint.point_id)
-        .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
-        .where(ResponseDestination.destination_id.in_(ids))
+    routed = ((Consultation.id == consultation.id) & kept(Point.archived) & _live_reaction()
+              & kept(Consultation.archived) & _routed_to(ids))
+    base = (
+        sa.select(Point, Reaction, Consultation, Stakeholder)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Consultation, Consultation.id == Reaction.consultation_id)
+        .join(Stakeholder, Stakeholder.id == _sender())
     )
-    points = [p for p in consultation_points(session, consultation, routed, paths)
-              if any(set(a.destination_ids) & ids for a in p.answers)]
+    total, done = session.execute(
+        base.with_only_columns(sa.func.count(Point.id),
+                               sa.func.count(sa.case((_landed_at(ids), Point.id))))
+        .where(routed)
+    ).one()
+    query = base.where(routed).order_by(*_table_order())
+    if point_id is not None:
+        query = query.where(Point.id == point_id)
+    if only_open:
+        query = query.where(~_landed_at(ids))
+    cursor = session.get(Point, after) if after else None
+    if cursor is not None:
+        reaction = session.get(Reaction, cursor.reaction_id)
+        query = query.where(sa.tuple_(*_table_order()) > sa.tuple_(
+            reaction.position, reaction.id, cursor.position, cursor.id))
+    rows = session.execute(query.limit(limit + 1)).all()
+    points = [FollowedPoint(p, r, c, s) for p, r, c, s in rows[:limit]]
+    _attach_answers(session, points, paths)
     return DestinationReport(destination, paths[consultation.id][destination.id], points,
-                             only_open, ids)
+                             only_open, ids, total, done,
+                             points[-1].point.id if len(rows) > limit else None)
 
 
 def land(session: Session, actor, point: Point, destination: Destination, reference: str,

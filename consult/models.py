@@ -281,7 +281,8 @@ class ReactionStatus(enum.StrEnum):
 
 
 class Reaction(Versioned, Tracked, table=True):
-    # A consultation's live reactions in table order (the answered table's pages walk it).
+    # A consultation's live reactions in table order: the channel, the answered table's
+    # pages and the poll (by its first two columns) walk it.
     __table_args__ = (sa.Index("ix_reaction_table_order", "consultation_id", "status",
                                "archived", "position"),)
 
@@ -313,10 +314,14 @@ class PointCreate(CleanInput):
 
 
 class Point(Versioned, Tracked, table=True):
-    # ix_point_reaction_live: a reaction's live points in order; without it SQLite walks
-    # ix_point_archived, every live point of the installation.
-    __table_args__ = (sa.UniqueConstraint("reaction_id", "number"),
-                      sa.Index("ix_point_reaction_live", "reaction_id", "archived", "position"))
+    __table_args__ = (
+        sa.UniqueConstraint("reaction_id", "number"),
+        # A reaction's live points in order (channel progress, contributors): not the index
+        # on ``archived`` alone, which would read every live point of the installation.
+        sa.Index("ix_point_reaction_live", "reaction_id", "archived", "position"),
+        # What changed since a channel page was read (its poll).
+        sa.Index("ix_point_updated_at", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # No index on archived: nearly every row is live (migration 0024).
@@ -370,8 +375,14 @@ class ResponseCreate(CleanInput):
 
 
 class Response(Versioned, Tracked, table=True):
-    # The live answers of one reaction (answers to a reaction as a whole, in the table).
-    __table_args__ = (sa.Index("ix_response_reaction_live", "reaction_id", "archived"),)
+    __table_args__ = (
+        # The live answers of one reaction (answers to a reaction as a whole, in the table).
+        sa.Index("ix_response_reaction_live", "reaction_id", "archived"),
+        # The live answers of one consultation (progress, destination shares).
+        sa.Index("ix_response_consultation_live", "consultation_id", "archived", "status"),
+        # The answers of one consultation written since a channel page was read (its poll).
+        sa.Index("ix_response_consultation_updated", "consultation_id", "updated_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # No index on archived: nearly every row is live (migration 0024).
@@ -409,6 +420,10 @@ class ResponseVersion(SQLModel, table=True):
 
 
 class ResponsePoint(SQLModel, table=True):
+    # Covering: a point's answers without reading the link rows (the primary key serves the
+    # other direction, a response's points).
+    __table_args__ = (sa.Index("ix_responsepoint_point_response", "point_id", "response_id"),)
+
     response_id: int = Field(foreign_key="response.id", primary_key=True)
     point_id: int = Field(foreign_key="point.id", primary_key=True, index=True)
 

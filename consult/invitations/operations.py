@@ -190,16 +190,24 @@ def overview(session: Session, consultation: Consultation) -> Overview:
 
 def _mark_reactions(session: Session, consultation: Consultation,
                     rows: dict[int, InvitedRow]) -> None:
-    live = (Reaction.consultation_id == consultation.id) & (Reaction.archived == sa.false()) \
-        & (Reaction.status == ReactionStatus.submitted)
+    """Only the reactions that concern an invited stakeholder are read (sent by one, or with
+    a point one sent), not every reaction of the consultation."""
+    from ..consultations import kept
+
+    invited = (select(Invitation.stakeholder_id)
+               .where(Invitation.consultation_id == consultation.id, kept(Invitation.archived)))
+    joint = select(Point.reaction_id).where(Point.stakeholder_id.in_(invited), kept(Point.archived))
+    live = (Reaction.consultation_id == consultation.id) & kept(Reaction.archived) \
+        & (Reaction.status == ReactionStatus.submitted) \
+        & (Reaction.stakeholder_id.in_(invited) | Reaction.id.in_(joint))
     reactions = session.exec(select(Reaction).where(live)
                              .order_by(Reaction.position, Reaction.id)).all()
     points = dict(session.exec(
         select(Point.reaction_id, func.count(Point.id)).join(Reaction)
-        .where(live, Point.archived == sa.false()).group_by(Point.reaction_id)).all())
+        .where(live, kept(Point.archived)).group_by(Point.reaction_id)).all())
     senders = session.exec(
         select(Point.stakeholder_id, Point.reaction_id).join(Reaction)
-        .where(live, Point.archived == sa.false(), Point.stakeholder_id.is_not(None))
+        .where(live, kept(Point.archived), Point.stakeholder_id.in_(invited))
         .distinct()).all()
     by_id = {r.id: r for r in reactions}
     counted: dict[int, set[int]] = {}

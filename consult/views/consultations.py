@@ -1,6 +1,6 @@
 """Pages for reading consultations: the list, one consultation, one reaction."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
@@ -68,12 +68,19 @@ def unread_of(consultation, point_ids: list[int]) -> dict[int, int]:
     return follows.unread(get_session(), current_user, point_ids, internal)
 
 
-def unread_per_reaction(consultation) -> dict[int, int]:
-    """Unread thread entries per reaction for the logged-in reader ({} for visitors)."""
+def unread_per_reaction(consultation, reaction_ids: list[int] | None = None) -> dict[int, int]:
+    """Unread thread entries per reaction (of ``reaction_ids``, when given) for the logged-in
+    reader ({} for visitors)."""
     if access.role(current_user) is None:
         return {}
     return follows.unread_per_reaction(get_session(), current_user, consultation.id,
-                                       access.can_see_internal(current_user, consultation))
+                                       access.can_see_internal(current_user, consultation),
+                                       reaction_ids)
+
+
+def _optional(name: str) -> int | None:
+    """A cursor from the query string, or None when absent or not a number."""
+    return arg_number(name) or None
 
 
 @bp.get("/consultaties/<slug>/dashboard")
@@ -100,18 +107,25 @@ def render_consultation(consultation, status: int = 200, **extra):
     from ..lifecycle.views import lifecycle_panel  # that package's views import this module
 
     session = get_session()
+    # One page of the channel (a link from the end of the previous page without JavaScript
+    # gives ?na=<the last reaction shown>&tot=<the newest reaction then>).
+    found = reading.overview(session, consultation, after=_optional("na"), upto=_optional("tot"),
+                             limit=reading.PAGE_SIZE)
     context = {
         "consultation": consultation,
-        "o": reading.overview(session, consultation),
-        "unread": unread_per_reaction(consultation),
+        "o": found,
+        "upto": _optional("tot") or found.last_reaction_id,
+        "start": _optional("na"),
+        "unread": unread_per_reaction(consultation, [r.reaction.id for r in found.reactions]),
         "lifecycle": lifecycle_panel(session, consultation),
         "invitations": invitations_panel(session, consultation),
         **extra,
     }
     if access.can_log(current_user, consultation):
         context.update(
-            stakeholders=session.exec(
-                select(Stakeholder)
+            # the "From" choice: names only, not the registry's records
+            stakeholders=session.execute(
+                select(Stakeholder.id, Stakeholder.name, Stakeholder.parent_id)
                 .where(Stakeholder.archived == False)  # noqa: E712
                 .order_by(Stakeholder.name)
             ).all(),
@@ -123,22 +137,42 @@ def render_consultation(consultation, status: int = 200, **extra):
     return render_template("consultations/show.html", **context), status
 
 
+@bp.get("/consultaties/<slug>/kanaal")
+def more(slug: str):
+    """The next page of the channel, for scrolling on (the sentinel at the end of a page)."""
+    consultation = visible_consultation(slug)
+    upto = _optional("tot")
+    found = reading.more_reactions(get_session(), consultation, _optional("na"), upto)
+    return render_block(
+        "consultations/show.html", "more", consultation=consultation, o=found, upto=upto,
+        unread=unread_per_reaction(consultation, [r.reaction.id for r in found.reactions]),
+        oob=True,
+    )
+
+
 @bp.get("/consultaties/<slug>/wijzigingen")
 def changes(slug: str):
-    """What changed since the page's revision: 204 when nothing, else the refreshed parts."""
+    """What changed since the page's revision: 204 when nothing, else the refreshed parts:
+    the new reactions, the figures, and the progress of the shown reactions that changed."""
     consultation = visible_consultation(slug)
     if arg_number("rev", -1) == consultation.revision:
         return "", 204
-    overview = reading.overview(get_session(), consultation)
-    last_seen = arg_number("na")
-    new_rows = [row for row in overview.reactions if row.reaction.id > last_seen]
+    since = arg_number("sinds")
+    upto = _optional("tot")
+    found = reading.changes(
+        get_session(), consultation, arg_number("na"),
+        datetime.fromtimestamp(since, UTC) if since else None, upto, _optional("bis"),
+        _optional("van"),
+    )
     return render_block(
         "consultations/show.html",
         "changes",
         consultation=consultation,
-        o=overview,
-        new_rows=new_rows,
-        unread=unread_per_reaction(consultation) if new_rows else {},
+        o=found,
+        upto=upto,
+        start=_optional("van"),
+        new_rows=found.reactions,
+        unread=unread_per_reaction(consultation) if found.reactions else {},
         oob=True,
     )
 

@@ -11,7 +11,7 @@ from .. import access, follows, followup, submissions
 from ..db import get_session
 from ..models import Destination, Landing, Point, Reaction
 from .consultations import processable_consultation, unread_of, visible_consultation
-from .inputs import claim_form
+from .inputs import arg_number, claim_form
 
 bp = Blueprint("landings", __name__,
                url_prefix="/consultaties/<slug>/bestemmingen/<int:destination_id>")
@@ -26,20 +26,28 @@ def _destination(consultation, destination_id: int) -> Destination:
     return destination
 
 
-def _report(consultation, destination, only_open=False):
-    return followup.destination_report(get_session(), consultation, destination, only_open)
+def _report(consultation, destination, only_open=False, after=None, point_id=None):
+    return followup.destination_report(get_session(), consultation, destination, only_open,
+                                       after=after, point_id=point_id)
 
 
 @bp.get("")
 def show(slug: str, destination_id: int):
-    """Everything routed to this destination, done or still to do."""
+    """Everything routed to this destination, done or still to do: the counts and one page of
+    points (``?na=<point id>``: the page after that point; an htmx request gets the rows)."""
     consultation = visible_consultation(slug)
     destination = _destination(consultation, destination_id)
-    report = _report(consultation, destination, request.args.get("status") == "open")
+    report = _report(consultation, destination, request.args.get("status") == "open",
+                     after=arg_number("na") or None)
+    context = {
+        "consultation": consultation, "report": report, "destination": destination,
+        "can_mark": access.can_process(current_user, consultation),
+        "unread": unread_of(consultation, [p.point.id for p in report.shown]),
+    }
+    if request.headers.get("HX-Request") and request.args.get("na"):
+        return render_block("destinations/show.html", "rows", **context)
     return render_template(
-        "destinations/show.html", consultation=consultation, report=report,
-        destination=destination, can_mark=access.can_process(current_user, consultation),
-        unread=unread_of(consultation, [p.point.id for p in report.shown]),
+        "destinations/show.html", **context,
         following=access.role(current_user) is not None
         and follows.follows(get_session(), current_user, destination_id=destination.id),
     )
@@ -83,12 +91,12 @@ def _target(slug: str, destination_id: int, point_id: int):
     """(consultation, destination, its report, the point) for a change by a processor."""
     consultation = processable_consultation(slug)
     destination = _destination(consultation, destination_id)
-    report = _report(consultation, destination)
+    report = _report(consultation, destination, point_id=point_id)
     return consultation, destination, report, _point(consultation, point_id, report)
 
 
 def _fresh_row(consultation, destination, point_id: int, error=None, status=200):
-    fresh = _report(consultation, destination)
+    fresh = _report(consultation, destination, point_id=point_id)
     return _row(consultation, fresh, next(p for p in fresh.points if p.point.id == point_id),
                 error, status)
 

@@ -1,7 +1,7 @@
 """table pages: indexes for reading the answered table a page of reactions at a time
 
 Revision ID: 0021
-Revises: 0024
+Revises: 0019
 Create Date: 2026-12-02 10:00:00
 
 Without them SQLite (no statistics) answers "the live points of these reactions" through
@@ -12,15 +12,12 @@ from alembic import op
 
 
 revision = '0021'
-down_revision = '0024'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('point', schema=None) as batch_op:
-        batch_op.create_index('ix_point_reaction_live', ['reaction_id', 'archived', 'position'],
-                              unique=False)
     with op.batch_alter_table('reaction', schema=None) as batch_op:
         batch_op.create_index('ix_reaction_table_order',
                               ['consultation_id', 'status', 'archived', 'position'], unique=False)
@@ -34,5 +31,3 @@ def downgrade() -> None:
         batch_op.drop_index('ix_response_reaction_live')
     with op.batch_alter_table('reaction', schema=None) as batch_op:
         batch_op.drop_index('ix_reaction_table_order')
-    with op.batch_alter_table('point', schema=None) as batch_op:
-        batch_op.drop_index('ix_point_reaction_live')
