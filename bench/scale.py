@@ -201,21 +201,26 @@ class Page:
     expect: tuple = (200,)
 
 
+POLLER = re.compile(r'id="channel-poller" hx-get="([^"]+)"')
+
+
 def _changed(c, f):
-    """A secretary's comment on the thread: the consultation's revision moves on."""
+    """An open channel page, then a secretary's comment on a thread: the consultation's
+    revision moves on, and the page's own poll URL (its revision, last reaction, shown range
+    and time) asks what changed."""
+    page = c.get(f"/consultaties/{f['slug']}").get_data(as_text=True)
+    f["poll"] = POLLER.search(page).group(1).replace("&amp;", "&")
     answer = c.post(f"/consultaties/{f['slug']}/punten/{f['point']}/berichten",
                     data={"kind": "comment", "body": "Bench: een wijziging."},
                     headers={"HX-Request": "true", "X-CSRFToken": c.csrf})
     assert answer.status_code == 204, answer.status_code
-    f["rev"] = -1  # the page's revision is older than the one just made
 
 
 PAGES = [
     Page("consultation channel", "consultation", (None, "councillor", "secretary"),
          lambda f: f"/consultaties/{f['slug']}"),
     Page("channel poll after a change", "consultation", ("secretary",),
-         lambda f: f"/consultaties/{f['slug']}/wijzigingen?rev={f.get('rev', -1)}&na=0",
-         before=_changed),
+         lambda f: f["poll"], before=_changed),
     Page("destination to-do", "consultation", (None, "secretary"),
          lambda f: f"/consultaties/{f['slug']}/bestemmingen/{f['destination']}"),
     Page("dashboard", "consultation", (None, "secretary"),

@@ -339,7 +339,7 @@ def overview(session: Session, consultation: Consultation, after: int | None = N
         reactions=_rows(session, scope, shown, progress, stakeholders) if shown != [] else [],
         groups=groups,
         progress=total,
-        destinations=_destination_shares(session, consultation.id),
+        destinations=_destination_shares(session, consultation),
         last_reaction_id=max((r.id for r in order), default=0),
         more_after=more,
         changes_from=_changes_from(),
@@ -400,7 +400,7 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
                      total=sum(p.total for p in progress.values()))
     return Overview(
         consultation=consultation, reactions=rows, groups=[], progress=total,
-        destinations=_destination_shares(session, consultation.id),
+        destinations=_destination_shares(session, consultation),
         last_reaction_id=max([after, *new_ids]),
         changed={rid: p for rid, p in changed.items() if rid in shown and rid not in new_ids},
         changes_from=_changes_from(),
@@ -428,9 +428,10 @@ def _changed_reactions(session: Session, consultation_id: int, since: datetime) 
     ))
 
 
-def _destination_shares(session: Session, consultation_id: int) -> list[DestinationShare]:
+def _destination_shares(session: Session, consultation: Consultation) -> list[DestinationShare]:
     """Distinct points routed to each top-level destination (children roll up), in tree order:
     one aggregate over the destination tree (a recursive query), no pairs read into Python."""
+    consultation_id = consultation.id
     tops = session.exec(
         select(Destination)
         .where(Destination.consultation_id == consultation_id, kept(Destination.archived),

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from . import revisions
 from .followup import OPEN, STATUS_ORDER, _sender
 from .models import (
     Consultation,
@@ -114,7 +115,9 @@ def summary(session: Session, consultation: Consultation) -> Summary:
         consultation.id, sa.func.count(Point.id),
         sa.func.count(sa.case((_answered(), 1))),
     )).one()
-    return Summary(consultation, total, answered or 0, by_destination(session, consultation.id))
+    bars = revisions.memo(consultation, "by_destination",
+                          lambda: by_destination(session, consultation.id))
+    return Summary(consultation, total, answered or 0, bars)
 
 
 def by_destination(session: Session, consultation_id: int) -> list[Bar]:
@@ -218,7 +221,8 @@ def dashboard(session: Session, consultation: Consultation) -> Dashboard:
     return Dashboard(
         s.consultation, s.total, s.answered, s.by_destination,
         by_stakeholder=by_stakeholder(session, consultation.id),
-        statuses=status_timeline(session, consultation.id),
+        statuses=revisions.memo(consultation, "status_timeline",
+                                lambda: status_timeline(session, consultation.id)),
         unanswered=unanswered(session, consultation.id) if s.open else [],
     )
 

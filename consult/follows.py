@@ -179,6 +179,14 @@ def _unread_query(user: User, internal_in: set[int]):
     A thread the user never opened counts what people wrote in it, not its log lines; once
     opened, every later entry counts (an answer or status change too). Internal notes count
     only in consultations in ``internal_in`` (the secretariat's); the user's own never."""
+    return _unread_entries(
+        user, internal_in, Message.point_id, sa.func.count().label("n"),
+        sa.func.max(Message.id).label("last"),
+    ).group_by(Message.point_id)
+
+
+def _unread_entries(user: User, internal_in: set[int], *columns):
+    """The unseen entries themselves (``columns`` of them), ungrouped; see _unread_query."""
     visit = sa.orm.aliased(ThreadVisit)
     # The flags through expressions: as plain columns SQLite (without statistics) chose
     # ix_message_archived and read every message there is (issue 15), instead of reaching the
@@ -198,13 +206,11 @@ def _unread_query(user: User, internal_in: set[int]):
     else:
         conditions.append(Message.kind != MessageKind.internal_note)
     return (
-        sa.select(Message.point_id, sa.func.count().label("n"),
-                  sa.func.max(Message.id).label("last"))
+        sa.select(*columns)
         .join(Point, Point.id == Message.point_id)
         .join(Reaction, Reaction.id == Point.reaction_id)
         .outerjoin(visit, sa.and_(visit.point_id == Message.point_id, visit.user_id == user.id))
         .where(*conditions)
-        .group_by(Message.point_id)
     )
 
 
@@ -286,22 +292,48 @@ def _new_counts(session: Session, user: User, readable: set[int], processed: set
     by grouping every unseen message of the installation and filtering it afterwards."""
     if not readable:
         return []
-    parts = []
+    found: list[tuple[int, int, int]] = []
     if processed:
-        parts.append(_unread_query(user, processed).where(
-            Reaction.consultation_id.in_(sorted(processed))))
+        newest = _newest_threads(session, user, processed, upto, limit)
+        if newest:
+            query = _unread_query(user, processed).where(Message.point_id.in_(newest))
+            found.extend(session.execute(
+                query.where(Message.id <= upto) if upto is not None else query).all())
     others = readable - processed
     if others:
-        parts.append(_unread_query(user, processed).where(
+        query = _unread_query(user, processed).where(
             Reaction.consultation_id.in_(sorted(others)),
-            Message.point_id.in_(interesting_points(user, sorted(others)))))
-    if upto is not None:
-        parts = [q.where(Message.id <= upto) for q in parts]
-    both = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
-    return session.execute(
-        sa.select(both.c.point_id, both.c.n, both.c.last)
-        .order_by(both.c.last.desc()).limit(limit)
-    ).all()
+            Message.point_id.in_(interesting_points(user, sorted(others))))
+        if upto is not None:
+            query = query.where(Message.id <= upto)
+        found.extend(session.execute(query.order_by(sa.desc("last")).limit(limit)).all())
+    return sorted(found, key=lambda row: row[2], reverse=True)[:limit]
+
+
+NEWEST_WINDOW = 2000  # unseen entries read at a time, newest first
+
+
+def _newest_threads(session: Session, user: User, processed: set[int], upto: int | None,
+                    limit: int) -> list[int]:
+    """The ``limit`` points whose latest unseen entry (up to id ``upto``) is newest, in the
+    consultations the user processes: unseen entries are read newest first, a window of
+    NEWEST_WINDOW at a time, until that many threads are found. Grouping every unseen entry of
+    those consultations first cost what the installation holds (324k messages: 0.4 s)."""
+    entries = _unread_entries(user, processed, Message.point_id, Message.id).where(
+        Reaction.consultation_id.in_(sorted(processed)))
+    points: dict[int, None] = {}
+    below = upto + 1 if upto is not None else None
+    while len(points) < limit:
+        window = entries if below is None else entries.where(Message.id < below)
+        rows = session.execute(window.order_by(Message.id.desc()).limit(NEWEST_WINDOW)).all()
+        for point_id, _id in rows:
+            points.setdefault(point_id)
+            if len(points) == limit:
+                break
+        if len(rows) < NEWEST_WINDOW:
+            break
+        below = rows[-1][1]
+    return list(points)
 
 
 def new_since_last_visit(session: Session, user: User, readable: set[int],

@@ -11,9 +11,13 @@ that names it may show it. Each consultation is raised once per transaction.
 Writes the listener cannot see (bulk ``UPDATE``s and Core inserts) call ``bump`` themselves.
 """
 
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
@@ -34,6 +38,7 @@ from .models import (
     Stakeholder,
 )
 
+T = TypeVar("T")
 _ALL = -1  # "every consultation"
 _DIRECT = (Reaction, Response, Destination, Invitation)
 _BY_RESPONSE = (ResponsePoint, ResponseDestination, ResponseVersion, Commitment)
@@ -141,3 +146,41 @@ def listen() -> None:
         event.listen(OrmSession, "after_flush", _after_flush)
         event.listen(OrmSession, "after_commit", _forget)
         event.listen(OrmSession, "after_soft_rollback", _forget)
+
+
+# --- figures kept per revision ----------------------------------------------------------
+
+_MEMO_SIZE = 512  # entries; a few per consultation that people are looking at
+_memo_lock = threading.Lock()
+
+
+def _memos() -> OrderedDict:
+    """The app's memo (one per app, so one per database); a throwaway one outside an app."""
+    if not has_app_context():
+        return OrderedDict()
+    return current_app.extensions.setdefault("consult.memo", OrderedDict())
+
+
+def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``'s result for this consultation at its current revision, computed once per
+    process and revision (an LRU of _MEMO_SIZE entries per app). For figures a page shows that
+    cost what the consultation holds (the status timeline, shares per destination) and change
+    only with its data, which always raises the revision (see above). The result is shared
+    between requests and threads: plain values, never ORM objects, never changed by the caller.
+
+    The key holds the consultation's creation time too, so that an id used again (a restore
+    into the same process) never meets an old result. A write committed between reading the
+    revision and computing is at worst stored under the older revision, which the next request
+    no longer asks for."""
+    memos = _memos()
+    key = (consultation.id, consultation.revision, consultation.created_at, name)
+    with _memo_lock:
+        if key in memos:
+            memos.move_to_end(key)
+            return memos[key]
+    value = compute()
+    with _memo_lock:
+        memos[key] = value
+        while len(memos) > _MEMO_SIZE:
+            memos.popitem(last=False)
+    return value

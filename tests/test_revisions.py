@@ -95,3 +95,35 @@ def test_reading_pages_changes_no_revision_and_one_transaction_raises_once(demo_
         session.add(Stakeholder(slug="nieuw-college", name="Nieuw college", kind="municipality"))
         session.commit()
     assert _revisions(demo_app)[SLUG] == before[SLUG] + 1
+
+
+def test_figures_kept_per_revision_follow_an_answer_at_the_next_request(demo_app):
+    """The dashboard's timeline and shares per destination are kept per revision; a new answer
+    that routes an open point to a destination shows on the next dashboard (and channel)."""
+    from consult.models import Response, ResponsePoint
+    from consult.processing import answer
+
+    anonymous = demo_app.test_client()
+
+    def pages() -> tuple[str, str]:
+        html = anonymous.get(f"{BASE}/dashboard").get_data(as_text=True)
+        channel = anonymous.get(BASE).get_data(as_text=True)
+        return html, re.sub(r"sinds=[\d.]+", "", channel)  # the poll's time moves on
+
+    before_dashboard, before_channel = pages()
+    with demo_app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+        answered = select(ResponsePoint.point_id).join(Response).where(
+            Response.archived == False)  # noqa: E712
+        open_point = session.exec(select(Point).join(Reaction).where(
+            Reaction.consultation_id == consultation.id, Point.archived == False,  # noqa: E712
+            Point.id.not_in(answered))).first()
+        privacy = session.exec(select(Destination).where(Destination.title == "Privacy")).one()
+        answer(session, None, consultation, [open_point], [privacy], "Meegenomen (test).",
+               "adopted", decided_on=None)
+        session.commit()
+    after_dashboard, after_channel = pages()
+    assert after_dashboard != before_dashboard and after_channel != before_channel
+    demo_app.extensions["consult.memo"].clear()  # as a process that never saw the old ones
+    assert pages() == (after_dashboard, after_channel)
