@@ -40,3 +40,41 @@ def test_two_tabs_opening_a_thread_at_once_both_succeed(demo_app, monkeypatch):
         follows.seen(session, session.get(User, user_id), point_id, 3)
         session.commit()
         assert session.get(ThreadVisit, (user_id, point_id)).seen_message_id == 9
+
+
+def test_the_secretariats_newest_threads_read_in_windows_are_the_grouped_ones(demo_app,
+                                                                             monkeypatch):
+    """Nieuw for the secretariat reads unseen entries newest first, a window at a time, until
+    it has its threads: with windows of 3 entries and limits below and above the number of
+    threads, the threads, counts and order are those of grouping every unseen entry."""
+    import sqlalchemy as sa
+
+    from consult.db import get_session
+    from consult.models import Message
+
+    monkeypatch.setattr(follows, "NEWEST_WINDOW", 3)
+    with demo_app.app_context():
+        session = get_session()
+        processed = {1}
+
+        def grouped_for(user):
+            grouped = follows._unread_query(user, processed).subquery()
+            return session.execute(sa.select(grouped).order_by(grouped.c.last.desc())).all()
+
+        # A reader who opened every thread before anything was written in it: every entry
+        # since (log lines too) is new to them.
+        secretary = session.exec(select(User).where(User.role == "viewer")).first()
+        for point_id in session.exec(select(Point.id)).all():
+            session.add(ThreadVisit(user_id=secretary.id, point_id=point_id, seen_message_id=0))
+        session.flush()
+        every = grouped_for(secretary)
+        assert len(every) > 20
+        for limit in (1, 7, 40, len(every) + 5):
+            assert follows._new_counts(session, secretary, processed, processed,
+                                       limit=limit) == every[:limit]
+        upto = every[10][2]  # a page that showed entries up to an older one
+        older = session.execute(
+            sa.select(follows._unread_query(secretary, processed)
+                      .where(Message.id <= upto).subquery()).order_by(sa.desc("last"))).all()
+        assert follows._new_counts(session, secretary, processed, processed, upto,
+                                   limit=20) == older[:20]
