@@ -489,7 +489,15 @@ def answers_with_routes(session: Session, responses,
             .where(ResponseDestination.response_id.in_([r.id for r in responses]))
         ):
             routed[response_id].append(destination_id)
-    paths = {} if paths is None else paths
+    return routed_answers(session, responses, routed, {} if paths is None else paths)
+
+
+def routed_answers(session: Session, responses, routed: dict[int, list[int]],
+                   paths: dict[int, dict[int, str]]) -> dict[int, Answer]:
+    """Each response (an ORM row or a plain row with ``id`` and ``consultation_id``) as an
+    Answer, given the destination ids it routed to (``routed``, by response id): only live
+    destinations of its own consultation count, their paths sorted. The paths are read once
+    per consultation and kept in ``paths`` (by consultation id) for the caller to reuse."""
     found = {}
     for r in responses:
         if r.consultation_id not in paths:

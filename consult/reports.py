@@ -56,6 +56,20 @@ class Block:
     stakeholder: Stakeholder
     rows: list[Row] = field(default_factory=list)
 
+    def fill(self, points, whole) -> None:
+        """Rows for the points (in table order; consecutive points with the same answers share
+        one row) and then one row per answer to the reaction as a whole."""
+        for p in points:
+            key = [a.response.id for a in p.answers]
+            last = self.rows[-1] if self.rows else None
+            if last and last.points and [a.response.id for a in last.answers] == key and key:
+                last.points.append(p)
+            else:
+                self.rows.append(Row([p], p.answers))
+        self.rows.extend(Row([], [answer]) for answer in whole)
+        if self.rows:
+            self.rows[0].first_of_reaction = True
+
 
 @dataclass
 class Filters:
@@ -113,15 +127,7 @@ def answered_table(session: Session, consultation: Consultation,
         if not mine and not extra:
             continue
         block = Block(reaction, stakeholders[reaction.stakeholder_id])
-        for p in mine:
-            key = [a.response.id for a in p.answers]
-            last = block.rows[-1] if block.rows else None
-            if last and last.points and [a.response.id for a in last.answers] == key and key:
-                last.points.append(p)
-            else:
-                block.rows.append(Row([p], p.answers))
-        block.rows.extend(Row([], [answer]) for answer in extra)
-        block.rows[0].first_of_reaction = True
+        block.fill(mine, extra)
         blocks.append(block)
     return Table(consultation, blocks, filters, roots, subregions)
 

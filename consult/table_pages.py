@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from .consultations import Answer, _live_reaction
+from .consultations import Answer, _live_reaction, routed_answers
 from .followup import OPEN, FollowedPoint
 from .models import (
     Consultation,
@@ -31,8 +31,7 @@ from .models import (
     ResponseStatus,
     Stakeholder,
 )
-from .processing import destination_paths
-from .reports import Block, Filters, Row
+from .reports import Block, Filters
 
 PAGE_REACTIONS = 40
 PAGE_POINTS = 200
@@ -219,16 +218,8 @@ def _blocks(session: Session, consultation: Consultation, f: Filters, conditions
     blocks = []
     for reaction, stakeholder in chosen:
         block = Block(reaction, stakeholder)
-        for p in by_reaction[reaction.id]:
-            key = [a.response.id for a in p.answers]
-            last = block.rows[-1] if block.rows else None
-            if last and last.points and [a.response.id for a in last.answers] == key and key:
-                last.points.append(p)
-            else:
-                block.rows.append(Row([p], p.answers))
-        block.rows.extend(Row([], [answer]) for answer in whole.get(reaction.id, []))
+        block.fill(by_reaction[reaction.id], whole.get(reaction.id, []))
         if block.rows:
-            block.rows[0].first_of_reaction = True
             blocks.append(block)
     return blocks
 
@@ -256,14 +247,7 @@ def _answers(session: Session, consultation: Consultation, reaction_ids: list[in
         .order_by(ResponseDestination.response_id, ResponseDestination.destination_id)
     ):
         routed[response_id].append(destination_id)
-    paths: dict[int, dict[int, str]] = {}
-    found: dict[int, Answer] = {}
-    for r in responses:
-        if r.consultation_id not in paths:
-            paths[r.consultation_id] = destination_paths(session, r.consultation_id)
-        where = paths[r.consultation_id]
-        kept = [d for d in routed[r.id] if d in where]
-        found[r.id] = Answer(r, sorted(where[d] for d in kept), kept)
+    found = routed_answers(session, responses, routed, {})
     answers_of: dict[int, list[Answer]] = defaultdict(list)
     for point_id, response_id in session.execute(
         sa.select(ResponsePoint.point_id, ResponsePoint.response_id)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from .. import hierarchy
-from ..consultations import Answer, _live_reaction
+from ..consultations import Answer, _live_reaction, routed_answers
 from ..followup import FollowedPoint
 from ..models import (
     Consultation,
@@ -30,7 +30,6 @@ from ..models import (
     ResponseStatus,
     Stakeholder,
 )
-from ..processing import destination_paths
 from ..reports import Block, Filters, Row, Table, _keep, _with_children
 
 CHUNK = 200  # reactions a chunk, at most
@@ -185,11 +184,4 @@ def _answers(session: Session, responses, paths: dict[int, dict[int, str]]) -> d
             .where(ResponseDestination.response_id.in_(ids[start:start + BATCH]))
         ):
             routed[response_id].append(destination_id)
-    found = {}
-    for r in responses:
-        if r.consultation_id not in paths:
-            paths[r.consultation_id] = destination_paths(session, r.consultation_id)
-        where = paths[r.consultation_id]
-        kept = [d for d in routed[r.id] if d in where]
-        found[r.id] = Answer(r, sorted(where[d] for d in kept), kept)
-    return found
+    return routed_answers(session, responses, routed, paths)
