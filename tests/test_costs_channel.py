@@ -65,21 +65,25 @@ def _cost(app, actor, url: str) -> tuple[int, int, int]:
     """(statements, widest statement's parameters, SQLite VM steps or 0) of one request."""
     assert actor.hx_get(url).status_code == 200  # warm: templates compiled, session known
     sqlite = _engine(app).dialect.name == "sqlite"
-    with statements(app) as recorded:
-        if sqlite:
-            with vm_steps(app) as steps:
+    counts = []
+    for _ in range(3):  # the fewest of three: the pool's connections differ in what they hold
+        with statements(app) as recorded:
+            if sqlite:
+                with vm_steps(app) as steps:
+                    response = actor.hx_get(url) if "wijzigingen" in url else actor.get(url)
+                counts.append(steps.count)
+            else:
                 response = actor.hx_get(url) if "wijzigingen" in url else actor.get(url)
-        else:
-            response = actor.hx_get(url) if "wijzigingen" in url else actor.get(url)
-    assert response.status_code == 200
-    return len(recorded), recorded.widest, steps.count if sqlite else 0
+        assert response.status_code == 200
+    return len(recorded), recorded.widest, min(counts) if sqlite else 0
 
 
 @pytest.mark.parametrize("role", [None, "secretary"])
 def test_channel_poll_and_todo_cost_the_same_beside_a_5000_point_consultation(demo_app, as_role,
                                                                               role):
     actor = as_role(role)
-    urls = _pages(demo_app, actor, SLUG)
+    _backdate(demo_app)  # as in an installation: nothing changed in the last minute, before
+    urls = _pages(demo_app, actor, SLUG)  # and after (the poll refreshes what changed)
     before = {name: _cost(demo_app, actor, url) for name, url in urls.items()}
 
     scale_data.add_consultation(_engine(demo_app), 5000, random.Random(15), slug=BIG)
@@ -90,7 +94,10 @@ def test_channel_poll_and_todo_cost_the_same_beside_a_5000_point_consultation(de
         (n0, _wide0, steps0), (n1, wide1, steps1) = before[name], after[name]
         assert n1 == n0, (name, n0, n1)
         assert wide1 <= 1000, (name, wide1)
-        assert steps1 <= steps0 * 1.1 + 10, (name, steps0, steps1)
+        # +100 (10,000 VM instructions, about a millisecond): the poll varied by 85 between
+        # runs with the same seed, not yet explained; the growth this guards against (a query
+        # that reads the neighbour's 5,000 points) is thousands (931 -> 2,887 when it did).
+        assert steps1 <= steps0 * 1.1 + 100, (name, steps0, steps1)
 
     # The 5,000-point consultation's own pages: the same statements, no IN list of its points.
     big = _pages(demo_app, actor, BIG)
