@@ -395,6 +395,9 @@ ROUTES: dict[str, Route] = {
     ),
     "consultations.show": Route(every(200), every(405), lambda w, t: f"/consultaties/{t.slug}",
                                 scoped=True),
+    "consultations.more": Route(every(200), every(405),
+                                lambda w, t: f"/consultaties/{t.slug}/kanaal?na=0",
+                                get_mode="hx", scoped=True),
     "consultations.changes": Route(
         every(204), every(405),
         lambda w, t: f"/consultaties/{t.slug}/wijzigingen?rev={t.revision}&na=0",

@@ -1,5 +1,6 @@
 """The browser import: dry run with row errors, one-click import, once only, secretaries only."""
 
+import html as html_lib
 import io
 import json
 import re
@@ -75,6 +76,10 @@ def test_dry_run_then_import_once(demo_app, as_role):
     assert _points(demo_app) == before + 3
     table = secretary.get(f"/consultaties/{SLUG}/tabel").get_data(as_text=True)
     assert "Ingelezen: 3 punten in 2 reacties." in table
+    # The new reactions come last: on the table's next page (a plain link, or on scrolling).
+    while "Luister naar jongeren" not in table and (
+            more := re.search(r'href="([^"]*/tabel\?na=\d+)"', table)):
+        table = secretary.get(html_lib.unescape(more.group(1))).get_data(as_text=True)
     assert "Luister naar jongeren" in table
     # The same form again (a double click, a retry), and another tab's form: imported once.
     assert secretary.form_post(f"{PAGE}/{token}", {"form_key": key}).status_code == 303

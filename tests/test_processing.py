@@ -190,6 +190,23 @@ def test_stale_edit_is_a_conflict_never_a_silent_overwrite(as_role, fresh_reacti
     assert _count_versions(session, answer.id) == 2
 
 
+def test_an_edit_of_an_answer_archived_meanwhile_says_so_and_keeps_the_text(
+        as_role, fresh_reaction, session):
+    editor, archivist = as_role("secretary"), as_role("admin")
+    answer = _answer_one(editor, session, fresh_reaction)
+    url = f"/consultaties/{SLUG}/antwoorden/{answer.id}/bewerken"
+    assert archivist.form_post(f"/consultaties/{SLUG}/archiveren/antwoord/{answer.id}",
+                               {"next": "/"}).status_code == 303
+    late = editor.form_post(url, {"version": 1, "body": "Mijn late tekst.", "status": "adopted"})
+    assert late.status_code == 409
+    html = late.get_data(as_text=True)
+    assert "Iemand heeft dit antwoord intussen gearchiveerd" in html
+    assert "Mijn late tekst." in html
+    session.refresh(answer)
+    assert answer.archived and answer.body != "Mijn late tekst."
+    assert editor.get(url).status_code == 404  # opening it again: it is in the archive
+
+
 def _count_versions(session, response_id):
     return session.exec(
         select(func.count()).select_from(ResponseVersion).where(

@@ -207,7 +207,9 @@ def edit(slug: str, response_id: int):
     """Edit an answer; a stale edit gets a conflict message and keeps the editor's text."""
     consultation = processable_consultation(slug)
     session = get_session()
-    response = _response_or_404(consultation, response_id)
+    response = session.get(Response, response_id)
+    if request.method == "GET" or response is None or not response.archived:
+        response = _response_or_404(consultation, response_id)
     if request.method == "GET":
         context = _edit_context(session, consultation, response)
         return render_template("responses/edit.html", **context)
@@ -218,6 +220,15 @@ def edit(slug: str, response_id: int):
         "decided_by": form.get("decided_by", "").strip(),
         "decided_on": _date(form.get("decided_on")),
     }
+    if response.consultation_id != consultation.id:
+        abort(404)
+    if response.archived:  # archived while this edit was open: say so, keep what was typed
+        message = _("Someone archived this answer in the meantime; your changes were not "
+                    "saved. Restore it from the archive to edit it again.")
+        return render_template(
+            "responses/edit.html",
+            **_edit_context(session, consultation, response, conflict=message, draft=draft),
+        ), 409
     try:
         claim = claim_form(session)
         if claim.repeated:  # a double click or a retry: this edit is saved already

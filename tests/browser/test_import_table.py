@@ -56,6 +56,12 @@ def test_a_secretary_fixes_two_bad_rows_and_imports_the_table(live_url, browser)
     expect(page).to_have_url(f"{live_url}/consultaties/{SLUG}/tabel")
     expect(page.get_by_role("status").first).to_contain_text(
         "Ingelezen: 3 punten in 2 reacties.")
+    # The new reactions come last: scrolling loads the table's next page.
+    for _ in range(5):
+        if page.locator("main").get_by_text("Luister naar jongeren in de regio").count():
+            break
+        page.mouse.wheel(0, 20000)
+        page.wait_for_timeout(500)
     expect(page.locator("main")).to_contain_text("Luister naar jongeren in de regio")
     expect(page.locator("main")).to_contain_text("Wij steunen dit; mits de regie lokaal blijft.")
     assert page.locator("main").get_by_text("Luister naar jongeren in de regio").count() == 1
