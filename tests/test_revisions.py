@@ -108,7 +108,11 @@ def test_figures_kept_per_revision_follow_an_answer_at_the_next_request(demo_app
     def pages() -> tuple[str, str]:
         html = anonymous.get(f"{BASE}/dashboard").get_data(as_text=True)
         channel = anonymous.get(BASE).get_data(as_text=True)
-        return html, re.sub(r"sinds=[\d.]+", "", channel)  # the poll's time moves on
+        # The figures: the dashboard's number tables (timeline, per stakeholder, per
+        # destination) and the channel without its poll's moving time.
+        figures = re.findall(r'<details class="numbers">.*?</details>', html, re.S)
+        assert len(figures) >= 3
+        return "\n".join(figures), re.sub(r"sinds=[\d.]+", "", channel)
 
     before_dashboard, before_channel = pages()
     with demo_app.app_context():
@@ -126,4 +130,9 @@ def test_figures_kept_per_revision_follow_an_answer_at_the_next_request(demo_app
     after_dashboard, after_channel = pages()
     assert after_dashboard != before_dashboard and after_channel != before_channel
     demo_app.extensions["consult.memo"].clear()  # as a process that never saw the old ones
-    assert pages() == (after_dashboard, after_channel)
+    fresh = pages()
+    if fresh != (after_dashboard, after_channel):  # show where, for the failure message
+        import difflib
+        print("\n".join(difflib.unified_diff(after_dashboard.splitlines(),
+                                              fresh[0].splitlines(), lineterm="", n=1)))
+    assert fresh == (after_dashboard, after_channel)
