@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, func, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
@@ -62,6 +62,13 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+def unindexed(column):
+    """The column in an expression no index serves (the same value): keeps SQLite, when it has
+    no statistics, from choosing a low-selectivity index (a flag, a whole consultation) over a
+    selective one. See also consultations.kept for the archived flags."""
+    return func.coalesce(column, column)
 
 
 def analyze(engine: Engine) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from .db import unindexed
 from .models import (
     Consultation,
     Follow,
@@ -168,11 +169,6 @@ def interest(user: User) -> list:
     return conditions
 
 
-def _unindexed(column):
-    """The column in an expression no index serves (the same value)."""
-    return sa.func.coalesce(column, column)
-
-
 def _unread_query(user: User, internal_in: set[int]):
     """Per point: (point id, unseen entries, latest unseen entry id), before narrowing.
 
@@ -192,13 +188,13 @@ def _unread_entries(user: User, internal_in: set[int], *columns):
     # ix_message_archived and read every message there is (issue 15), instead of reaching the
     # messages through the consultation's reactions and their points.
     conditions = [
-        _unindexed(Message.archived) == sa.false(),
+        unindexed(Message.archived) == sa.false(),
         Message.author_id.is_distinct_from(user.id),
         Message.id > sa.func.coalesce(visit.seen_message_id, 0),
         sa.or_(visit.point_id.is_not(None), Message.kind != MessageKind.system),
-        _unindexed(Point.archived) == sa.false(),
-        _unindexed(Reaction.archived) == sa.false(),
-        _unindexed(Reaction.status) == ReactionStatus.submitted,
+        unindexed(Point.archived) == sa.false(),
+        unindexed(Reaction.archived) == sa.false(),
+        unindexed(Reaction.status) == ReactionStatus.submitted,
     ]
     if internal_in:
         conditions.append(sa.or_(Message.kind != MessageKind.internal_note,
@@ -266,7 +262,7 @@ def interesting_points(user: User, consultation_ids: list[int]):
     def followed(column):
         return select(column).where(Follow.user_id == user.id, column.is_not(None))
 
-    inside = _unindexed(Reaction.consultation_id).in_(consultation_ids)
+    inside = unindexed(Reaction.consultation_id).in_(consultation_ids)
     senders = followed(Follow.stakeholder_id)
     if user.stakeholder_id is not None:
         senders = sa.union(senders, sa.select(sa.literal(user.stakeholder_id)))

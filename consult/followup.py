@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from . import hierarchy
 from .consultations import Answer, _live_reaction, answers_with_routes, kept
+from .db import unindexed
 from .models import (
     Consultation,
     Destination,
@@ -146,12 +147,6 @@ def _visible_consultations(session: Session, visible: Callable[[Consultation], b
         Consultation.archived == sa.false()).order_by(Consultation.id)) if visible(c)]
 
 
-def _unindexed(column):
-    """The column in an expression no index serves (the same value): keeps a low-selectivity
-    index (archived, a whole consultation) from being chosen over a selective one."""
-    return sa.func.coalesce(column, column)
-
-
 def _member_points(session: Session, members: dict[int, Stakeholder],
                    consultation_ids: list[int], only_open: bool = False, offset: int = 0,
                    limit: int | None = None) -> list[FollowedPoint]:
@@ -167,10 +162,10 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
     # SQLite (without statistics) took ix_point_archived, ix_reaction_status or
     # ix_reaction_consultation_id and
     # read every live point there is instead of the sender's.
-    live = [_unindexed(Reaction.consultation_id).in_(consultation_ids),
-            _unindexed(Reaction.archived) == sa.false(),
-            _unindexed(Reaction.status) == ReactionStatus.submitted,
-            _unindexed(Point.archived) == sa.false()]
+    live = [unindexed(Reaction.consultation_id).in_(consultation_ids),
+            unindexed(Reaction.archived) == sa.false(),
+            unindexed(Reaction.status) == ReactionStatus.submitted,
+            unindexed(Point.archived) == sa.false()]
     if only_open:
         live.append(~sa.exists().where(
             ResponsePoint.point_id == Point.id, Response.id == ResponsePoint.response_id,
@@ -187,7 +182,7 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
     both = sa.union_all(
         branch(Point.stakeholder_id, Point.stakeholder_id.in_(ids)),
         branch(Reaction.stakeholder_id, Reaction.stakeholder_id.in_(ids),
-               _unindexed(Point.stakeholder_id).is_(None)),
+               unindexed(Point.stakeholder_id).is_(None)),
     ).subquery()
     page = session.execute(
         sa.select(both.c.pid, both.c.sender)
@@ -350,7 +345,7 @@ def _attach_answers(session: Session, points: list[FollowedPoint],
     landings: dict[int, list[Landing]] = defaultdict(list)
     for landing in session.exec(
         select(Landing).where(Landing.point_id.in_(ids),  # by point, not by ix_landing_archived
-                              _unindexed(Landing.archived) == sa.false())
+                              unindexed(Landing.archived) == sa.false())
         .order_by(Landing.created_at)
     ):
         landings[landing.point_id].append(landing)
