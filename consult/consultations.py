@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from . import hierarchy
+from .db import kept
 from .models import (
     Consultation,
     Destination,
@@ -25,14 +26,6 @@ from .models import (
 )
 from .processing import destination_paths
 from .tallies import tallies
-
-
-def kept(flag):
-    """The ``archived`` flag ``flag`` is off, written as "is not true" so that SQLite never
-    drives a query through the index on the flag alone: without statistics it takes
-    "archived = 0" for selective and reads every live row of the installation through it
-    (PostgreSQL, with statistics, plans both forms alike). The flags are never NULL."""
-    return flag != True  # noqa: E712
 
 
 def _live_reaction():

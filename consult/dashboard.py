@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from . import revisions
+from .db import kept
 from .followup import OPEN, STATUS_ORDER, _sender
 from .models import (
     Consultation,
@@ -72,16 +73,6 @@ class Dashboard(Summary):
     unanswered: list[OpenPoint]  # the first UNANSWERED_SHOWN in table order; ``open`` counts all
 
 
-def _kept(archived):
-    """``archived`` is false, written so that SQLite never reads it through its index.
-
-    Every table has an index on ``archived`` alone. Without ANALYZE statistics SQLite takes
-    ``archived = 0`` for a selective lookup and walks that index: every live point (or
-    answer) of the whole installation, instead of the consultation's through its reactions.
-    ``archived IS NOT true`` means the same for a NOT NULL flag and no index serves it."""
-    return archived.is_not(True)
-
-
 def _points(consultation_id: int, *columns) -> sa.Select:
     """SELECT ``columns`` over the live points of one consultation (live point, live
     submitted reaction, live consultation), reached through the consultation's reactions."""
@@ -89,15 +80,15 @@ def _points(consultation_id: int, *columns) -> sa.Select:
         sa.select(*columns).select_from(Point)
         .join(Reaction, Reaction.id == Point.reaction_id)
         .join(Consultation, Consultation.id == Reaction.consultation_id)
-        .where(Reaction.consultation_id == consultation_id, _kept(Point.archived),
-               _kept(Reaction.archived), Reaction.status == ReactionStatus.submitted,
-               _kept(Consultation.archived))
+        .where(Reaction.consultation_id == consultation_id, kept(Point.archived),
+               kept(Reaction.archived), Reaction.status == ReactionStatus.submitted,
+               kept(Consultation.archived))
     )
 
 
 def _live_answer():
     """The condition on Response for an answer that counts: live and not a draft."""
-    return _kept(Response.archived) & (Response.status != ResponseStatus.draft)
+    return kept(Response.archived) & (Response.status != ResponseStatus.draft)
 
 
 def _answered():
@@ -127,13 +118,13 @@ def by_destination(session: Session, consultation_id: int) -> list[Bar]:
     tree = (
         sa.select(Destination.id, Destination.id.label("top"))
         .where(Destination.consultation_id == consultation_id, Destination.parent_id.is_(None),
-               _kept(Destination.archived))
+               kept(Destination.archived))
         .cte("tree", recursive=True)
     )
     child = aliased(Destination)
     tree = tree.union_all(
         sa.select(child.id, tree.c.top).join(tree, child.parent_id == tree.c.id)
-        .where(_kept(child.archived))
+        .where(kept(child.archived))
     )
     routed = (
         _points(consultation_id, tree.c.top, Point.id.label("point_id"))
@@ -148,7 +139,7 @@ def by_destination(session: Session, consultation_id: int) -> list[Bar]:
     landed = (
         sa.select(tree.c.top, Landing.point_id)
         .join(tree, tree.c.id == Landing.destination_id)
-        .where(_kept(Landing.archived))
+        .where(kept(Landing.archived))
         .distinct().cte("landed")
     )
     rows = session.execute(

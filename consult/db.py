@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlalchemy import event, func, inspect, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
@@ -64,10 +65,21 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def kept(flag):
+    """``flag = false``: the row's ``archived`` flag (never NULL) is off.
+
+    The one way every query says "not archived". The big tables (point, reaction, response,
+    message, landing) have no index on ``archived`` alone since migration 0024, so no planner
+    can walk "every live row of the installation" through one; the flag sits second in their
+    composite indexes (``ix_point_reaction_live``, ``ix_response_reaction_live``...), which a
+    plain equality uses as a prefix and for the order after it."""
+    return flag == sa_false()
+
+
 def unindexed(column):
     """The column in an expression no index serves (the same value): keeps SQLite, when it has
     no statistics, from choosing a low-selectivity index (a flag, a whole consultation) over a
-    selective one. See also consultations.kept for the archived flags."""
+    selective one (for the archived flags: ``kept``)."""
     return func.coalesce(column, column)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from .db import unindexed
+from .db import kept, unindexed
 from .models import (
     Consultation,
     Follow,
@@ -188,12 +188,12 @@ def _unread_entries(user: User, internal_in: set[int], *columns):
     # ix_message_archived and read every message there is (issue 15), instead of reaching the
     # messages through the consultation's reactions and their points.
     conditions = [
-        unindexed(Message.archived) == sa.false(),
+        kept(Message.archived),
         Message.author_id.is_distinct_from(user.id),
         Message.id > sa.func.coalesce(visit.seen_message_id, 0),
         sa.or_(visit.point_id.is_not(None), Message.kind != MessageKind.system),
-        unindexed(Point.archived) == sa.false(),
-        unindexed(Reaction.archived) == sa.false(),
+        kept(Point.archived),
+        kept(Reaction.archived),
         unindexed(Reaction.status) == ReactionStatus.submitted,
     ]
     if internal_in:

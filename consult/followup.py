@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from . import hierarchy
-from .consultations import Answer, _live_reaction, answers_with_routes, kept
-from .db import unindexed
+from .consultations import Answer, _live_reaction, answers_with_routes
+from .db import kept, unindexed
 from .models import (
     Consultation,
     Destination,
@@ -163,9 +163,9 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
     # ix_reaction_consultation_id and
     # read every live point there is instead of the sender's.
     live = [unindexed(Reaction.consultation_id).in_(consultation_ids),
-            unindexed(Reaction.archived) == sa.false(),
+            kept(Reaction.archived),
             unindexed(Reaction.status) == ReactionStatus.submitted,
-            unindexed(Point.archived) == sa.false()]
+            kept(Point.archived)]
     if only_open:
         live.append(~sa.exists().where(
             ResponsePoint.point_id == Point.id, Response.id == ResponsePoint.response_id,
@@ -345,7 +345,7 @@ def _attach_answers(session: Session, points: list[FollowedPoint],
     landings: dict[int, list[Landing]] = defaultdict(list)
     for landing in session.exec(
         select(Landing).where(Landing.point_id.in_(ids),  # by point, not by ix_landing_archived
-                              unindexed(Landing.archived) == sa.false())
+                              kept(Landing.archived))
         .order_by(Landing.created_at)
     ):
         landings[landing.point_id].append(landing)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from .consultations import Answer, _live_reaction, routed_answers
+from .db import kept
 from .followup import OPEN, FollowedPoint
 from .models import (
     Consultation,
@@ -54,10 +55,8 @@ def _sender():
 
 
 def _live_answer():
-    """A live, released answer. "archived != true" (never null, so the same as "= false")
-    keeps SQLite from walking ix_response_archived, every live answer of the installation,
-    which it takes for selective when it has no statistics."""
-    return (Response.archived != sa.true()) & (Response.status != ResponseStatus.draft)
+    """A live, released answer."""
+    return kept(Response.archived) & (Response.status != ResponseStatus.draft)
 
 
 def _family(model, top_id: int, **anchor):

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from .. import hierarchy
 from ..consultations import Answer, _live_reaction, routed_answers
+from ..db import kept
 from ..followup import FollowedPoint
 from ..models import (
     Consultation,
@@ -133,7 +134,7 @@ _ANSWER_COLUMNS = (Response.id, Response.body, Response.status, Response.positio
 
 
 def _live_answers():
-    return (Response.archived == sa.false()) & (Response.status != ResponseStatus.draft)
+    return kept(Response.archived) & (Response.status != ResponseStatus.draft)
 
 
 def _attach(session: Session, points: list[FollowedPoint], reaction_ids: list[int],

@@ -192,7 +192,7 @@ def _mark_reactions(session: Session, consultation: Consultation,
                     rows: dict[int, InvitedRow]) -> None:
     """Only the reactions that concern an invited stakeholder are read (sent by one, or with
     a point one sent), not every reaction of the consultation."""
-    from ..consultations import kept
+    from ..db import kept
 
     invited = (select(Invitation.stakeholder_id)
                .where(Invitation.consultation_id == consultation.id, kept(Invitation.archived)))
