@@ -9,7 +9,7 @@ from sqlalchemy import case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from . import hierarchy
+from . import hierarchy, revisions
 from .db import kept
 from .models import (
     Consultation,
@@ -131,7 +131,7 @@ def get_consultation(session: Session, slug: str,
     return session.exec(query).first()
 
 
-PAGE_SIZE = 50  # reactions the channel shows at once; the next ones load on scrolling
+PAGE_SIZE = 20  # reactions the channel shows at once (the demo has 17); more load on scrolling
 # A write stamps ``updated_at`` before it commits: a poll looks this far back for changes, so
 # a request still running when the page was read is not missed (requests end well within it).
 CHANGE_MARGIN = timedelta(seconds=60)
@@ -317,8 +317,8 @@ def overview(session: Session, consultation: Consultation, after: int | None = N
     reactions in channel order. With ``limit``, one page: at most that many reactions, after
     reaction ``after`` (from the start when None), none with an id above ``upto`` (the page's
     poll appends those). A fixed number of queries, however long the consultation."""
-    order = _channel_order(session, consultation.id)
-    progress = _progress_by_reaction(session, consultation.id)
+    order = _kept_order(session, consultation)
+    progress = _kept_progress(session, consultation)
     stakeholders = _stakeholders(session, consultation.id, set())
     groups, total = _groups(order, progress, stakeholders)
     if limit is None:
@@ -339,11 +339,24 @@ def overview(session: Session, consultation: Consultation, after: int | None = N
     )
 
 
+def _kept_order(session: Session, consultation: Consultation) -> list:
+    """``_channel_order``, kept per figures revision (revisions.memo): rows, no objects."""
+    return revisions.memo(consultation, "channel_order",
+                          lambda: _channel_order(session, consultation.id))
+
+
+def _kept_progress(session: Session, consultation: Consultation) -> dict[int, "Progress"]:
+    """``_progress_by_reaction`` of the whole consultation, kept per figures revision (the
+    Progress values are shared: never changed by a caller)."""
+    return revisions.memo(consultation, "progress_by_reaction",
+                          lambda: _progress_by_reaction(session, consultation.id))
+
+
 def more_reactions(session: Session, consultation: Consultation, after: int | None,
                    upto: int | None, limit: int = PAGE_SIZE) -> Overview:
     """The next page of the channel (see ``overview``) without the figures: for scrolling on.
     ``reactions`` and ``more_after`` are filled; the figures are left empty."""
-    order = _channel_order(session, consultation.id)
+    order = _kept_order(session, consultation)
     shown, more = _page(session, order, after, upto, limit)
     rows = []
     if shown:
@@ -376,8 +389,8 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
     ``upto``)
     whose points or answers changed from ``since`` on (of all of them when None: a poll from
     an older page)."""
-    progress = _progress_by_reaction(session, consultation.id)
-    shown = _shown(_channel_order(session, consultation.id), upto, loaded, start)
+    progress = _kept_progress(session, consultation)
+    shown = _shown(_kept_order(session, consultation), upto, loaded, start)
     newer = (Reaction.consultation_id == consultation.id) & (Reaction.id > after)
     new_senders = select(Reaction.stakeholder_id).where(newer, _live_reaction())
     stakeholders = {s.id: s for s in session.exec(
@@ -433,6 +446,13 @@ def _destination_shares(session: Session, consultation: Consultation) -> list[De
     ).all()
     if not tops:
         return []
+    counts = revisions.memo(consultation, "destination_shares",
+                            lambda: _destination_counts(session, consultation.id))
+    return [DestinationShare(d, counts.get(d.id, 0)) for d in tops]
+
+
+def _destination_counts(session: Session, consultation_id: int) -> dict[int, int]:
+    """{top-level destination id: distinct live points routed to it or under it}."""
     tree = (
         select(Destination.id.label("id"), Destination.id.label("top"))
         .where(Destination.consultation_id == consultation_id, kept(Destination.archived),
@@ -444,7 +464,7 @@ def _destination_shares(session: Session, consultation: Consultation) -> list[De
         select(child.id, tree.c.top).join(tree, child.parent_id == tree.c.id)
         .where(kept(child.archived))
     )
-    counts = dict(session.execute(
+    return dict(session.execute(
         select(tree.c.top, func.count(func.distinct(ResponsePoint.point_id)))
         .select_from(ResponseDestination)
         .join(tree, tree.c.id == ResponseDestination.destination_id)
@@ -456,7 +476,6 @@ def _destination_shares(session: Session, consultation: Consultation) -> list[De
         .where(kept(Point.archived), _live_reaction())
         .group_by(tree.c.top)
     ).all())
-    return [DestinationShare(d, counts.get(d.id, 0)) for d in tops]
 
 
 @dataclass

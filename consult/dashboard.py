@@ -100,12 +100,12 @@ def _answered():
 
 
 def summary(session: Session, consultation: Consultation) -> Summary:
-    """Live points answered of all (2 queries, whatever the size). A point counts as answered
-    when a live, non-draft answer covers it, as on every other page."""
-    total, answered = session.execute(_points(
-        consultation.id, sa.func.count(Point.id),
-        sa.func.count(sa.case((_answered(), 1))),
-    )).one()
+    """Live points answered of all (2 queries, whatever the size; both kept per figures
+    revision). A point counts as answered when a live, non-draft answer covers it, as on every
+    other page."""
+    total, answered = revisions.memo(consultation, "answered_of_all", lambda: tuple(
+        session.execute(_points(consultation.id, sa.func.count(Point.id),
+                                sa.func.count(sa.case((_answered(), 1))))).one()))
     bars = revisions.memo(consultation, "by_destination",
                           lambda: by_destination(session, consultation.id))
     return Summary(consultation, total, answered or 0, bars)
@@ -211,7 +211,8 @@ def dashboard(session: Session, consultation: Consultation) -> Dashboard:
     s = summary(session, consultation)
     return Dashboard(
         s.consultation, s.total, s.answered, s.by_destination,
-        by_stakeholder=by_stakeholder(session, consultation.id),
+        by_stakeholder=revisions.memo(consultation, "by_stakeholder",
+                                      lambda: by_stakeholder(session, consultation.id)),
         statuses=revisions.memo(consultation, "status_timeline",
                                 lambda: status_timeline(session, consultation.id)),
         unanswered=unanswered(session, consultation.id) if s.open else [],

@@ -215,6 +215,10 @@ class Consultation(Versioned, Tracked, table=True):
     decided_on: date | None = None
     # Bumped by every change inside the consultation: open pages poll it to refresh.
     revision: int = Field(default=0)
+    # Bumped with ``revision`` by every change except thread messages: the figures (counts,
+    # progress, charts) cannot change without it, so they are kept per figures_revision and
+    # survive the chatter (consult/revisions.py).
+    figures_revision: int = Field(default=0)
     # Optimistic lock for the facts form and the lifecycle steps (models.Versioned).
     version: int = Field(default=1)
     # The answer letters' opening and closing, as its secretaries wrote them ("" = the default).

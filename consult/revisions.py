@@ -8,6 +8,11 @@ landings, messages, attachments and invitations raise the revision of their cons
 change to a stakeholder (a rename, a new parent) raises every consultation's, because every page
 that names it may show it. Each consultation is raised once per transaction.
 
+``Consultation.figures_revision`` moves with it on every write except a thread message: what
+is counted and charted (progress, the dashboard, the installation's tallies) is kept per
+figures revision (``memo``), so the chatter on the threads, the most frequent write, does not
+recount a 10,000-point consultation after every comment.
+
 Writes the listener cannot see (bulk ``UPDATE``s and Core inserts) call ``bump`` themselves.
 """
 
@@ -89,28 +94,47 @@ def _resolve(connection, responses: set[int], points: set[int],
     return found
 
 
-def bump(session: OrmSession, consultation_ids: Iterable[int]) -> None:
-    """Raise the revision of these consultations (``-1``: of all), once per transaction.
+def bump(session: OrmSession, consultation_ids: Iterable[int], figures: bool = True) -> None:
+    """Raise the revision of these consultations (``-1``: of all), once per transaction, and
+    with ``figures`` their ``figures_revision`` too (every change but a thread message).
 
     For writes the flush listener does not see; everything written through the ORM is raised
-    already. The Consultation objects in the session are expired so they read the new value."""
-    done: set[int] = session.info.setdefault("revised", set())
+    already. The Consultation objects in the session are expired so they read the new values."""
     ids = set(consultation_ids)
+    _raise(session, ids, "revised", Consultation.revision)
+    if figures:
+        _raise(session, ids, "refigured", Consultation.figures_revision)
+
+
+def _raise(session: OrmSession, ids: set[int], done_key: str, column) -> None:
+    """``column + 1`` for the consultations in ``ids`` not raised yet in this transaction."""
+    done: set[int] = session.info.setdefault(done_key, set())
     if _ALL in done:
         return
     if _ALL in ids:
         query = sa.update(Consultation).where(Consultation.id.notin_(done) if done else sa.true())
         done.add(_ALL)
     else:
-        ids -= done
+        ids = ids - done
         if not ids:
             return
         query = sa.update(Consultation).where(Consultation.id.in_(ids))
         done.update(ids)
-    session.connection().execute(query.values(revision=Consultation.revision + 1))
+    session.connection().execute(query.values({column.key: column + 1}))
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Consultation):
-            session.expire(obj, ["revision"])
+            session.expire(obj, [column.key])
+
+
+def _consultations(session: OrmSession, written: list, dirty: list) -> set[int]:
+    """The ids of the consultations the written objects belong to (``-1``: all of them)."""
+    consultations, responses, points, reactions = _sort(written)
+    # A new stakeholder is on no page yet; a renamed or moved one is on every page naming it.
+    if any(isinstance(o, Stakeholder) for o in [*dirty, *session.deleted]):
+        consultations.add(_ALL)
+    consultations |= _resolve(session.connection(), responses, points, reactions)
+    consultations.discard(None)
+    return consultations
 
 
 def _after_flush(session: OrmSession, _context) -> None:
@@ -120,24 +144,23 @@ def _after_flush(session: OrmSession, _context) -> None:
     written = [o for o in written if not (isinstance(o, Consultation) and _only_revision(o))]
     if not written:
         return
-    consultations, responses, points, reactions = _sort(written)
-    # A new stakeholder is on no page yet; a renamed or moved one is on every page naming it.
-    if any(isinstance(o, Stakeholder) for o in [*dirty, *session.deleted]):
-        consultations.add(_ALL)
-    consultations |= _resolve(session.connection(), responses, points, reactions)
-    consultations.discard(None)
-    if consultations:
-        bump(session, consultations)
+    figures = [o for o in written if not isinstance(o, Message)]
+    if figures:
+        bump(session, _consultations(session, figures, dirty))
+    if len(figures) < len(written):
+        messages = [o for o in written if isinstance(o, Message)]
+        bump(session, _consultations(session, messages, []), figures=False)
 
 
 def _only_revision(obj: Consultation) -> bool:
     state = sa.inspect(obj)
     changed = {a.key for a in state.attrs if a.history.has_changes()}
-    return changed <= {"revision", "updated_at"}
+    return changed <= {"revision", "figures_revision", "updated_at"}
 
 
 def _forget(session: OrmSession, *_args) -> None:
     session.info.pop("revised", None)
+    session.info.pop("refigured", None)
 
 
 def listen() -> None:
@@ -162,10 +185,11 @@ def _memos() -> OrderedDict:
 
 
 def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
-    """``compute()``'s result for this consultation at its current revision, computed once per
-    process and revision (an LRU of _MEMO_SIZE entries per app). For figures a page shows that
-    cost what the consultation holds (the status timeline, shares per destination) and change
-    only with its data, which always raises the revision (see above). The result is shared
+    """``compute()``'s result for this consultation at its current figures revision, computed
+    once per process and figures revision (an LRU of _MEMO_SIZE entries per app). For figures a
+    page shows that cost what the consultation holds (the status timeline, shares per
+    destination, progress per reaction) and change only with its data, which always raises the
+    figures revision (see above); never for anything a thread message changes. The result is shared
     between requests and threads: plain values, never ORM objects, never changed by the caller.
 
     The key holds the consultation's creation time too, so that an id used again (a restore
@@ -173,7 +197,7 @@ def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
     revision and computing is at worst stored under the older revision, which the next request
     no longer asks for."""
     memos = _memos()
-    key = (consultation.id, consultation.revision, consultation.created_at, name)
+    key = (consultation.id, consultation.figures_revision, consultation.created_at, name)
     with _memo_lock:
         if key in memos:
             memos.move_to_end(key)

@@ -4,7 +4,7 @@ live points in which status (the status of the point's latest answer, "open" wit
 The home page, the stakeholder index and a municipality's page show these figures for every
 consultation the reader may see. Counted afresh on every request they grew with the whole
 installation (issue 15: 120,000 points behind a page that shows twenty numbers), so each
-consultation's tally is kept per process and reused while the consultation's ``revision`` is
+consultation's tally is kept per process and reused while the consultation's ``figures_revision`` is
 the same: every write to its reactions, points and answers bumps that number (consult's central
 revision hook). A missed tally is counted in SQL for the missing consultations only.
 """
@@ -123,13 +123,13 @@ def tallies(session: Session, consultations: list[Consultation]) -> dict[int, Ta
     missing = []
     for c in consultations:
         hit = cache.get(c.id)
-        if hit is not None and hit[0] == (c.revision, c.created_at):
+        if hit is not None and hit[0] == (c.figures_revision, c.created_at):
             found[c.id] = hit[1]
         else:
             missing.append(c)
     if missing:
         counted = _count(session, [c.id for c in missing])
         for c in missing:
-            cache[c.id] = ((c.revision, c.created_at), counted[c.id])
+            cache[c.id] = ((c.figures_revision, c.created_at), counted[c.id])
             found[c.id] = counted[c.id]
     return found

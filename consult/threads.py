@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from . import access, audit
-from .intake import bump_revision
 from .models import (
     Consultation,
     Message,
@@ -59,8 +58,7 @@ def post_message(
         )
     )
     session.add(message)
-    bump_revision(session, consultation.id)
-    session.flush()
+    session.flush()  # raises the revision, not the figures revision (consult.revisions)
     audit.record(session, actor, "create", message)
     return message
 

@@ -136,3 +136,46 @@ def test_figures_kept_per_revision_follow_an_answer_at_the_next_request(demo_app
         print("\n".join(difflib.unified_diff(after_dashboard.splitlines(),
                                               fresh[0].splitlines(), lineterm="", n=1)))
     assert fresh == (after_dashboard, after_channel)
+
+
+def _figure_revisions(app) -> dict[str, int]:
+    with app.app_context():
+        return dict(get_session().exec(
+            select(Consultation.slug, Consultation.figures_revision)).all())
+
+
+def test_a_thread_message_reaches_open_pages_but_recounts_no_figures(demo_app):
+    """A comment raises the revision (the channel's poll sees it) and not the figures revision:
+    the dashboard and the channel read their kept figures, and count again only after a write
+    that can change them (an answer's status)."""
+    from .costs import statements
+
+    secretary = Actor(demo_app.test_client(), "secretary")
+    anonymous = demo_app.test_client()
+
+    def counting_queries() -> int:
+        """Aggregates the two pages ran: the figures, not the rows they show."""
+        with statements(demo_app) as found:
+            assert anonymous.get(f"{BASE}/dashboard").status_code == 200
+            assert anonymous.get(BASE).status_code == 200
+        return sum("count(" in s.sql.lower() for s in found.selects)
+
+    counting_queries()  # the figures are kept now
+    assert counting_queries() == 0
+    revision, figures = _revisions(demo_app)[SLUG], _figure_revisions(demo_app)[SLUG]
+    posted = secretary.hx_post(f"{BASE}/punten/1/berichten",
+                               data={"kind": "comment", "body": "Even overleggen."})
+    assert posted.status_code == 204
+    assert _revisions(demo_app)[SLUG] == revision + 1
+    assert _figure_revisions(demo_app)[SLUG] == figures
+    assert _changed_since(secretary, revision)
+    assert counting_queries() == 0
+    with demo_app.app_context():
+        session = get_session()
+        point = session.exec(select(Point).join(Reaction).join(Consultation).where(
+            Consultation.slug == SLUG)).first()
+        point.heading = (point.heading or "") + " (gewijzigd)"
+        session.add(point)
+        session.commit()
+    assert _figure_revisions(demo_app)[SLUG] == figures + 1
+    assert counting_queries() > 0
