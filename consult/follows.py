@@ -332,13 +332,28 @@ def _newest_threads(session: Session, user: User, processed: set[int], upto: int
     return list(points)
 
 
-def new_since_last_visit(session: Session, user: User, readable: set[int],
-                         processed: set[int]) -> list[NewThread]:
-    """The threads with unseen entries that concern this user, newest first: every thread of
-    the consultations they process, and elsewhere the points they follow or their board sent."""
-    counts = _new_counts(session, user, readable, processed)
+NEW_PAGE = 40  # threads "Nieuw" lists at once; the next ones load on scrolling
+
+
+def new_since_last_visit(session: Session, user: User, readable: set[int], processed: set[int],
+                         upto: int | None = None, after: int | None = None, shown: int = 0,
+                         size: int | None = None) -> tuple[list[NewThread], bool]:
+    """One page of the threads with unseen entries that concern this user, newest first (every
+    thread of the consultations they process, elsewhere the points they follow or their board
+    sent), and whether more follow.
+
+    Paging: entries after id ``upto`` (those that came in after the first page) are left out;
+    the next page holds the threads whose latest entry is older than entry ``after``, the
+    latest of the ``shown`` threads listed before it. A page reads ``shown + size`` threads
+    at most, not every unseen entry of the installation."""
+    size = size or NEW_PAGE
+    counts = _new_counts(session, user, readable, processed, upto, limit=shown + size + 1)
+    if after is not None:
+        counts = [row for row in counts if row[2] < after]
+    more = len(counts) > size
+    counts = counts[:size]
     if not counts:
-        return []
+        return [], False
     latest_ids = [last for _p, _n, last in counts]
     rows = session.exec(entries_in_context().where(Message.id.in_(latest_ids))).all()
     by_point = {point.id: (m, point, r, c, u) for m, point, r, c, u in rows}
@@ -351,7 +366,7 @@ def new_since_last_visit(session: Session, user: User, readable: set[int],
         m, point, r, c, u = by_point[point_id]
         found.append(NewThread(point, r, c, stakeholders[point.stakeholder_id or r.stakeholder_id],
                                n, m, u))
-    return found
+    return found, more
 
 
 def mark_seen(session: Session, user: User, readable: set[int], processed: set[int],

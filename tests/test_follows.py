@@ -78,3 +78,43 @@ def test_the_secretariats_newest_threads_read_in_windows_are_the_grouped_ones(de
                       .where(Message.id <= upto).subquery()).order_by(sa.desc("last"))).all()
         assert follows._new_counts(session, secretary, processed, processed, upto,
                                    limit=20) == older[:20]
+
+
+def test_nieuw_pages_together_list_every_thread_once_newest_first(demo_app, monkeypatch):
+    """Nieuw shows a page of threads at a time (a sentinel loads the next one, a plain link
+    without JavaScript): the pages together are the threads of one long list, each once, in
+    the same order, and a message arriving meanwhile does not slip into a later page."""
+    import re
+
+    from consult.db import get_session
+
+    from .conftest import Actor
+
+    monkeypatch.setattr(follows, "NEW_PAGE", 7)
+    reader = Actor(demo_app.test_client(), "secretary")  # every thread of the demo concerns her
+    with demo_app.app_context():
+        session = get_session()
+        user = session.exec(select(User).where(User.role == "secretary")).first()
+        for point_id in session.exec(select(Point.id)).all():
+            session.add(ThreadVisit(user_id=user.id, point_id=point_id, seen_message_id=0))
+        session.commit()
+    monkeypatch.setattr(follows, "NEW_PAGE", 10_000)
+    whole = reader.get("/nieuw").get_data(as_text=True)
+    monkeypatch.setattr(follows, "NEW_PAGE", 7)
+    thread = re.compile(r'href="(/consultaties/[^"#]+/punten/\d+)#bericht-\d+"')
+    every = thread.findall(whole)
+    assert len(every) > 20 and len(set(every)) == len(every)
+
+    first = reader.get("/nieuw").get_data(as_text=True)
+    assert "verder scrollen laadt er meer" in first
+    pages, html = [thread.findall(first)], first
+    admin = Actor(demo_app.test_client(), "admin")  # news after the first page
+    assert admin.hx_post(every[-1].split("#")[0] + "/berichten",
+                             data={"kind": "comment", "body": "Later."}).status_code == 204
+    while (more := re.search(r'hx-get="(/nieuw\?[^"]+)"', html)) is not None:
+        url = more.group(1).replace("&amp;", "&")
+        html = reader.hx_get(url).get_data(as_text=True) if len(pages) % 2 else \
+            reader.get(url).get_data(as_text=True)  # the sentinel, or the plain link
+        pages.append(thread.findall(html))
+    assert [len(p) for p in pages[:-1]] == [7] * (len(pages) - 1)
+    assert [t for p in pages for t in p] == every

@@ -1,12 +1,13 @@
 """New since your last visit: the threads with entries the reader has not seen yet."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 
 from .. import access, follows
 from ..db import get_session
-from .inputs import form_id
+from .inputs import arg_number, form_id
 
 bp = Blueprint("unread", __name__, url_prefix="/nieuw")
 
@@ -26,12 +27,21 @@ def _scope() -> tuple[set[int], set[int]]:
 
 @bp.get("")
 def index():
-    """Per thread: how many entries are new, and the latest one; newest first."""
-    threads = follows.new_since_last_visit(get_session(), current_user, *_scope())
-    return render_template(
-        "unread/index.html", threads=threads,
-        upto=max((t.latest.id for t in threads), default=0),
-    )
+    """Per thread: how many entries are new, and the latest one; newest first, a page at a
+    time (``tot``: the first page's newest entry; ``na``, ``getoond``: where the next page
+    starts, see follows.new_since_last_visit). htmx asks for the next page's items only."""
+    upto, after = arg_number("tot") or None, arg_number("na") or None
+    shown = min(arg_number("getoond"), 10_000)
+    threads, more = follows.new_since_last_visit(
+        get_session(), current_user, *_scope(), upto=upto, after=after, shown=shown)
+    page = {
+        "threads": threads, "more": more, "shown": shown + len(threads),
+        "upto": upto or max((t.latest.id for t in threads), default=0),
+        "after": threads[-1].latest.id if threads else None,
+    }
+    if after is not None and request.headers.get("HX-Request"):
+        return render_block("unread/index.html", "items", **page)
+    return render_template("unread/index.html", first=after is None, **page)
 
 
 @bp.post("/gelezen")
