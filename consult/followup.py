@@ -218,7 +218,7 @@ def stakeholder_report(
     return StakeholderReport(stakeholder, members, points, only_open)
 
 
-PAGE_SIZE = 100  # points on a page of a stakeholder's follow-up
+PAGE_SIZE = 40  # points on a page of a stakeholder's follow-up; more load on scrolling
 
 
 @dataclass
@@ -295,8 +295,12 @@ def stakeholder_page(session: Session, stakeholder: Stakeholder,
             shares.append(Share(c, total))
     window = [s for s in shares if consultation_id in (None, s.consultation.id)]
     offset = start if consultation_id is not None else 0
-    found = _member_points(session, by_id, [s.consultation.id for s in window], only_open,
-                           offset, size + 1)
+    found: list[FollowedPoint] = []
+    for share in window:  # one consultation at a time: a query sorts that one's points only
+        if len(found) > size:
+            break
+        found += _member_points(session, by_id, [share.consultation.id], only_open, offset,
+                                size + 1 - len(found))
     shown, beyond = found[:size], found[size:]
     _attach_answers(session, shown)
     by_consultation = {s.consultation.id: s for s in window}
