@@ -67,8 +67,8 @@ def test_expand_runs_a_few_statements_for_thousands_of_keys(search_app):  # noqa
     assert {f"r{i}" for i in responses} <= found
 
 
-def test_a_2000_point_import_goes_into_the_index_in_one_bulk_commit(demo_app):
-    """2,000 points with answers through the spreadsheet import: every point findable right
+def test_a_1200_point_import_goes_into_the_index_in_one_bulk_commit(demo_app):
+    """1,200 points with answers (2,400 index keys, past BULK_FROM) through the spreadsheet import: every point findable right
     after the commit, the index equal to the database, and written as one bulk segment (one
     index commit), not row by row in batches of 500 (four commits or more)."""
     with demo_app.app_context():
@@ -80,7 +80,7 @@ def test_a_2000_point_import_goes_into_the_index_in_one_bulk_commit(demo_app):
         before = store.open().latest_generation()
         consultation = session.exec(select(Consultation)).one()
         rows = "".join(f"Leiden;;collegebrief;{n};;Kwartelkoning nummer {n} "
-                       f"over de inkoop;Antwoord op {n}.;;\r\n" for n in range(1, 2001))
+                       f"over de inkoop;Antwoord op {n}.;;\r\n" for n in range(1, 1201))
         table = rowimport.read_table("t.csv", (HEADER + rows).encode())
         rowimport.apply(session, None, consultation, rowimport.plan(session, consultation, table))
         session.commit()  # inline: the commit applies the outbox
@@ -88,8 +88,8 @@ def test_a_2000_point_import_goes_into_the_index_in_one_bulk_commit(demo_app):
         assert status["outbox"] == 0 and status["index"] == status["database"]
         assert store.open().latest_generation() - before == 1
         page = search.run(session, None, Request("kwartelkoning"), scope=search.EVERYTHING)
-        assert page.total >= 2000
-        assert search.run(session, None, Request('"kwartelkoning nummer 1999"'),
+        assert page.total >= 1200
+        assert search.run(session, None, Request('"kwartelkoning nummer 1199"'),
                           scope=search.EVERYTHING).total >= 1
 
 
