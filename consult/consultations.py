@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from . import hierarchy, revisions
@@ -435,8 +434,8 @@ def _changed_reactions(session: Session, consultation_id: int, since: datetime) 
 
 
 def _destination_shares(session: Session, consultation: Consultation) -> list[DestinationShare]:
-    """Distinct points routed to each top-level destination (children roll up), in tree order:
-    one aggregate over the destination tree (a recursive query), no pairs read into Python."""
+    """Distinct points routed to each top-level destination (children roll up) by a live,
+    released answer, in tree order: the dashboard's figures, kept per figures revision."""
     consultation_id = consultation.id
     tops = session.exec(
         select(Destination)
@@ -446,36 +445,10 @@ def _destination_shares(session: Session, consultation: Consultation) -> list[De
     ).all()
     if not tops:
         return []
-    counts = revisions.memo(consultation, "destination_shares",
-                            lambda: _destination_counts(session, consultation.id))
+    from .dashboard import routed_by_destination  # the dashboard's figures (no import loop)
+
+    counts = routed_by_destination(session, consultation)
     return [DestinationShare(d, counts.get(d.id, 0)) for d in tops]
-
-
-def _destination_counts(session: Session, consultation_id: int) -> dict[int, int]:
-    """{top-level destination id: distinct live points routed to it or under it}."""
-    tree = (
-        select(Destination.id.label("id"), Destination.id.label("top"))
-        .where(Destination.consultation_id == consultation_id, kept(Destination.archived),
-               Destination.parent_id.is_(None))
-        .cte("tree", recursive=True)
-    )
-    child = aliased(Destination)
-    tree = tree.union(
-        select(child.id, tree.c.top).join(tree, child.parent_id == tree.c.id)
-        .where(kept(child.archived))
-    )
-    return dict(session.execute(
-        select(tree.c.top, func.count(func.distinct(ResponsePoint.point_id)))
-        .select_from(ResponseDestination)
-        .join(tree, tree.c.id == ResponseDestination.destination_id)
-        .join(ResponsePoint, ResponsePoint.response_id == ResponseDestination.response_id)
-        .join(Response, Response.id == ResponseDestination.response_id)
-        .join(Point, Point.id == ResponsePoint.point_id)
-        .join(Reaction, Reaction.id == Point.reaction_id)
-        .where(Response.consultation_id == consultation_id, kept(Response.archived))
-        .where(kept(Point.archived), _live_reaction())
-        .group_by(tree.c.top)
-    ).all())
 
 
 @dataclass

@@ -111,6 +111,14 @@ def summary(session: Session, consultation: Consultation) -> Summary:
     return Summary(consultation, total, answered or 0, bars)
 
 
+def routed_by_destination(session: Session, consultation: Consultation) -> dict[int, int]:
+    """{top-level destination id: distinct points routed to it or under it} (those with
+    none left out), from the dashboard's bars kept per figures revision."""
+    bars = revisions.memo(consultation, "by_destination",
+                          lambda: by_destination(session, consultation.id))
+    return {bar.url_args["destination_id"]: bar.total for bar in bars}
+
+
 def by_destination(session: Session, consultation_id: int) -> list[Bar]:
     """Per top-level live destination (in its order) the points routed to it or anything
     under it by a live, non-draft answer, split in done (a live landing at it or under it)
