@@ -179,3 +179,41 @@ def test_a_thread_message_reaches_open_pages_but_recounts_no_figures(demo_app):
         session.commit()
     assert _figure_revisions(demo_app)[SLUG] == figures + 1
     assert counting_queries() > 0
+
+
+def test_the_channel_counts_only_released_answers_per_destination(demo_app):
+    """The channel's "where the points went" is the dashboard's figure: a draft answer routing
+    an open point to the purchase plan changes neither; releasing it adds one point to both."""
+    from consult.models import Response, ResponsePoint, ResponseStatus
+    from consult.processing import answer
+
+    anonymous = demo_app.test_client()
+
+    def privacy_on_channel() -> int:
+        html = anonymous.get(BASE).get_data(as_text=True)
+        found = re.search(r'>Inkoopplan 2017</text></a>\s*<rect[^>]*></rect>\s*<text[^>]*>(\d+)<',
+                          html)
+        return int(found.group(1)) if found else 0
+
+    before = privacy_on_channel()
+    with demo_app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+        answered = select(ResponsePoint.point_id)
+        open_point = session.exec(select(Point).join(Reaction).where(
+            Reaction.consultation_id == consultation.id, Point.archived == False,  # noqa: E712
+            Point.id.not_in(answered))).first()
+        plan = session.exec(select(Destination).where(Destination.title == "Inkoopplan 2017",
+                                                      Destination.parent_id.is_(None))).one()
+        draft = answer(session, None, consultation, [open_point], [plan], "Nog te besluiten.",
+                       ResponseStatus.draft, decided_on=None)
+        session.commit()
+        draft_id = draft.id
+    assert privacy_on_channel() == before
+    with demo_app.app_context():
+        session = get_session()
+        released = session.get(Response, draft_id)
+        released.status = ResponseStatus.adopted
+        session.add(released)
+        session.commit()
+    assert privacy_on_channel() == before + 1
