@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 MO := consult/translations/nl/LC_MESSAGES/messages.mo
+# pytest-xdist workers for `make test` (one per core; 0 runs everything in this process).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run test install install-test translations chromium lint messages
 
@@ -37,7 +39,7 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: install-test chromium
-	CONSULT_TEST_POSTGRES_URL="$${CONSULT_TEST_POSTGRES_URL:-$$(.ci/postgres-up)}" $(BIN)/pytest
+	CONSULT_TEST_POSTGRES_URL="$${CONSULT_TEST_POSTGRES_URL:-$$(.ci/postgres-up)}" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-test
 	$(BIN)/ruff check .

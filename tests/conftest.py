@@ -16,6 +16,26 @@ POSTGRES_ENV = "CONSULT_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def _own_postgres_database() -> None:
+    """Under pytest-xdist each worker tests on a database of its own (``consult_test_gw0``...),
+    created on first use; the environment then names it for everything the worker starts
+    (gunicorn, the CLI), so no test reaches another worker's database."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(POSTGRES_ENV)
+    if not worker or not url or worker in url:
+        return
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    engine = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                        {"n": own.database}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    os.environ[POSTGRES_ENV] = own.render_as_string(hide_password=False)
+
+
+_own_postgres_database()
+
+
 def reset_postgres(url: str) -> None:
     """Drop and recreate the public schema: every test starts from an empty database."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")

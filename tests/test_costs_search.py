@@ -68,9 +68,10 @@ def test_expand_runs_a_few_statements_for_thousands_of_keys(search_app):  # noqa
 
 
 def test_a_1200_point_import_goes_into_the_index_in_one_bulk_commit(demo_app):
-    """1,200 points with answers (2,400 index keys, past BULK_FROM) through the spreadsheet import: every point findable right
-    after the commit, the index equal to the database, and written as one bulk segment (one
-    index commit), not row by row in batches of 500 (four commits or more)."""
+    """1,200 points with answers (2,400 index keys, past BULK_FROM) through the spreadsheet
+    import: every point findable right after the commit, the index equal to the database, and
+    written as one bulk segment (one index commit), not row by row in batches of 500 (four
+    commits or more)."""
     with demo_app.app_context():
         session = get_session()
         service = search.service()
