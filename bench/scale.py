@@ -330,6 +330,8 @@ def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int) -> lis
 
 
 DOWNLOADS = {"Word table", "Excel table"}  # files, judged by issue 15's item 3 only
+# Search has its own targets against tuned FTS5 (bench/search_bench.py); shown here for scale.
+ELSEWHERE = {"search"} | DOWNLOADS
 
 
 def judge(rows: list[dict], baseline: dict | None) -> None:
@@ -339,7 +341,7 @@ def judge(rows: list[dict], baseline: dict | None) -> None:
         demo, big = row["demo"], row["big"]
         row["ratio"] = round(big["median"] / max(demo["median"], 1e-9), 2)
         verdicts = {}
-        if row["page"] not in DOWNLOADS:  # a file's target is its 5x, not a page's
+        if row["page"] not in ELSEWHERE:  # a file's target is its 5x, not a page's
             verdicts["2x"] = "PASS" if row["ratio"] <= 2 else "FAIL"
         if row["group"] in ("consultation", "export") and row["page"] not in DOWNLOADS:
             busy = max(big["load"]) >= CORES
