@@ -149,7 +149,21 @@ def make_app(database_url: str, tmp_path, create_schema: bool = True, **extra):
     )
     if create_schema:
         SQLModel.metadata.create_all(app.extensions["consult.engine"])
+    _APPS.append(app)
     return app
+
+
+_APPS: list = []  # every app a test made: its engine is disposed when the test ends
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    """Close the pooled connections of every app the test made (some tests use an app after
+    disposing it once, which opens new ones): a connection left to the garbage collector warns
+    (ResourceWarning, an error here) in whichever later test the collection happens to run."""
+    yield
+    while _APPS:
+        _APPS.pop().extensions["consult.engine"].dispose()
 
 
 @contextmanager
