@@ -158,13 +158,12 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
     not as ``coalesce(...) IN``, which no index serves (it read every point there is)."""
     if not members or not consultation_ids:
         return []
-    # The flags and the consultation are asked through an expression: as plain columns,
-    # SQLite (without statistics) took ix_point_archived, ix_reaction_status or
-    # ix_reaction_consultation_id and
-    # read every live point there is instead of the sender's.
-    live = [unindexed(Reaction.consultation_id).in_(consultation_ids),
+    # Plain columns: the expressions that kept SQLite (without statistics) off the archived
+    # indexes (gone since 0024; upgrade runs ANALYZE) made PostgreSQL estimate one row and pick
+    # a parallel plan: 66 ms at 120k points, 14 ms now.
+    live = [Reaction.consultation_id.in_(consultation_ids),
             kept(Reaction.archived),
-            unindexed(Reaction.status) == ReactionStatus.submitted,
+            Reaction.status == ReactionStatus.submitted,
             kept(Point.archived)]
     if only_open:
         live.append(~sa.exists().where(
