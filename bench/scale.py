@@ -232,7 +232,9 @@ PAGES = [
          lambda f: f"/consultaties/{f['slug']}/reacties/{f['reaction']}"),
     Page("thread", "consultation", (None, "councillor", "secretary"),
          lambda f: f"/consultaties/{f['slug']}/punten/{f['point']}"),
-    Page("public page", "export", (None,), lambda f: f"/consultaties/{f['slug']}/openbaar"),
+    # A page (every round) with the exports' 5x target too (judge: EXPORTS).
+    Page("public page", "consultation", (None,),
+         lambda f: f"/consultaties/{f['slug']}/openbaar"),
     Page("Word table", "export", ("secretary",),
          lambda f: f"/consultaties/{f['slug']}/tabel.docx"),
     Page("Excel table", "export", ("secretary",),
@@ -330,6 +332,7 @@ def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int) -> lis
 
 
 DOWNLOADS = {"Word table", "Excel table"}  # files, judged by issue 15's item 3 only
+EXPORTS = {"public page"} | DOWNLOADS  # issue 15's item 3: 5x faster than --baseline
 # Search has its own targets against tuned FTS5 (bench/search_bench.py); shown here for scale.
 ELSEWHERE = {"search"} | DOWNLOADS
 
@@ -347,7 +350,7 @@ def judge(rows: list[dict], baseline: dict | None) -> None:
             busy = max(big["load"]) >= CORES
             ok = big["p95"] <= 250
             verdicts["250"] = "PASS" if ok else ("busy" if busy else "FAIL")
-        if row["group"] == "export":
+        if row["page"] in EXPORTS:
             old = before.get((row["page"], row["role"]))
             if old:
                 row["speedup"] = round(old["big"]["median"] / max(big["median"], 1e-9), 1)
