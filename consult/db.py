@@ -15,7 +15,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection,
+    PostgreSQL connections run without JIT compilation."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
 
@@ -29,7 +30,11 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost (100,000),
+    # which a dashboard aggregate over a 10,000-point consultation does; compiling costs more
+    # than the query (PostgreSQL's docs: JIT pays off for long analytical queries, not for
+    # short OLTP ones).
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 
 def get_session() -> Session:
