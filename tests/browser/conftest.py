@@ -36,6 +36,25 @@ def live_open_url(tmp_path):
     yield from _serve(tmp_path, reopen)
 
 
+def _closed_when_done(app):
+    """The app, its response closed as soon as it has been read to the end.
+
+    Werkzeug's development server closes a response only after draining the request socket,
+    and a read there that fails (Chromium resetting a cancelled favicon request) skips the
+    close: the static file stayed open until the garbage collector found it, and its
+    ResourceWarning failed whichever later test that happened in."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 def _serve(tmp_path, prepare=None):
     app = make_app(f"sqlite:///{tmp_path / 'consult.sqlite3'}", tmp_path, SEARCH_MODE="inline")
     with app.app_context():
@@ -44,7 +63,13 @@ def _serve(tmp_path, prepare=None):
         session.commit()
     if prepare is not None:
         prepare(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield from live_server(app)
+
+
+def live_server(app):
+    """Serve ``app`` on a free loopback port (yields its base URL) until the test ends; then
+    stop the server and close the app's connections."""
+    server = make_server("127.0.0.1", 0, _closed_when_done(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -5,7 +5,6 @@ clicks of each step are counted and printed (pytest -s) for the closing note."""
 
 import io
 import re
-import threading
 from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,13 +12,12 @@ from datetime import timedelta
 import pytest
 from babel.dates import format_date
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from consult.extract import sandbox
 from consult.lifecycle.operations import local_today
 
 from ..conftest import BACKENDS, empty_database, make_app
-from .conftest import _unexpected
+from .conftest import _unexpected, live_server
 
 ADMIN = ("beheer@gemeente.example", "Bea Beheer", "beheer-wachtwoord-1")
 SECRETARY = ("secretariaat@gemeente.example", "Sam Secretaris", "secretaris-wachtwoord-1")
@@ -58,13 +56,7 @@ def empty_install_url(request, tmp_path):
                                "--password", password])
     assert done.exit_code == 0, done.output
     assert f"Administrator {email} created." in done.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["consult.engine"].dispose()
+    yield from live_server(app)
 
 
 @pytest.fixture(autouse=True)
