@@ -316,8 +316,8 @@ def overview(session: Session, consultation: Consultation, after: int | None = N
     reactions in channel order. With ``limit``, one page: at most that many reactions, after
     reaction ``after`` (from the start when None), none with an id above ``upto`` (the page's
     poll appends those). A fixed number of queries, however long the consultation."""
-    order = _kept_order(session, consultation)
-    progress = _kept_progress(session, consultation)
+    order = _memo_order(session, consultation)
+    progress = _memo_progress(session, consultation)
     stakeholders = _stakeholders(session, consultation.id, set())
     groups, total = _groups(order, progress, stakeholders)
     if limit is None:
@@ -338,13 +338,13 @@ def overview(session: Session, consultation: Consultation, after: int | None = N
     )
 
 
-def _kept_order(session: Session, consultation: Consultation) -> list:
+def _memo_order(session: Session, consultation: Consultation) -> list:
     """``_channel_order``, kept per figures revision (revisions.memo): rows, no objects."""
     return revisions.memo(consultation, "channel_order",
                           lambda: _channel_order(session, consultation.id))
 
 
-def _kept_progress(session: Session, consultation: Consultation) -> dict[int, "Progress"]:
+def _memo_progress(session: Session, consultation: Consultation) -> dict[int, "Progress"]:
     """``_progress_by_reaction`` of the whole consultation, kept per figures revision (the
     Progress values are shared: never changed by a caller)."""
     return revisions.memo(consultation, "progress_by_reaction",
@@ -355,7 +355,7 @@ def more_reactions(session: Session, consultation: Consultation, after: int | No
                    upto: int | None, limit: int = PAGE_SIZE) -> Overview:
     """The next page of the channel (see ``overview``) without the figures: for scrolling on.
     ``reactions`` and ``more_after`` are filled; the figures are left empty."""
-    order = _kept_order(session, consultation)
+    order = _memo_order(session, consultation)
     shown, more = _page(session, order, after, upto, limit)
     rows = []
     if shown:
@@ -388,8 +388,8 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
     ``upto``)
     whose points or answers changed from ``since`` on (of all of them when None: a poll from
     an older page)."""
-    progress = _kept_progress(session, consultation)
-    shown = _shown(_kept_order(session, consultation), upto, loaded, start)
+    progress = _memo_progress(session, consultation)
+    shown = _shown(_memo_order(session, consultation), upto, loaded, start)
     newer = (Reaction.consultation_id == consultation.id) & (Reaction.id > after)
     new_senders = select(Reaction.stakeholder_id).where(newer, _live_reaction())
     stakeholders = {s.id: s for s in session.exec(

@@ -106,17 +106,20 @@ def summary(session: Session, consultation: Consultation) -> Summary:
     total, answered = revisions.memo(consultation, "answered_of_all", lambda: tuple(
         session.execute(_points(consultation.id, sa.func.count(Point.id),
                                 sa.func.count(sa.case((_answered(), 1))))).one()))
-    bars = revisions.memo(consultation, "by_destination",
+    return Summary(consultation, total, answered or 0, _destination_bars(session, consultation))
+
+
+def _destination_bars(session: Session, consultation: Consultation) -> list[Bar]:
+    """``by_destination``, kept per figures revision."""
+    return revisions.memo(consultation, "by_destination",
                           lambda: by_destination(session, consultation.id))
-    return Summary(consultation, total, answered or 0, bars)
 
 
 def routed_by_destination(session: Session, consultation: Consultation) -> dict[int, int]:
     """{top-level destination id: distinct points routed to it or under it} (those with
     none left out), from the dashboard's bars kept per figures revision."""
-    bars = revisions.memo(consultation, "by_destination",
-                          lambda: by_destination(session, consultation.id))
-    return {bar.url_args["destination_id"]: bar.total for bar in bars}
+    return {bar.url_args["destination_id"]: bar.total
+            for bar in _destination_bars(session, consultation)}
 
 
 def by_destination(session: Session, consultation_id: int) -> list[Bar]:

@@ -184,9 +184,9 @@ def _unread_query(user: User, internal_in: set[int]):
 def _unread_entries(user: User, internal_in: set[int], *columns):
     """The unseen entries themselves (``columns`` of them), ungrouped; see _unread_query."""
     visit = sa.orm.aliased(ThreadVisit)
-    # The flags through expressions: as plain columns SQLite (without statistics) chose
-    # ix_message_archived and read every message there is (issue 15), instead of reaching the
-    # messages through the consultation's reactions and their points.
+    # The status through unindexed(): as a plain column SQLite drives the secretariat's
+    # newest-first read through ix_reaction_table_order and sorts every message of the
+    # consultations (193 ms at 120k points, 86 ms with the hint).
     conditions = [
         kept(Message.archived),
         Message.author_id.is_distinct_from(user.id),
