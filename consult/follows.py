@@ -142,33 +142,6 @@ def entries_in_context():
     )
 
 
-def interest(user: User) -> list:
-    """Conditions (on Point and Reaction) for the points a user cares about: followed points,
-    the points of followed stakeholders and destinations, and their own board's points."""
-    from .models import ResponseDestination, ResponsePoint
-
-    def followed(column):
-        return select(column).where(Follow.user_id == user.id, column.is_not(None))
-
-    routed_to_followed = (
-        select(ResponsePoint.point_id)
-        .join(ResponseDestination, ResponseDestination.response_id == ResponsePoint.response_id)
-        .where(ResponseDestination.destination_id.in_(followed(Follow.destination_id)))
-    )
-    conditions = [
-        Point.id.in_(followed(Follow.point_id)),
-        Point.id.in_(routed_to_followed),
-        Reaction.stakeholder_id.in_(followed(Follow.stakeholder_id)),
-        Point.stakeholder_id.in_(followed(Follow.stakeholder_id)),
-    ]
-    if user.stakeholder_id is not None:
-        conditions += [
-            Reaction.stakeholder_id == user.stakeholder_id,
-            Point.stakeholder_id == user.stakeholder_id,
-        ]
-    return conditions
-
-
 def _unread_query(user: User, internal_in: set[int]):
     """Per point: (point id, unseen entries, latest unseen entry id), before narrowing.
 
@@ -252,8 +225,9 @@ class NewThread:
 
 
 def interesting_points(user: User, consultation_ids: list[int]):
-    """Subquery of the ids of the points in these consultations the user cares about (see
-    ``interest``; followed points and destinations anywhere), as a UNION
+    """Subquery of the ids of the points in these consultations the user cares about (followed
+    points, the points of followed stakeholders and destinations, and their own board's
+    points; followed points and destinations anywhere), as a UNION
     of branches that each run on an index: followed points, points answered to a followed
     destination, and the points of followed stakeholders and of the user's own board (sent in
     their letter, or sent by them in someone else's)."""

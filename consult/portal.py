@@ -188,7 +188,7 @@ def inbox(
         return []
     rows = session.exec(
         follows.entries_in_context()
-        .where(or_(*follows.interest(user)))
+        .where(Message.point_id.in_(follows.interesting_points(user, sorted(consultation_ids))))
         .where(
             Message.kind != MessageKind.internal_note,
             Message.archived == False,  # noqa: E712
