@@ -428,7 +428,7 @@ def _changed_reactions(session: Session, consultation_id: int, since: datetime) 
     return list(session.exec(
         select(Reaction.id).where(
             Reaction.consultation_id == consultation_id, _live_reaction(),
-            Reaction.id.in_(by_point) | Reaction.id.in_(by_answer),
+            Reaction.id.in_(union(by_point, by_answer)),  # one set, not "a OR b"
         )
     ))
 
