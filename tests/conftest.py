@@ -215,6 +215,19 @@ def take_steps(app, *steps, slug: str = "holland-rijnland-jeugdhulp-2016") -> No
         session.commit()
 
 
+def everything_unseen(app, role: str = "secretary") -> None:
+    """The demo user of ``role`` opened every thread before anything was written in it: each
+    entry since is new to them (Nieuw lists every thread that concerns them)."""
+    from consult.models import Point, ThreadVisit, User
+
+    with app.app_context():
+        session = get_session()
+        user = session.exec(select(User).where(User.role == role)).first()
+        for point_id in session.exec(select(Point.id)).all():
+            session.add(ThreadVisit(user_id=user.id, point_id=point_id, seen_message_id=0))
+        session.commit()
+
+
 def unpublish(app) -> None:
     """Take the (only) consultation off the public web: members only from now on."""
     take_steps(app, "unpublish")

@@ -86,18 +86,11 @@ def test_nieuw_pages_together_list_every_thread_once_newest_first(demo_app, monk
     the same order, and a message arriving meanwhile does not slip into a later page."""
     import re
 
-    from consult.db import get_session
-
-    from .conftest import Actor
+    from .conftest import Actor, everything_unseen
 
     monkeypatch.setattr(follows, "NEW_PAGE", 7)
     reader = Actor(demo_app.test_client(), "secretary")  # every thread of the demo concerns her
-    with demo_app.app_context():
-        session = get_session()
-        user = session.exec(select(User).where(User.role == "secretary")).first()
-        for point_id in session.exec(select(Point.id)).all():
-            session.add(ThreadVisit(user_id=user.id, point_id=point_id, seen_message_id=0))
-        session.commit()
+    everything_unseen(demo_app)
     monkeypatch.setattr(follows, "NEW_PAGE", 10_000)
     whole = reader.get("/nieuw").get_data(as_text=True)
     monkeypatch.setattr(follows, "NEW_PAGE", 7)

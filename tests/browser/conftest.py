@@ -78,6 +78,20 @@ def live_server(app):
     app.extensions["consult.engine"].dispose()
 
 
+def scroll_to_end(page, items: str, sentinel: str, pages: int = 100) -> None:
+    """Scroll down until the list has no "load more" sentinel left: each time the wheel
+    reaches the end, wait until more ``items`` (a CSS selector) arrived or the ``sentinel``
+    went."""
+    for _ in range(pages):
+        if not page.locator(sentinel).count():
+            return
+        before = page.locator(items).count()
+        page.mouse.wheel(0, 1_000_000)
+        page.wait_for_function(
+            "([items, sentinel, n]) => document.querySelectorAll(items).length > n"
+            " || !document.querySelector(sentinel)", arg=[items, sentinel, before])
+
+
 def _unexpected(message) -> bool:
     """Console errors fail a test, except the browser noting a validation answer (409, 422)."""
     if message.type != "error":

@@ -10,7 +10,7 @@ from consult.db import get_session
 from consult.models import Consultation
 
 from ..test_costs_table import BIG, add_big_consultation
-from .conftest import _serve
+from .conftest import _serve, scroll_to_end
 
 
 @pytest.fixture
@@ -36,14 +36,7 @@ def test_scrolling_down_loads_every_point_in_order(big_url, page):
     lines = page.locator("table.answered-table .point-line")
     first = lines.count()
     assert 0 < first < len(bodies)
-    for _ in range(len(bodies)):  # far more than needed: every scroll loads a page
-        if not page.locator("#meer-reacties").count():
-            break
-        before = lines.count()
-        page.mouse.wheel(0, 1_000_000)
-        page.wait_for_function(
-            "n => document.querySelectorAll('.point-line').length > n"
-            " || !document.getElementById('meer-reacties')", arg=before)
+    scroll_to_end(page, ".point-line", "#meer-reacties", pages=len(bodies))
     expect(lines).to_have_count(len(bodies))
     expect(page.locator("#meer-reacties")).to_have_count(0)
     shown = [t.split(". ", 1)[1] for t in lines.all_inner_texts()]
