@@ -97,10 +97,21 @@ def test_reading_pages_changes_no_revision_and_one_transaction_raises_once(demo_
     assert _revisions(demo_app)[SLUG] == before[SLUG] + 1
 
 
+def _point_without_an_answer_of_its_own(session, consultation) -> Point:
+    """A live point of the consultation that no live answer names (a reaction-wide answer may
+    cover it): a new answer to it changes the figures per destination."""
+    from consult.models import Response, ResponsePoint
+
+    named = select(ResponsePoint.point_id).join(Response).where(
+        Response.archived == False)  # noqa: E712
+    return session.exec(select(Point).join(Reaction).where(
+        Reaction.consultation_id == consultation.id, Point.archived == False,  # noqa: E712
+        Point.id.not_in(named))).first()
+
+
 def test_figures_kept_per_revision_follow_an_answer_at_the_next_request(demo_app):
     """The dashboard's timeline and shares per destination are kept per revision; a new answer
     that routes an open point to a destination shows on the next dashboard (and channel)."""
-    from consult.models import Response, ResponsePoint
     from consult.processing import answer
 
     anonymous = demo_app.test_client()
@@ -120,11 +131,7 @@ def test_figures_kept_per_revision_follow_an_answer_at_the_next_request(demo_app
     with demo_app.app_context():
         session = get_session()
         consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
-        answered = select(ResponsePoint.point_id).join(Response).where(
-            Response.archived == False)  # noqa: E712
-        open_point = session.exec(select(Point).join(Reaction).where(
-            Reaction.consultation_id == consultation.id, Point.archived == False,  # noqa: E712
-            Point.id.not_in(answered))).first()
+        open_point = _point_without_an_answer_of_its_own(session, consultation)
         privacy = session.exec(select(Destination).where(Destination.title == "Privacy")).one()
         answer(session, None, consultation, [open_point], [privacy], "Meegenomen (test).",
                "adopted", decided_on=None)
@@ -186,7 +193,7 @@ def test_a_thread_message_reaches_open_pages_but_recounts_no_figures(demo_app):
 def test_the_channel_counts_only_released_answers_per_destination(demo_app):
     """The channel's "where the points went" is the dashboard's figure: a draft answer routing
     an open point to the purchase plan changes neither; releasing it adds one point to both."""
-    from consult.models import Response, ResponsePoint, ResponseStatus
+    from consult.models import Response, ResponseStatus
     from consult.processing import answer
 
     anonymous = demo_app.test_client()
@@ -201,10 +208,7 @@ def test_the_channel_counts_only_released_answers_per_destination(demo_app):
     with demo_app.app_context():
         session = get_session()
         consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
-        answered = select(ResponsePoint.point_id)
-        open_point = session.exec(select(Point).join(Reaction).where(
-            Reaction.consultation_id == consultation.id, Point.archived == False,  # noqa: E712
-            Point.id.not_in(answered))).first()
+        open_point = _point_without_an_answer_of_its_own(session, consultation)
         plan = session.exec(select(Destination).where(Destination.title == "Inkoopplan 2017",
                                                       Destination.parent_id.is_(None))).one()
         draft = answer(session, None, consultation, [open_point], [plan], "Nog te besluiten.",
