@@ -8,7 +8,8 @@
   not depend on the machine's speed or load, so "this page costs the same with 5,000 more points
   elsewhere in the installation" is a deterministic test.
 - ``plans(app, recorded)``: the query plan of every recorded SELECT; ``full_scans(...)`` the
-  tables a plan reads whole (SQLite ``SCAN t`` without an index; PostgreSQL ``Seq Scan``).
+  tables a plan reads whole (SQLite ``SCAN t`` without an index or ``BLOOM FILTER ON t``;
+  PostgreSQL ``Seq Scan``).
 """
 
 from __future__ import annotations
@@ -130,12 +131,18 @@ def plans(app, recorded: Recorded) -> list[tuple[str, str]]:
     return out
 
 
+_SQLITE_BLOOM = re.compile(r"\bBLOOM FILTER ON (\w+)")
+
+
 def full_scans(found: list[tuple[str, str]], tables: set[str]) -> list[tuple[str, str]]:
-    """The (table, sql) pairs of plans that read one of ``tables`` whole."""
+    """The (table, sql) pairs of plans that read one of ``tables`` whole: a scan without an
+    index, or (SQLite 3.38+) a Bloom filter, which is built by reading every row of its table
+    before the join starts (a LIMIT does not stop it)."""
     bad = []
     for sql, plan in found:
         for line in plan.splitlines():
-            m = _SQLITE_SCAN.search(line) or re.search(r"Seq Scan on (\w+)", line)
+            m = (_SQLITE_SCAN.search(line) or _SQLITE_BLOOM.search(line)
+                 or re.search(r"Seq Scan on (\w+)", line))
             if m and m.group(1) in tables:
                 bad.append((m.group(1), sql))
     return bad

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bench import scale_data
-from consult import followup, processing, text
+from consult import db, followup, processing, text
 from consult.db import get_session
 from consult.models import Consultation, Membership, Point, Stakeholder
 from tests.conftest import Actor
@@ -22,6 +22,7 @@ from tests.costs import full_scans, plans, statements, vm_steps
 DEMO = "holland-rijnland-jeugdhulp-2016"
 SLACK = 20  # VM steps are counted in hundreds: the old pages grew by thousands of them
 ROWS = re.compile(r'<tr id="punt-(\d+)">')
+THREAD_LINKS = re.compile(r'<li class="inbox-item new">.*?href="([^"]*/punten/\d+)#', re.S)
 
 
 def _engine(app):
@@ -178,3 +179,23 @@ def test_a_municipality_page_reads_no_point_or_message_whole_and_renders_no_mark
     assert s.widest <= 1000
     found = plans(demo_app, s)
     assert full_scans(found, {"point", "message", "reaction", "response", "responsepoint"}) == []
+
+
+@pytest.mark.parametrize("role", ["councillor", "secretary"])
+def test_nieuw_reads_no_point_or_reaction_whole_in_a_big_installation(demo_app, role):
+    """"Nieuw" reads the newest unseen entries and stops: with the statistics of an
+    installation where 5,000 more points exist, no plan reads every point or reaction (joined,
+    SQLite built Bloom filters over both first: 67 ms of a 70 ms page at 120k points). The
+    secretariat's newest-first read of messages is an ordered read that stops at its LIMIT,
+    not a whole read, so message is not judged here."""
+    _add_generated(demo_app)
+    db.analyze(_engine(demo_app))
+    actor = Actor(demo_app.test_client(), role)
+    first = actor.get("/nieuw")
+    assert first.status_code == 200
+    with statements(demo_app) as s:
+        again = actor.get("/nieuw")
+    assert again.status_code == 200
+    threads = THREAD_LINKS.findall(again.get_data(as_text=True))
+    assert threads and threads == THREAD_LINKS.findall(first.get_data(as_text=True))
+    assert full_scans(plans(demo_app, s), {"point", "reaction"}) == []
