@@ -6,6 +6,8 @@ what it shows, not how many points the consultation or the installation holds. T
 timeline reads light (point, answer) and (answer, version) tuples and sweeps them once.
 """
 
+from __future__ import annotations
+
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -167,15 +169,20 @@ def by_destination(session: Session, consultation_id: int) -> list[Bar]:
             for i, title, routed, done in rows]
 
 
-def by_stakeholder(session: Session, consultation_id: int) -> list[Bar]:
+def by_stakeholder(session: Session, consultation_id: int,
+                   points: PerPoint | None = None) -> list[Bar]:
     """Answered and open points per top-level stakeholder (a municipality or subregion, with
-    everything under it), by name. Two queries: the tallies per sender, and the senders'
-    chains up to their tops (a few rows, not the registry)."""
-    tallies = session.execute(
-        _points(consultation_id, _sender(), sa.func.count(Point.id),
-                sa.func.count(sa.case((_answered(), 1))))
-        .group_by(_sender())
-    ).all()
+    everything under it), by name. Two queries: the tallies per sender (taken from
+    ``points`` when the caller read them already), and the senders' chains up to their tops
+    (a few rows, not the registry)."""
+    if points is None:
+        tallies = session.execute(
+            _points(consultation_id, _sender(), sa.func.count(Point.id),
+                    sa.func.count(sa.case((_answered(), 1))))
+            .group_by(_sender())
+        ).all()
+    else:
+        tallies = points.tallies()
     senders = _points(consultation_id, _sender()).distinct()
     chain = (
         sa.select(Stakeholder.id, Stakeholder.parent_id, Stakeholder.name)
@@ -222,24 +229,74 @@ def dashboard(session: Session, consultation: Consultation) -> Dashboard:
     s = summary(session, consultation)
     return Dashboard(
         s.consultation, s.total, s.answered, s.by_destination,
-        by_stakeholder=revisions.memo(consultation, "by_stakeholder",
-                                      lambda: by_stakeholder(session, consultation.id)),
-        statuses=revisions.memo(consultation, "status_timeline",
-                                lambda: status_timeline(session, consultation.id)),
+        *revisions.memo(consultation, "per_point_figures",
+                        lambda: _per_point_figures(session, consultation.id)),
         unanswered=unanswered(session, consultation.id) if s.open else [],
     )
 
 
-def _histories(session: Session, answers: sa.Subquery) -> dict[int, list[tuple[date, str]]]:
-    """Per answer (ids in the subquery): (day, status) of each saved version, in order. The
-    first version counts from its decision date; a later one never goes back in time."""
+@dataclass
+class PerPoint:
+    """Per live point of a consultation: its sender and its live, non-draft answers in table
+    order (one query; the dashboard's bars per stakeholder and its timeline both read it)."""
+
+    answers_of: dict[int, list[int]]
+    sender_of: dict[int, int]
+
+    def tallies(self) -> list[tuple[int, int, int]]:
+        """(sender id, points, answered points) per sender."""
+        per_sender: dict[int, list[int]] = {}
+        for point_id, sender in self.sender_of.items():
+            tally = per_sender.setdefault(sender, [0, 0])
+            tally[0] += 1
+            tally[1] += bool(self.answers_of[point_id])
+        return [(sender, total, answered) for sender, (total, answered) in per_sender.items()]
+
+
+def per_point(session: Session, consultation_id: int) -> PerPoint:
+    """The consultation's live points with their senders and live answers (see PerPoint)."""
+    answers_of: dict[int, list[int]] = {}
+    sender_of: dict[int, int] = {}
+    for point_id, sender, response_id in session.execute(
+        _points(consultation_id, Point.id, _sender(), Response.id)
+        .outerjoin(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .outerjoin(Response, (Response.id == ResponsePoint.response_id) & _live_answer())
+        .order_by(Point.id, Response.position, Response.id)
+    ):
+        answers = answers_of.setdefault(point_id, [])
+        sender_of[point_id] = sender
+        if response_id is not None:  # not a point without (or only with draft) answers
+            answers.append(response_id)
+    return PerPoint(answers_of, sender_of)
+
+
+def _per_point_figures(session: Session, consultation_id: int):
+    """(bars per stakeholder, status timeline) from one read of the points: after every
+    answer both are recounted, and each read every point again (on PostgreSQL at 10,000
+    points the tallies' EXISTS per point alone cost ~70 ms)."""
+    points = per_point(session, consultation_id)
+    return (by_stakeholder(session, consultation_id, points),
+            status_timeline(session, consultation_id, points=points))
+
+
+def _histories(session: Session, consultation_id: int,
+               wanted: set[int]) -> dict[int, list[tuple[date, str]]]:
+    """Per answer in ``wanted`` (ids): (day, status) of each saved version, in order. The
+    first version counts from its decision date; a later one never goes back in time.
+
+    The versions are read by the consultation's live answers (an index on response), not by
+    joining every point to its answers again: on PostgreSQL at 10,000 points that join made
+    the planner hash all 60k versions (38-63 ms; by consultation ~10 ms)."""
     history: dict[int, list[tuple[date, str]]] = defaultdict(list)
     for response_id, version, decided_on, created_at, status in session.execute(
         sa.select(ResponseVersion.response_id, ResponseVersion.version, ResponseVersion.decided_on,
                   ResponseVersion.created_at, ResponseVersion.status)
-        .where(ResponseVersion.response_id.in_(sa.select(answers.c.response_id)))
+        .join(Response, Response.id == ResponseVersion.response_id)
+        .where(Response.consultation_id == consultation_id, _live_answer())
         .order_by(ResponseVersion.response_id, ResponseVersion.version)
     ):  # the columns only: not every version's text
+        if response_id not in wanted:  # an answer to archived points only
+            continue
         steps = history[response_id]
         day = decided_on if version == 1 and decided_on else created_at.date()
         if steps and day < steps[-1][0]:
@@ -256,8 +313,8 @@ def _picked_days(days: list[date], max_days: int) -> list[date]:
     return [days[round(i * step)] for i in range(max_days)]
 
 
-def status_timeline(session: Session, consultation_id: int,
-                    max_days: int = MAX_DAYS) -> list[tuple[str, tuple[int, ...]]]:
+def status_timeline(session: Session, consultation_id: int, max_days: int = MAX_DAYS,
+                    points: PerPoint | None = None) -> list[tuple[str, tuple[int, ...]]]:
     """How many live points had each status (STATUS_ORDER) at the end of every day an answer
     was given or changed: replayed from the answers' saved versions, over the points' current
     live, non-draft answers (the last one in table order that had a non-draft status by then
@@ -266,24 +323,9 @@ def status_timeline(session: Session, consultation_id: int,
 
     Points with the same answers share a group; one sweep over the versions in day order
     changes only the groups of the answer that changed: O(links + versions + days)."""
-    answers_of: dict[int, list[int]] = {}
-    for point_id, response_id in session.execute(
-        _points(consultation_id, Point.id, Response.id)
-        .outerjoin(ResponsePoint, ResponsePoint.point_id == Point.id)
-        .outerjoin(Response, (Response.id == ResponsePoint.response_id) & _live_answer())
-        .order_by(Point.id, Response.position, Response.id)
-    ):
-        answers = answers_of.setdefault(point_id, [])
-        if response_id is not None:  # not a point without (or only with draft) answers
-            answers.append(response_id)
-    answers = (
-        _points(consultation_id, ResponsePoint.response_id)
-        .join(ResponsePoint, ResponsePoint.point_id == Point.id)
-        .join(Response, Response.id == ResponsePoint.response_id)
-        .where(_live_answer())
-        .subquery()
-    )
-    history = _histories(session, answers)
+    answers_of = (points or per_point(session, consultation_id)).answers_of
+    wanted = {response_id for answers in answers_of.values() for response_id in answers}
+    history = _histories(session, consultation_id, wanted)
     days = _picked_days(sorted({day for steps in history.values() for day, _s in steps}),
                         max_days)
     if not days:
