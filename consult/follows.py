@@ -113,21 +113,24 @@ def seen(session: Session, user: User, point_id: int, message_id: int) -> None:
         session.expire(visit)
 
 
+MARKS_AT_ONCE = 1000  # rows of one INSERT: 4 parameters each, SQLite allows 32,766
+
+
 def _move_marks(session: Session, user: User, marks: list[tuple[int, int]]) -> None:
-    """Insert each (point, entry) mark, or move an existing one forward (never back)."""
-    if not marks:
-        return
+    """Insert each (point, entry) mark, or move an existing one forward (never back); in
+    statements of MARKS_AT_ONCE marks ("mark all as read" may hold tens of thousands)."""
     now = utcnow()
-    statement = _insert(session).values([
-        {"user_id": user.id, "point_id": point_id, "seen_message_id": message_id,
-         "seen_at": now} for point_id, message_id in marks
-    ])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[ThreadVisit.user_id, ThreadVisit.point_id],
-        set_={"seen_message_id": statement.excluded.seen_message_id,
-              "seen_at": statement.excluded.seen_at},
-        where=ThreadVisit.seen_message_id < statement.excluded.seen_message_id,
-    ))
+    for start in range(0, len(marks), MARKS_AT_ONCE):
+        statement = _insert(session).values([
+            {"user_id": user.id, "point_id": point_id, "seen_message_id": message_id,
+             "seen_at": now} for point_id, message_id in marks[start:start + MARKS_AT_ONCE]
+        ])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[ThreadVisit.user_id, ThreadVisit.point_id],
+            set_={"seen_message_id": statement.excluded.seen_message_id,
+                  "seen_at": statement.excluded.seen_at},
+            where=ThreadVisit.seen_message_id < statement.excluded.seen_message_id,
+        ))
 
 
 def entries_in_context():
@@ -268,9 +271,11 @@ def interesting_points(user: User, consultation_ids: list[int]):
 
 
 def _new_counts(session: Session, user: User, readable: set[int], processed: set[int],
-                upto: int | None = None, limit: int = 200) -> list[tuple[int, int, int]]:
+                upto: int | None = None, limit: int = 200,
+                after: int | None = None) -> list[tuple[int, int, int]]:
     """(point id, unseen entries, latest unseen entry id) of the threads that concern the
-    user, newest first; ``upto`` ignores entries after that id.
+    user, newest first; ``upto`` ignores entries after that id; ``after``: only threads whose
+    latest unseen entry (up to ``upto``) is older than that entry (the next page).
 
     Every thread of the consultations the user processes; elsewhere only the threads of the
     points of interest, whose messages are then found by their point (message.point_id), not
@@ -286,7 +291,8 @@ def _new_counts(session: Session, user: User, readable: set[int], processed: set
         everywhere = session.execute(sa.select(sa.func.count()).select_from(Consultation)
                                      .where(Consultation.id.not_in(sorted(processed)))
                                      ).scalar_one() == 0
-        newest = _newest_threads(session, user, processed, upto, limit, everywhere)
+        newest = _newest_threads(session, user, processed, Window(upto, after, limit),
+                                 everywhere)
         if newest:
             query = _unread_query(user, processed).where(Message.point_id.in_(newest))
             found.extend(session.execute(
@@ -298,41 +304,70 @@ def _new_counts(session: Session, user: User, readable: set[int], processed: set
             Message.point_id.in_(interesting_points(user, sorted(others))))
         if upto is not None:
             query = query.where(Message.id <= upto)
+        if after is not None:
+            query = query.having(sa.func.max(Message.id) < after)
         found.extend(session.execute(query.order_by(sa.desc("last")).limit(limit)).all())
     return sorted(found, key=lambda row: row[2], reverse=True)[:limit]
+
+
+@dataclass
+class Window:
+    """Which threads a read of "Nieuw" wants: entries up to id ``upto`` (None: all), threads
+    whose latest such entry is older than entry ``after`` (None: from the newest), at most
+    ``limit`` of them."""
+
+    upto: int | None
+    after: int | None
+    limit: int
 
 
 NEWEST_WINDOW = 2000  # at most this many unseen entries read at a time, newest first
 
 
-def _newest_threads(session: Session, user: User, processed: set[int], upto: int | None,
-                    limit: int, everywhere: bool) -> list[int]:
-    """The ``limit`` points whose latest unseen entry (up to id ``upto``) is newest, in the
-    consultations the user processes: unseen entries are read newest first, a window of
-    NEWEST_WINDOW at a time, until that many threads are found. Grouping every unseen entry of
-    those consultations first cost what the installation holds (324k messages: 0.4 s). The
-    first window is four entries a thread wanted and each next one twice the last, so a first
-    page of 41 threads reads ~164 entries, not 2,000. ``everywhere``: the user processes every
-    consultation (see _new_counts and _unread_entries)."""
-    if everywhere:
-        entries = _unread_entries(user, processed, Message.point_id, Message.id, everywhere=True)
-    else:
-        entries = _unread_entries(user, processed, Message.point_id, Message.id).where(
+def _newest_threads(session: Session, user: User, processed: set[int], window: Window,
+                    everywhere: bool) -> list[int]:
+    """The ``window.limit`` points whose latest unseen entry (up to id ``window.upto``) is
+    newest, below entry ``window.after`` when given, in the consultations the user processes.
+
+    Unseen entries are read newest first, from ``after`` down, a batch at a time, until that
+    many threads are found; a point met there that also has an unseen entry at or above
+    ``after`` belonged to an earlier page and is passed over (one indexed query per batch).
+    So a page costs what it shows, however deep: reading every thread of the earlier pages
+    again cost 0.25 s at 10,000 threads shown and stopped there. Grouping every unseen entry
+    of those consultations first cost what the installation holds (324k messages: 0.4 s). The
+    first batch is four entries a thread wanted, each next one twice the last, at most
+    NEWEST_WINDOW. ``everywhere``: the user processes every consultation (see _new_counts
+    and _unread_entries)."""
+    def unseen(*columns):
+        if everywhere:
+            return _unread_entries(user, processed, *columns, everywhere=True)
+        return _unread_entries(user, processed, *columns).where(
             Reaction.consultation_id.in_(sorted(processed)))
+
+    entries = unseen(Message.point_id, Message.id)
     points: dict[int, None] = {}
-    below = upto + 1 if upto is not None else None
-    window_size = min(NEWEST_WINDOW, 4 * limit)
-    while len(points) < limit:
-        window = entries if below is None else entries.where(Message.id < below)
-        rows = session.execute(window.order_by(Message.id.desc()).limit(window_size)).all()
+    passed: set[int] = set()
+    below = window.after or (window.upto + 1 if window.upto is not None else None)
+    size = min(NEWEST_WINDOW, 4 * window.limit)
+    while len(points) < window.limit:
+        batch = entries if below is None else entries.where(Message.id < below)
+        rows = session.execute(batch.order_by(Message.id.desc()).limit(size)).all()
+        met = {point_id for point_id, _id in rows} - passed - points.keys()
+        if met and window.after is not None:
+            later = unseen(Message.point_id).where(Message.point_id.in_(sorted(met)),
+                                                   Message.id >= window.after)
+            if window.upto is not None:
+                later = later.where(Message.id <= window.upto)
+            passed.update(session.execute(later.distinct()).scalars())
         for point_id, _id in rows:
-            points.setdefault(point_id)
-            if len(points) == limit:
-                break
-        if len(rows) < window_size:
+            if point_id not in passed:
+                points.setdefault(point_id)
+                if len(points) == window.limit:
+                    break
+        if len(rows) < size:
             break
         below = rows[-1][1]
-        window_size = min(NEWEST_WINDOW, 2 * window_size)
+        size = min(NEWEST_WINDOW, 2 * size)
     return list(points)
 
 
@@ -340,7 +375,7 @@ NEW_PAGE = 40  # threads "Nieuw" lists at once; the next ones load on scrolling
 
 
 def new_since_last_visit(session: Session, user: User, readable: set[int], processed: set[int],
-                         upto: int | None = None, after: int | None = None, shown: int = 0,
+                         upto: int | None = None, after: int | None = None,
                          size: int | None = None) -> tuple[list[NewThread], bool]:
     """One page of the threads with unseen entries that concern this user, newest first (every
     thread of the consultations they process, elsewhere the points they follow or their board
@@ -348,12 +383,10 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
 
     Paging: entries after id ``upto`` (those that came in after the first page) are left out;
     the next page holds the threads whose latest entry is older than entry ``after``, the
-    latest of the ``shown`` threads listed before it. A page reads ``shown + size`` threads
-    at most, not every unseen entry of the installation."""
+    latest of the threads listed before it (keyset paging: a page reads ``size + 1`` threads,
+    however many came before it, not every unseen entry of the installation)."""
     size = size or NEW_PAGE
-    counts = _new_counts(session, user, readable, processed, upto, limit=shown + size + 1)
-    if after is not None:
-        counts = [row for row in counts if row[2] < after]
+    counts = _new_counts(session, user, readable, processed, upto, limit=size + 1, after=after)
     more = len(counts) > size
     counts = counts[:size]
     if not counts:
@@ -375,8 +408,17 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
 
 def mark_seen(session: Session, user: User, readable: set[int], processed: set[int],
               upto: int) -> None:
-    """Everything "new since your last visit" listed up to entry ``upto`` has been seen; what
-    came after stays new. One statement."""
-    marks = [(point_id, last) for point_id, _n, last in
-             _new_counts(session, user, readable, processed, upto)]
-    _move_marks(session, user, marks)
+    """Everything "new since your last visit" up to entry ``upto`` has been seen, on every
+    page of it, not only the first (it stopped at 200 threads); what came after stays new.
+    Two reads (the consultations the user processes, the points of interest elsewhere) and
+    the marks in statements of MARKS_AT_ONCE."""
+    unseen = _unread_query(user, processed).where(Message.id <= upto)
+    queries = []
+    if processed:
+        queries.append(unseen.where(Reaction.consultation_id.in_(sorted(processed))))
+    others = sorted(readable - processed)
+    if others:
+        queries.append(unseen.where(Reaction.consultation_id.in_(others),
+                                    Message.point_id.in_(interesting_points(user, others))))
+    _move_marks(session, user, [(point_id, last) for query in queries
+                                for point_id, _n, last in session.execute(query)])

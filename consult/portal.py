@@ -4,7 +4,7 @@ Operations only flush; the caller commits.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -178,15 +178,26 @@ class InboxItem:
     new: bool
 
 
+INBOX_PAGE = 50  # entries the inbox lists at once; the next ones load on scrolling
+
+
 def inbox(
-    session: Session, user: User, consultation_ids: set[int], limit: int = 50
-) -> list[InboxItem]:
-    """What happened to the points this user cares about, in the consultations they may read:
-    the board's own points, followed points and the points of followed stakeholders.
-    Internal notes never appear here."""
+    session: Session, user: User, consultation_ids: set[int], before: int | None = None,
+    seen: datetime | None = None, limit: int | None = None,
+) -> tuple[list[InboxItem], bool]:
+    """One page of what happened to the points this user cares about, in the consultations
+    they may read (the board's own points, followed points and the points of followed
+    stakeholders), newest first, and whether more follow. Internal notes never appear here.
+
+    ``before``: entries older than that entry id (the next page; keyset paging, so a page
+    costs the same however deep). ``seen``: the moment before which entries count as read;
+    the first page's reader's ``inbox_seen_at``, carried to the next pages, because showing
+    the first page moves it (and the inbox listed only its newest 50 before, so everything
+    older was marked read without ever being shown)."""
     if not consultation_ids:
-        return []
-    rows = session.exec(
+        return [], False
+    limit = limit or INBOX_PAGE
+    query = (
         follows.entries_in_context()
         .where(Message.point_id.in_(follows.interesting_points(user, sorted(consultation_ids))))
         .where(
@@ -199,11 +210,12 @@ def inbox(
             or_(Message.author_id.is_(None), Message.author_id != user.id),
             or_(Message.event.is_(None), Message.event != "logged"),
         )
-        .order_by(Message.id.desc())
-        .limit(limit)
-    ).all()
-    seen = aware(user.inbox_seen_at)
+    )
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = session.exec(query.order_by(Message.id.desc()).limit(limit + 1)).all()
+    seen = aware(seen) if seen is not None else None
     return [
         InboxItem(m, p, r, c, u, seen is None or aware(m.created_at) > seen)
-        for m, p, r, c, u in rows
-    ]
+        for m, p, r, c, u in rows[:limit]
+    ], len(rows) > limit

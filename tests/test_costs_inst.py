@@ -148,7 +148,7 @@ def test_a_municipality_page_shows_a_page_of_points_and_loads_the_rest(demo_app)
     assert 0 < len(first) <= followup.PAGE_SIZE
     assert f"{len(expected)} punten" in html and f"{wanted_open} open" in html
     # Follow every "load more" the way htmx does, in document order.
-    shown, todo = list(first), re.findall(r'<p class="more" hx-get="([^"]+)"', html)
+    shown, todo = list(first), re.findall(r'<p class="more"><a href="[^"]+" hx-get="([^"]+)"', html)
     while todo:
         piece = visitor.get(todo.pop(0).replace("&amp;", "&"), headers={"HX-Request": "true"})
         assert piece.status_code == 200
@@ -156,7 +156,7 @@ def test_a_municipality_page_shows_a_page_of_points_and_loads_the_rest(demo_app)
         rows = ROWS.findall(body)
         assert 0 < len(rows) <= followup.PAGE_SIZE and "<html" not in body
         shown += rows
-        todo = re.findall(r'<p class="more" hx-get="([^"]+)"', body) + todo
+        todo = re.findall(r'<p class="more"><a href="[^"]+" hx-get="([^"]+)"', body) + todo
     assert shown == expected
 
 

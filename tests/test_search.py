@@ -474,3 +474,18 @@ def test_an_index_of_another_analysis_is_rebuilt_at_start(live):
     assert service.store.current_dir() != old
     assert not service.store.outdated()
     assert ("Zoeterwoude", "12") in points_found(live, "18+")  # only the new index has "18+"
+
+
+@pytest.mark.parametrize("huge", ["999999", "2147483648", "1" + "0" * 30, "9" * 5000])
+def test_a_page_past_the_end_is_the_last_page_however_it_is_written(search_app, huge):
+    """page=999999 showed the last page and page=10**30 the first (a number too long to read
+    counted as no number): every page past the end is the last one."""
+    client = search_app.test_client()
+    pages = re.compile(r'href="(/consultaties/[^"#]+/punten/\d+)')
+    last = client.get("/zoeken?q=jeugd*&page=999999").get_data(as_text=True)
+    first = client.get("/zoeken?q=jeugd*").get_data(as_text=True)
+    assert "pagina 1 van " in first and "pagina 1 van 1<" not in first
+    page = client.get(f"/zoeken?q=jeugd*&page={huge}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert pages.findall(html) == pages.findall(last) != pages.findall(first)

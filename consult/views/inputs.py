@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 from .. import submissions
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: the largest a PostgreSQL integer can hold
+_DIGITS = re.compile(r"[0-9]+")
 _ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²" and "①" are digits to str.isdigit()
 
 
@@ -39,8 +40,11 @@ def form_ids(name: str) -> list[int]:
 
 
 def arg_number(name: str, default: int = 0) -> int:
-    """A whole number from the query string (poll cursors); anything else is the default."""
+    """A whole number from the query string (poll cursors, pages): ASCII digits, at most
+    MAX_ID (a longer number is MAX_ID too); anything else is the default."""
     value = request.args.get(name, "")
+    if _DIGITS.fullmatch(value) and len(value) > 10:
+        return MAX_ID  # a huge number is the largest, as 999999 is: not the default
     return min(int(value), MAX_ID) if _ID.fullmatch(value) else default
 
 

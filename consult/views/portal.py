@@ -15,7 +15,7 @@ from ..intake import IntakeError
 from ..letterforms import display_text
 from ..models import Consultation, Reaction, ReactionStatus, aware, utcnow
 from .consultations import visible_consultation
-from .inputs import claim_form, form_id
+from .inputs import arg_number, claim_form, form_id
 from .stakeholders import live_stakeholder
 
 bp = Blueprint("portal", __name__, url_prefix="/portaal")
@@ -29,18 +29,35 @@ def _members_only():
         abort(403)
 
 
+def _moment(name: str) -> datetime | None:
+    """An ISO moment from the query string; anything else is None."""
+    try:
+        return aware(datetime.fromisoformat(request.args.get(name, "")))
+    except (ValueError, OverflowError):
+        return None
+
+
 @bp.get("")
 def inbox():
-    """Answers and replies on the user's points, and the board's drafts and reactions."""
+    """Answers and replies on the user's points, newest first and a page at a time
+    (``voor``: the next page's entries are older than that entry; ``sinds``: the moment the
+    first page counted as read, so that "new" means the same on every page), and the board's
+    drafts and reactions. htmx asks for the next page's items only."""
     session = get_session()
     readable = access.readable_consultations(current_user)
     ids = {c.id for c in readable}
-    items = portal.inbox(session, current_user, ids)
+    before = arg_number("voor") or None
+    seen = _moment("sinds") if before is not None else current_user.inbox_seen_at
+    items, more = portal.inbox(session, current_user, ids, before=before, seen=seen)
+    page = {"items": items, "more": more, "seen": seen.isoformat() if seen else "",
+            "next_before": items[-1].message.id if items else None}
+    if before is not None and request.headers.get("HX-Request"):
+        return render_block("portal/inbox.html", "items", **page)
     reactions = portal.board_reactions(session, current_user, ids)
     open_consultations = [c for c in readable if access.can_draft(current_user, c)]
     return render_template(
-        "portal/inbox.html", items=items, reactions=reactions,
-        open_consultations=open_consultations, shown_at=utcnow().isoformat(),
+        "portal/inbox.html", reactions=reactions, first=before is None,
+        open_consultations=open_consultations, shown_at=utcnow().isoformat(), **page,
     )
 
 

@@ -31,9 +31,9 @@ def index():
     time (``tot``: the first page's newest entry; ``na``, ``getoond``: where the next page
     starts, see follows.new_since_last_visit). htmx asks for the next page's items only."""
     upto, after = arg_number("tot") or None, arg_number("na") or None
-    shown = min(arg_number("getoond"), 10_000)
+    shown = arg_number("getoond")  # for the count the page states only
     threads, more = follows.new_since_last_visit(
-        get_session(), current_user, *_scope(), upto=upto, after=after, shown=shown)
+        get_session(), current_user, *_scope(), upto=upto, after=after)
     page = {
         "threads": threads, "more": more, "shown": shown + len(threads),
         "upto": upto or max((t.latest.id for t in threads), default=0),
