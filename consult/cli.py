@@ -2,15 +2,39 @@
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlmodel import Session, select
 
 from . import db, demo
 
 
+# Commands that work without the database's tables: they create them (upgrade, restore into a
+# fresh instance) or read a file only.
+WITHOUT_TABLES = {"upgrade", "restore", "split", "outline"}
+
+
 @click.group("consult")
-def consult_cli():
+@click.pass_context
+def consult_cli(ctx: click.Context):
     """consult: manage the database and the demo data."""
+    if ctx.invoked_subcommand not in WITHOUT_TABLES and not ctx.resilient_parsing:
+        _require_tables(ctx.ensure_object(ScriptInfo).load_app())
+
+
+def _require_tables(app) -> None:
+    """Stop with one Dutch line, not a SQLAlchemy traceback ("no such table: consultation"),
+    when the database has not been set up by `flask consult upgrade` yet (exit status 1)."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        try:
+            tables = set(sa.inspect(app.extensions["consult.engine"]).get_table_names())
+        except sa.exc.OperationalError as err:
+            raise _DutchError(
+                f"de database is niet bereikbaar ({str(err.orig).strip()}).") from err
+    if "consultation" not in tables:
+        raise _DutchError("de database is nog niet ingericht. Voer eerst "
+                          "`flask --app app consult upgrade` uit.")
 
 
 @consult_cli.command("upgrade")

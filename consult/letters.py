@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from . import audit, followup
+from . import audit, followup, richtext
 from .cleantext import clean_text
+from .exports.word import A4
 from .models import Consultation, LetterTextsUpdate, Stakeholder, User
 
 DEFAULT_OPENING = (
@@ -88,6 +89,8 @@ def render(report: followup.StakeholderReport, consultation: Consultation) -> by
     }
     opening, closing = texts(consultation)
     document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = A4  # python-docx's template is US Letter
     document.styles["Normal"].font.size = Pt(10.5)
     document.add_paragraph(clean_text(report.stakeholder.name))
     document.add_heading(clean_text(f"Reactie op uw inbreng: {consultation.title}"), level=1)
@@ -106,7 +109,12 @@ def render(report: followup.StakeholderReport, consultation: Consultation) -> by
         if not p.answers:
             document.add_paragraph("Op dit punt hebben wij nog niet geantwoord.")
         for a in p.answers:
-            document.add_paragraph(clean_text(a.response.body.strip()))
+            for runs in richtext.runs(a.response.body_html, a.response.body) or [[("", "")]]:
+                paragraph = document.add_paragraph()
+                for text, style in runs:
+                    run = paragraph.add_run(text)
+                    if style:
+                        setattr(run, "bold" if style == "b" else "italic", True)
             where = "; ".join(a.destinations)
             status = label(a.response.status)
             document.add_paragraph(clean_text(

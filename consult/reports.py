@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from . import hierarchy
+from . import hierarchy, richtext
 from .cleantext import clean_text
 from .consultations import answers_with_routes
 from .followup import OPEN, FollowedPoint, consultation_points
@@ -178,13 +178,6 @@ def point_line(p: FollowedPoint) -> str:
     return clean_text(f"{p.point.number}. {p.point.body}".strip())
 
 
-def answer_text(answer) -> str:
-    text = answer.response.body.strip()
-    if answer.destinations:
-        text += "\n→ " + "; ".join(answer.destinations)
-    return clean_text(text)
-
-
 def flat_rows(table: Table) -> list[list[str]]:
     """One row per point (and per answer to a whole reaction), for Excel and CSV: 11 cleaned
     strings each (FLAT_COLUMNS); still to be kept from reading as formulas by the writer."""
@@ -211,7 +204,8 @@ def flat_rows(table: Table) -> list[list[str]]:
                     p.point.number if p else "",
                     (p.point.heading or "") if p else "",
                     p.point.body if p else "",
-                    "\n\n".join(a.response.body.strip() for a in answers),
+                    "\n\n".join(richtext.text(a.response.body_html, a.response.body)
+                              for a in answers),
                     "; ".join(d for a in answers for d in a.destinations),
                     label(p.status if p else (answers[-1].response.status if answers else OPEN)),
                 )])

@@ -42,6 +42,17 @@
     if (key && field) field.value = key;
   });
 
+  // A boosted link or form (a whole page) answered with a page of its own for a 4xx, such as
+  // the login form with "E-mailadres of wachtwoord klopt niet." (401) or a form with its
+  // errors: show that page, as the browser would without htmx, not a generic toast.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (!event.detail.boosted || xhr.status < 400 || xhr.status >= 500) return;
+    if ((xhr.getResponseHeader("Content-Type") || "").indexOf("text/html") !== 0) return;
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  });
+
   // Errors htmx does not swap (403, 500, lost connection) get a visible message.
   function toast(message) {
     var box = document.getElementById("toast");

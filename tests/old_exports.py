@@ -4,6 +4,7 @@ openpyxl Workbook, python-docx runs for every cell): the reference the streaming
 
 import io
 
+from consult import richtext
 from consult.cleantext import clean_text
 from consult.reports import (
     COLUMNS,
@@ -79,7 +80,7 @@ def to_docx(table: Table) -> bytes:
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
+    section.page_width, section.page_height = 16_838 * 635, 11_906 * 635  # A4 (twips x 635)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.8))
     document.styles["Normal"].font.size = Pt(9)
@@ -147,7 +148,17 @@ def _answer_cell(cell, row: Row) -> None:
     for i, answer in enumerate(row.answers):
         if i:
             paragraph = cell.add_paragraph()
-        paragraph.add_run(clean_text(answer.response.body.strip()))
+        # Since 30 November: the answer's runs (consult.richtext), no Markdown markers.
+        for k, runs in enumerate(richtext.runs(answer.response.body_html,
+                                                      answer.response.body)):
+            if k:
+                paragraph = cell.add_paragraph()
+            for text, style in runs:
+                run = paragraph.add_run(text)
+                if style == "b":
+                    run.bold = True
+                elif style == "i":
+                    run.italic = True
         if answer.destinations:
             where = clean_text("→ " + "; ".join(answer.destinations))
             cell.add_paragraph().add_run(where).italic = True

@@ -90,8 +90,8 @@ def _plant(app, **updates) -> dict:
             put(Point, point.id, heading=heading)
         for point, body in zip(points, updates.get("bodies", []), strict=False):
             put(Point, point.id, body=body)
-        if "answer" in updates:
-            put(Response, response_id, body=updates["answer"])
+        if "answer" in updates:  # older data: no rendered HTML yet either
+            put(Response, response_id, body=updates["answer"], body_html=None)
         if "destination" in updates:
             put(Destination, destination_id, title=updates["destination"])
         if "consultation" in updates:

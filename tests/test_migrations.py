@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -41,6 +42,25 @@ def test_upgrade_command_on_a_fresh_instance(database_url, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Database at head" in result.output
     assert _diff(database_url) == []
+
+
+@pytest.mark.parametrize("command", [["demo"], ["reindex"], ["create-admin", "a@b.nl"],
+                                     ["export", "x", "--format", "csv", "-o", "/dev/null"]])
+def test_a_command_before_the_first_upgrade_says_what_to_run(database_url, tmp_path, command):
+    """On an instance that was never migrated, every command that needs the tables says in
+    one Dutch line what to run first (it ended in a SQLAlchemy traceback, "no such table");
+    after the upgrade the same command works."""
+    app = make_app(database_url, tmp_path, create_schema=False)
+    runner = app.test_cli_runner()
+    before = runner.invoke(args=["consult", *command], input="geheim-wachtwoord-1\n" * 2)
+    assert before.exit_code == 1
+    assert before.output.strip() == ("Fout: de database is nog niet ingericht. Voer eerst "
+                                     "`flask --app app consult upgrade` uit.")
+    assert runner.invoke(args=["consult", "upgrade"]).exit_code == 0
+    if command == ["demo"]:
+        after = runner.invoke(args=["consult", "demo"])
+        assert after.exit_code == 0, after.output
+    app.extensions["consult.engine"].dispose()
 
 
 def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path):

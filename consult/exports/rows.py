@@ -129,8 +129,8 @@ def _points(session: Session, consultation: Consultation, reactions: list,
             for reaction in reactions for point in by_reaction[reaction.id]]
 
 
-_ANSWER_COLUMNS = (Response.id, Response.body, Response.status, Response.position,
-                   Response.consultation_id, Response.reaction_id)
+_ANSWER_COLUMNS = (Response.id, Response.body, Response.body_html, Response.status,
+                   Response.position, Response.consultation_id, Response.reaction_id)
 
 
 def _live_answers():

@@ -15,11 +15,14 @@ from collections.abc import Iterable
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
+from .. import richtext
 from ..cleantext import clean_text
 from ..models import Consultation
 from ..reports import COLUMNS, Block, Row, Table, point_line
 
 WIDTHS_CM = (4.5, 11, 10.5)  # who, points, answers
+A4 = (11_906 * 635, 16_838 * 635)  # EMU (twips x 635): 210 x 297 mm, ISO 216, as Word sets it
+A4_LANDSCAPE = A4[::-1]
 _BREAKS = re.compile(r"([\t\r\n])")
 _END_OF_TABLE = b"</w:tbl>"
 
@@ -59,7 +62,8 @@ def _skeleton(consultation: Consultation) -> bytes:
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
+    # A4 (python-docx's default template is US Letter), landscape.
+    section.page_width, section.page_height = A4_LANDSCAPE
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.8))
     document.styles["Normal"].font.size = Pt(9)
@@ -159,12 +163,17 @@ def _points_cell(block: Block, row: Row) -> str:
 
 
 def _answer_cell(row: Row) -> str:
-    """Each answer, with where it went (italic) in a paragraph of its own."""
+    """Each answer as its paragraphs (bold and italic runs, list items: consult.richtext,
+    never the Markdown markers), with where it went (italic) in a paragraph of its own."""
     paragraphs = [["<w:r/>"]]
     for i, answer in enumerate(row.answers):
         if i:
             paragraphs.append([])
-        paragraphs[-1].append(_run(clean_text(answer.response.body.strip())))
+        for k, paragraph in enumerate(richtext.runs(answer.response.body_html,
+                                                           answer.response.body)):
+            if k:
+                paragraphs.append([])
+            paragraphs[-1].extend(_run(text, style) for text, style in paragraph)
         if answer.destinations:
             paragraphs.append([_run(clean_text("→ " + "; ".join(answer.destinations)), "i")])
     return _paragraphs(paragraphs)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from .. import access, notify, submissions
+from .. import access, notify, richtext, submissions
 from .. import consultations as reading
 from ..db import get_session
 from ..errors import same_moment
@@ -158,7 +158,8 @@ def answer(slug: str, reaction_id: int):
     submissions.record(session, claim, response.id)
     session.commit()
     notify.points_changed(session, current_user, [p.id for p in chosen],
-                          _("Your points were answered: %(body)s", body=response.body))
+                          _("Your points were answered: %(body)s",
+                            body=richtext.text(response.body_html, response.body)))
     return _answered(session, consultation, reaction_id)
 
 
@@ -263,7 +264,8 @@ def edit(slug: str, response_id: int):
         select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
     ).all()
     notify.points_changed(session, current_user, list(point_ids),
-                          _("An answer to your points changed: %(body)s", body=response.body))
+                          _("An answer to your points changed: %(body)s",
+                            body=richtext.text(response.body_html, response.body)))
     return redirect(_back_to_reaction(session, consultation, response), code=303)
 
 

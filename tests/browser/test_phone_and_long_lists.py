@@ -87,3 +87,15 @@ def test_log_a_reaction_is_one_tap_from_the_top_of_a_long_channel(long_link_url,
     page.goto(f"{long_link_url}/consultaties/{SLUG}")
     page.locator("header.page-head").get_by_role("link", name="Reactie loggen").click()
     expect(page.get_by_role("heading", name="Reactie loggen")).to_be_in_viewport()
+
+
+def test_a_wrong_password_says_so_in_the_servers_own_words(long_link_url, page):
+    """The login form is boosted by htmx; its 401 page carries the sentence. It showed a
+    toast "Er ging iets mis; er is niets gewijzigd ... (401)" instead."""
+    page.goto(long_link_url + "/inloggen")
+    page.get_by_label("E-mailadres").fill(DEMO_PASSWORDS["secretary"][0])
+    page.get_by_label("Wachtwoord").fill("niet-het-wachtwoord")
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("alert")).to_have_text("E-mailadres of wachtwoord klopt niet.")
+    expect(page.locator("#toast")).to_be_hidden()
+    expect(page.get_by_label("E-mailadres")).to_have_value(DEMO_PASSWORDS["secretary"][0])

@@ -1,0 +1,106 @@
+"""Documents that go out show an answer's formatting, never its Markdown markers (issue 16):
+Word renders bold, italics and list items; Excel, CSV and mail get plain text; Word is A4."""
+
+import io
+import re
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from consult import richtext
+from consult.db import get_session
+from consult.models import Point, Reaction, Response, ResponsePoint, Stakeholder
+from consult.text import render_markdown
+
+from .conftest import Actor
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+MARKDOWN = ("Dit punt wordt **meegenomen in het inkoopplan** en *nader uitgewerkt*:\n\n"
+            "- eerste stap\n- tweede stap, zie [de nota](https://example.nl/nota)\n\n"
+            "1. een\n2. twee")
+MARKERS = re.compile(r"\*\*|(?<!\w)\*\w|^- |\]\(|^#", re.M)
+A4_PORTRAIT_MM = (210, 297)
+
+
+@pytest.mark.parametrize("source,paragraphs", [
+    ("Gewoon een antwoord.", [[("Gewoon een antwoord.", "")]]),
+    ("Wordt **meegenomen**.", [[("Wordt ", ""), ("meegenomen", "b"), (".", "")]]),
+    ("*Niet* overgenomen", [[("Niet", "i"), (" overgenomen", "")]]),
+    ("- a\n- b", [[("• a", "")], [("• b", "")]]),
+    ("1. a\n2. b", [[("1. a", "")], [("2. b", "")]]),
+    ("- a\n    - diep", [[("• a", "")], [("– diep", "")]]),
+    ("[nota](https://example.nl/n)", [[("nota (https://example.nl/n)", "")]]),
+    ("Zie https://example.nl/n", [[("Zie https://example.nl/n", "")]]),
+    ("**a** *b* c", [[("a", "b"), (" ", ""), ("b", "i"), (" c", "")]]),
+    ("<script>alert(1)</script>x & y", [[("x & y", "")]]),
+    ("| a | b |\n|---|---|\n| 1 | 2 |", [[("a", "b"), (" | ", ""), ("b", "b")], [("1 | 2", "")]]),
+    ("> geciteerd", [[("geciteerd", "")]]),
+    ("", []),
+])
+def test_runs_of_an_answer(source, paragraphs):
+    assert richtext.runs(str(render_markdown(source))) == paragraphs
+
+
+def _markdown_answer(app) -> tuple[str, int]:
+    """Give the first answer of a Leiden point the Markdown above; (its plain text, sender id)."""
+    with app.app_context():
+        session = get_session()
+        response, stakeholder = session.exec(
+            select(Response, Stakeholder.id)
+            .join(ResponsePoint, ResponsePoint.response_id == Response.id)
+            .join(Point, Point.id == ResponsePoint.point_id)
+            .join(Reaction, Reaction.id == Point.reaction_id)
+            .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
+            .where(Stakeholder.name == "Leiden", Response.status != "draft")
+            .order_by(Response.id)).first()
+        response.body = MARKDOWN
+        session.add(response)
+        session.commit()
+        return richtext.text(response.body_html), stakeholder
+
+
+def _docx_text(data: bytes) -> tuple[Document, str]:
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return document, "\n".join(parts)
+
+
+def _a4(document, landscape: bool) -> None:
+    section = document.sections[0]
+    size = (round(section.page_width.mm), round(section.page_height.mm))
+    assert size == (A4_PORTRAIT_MM[::-1] if landscape else A4_PORTRAIT_MM)
+
+
+def test_word_table_and_letter_render_markdown_on_a4(demo_app):
+    plain, leiden = _markdown_answer(demo_app)
+    assert "meegenomen in het inkoopplan" in plain and "**" not in plain
+    secretary = Actor(demo_app.test_client(), "secretary")
+    table = secretary.get(f"/consultaties/{SLUG}/tabel.docx")
+    letter = secretary.get(f"/consultaties/{SLUG}/antwoordbrieven/{leiden}.docx")
+    for response, landscape in ((table, True), (letter, False)):
+        assert response.status_code == 200
+        document, text = _docx_text(response.data)
+        _a4(document, landscape)
+        assert "meegenomen in het inkoopplan" in text and "• tweede stap" in text
+        assert "de nota (https://example.nl/nota)" in text and "1. een" in text
+        assert not MARKERS.search(text), MARKERS.search(text)
+        runs = [r for p in document.paragraphs for r in p.runs] + [
+            r for t in document.tables for row in t.rows for c in row.cells
+            for p in c.paragraphs for r in p.runs]
+        assert any(r.bold and r.text == "meegenomen in het inkoopplan" for r in runs)
+        assert any(r.italic and r.text == "nader uitgewerkt" for r in runs)
+
+
+def test_excel_and_csv_get_the_answer_as_plain_text(demo_app):
+    plain, _leiden = _markdown_answer(demo_app)
+    secretary = Actor(demo_app.test_client(), "secretary")
+    sheet = load_workbook(io.BytesIO(secretary.get(f"/consultaties/{SLUG}/tabel.xlsx").data)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any(plain in cell for cell in cells)
+    assert not any(MARKERS.search(cell) and "**" in cell for cell in cells)
+    csv = secretary.get(f"/consultaties/{SLUG}/tabel.csv").data.decode("utf-8-sig")
+    assert "meegenomen in het inkoopplan" in csv and "**meegenomen" not in csv
