@@ -7,7 +7,6 @@ from sqlmodel import Session, select
 
 from . import db, demo
 
-
 # Commands that work without the database's tables: they create them (upgrade, restore into a
 # fresh instance) or read a file only.
 WITHOUT_TABLES = {"upgrade", "restore", "split", "outline"}
