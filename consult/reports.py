@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from . import hierarchy, richtext
+from . import hierarchy
 from .cleantext import clean_text
 from .consultations import answers_with_routes
 from .followup import OPEN, FollowedPoint, consultation_points
@@ -204,8 +204,9 @@ def flat_rows(table: Table) -> list[list[str]]:
                     p.point.number if p else "",
                     (p.point.heading or "") if p else "",
                     p.point.body if p else "",
-                    "\n\n".join(richtext.text(a.response.body_html, a.response.body)
-                              for a in answers),
+                    # The Markdown source, not the plain text Word shows: this sheet is
+                    # also the import format, and must come back as itself (rowimport).
+                    "\n\n".join(a.response.body.strip() for a in answers),
                     "; ".join(d for a in answers for d in a.destinations),
                     label(p.status if p else (answers[-1].response.status if answers else OPEN)),
                 )])

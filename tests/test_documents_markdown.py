@@ -1,5 +1,6 @@
 """Documents that go out show an answer's formatting, never its Markdown markers (issue 16):
-Word renders bold, italics and list items; Excel, CSV and mail get plain text; Word is A4."""
+Word renders bold, italics and list items, mail gets plain text; Word is A4. Excel and CSV
+keep the Markdown source: they are the import format too."""
 
 import io
 import re
@@ -95,12 +96,14 @@ def test_word_table_and_letter_render_markdown_on_a4(demo_app):
         assert any(r.italic and r.text == "nader uitgewerkt" for r in runs)
 
 
-def test_excel_and_csv_get_the_answer_as_plain_text(demo_app):
-    plain, _leiden = _markdown_answer(demo_app)
+def test_excel_and_csv_keep_the_markdown_source_to_import_back(demo_app):
+    """Excel and CSV are also the import format (tests/test_rowimport_roundtrip.py): they
+    carry the answer's Markdown as written, so that a sheet imports back as itself; the plain
+    text would lose the bold and turn "- " into "•" on the way back."""
+    _markdown_answer(demo_app)
     secretary = Actor(demo_app.test_client(), "secretary")
     sheet = load_workbook(io.BytesIO(secretary.get(f"/consultaties/{SLUG}/tabel.xlsx").data)).active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
-    assert any(plain in cell for cell in cells)
-    assert not any(MARKERS.search(cell) and "**" in cell for cell in cells)
+    assert any(MARKDOWN in cell for cell in cells)
     csv = secretary.get(f"/consultaties/{SLUG}/tabel.csv").data.decode("utf-8-sig")
-    assert "meegenomen in het inkoopplan" in csv and "**meegenomen" not in csv
+    assert "**meegenomen in het inkoopplan**" in csv
