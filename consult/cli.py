@@ -9,7 +9,7 @@ from . import db, demo
 
 # Commands that work without the database's tables: they create them (upgrade, restore into a
 # fresh instance) or read a file only.
-WITHOUT_TABLES = {"upgrade", "restore", "split", "outline"}
+WITHOUT_TABLES = {"upgrade", "restore", "split"}
 
 
 @click.group("consult")

@@ -28,14 +28,14 @@ def _scope() -> tuple[set[int], set[int]]:
 @bp.get("")
 def index():
     """Per thread: how many entries are new, and the latest one; newest first, a page at a
-    time (``tot``: the first page's newest entry; ``na``, ``getoond``: where the next page
-    starts, see follows.new_since_last_visit). htmx asks for the next page's items only."""
+    time (``tot``: the first page's newest entry; ``na``: the latest entry of the page before,
+    where the next page starts: keyset paging, see follows.new_since_last_visit). htmx asks
+    for the next page's items only."""
     upto, after = arg_number("tot") or None, arg_number("na") or None
-    shown = arg_number("getoond")  # for the count the page states only
     threads, more = follows.new_since_last_visit(
         get_session(), current_user, *_scope(), upto=upto, after=after)
     page = {
-        "threads": threads, "more": more, "shown": shown + len(threads),
+        "threads": threads, "more": more,
         "upto": upto or max((t.latest.id for t in threads), default=0),
         "after": threads[-1].latest.id if threads else None,
     }
