@@ -113,24 +113,23 @@ def seen(session: Session, user: User, point_id: int, message_id: int) -> None:
         session.expire(visit)
 
 
-MARKS_AT_ONCE = 1000  # rows of one INSERT: 4 parameters each, SQLite allows 32,766
-
-
 def _move_marks(session: Session, user: User, marks: list[tuple[int, int]]) -> None:
-    """Insert each (point, entry) mark, or move an existing one forward (never back); in
-    statements of MARKS_AT_ONCE marks ("mark all as read" may hold tens of thousands)."""
-    now = utcnow()
-    for start in range(0, len(marks), MARKS_AT_ONCE):
-        statement = _insert(session).values([
+    """Insert each (point, entry) mark, or move an existing one forward (never back)."""
+    if marks:
+        _upsert_marks(session, _insert(session).values([
             {"user_id": user.id, "point_id": point_id, "seen_message_id": message_id,
-             "seen_at": now} for point_id, message_id in marks[start:start + MARKS_AT_ONCE]
-        ])
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[ThreadVisit.user_id, ThreadVisit.point_id],
-            set_={"seen_message_id": statement.excluded.seen_message_id,
-                  "seen_at": statement.excluded.seen_at},
-            where=ThreadVisit.seen_message_id < statement.excluded.seen_message_id,
-        ))
+             "seen_at": utcnow()} for point_id, message_id in marks
+        ]))
+
+
+def _upsert_marks(session: Session, statement) -> None:
+    """Run an INSERT of thread marks that moves an existing mark forward, never back."""
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[ThreadVisit.user_id, ThreadVisit.point_id],
+        set_={"seen_message_id": statement.excluded.seen_message_id,
+              "seen_at": statement.excluded.seen_at},
+        where=ThreadVisit.seen_message_id < statement.excluded.seen_message_id,
+    ))
 
 
 def entries_in_context():
@@ -410,9 +409,13 @@ def mark_seen(session: Session, user: User, readable: set[int], processed: set[i
               upto: int) -> None:
     """Everything "new since your last visit" up to entry ``upto`` has been seen, on every
     page of it, not only the first (it stopped at 200 threads); what came after stays new.
-    Two reads (the consultations the user processes, the points of interest elsewhere) and
-    the marks in statements of MARKS_AT_ONCE."""
-    unseen = _unread_query(user, processed).where(Message.id <= upto)
+    Two INSERT ... SELECT statements (the consultations the user processes, the points of
+    interest elsewhere): 19,602 threads at 120k points in 0.5 s on SQLite, where reading the
+    marks into Python and writing them back took 1.7 s."""
+    unseen = _unread_entries(
+        user, processed, sa.literal(user.id), Message.point_id, sa.func.max(Message.id),
+        sa.literal(utcnow(), type_=ThreadVisit.__table__.c.seen_at.type),
+    ).where(Message.id <= upto).group_by(Message.point_id)
     queries = []
     if processed:
         queries.append(unseen.where(Reaction.consultation_id.in_(sorted(processed))))
@@ -420,5 +423,6 @@ def mark_seen(session: Session, user: User, readable: set[int], processed: set[i
     if others:
         queries.append(unseen.where(Reaction.consultation_id.in_(others),
                                     Message.point_id.in_(interesting_points(user, others))))
-    _move_marks(session, user, [(point_id, last) for query in queries
-                                for point_id, _n, last in session.execute(query)])
+    columns = ["user_id", "point_id", "seen_message_id", "seen_at"]
+    for query in queries:  # INSERT ... SELECT: the marks never travel through Python
+        _upsert_marks(session, _insert(session).from_select(columns, query))
