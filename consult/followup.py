@@ -217,7 +217,7 @@ def stakeholder_report(
     return StakeholderReport(stakeholder, members, points, only_open)
 
 
-PAGE_SIZE = 40  # points on a page of a stakeholder's follow-up; more load on scrolling
+PAGE_SIZE = 40  # points on a page of a stakeholder's follow-up; more load on a click
 
 
 @dataclass
@@ -275,11 +275,13 @@ class StakeholderPage:
 def stakeholder_page(session: Session, stakeholder: Stakeholder,
                      visible: Callable[[Consultation], bool], whole: bool = True,
                      only_open: bool = False, consultation_id: int | None = None,
-                     start: int = 0, size: int = PAGE_SIZE) -> StakeholderPage:
+                     start: int = 0, size: int | None = None) -> StakeholderPage:
     """The stakeholder's page (with everything under it when ``whole``): figures from the
     consultations' tallies, and ``size`` points in table order: from the first consultation
     on, or, with ``consultation_id``, from point ``start`` of that consultation only. A share
-    whose points did not fit has ``more`` set (the offset of its next page)."""
+    whose points did not fit has ``more`` set (the offset of its next page). ``size``:
+    PAGE_SIZE when None."""
+    size = size or PAGE_SIZE
     members = family(session, stakeholder) if whole else [stakeholder]
     by_id = {s.id: s for s in members}
     consultations = _visible_consultations(session, visible)

@@ -2,11 +2,13 @@
 links, which widened every page that shows them past a phone's screen; the advisory member's
 inbox listed its newest 50 entries only and then marked every older one as read."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from consult import portal
+from consult import followup, portal
 from consult.db import get_session
 from consult.models import Point, Reaction, Stakeholder
 
@@ -41,13 +43,44 @@ def test_a_long_link_wraps_on_a_phone_on_every_page_that_shows_it(long_link_url,
     page.set_viewport_size(PHONE)
     page.goto(f"{long_link_url}/zoeken?q=hollandrijnland")
     thread = page.locator("a[href*='/punten/']").first.get_attribute("href").split("#")[0]
+    page.goto(long_link_url + thread)
+    reaction = page.locator("a[href*='/reacties/']").first.get_attribute("href")
     page.goto(f"{long_link_url}/indieners")
     leiden = page.get_by_role("link", name="Leiden", exact=True).first.get_attribute("href")
-    for url in (thread, leiden, f"/consultaties/{SLUG}/tabel", "/zoeken?q=hollandrijnland"):
+    for url in (thread, reaction, leiden, f"/consultaties/{SLUG}/tabel",
+                f"/consultaties/{SLUG}/openbaar", "/zoeken?q=hollandrijnland"):
         page.goto(long_link_url + url)
         expect(page.get_by_text("Concept-Regionaal-Inkoopplan").first).to_be_visible()
         width = page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= PHONE["width"], (url, width)
+
+
+@pytest.fixture
+def short_pages_url(tmp_path, monkeypatch):
+    monkeypatch.setattr(followup, "PAGE_SIZE", 3)
+    yield from _serve(tmp_path)
+
+
+def test_a_stakeholders_lists_load_more_on_a_click_not_by_scrolling(short_pages_url, page):
+    """One list per consultation: a sentinel that loaded itself on scrolling ended above the
+    screen once the list below it grew (a patchwork of half-loaded lists at 120k points).
+    Scrolling loads nothing; each click adds the next points in place, each once."""
+    login(page, short_pages_url, *DEMO_PASSWORDS["councillor"])
+    page.set_viewport_size(PHONE)
+    page.goto(f"{short_pages_url}/indieners")
+    page.get_by_role("link", name="Leiden", exact=True).first.click()
+    rows = page.locator("tr[id^='punt-']")
+    expect(rows).to_have_count(3)
+    page.mouse.wheel(0, 100_000)
+    page.wait_for_timeout(500)
+    expect(rows).to_have_count(3)
+    more = page.get_by_role("link", name=re.compile(r"Meer punten: vanaf punt 4 van \d+"))
+    url = page.url
+    more.click()
+    expect(rows).to_have_count(6)
+    assert page.url == url  # in place, not a new page
+    ids = [r.get_attribute("id") for r in rows.all()]
+    assert len(set(ids)) == len(ids)
 
 
 @pytest.fixture
