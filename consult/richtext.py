@@ -29,7 +29,7 @@ class _Runs(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.paragraphs: list[list[Run]] = [[]]
-        self.bold = self.italic = 0
+        self.bold = self.italic = self.pre = 0
         self.lists: list[list[int]] = []  # per open list: [next number] (ol) or [] (ul)
         self.links: list[str | None] = []
 
@@ -54,8 +54,10 @@ class _Runs(HTMLParser):
             self.paragraphs[-1].append((" | ", ""))
         self.bold += tag in _BOLD
         self.italic += tag in _ITALIC
+        self.pre += tag in ("pre", "code")
 
     def handle_endtag(self, tag):
+        self.pre -= tag in ("pre", "code") and self.pre > 0
         if tag in ("ul", "ol") and self.lists:
             self.lists.pop()
         elif tag == "a" and self.links:
@@ -70,6 +72,9 @@ class _Runs(HTMLParser):
             self._new_paragraph()
 
     def handle_data(self, data):
+        if self.pre:  # code keeps its lines and indentation (a line break in the run)
+            self.paragraphs[-1].append((data.strip("\n"), ""))
+            return
         if not data.strip() and (not self.paragraphs[-1] or "\n" in data):
             return  # white space between blocks, rows or cells
         style = "b" if self.bold else "i" if self.italic else ""

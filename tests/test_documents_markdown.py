@@ -38,6 +38,9 @@ A4_PORTRAIT_MM = (210, 297)
     ("<script>alert(1)</script>x & y", [[("x & y", "")]]),
     ("| a | b |\n|---|---|\n| 1 | 2 |", [[("a", "b"), (" | ", ""), ("b", "b")], [("1 | 2", "")]]),
     ("> geciteerd", [[("geciteerd", "")]]),
+    ("```\ndef f():\n    return 1\n```", [[("def f():\n    return 1", "")]]),  # lines kept
+    ("    ingesprongen\n    code", [[("ingesprongen\ncode", "")]]),
+    ("zie `code` hier", [[("zie code hier", "")]]),
     ("", []),
 ])
 def test_runs_of_an_answer(source, paragraphs):
