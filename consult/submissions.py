@@ -101,6 +101,19 @@ def claim(session: Session, actor: User, key: str | None, digest: str) -> Claim:
     return Claim(key, earlier)
 
 
+def handled(session: Session, actor: User, key: str | None, digest: str
+            ) -> FormSubmission | None:
+    """The earlier handling of this very form (same key, same user, same content), without
+    claiming anything; None when it was not handled (or the key is missing or malformed).
+    For a repeat that arrives after the first request removed what it acts on."""
+    if not key or not _KEY.fullmatch(key):
+        return None
+    earlier = session.get(FormSubmission, key)
+    if earlier is None or earlier.user_id != actor.id or earlier.fingerprint != digest:
+        return None
+    return earlier
+
+
 def record(session: Session, claimed: Claim, target_id: int | None) -> None:
     """Remember what the claimed form created (the id its repeats are answered with)."""
     if claimed.key and not claimed.repeated:

@@ -17,7 +17,7 @@ from ..db import get_session
 from ..errors import same_moment
 from ..models import Point, Reaction, ReactionStatus, Stakeholder
 from ..views.consultations import processable_consultation, unread_of, visible_consultation
-from ..views.inputs import claim_form, form_id, fresh_key, to_id
+from ..views.inputs import claim_form, form_id, fresh_key, handled_form, to_id
 from ..views.threads import visible_point
 from . import operations, versions
 from .versions import CorrectionError, NumberTaken, PointConflict
@@ -37,8 +37,13 @@ def _point(consultation, point_id: int, live: bool = True) -> tuple[Point, React
     reaction is submitted (a board's draft does not exist here). ``live``: neither is
     archived (restore first)."""
     point, reaction = visible_point(consultation, point_id)
-    if reaction.status != ReactionStatus.submitted or (
-            live and (point.archived or reaction.archived)):
+    if reaction.status != ReactionStatus.submitted:
+        abort(404)
+    if live and (point.archived or reaction.archived):
+        earlier = handled_form() if request.method == "POST" else None
+        if earlier is not None:  # a repeat of the form that archived it (a merge): same answer
+            target = get_session().get(Point, earlier.target_id) if earlier.target_id else None
+            abort(redirect(_back(consultation, target or point), code=303))
         abort(404)
     return point, reaction
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from .. import submissions
+from ..db import get_session
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns: the largest a PostgreSQL integer can hold
 _DIGITS = re.compile(r"[0-9]+")
@@ -80,6 +81,12 @@ def claim_form(session) -> submissions.Claim:
     """Claim this request's one-time form key for the current user, before anything is written:
     ``.repeated`` means this very form was handled before. Raises submissions.Resubmitted."""
     return submissions.claim(session, current_user, *submitted_form())
+
+
+def handled_form():
+    """The earlier handling of this request's form by the current user (a models.FormSubmission
+    with the id it created in ``target_id``), or None; claims nothing."""
+    return submissions.handled(get_session(), current_user, *submitted_form())
 
 
 def fresh_key() -> dict[str, str]:
