@@ -114,6 +114,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         consultations,
         destinations,
         health,
+        inputs,
         intake,
         landings,
         letters,
@@ -139,6 +140,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         sees_people=lambda: access.can_see_people(current_user),
         is_admin=access.is_admin,
         role_of=access.role,
+        page_path=inputs.page_path,
     )
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,

@@ -151,6 +151,13 @@ def submit(session: Session, actor: User, reaction: Reaction, expected_version: 
     return reaction
 
 
+def submitted_points(session: Session, reaction: Reaction) -> list[Point]:
+    """The live points of a submitted reaction in their order: what the secretariat received."""
+    return list(session.exec(
+        select(Point).where(Point.reaction_id == reaction.id, Point.archived == False)  # noqa: E712
+        .order_by(Point.position, Point.id)))
+
+
 def board_reactions(
     session: Session, user: User, consultation_ids: set[int]
 ) -> list[tuple[Reaction, Consultation]]:

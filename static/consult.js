@@ -111,4 +111,45 @@
       link.removeAttribute("aria-busy");
     }, 250);
   });
+
+  // A step that cannot be undone asks once (data-confirm on its button); cancelling sends nothing.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (!button || window.confirm(button.dataset.confirm)) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }, true);
+
+  // Work under way: a form that was sent shows it (aria-busy, its buttons disabled) until the
+  // answer arrives, so a double click sends it once. The server recognises a repeat anyway
+  // (consult/submissions.py); this is what the person sees.
+  function busy(form, on) {
+    form.setAttribute("aria-busy", on ? "true" : "false");
+    form.querySelectorAll("button:not([type=button]), input[type=submit]").forEach(function (b) {
+      if (on && !b.disabled) { b.disabled = true; b.dataset.busyOff = "1"; }
+      if (!on && b.dataset.busyOff) { b.disabled = false; delete b.dataset.busyOff; }
+    });
+  }
+  function sentForm(event) {
+    var elt = event.detail.elt;
+    return elt && elt.tagName === "FORM" ? elt : null;  // not a preview from a field inside it
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = sentForm(event);
+    if (form) busy(form, true);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = sentForm(event);
+    if (form) busy(form, false);
+  });
+  // A form sent without htmx (a whole page): mark it after the browser has read the button
+  // it was sent with, and unmark it when the page comes back from the back/forward cache.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.getAttribute("hx-boost") !== "false") return;
+    setTimeout(function () { busy(form, true); }, 0);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[aria-busy=true]").forEach(function (f) { busy(f, false); });
+  });
 })();

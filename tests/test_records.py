@@ -89,3 +89,39 @@ def test_records_of_another_consultation_are_404(as_role, session):
         f"/consultaties/{SLUG}/archiveren/punt/999999").status_code == 404
     assert as_role("secretary").form_post(
         f"/consultaties/{SLUG}/archiveren/iets/1").status_code == 404
+
+
+def test_archiving_says_what_went_with_an_undo_and_escapes_it(as_role, session):
+    secretary = as_role("secretary")
+    reaction = _nieuwkoop(session)
+    point = session.exec(select(Point).where(Point.reaction_id == reaction.id,
+                                             Point.number == "42")).one()
+    point.body = "<script>alert(1)</script> Aantal uithuisplaatsingen"
+    session.add(point)
+    session.commit()
+    page = f"/consultaties/{SLUG}/reacties/{reaction.id}"
+    archive = f"/consultaties/{SLUG}/archiveren/punt/{point.id}"
+    for _ in range(2):  # a double click: said again, archived once, never an error
+        done = secretary.form_post(archive, {"next": page})
+        assert done.status_code == 303 and done.headers["Location"] == page
+        html = secretary.get(page).get_data(as_text=True)
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+        assert ("Gearchiveerd: punt 42 van Nieuwkoop („&lt;script&gt;alert(1)&lt;/script&gt; "
+                "Aantal uithuisplaatsingen”)") in _text_of(html)
+        undo = re.search(r'action="([^"]*/herstellen/punt/\d+)"', html)
+        assert undo and undo.group(1).endswith(f"/herstellen/punt/{point.id}")
+    events = session.exec(select(AuditEvent).where(
+        AuditEvent.entity == "point", AuditEvent.entity_id == point.id,
+        AuditEvent.action == "archive")).all()
+    assert len(events) == 1
+    # The undo goes back to the same page and says so; the flash is shown once.
+    back = secretary.form_post(f"/consultaties/{SLUG}/herstellen/punt/{point.id}",
+                               {"next": page})
+    assert back.headers["Location"] == page
+    text = _text(secretary.get(page))
+    assert "Teruggezet: punt 42 van Nieuwkoop" in text and "42 van 42 punten" in text
+    assert "Teruggezet" not in _text(secretary.get(page))
+
+
+def _text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())

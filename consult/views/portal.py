@@ -162,6 +162,10 @@ def draft(reaction_id: int):
     reaction = _own_draft(reaction_id)
     consultation = visible_consultation_by_id(reaction.consultation_id)
     if request.method == "GET":
+        if reaction.status == ReactionStatus.submitted:  # exactly what the secretariat got
+            return render_template("portal/draft.html", consultation=consultation,
+                                   reaction=reaction, submitted=portal.submitted_points(
+                                       get_session(), reaction))
         preview = composer.Preview(portal.draft_points(reaction))
         return render_template("portal/draft.html", consultation=consultation,
                                reaction=reaction, preview=preview)

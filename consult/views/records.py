@@ -1,12 +1,14 @@
 """Archive and restore (nothing is deleted), the archive of a consultation, and history views."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import select
 
 from .. import audit
 from ..db import get_session
-from ..models import Point, Reaction, ReactionStatus, Response
+from ..models import Point, Reaction, ReactionStatus, Response, ResponsePoint, Stakeholder
 from ..processing import set_archived
 from .consultations import processable_consultation
 from .inputs import safe_next
@@ -39,10 +41,53 @@ def change(slug: str, action: str, kind: str, record_id: int):
     consultation = processable_consultation(slug)
     row = _record_or_404(consultation, kind, record_id)
     session = get_session()
-    set_archived(session, current_user, row, consultation.id, archived=action == "archiveren")
+    archiving = action == "archiveren"
+    changed = row.archived != archiving
+    set_archived(session, current_user, row, consultation.id, archived=archiving)
+    what = described(row)
     session.commit()
     back = request.form.get("next")
-    return redirect(safe_next(back) if back else url_for(".archive", slug=slug), code=303)
+    back = safe_next(back) if back else url_for(".archive", slug=slug)
+    if archiving:  # said again for a repeat (a double click): it is archived either way
+        flash({"text": _("Archived: %(what)s.", what=what), "kind": kind, "id": row.id,
+               "slug": slug, "next": back}, "undo")
+    else:
+        flash(_("Restored: %(what)s.", what=what) if changed
+              else _("Already restored: %(what)s.", what=what))
+    return redirect(back, code=303)
+
+
+def _start(text: str, chars: int = 60) -> str:
+    """The first words of a text, for recognising it: at most ``chars`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else flat[:chars].rsplit(" ", 1)[0] + "…"
+
+
+def described(row) -> str:
+    """One line that says which reaction, point or answer this is, as its reader knows it:
+    the sender, the number(s) and how the text begins."""
+    session = get_session()
+    reaction = session.get(Reaction, row.id if isinstance(row, Reaction) else row.reaction_id) \
+        if (isinstance(row, Reaction) or row.reaction_id) else None
+    sender_id = getattr(row, "stakeholder_id", None) or (reaction and reaction.stakeholder_id)
+    sender = session.get(Stakeholder, sender_id) if sender_id else None
+    name = sender.name if sender else "?"
+    if isinstance(row, Reaction):
+        return _("the reaction “%(title)s” of %(sender)s", title=row.title, sender=name)
+    if isinstance(row, Point):
+        return _("point %(number)s of %(sender)s (“%(start)s”)", number=row.number,
+                 sender=name, start=_start(row.body))
+    numbers = list(session.exec(
+        select(Point.number).join(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .where(ResponsePoint.response_id == row.id).order_by(Point.position, Point.id)))
+    if not numbers:
+        return _("the answer to the whole reaction of %(sender)s (“%(start)s”)", sender=name,
+                 start=_start(row.body))
+    return ngettext("the answer to point %(numbers)s of %(sender)s (“%(start)s”)",
+                    "the answer to points %(numbers)s of %(sender)s (“%(start)s”)",
+                    len(numbers), numbers=", ".join(numbers[:8]) + ("…" if len(numbers) > 8
+                                                                   else ""),
+                    sender=name, start=_start(row.body))
 
 
 @bp.get("/archief")

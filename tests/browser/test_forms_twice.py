@@ -58,3 +58,46 @@ def test_saving_again_and_again_on_one_page(live_url, page):
         expect(box).to_have_value("")
         expect(page.locator("#thread")).to_contain_text(text)
     expect(page.locator("#thread .entry-comment")).to_have_count(2)
+
+
+def test_a_double_click_sends_a_form_once_and_keeps_its_message(live_url, page):
+    login(page, live_url, "secretaris@consult.example", "demo-secretaris-2016")
+    page.goto(f"{live_url}/consultaties/{SLUG}")
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST"
+            and r.url.endswith(f"/consultaties/{SLUG}/reacties") else None)
+    composer = page.locator(".composer")
+    composer.locator("select[name=stakeholder_id]").select_option(label="Gemeenteraad Leiden")
+    composer.get_by_label("Titel", exact=True).fill("Dubbelklik")
+    composer.get_by_label("Tekst van de brief").fill("1. Eerste punt.\n2. Tweede punt.\n")
+    expect(composer.locator(".preview-point")).to_have_count(2)
+    save = composer.get_by_role("button", name="Reactie opslaan")
+    save.dblclick()
+    expect(composer.locator(".success")).to_contain_text("Gelogd: Gemeenteraad Leiden")
+    page.wait_for_timeout(1500)  # a queued second request would have come back by now
+    expect(composer.locator(".success")).to_contain_text("Gelogd: Gemeenteraad Leiden")
+    expect(composer.locator(".error")).to_have_count(0)
+    assert len(posts) == 1, posts
+    expect(save).to_be_enabled()  # ready for the next letter
+    expect(page.locator("#channel .reaction").filter(has_text="Dubbelklik")).to_have_count(1)
+
+
+def test_a_form_shows_it_is_busy_while_it_is_sent(live_url, page):
+    login(page, live_url, "secretaris@consult.example", "demo-secretaris-2016")
+    page.goto(f"{live_url}/consultaties/{SLUG}")
+    held = []
+    page.route(f"**/consultaties/{SLUG}/reacties", lambda route: held.append(route))
+    composer = page.locator(".composer")
+    composer.locator("select[name=stakeholder_id]").select_option(label="Gemeenteraad Leiden")
+    composer.get_by_label("Titel", exact=True).fill("Traag")
+    composer.get_by_label("Tekst van de brief").fill("1. Eerste punt.\n")
+    expect(composer.locator(".preview-point")).to_have_count(1)
+    save = composer.get_by_role("button", name="Reactie opslaan")
+    save.click()
+    expect(save).to_be_disabled()  # the request is held: work under way
+    expect(composer.locator("form[aria-busy=true], .composer[aria-busy=true]")).to_have_count(1)
+    page.wait_for_function("() => true")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(composer.locator(".success")).to_contain_text("Gelogd: Gemeenteraad Leiden")
+    expect(save).to_be_enabled()

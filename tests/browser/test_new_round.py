@@ -378,6 +378,7 @@ def test_a_new_secretariat_runs_its_first_round_from_an_empty_install(
             "1. Betrek cliënten als volwaardige partner.\n"
             "2. Zorg voor onafhankelijke cliëntondersteuning.\n")
         expect(member.locator(".preview-point")).to_have_count(2)
+        member.once("dialog", lambda d: d.accept())  # it asks once: cannot be undone
         clicks.click(member.get_by_role("button", name="Indienen bij het secretariaat"))
         expect(member.locator(".success")).to_contain_text("Ingediend")
         arrived = secretary.locator("#channel .reaction").filter(

@@ -35,8 +35,26 @@ def test_board_drafts_submits_and_reads_the_answer(live_open_url, browser):
     secretary.goto(f"{live_url}/consultaties/{SLUG}")
     expect(secretary.locator("#channel")).not_to_contain_text("Advies tweede ronde")
 
+    # Submitting cannot be undone: it asks once; "Annuleren" sends nothing.
+    asked = []
+    board.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    board.get_by_role("button", name="Indienen bij het secretariaat").click()
+    expect(board.get_by_role("button", name="Concept opslaan")).to_be_enabled()
+    assert asked == ["Dit advies indienen bij het secretariaat? Daarna kan het niet meer "
+                     "worden gewijzigd."]
+    expect(board.locator(".success")).not_to_contain_text("Ingediend")
+    board.once("dialog", lambda d: d.accept())
     board.get_by_role("button", name="Indienen bij het secretariaat").click()
     expect(board.locator(".success")).to_contain_text("Ingediend")
+    # and shows exactly what the secretariat received
+    received = board.locator("section.submitted")
+    expect(received.get_by_role("heading", level=2)).to_have_text(
+        "Wat het secretariaat heeft ontvangen: 2 punten")
+    expect(received.locator("li.point-heading")).to_have_text(
+        ["Advies WMO Adviesraad Leiden over de tweede ronde"])
+    expect(received.locator("li.point")).to_have_text([
+        "Punt 1 Betrek cliënten als volwaardige partner bij de inkoop.",
+        "Punt 2 Zorg voor onafhankelijke cliëntondersteuning in elke gemeente."])
 
     # it arrives in the secretary's open channel without a reload
     arrived = secretary.locator("#channel .reaction").filter(has_text="Advies tweede ronde")

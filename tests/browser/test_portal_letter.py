@@ -54,6 +54,7 @@ def test_board_pastes_a_framed_letter_and_submits_its_points_in_order(live_open_
     outro = page.get_by_role("region", name="Afsluiting en ondertekening — geen punt")
     expect(outro).to_contain_text("Met vriendelijke groet,")
 
+    page.once("dialog", lambda d: d.accept())  # it asks once: cannot be undone
     page.get_by_role("button", name="Indienen bij het secretariaat").click()
     expect(page.locator(".success")).to_contain_text("Ingediend")
     page.get_by_role("link", name="Bekijk het met de antwoorden").click()
