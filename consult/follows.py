@@ -21,6 +21,7 @@ from .models import (
     Stakeholder,
     ThreadVisit,
     User,
+    aware,
     utcnow,
 )
 
@@ -165,11 +166,12 @@ def _unread_entries(user: User, internal_in: set[int], *columns, everywhere: boo
     reaction of the installation (67 ms at 120k points, for 340 messages read; 0.7 ms as
     EXISTS). Otherwise the caller narrows the joined reaction to its consultations."""
     visit = sa.orm.aliased(ThreadVisit)
+    opened_or_written = [visit.point_id.is_not(None), Message.kind != MessageKind.system]
     entry = [
         kept(Message.archived),
         Message.author_id.is_distinct_from(user.id),
         Message.id > sa.func.coalesce(visit.seen_message_id, 0),
-        sa.or_(visit.point_id.is_not(None), Message.kind != MessageKind.system),
+        sa.or_(*opened_or_written, *_logged_news(user, internal_in)),
     ]
     # The status through unindexed(): as a plain column SQLite drives the secretariat's
     # newest-first read through ix_reaction_table_order and sorts every message of the
@@ -180,8 +182,10 @@ def _unread_entries(user: User, internal_in: set[int], *columns, everywhere: boo
         unindexed(Reaction.status) == ReactionStatus.submitted,
     ]
     if internal_in:
-        thread.append(sa.or_(Message.kind != MessageKind.internal_note,
-                             Reaction.consultation_id.in_(sorted(internal_in))))
+        processed = Reaction.consultation_id.in_(sorted(internal_in))
+        thread.append(sa.or_(Message.kind != MessageKind.internal_note, processed))
+        if not everywhere:  # a newly logged point is news only where the user processes
+            thread.append(sa.or_(*opened_or_written, processed))
     else:
         thread.append(Message.kind != MessageKind.internal_note)
     seen = sa.and_(visit.point_id == Message.point_id, visit.user_id == user.id)
@@ -197,6 +201,16 @@ def _unread_entries(user: User, internal_in: set[int], *columns, everywhere: boo
         .outerjoin(visit, seen)
         .where(*entry, *thread)
     )
+
+
+def _logged_news(user: User, internal_in: set[int]) -> list:
+    """For the secretariat (``internal_in``: the consultations the user processes): a point
+    logged by someone else since ``user.news_since`` (a colleague's letter, a board's advice)
+    is news even in a thread never opened. [] for everyone else."""
+    if not internal_in:
+        return []
+    since = aware(user.news_since or user.created_at)
+    return [sa.and_(Message.event == "logged", Message.created_at > since)]
 
 
 def unread(session: Session, user: User, point_ids: list[int],

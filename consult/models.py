@@ -480,6 +480,9 @@ class User(UserMixin, Tracked, table=True):
     # No longer read: sessions live in LoginSession since 0008 (kept so old backups restore).
     session_version: int = Field(default=1)
     inbox_seen_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # For the secretariat, points logged after this moment by someone else are news ("Nieuw")
+    # even in threads never opened; None: from the account's creation (migration 0026).
+    news_since: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
     @property
     def is_active(self) -> bool:

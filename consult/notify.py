@@ -1,4 +1,5 @@
-"""Telling advisory boards by mail what happened to their points (only when SMTP is set up).
+"""Telling people by mail (only when SMTP is set up): advisory boards what happened to their
+points, the secretariat what arrived (a board's advice, a question in a thread).
 
 Called after the request's commit, so a mail never announces something that was rolled back.
 """
@@ -8,7 +9,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, or_, select
 
 from . import links, mail
-from .models import Point, Reaction, Role, User
+from .models import Consultation, Membership, Point, Reaction, Role, User
 
 
 def board_members(session: Session, point_ids: list[int], actor: User | None) -> list[User]:
@@ -42,6 +43,36 @@ def points_changed(session: Session, actor: User | None, point_ids: list[int], w
     for user in board_members(session, point_ids, actor):
         try:
             mail.send(user.email, _("News on your points in consult"), body)
+            sent += 1
+        except OSError:
+            current_app.logger.exception("mail to %s failed", user.email)
+    return sent
+
+
+def secretariat(session: Session, consultation: Consultation, actor: User | None) -> list[User]:
+    """The secretaries of this consultation (its members with the secretary role), active,
+    except the one who acted."""
+    users = session.exec(
+        select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.consultation_id == consultation.id, User.role == Role.secretary,
+            User.archived == False)  # noqa: E712
+    ).all()
+    return [u for u in users if actor is None or u.id != actor.id]
+
+
+def secretariat_told(session: Session, consultation: Consultation, actor: User | None,
+                     what: str, endpoint: str, **values) -> int:
+    """Mail the consultation's secretariat that something arrived (``what``, one line or a
+    few), with a link to ``endpoint`` when the base URL is known; returns the mails sent."""
+    if not mail.configured():
+        return 0
+    link = links.external_url(endpoint, **values)
+    body = (_("%(what)s\n\nSee it in consult: %(link)s", what=what, link=link) if link
+            else _("%(what)s\n\nSee it in consult.", what=what))
+    sent = 0
+    for user in secretariat(session, consultation, actor):
+        try:
+            mail.send(user.email, _("New in %(title)s", title=consultation.title), body)
             sent += 1
         except OSError:
             current_app.logger.exception("mail to %s failed", user.email)

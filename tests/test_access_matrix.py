@@ -540,6 +540,8 @@ ROUTES: dict[str, Route] = {
                             lambda w, t: f"/consultaties/{SLUG}/openbaar"),
     "unread.index": Route(by_role(302, 200, 200, 200, 200, 200), every(405),
                           lambda w, t: "/nieuw"),
+    "unread.count": Route(by_role(302, 200, 200, 200, 200, 200), every(405),
+                          lambda w, t: "/nieuw/aantal"),
     "unread.mark_all_seen": Route(every(405), by_role(302, 303, 303, 303, 303, 303),
                                   lambda w, t: "/nieuw/gelezen", lambda w, t: {"upto": "1"}),
     "stakeholders.index": Route(every(200), every(405), lambda w, t: "/indieners"),

@@ -20,6 +20,7 @@ from ..models import (
     Role,
     Stakeholder,
     User,
+    utcnow,
 )
 from ..processing import answer, create_destination
 from ..ranges import parse_selection
@@ -182,6 +183,10 @@ def load(
     lifecycle.take_step(session, secretary, consultation, "decide",
                         decided_by=meta["decided_by"], decided_on=str(meta["decided_on"]))
     lifecycle.take_step(session, secretary, consultation, "publish")
+    for user in users.values():  # the demo's round is history: none of it is news
+        user.news_since = utcnow()
+        session.add(user)
+    session.flush()
     return result
 
 

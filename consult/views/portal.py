@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 
-from .. import access, attachments, composer, follows, portal, submissions
+from .. import access, attachments, composer, follows, notify, portal, submissions
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
@@ -234,6 +234,12 @@ def _save(consultation, reaction):
             "portal/draft.html", consultation=consultation, reaction=saved,
             preview=composer.Preview(portal.draft_points(saved)), error=refused,
         ), 422
+    if submitting:  # after the commit: a mail never announces what was rolled back
+        notify.secretariat_told(session, consultation, current_user, _(
+            "%(sender)s submitted “%(title)s” (%(count)s points).",
+            sender=current_user.name, title=saved.title,
+            count=len(portal.submitted_points(session, saved))),
+            "consultations.reaction", slug=consultation.slug, reaction_id=saved.id)
     return _done(saved)
 
 

@@ -132,9 +132,12 @@ def post(slug: str, point_id: int):
     submissions.record(session, claim, message.id)
     session.commit()
     if message.kind != "internal_note":
-        notify.points_changed(session, current_user, [point.id], _(
-            "%(who)s wrote about point %(n)s: %(body)s",
-            who=current_user.name, n=point.number, body=message.body))
+        what = _("%(who)s wrote about point %(n)s: %(body)s",
+                 who=current_user.name, n=point.number, body=message.body)
+        notify.points_changed(session, current_user, [point.id], what)
+        if not access.can_process(current_user, consultation):  # a question for them
+            notify.secretariat_told(session, consultation, current_user, what,
+                                    "threads.show", slug=consultation.slug, point_id=point.id)
     return "", 204, {"HX-Trigger": "thread-changed", **fresh_key()}
 
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from .. import access, follows
+from .. import access, follows, news
 from ..db import get_session
 from .inputs import arg_number, form_id
 
@@ -35,13 +35,20 @@ def index():
     threads, more = follows.new_since_last_visit(
         get_session(), current_user, *_scope(), upto=upto, after=after)
     page = {
-        "threads": threads, "more": more,
+        "threads": threads, "items": news.grouped(threads), "more": more,
         "upto": upto or max((t.latest.id for t in threads), default=0),
         "after": threads[-1].latest.id if threads else None,
     }
     if after is not None and request.headers.get("HX-Request"):
         return render_block("unread/index.html", "items", **page)
     return render_template("unread/index.html", first=after is None, **page)
+
+
+@bp.get("/aantal")
+def count():
+    """The menu's count of new items, asked by the menu after each page (htmx)."""
+    n = news.count(get_session(), current_user, *_scope())
+    return render_block("unread/index.html", "count", n=n)
 
 
 @bp.post("/gelezen")

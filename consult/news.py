@@ -1,0 +1,72 @@
+"""What "Nieuw" shows: new thread entries, and for the secretariat the reactions that arrived.
+
+follows.new_since_last_visit finds the threads with unseen entries; a reaction that arrived
+(logged by a colleague, submitted by a board) makes one such thread per point, each holding
+only its "logged" line. Those are shown as one item per reaction, and counted once in the menu.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from . import follows
+from .follows import NewThread
+from .models import Consultation, Message, Reaction, Stakeholder, User
+
+COUNT_LIMIT = 99  # the menu says "99+" beyond this
+
+
+@dataclass
+class NewReaction:
+    """A reaction that arrived since the reader's last look: its new points' threads."""
+
+    reaction: Reaction
+    consultation: Consultation
+    sender: Stakeholder
+    threads: list[NewThread] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Message:
+        return max((t.latest for t in self.threads), key=lambda m: m.id)
+
+    @property
+    def author(self) -> User | None:
+        return self.threads[0].author
+
+
+def _arrived(thread: NewThread) -> bool:
+    """A thread whose only new entry is its "logged" line: its point just arrived."""
+    return thread.count == 1 and thread.latest.event == "logged"
+
+
+def grouped(threads: list[NewThread]) -> list[NewThread | NewReaction]:
+    """The threads in their order, with the new points of one reaction as one NewReaction
+    at the place of its newest point (a reaction's points are logged together, so they are
+    neighbours in a newest-first list; one split by a page boundary shows on both pages)."""
+    items: list[NewThread | NewReaction] = []
+    by_reaction: dict[int, NewReaction] = {}
+    for thread in threads:
+        if not _arrived(thread):
+            items.append(thread)
+            continue
+        group = by_reaction.get(thread.reaction.id)
+        if group is None:
+            group = by_reaction[thread.reaction.id] = NewReaction(
+                thread.reaction, thread.consultation, thread.sender)
+            items.append(group)
+        group.threads.append(thread)
+    for group in by_reaction.values():
+        group.threads.sort(key=lambda t: (t.point.position, t.point.id))
+    return items
+
+
+def count(session: Session, user: User, readable: set[int], processed: set[int]) -> str:
+    """The menu's count of new items ("" for none, "1" ... "99"; "n+" when more threads
+    follow than were read): threads with new entries, a newly arrived reaction once. Reads one
+    page of COUNT_LIMIT + 1 threads (follows.new_since_last_visit), never all of them."""
+    threads, more = follows.new_since_last_visit(
+        session, user, readable, processed, size=COUNT_LIMIT + 1)
+    n = min(len(grouped(threads)), COUNT_LIMIT)
+    if more or len(threads) > COUNT_LIMIT:
+        return f"{n}+"
+    return str(n) if n else ""

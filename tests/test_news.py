@@ -1,0 +1,103 @@
+"""What is news for the secretariat: a reaction that arrived (a board's advice, a colleague's
+letter) and a question in a thread, with a count in the menu and, with SMTP, a mail."""
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from consult.models import Point, Reaction
+
+from .conftest import reopen
+from .mailsink import mail_sink
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+ADVICE = "Advies over de tweede ronde\n\n1. Betrek cliënten.\n2. Meet de tevredenheid.\n" \
+         "3. Houd de toegang dichtbij.\n"
+
+
+def _text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def _count(actor) -> str:
+    """The number the menu shows beside "Nieuw" ("" for none)."""
+    response = actor.hx_get("/nieuw/aantal")
+    assert response.status_code == 200
+    found = re.search(r'nav-count">([^<]*)<', response.get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+@pytest.fixture
+def smtp_sink(demo_app):
+    with mail_sink() as server:
+        demo_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.server_address[1])
+        yield server.mails
+
+
+def test_the_demo_starts_with_nothing_new_for_the_secretariat(as_role):
+    secretary = as_role("secretary")
+    assert _count(secretary) == ""
+    assert "Niets nieuws" in _text(secretary.get("/nieuw"))
+    assert 'hx-get="/nieuw/aantal"' in secretary.get("/").get_data(as_text=True)
+
+
+def test_a_boards_advice_is_news_for_the_secretariat_once_with_a_mail(
+        demo_app, as_role, session, smtp_sink):
+    reopen(demo_app)
+    member, secretary, admin = (as_role(r) for r in ("advisory_member", "secretary", "admin"))
+    councillor = as_role("councillor")
+    before = _count(councillor)
+    sent = member.form_post(f"/portaal/{SLUG}/concept",
+                            {"title": "Advies tweede ronde", "text": ADVICE, "submit": "1"})
+    assert sent.status_code == 303, sent.get_data(as_text=True)
+    reaction = session.exec(select(Reaction).where(Reaction.title == "Advies tweede ronde")).one()
+    assert reaction.status == "submitted"
+
+    # One item for the reaction, not one per point; for both processors, not the sender.
+    assert _count(secretary) == "1" and _count(admin) == "1"
+    page = _text(secretary.get("/nieuw"))
+    assert "1 nieuw item." in page
+    assert "nieuwe reactie" in page and "Advies tweede ronde — 3 punten, door" in page
+    assert f'/reacties/{reaction.id}"' in secretary.get("/nieuw").get_data(as_text=True)
+    assert _count(member) == "" and _count(councillor) == before  # not news for them
+
+    # A mail to the consultation's secretary (not to the member who sent it).
+    assert len(smtp_sink) == 1, smtp_sink
+    assert "To: secretaris@consult.example" in smtp_sink[0]
+    assert "Advies tweede ronde" in smtp_sink[0] and "3 punten" in smtp_sink[0]
+
+    # Marked as read: gone for this secretary, still news for the other.
+    upto = re.search(r'name="upto" value="(\d+)"',
+                     secretary.get("/nieuw").get_data(as_text=True)).group(1)
+    assert secretary.form_post("/nieuw/gelezen", {"upto": upto}).status_code == 303
+    assert _count(secretary) == "" and _count(admin) == "1"
+
+
+def test_a_colleagues_letter_and_a_question_are_news(demo_app, as_role, session, smtp_sink):
+    secretary, admin, councillor = (as_role(r) for r in ("secretary", "admin", "councillor"))
+    leiden = session.exec(select(Reaction.stakeholder_id).join(Point).where(
+        Point.body.contains("Leiden")).limit(1)).first()
+    logged = admin.hx_post(f"/consultaties/{SLUG}/reacties", {
+        "stakeholder_id": leiden, "channel": "collegebrief", "title": "Brief van een collega",
+        "text": "1. Eerste punt van de collega.\n2. Tweede punt.\n"})
+    assert logged.status_code == 201, logged.get_data(as_text=True)
+    assert _count(secretary) == "1" and _count(admin) == ""  # not news for who logged it
+    assert "Brief van een collega — 2 punten, door" in _text(secretary.get("/nieuw"))
+
+    point = session.exec(select(Point).join(Reaction).where(
+        Reaction.title == "Brief van een collega", Point.number == "1")).one()
+    asked = councillor.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
+                               {"kind": "question", "body": "Wanneer hoort de raad hierover?"})
+    assert asked.status_code == 204
+    # The question is a thread of its own in the list; the letter's other point stays one item.
+    assert _count(secretary) == "2" and _count(admin) == "1"
+    page = _text(secretary.get("/nieuw"))
+    assert "Wanneer hoort de raad hierover?" in page and "— 1 punt, door" in page
+    assert any("Wanneer hoort de raad hierover?" in m and "To: secretaris@consult.example" in m
+               for m in smtp_sink)
+    # The secretariat's own messages are not mailed to itself.
+    mails = len(smtp_sink)
+    secretary.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
+                      {"kind": "answer", "body": "In het voorjaar."})
+    assert not any("In het voorjaar." in m and "To: secretaris@" in m for m in smtp_sink[mails:])
