@@ -173,6 +173,8 @@ def _unread_entries(user: User, internal_in: set[int], *columns, everywhere: boo
         Message.id > sa.func.coalesce(visit.seen_message_id, 0),
         sa.or_(*opened_or_written, *_logged_news(user, internal_in)),
     ]
+    if user.news_floor:
+        entry.append(Message.id > user.news_floor)
     # The status through unindexed(): as a plain column SQLite drives the secretariat's
     # newest-first read through ix_reaction_table_order and sorts every message of the
     # consultations (193 ms at 120k points, 86 ms with the hint).
@@ -440,3 +442,7 @@ def mark_seen(session: Session, user: User, readable: set[int], processed: set[i
     columns = ["user_id", "point_id", "seen_message_id", "seen_at"]
     for query in queries:  # INSERT ... SELECT: the marks never travel through Python
         _upsert_marks(session, _insert(session).from_select(columns, query))
+    if upto > user.news_floor:  # nothing up to here is news any more: later reads stop here
+        user.news_floor = upto
+        session.add(user)
+        session.flush()

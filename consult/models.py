@@ -483,6 +483,10 @@ class User(UserMixin, Tracked, table=True):
     # For the secretariat, points logged after this moment by someone else are news ("Nieuw")
     # even in threads never opened; None: from the account's creation (migration 0026).
     news_since: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # No thread entry up to this message id is news for the user: the id the message table
+    # had reached when the account was made, moved on by "Mark all as read". The newest-first
+    # read of "Nieuw" stops here instead of walking the whole table when nothing is new.
+    news_floor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     @property
     def is_active(self) -> bool:
@@ -655,3 +659,11 @@ class FormSubmission(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True
     )
+
+
+@sa.event.listens_for(User, "before_insert")
+def _news_starts_now(_mapper, connection, user: User) -> None:
+    """A new account's "Nieuw" starts empty: what was written before it existed is not news."""
+    if not user.news_floor:
+        user.news_floor = connection.execute(
+            sa.select(sa.func.coalesce(sa.func.max(Message.id), 0))).scalar_one()

@@ -183,7 +183,7 @@ def load(
     lifecycle.take_step(session, secretary, consultation, "decide",
                         decided_by=meta["decided_by"], decided_on=str(meta["decided_on"]))
     lifecycle.take_step(session, secretary, consultation, "publish")
-    for user in users.values():  # the demo's round is history: none of it is news
+    for user in users.values():  # the demo's round is history: its letters are not news
         user.news_since = utcnow()
         session.add(user)
     session.flush()
