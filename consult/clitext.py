@@ -1,0 +1,121 @@
+"""What the `flask consult` commands print, in one language per run: Dutch, like the interface,
+unless CONSULT_LANGUAGE=en asks for English. Also the commands' shared failures: the Dutch (or
+English) error line, and the check that the database was set up before a command uses it.
+
+The messages are written in English and translated through the app's own catalogue
+(consult/translations), so a command reads the same .mo file as the web pages, without a
+Flask request (the web's language comes from the visitor's cookie, a command's from here)."""
+
+import errno
+import os
+from functools import cache
+from pathlib import Path
+
+import click
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LANGUAGE_ENV = "CONSULT_LANGUAGE"
+LANGUAGES = ("nl", "en")
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def language() -> str:
+    """The language of this run's output: "en" when CONSULT_LANGUAGE says so, else "nl"
+    (also for an unknown value: Dutch is the default everywhere)."""
+    value = (os.environ.get(LANGUAGE_ENV) or "").strip().lower()
+    return value if value in LANGUAGES else "nl"
+
+
+@cache
+def _catalogue(lang: str) -> NullTranslations:
+    """The compiled catalogue for a language (English: the messages as written)."""
+    if lang == "en":
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS), [lang])
+
+
+def _(message: str, /, **values) -> str:
+    """The message in this run's language, with %(name)s placeholders filled from values."""
+    text = _catalogue(language()).ugettext(message)
+    return text % values if values else text
+
+
+def number(value: int) -> str:
+    """A count with the language's digit grouping ("12.345" in Dutch, "12,345" in English)."""
+    return format_decimal(value, locale=language())
+
+
+_OS_REASONS = {
+    errno.ENOENT: "the file or folder does not exist",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "it is a folder",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the disk is read-only",
+    errno.EEXIST: "it already exists",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in this run's language (the system's own text
+    is English whatever the run's language)."""
+    return _(_OS_REASONS.get(exc.errno, "a system error"))
+
+
+class CommandError(click.ClickException):
+    """A failure shown as one line, "Fout: ..." ("Error: ..." in English) on standard error,
+    with exit status 1. The message is already in the run's language."""
+
+    def show(self, file=None) -> None:
+        """Print the message."""
+        click.echo(_("Error: %(message)s", message=self.format_message()), err=True)
+
+
+def require_tables(app) -> None:
+    """Stop with one line, not a SQLAlchemy traceback ("no such table: consultation"), when
+    the database cannot be reached or has not been set up by `flask consult upgrade` yet.
+
+    Raises CommandError (exit status 1)."""
+    import sqlalchemy as sa
+
+    with app.app_context():
+        try:
+            tables = set(sa.inspect(app.extensions["consult.engine"]).get_table_names())
+        except sa.exc.OperationalError as err:
+            raise CommandError(_("the database cannot be reached (%(reason)s).",
+                                 reason=str(err.orig).strip())) from err
+    if "consultation" not in tables:
+        raise CommandError(_("the database has not been set up yet. Run "
+                             "`flask --app app consult upgrade` first."))
+
+
+class TablesCommand(click.Command):
+    """A command that loads the app and needs the database's tables. Both are checked when the
+    command runs, after its options were parsed, so `--help` (and a usage error) works before
+    the first upgrade. The app's INFO log lines (English, for the server's log) are left out
+    of a command's output unless CONSULT_LOG_LEVEL asks for them: its own lines say it."""
+
+    needs_tables = True
+
+    def invoke(self, ctx: click.Context):
+        """Load the app, check the tables, then run the command."""
+        import logging
+
+        from flask.cli import ScriptInfo
+
+        from .logs import LEVEL_ENV
+
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        if not app.testing and not os.environ.get(LEVEL_ENV):
+            logging.getLogger("consult").setLevel(logging.WARNING)
+        if self.needs_tables:
+            require_tables(app)
+        return super().invoke(ctx)
+
+
+class SetupCommand(TablesCommand):
+    """A command that loads the app but makes the tables itself (upgrade, restore)."""
+
+    needs_tables = False
