@@ -7,6 +7,7 @@ the fresh environment sees the test environment's libraries through a .pth file 
 editable consult (a .pth file named in another .pth is not run), so nothing is reinstalled."""
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -64,6 +65,7 @@ def _fresh_venv(folder: Path) -> Path:
 
 
 def test_the_wheel_holds_the_dutch_catalogue_and_serves_dutch(tmp_path):
+    assert shutil.which("msgfmt"), "setuptools-gettext compiles with GNU msgfmt: `make gettext`"
     source = _source_copy(tmp_path / "source")
     assert not (source / MO).exists() and (source / MO).with_suffix(".po").exists()
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
