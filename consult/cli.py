@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from . import db, demo
-from .clitext import CommandError, SetupCommand, TablesCommand, _, number, os_reason
+from .clitext import CommandError, SetupCommand, TablesCommand, _, _n, number, os_reason
 
 
 class _Group(click.Group):
@@ -209,8 +209,9 @@ def render_command():
     started = time.perf_counter()
     with current_app.extensions["consult.engine"].begin() as conn:
         count = rendered.refill(conn)
-    click.echo(_("%(count)s texts rendered in %(seconds).1f s.", count=number(count),
-                 seconds=time.perf_counter() - started))
+    click.echo(_n("%(count)s text rendered in %(seconds)s s.",
+                  "%(count)s texts rendered in %(seconds)s s.", count, count=number(count),
+                  seconds=number(time.perf_counter() - started, 1)))
 
 
 # --- search ------------------------------------------------------------------------------
@@ -222,8 +223,9 @@ def reindex_command():
     """Rebuild the search index from the database (beside the live one, then swapped in)."""
     count, seconds = _reindex()
     rate = count / max(seconds, 1e-9)
-    click.echo(_("%(count)s documents indexed in %(seconds).1f s (%(rate).0f/s).",
-                 count=number(count), seconds=seconds, rate=rate))
+    click.echo(_n("%(count)s document indexed in %(seconds)s s (%(rate)s/s).",
+                  "%(count)s documents indexed in %(seconds)s s (%(rate)s/s).", count,
+                  count=number(count), seconds=number(seconds, 1), rate=number(rate)))
 
 
 def _reindex() -> tuple[int, float]:
@@ -305,7 +307,8 @@ def search_command(query: str, limit: int, as_json: bool):
     for row in rows:
         where = " · ".join(str(v) for v in (row["stakeholder"], row["number"]) if v)
         click.echo(f"[{_(KINDS.get(row['kind'], row['kind']))}] {where}: {row['snippet']}")
-    click.echo(_("%(count)s results", count=number(page.total)))
+    click.echo(_n("%(count)s result", "%(count)s results", page.total,
+                  count=number(page.total)))
 
 
 # --- exports -------------------------------------------------------------------------------
@@ -334,8 +337,8 @@ def export_command(consultation: str, fmt: str, output: str):
     started = time.perf_counter()
     if fmt == "letters":
         _write_letters(session, found, Path(output))
-        click.echo(_("Letters written to %(folder)s (%(seconds).1f s).", folder=output,
-                     seconds=time.perf_counter() - started))
+        click.echo(_("Letters written to %(folder)s (%(seconds)s s).", folder=output,
+                     seconds=number(time.perf_counter() - started, 1)))
         return
     if fmt == "json":
         from . import archive
@@ -346,9 +349,9 @@ def export_command(consultation: str, fmt: str, output: str):
         except OSError as exc:
             raise CommandError(_("Cannot write %(path)s: %(reason)s.", path=output,
                                  reason=os_reason(exc))) from exc
-        click.echo(_("Consultation written to %(path)s (%(size)s bytes, %(seconds).1f s).",
+        click.echo(_("Consultation written to %(path)s (%(size)s bytes, %(seconds)s s).",
                      path=output, size=number(len(data)),
-                     seconds=time.perf_counter() - started))
+                     seconds=number(time.perf_counter() - started, 1)))
         return
     try:
         with open(output, "wb") as out:
@@ -357,9 +360,10 @@ def export_command(consultation: str, fmt: str, output: str):
     except OSError as exc:
         raise CommandError(_("Cannot write %(path)s: %(reason)s.", path=output,
                              reason=os_reason(exc))) from exc
-    click.echo(_("%(points)s points written to %(path)s (%(size)s bytes, %(seconds).1f s).",
-                 points=number(points), path=output, size=number(size),
-                 seconds=time.perf_counter() - started))
+    click.echo(_n("%(points)s point written to %(path)s (%(size)s bytes, %(seconds)s s).",
+                  "%(points)s points written to %(path)s (%(size)s bytes, %(seconds)s s).",
+                  points, points=number(points), path=output, size=number(size),
+                  seconds=number(time.perf_counter() - started, 1)))
 
 
 def _write_letters(session, consultation, folder) -> None:
@@ -463,8 +467,9 @@ def _import_rows(source, slug: str | None, dry_run: bool) -> None:
     if not checked.ok:
         for problem in checked.problems:
             click.echo(str(problem), err=True)
-        raise CommandError(_("%(count)s problems; nothing was imported.",
-                             count=len(checked.problems)))
+        raise CommandError(_n("%(count)s problem; nothing was imported.",
+                              "%(count)s problems; nothing was imported.",
+                              len(checked.problems), count=len(checked.problems)))
     summary = _("%(points)s points in %(reactions)s reactions, %(answers)s answers, "
                 "%(stakeholders)s new stakeholders", points=checked.points,
                 reactions=checked.reactions, answers=checked.answers,
@@ -472,7 +477,8 @@ def _import_rows(source, slug: str | None, dry_run: bool) -> None:
     if checked.new_stakeholders:
         summary += f" ({', '.join(checked.new_stakeholders)})"
     if checked.new_destinations:
-        summary += _(", %(count)s new destinations", count=len(checked.new_destinations))
+        summary += _n(", %(count)s new destination", ", %(count)s new destinations",
+                      len(checked.new_destinations), count=len(checked.new_destinations))
     if dry_run:
         click.echo(_("Dry run, nothing written. Would create %(summary)s.", summary=summary))
         return
@@ -527,11 +533,11 @@ def backup_command(path: str):
     finally:
         progress.close()
     click.echo(_("Backup written to %(path)s: %(rows)s rows in %(tables)s tables, %(uploads)s "
-                 "uploads, %(exports)s consultations as JSON (%(size)s bytes, %(seconds).1f s).",
+                 "uploads, %(exports)s consultations as JSON (%(size)s bytes, %(seconds)s s).",
                  path=target, rows=number(backup.row_count(manifest)),
                  tables=len(manifest["tables"]), uploads=manifest["uploads"]["files"],
                  exports=len(manifest["exports"]), size=number(target.stat().st_size),
-                 seconds=time.perf_counter() - started))
+                 seconds=number(time.perf_counter() - started, 1)))
     for name in manifest["uploads"]["missing"]:
         click.echo(_("Warning: the upload %(name)s is named in the database but missing from "
                      "the uploads folder.", name=name), err=True)
@@ -586,10 +592,12 @@ def restore_command(archive: str):
     with engine.begin() as conn:
         rendered.refill(conn, only_missing=True)  # the archive holds texts, never HTML
     click.echo(_("Restored %(rows)s rows and %(files)s uploads from %(archive)s (made "
-                 "%(made)s on %(backend)s) in %(seconds).1f s.", rows=number(rows),
+                 "%(made)s on %(backend)s) in %(seconds)s s.", rows=number(rows),
                  files=files, archive=archive, made=unpacked.manifest["created_at"],
-                 backend=unpacked.manifest["backend"], seconds=time.perf_counter() - started))
+                 backend=unpacked.manifest["backend"],
+                 seconds=number(time.perf_counter() - started, 1)))
     count, seconds = _reindex()
-    click.echo(_("%(count)s documents indexed in %(seconds).1f s; the restore took "
-                 "%(total).1f s.", count=number(count), seconds=seconds,
-                 total=time.perf_counter() - started))
+    click.echo(_n("%(count)s document indexed in %(seconds)s s; the restore took %(total)s s.",
+                  "%(count)s documents indexed in %(seconds)s s; the restore took "
+                  "%(total)s s.", count, count=number(count), seconds=number(seconds, 1),
+                  total=number(time.perf_counter() - started, 1)))

@@ -41,9 +41,18 @@ def _(message: str, /, **values) -> str:
     return text % values if values else text
 
 
-def number(value: int) -> str:
-    """A count with the language's digit grouping ("12.345" in Dutch, "12,345" in English)."""
-    return format_decimal(value, locale=language())
+def _n(singular: str, plural: str, count: int, /, **values) -> str:
+    """The singular or plural message for ``count`` in this run's language; %(count)s and
+    the other placeholders are filled from values."""
+    text = _catalogue(language()).ungettext(singular, plural, count)
+    return text % values
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A number in the language's notation, rounded to ``decimals`` places: "12.345" and
+    "1,5" in Dutch, "12,345" and "1.5" in English."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=language())
 
 
 _OS_REASONS = {

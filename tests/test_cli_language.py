@@ -38,11 +38,14 @@ def catalogue() -> dict[str, list[re.Pattern]]:
     """The patterns of every translated message: "nl" (msgstr), "en" (msgid) and "both"
     (the few written the same in both languages, such as "Index: %(path)s")."""
     with PO.open("rb") as f:
-        entries = [m for m in read_po(f) if m.id and m.string and isinstance(m.id, str)]
+        entries = [m for m in read_po(f) if m.id and all(m.string or [""])]
+    forms = []  # (English, Dutch): a plural entry gives its singular and its plural
+    for m in entries:
+        forms.extend(zip(m.id, m.string, strict=True) if m.pluralizable else [(m.id, m.string)])
     return {
-        "nl": [_pattern(m.string) for m in entries],
-        "en": [_pattern(m.id) for m in entries],
-        "both": [_pattern(m.id) for m in entries if m.string == m.id],
+        "nl": [_pattern(s) for _i, s in forms],
+        "en": [_pattern(i) for i, _s in forms],
+        "both": [_pattern(i) for i, s in forms if i == s],
     }
 
 
@@ -244,3 +247,15 @@ def test_index_status_after_reindexing_an_empty_database(tmp_path):
         ["indiener", "0", "0"]]
     found = run(args=["consult", "search", "jeugdhulp"])
     assert (found.exit_code, found.output) == (0, "0 resultaten\n")
+
+
+def test_counts_and_numbers_follow_the_language(lang):
+    """One result is "1 resultaat", not "1 resultaten"; Dutch writes 1.234,5 where English
+    writes 1,234.5 (the size and the seconds in one line used both notations)."""
+    from consult.clitext import _n, number
+
+    one, two = (_n("%(count)s result", "%(count)s results", n, count=n) for n in (1, 2))
+    assert (one, two) == (("1 resultaat", "2 resultaten") if lang == "nl"
+                          else ("1 result", "2 results"))
+    assert number(1234.54, 1) == ("1.234,5" if lang == "nl" else "1,234.5")
+    assert number(54639) == ("54.639" if lang == "nl" else "54,639")
