@@ -9,15 +9,32 @@ from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from . import db, demo
-from .clitext import CommandError, SetupCommand, TablesCommand, _, _n, number, os_reason
+from .clitext import (
+    Command,
+    CommandError,
+    SetupCommand,
+    TablesCommand,
+    _,
+    _n,
+    number,
+    os_reason,
+    usage_error,
+)
 
 
 class _Group(click.Group):
     """The commands check for the database's tables when they run (TablesCommand), except
     those that make them (upgrade, restore into a fresh instance: SetupCommand) and split,
-    which reads a file only (click.Command)."""
+    which reads a file only (Command)."""
 
     command_class = TablesCommand
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """Find the command; an unknown one is told in the run's language."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as err:
+            raise usage_error(err, ctx) from err
 
 
 @click.group("consult", cls=_Group)
@@ -156,7 +173,7 @@ def _listing(points: list) -> str:
     return "\n".join(out).lstrip("\n")
 
 
-@consult_cli.command("split", cls=click.Command)
+@consult_cli.command("split", cls=Command)
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print the points as a JSON list.")
 def split_command(file: str, as_json: bool):

@@ -100,7 +100,50 @@ def require_tables(app) -> None:
                              "`flask --app app consult upgrade` first."))
 
 
-class TablesCommand(click.Command):
+def usage_error(err: click.UsageError, ctx: click.Context) -> CommandError:
+    """A mistake on the command line (click's own message is English whatever the run's
+    language) as one line in the run's language, naming the command's --help; exit status 2
+    as click gives it."""
+    param = getattr(err, "param", None)
+    name = param.get_error_hint(ctx) if param is not None else getattr(err, "param_hint", "")
+    if isinstance(err, click.NoSuchOption):
+        problem = _("There is no option %(name)s.", name=err.option_name)
+    elif isinstance(err, click.BadOptionUsage):
+        problem = _("The option %(name)s needs a value.", name=err.option_name)
+    elif isinstance(err, click.MissingParameter):
+        problem = (_("The option %(name)s is missing.", name=name)
+                   if getattr(param, "param_type_name", "") == "option"
+                   else _("The argument %(name)s is missing.", name=name))
+    elif isinstance(err, click.BadParameter) and isinstance(getattr(param, "type", None),
+                                                             click.Choice):
+        problem = _("%(name)s must be one of %(choices)s.", name=name,
+                    choices=", ".join(param.type.choices))
+    elif isinstance(err, click.BadParameter) and isinstance(getattr(param, "type", None),
+                                                             click.IntRange):
+        problem = _("%(name)s must be a whole number from %(min)s to %(max)s.", name=name,
+                    min=param.type.min, max=param.type.max)
+    elif isinstance(err, click.BadParameter):
+        problem = _("%(name)s has a value that cannot be used.", name=name)
+    else:  # an extra argument, or an unknown command
+        problem = _("The command line has a word too many or an unknown command.")
+    error = CommandError(_("%(problem)s See `%(command)s --help`.", problem=problem,
+                           command=ctx.command_path))
+    error.exit_code = 2
+    return error
+
+
+class Command(click.Command):
+    """A command whose command-line mistakes are told in the run's language."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does; a usage error becomes one line in the run's language."""
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            raise usage_error(err, ctx) from err
+
+
+class TablesCommand(Command):
     """A command that loads the app and needs the database's tables. Both are checked when the
     command runs, after its options were parsed, so `--help` (and a usage error) works before
     the first upgrade. The app's INFO log lines (English, for the server's log) are left out

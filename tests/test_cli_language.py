@@ -259,3 +259,28 @@ def test_counts_and_numbers_follow_the_language(lang):
                           else ("1 result", "2 results"))
     assert number(1234.54, 1) == ("1.234,5" if lang == "nl" else "1,234.5")
     assert number(54639) == ("54.639" if lang == "nl" else "54,639")
+
+
+USAGE_MISTAKES = [
+    ["export"],  # an argument missing
+    ["export", SLUG, "-o", "x.csv"],  # an option missing
+    ["export", SLUG, "--format", "pdf", "-o", "x.pdf"],  # not one of the choices
+    ["export", SLUG, "-o"],  # an option without its value
+    ["search", "jeugd", "--limit", "0"],  # out of range
+    ["demo", "--snel"],  # no such option
+    ["demo", "extra"],  # a word too many
+    ["bestaat-niet"],  # no such command
+    ["split"],  # a command that needs no app
+]
+
+
+@pytest.mark.parametrize("args", USAGE_MISTAKES, ids=" ".join)
+def test_command_line_mistakes_are_told_in_the_runs_language(lang, tmp_path, args):
+    """click's own usage errors ("Error: Missing argument 'CONSULTATION'.", with its usage
+    lines) were English in a Dutch run: one line in the run's language, exit status 2."""
+    app = make_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path)
+    result = app.test_cli_runner().invoke(args=["consult", *args])
+    assert result.exit_code == 2, result.output
+    (line,) = check(result.output, lang)
+    assert line.startswith("Fout: " if lang == "nl" else "Error: ")
+    assert line.endswith(" --help`.")
