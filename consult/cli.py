@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from . import db, demo
 from .clitext import (
+    N_,
     Command,
     CommandError,
     SetupCommand,
@@ -81,10 +82,11 @@ def demo_command():
 
 # The roles and the kinds of search result by their names in the interface (consult/labels.py
 # has the same English names, translated in the catalogue).
-ROLES = {"admin": "administrator", "secretary": "secretary", "councillor": "councillor",
-         "advisory_member": "advisory board member", "viewer": "reader"}
-KINDS = {"point": "point", "response": "answer", "message": "message",
-         "stakeholder": "stakeholder"}
+ROLES = {"admin": N_("administrator"), "secretary": N_("secretary"),
+         "councillor": N_("councillor"), "advisory_member": N_("advisory board member"),
+         "viewer": N_("reader")}
+KINDS = {"point": N_("point"), "response": N_("answer"), "message": N_("message"),
+         "stakeholder": N_("stakeholder")}
 
 
 def _index_after_load() -> None:
@@ -278,7 +280,9 @@ def index_status_command(as_json: bool):
         click.echo(json.dumps(status, indent=2))
         return
     click.echo(_("Index: %(path)s", path=status["path"] or _("(none)")))
-    click.echo(f"{_('kind'):<12} {_('index'):>9} {_('database'):>9}")
+    # The words outside the f-string: `make messages` does not read calls inside one.
+    heads = _("kind"), _("index"), _("database")
+    click.echo(f"{heads[0]:<12} {heads[1]:>9} {heads[2]:>9}")
     for kind, expected in status["database"].items():
         have = "-" if status["index"] is None else status["index"].get(kind, 0)
         click.echo(f"{_(KINDS.get(kind, kind)):<12} {have:>9} {expected:>9}")

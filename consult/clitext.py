@@ -55,22 +55,29 @@ def number(value: float, decimals: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=language())
 
 
+def N_(message: str) -> str:  # noqa: N802 - the usual name of gettext's no-op marker
+    """Mark a message for the catalogue (`make messages` extracts N_) without translating it
+    yet: the run's language is known only when it is printed."""
+    return message
+
+
 _OS_REASONS = {
-    errno.ENOENT: "the file or folder does not exist",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EISDIR: "it is a folder",
-    errno.ENOTDIR: "a part of the path is not a folder",
-    errno.ENOSPC: "the disk is full",
-    errno.EROFS: "the disk is read-only",
-    errno.EEXIST: "it already exists",
+    errno.ENOENT: N_("the file or folder does not exist"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EROFS: N_("the disk is read-only"),
+    errno.EEXIST: N_("it already exists"),
 }
+_OTHER_REASON = N_("a system error")
 
 
 def os_reason(exc: OSError) -> str:
     """Why a file could not be read or written, in this run's language (the system's own text
     is English whatever the run's language)."""
-    return _(_OS_REASONS.get(exc.errno, "a system error"))
+    return _(_OS_REASONS.get(exc.errno, _OTHER_REASON))
 
 
 class CommandError(click.ClickException):

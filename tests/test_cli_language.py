@@ -6,6 +6,7 @@ and none is a Dutch msgstr. Lines that are data (a letter's points, a search hit
 are named per command, and their words from the interface (roles, kinds) are checked too."""
 
 import re
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -284,3 +285,27 @@ def test_command_line_mistakes_are_told_in_the_runs_language(lang, tmp_path, arg
     (line,) = check(result.output, lang)
     assert line.startswith("Fout: " if lang == "nl" else "Error: ")
     assert line.endswith(" --help`.")
+
+
+def test_make_messages_finds_every_message_of_the_commands(tmp_path):
+    """`make messages` (pybabel extract, then update) would mark an entry obsolete when the
+    extraction does not see it: every catalogue entry of the commands is found by the
+    Makefile's keywords (ngettext as _n, no-op marks as N_, no calls inside f-strings)."""
+    import shlex
+    import subprocess
+
+    root = PO.parent.parent.parent.parent.parent
+    line = next(n for n in (root / "Makefile").read_text().splitlines()
+                if "pybabel extract" in n)
+    words = shlex.split(line)
+    keywords = [arg for flag, word in zip(words, words[1:], strict=False) if flag == "-k"
+                for arg in ("-k", word)]
+    pot = tmp_path / "messages.pot"
+    subprocess.run([Path(sys.executable).parent / "pybabel", "extract", "-F", "babel.cfg",
+                    *keywords, "-o", str(pot), "."], cwd=root, check=True, capture_output=True)
+    with pot.open("rb") as f:
+        found = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    with PO.open("rb") as f:
+        ours = [m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f)
+                if any(path.startswith("consult/cli") for path, _line in m.locations)]
+    assert len(ours) > 70 and [m for m in ours if m not in found] == []
