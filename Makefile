@@ -8,7 +8,7 @@ MO := consult/translations/nl/LC_MESSAGES/messages.mo
 # pytest-xdist workers for `make test` (one per core; 0 runs everything in this process).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test install install-test translations chromium lint messages
+.PHONY: run test install install-test translations chromium gettext lint messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,13 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Chromium (Debian package)..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: install-test chromium
+# GNU msgfmt: setuptools-gettext compiles the .mo with it when a wheel is built
+# (tests/test_packaging.py); without it the build leaves the catalogue out.
+gettext:
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (Debian package)..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; }
+
+test: install-test chromium gettext
 	CONSULT_TEST_POSTGRES_URL="$${CONSULT_TEST_POSTGRES_URL:-$$(.ci/postgres-up)}" $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-test
@@ -46,5 +52,5 @@ lint: install-test
 
 # Refresh the message catalogue after changing user-facing strings.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _n:1,2 -k N_ -o consult/translations/messages.pot .
 	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations

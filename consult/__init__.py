@@ -2,6 +2,7 @@
 
 import os
 from datetime import UTC
+from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
@@ -61,6 +62,15 @@ def _format_datetime(value) -> str:
     return format_datetime(value, "d MMMM y HH:mm")
 
 
+def packaged(name: str) -> str:
+    """The folder ``name`` (templates, static, migrations): beside the package in a source
+    checkout or an editable install, inside it in an installed wheel (pyproject.toml maps
+    the top-level folders into the package when it is built)."""
+    here = Path(__file__).resolve().parent
+    inside = here / name
+    return str(inside if inside.is_dir() else here.parent / name)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, database, translations, blueprints, CLI."""
     app = Flask(
@@ -68,8 +78,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=(test_config or {}).get("INSTANCE_PATH")
         or os.environ.get("CONSULT_INSTANCE_PATH"),
         instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=packaged("templates"),
+        static_folder=packaged("static"),
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
     logs.init_app(app)

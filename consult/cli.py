@@ -1,49 +1,56 @@
-"""The `flask consult` command group: database upgrades and the demo consultation."""
+"""The `flask consult` command group: database upgrades and the demo consultation.
+
+Every line a command prints goes through consult.clitext: Dutch by default, English with
+CONSULT_LANGUAGE=en."""
 
 import click
 from flask import current_app
-from flask.cli import ScriptInfo, with_appcontext
+from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
 from . import db, demo
+from .clitext import (
+    N_,
+    Command,
+    CommandError,
+    SetupCommand,
+    TablesCommand,
+    _,
+    _n,
+    number,
+    os_reason,
+    usage_error,
+)
 
-# Commands that work without the database's tables: they create them (upgrade, restore into a
-# fresh instance) or read a file only.
-WITHOUT_TABLES = {"upgrade", "restore", "split"}
 
+class _Group(click.Group):
+    """The commands check for the database's tables when they run (TablesCommand), except
+    those that make them (upgrade, restore into a fresh instance: SetupCommand) and split,
+    which reads a file only (Command)."""
 
-@click.group("consult")
-@click.pass_context
-def consult_cli(ctx: click.Context):
-    """consult: manage the database and the demo data."""
-    if ctx.invoked_subcommand not in WITHOUT_TABLES and not ctx.resilient_parsing:
-        _require_tables(ctx.ensure_object(ScriptInfo).load_app())
+    command_class = TablesCommand
 
-
-def _require_tables(app) -> None:
-    """Stop with one Dutch line, not a SQLAlchemy traceback ("no such table: consultation"),
-    when the database has not been set up by `flask consult upgrade` yet (exit status 1)."""
-    import sqlalchemy as sa
-
-    with app.app_context():
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """Find the command; an unknown one is told in the run's language."""
         try:
-            tables = set(sa.inspect(app.extensions["consult.engine"]).get_table_names())
-        except sa.exc.OperationalError as err:
-            raise _DutchError(
-                f"de database is niet bereikbaar ({str(err.orig).strip()}).") from err
-    if "consultation" not in tables:
-        raise _DutchError("de database is nog niet ingericht. Voer eerst "
-                          "`flask --app app consult upgrade` uit.")
+            return super().resolve_command(ctx, args)
+        except click.UsageError as err:
+            raise usage_error(err, ctx) from err
 
 
-@consult_cli.command("upgrade")
+@click.group("consult", cls=_Group)
+def consult_cli():
+    """consult: manage the database and the demo data."""
+
+
+@consult_cli.command("upgrade", cls=SetupCommand)
 @click.option("--revision", default="head", show_default=True)
 @with_appcontext
 def upgrade_command(revision: str):
     """Apply the database migrations, then refresh the planner's statistics."""
     db.upgrade(current_app.config["DATABASE_URL"], revision)
     db.analyze(current_app.extensions["consult.engine"])
-    click.echo(f"Database at {revision}.")
+    click.echo(_("Database at %(revision)s.", revision=revision))
 
 
 @consult_cli.command("demo")
@@ -55,20 +62,31 @@ def demo_command():
     search.service().mode = "off"  # recorded in the outbox; applied below, with progress
     data = demo.read_data()
     session = db.get_session()
-    with click.progressbar(length=len(data["reactions"]), label="Reacties laden") as bar:
+    with click.progressbar(length=len(data["reactions"]), label=_("Loading reactions")) as bar:
         result = demo.load(session, data, progress=lambda _key: bar.update(1))
     session.commit()
     _index_after_load()
     if not result.created:
-        click.echo(f"Demo consultation already loaded: {result.consultation.title}")
+        click.echo(_("Demo consultation already loaded: %(title)s",
+                     title=result.consultation.title))
     else:
-        click.echo(
-            f"Loaded {result.consultation.title}: {result.stakeholders} stakeholders, "
-            f"{result.reactions} reactions, {result.points} points, {result.responses} responses."
-        )
-    click.echo("Demo accounts (for trying the app out only):")
+        click.echo(_("Loaded %(title)s: %(stakeholders)s stakeholders, %(reactions)s "
+                     "reactions, %(points)s points, %(answers)s answers.",
+                     title=result.consultation.title, stakeholders=result.stakeholders,
+                     reactions=result.reactions, points=result.points,
+                     answers=result.responses))
+    click.echo(_("Demo accounts (for trying the app out only):"))
     for email, _name, role, _stakeholder, password in demo.DEMO_USERS:
-        click.echo(f"  {role:<16} {email:<30} {password}")
+        click.echo(f"  {_(ROLES[role.value]):<24} {email:<30} {password}")
+
+
+# The roles and the kinds of search result by their names in the interface (consult/labels.py
+# has the same English names, translated in the catalogue).
+ROLES = {"admin": N_("administrator"), "secretary": N_("secretary"),
+         "councillor": N_("councillor"), "advisory_member": N_("advisory board member"),
+         "viewer": N_("reader")}
+KINDS = {"point": N_("point"), "response": N_("answer"), "message": N_("message"),
+         "stakeholder": N_("stakeholder")}
 
 
 def _index_after_load() -> None:
@@ -91,7 +109,7 @@ def _rebuild_with_progress(service) -> int:
 
     with Session(service.engine) as session:
         total = sum(documents.count_sources(session).values())
-    with click.progressbar(length=total, label="Zoekindex opbouwen") as bar:
+    with click.progressbar(length=total, label=_("Building the search index")) as bar:
         count = service.rebuild(progress=bar.update)
     while count is None:  # another process holds the rebuild lock: wait for it
         time.sleep(0.5)
@@ -101,36 +119,47 @@ def _rebuild_with_progress(service) -> int:
 
 
 @consult_cli.command("create-admin")
-@click.option("--email", prompt="E-mail address")
-@click.option("--name", prompt="Name")
-@click.password_option("--password", prompt="Password", confirmation_prompt=True)
+@click.option("--email", help="Asked for when not given.")
+@click.option("--name", help="Asked for when not given.")
+@click.option("--password", help="Asked for (twice, hidden) when not given.")
 @with_appcontext
-def create_admin_command(email: str, name: str, password: str):
+def create_admin_command(email: str | None, name: str | None, password: str | None):
     """Create the first administrator (or another one)."""
     from pydantic import ValidationError
 
     from .accounts import MIN_PASSWORD, create_user, user_by_email
     from .models import Role
 
+    # Asked here, not by click's prompt options: their texts would be fixed at import, and
+    # click's own "Repeat for confirmation" and mismatch line are English only.
+    email = email or click.prompt(_("E-mail address"))
+    name = name or click.prompt(_("Name"))
+    password = password or _ask_password()
     session = db.get_session()
     if len(password) < MIN_PASSWORD:
-        raise click.ClickException(f"Choose a password of at least {MIN_PASSWORD} characters.")
+        raise CommandError(_("Choose a password of at least %(count)s characters.",
+                             count=MIN_PASSWORD))
     if user_by_email(session, email) is not None:
-        raise click.ClickException(f"There is already an account for {email}.")
+        raise CommandError(_("There is already an account for %(email)s.", email=email))
     try:
         create_user(session, email=email, name=name, role=Role.admin, password=password)
     except ValidationError as err:
-        raise click.ClickException(f"Not a valid account: {err.errors()[0]['msg']}") from err
+        field = err.errors()[0]["loc"][0] if err.errors()[0]["loc"] else ""
+        if field == "email":
+            raise CommandError(_("%(email)s is not a valid e-mail address.",
+                                 email=email)) from err
+        raise CommandError(_("Not a valid account: check the name and e-mail address.")) from err
     session.commit()
-    click.echo(f"Administrator {email} created.")
+    click.echo(_("Administrator %(email)s created.", email=email))
 
 
-class _DutchError(click.ClickException):
-    """A failure shown as "Fout: ..." on standard error, with exit code 1."""
-
-    def show(self, file=None) -> None:
-        """Print the Dutch message."""
-        click.echo(f"Fout: {self.format_message()}", err=True)
+def _ask_password() -> str:
+    """The password, typed twice without being shown, until both agree."""
+    while True:
+        first = click.prompt(_("Password"), hide_input=True)
+        if click.prompt(_("Repeat the password"), hide_input=True) == first:
+            return first
+        click.echo(_("The two passwords differ; try again."), err=True)
 
 
 def _listing(points: list) -> str:
@@ -146,7 +175,7 @@ def _listing(points: list) -> str:
     return "\n".join(out).lstrip("\n")
 
 
-@consult_cli.command("split")
+@consult_cli.command("split", cls=Command)
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Print the points as a JSON list.")
 def split_command(file: str, as_json: bool):
@@ -163,34 +192,29 @@ def split_command(file: str, as_json: bool):
         try:
             text = sys.stdin.read()
         except UnicodeDecodeError as exc:
-            raise _DutchError("De invoer is geen UTF-8-tekst.") from exc
+            raise CommandError(_("The input is not UTF-8 text.")) from exc
     else:
         path = Path(file)
         try:
             if path.stat().st_size > MAX_UPLOAD_BYTES:
-                raise _DutchError("Het bestand is groter dan 10 MB.")
+                raise CommandError(_("The file is larger than 10 MB."))
             data = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise _DutchError(f"Kan {file} niet lezen: het bestand bestaat niet.") from exc
-        except IsADirectoryError as exc:
-            raise _DutchError(f"Kan {file} niet lezen: dit is een map.") from exc
-        except PermissionError as exc:
-            raise _DutchError(f"Kan {file} niet lezen: geen toegang.") from exc
         except OSError as exc:
-            raise _DutchError(f"Kan {file} niet lezen.") from exc
+            raise CommandError(_("Cannot read %(path)s: %(reason)s.", path=file,
+                                 reason=os_reason(exc))) from exc
         try:
             text = extract_text(path.name, data)
-        except ExtractError as exc:
-            raise _DutchError(f"{file}: {exc}") from exc
+        except ExtractError as exc:  # its message is Dutch, as on the web pages
+            raise CommandError(f"{file}: {exc}") from exc
     result = split(text)
     if as_json:
         rows = [{"number": p.number, "heading": p.heading, "text": p.text} for p in result.points]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(_listing(result.points))
-    click.echo(
-        f"\n{len(result.points)} punten; {len(result.dropped)} regels paginaopmaak weggelaten."
-    )
+    click.echo()
+    click.echo(_("%(points)s points; %(dropped)s lines of page layout left out.",
+                 points=len(result.points), dropped=len(result.dropped)))
 
 
 @consult_cli.command("render")
@@ -204,7 +228,9 @@ def render_command():
     started = time.perf_counter()
     with current_app.extensions["consult.engine"].begin() as conn:
         count = rendered.refill(conn)
-    click.echo(f"{count} texts rendered in {time.perf_counter() - started:.1f} s.")
+    click.echo(_n("%(count)s text rendered in %(seconds)s s.",
+                  "%(count)s texts rendered in %(seconds)s s.", count, count=number(count),
+                  seconds=number(time.perf_counter() - started, 1)))
 
 
 # --- search ------------------------------------------------------------------------------
@@ -216,7 +242,9 @@ def reindex_command():
     """Rebuild the search index from the database (beside the live one, then swapped in)."""
     count, seconds = _reindex()
     rate = count / max(seconds, 1e-9)
-    click.echo(f"{count} documents indexed in {seconds:.1f} s ({rate:.0f}/s).")
+    click.echo(_n("%(count)s document indexed in %(seconds)s s (%(rate)s/s).",
+                  "%(count)s documents indexed in %(seconds)s s (%(rate)s/s).", count,
+                  count=number(count), seconds=number(seconds, 1), rate=number(rate)))
 
 
 def _reindex() -> tuple[int, float]:
@@ -232,7 +260,7 @@ def _reindex() -> tuple[int, float]:
     started = time.perf_counter()
     count = _rebuild_with_progress(service)
     if not count and service.store.current_dir() is None:
-        raise _DutchError("De zoekindex kon niet worden opgebouwd.")
+        raise CommandError(_("The search index could not be built."))
     seconds = time.perf_counter() - started
     service.drain()
     return count, seconds
@@ -251,17 +279,19 @@ def index_status_command(as_json: bool):
     if as_json:
         click.echo(json.dumps(status, indent=2))
         return
-    click.echo(f"Index: {status['path'] or '(none)'}")
-    click.echo(f"{'kind':<12} {'index':>9} {'database':>9}")
+    click.echo(_("Index: %(path)s", path=status["path"] or _("(none)")))
+    # The words outside the f-string: `make messages` does not read calls inside one.
+    heads = _("kind"), _("index"), _("database")
+    click.echo(f"{heads[0]:<12} {heads[1]:>9} {heads[2]:>9}")
     for kind, expected in status["database"].items():
         have = "-" if status["index"] is None else status["index"].get(kind, 0)
-        click.echo(f"{kind:<12} {have:>9} {expected:>9}")
-    click.echo(f"Outbox pending: {status['outbox']}")
+        click.echo(f"{_(KINDS.get(kind, kind)):<12} {have:>9} {expected:>9}")
+    click.echo(_("Waiting in the outbox: %(count)s", count=number(status["outbox"])))
     if status["outdated"]:
-        click.echo("Built with another text analysis: `flask consult reindex` (or a start of "
-                   "the server) rebuilds it.")
+        click.echo(_("Built with another text analysis: `flask consult reindex` (or a start "
+                     "of the server) rebuilds it."))
     if status["rebuilding"]:
-        click.echo("A rebuild is running.")
+        click.echo(_("A rebuild is running."))
 
 
 @consult_cli.command("search")
@@ -278,9 +308,9 @@ def search_command(query: str, limit: int, as_json: bool):
     session = db.get_session()
     page = search.run(session, None, search.Request(text=query, size=limit), search.EVERYTHING)
     if page.unavailable:
-        raise _DutchError("De zoekindex wordt opnieuw opgebouwd; probeer het zo weer.")
+        raise CommandError(_("The search index is being rebuilt; try again shortly."))
     if page.failed:
-        raise _DutchError("Deze zoekopdracht kon niet worden uitgevoerd; probeer andere woorden.")
+        raise CommandError(_("This search could not be run; try other words."))
     rows = [
         {
             "kind": hit.kind,
@@ -297,8 +327,9 @@ def search_command(query: str, limit: int, as_json: bool):
         return
     for row in rows:
         where = " · ".join(str(v) for v in (row["stakeholder"], row["number"]) if v)
-        click.echo(f"[{row['kind']}] {where}: {row['snippet']}")
-    click.echo(f"{page.total} results")
+        click.echo(f"[{_(KINDS.get(row['kind'], row['kind']))}] {where}: {row['snippet']}")
+    click.echo(_n("%(count)s result", "%(count)s results", page.total,
+                  count=number(page.total)))
 
 
 # --- exports -------------------------------------------------------------------------------
@@ -323,11 +354,12 @@ def export_command(consultation: str, fmt: str, output: str):
     session = db.get_session()
     found = get_consultation(session, consultation)
     if found is None:
-        raise _DutchError(f"Geen consultatie met de naam {consultation}.")
+        raise CommandError(_("No consultation named %(slug)s.", slug=consultation))
     started = time.perf_counter()
     if fmt == "letters":
         _write_letters(session, found, Path(output))
-        click.echo(f"Letters written to {output} ({time.perf_counter() - started:.1f} s).")
+        click.echo(_("Letters written to %(folder)s (%(seconds)s s).", folder=output,
+                     seconds=number(time.perf_counter() - started, 1)))
         return
     if fmt == "json":
         from . import archive
@@ -336,20 +368,23 @@ def export_command(consultation: str, fmt: str, output: str):
         try:
             Path(output).write_bytes(data)
         except OSError as exc:
-            raise _DutchError(f"Kan {output} niet schrijven: {exc.strerror}.") from exc
-        click.echo(f"Consultation written to {output} ({len(data):,} bytes, "
-                   f"{time.perf_counter() - started:.1f} s).")
+            raise CommandError(_("Cannot write %(path)s: %(reason)s.", path=output,
+                                 reason=os_reason(exc))) from exc
+        click.echo(_("Consultation written to %(path)s (%(size)s bytes, %(seconds)s s).",
+                     path=output, size=number(len(data)),
+                     seconds=number(time.perf_counter() - started, 1)))
         return
     try:
         with open(output, "wb") as out:
             points = exports.write(fmt, found, exports.iter_tables(session, found), out)
             size = out.tell()
     except OSError as exc:
-        raise _DutchError(f"Kan {output} niet schrijven: {exc.strerror}.") from exc
-    click.echo(
-        f"{points} points written to {output} ({size:,} bytes, "
-        f"{time.perf_counter() - started:.1f} s)."
-    )
+        raise CommandError(_("Cannot write %(path)s: %(reason)s.", path=output,
+                             reason=os_reason(exc))) from exc
+    click.echo(_n("%(points)s point written to %(path)s (%(size)s bytes, %(seconds)s s).",
+                  "%(points)s points written to %(path)s (%(size)s bytes, %(seconds)s s).",
+                  points, points=number(points), path=output, size=number(size),
+                  seconds=number(time.perf_counter() - started, 1)))
 
 
 def _write_letters(session, consultation, folder) -> None:
@@ -360,16 +395,17 @@ def _write_letters(session, consultation, folder) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _DutchError(f"Kan de map {folder} niet maken: {exc.strerror}.") from exc
+        raise CommandError(_("Cannot make the folder %(folder)s: %(reason)s.",
+                             folder=folder, reason=os_reason(exc))) from exc
     with click.progressbar(letters.senders(session, consultation),
-                           label="Antwoordbrieven") as bar:
+                           label=_("Answer letters")) as bar:
         for stakeholder in bar:
             data = letters.answer_letter(session, consultation, stakeholder, whole=False)
             (folder / f"antwoordbrief-{stakeholder.slug}.docx").write_bytes(data)
 
 
 @consult_cli.command("import")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path())  # a folder: our own line, not click's English
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would be created.")
 @click.option("--consultation", "slug",
               help="For .xlsx/.csv: the consultation to add to (needed when there are several).")
@@ -389,25 +425,30 @@ def import_command(path: str, dry_run: bool, slug: str | None):
         return
     try:
         text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _DutchError(f"Kan {path} niet lezen.") from exc
+    except OSError as exc:
+        raise CommandError(_("Cannot read %(path)s: %(reason)s.", path=path,
+                             reason=os_reason(exc))) from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(_("Cannot read %(path)s: it is not UTF-8 text.", path=path)) from exc
     session = db.get_session()
     try:
         data = archive.read(text)
         consultation = archive.load(session, data)
     except archive.ArchiveError as exc:
         session.rollback()
-        raise _DutchError(str(exc)) from exc
-    points = sum(len(r["points"]) for r in data["reactions"])
-    summary = (f"{consultation.slug}: {len(data['reactions'])} reactions, {points} points, "
-               f"{len(data['responses'])} answers, {len(data['destinations'])} destinations")
+        raise CommandError(str(exc)) from exc  # its message is Dutch, as on the web pages
+    summary = _("%(slug)s: %(reactions)s reactions, %(points)s points, %(answers)s answers, "
+                "%(destinations)s destinations", slug=consultation.slug,
+                reactions=len(data["reactions"]),
+                points=sum(len(r["points"]) for r in data["reactions"]),
+                answers=len(data["responses"]), destinations=len(data["destinations"]))
     if dry_run:
         session.rollback()
-        click.echo(f"Dry run, nothing written. Would create {summary}.")
+        click.echo(_("Dry run, nothing written. Would create %(summary)s.", summary=summary))
         return
     session.commit()
     _index_after_load()
-    click.echo(f"Imported {summary}.")
+    click.echo(_("Imported %(summary)s.", summary=summary))
 
 
 def _import_rows(source, slug: str | None, dry_run: bool) -> None:
@@ -422,42 +463,50 @@ def _import_rows(source, slug: str | None, dry_run: bool) -> None:
         slugs = session.exec(select(Consultation.slug).where(
             Consultation.archived == False).order_by(Consultation.slug)).all()  # noqa: E712
         if len(slugs) != 1:
-            raise _DutchError(
-                "Geef met --consultation aan in welke consultatie de rijen horen"
-                + (f" ({', '.join(slugs)})." if slugs else "; er is nog geen consultatie."))
+            raise CommandError(
+                _("Say with --consultation which consultation the rows belong to (%(slugs)s).",
+                  slugs=", ".join(slugs)) if slugs
+                else _("Say with --consultation which consultation the rows belong to; there "
+                       "is no consultation yet."))
         slug = slugs[0]
-        click.echo(f"Into the only consultation: {slug}")
+        click.echo(_("Into the only consultation: %(slug)s", slug=slug))
     consultation = get_consultation(session, slug)
     if consultation is None:
-        raise _DutchError(f"Geen consultatie met de naam {slug}.")
+        raise CommandError(_("No consultation named %(slug)s.", slug=slug))
     try:
         data = source.read_bytes()
     except OSError as exc:
-        raise _DutchError(f"Kan {source} niet lezen.") from exc
+        raise CommandError(_("Cannot read %(path)s: %(reason)s.", path=source,
+                             reason=os_reason(exc))) from exc
     try:
         table = rowimport.read_table(source.name, data)
     except rowimport.RowImportError as exc:
-        raise _DutchError(str(exc)) from exc
+        raise CommandError(str(exc)) from exc  # its message is Dutch, as on the web pages
     checked = rowimport.plan(session, consultation, table)
     for notice in checked.notices:
         click.echo(notice)
     if not checked.ok:
         for problem in checked.problems:
             click.echo(str(problem), err=True)
-        raise _DutchError(f"{len(checked.problems)} problemen; er is niets ingelezen.")
-    summary = (f"{checked.points} points in {checked.reactions} reactions, {checked.answers} "
-               f"answers, {len(checked.new_stakeholders)} new stakeholders"
-               + (f" ({', '.join(checked.new_stakeholders)})" if checked.new_stakeholders
-                  else "")
-               + (f", {len(checked.new_destinations)} new destinations"
-                  if checked.new_destinations else ""))
+        raise CommandError(_n("%(count)s problem; nothing was imported.",
+                              "%(count)s problems; nothing was imported.",
+                              len(checked.problems), count=len(checked.problems)))
+    summary = _("%(points)s points in %(reactions)s reactions, %(answers)s answers, "
+                "%(stakeholders)s new stakeholders", points=checked.points,
+                reactions=checked.reactions, answers=checked.answers,
+                stakeholders=len(checked.new_stakeholders))
+    if checked.new_stakeholders:
+        summary += f" ({', '.join(checked.new_stakeholders)})"
+    if checked.new_destinations:
+        summary += _n(", %(count)s new destination", ", %(count)s new destinations",
+                      len(checked.new_destinations), count=len(checked.new_destinations))
     if dry_run:
-        click.echo(f"Dry run, nothing written. Would create {summary}.")
+        click.echo(_("Dry run, nothing written. Would create %(summary)s.", summary=summary))
         return
     rowimport.apply(session, None, consultation, checked)
     session.commit()
     _index_after_load()
-    click.echo(f"Imported {summary}.")
+    click.echo(_("Imported %(summary)s.", summary=summary))
 
 
 # --- backup and restore --------------------------------------------------------------------
@@ -496,25 +545,26 @@ def backup_command(path: str):
 
     target = backup.archive_path(Path(path))
     started = time.perf_counter()
-    progress = _Progress("Back-up maken")
+    progress = _Progress(_("Making the backup"))
     try:
         manifest = backup.write(current_app.extensions["consult.engine"],
                                 current_app.instance_path, target, progress)
     except backup.BackupError as exc:
-        raise _DutchError(str(exc)) from exc
+        raise CommandError(str(exc)) from exc  # its message is Dutch
     finally:
         progress.close()
-    click.echo(f"Backup written to {target}: {backup.row_count(manifest)} rows in "
-               f"{len(manifest['tables'])} tables, "
-               f"{manifest['uploads']['files']} uploads, {len(manifest['exports'])} "
-               f"consultations as JSON ({target.stat().st_size:,} bytes, "
-               f"{time.perf_counter() - started:.1f} s).")
+    click.echo(_("Backup written to %(path)s: %(rows)s rows in %(tables)s tables, %(uploads)s "
+                 "uploads, %(exports)s consultations as JSON (%(size)s bytes, %(seconds)s s).",
+                 path=target, rows=number(backup.row_count(manifest)),
+                 tables=len(manifest["tables"]), uploads=manifest["uploads"]["files"],
+                 exports=len(manifest["exports"]), size=number(target.stat().st_size),
+                 seconds=number(time.perf_counter() - started, 1)))
     for name in manifest["uploads"]["missing"]:
-        click.echo(f"Warning: the upload {name} is named in the database but missing from "
-                   "the uploads folder.", err=True)
+        click.echo(_("Warning: the upload %(name)s is named in the database but missing from "
+                     "the uploads folder.", name=name), err=True)
 
 
-@consult_cli.command("restore")
+@consult_cli.command("restore", cls=SetupCommand)
 @click.argument("archive", type=click.Path(dir_okay=False))
 @with_appcontext
 def restore_command(archive: str):
@@ -541,12 +591,12 @@ def restore_command(archive: str):
             unpacked = backup.unpack(Path(archive), Path(folder))
             filled = backup.tables_with_rows(engine)
             if filled:
-                raise backup.BackupError(
-                    "De database is niet leeg (onder meer de tabel "
-                    f"{filled[0]} heeft rijen); zet een back-up alleen terug in een nieuwe, "
-                    "lege database.")
+                raise backup.BackupError(_(
+                    "The database is not empty (the table %(table)s, among others, has "
+                    "rows); restore a backup only into a new, empty database.",
+                    table=filled[0]))
             backup.prepare_schema(engine, url, unpacked.manifest["revision"])
-            progress = _Progress("Back-up terugzetten")
+            progress = _Progress(_("Restoring the backup"))
             try:
                 with engine.begin() as conn:  # the one commit: every row or none
                     rows = backup.load(conn, unpacked, progress)
@@ -554,16 +604,21 @@ def restore_command(archive: str):
             finally:
                 progress.close()
         except backup.BackupError as exc:
-            raise _DutchError(str(exc)) from exc
+            raise CommandError(str(exc)) from exc
         except SQLAlchemyError as exc:
-            raise _DutchError("Het terugzetten is mislukt; er is niets ingelezen: "
-                              f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}") from exc
+            raise CommandError(_("The restore failed; nothing was read in: %(error)s",
+                                 error=f"{exc.__class__.__name__}: "
+                                       f"{str(exc).splitlines()[0]}")) from exc
     db.upgrade(url)
     with engine.begin() as conn:
         rendered.refill(conn, only_missing=True)  # the archive holds texts, never HTML
-    click.echo(f"Restored {rows} rows and {files} uploads from {archive} "
-               f"(made {unpacked.manifest['created_at']} on {unpacked.manifest['backend']}) "
-               f"in {time.perf_counter() - started:.1f} s.")
+    click.echo(_("Restored %(rows)s rows and %(files)s uploads from %(archive)s (made "
+                 "%(made)s on %(backend)s) in %(seconds)s s.", rows=number(rows),
+                 files=files, archive=archive, made=unpacked.manifest["created_at"],
+                 backend=unpacked.manifest["backend"],
+                 seconds=number(time.perf_counter() - started, 1)))
     count, seconds = _reindex()
-    click.echo(f"{count} documents indexed in {seconds:.1f} s; "
-               f"restore took {time.perf_counter() - started:.1f} s.")
+    click.echo(_n("%(count)s document indexed in %(seconds)s s; the restore took %(total)s s.",
+                  "%(count)s documents indexed in %(seconds)s s; the restore took "
+                  "%(total)s s.", count, count=number(count), seconds=number(seconds, 1),
+                  total=number(time.perf_counter() - started, 1)))

@@ -14,7 +14,10 @@ from sqlmodel import Session, create_engine
 
 from .cleantext import clean_value
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Beside the package in a checkout, inside it in an installed wheel (consult.packaged).
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+if not MIGRATIONS_DIR.is_dir():
+    MIGRATIONS_DIR = MIGRATIONS_DIR.parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:

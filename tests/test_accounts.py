@@ -110,7 +110,7 @@ def test_create_admin_command(app, session):
     assert admin.role == "admin" and admin.password_hash.startswith("$argon2id$")
     again = runner.invoke(args=["consult", "create-admin", "--email", "baas@regio.example",
                                 "--name", "Baas", "--password", "heel-geheim-1"])
-    assert again.exit_code != 0 and "already an account" in again.output
+    assert again.exit_code != 0 and "Er is al een account voor baas@regio.example." in again.output
     short = runner.invoke(args=["consult", "create-admin", "--email", "b@r.example",
                                 "--name", "B", "--password", "kort"])
-    assert short.exit_code != 0 and "at least 10" in short.output
+    assert short.exit_code != 0 and "minstens 10 tekens" in short.output

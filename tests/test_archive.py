@@ -29,7 +29,7 @@ def test_round_trip_gives_identical_output(demo_app, tmp_path):
     runner2 = other.test_cli_runner()
     dry = runner2.invoke(args=["consult", "import", str(first), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "nothing written" in dry.output and "204 points" in dry.output
+    assert "niets geschreven" in dry.output and "204 punten" in dry.output
     with other.app_context():
         from sqlmodel import func, select
 

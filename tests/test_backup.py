@@ -150,7 +150,7 @@ def test_round_trip_into_a_fresh_instance(database_url, tmp_path):
     target = _instance(target_url, tmp_path / "target")
     result = _restore(target, archive)
     assert result.exit_code == 0, result.output
-    assert "Restored" in result.output and "documents indexed" in result.output
+    assert "teruggezet uit" in result.output and "documenten geïndexeerd" in result.output
     _check_restored(target, rows, uploads)
     target.extensions["consult.engine"].dispose()
 

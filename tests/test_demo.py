@@ -314,8 +314,8 @@ def test_loading_twice_changes_nothing(demo_app, session):
 def test_demo_command_reports_counts_and_is_idempotent(app, runner, session):
     first = runner.invoke(args=["consult", "demo"])
     assert first.exit_code == 0, first.output
-    assert "28 stakeholders, 17 reactions, 204 points, 53 responses" in first.output
+    assert "28 indieners, 17 reacties, 204 punten, 53 antwoorden" in first.output
     second = runner.invoke(args=["consult", "demo"])
     assert second.exit_code == 0
-    assert "already loaded" in second.output
+    assert "al geladen" in second.output
     assert _count(session, Point) == 204

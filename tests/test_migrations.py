@@ -20,6 +20,13 @@ def _diff(url):
     return diff
 
 
+def _tables(url) -> set[str]:
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    return tables
+
+
 def test_upgrade_matches_models(database_url):
     upgrade(database_url)
     assert _diff(database_url) == []
@@ -40,12 +47,15 @@ def test_upgrade_command_on_a_fresh_instance(database_url, tmp_path):
     result = app.test_cli_runner().invoke(args=["consult", "upgrade"])
     app.extensions["consult.engine"].dispose()
     assert result.exit_code == 0, result.output
-    assert "Database at head" in result.output
+    assert "Database op versie head." in result.output
     assert _diff(database_url) == []
 
 
-@pytest.mark.parametrize("command", [["demo"], ["reindex"], ["create-admin", "a@b.nl"],
-                                     ["export", "x", "--format", "csv", "-o", "/dev/null"]])
+@pytest.mark.parametrize("command", [
+    ["demo"], ["reindex"], ["index-status"], ["render"], ["search", "jeugd"],
+    ["create-admin", "--email", "a@b.nl"], ["backup", "/dev/null"],
+    ["export", "x", "--format", "csv", "-o", "/dev/null"], ["import", "/dev/null"],
+])
 def test_a_command_before_the_first_upgrade_says_what_to_run(database_url, tmp_path, command):
     """On an instance that was never migrated, every command that needs the tables says in
     one Dutch line what to run first (it ended in a SQLAlchemy traceback, "no such table");
@@ -61,6 +71,28 @@ def test_a_command_before_the_first_upgrade_says_what_to_run(database_url, tmp_p
         after = runner.invoke(args=["consult", "demo"])
         assert after.exit_code == 0, after.output
     app.extensions["consult.engine"].dispose()
+
+
+def test_help_of_every_command_works_before_the_first_upgrade(database_url, tmp_path):
+    """`--help` only prints: it works on a never-migrated instance (the check for the tables
+    refused it, before any command ran), and the instance stays untouched."""
+    from consult.cli import consult_cli
+
+    app = make_app(database_url, tmp_path, create_schema=False)
+    runner = app.test_cli_runner()
+    for name, cmd in consult_cli.commands.items():
+        result = runner.invoke(args=["consult", name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert result.output.startswith("Usage: ") and f" consult {name} " in result.output, \
+            (name, result.output)
+        assert cmd.help.split()[0] in result.output
+    assert runner.invoke(args=["consult", "--help"]).exit_code == 0
+    # A real command still gets the one line saying what to run first.
+    refused = runner.invoke(args=["consult", "create-admin", "--email", "a@b.nl"])
+    assert (refused.exit_code, refused.output.count("\n")) == (1, 1), refused.output
+    assert "flask --app app consult upgrade" in refused.output
+    app.extensions["consult.engine"].dispose()
+    assert _tables(database_url) == set()
 
 
 def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path):

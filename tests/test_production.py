@@ -29,9 +29,9 @@ def test_gunicorn_on_postgresql_configured_from_the_environment(tmp_path):
     # Only CONSULT_* variables (none inherited), plain HTTP to 127.0.0.1 (insecure cookies).
     env = server_env(url, tmp_path, CONSULT_SECRET_KEY="a-long-random-production-secret",
                      CONSULT_LOG_LEVEL="INFO", CONSULT_WORKERS="3", CONSULT_THREADS="2")
-    assert "Database at head." in flask(env, "consult", "upgrade").stdout
+    assert "Database op versie head." in flask(env, "consult", "upgrade").stdout
     demo = flask(env, "consult", "demo")
-    assert "204 points" in demo.stdout
+    assert "204 punten" in demo.stdout
     # The commands log in the same format as the server (on standard error).
     assert re.search(r"INFO consult\.search: search index: rebuilt with \d+ documents",
                      demo.stderr), demo.stderr

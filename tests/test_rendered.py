@@ -184,7 +184,7 @@ def test_the_render_command_renders_every_text_again(demo_app):
         conn.execute(sa.text("UPDATE response SET body_html = '<p>oud</p>'"))
     result = demo_app.test_cli_runner().invoke(args=["consult", "render"])
     assert result.exit_code == 0, result.output
-    assert "texts rendered" in result.output
+    assert "teksten opnieuw opgemaakt" in result.output
     assert _stale(engine) == []
 
 

@@ -115,7 +115,7 @@ def test_export_command(demo_app, tmp_path):
         result = runner.invoke(args=["consult", "export", SLUG, "--format", fmt, "-o",
                                      str(target)])
         assert result.exit_code == 0, result.output
-        assert "204 points written" in result.output
+        assert "204 punten geschreven" in result.output
         assert target.stat().st_size > 10_000
     assert "vastgesteld" in (tmp_path / "tabel.csv").read_text(encoding="utf-8-sig")
     bad = runner.invoke(args=["consult", "export", "bestaat-niet", "--format", "csv", "-o",

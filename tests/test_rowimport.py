@@ -49,7 +49,7 @@ def test_dry_run_then_import_from_excel(demo_app, tmp_path):
     dry = runner.invoke(args=["consult", "import", str(path), "--consultation", SLUG,
                               "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "3 points in 1 reactions, 1 answers, 1 new stakeholders (Gemeenteraad Voorschoten)" \
+    assert "3 punten in 1 reacties, 1 antwoorden, 1 nieuwe indieners (Gemeenteraad Voorschoten)" \
         in dry.output
     assert _count(demo_app, Point) == before
     done = runner.invoke(args=["consult", "import", str(path), "--consultation", SLUG])
@@ -113,7 +113,7 @@ def test_csv_with_dutch_headers_and_file_errors(demo_app, tmp_path):
                     "Leiden;;collegebrief;1;;Aandacht voor mantelzorgers;;;\n", encoding="utf-8")
     runner = demo_app.test_cli_runner()
     ok = runner.invoke(args=["consult", "import", str(path), "--consultation", SLUG, "--dry-run"])
-    assert ok.exit_code == 0 and "1 points in 1 reactions, 0 answers, 0 new" in ok.output
+    assert ok.exit_code == 0 and "1 punten in 1 reacties, 0 antwoorden, 0 nieuwe" in ok.output
     for name, data, message in [
         ("leeg.csv", b"", "Het bestand is leeg"),
         ("raar.csv", b"a;b\n1;2\n", "mist de kolom(men): stakeholder, channel, number, text"),
@@ -128,7 +128,7 @@ def test_csv_with_dutch_headers_and_file_errors(demo_app, tmp_path):
         assert result.exit_code == 1 and message in result.output, (name, result.output)
     # With one consultation there is nothing to ask; with two, the command asks which.
     only = runner.invoke(args=["consult", "import", str(path), "--dry-run"])
-    assert only.exit_code == 0 and f"Into the only consultation: {SLUG}" in only.output
+    assert only.exit_code == 0 and f"In de enige consultatie: {SLUG}" in only.output
     with demo_app.app_context():
         from consult.intake import create_consultation
 

@@ -193,7 +193,7 @@ def test_index_status_and_reindex(search_app):
     assert status["outbox"] == 0
     result = runner.invoke(args=["consult", "reindex"])
     assert result.exit_code == 0, result.output
-    assert "285 documents indexed" in result.output
+    assert "285 documenten geïndexeerd" in result.output
     assert "Zoekindex opbouwen" in result.output
     again = json.loads(runner.invoke(args=["consult", "index-status", "--json"]).output)
     assert again["index"] == status["database"]

@@ -99,9 +99,8 @@ def test_a_file_that_is_not_what_it_says(runner, tmp_path):
 def test_a_missing_file_or_a_folder(runner, tmp_path):
     result = runner.invoke(args=["consult", "split", str(tmp_path / "weg.txt")])
     assert result.exit_code == 1
-    assert (
-        result.stderr == f"Fout: Kan {tmp_path / 'weg.txt'} niet lezen: het bestand bestaat niet.\n"
-    )
+    assert result.stderr == (f"Fout: Kan {tmp_path / 'weg.txt'} niet lezen: het bestand of de "
+                             "map bestaat niet.\n")
     result = runner.invoke(args=["consult", "split", str(tmp_path)])
     assert result.exit_code == 1
     assert result.stderr == f"Fout: Kan {tmp_path} niet lezen: dit is een map.\n"

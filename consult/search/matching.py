@@ -172,6 +172,10 @@ def segments(searcher) -> list[tuple[SegmentData, int]]:
     out = []
     seen = set()
     for reader, offset in searcher.reader().leaf_readers():
+        if not reader.doc_count_all():
+            # An index built from an empty database has one empty reader, whose columns
+            # raise NotImplementedError: it holds nothing to read anyway.
+            continue
         segment = reader.segment()
         ident = segment.segment_id() if segment is not None else f"r{id(reader)}"
         seen.add(ident)

@@ -55,7 +55,7 @@ def empty_install_url(request, tmp_path):
     done = runner.invoke(args=["consult", "create-admin", "--email", email, "--name", name,
                                "--password", password])
     assert done.exit_code == 0, done.output
-    assert f"Administrator {email} created." in done.output
+    assert f"Beheerder {email} aangemaakt." in done.output
     yield from live_server(app)
 
 
