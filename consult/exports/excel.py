@@ -6,7 +6,10 @@ openpyxl builds, checks and styles a Cell object for every value, even in write-
 (~20 µs a cell, 110,000 cells for 10,000 points): writing its cells with WriteOnlyCell only
 made the export 1.4x faster. The rows here are the XML openpyxl writes for such cells (an
 inline string with the shared wrap style; the quote-prefix style where a text would read as a
-formula), so every cell is still text, never a formula.
+formula), so every cell is still text, never a formula. Two exceptions to "text": a plain
+point number (1, 2, 10) is a number cell, so the column sorts 1, 2, 10 and not 1, 10, 2 (the
+import reads it back as the same number); and a text longer than Excel holds in a cell is cut
+with a visible note (`fit`).
 """
 
 import io
@@ -15,6 +18,8 @@ import zipfile
 from collections.abc import Iterable
 from typing import BinaryIO
 from xml.sax.saxutils import escape
+
+from flask_babel import gettext as _
 
 from ..models import Consultation
 from ..reports import FLAT_COLUMNS, FORMULA_START, Table, flat_rows
@@ -25,6 +30,35 @@ _PART = "xl/worksheets/sheet1.xml"
 _END_OF_ROWS = b"</sheetData>"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:len(FLAT_COLUMNS)]
 _FILTER = '<autoFilter ref="A1:{last}{rows}"/>'
+NUMBER = FLAT_COLUMNS.index("Nummer")
+MAX_CELL = 32_767  # Excel's limit: characters (UTF-16 code units) in one cell
+_PLAIN_NUMBER = re.compile(r"[1-9][0-9]{0,14}")  # no leading zero, exact as a double
+
+
+def plain_number(text: str) -> int | None:
+    """The point number as a number when it is plain digits ("10" -> 10); None for "1.2",
+    "2a", "007" or "" (those stay text: a number would lose how they were written)."""
+    return int(text) if _PLAIN_NUMBER.fullmatch(text) else None
+
+
+def fit(text: str) -> str:
+    """The text as an Excel cell can hold it: whole when it fits in MAX_CELL, else cut with a
+    note at its end that says so and where the whole text is (Excel refuses a longer cell:
+    the file would open as damaged)."""
+    if _units(text) <= MAX_CELL:
+        return text
+    size = f"{len(text):,}".replace(",", ".")  # Dutch thousands: 40.000
+    note = " " + _("[… cut off: this text has %(n)s characters, more than an Excel cell "
+                   "holds; the CSV and Word files have it whole.]", n=size)
+    room = MAX_CELL - _units(note)
+    kept = text[:room]
+    while _units(kept) > room:  # characters outside the BMP count twice
+        kept = kept[:-1]
+    return kept + note
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def write_xlsx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO) -> int:
@@ -97,8 +131,12 @@ def _with_filter(tail: bytes, rows: int) -> bytes:
 def _row(number: int, cells: list[str], styles: tuple[int, int]) -> str:
     """One sheet row as openpyxl writes it: each value an inline string (t="inlineStr")."""
     out = [f'<row r="{number}">']
-    for letter, text in zip(_LETTERS, cells, strict=True):
+    for column, (letter, text) in enumerate(zip(_LETTERS, cells, strict=True)):
         style = styles[text.lstrip().startswith(FORMULA_START)]
+        if column == NUMBER and (value := plain_number(text)) is not None:
+            out.append(f'<c r="{letter}{number}" s="{style}"><v>{value}</v></c>')
+            continue
+        text = fit(text)
         where = f'<c r="{letter}{number}" s="{style}" t="inlineStr">'
         if not text:
             out.append(where + "</c>")

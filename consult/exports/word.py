@@ -20,7 +20,8 @@ from ..cleantext import clean_text
 from ..models import Consultation
 from ..reports import COLUMNS, Block, Row, Table, point_line
 
-WIDTHS_CM = (4.5, 11, 10.5)  # who, points, answers
+# Shares of the text width: who (a name: narrow), the points and the answers (text: wide).
+SHARES = (0.16, 0.40, 0.44)
 A4 = (11_906 * 635, 16_838 * 635)  # EMU (twips x 635): 210 x 297 mm, ISO 216, as Word sets it
 A4_LANDSCAPE = A4[::-1]
 _BREAKS = re.compile(r"([\t\r\n])")
@@ -30,8 +31,7 @@ _END_OF_TABLE = b"</w:tbl>"
 def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO) -> int:
     """Write the Word table (its chunks, in order) to ``out``; returns the number of points.
     The document is the one python-docx made before (tests/old_exports.py)."""
-    skeleton = _skeleton(consultation)
-    widths = _twips()
+    skeleton, widths = _skeleton(consultation)
     points = 0
     with zipfile.ZipFile(io.BytesIO(skeleton)) as source, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
@@ -51,8 +51,9 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
     return points
 
 
-def _skeleton(consultation: Consultation) -> bytes:
-    """The document without body rows: what the old builder made before its first row."""
+def _skeleton(consultation: Consultation) -> tuple[bytes, tuple[int, ...]]:
+    """The document without body rows (what the old builder made before its first row), and
+    the width of each column in twips."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml import OxmlElement
@@ -80,15 +81,43 @@ def _skeleton(consultation: Consultation) -> bytes:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header._tr.get_or_add_trPr().append(repeat)
+    widths = size_table(section, grid, SHARES)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return out.getvalue(), widths
 
 
-def _twips() -> tuple[int, ...]:
-    from docx.shared import Cm
+def text_width(section) -> int:
+    """The width between the margins of a python-docx section, in twips."""
+    return (section.page_width - section.left_margin - section.right_margin) // 635
 
-    return tuple(Cm(width).twips for width in WIDTHS_CM)
+
+def size_table(section, table, shares: tuple[float, ...]) -> tuple[int, ...]:
+    """Give a python-docx table fixed column widths that fill the section's text width, each
+    column its share of it (the last one the rest, so they add up exactly): on the table
+    (w:tblW, fixed layout), its grid (w:gridCol) and the cells of its rows so far (w:tcW), as
+    Word and LibreOffice each read a different one. Returns the widths in twips."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Twips
+
+    total = text_width(section)
+    widths = [round(total * share) for share in shares[:-1]]
+    widths.append(total - sum(widths))
+    table.autofit = False  # w:tblLayout fixed: the widths, not the content, decide
+    properties = table._tbl.tblPr
+    width = properties.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        properties.append(width)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(total))
+    for column, twips in zip(table.columns, widths, strict=True):
+        column.width = Twips(twips)
+    for row in table.rows:
+        for cell, twips in zip(row.cells, widths, strict=True):
+            cell.width = Twips(twips)
+    return tuple(widths)
 
 
 def _split(xml: bytes) -> tuple[bytes, bytes]:
