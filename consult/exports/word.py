@@ -19,6 +19,7 @@ from .. import richtext
 from ..cleantext import clean_text
 from ..models import Consultation
 from ..reports import COLUMNS, Block, Row, Table, point_line
+from . import promises
 
 # Shares of the text width: who (a name: narrow), the points and the answers (text: wide).
 SHARES = (0.16, 0.40, 0.44)
@@ -28,11 +29,15 @@ _BREAKS = re.compile(r"([\t\r\n])")
 _END_OF_TABLE = b"</w:tbl>"
 
 
-def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO) -> int:
-    """Write the Word table (its chunks, in order) to ``out``; returns the number of points.
-    The document is the one python-docx made before (tests/old_exports.py)."""
+def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO,
+               commitments: list[promises.Promise] = ()) -> int:
+    """Write the Word table (its chunks, in order) to ``out``, then a section with those of
+    ``commitments`` made in the answers it shows (none: no section); returns the number of
+    points. Without commitments the document is the one python-docx made before
+    (tests/old_exports.py)."""
     skeleton, widths = _skeleton(consultation)
     points = 0
+    answers: set[int] = set()
     with zipfile.ZipFile(io.BytesIO(skeleton)) as source, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         # compresslevel 1 for the rows (most of the file): faster, a few % larger.
@@ -44,9 +49,15 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
             with target.open(info.filename, "w") as document:
                 document.write(head)
                 for table in tables:
+                    answers |= promises.answered(table)
                     for block in table.blocks:
                         document.write(_block_xml(block, widths).encode("utf-8"))
                         points += sum(len(r.points) for r in block.rows)
+                shown = promises.shown(commitments, answers)
+                if shown:
+                    end = len(_END_OF_TABLE)
+                    tail = (tail[:end] + _promises_xml(shown, sum(widths)).encode("utf-8")
+                            + tail[end:])
                 document.write(tail)
     return points
 
@@ -206,3 +217,31 @@ def _answer_cell(row: Row) -> str:
         if answer.destinations:
             paragraphs.append([_run(clean_text("→ " + "; ".join(answer.destinations)), "i")])
     return _paragraphs(paragraphs)
+
+
+# --- the commitments --------------------------------------------------------------------------
+
+PROMISE_SHARES = (0.36, 0.16, 0.16, 0.14, 0.18)  # what, who, when, status, sender and points
+
+
+def _promises_xml(shown: list[promises.Promise], total: int) -> str:
+    """A heading "Toezeggingen" and a table of the commitments (promises.WORD_COLUMNS), its
+    columns sized as the main table's (fixed, filling the text width ``total`` in twips), its
+    header row repeated on every page."""
+    widths = [round(total * share) for share in PROMISE_SHARES[:-1]]
+    widths.append(total - sum(widths))
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    header = "".join(_cell(w, _paragraphs([[_run(title, "b")]]))
+                     for w, title in zip(widths, promises.WORD_COLUMNS, strict=True))
+    rows = "".join(
+        "<w:tr>" + "".join(_cell(w, _paragraphs([[_run(text)]]))
+                           for w, text in zip(widths, p.word_cells(), strict=True)) + "</w:tr>"
+        for p in shown)
+    return (
+        f'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr>{_run("Toezeggingen")}</w:p>'
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="dxa" w:w="{total}"/>'
+        '<w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" '
+        'w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
+        f'<w:tblGrid>{grid}</w:tblGrid>'
+        f'<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>{header}</w:tr>{rows}</w:tbl>'
+    )
