@@ -64,7 +64,24 @@ def save_texts(session: Session, actor: User | None, consultation: Consultation,
 def senders(session: Session, consultation: Consultation) -> list[Stakeholder]:
     """Everyone who sent points in the consultation, and everyone whose reaction without
     points was answered as a whole (the letters there are to write), by name."""
-    found = {p.sender.id: p.sender for p in followup.consultation_points(session, consultation)}
+    return overview(session, consultation)[0]
+
+
+def open_points(session: Session, consultation: Consultation) -> dict[int, int]:
+    """The unanswered points of the consultation per sender (stakeholder id -> count; senders
+    with none left out): what a letter would still call unanswered."""
+    return overview(session, consultation)[1]
+
+
+def overview(session: Session, consultation: Consultation
+             ) -> tuple[list[Stakeholder], dict[int, int]]:
+    """(senders, open points per sender id), from one read of the consultation's points."""
+    points = followup.consultation_points(session, consultation)
+    found = {p.sender.id: p.sender for p in points}
+    counts: dict[int, int] = {}
+    for p in points:
+        if not p.answers:
+            counts[p.sender.id] = counts.get(p.sender.id, 0) + 1
     answered = {a.response.reaction_id for answers in _whole_answers(session, consultation)
                 .values() for a in answers}
     if answered:
@@ -73,17 +90,7 @@ def senders(session: Session, consultation: Consultation) -> list[Stakeholder]:
             .where(Reaction.id.in_(sorted(answered)))
         ):
             found.setdefault(stakeholder.id, stakeholder)
-    return sorted(found.values(), key=lambda s: s.name.lower())
-
-
-def open_points(session: Session, consultation: Consultation) -> dict[int, int]:
-    """The unanswered points of the consultation per sender (stakeholder id -> count; senders
-    with none left out): what a letter would still call unanswered."""
-    counts: dict[int, int] = {}
-    for p in followup.consultation_points(session, consultation):
-        if not p.answers:
-            counts[p.sender.id] = counts.get(p.sender.id, 0) + 1
-    return counts
+    return sorted(found.values(), key=lambda s: s.name.lower()), counts
 
 
 def answer_letter(session: Session, consultation: Consultation, stakeholder: Stakeholder,

@@ -14,12 +14,11 @@ bp = Blueprint("letters", __name__, url_prefix="/consultaties/<slug>/antwoordbri
 
 
 def _page(consultation, opening: str, closing: str, error=None, status=200):
-    session = get_session()
-    unanswered = letters.open_points(session, consultation)
+    senders, unanswered = letters.overview(get_session(), consultation)
     return render_template(
         "letters/index.html", consultation=consultation, opening=opening, closing=closing,
         error=error, saved=request.args.get("opgeslagen") == "1",
-        senders=letters.senders(session, consultation), max_text=letters.MAX_TEXT,
+        senders=senders, max_text=letters.MAX_TEXT,
         unanswered=unanswered, unanswered_total=sum(unanswered.values()),
     ), status
 
