@@ -41,3 +41,11 @@ def test_the_letters_page_warns_about_unanswered_points(live_with_open_points, p
     expect(page).to_have_url(f"{base}/consultaties/{SLUG}/tabel?status=open")
     expect(page.get_by_text("Tekst van punt 2a")).to_be_visible()
     expect(page.get_by_text("Tekst van punt 1.2", exact=True)).to_have_count(0)
+
+
+def test_the_warning_meets_wcag_21_aa(live_with_open_points, browser):
+    from .test_accessibility import check_pages, describe
+
+    failing = check_pages(browser, live_with_open_points, "secretary",
+                          [f"/consultaties/{SLUG}/antwoordbrieven"])
+    assert not failing, "\n".join(f"{url}\n{describe(v)}" for url, v in failing.items())
