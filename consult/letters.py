@@ -184,11 +184,12 @@ def reference(consultation: Consultation, stakeholder: Stakeholder) -> str:
 
 
 def your_letter(reactions: list[Reaction]) -> str:
-    """The "Uw brief" line: the dates the reactions were received, or what is known when no
-    date was recorded."""
+    """The "Uw brief" line: the dates the reactions were received; where no date was
+    recorded, the reaction's title and that the date is not known (never a made-up date)."""
     days = sorted({r.received_on for r in reactions if r.received_on})
     if not days:
-        return "Uw brief: uw reactie (datum van ontvangst niet vastgelegd)"
+        titles = "; ".join(f"“{r.title}”" for r in reactions) or "uw reactie"
+        return f"Uw brief: {titles} (datum van ontvangst niet vastgelegd)"
     written = [long_date(d) for d in days]
     if len(written) == 1:
         line = f"Uw brief van: {written[0]}"

@@ -39,13 +39,13 @@ FLAT_COLUMNS = ("Gemeente / subregio", "Indiener", "Soort indiener", "Kanaal", "
                 "Nummer", "Kop", "Punt", "Toelichting", "Bestemmingen", "Status")
 
 
-_NATURAL = natsort_keygen()
+natural_key = natsort_keygen()  # "1.10" -> a key after "1.2" (natsort)
 
 
 def natural_order(points: list[FollowedPoint]) -> list[FollowedPoint]:
     """The points by their number as people count: 1.2 before 1.10, 2a before 10 (natsort);
     points without a number last; equal numbers keep their order."""
-    return sorted(points, key=lambda p: (not p.point.number, _NATURAL(p.point.number or "")))
+    return sorted(points, key=lambda p: (not p.point.number, natural_key(p.point.number or "")))
 
 
 @dataclass

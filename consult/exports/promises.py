@@ -17,7 +17,7 @@ from .. import commitments
 from ..cleantext import clean_text
 from ..labels import label
 from ..models import Consultation, Point, ResponsePoint
-from ..reports import _NATURAL, Table
+from ..reports import Table, natural_key
 
 COLUMNS = ("Toezegging", "Wie komt haar na", "Gereed op", "Gereed in vergadering", "Status",
            "Nagekomen in", "Indiener", "Punten")
@@ -59,7 +59,7 @@ def promises(session: Session, consultation: Consultation) -> list[Promise]:
     out = []
     for r in rows:
         c = r.commitment
-        points = sorted(numbers[r.response.id], key=_NATURAL)
+        points = sorted(numbers[r.response.id], key=natural_key)
         cells = [c.description, c.owner, c.due_on.isoformat() if c.due_on else "",
                  c.due_meeting, label(c.status), c.evidence if c.status == "done" else "",
                  r.stakeholder.name if r.stakeholder else "",
