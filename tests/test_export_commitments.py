@@ -74,9 +74,9 @@ def test_word_has_a_section_of_commitments_with_sized_columns(demo_app):
     assert texts[0] == ["Toezegging", "Wie", "Gereed", "Status", "Indiener en punten"]
     assert texts[1:] == [
         ["Cliëntenraad betrekken bij de inkoop", "Wethouder Jeugd", "1 maart 2027", "open",
-         f"{BOARD}, 1, 1.2, 1.10"],
+         f"{BOARD}, punten 1, 1.2, 1.10"],
         ["Notitie over pgb en ZIN", "Regio", "PHO Jeugd december",
-         "afgerond: Inkoopplan 2017, par. 4", f"{BOARD}, 1, 1.2, 1.10"],
+         "afgerond: Inkoopplan 2017, par. 4", f"{BOARD}, punten 1, 1.2, 1.10"],
     ]
     assert all(r.bold for c in table.rows[0].cells for r in c.paragraphs[0].runs)
     section = document.sections[0]
@@ -122,3 +122,23 @@ def test_libreoffice_opens_both_files_with_their_commitments(demo_app, tmp_path)
                          for f in (tmp_path / fmt).iterdir())
         assert "Cliëntenraad betrekken bij de inkoop" in text, fmt
         assert "De punten 1 t/m 7" in text, fmt
+
+
+def test_a_commitment_on_an_answer_to_a_whole_reaction_is_exported(demo_app):
+    """Duin- en Bollenstreek's reaction has no points; its answer "Geen opmerkingen." still
+    carries a commitment, named by the reaction's sender."""
+    with demo_app.app_context():
+        session = get_session()
+        response = session.exec(select(Response).where(
+            Response.body == "Geen opmerkingen.")).first()
+        commitments.create(session, None, response, "Terugkoppeling in het PHO", "Regio",
+                           None, "PHO Jeugd")
+        session.commit()
+    client = demo_app.test_client()
+    sheet = load_workbook(io.BytesIO(client.get(TABLE + ".xlsx").data))["Toezeggingen"]
+    assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
+        ("Terugkoppeling in het PHO", "Regio", None, "PHO Jeugd", "open", None,
+         "Duin- en Bollenstreek", "de reactie als geheel")]
+    document = Document(io.BytesIO(client.get(TABLE + ".docx").data))
+    assert [c.text for c in document.tables[1].rows[1].cells][-1] == (
+        "Duin- en Bollenstreek, de reactie als geheel")

@@ -8,7 +8,8 @@ commitments of the answers it shows.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -31,13 +32,16 @@ class Promise:
 
     response_id: int
     cells: list[str]
-    due_on: object = None  # datetime.date | None
+    due_on: date | None = None
+    numbers: list[str] = field(default_factory=list)  # of the points, natural order
 
     def word_cells(self) -> list[str]:
         """The five cells of the Word section (WORD_COLUMNS)."""
         (what, who, _on, meeting, status, evidence, sender, points) = self.cells
         when = ", ".join(v for v in (_long(self.due_on), meeting) if v)
         state = f"{status}: {evidence}" if evidence else status
+        if self.numbers:
+            points = ("punt " if len(self.numbers) == 1 else "punten ") + points
         return [what, who, when, state, ", ".join(v for v in (sender, points) if v)]
 
 
@@ -64,7 +68,8 @@ def promises(session: Session, consultation: Consultation) -> list[Promise]:
                  c.due_meeting, label(c.status), c.evidence if c.status == "done" else "",
                  r.stakeholder.name if r.stakeholder else "",
                  ", ".join(points) if points else "de reactie als geheel"]
-        out.append(Promise(r.response.id, [clean_text(v or "") for v in cells], c.due_on))
+        out.append(Promise(r.response.id, [clean_text(v or "") for v in cells], c.due_on,
+                           points))
     return out
 
 
