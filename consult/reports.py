@@ -16,6 +16,7 @@ import io
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from natsort import natsort_keygen
 from sqlmodel import Session
 
 from . import hierarchy
@@ -36,6 +37,15 @@ from .models import (
 COLUMNS = ("Gemeente / subregio", "Uitgangspunten", "Toelichting")
 FLAT_COLUMNS = ("Gemeente / subregio", "Indiener", "Soort indiener", "Kanaal", "Reactie",
                 "Nummer", "Kop", "Punt", "Toelichting", "Bestemmingen", "Status")
+
+
+natural_key = natsort_keygen()  # "1.10" -> a key after "1.2" (natsort)
+
+
+def natural_order(points: list[FollowedPoint]) -> list[FollowedPoint]:
+    """The points by their number as people count: 1.2 before 1.10, 2a before 10 (natsort);
+    points without a number last; equal numbers keep their order."""
+    return sorted(points, key=lambda p: (not p.point.number, natural_key(p.point.number or "")))
 
 
 @dataclass
@@ -59,7 +69,7 @@ class Block:
     def fill(self, points, whole) -> None:
         """Rows for the points (in table order; consecutive points with the same answers share
         one row) and then one row per answer to the reaction as a whole."""
-        for p in points:
+        for p in natural_order(points):
             key = [a.response.id for a in p.answers]
             last = self.rows[-1] if self.rows else None
             if last and last.points and [a.response.id for a in last.answers] == key and key:

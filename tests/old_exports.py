@@ -6,6 +6,7 @@ import io
 
 from consult import richtext
 from consult.cleantext import clean_text
+from consult.exports import excel
 from consult.reports import (
     COLUMNS,
     FLAT_COLUMNS,
@@ -54,7 +55,11 @@ def to_xlsx(table: Table) -> bytes:
         _text_cell(sheet, 1, column, title).font = Font(bold=True)
     for r, row in enumerate(flat_rows(table), start=2):
         for column, text in enumerate(row, start=1):
-            _text_cell(sheet, r, column, text)
+            # Since 30 November: plain point numbers are numbers, long texts cut with a note.
+            if column == excel.NUMBER + 1 and (value := excel.plain_number(text)) is not None:
+                sheet.cell(row=r, column=column, value=value)
+            else:
+                _text_cell(sheet, r, column, excel.fit(text))
     widths = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, width in enumerate(widths, start=1):
@@ -98,7 +103,11 @@ def to_docx(table: Table) -> bytes:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     properties.append(repeat)
-    widths = (Cm(4.5), Cm(11), Cm(10.5))
+    # Since 30 November: fixed widths that fill the text width (consult.exports.word).
+    from docx.shared import Twips
+
+    from consult.exports.word import SHARES, size_table
+    widths = [Twips(t) for t in size_table(section, grid, SHARES)]
     for block in table.blocks:
         for i, row in enumerate(block.rows):
             # Cells straight from the new row's XML: python-docx's row.cells walks the whole

@@ -4,7 +4,8 @@ The rows come from `rows.iter_tables`: the table of `reports.answered_table`, re
 reactions at a time, answers queried per chunk (no IN list of every point). Each writer
 streams those chunks into a file object (a temporary file for a download): Excel through
 openpyxl's write-only mode, Word as table XML spliced into a python-docx skeleton, CSV line by
-line. The cells are the same as before: `reports.flat_rows` for Excel and CSV, and for Word
+line. Word and Excel end with the commitments made in the answers they show (`promises`).
+The cells are the same as before: `reports.flat_rows` for Excel and CSV, and for Word
 the runs python-docx made (tests/old_exports.py is the old builder they are compared with).
 """
 
@@ -12,11 +13,14 @@ import tempfile
 from collections.abc import Iterable
 from typing import BinaryIO
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from ..models import Consultation
 from ..reports import Filters, Table
+from . import promises
 from .excel import write_xlsx
+from .promises import Promise
 from .rows import iter_tables
 from .text import write_csv
 from .word import write_docx
@@ -30,10 +34,17 @@ MIMETYPES = {
 IN_MEMORY = 4 * 2**20  # bytes a file may take before it moves to disk
 
 
-def write(fmt: str, consultation: Consultation, tables: Iterable[Table], out: BinaryIO) -> int:
-    """Write the table (its chunks, in order) as ``fmt`` ("docx", "xlsx" or "csv") to ``out``;
-    returns the number of points written. KeyError for another format."""
-    return WRITERS[fmt](consultation, tables, out)
+def write(fmt: str, consultation: Consultation, tables: Iterable[Table], out: BinaryIO,
+          commitments: list[Promise] | None = None) -> int:
+    """Write the table (its chunks, in order) as ``fmt`` ("docx", "xlsx" or "csv") to ``out``,
+    with those of ``commitments`` made in the answers it shows (not in a CSV; None: read
+    through the consultation's session); returns the number of points written. KeyError for
+    another format."""
+    writer = WRITERS[fmt]
+    if commitments is None:
+        session = object_session(consultation) if fmt != "csv" else None
+        commitments = promises.promises(session, consultation) if session is not None else []
+    return writer(consultation, tables, out, commitments)
 
 
 def export_file(session: Session, consultation: Consultation, fmt: str,

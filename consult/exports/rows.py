@@ -31,7 +31,7 @@ from ..models import (
     ResponseStatus,
     Stakeholder,
 )
-from ..reports import Block, Filters, Row, Table, _keep, _with_children
+from ..reports import Block, Filters, Row, Table, _keep, _with_children, natural_order
 
 CHUNK = 200  # reactions a chunk, at most
 CHUNK_POINTS = 1_000  # points a chunk, at most (unless one reaction has more: read whole)
@@ -94,11 +94,12 @@ def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterato
 def _block(reaction, stakeholder: Stakeholder, points: list[FollowedPoint],
            extra: list[Answer]) -> Block | None:
     """The rows of one reaction (as answered_table makes them): consecutive points with the
-    same, non-empty answers share a row; answers to the reaction as a whole follow."""
+    same, non-empty answers share a row (in natural order: `reports.natural_order`); answers
+    to the reaction as a whole follow."""
     if not points and not extra:
         return None
     block = Block(reaction, stakeholder)
-    for p in points:
+    for p in natural_order(points):
         key = [a.response.id for a in p.answers]
         last = block.rows[-1] if block.rows else None
         if last and last.points and key and [a.response.id for a in last.answers] == key:

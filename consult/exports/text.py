@@ -8,10 +8,12 @@ from ..models import Consultation
 from ..reports import FLAT_COLUMNS, Table, _csv_cell, flat_rows
 
 
-def write_csv(consultation: Consultation, tables: Iterable[Table], out: BinaryIO) -> int:
+def write_csv(consultation: Consultation, tables: Iterable[Table], out: BinaryIO,
+              commitments=()) -> int:
     """Semicolon-separated UTF-8 with a byte-order mark (what Dutch Excel opens as columns),
     as `reports.to_csv`: a cell that would start a formula gets a leading apostrophe.
-    Returns the number of points."""
+    Returns the number of points. ``commitments`` are not written: a CSV is one table, and
+    the import format (exports.promises)."""
     from defusedcsv import csv as defused
 
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)

@@ -19,20 +19,25 @@ from .. import richtext
 from ..cleantext import clean_text
 from ..models import Consultation
 from ..reports import COLUMNS, Block, Row, Table, point_line
+from . import promises
 
-WIDTHS_CM = (4.5, 11, 10.5)  # who, points, answers
+# Shares of the text width: who (a name: narrow), the points and the answers (text: wide).
+SHARES = (0.16, 0.40, 0.44)
 A4 = (11_906 * 635, 16_838 * 635)  # EMU (twips x 635): 210 x 297 mm, ISO 216, as Word sets it
 A4_LANDSCAPE = A4[::-1]
 _BREAKS = re.compile(r"([\t\r\n])")
 _END_OF_TABLE = b"</w:tbl>"
 
 
-def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO) -> int:
-    """Write the Word table (its chunks, in order) to ``out``; returns the number of points.
-    The document is the one python-docx made before (tests/old_exports.py)."""
-    skeleton = _skeleton(consultation)
-    widths = _twips()
+def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO,
+               commitments: list[promises.Promise] = ()) -> int:
+    """Write the Word table (its chunks, in order) to ``out``, then a section with those of
+    ``commitments`` made in the answers it shows (none: no section); returns the number of
+    points. Without commitments the document is the one python-docx made before
+    (tests/old_exports.py)."""
+    skeleton, widths = _skeleton(consultation)
     points = 0
+    answers: set[int] = set()
     with zipfile.ZipFile(io.BytesIO(skeleton)) as source, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         # compresslevel 1 for the rows (most of the file): faster, a few % larger.
@@ -44,15 +49,22 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
             with target.open(info.filename, "w") as document:
                 document.write(head)
                 for table in tables:
+                    answers |= promises.answered(table)
                     for block in table.blocks:
                         document.write(_block_xml(block, widths).encode("utf-8"))
                         points += sum(len(r.points) for r in block.rows)
+                shown = promises.shown(commitments, answers)
+                if shown:
+                    end = len(_END_OF_TABLE)
+                    tail = (tail[:end] + _promises_xml(shown, sum(widths)).encode("utf-8")
+                            + tail[end:])
                 document.write(tail)
     return points
 
 
-def _skeleton(consultation: Consultation) -> bytes:
-    """The document without body rows: what the old builder made before its first row."""
+def _skeleton(consultation: Consultation) -> tuple[bytes, tuple[int, ...]]:
+    """The document without body rows (what the old builder made before its first row), and
+    the width of each column in twips."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml import OxmlElement
@@ -80,15 +92,43 @@ def _skeleton(consultation: Consultation) -> bytes:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header._tr.get_or_add_trPr().append(repeat)
+    widths = size_table(section, grid, SHARES)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return out.getvalue(), widths
 
 
-def _twips() -> tuple[int, ...]:
-    from docx.shared import Cm
+def text_width(section) -> int:
+    """The width between the margins of a python-docx section, in twips."""
+    return (section.page_width - section.left_margin - section.right_margin) // 635
 
-    return tuple(Cm(width).twips for width in WIDTHS_CM)
+
+def size_table(section, table, shares: tuple[float, ...]) -> tuple[int, ...]:
+    """Give a python-docx table fixed column widths that fill the section's text width, each
+    column its share of it (the last one the rest, so they add up exactly): on the table
+    (w:tblW, fixed layout), its grid (w:gridCol) and the cells of its rows so far (w:tcW), as
+    Word and LibreOffice each read a different one. Returns the widths in twips."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Twips
+
+    total = text_width(section)
+    widths = [round(total * share) for share in shares[:-1]]
+    widths.append(total - sum(widths))
+    table.autofit = False  # w:tblLayout fixed: the widths, not the content, decide
+    properties = table._tbl.tblPr
+    width = properties.find(qn("w:tblW"))
+    if width is None:
+        width = OxmlElement("w:tblW")
+        properties.append(width)
+    width.set(qn("w:type"), "dxa")
+    width.set(qn("w:w"), str(total))
+    for column, twips in zip(table.columns, widths, strict=True):
+        column.width = Twips(twips)
+    for row in table.rows:
+        for cell, twips in zip(row.cells, widths, strict=True):
+            cell.width = Twips(twips)
+    return tuple(widths)
 
 
 def _split(xml: bytes) -> tuple[bytes, bytes]:
@@ -177,3 +217,31 @@ def _answer_cell(row: Row) -> str:
         if answer.destinations:
             paragraphs.append([_run(clean_text("→ " + "; ".join(answer.destinations)), "i")])
     return _paragraphs(paragraphs)
+
+
+# --- the commitments --------------------------------------------------------------------------
+
+PROMISE_SHARES = (0.36, 0.16, 0.16, 0.14, 0.18)  # what, who, when, status, sender and points
+
+
+def _promises_xml(shown: list[promises.Promise], total: int) -> str:
+    """A heading "Toezeggingen" and a table of the commitments (promises.WORD_COLUMNS), its
+    columns sized as the main table's (fixed, filling the text width ``total`` in twips), its
+    header row repeated on every page."""
+    widths = [round(total * share) for share in PROMISE_SHARES[:-1]]
+    widths.append(total - sum(widths))
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    header = "".join(_cell(w, _paragraphs([[_run(title, "b")]]))
+                     for w, title in zip(widths, promises.WORD_COLUMNS, strict=True))
+    rows = "".join(
+        "<w:tr>" + "".join(_cell(w, _paragraphs([[_run(text)]]))
+                           for w, text in zip(widths, p.word_cells(), strict=True)) + "</w:tr>"
+        for p in shown)
+    return (
+        f'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr>{_run("Toezeggingen")}</w:p>'
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="dxa" w:w="{total}"/>'
+        '<w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" '
+        'w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
+        f'<w:tblGrid>{grid}</w:tblGrid>'
+        f'<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>{header}</w:tr>{rows}</w:tbl>'
+    )

@@ -14,10 +14,12 @@ bp = Blueprint("letters", __name__, url_prefix="/consultaties/<slug>/antwoordbri
 
 
 def _page(consultation, opening: str, closing: str, error=None, status=200):
+    senders, unanswered = letters.overview(get_session(), consultation)
     return render_template(
         "letters/index.html", consultation=consultation, opening=opening, closing=closing,
         error=error, saved=request.args.get("opgeslagen") == "1",
-        senders=letters.senders(get_session(), consultation), max_text=letters.MAX_TEXT,
+        senders=senders, max_text=letters.MAX_TEXT,
+        unanswered=unanswered, unanswered_total=sum(unanswered.values()),
     ), status
 
 

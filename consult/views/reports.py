@@ -97,9 +97,11 @@ def public(slug: str):
                            d=dashboards.summary(session, consultation), promises=promises)
 
 
-def file_download(data: bytes, mimetype: str, filename: str) -> Response:
-    """A generated file, as a download (the app's headers make it unable to run anything)."""
-    return Response(data, mimetype=mimetype,
+def file_download(data: bytes, content_type: str, filename: str) -> Response:
+    """A generated file, as a download (the app's headers make it unable to run anything).
+    ``content_type`` is the whole header ("text/csv; charset=utf-8"): passed as a mimetype,
+    Werkzeug would add a second charset to a text/* type."""
+    return Response(data, content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -116,7 +118,8 @@ def download(slug: str, fmt: str):
         with file:
             response = file_download(file.read(), exports.MIMETYPES[fmt], filename)
     else:  # the server closes (and so deletes) the file once it is sent
-        response = Response(wrap_file(request.environ, file), mimetype=exports.MIMETYPES[fmt],
+        response = Response(wrap_file(request.environ, file),
+                            content_type=exports.MIMETYPES[fmt],
                             direct_passthrough=True,
                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
         response.content_length = size
