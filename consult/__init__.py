@@ -1,11 +1,10 @@
 """consult: consultations on youth-care procurement, from reactions to answered points."""
 
 import os
-from datetime import UTC
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
@@ -15,7 +14,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n, logs, rendered, revisions, search, submissions
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
-from .labels import label
+from .labels import label, state
+from .labels import legend as states_legend
 from .letterforms import display_text
 from .views.inputs import IdConverter
 
@@ -51,15 +51,6 @@ def _refuse_untrusted_host():
         return (_("consult cannot be reached at this address."), 400,
                 {"Content-Type": "text/plain; charset=utf-8"})
     return None
-
-
-def _format_datetime(value) -> str:
-    """"22 november 2026 21:05" in the reader's language; stored times are UTC."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return format_datetime(value, "d MMMM y HH:mm")
 
 
 def packaged(name: str) -> str:
@@ -106,8 +97,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["new_form_key"] = submissions.new_key
     app.jinja_env.filters["label"] = label
-    app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
-    app.jinja_env.filters["datetime"] = _format_datetime
+    app.jinja_env.filters["date"] = i18n.day
+    app.jinja_env.filters["datetime"] = i18n.moment
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli
@@ -145,6 +136,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         can_create_consultation=access.can_create_consultation,
         is_late=lifecycle_ops.is_late,
         state_label=lifecycle_ops.state_label,
+        state=state,
+        states_legend=states_legend,
         can_see_internal=access.can_see_internal,
         # Macros imported without context cannot see current_user: ask about the request's.
         sees_people=lambda: access.can_see_people(current_user),

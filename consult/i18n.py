@@ -1,7 +1,10 @@
 """Language choice: Dutch by default, English on request (remembered in a cookie)."""
 
+from datetime import UTC, date, datetime
+
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Blueprint, current_app, has_request_context, redirect, request
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 
 from .views.inputs import safe_next
 
@@ -35,6 +38,35 @@ def switch(lang: str):
 
 
 babel = Babel()
+
+
+def day(value: date | datetime | str | None) -> str:
+    """A date in the reader's language, in its one format: "29 november 2026" in Dutch,
+    "November 29, 2026" in English (Babel's long format). Also takes an ISO date string (the
+    dashboard's timeline, a commitment's due day in its thread); another string (a meeting's
+    name) comes back as it is; None or "" gives ""."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return format_date(value, "long")
+
+
+def moment(value: datetime | None) -> str:
+    """A stored time (UTC; naive ones are UTC) as the reader's date in ``day``'s format and the
+    time: "29 november 2026 om 14:05", "November 29, 2026 at 2:05 PM"."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    locale = get_locale()
+    pattern = str(get_datetime_format("long", locale=locale))
+    pattern = pattern.replace("{1}", get_date_format("long", locale=locale).pattern)
+    pattern = pattern.replace("{0}", get_time_format("short", locale=locale).pattern)
+    return format_datetime(value, pattern)
 
 
 def _translations():

@@ -1,4 +1,7 @@
-"""Display names for the stored enum values, in the user's language."""
+"""Display names for the stored enum values, in the user's language, and what each state means:
+one word and one colour ("tone") per state, the same on every page (``STATES``)."""
+
+from dataclasses import dataclass
 
 from flask import g, has_app_context
 from flask_babel import get_locale
@@ -91,3 +94,97 @@ def label(value: str | None) -> str:
     if found is None:
         found = resolved[key] = str(LABELS.get(key, value))
     return found
+
+
+# --- States: one word and one tone each (README, "Wat de statussen betekenen") ---------------
+#
+# The tones, and the only colours a state word is ever shown in (static/consult.css, the block
+# "Status colours"):
+#   action  orange: someone has to act now (a point without an answer, an open commitment, late)
+#   done    green: settled as asked (answered, adopted, done)
+#   pending blue: under way, waiting for its next step (proposed, to do at a destination, a
+#           consultation's running phases)
+#   neutral grey: no action and no adoption (draft, not adopted, cancelled, concept, archived)
+ACTION, DONE, PENDING, NEUTRAL = "action", "done", "pending", "neutral"
+TONES = (ACTION, DONE, PENDING, NEUTRAL)
+TONE_MEANINGS = {
+    ACTION: _l("someone has to act"),
+    DONE: _l("settled as asked"),
+    PENDING: _l("under way, waiting for its next step"),
+    NEUTRAL: _l("nothing to do, and not adopted or not yet in play"),
+}
+
+STATES = {
+    # a point: answered means it has a live answer that is not a draft (dashboard._answered)
+    ("point", "open"): (_l("open"), ACTION),
+    ("point", "answered"): (_l("answered"), DONE),
+    # an answer (Response.status): the point shows its latest answer's status
+    ("answer", "draft"): (_l("draft"), NEUTRAL),
+    ("answer", "proposed"): (_l("proposed"), PENDING),
+    ("answer", "adopted"): (_l("adopted"), DONE),
+    ("answer", "done"): (_l("done"), DONE),
+    ("answer", "not_adopted"): (_l("not adopted"), NEUTRAL),
+    # a point routed to a destination: done there (a landing), or still to do
+    ("destination", "done"): (_l("done"), DONE),
+    ("destination", "to_do"): (_l("to do"), PENDING),
+    # a commitment (toezegging)
+    ("commitment", "open"): (_l("open"), ACTION),
+    ("commitment", "overdue"): (_l("overdue"), ACTION),
+    ("commitment", "done"): (_l("done"), DONE),
+    ("commitment", "cancelled"): (_l("cancelled"), NEUTRAL),
+    # a reaction
+    ("reaction", "draft"): (_l("draft"), NEUTRAL),
+    ("reaction", "submitted"): (_l("submitted"), NEUTRAL),
+    ("reaction", "late"): (_l("late"), ACTION),
+    # a consultation's lifecycle (consult/lifecycle): phases, never a verdict on its points
+    ("consultation", "concept"): (_l("concept"), NEUTRAL),
+    ("consultation", "open"): (_l("open for reactions"), PENDING),
+    ("consultation", "closed"): (_l("closed, being processed"), PENDING),
+    ("consultation", "decided"): (_l("decided"), PENDING),
+    ("consultation", "published"): (_l("published"), NEUTRAL),
+    ("consultation", "archived"): (_l("archived"), NEUTRAL),
+}
+
+
+@dataclass(frozen=True)
+class State:
+    """A state as shown: ``word`` in the reader's language, ``tone`` one of TONES, ``key``
+    "kind:value" (the page's data-state attribute)."""
+
+    word: str
+    tone: str
+    key: str
+
+
+def state(kind: str, value: str | None) -> State:
+    """The word and tone of ``value`` as a state of ``kind`` ("point", "answer", "destination",
+    "commitment", "reaction", "consultation"). A point's value may be an answer status (the
+    status of its latest answer). Unknown values come back neutral, under their label.
+    Resolved once per request and language, as ``label`` (a channel page shows hundreds)."""
+    value = str(value or "")
+    if kind == "point" and value not in ("open", "answered"):
+        kind = "answer"
+    if not has_app_context():
+        return _state(kind, value)
+    resolved = g.setdefault("consult_states", {}).setdefault(str(get_locale()), {})
+    found = resolved.get((kind, value))
+    if found is None:
+        found = resolved[(kind, value)] = _state(kind, value)
+    return found
+
+
+def _state(kind: str, value: str) -> State:
+    found = STATES.get((kind, value))
+    if found is None:
+        return State(label(value), NEUTRAL, f"{kind}:{value}")
+    return State(str(found[0]), found[1], f"{kind}:{value}")
+
+
+def legend() -> list[tuple[str, str, list[str]]]:
+    """Every tone with its meaning and its words, for the page that explains the colours:
+    [(tone, meaning, [word, ...]), ...] in TONES order, each word once."""
+    rows = []
+    for tone in TONES:
+        words = list(dict.fromkeys(str(w) for w, t in STATES.values() if t == tone))
+        rows.append((tone, str(TONE_MEANINGS[tone]), words))
+    return rows

@@ -21,7 +21,7 @@ def _rows(html: str) -> list[tuple[str, str]]:
     """(point number, status label) of every row of the follow-up tables."""
     found = re.findall(r'<tr id="punt-\d+">\s*<th scope="row"><a [^>]*>([^<]+)</a>\s*'
                        r'(?:<span class="badge badge-new">[^<]*</span>\s*)?</th>'
-                       r'.*?<span class="badge badge-(\w+)">', html, re.S)
+                       r'.*?<span class="badge tone-\w+" data-state="\w+:(\w+)">', html, re.S)
     return found
 
 
@@ -86,7 +86,7 @@ def test_the_list_of_stakeholders(demo_app):
     assert html.count('class="stakeholder-tree"') == 1
     assert re.search(r">Leiden</a>\s*<span class=\"meta\">[^<]*·\s+20 punten</span>", html)
     assert re.search(r">Alphen aan den Rijn</a>\s*<span class=\"meta\">[^<]*·\s+9 punten · "
-                     r"<strong class=\"open\">1 open", html)
+                     r"<strong class=\"tone-action\" data-state=\"point:open\">1 open", html)
 
 
 def test_unpublished_consultations_stay_hidden(demo_app):
@@ -166,8 +166,9 @@ def test_dashboard_figures_match_the_points(demo_app):
 
 def _status_rows(html: str) -> list[tuple[str, list[int]]]:
     table = re.search(r'<th scope="col">Datum</th>.*?<tbody>(.*?)</tbody>', html, re.S)[1]
+    row = r'<th scope="row"><time datetime="([\d-]+)">[^<]+</time></th>(.*?)</tr>'
     return [(day, [int(n) for n in re.findall(r"<td>(\d+)</td>", cells)])
-            for day, cells in re.findall(r'<th scope="row">([\d-]+)</th>(.*?)</tr>', table)]
+            for day, cells in re.findall(row, table)]
 
 
 def test_dashboard_status_over_time(demo_app):

@@ -6,11 +6,12 @@ import smtplib
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlmodel import Session
 
 from .. import audit, mail
+from ..i18n import day as format_day
 from ..models import Consultation, User, utcnow
 from .models import Invitation
 from .operations import InvitedRow, days_left, overview
@@ -21,14 +22,14 @@ def subject(consultation: Consultation) -> str:
     if consultation.closes_on is None:
         return _("Reminder: your reaction to “%(title)s”", title=consultation.title)
     return _("Reminder: your reaction to “%(title)s”, possible until %(day)s",
-             title=consultation.title, day=format_date(consultation.closes_on, "d MMMM y"))
+             title=consultation.title, day=format_day(consultation.closes_on))
 
 
 def reminder_text(consultation: Consultation, row: InvitedRow, link: str | None) -> str:
     """The polite reminder to one outstanding stakeholder, in the interface's language
     (Dutch): the invitation, the deadline ("Reageren kan tot ...", with the days left), the
     consultation's link when there is one, and what to do if it has no comments."""
-    invited = format_date(row.invitation.invited_at.date(), "d MMMM y")
+    invited = format_day(row.invitation.invited_at.date())
     parts = [
         _("Dear Sir or Madam,"),
         _("On %(day)s we invited %(name)s to react to the consultation “%(title)s”. We have "
@@ -51,7 +52,7 @@ def _deadline_line(consultation: Consultation) -> str:
     left = days_left(consultation)
     if left is None:
         return _("We look forward to your reaction.")
-    day = format_date(consultation.closes_on, "d MMMM y")
+    day = format_day(consultation.closes_on)
     if left < 0:
         return _("Reactions were possible until %(day)s; we would still like to receive "
                  "yours as soon as possible.", day=day)

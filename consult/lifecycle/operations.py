@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from .. import attachments, audit
 from ..extract import MAX_UPLOAD_BYTES, display_name
 from ..intake import bump_revision
+from ..labels import STATES
 from ..models import (
     Attachment,
     AuditEvent,
@@ -42,14 +43,9 @@ from ..slugs import unique_slug
 
 S = ConsultationStatus
 
-STATE_LABELS = {
-    S.concept.value: _l("concept"),
-    S.open.value: _l("open for reactions"),
-    S.closed.value: _l("closed, being processed"),
-    S.decided.value: _l("decided"),
-    S.published.value: _l("published"),
-    S.archived.value: _l("archived"),
-}
+# The words of the states live with every other state's word and colour (labels.STATES).
+STATE_LABELS = {value: word for (kind, value), (word, _tone) in STATES.items()
+                if kind == "consultation"}
 
 # Who sees a consultation in each state (access.can_view says it in code).
 STATE_AUDIENCE = {
