@@ -13,6 +13,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n, logs, rendered, revisions, search, submissions
+from .answergroups import answer_groups
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label
 from .letterforms import display_text
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = lambda d, fmt="long": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = _format_datetime
+    app.jinja_env.filters["answer_groups"] = answer_groups  # points sharing an answer, listed once
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli
