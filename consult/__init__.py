@@ -13,6 +13,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access, config, db, errors, i18n, logs, rendered, revisions, search, submissions
+from .answergroups import answer_groups
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label, state
 from .labels import legend as states_legend
@@ -99,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = i18n.day
     app.jinja_env.filters["datetime"] = i18n.moment
+    app.jinja_env.filters["answer_groups"] = answer_groups  # points sharing an answer, listed once
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
 
     from .cli import consult_cli

@@ -481,7 +481,7 @@ class User(UserMixin, Tracked, table=True):
     session_version: int = Field(default=1)
     inbox_seen_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     # For the secretariat, points logged after this moment by someone else are news ("Nieuw")
-    # even in threads never opened; None: from the account's creation (migration 0026).
+    # even in threads never opened; None: from the account's creation (migration 0027).
     news_since: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     # No thread entry up to this message id is news for the user: the id the message table
     # had reached when the account was made, moved on by "Mark all as read". The newest-first

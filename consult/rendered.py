@@ -68,9 +68,10 @@ def listen() -> None:
             event.listen(model, "load", _on_load)
 
 
-def refill(conn: Connection, only_missing: bool = False) -> int:
-    """Render the HTML of every row again (or only of rows that have none), in batches;
-    returns the number of texts rendered. Runs on ``conn``; the caller commits."""
+def refill(conn: Connection, only_missing: bool = False, containing: str | None = None) -> int:
+    """Render the HTML of every row again (or only of rows that have none, or only of texts
+    that contain ``containing``), in batches; returns the number of texts rendered. Runs on
+    ``conn``; the caller commits."""
     count = 0
     for model, pairs in FIELDS.items():
         for text, html in pairs:
@@ -83,6 +84,8 @@ def refill(conn: Connection, only_missing: bool = False) -> int:
                          .order_by(table.c.id).limit(_BATCH))
                 if only_missing:
                     query = query.where(table.c[html].is_(None))
+                if containing is not None:
+                    query = query.where(table.c[text].contains(containing, autoescape=True))
                 rows = conn.execute(query).all()
                 if not rows:
                     break

@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 import markdown as md
 import nh3
+from markdown.extensions.nl2br import Nl2BrExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension, TableProcessor
 from markdown.htmlparser import HTMLExtractor
@@ -164,7 +165,9 @@ def _converter() -> md.Markdown:
     paragraph."""
     converter = getattr(_local, "converter", None)
     if converter is None:
-        converter = md.Markdown(extensions=[SaneListExtension(), _Tables()],
+        # Nl2Br: a line break inside a paragraph stays one (a letter's "a." and "b." lines,
+        # "- " or "1)" items without a blank line before them), as in the preview and Word.
+        converter = md.Markdown(extensions=[SaneListExtension(), _Tables(), Nl2BrExtension()],
                                 output_format="html")
         converter.preprocessors.register(_GuardedHtmlBlock(converter), "html_block", 20)
         for proc in (*converter.preprocessors, *converter.treeprocessors,
@@ -205,6 +208,10 @@ def plain_html(text: str) -> str:
 
 def render_markdown(text: str | None) -> Markup:
     """Render Markdown and sanitise the result with an allow-list; safe to put in a page.
+
+    Every line break of the text stays a line break (sub-items "a."/"b.", "a)", "- ", "•",
+    "1)" and indented lines that follow a line of text without a blank line between them),
+    as the plain-text fallback, the preview and the Word export show them.
 
     At most ``BUDGET`` seconds of CPU for the Markdown (plus one linear step); a text that
     needs more is rendered by ``plain_html``."""

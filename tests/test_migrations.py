@@ -104,3 +104,27 @@ def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
     engine.dispose()
+
+
+def test_texts_with_line_breaks_are_rendered_again_on_upgrade(demo_app, database_url):
+    """0026: HTML stored by the renderer that joined a point's sub-items into one line is
+    rendered again (sub-items on lines of their own); a text without a line break is left
+    alone (its HTML could not change)."""
+    from sqlalchemy import text
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        first, second = conn.execute(text("SELECT id FROM point ORDER BY id LIMIT 2")).scalars()
+        conn.execute(text("UPDATE point SET body = :b, body_html = :h WHERE id = :i"),
+                     {"b": "Wij vragen:\na. meer tijd\nb. een evaluatie",
+                      "h": "<p>Wij vragen:\na. meer tijd\nb. een evaluatie</p>", "i": first})
+        conn.execute(text("UPDATE point SET body = 'Eén regel', body_html = '<p>oud</p>' "
+                          "WHERE id = :i"), {"i": second})
+    command.stamp(alembic_config(database_url), "0025")
+    upgrade(database_url)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT id, body_html FROM point WHERE id IN (:a, :b)"),
+                                 {"a": first, "b": second}).all())
+    engine.dispose()
+    assert rows[first] == "<p>Wij vragen:<br>\na. meer tijd<br>\nb. een evaluatie</p>"
+    assert rows[second] == "<p>oud</p>"

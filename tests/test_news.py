@@ -135,7 +135,7 @@ def test_with_nothing_new_the_count_stops_at_the_floor_not_the_table(demo_app, a
         return counted.count
 
     with_floor = steps()
-    with engine.begin() as connection:  # the same account as before migration 0026
+    with engine.begin() as connection:  # the same account as before migration 0027
         connection.execute(sa.update(User).where(User.email == "secretaris@consult.example")
                            .values(news_floor=0))
     without = steps()

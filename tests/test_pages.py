@@ -69,9 +69,13 @@ def test_reaction_page_shows_points_with_answers_and_destinations(demo_client, d
     html = page.get_data(as_text=True)
     assert len(re.findall(r'<li class="point[^"]*" id="punt-\d+"', html)) == 76
     point67 = html[html.index('id="punt-67"'):html.index('id="punt-68"')]
+    assert "robuuste en goed geoutilleerde JGT’s" in point67
+    assert "Gemeenteraad Katwijk" in point67
+    # Points 67 and 68 share their answers: shown once, after 68, saying which points.
+    assert '<div class="answer">' not in point67
+    point67 = html[html.index('id="punt-67"'):html.index('id="punt-69"')]
     text67 = " ".join(re.sub(r"<[^>]+>", " ", point67).split())
-    assert "robuuste en goed geoutilleerde JGT’s" in text67
-    assert "Gemeenteraad Katwijk" in text67
+    assert "Antwoord op punten 67 en 68" in text67
     assert "De doorontwikkeling van de JGT’s (punt 67)" in text67
     assert "Aangescherpte uitgangspunten › Doorontwikkeling JGT’s" in text67
     assert "Inkoopplan 2017 › Sturing en monitoring" in text67

@@ -225,7 +225,7 @@ def _follow(client, url: str, hx: bool) -> tuple[list[str], int]:
     html = client.get(url).get_data(as_text=True)
     lines, requests = [], 1
     while True:
-        lines += re.findall(r'<p class="point-line">(.*?)</p>', html)
+        lines += re.findall(r'<div class="point-line">(.*?)</div></div>', html, re.S)
         more = re.search(r'id="meer-reacties"[^>]*hx-get="([^"]+)"', html)
         link = re.search(r'<a class="next-page" href="([^"]+)"', html)
         if not more:

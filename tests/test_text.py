@@ -45,6 +45,27 @@ def test_payloads_are_neutralised():
             assert bad not in html, (payload, html)
 
 
+SUB_ITEMS = {
+    "a.": "Wij vragen:\na. meer tijd\nb. een evaluatie",
+    "a)": "Wij vragen:\na) meer tijd\nb) een evaluatie",
+    "-": "Wij vragen:\n- meer tijd\n- een evaluatie",
+    "•": "Wij vragen:\n• meer tijd\n• een evaluatie",
+    "i.": "Wij vragen:\ni. meer tijd\nii. een evaluatie",
+    "1)": "Wij vragen:\n1) meer tijd\n2) een evaluatie",
+    "indented": "Wij vragen:\n   meer tijd\n   een evaluatie",
+}
+
+
+@pytest.mark.parametrize("form", SUB_ITEMS)
+def test_sub_items_keep_their_own_lines(form):
+    """A point's sub-items stay lines of their own (they were joined into one run-on line)."""
+    html = str(render_markdown(SUB_ITEMS[form]))
+    lines = [line.strip() for line in html.removeprefix("<p>").removesuffix("</p>")
+             .split("<br>")]
+    assert len(lines) == 3, html
+    assert "meer tijd" in lines[1] and "een evaluatie" in lines[2]
+
+
 def test_empty_text():
     assert render_markdown(None) == ""
     assert render_markdown("") == ""
@@ -155,8 +176,9 @@ def test_no_repeated_pattern_takes_long(atoms):
 
 
 def _as_before(source: str) -> str:
-    """What the renderer made before the budget: plain Python-Markdown, then nh3."""
-    converted = markdown.markdown(source, extensions=["sane_lists", "tables"],
+    """What the renderer made before the budget: plain Python-Markdown (with line breaks kept,
+    nl2br), then nh3."""
+    converted = markdown.markdown(source, extensions=["sane_lists", "tables", "nl2br"],
                                   output_format="html")
     return nh3.clean(converted, tags=text_module._TAGS, attributes=text_module._ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"},

@@ -82,9 +82,14 @@ def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
 
 
 def _row(consultation, report, point, error=None, status=200, reference=""):
+    # The row replaces one whose answer cell covered ``span`` rows (0: a row under such a
+    # cell): the new row keeps that shape. Its answers are read afresh.
+    span = request.form.get("span", "1")
+    span = min(int(span), followup.TODO_PAGE) if span.isdigit() else 1
     return render_block("destinations/show.html", "row", consultation=consultation,
                         report=report, p=point, can_mark=True, error=error,
-                        reference=reference, unread={}), status
+                        reference=reference, unread={}, span=span,
+                        numbers=request.form.get("numbers", "")[:200]), status
 
 
 def _target(slug: str, destination_id: int, point_id: int):

@@ -20,6 +20,10 @@ def test_katwijk_point_67_with_its_answer(live_url, page, tmp_path):
     expect(point).to_be_visible()
     expect(point).to_contain_text("robuuste en goed geoutilleerde JGT’s")
     expect(point).to_contain_text("Gemeenteraad Katwijk")
+    # Points 67 and 68 share one answer: it is shown once, after point 68, saying so.
+    expect(point.locator(".answer")).to_have_count(0)
+    point = page.locator("#punt-68")
+    expect(point.locator(".answer-group-label")).to_have_text("Antwoord op punten 67 en 68")
     expect(point.locator(".answer")).to_contain_text(
         "De doorontwikkeling van de JGT’s (punt 67) en het thema sturing en monitoring (punt 68)"
     )

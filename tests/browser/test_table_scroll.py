@@ -39,5 +39,5 @@ def test_scrolling_down_loads_every_point_in_order(big_url, page):
     scroll_to_end(page, ".point-line", "#meer-reacties", pages=len(bodies))
     expect(lines).to_have_count(len(bodies))
     expect(page.locator("#meer-reacties")).to_have_count(0)
-    shown = [t.split(". ", 1)[1] for t in lines.all_inner_texts()]
+    shown = [t.split(". ", 1)[1].strip() for t in lines.all_inner_texts()]
     assert shown == bodies

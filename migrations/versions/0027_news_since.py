@@ -1,7 +1,7 @@
 """user.news_since, user.news_floor: new reactions are news for the secretariat
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-11-30 12:10:00
 
 Points logged by someone else (a colleague, or a board submitting its advice) after this
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0026'
-down_revision = '0025'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
