@@ -1,5 +1,6 @@
 """Screenshots at 375 px of the four pages issue 16 names: the answer panel (a reaction page),
-the channel (the consultation page), the search page and a thread.
+the channel (the consultation page: its top and its form to log a reaction), the search page
+and a thread.
 
     .venv/bin/python docs/screenshots/shoot.py after    # writes docs/screenshots/*-after.png
 
@@ -44,6 +45,12 @@ def shoot(suffix: str) -> None:
             page.goto(base + url)
             page.wait_for_timeout(400)
             page.screenshot(path=HERE / f"{name}-{suffix}.png")
+
+        # the channel's foot: the form to log a reaction
+        page.goto(base + C)
+        page.locator("header.page-head").get_by_role("link", name="Reactie loggen").click()
+        page.wait_for_timeout(400)
+        page.screenshot(path=HERE / f"channel-composer-{suffix}.png")
         browser.close()
         next(served, None)
 
