@@ -71,6 +71,7 @@ def test_saving_says_in_the_panel_which_points_got_which_answer(live_url, page, 
     expect(saved).to_contain_text("Opgeslagen: punten 1 t/m 3 hebben dit antwoord gekregen.")
     expect(saved.locator("strong").last).to_have_text("meegenomen")
     expect(saved).to_contain_text("Inkoopplan 2017")
+    expect(saved).to_be_in_viewport()  # in the docked panel's part on the screen
     expect(panel).to_have_attribute("open", "")
     # the form is ready for the next answer: nothing chosen, nothing typed
     expect(panel.locator("input[name=selection]")).to_have_value("")
