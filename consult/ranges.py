@@ -59,3 +59,24 @@ def parse_selection(text: str, numbers: list[str]) -> list[str]:
     if not chosen:
         raise SelectionError(_("Name at least one point."))
     return sorted(chosen, key=numbers.index)
+
+
+def format_selection(chosen: list[str], numbers: list[str]) -> str:
+    """The chosen point numbers written as a selection parse_selection reads back: runs of
+    three or more neighbours in the reaction's order as "1 t/m 3", the rest one by one, joined
+    by ", " ("1 t/m 3, 5, 7"); "" when nothing is chosen. Numbers not in ``numbers`` are
+    left out."""
+    wanted = set(chosen)
+    positions = [i for i, n in enumerate(numbers) if n in wanted]
+    parts: list[str] = []
+    run: list[int] = []
+    for i in positions + [None]:
+        if run and (i is None or i != run[-1] + 1):
+            if len(run) >= 3:
+                parts.append(f"{numbers[run[0]]} t/m {numbers[run[-1]]}")
+            else:
+                parts.extend(numbers[j] for j in run)
+            run = []
+        if i is not None:
+            run.append(i)
+    return ", ".join(parts)

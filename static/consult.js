@@ -53,6 +53,34 @@
     event.detail.isError = false;
   });
 
+  // The answer panel (templates/reactions/show.html): ticking a point asks the server to write
+  // the ticked points as a selection ("1 t/m 3, 5"); a typed selection comes back as the
+  // points to tick. consult/ranges.py is the one parser; this only applies its answer.
+  document.addEventListener("change", function (event) {
+    var state = document.getElementById("selection-state");
+    if (state && window.htmx && event.target.matches && event.target.matches("input.pick")) {
+      window.htmx.trigger(state, "picked");
+    }
+  });
+  document.addEventListener("htmx:load", function (event) {
+    var state = event.detail.elt;
+    if (!state || state.id !== "selection-state") return;
+    if (state.hasAttribute("data-selection")) {
+      var typed = document.getElementById("answer-selection");
+      if (typed) typed.value = state.getAttribute("data-selection");
+      return;
+    }
+    if (!state.hasAttribute("data-ids")) return;  // a selection not understood: ticks stay
+    var ids = state.getAttribute("data-ids").split(" ");
+    var first = null;
+    document.querySelectorAll("input.pick").forEach(function (box) {
+      box.checked = ids.indexOf(box.value) !== -1;
+      if (box.checked && !first) first = box;
+    });
+    // the first chosen point in view, above a panel docked at the foot of a narrow screen
+    if (first) first.closest(".point").scrollIntoView({block: "nearest"});
+  });
+
   // Errors htmx does not swap (403, 500, lost connection) get a visible message.
   function toast(message) {
     var box = document.getElementById("toast");

@@ -436,6 +436,12 @@ ROUTES: dict[str, Route] = {
         lambda w, t: {"selection": "1", "body": "Genoteerd.", "status": "adopted"},
         post_mode="hx", scoped=True, ids=True,
     ),
+    # the answer panel's count, ticks and typed range (a fragment for the page's htmx)
+    "processing.selection": Route(
+        processors(200, 404), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/reacties/{t.reaction}/keuze?selection=1",
+        get_mode="hx", scoped=True, ids=True,
+    ),
     "processing.edit": Route(
         processors(200, 404), processors(303),
         lambda w, t: f"/consultaties/{t.slug}/antwoorden/{t.response}/bewerken",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from consult.ranges import SelectionError, parse_selection
+from consult.ranges import SelectionError, format_selection, parse_selection
 
 from .conftest import make_app
 
@@ -56,3 +56,31 @@ def test_numbers_that_are_not_integers_follow_the_reactions_order(app):
     numbers = ["1.1", "1.2", "1.3", "a", "b"]
     with app.test_request_context():
         assert parse_selection("1.2 t/m a", numbers) == ["1.2", "1.3", "a"]
+
+
+# The answer panel writes the ticked points back into the selection field
+# (ranges.format_selection): what it writes reads back as the same points.
+MIXED = ["1", "2", "3", "3a", "4", "1.1", "1.2", "1.10", "a", "b", "12"]
+
+
+@pytest.mark.parametrize(
+    ("numbers", "chosen", "text"),
+    [
+        (NUMBERS, [], ""),
+        (NUMBERS, ["4"], "4"),
+        (NUMBERS, ["1", "2"], "1, 2"),
+        (NUMBERS, ["1", "2", "3"], "1 t/m 3"),
+        (NUMBERS, ["1", "2", "3", "5", "7", "8", "9", "10"], "1 t/m 3, 5, 7 t/m 10"),
+        (NUMBERS, ["11", "1", "2", "3"], "1 t/m 3, 11"),  # in the reaction's order
+        (NUMBERS, NUMBERS, "1 t/m 20"),
+        (MIXED, ["3", "3a", "4"], "3 t/m 4"),
+        (MIXED, ["1.1", "1.2", "1.10", "a"], "1.1 t/m a"),
+        (MIXED, ["b", "12"], "b, 12"),
+        (MIXED, ["99"], ""),  # not a point of this reaction
+    ],
+)
+def test_ticked_points_are_written_as_a_selection_that_reads_back(app, numbers, chosen, text):
+    assert format_selection(chosen, numbers) == text
+    if text:
+        with app.test_request_context():
+            assert parse_selection(text, numbers) == [n for n in numbers if n in chosen]

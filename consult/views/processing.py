@@ -37,11 +37,11 @@ from ..processing import (
 from ..processing import (
     answer as answer_points,
 )
-from ..ranges import SelectionError, parse_selection
+from ..ranges import SelectionError, format_selection, parse_selection
 from ..slugs import unique_slug
 from ..text import MAX_MARKDOWN_CHARS, render_markdown
 from .consultations import processable_consultation, visible_consultation, visible_reaction
-from .inputs import claim_form, form_id, form_ids, fresh_key
+from .inputs import claim_form, form_id, form_ids, fresh_key, to_id
 
 bp = Blueprint("processing", __name__)
 
@@ -95,12 +95,40 @@ def _error(message: str, status: int = 422):
     }
 
 
-def _answered(session, consultation, reaction_id: int):
+def _answered(session, consultation, reaction_id: int, saved: dict | None = None):
     """The reaction's points with their answers, for the page that stays open; the answer
-    form gets its next one-time key."""
+    form gets its next one-time key. ``saved`` (points: the selection as text, count,
+    response, destinations) also says in the panel which points got which answer."""
     detail = reading.reaction_detail(session, consultation, reaction_id, drafts=True)
     html = render_block("reactions/show.html", "points", d=detail, consultation=consultation)
+    if saved:
+        html += render_block("reactions/show.html", "answer_saved", consultation=consultation,
+                             reaction_id=reaction_id, **saved)
     return html, 200, {"HX-Trigger": "answer-saved", **fresh_key()}
+
+
+@bp.get("/consultaties/<slug>/reacties/<int:reaction_id>/keuze")
+def selection(slug: str, reaction_id: int):
+    """The answer panel's chosen points: a typed ``selection`` ("1 t/m 3") read with the
+    rules of consult/ranges.py, or else the ticked ``point_ids`` written as one ("1 t/m 3,
+    5"); the count, the point ids to tick and the text to type, for the browser to show."""
+    consultation = processable_consultation(slug)
+    points = [row.point for row in visible_reaction(consultation, reaction_id).points]
+    numbers = [p.number for p in points]
+    sel = {"error": None, "text": None, "ids": []}
+    if "selection" in request.args:
+        typed = request.args["selection"]
+        try:
+            chosen = parse_selection(typed, numbers) if typed.strip() else []
+        except SelectionError as err:
+            chosen, sel["error"] = [], str(err)
+    else:
+        ticked = {to_id(v) for v in request.args.getlist("point_ids")}
+        chosen = [p.number for p in points if p.id in ticked]
+        sel["text"] = format_selection(chosen, numbers)
+    sel["ids"] = [p.id for p in points if p.number in set(chosen)]
+    return render_block("reactions/show.html", "selection_state", consultation=consultation,
+                        reaction_id=reaction_id, sel=sel)
 
 
 @bp.post("/consultaties/<slug>/reacties/<int:reaction_id>/antwoorden")
@@ -134,12 +162,13 @@ def answer(slug: str, reaction_id: int):
         session.rollback()
         return _answered(session, consultation, reaction_id)
     try:
+        destinations = _chosen_destinations(session, consultation)
         response = answer_points(
             session,
             current_user,
             consultation,
             points=chosen,
-            destinations=_chosen_destinations(session, consultation),
+            destinations=destinations,
             body=request.form.get("body", ""),
             status=_status(request.form.get("status")),
             decided_by=request.form.get("decided_by", "").strip(),
@@ -160,7 +189,9 @@ def answer(slug: str, reaction_id: int):
     notify.points_changed(session, current_user, [p.id for p in chosen],
                           _("Your points were answered: %(body)s",
                             body=richtext.text(response.body_html, response.body)))
-    return _answered(session, consultation, reaction_id)
+    saved = {"points": format_selection([p.number for p in chosen], numbers),
+             "count": len(chosen), "response": response, "destinations": destinations}
+    return _answered(session, consultation, reaction_id, saved)
 
 
 def _response_or_404(consultation, response_id: int) -> Response:

@@ -1,0 +1,110 @@
+"""The answer panel on a reaction page (issue 16): the typed selection and the ticks follow
+each other, the count says how many points are chosen, saving says in the panel which points
+got which answer, and the panel never hides the points being answered (beside them on a
+laptop, docked below them on a phone)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ..conftest import DEMO_PASSWORDS
+from .conftest import login
+from .test_accessibility import C, demo_ids
+
+PHONE = {"width": 375, "height": 812}
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def open_panel(page, base: str, reaction: int, viewport: dict):
+    login(page, base, *DEMO_PASSWORDS["secretary"])
+    page.set_viewport_size(viewport)
+    page.goto(f"{base}{C}/reacties/{reaction}")
+    page.locator("#answer-panel summary").click()
+    return page.locator("#answer-panel")
+
+
+def ticked(page) -> list[str]:
+    """The numbers of the ticked points, in the page's order."""
+    return page.locator(".point:has(.pick:checked) .number").evaluate_all(
+        "ns => ns.map(n => n.lastChild.textContent.trim())")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["375", "1366"])
+def test_typed_range_and_ticks_follow_each_other_with_a_count(live_url, page, tmp_path, viewport):
+    panel = open_panel(page, live_url, demo_ids(tmp_path)["reaction"], viewport)
+    typed = panel.locator("input[name=selection]")
+    count = panel.locator("#selection-state")
+
+    typed.fill("1 t/m 3")
+    expect(count).to_have_text("3 punten gekozen")
+    expect(page.locator(".point:has(.pick:checked)")).to_have_count(3)
+    assert ticked(page) == ["1", "2", "3"]
+    # the chosen points are marked
+    assert page.locator("#punt-2").evaluate("p => getComputedStyle(p).boxShadow") != "none"
+    assert page.locator("#punt-4").evaluate("p => getComputedStyle(p).boxShadow") == "none"
+
+    page.locator("#punt-5 .pick").check()
+    expect(typed).to_have_value("1 t/m 3, 5")
+    expect(count).to_have_text("4 punten gekozen")
+    page.locator("#punt-2 .pick").uncheck()
+    expect(typed).to_have_value("1, 3, 5")
+    expect(count).to_have_text("3 punten gekozen")
+
+    every = page.locator(".pick").count()
+    typed.fill("alle punten")
+    expect(count).to_have_text(f"{every} punten gekozen")
+    expect(page.locator(".point:has(.pick:checked)")).to_have_count(every)
+
+    typed.fill("3 t/m 1")  # read with consult/ranges.py's rules and its Dutch message
+    expect(count).to_have_text("Het bereik 3 t/m 1 loopt achteruit: begin bij het laagste punt.")
+    page.wait_for_timeout(300)
+    expect(page.locator(".point:has(.pick:checked)")).to_have_count(every)  # a slip unticks nothing
+
+
+def test_saving_says_in_the_panel_which_points_got_which_answer(live_url, page, tmp_path):
+    panel = open_panel(page, live_url, demo_ids(tmp_path)["reaction"], PHONE)
+    panel.locator("input[name=selection]").fill("1 t/m 3")
+    expect(panel.locator("#selection-state")).to_have_text("3 punten gekozen")
+    panel.locator("textarea[name=body]").fill("Wordt **meegenomen** in het inkoopplan.")
+    panel.get_by_label("Inkoopplan 2017", exact=True).check()
+    panel.get_by_role("button", name="Antwoord opslaan").click()
+    saved = panel.get_by_role("status").filter(has_text="Opgeslagen")
+    expect(saved).to_contain_text("Opgeslagen: punten 1 t/m 3 hebben dit antwoord gekregen.")
+    expect(saved.locator("strong").last).to_have_text("meegenomen")
+    expect(saved).to_contain_text("Inkoopplan 2017")
+    expect(saved).to_be_in_viewport()  # in the docked panel's part on the screen
+    expect(panel).to_have_attribute("open", "")
+    # the form is ready for the next answer: nothing chosen, nothing typed
+    expect(panel.locator("input[name=selection]")).to_have_value("")
+    expect(panel.locator("#selection-state")).to_have_text("")
+    expect(page.locator(".point:has(.pick:checked)")).to_have_count(0)
+    expect(page.locator("#punt-2")).to_contain_text("meegenomen")
+
+
+def uncovered(page, selector: str) -> bool:
+    """Whether the element is on the screen and nothing lies over its middle."""
+    return page.locator(selector).evaluate("""el => {
+        const r = el.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (r.bottom <= 0 || r.top >= innerHeight) return false;
+        const top = document.elementFromPoint(x, y);
+        return top === el || el.contains(top);
+    }""")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["375", "1366"])
+def test_the_open_panel_leaves_the_chosen_points_in_view(live_url, page, tmp_path, viewport):
+    panel = open_panel(page, live_url, demo_ids(tmp_path)["reaction"], viewport)
+    panel.locator("input[name=selection]").fill("1 t/m 3")
+    expect(panel.locator("#selection-state")).to_have_text("3 punten gekozen")
+    expect(page.locator(".point:has(.pick:checked)")).to_have_count(3)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= viewport["width"]
+    box = panel.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    # the first chosen point is shown beside or above the panel, not under it
+    assert uncovered(page, "#punt-1 .pick")
+    if viewport is LAPTOP:  # side by side: the panel's column is beside the points'
+        point = page.locator("#punt-1").bounding_box()
+        assert point["x"] + point["width"] <= box["x"]
+    # every chosen point can be brought into view with the panel open (keyboard focus too)
+    for n in ("1", "2", "3"):
+        page.locator(f"#punt-{n} .pick").focus()
+        assert uncovered(page, f"#punt-{n} .pick"), n
