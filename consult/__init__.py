@@ -12,7 +12,20 @@ from htmx_flask import Htmx
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access, config, db, errors, i18n, logs, rendered, revisions, search, submissions
+from . import (
+    access,
+    config,
+    cookies,
+    db,
+    errors,
+    i18n,
+    links,
+    logs,
+    rendered,
+    revisions,
+    search,
+    submissions,
+)
 from .answergroups import answer_groups
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label, state
@@ -86,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = cookies.SessionInterface()
     db.init_app(app)
     rendered.listen()
     revisions.listen()
@@ -117,7 +131,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         consultations,
         destinations,
         health,
-        inputs,
         intake,
         landings,
         letters,
@@ -145,7 +158,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         sees_people=lambda: access.can_see_people(current_user),
         is_admin=access.is_admin,
         role_of=access.role,
-        page_path=inputs.page_path,
+        page_path=links.page_path,
     )
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,

@@ -4,7 +4,7 @@ request chooses (a reset link to ``evil.example`` would hand the token to its ow
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 
 def base_url() -> str | None:
@@ -52,3 +52,19 @@ def check_base_url(value: str | None) -> str | None:
         raise ValueError(
             f"CONSULT_BASE_URL must look like https://consult.example.nl (got {value!r})")
     return value.strip().rstrip("/")
+
+
+def page_path() -> str:
+    """A local path, not a link: the path (with its query) of the page the user is looking
+    at, to come back to after a form. The request's own for a page that was asked for (GET);
+    the browser's page for a fragment or a form's answer (HX-Current-URL, then Referer, when
+    on this host). A fragment's URL is often POST-only: going back there was a 405 after
+    archiving a point right after answering."""
+    if request.method == "GET" and not (
+            request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")):
+        return request.full_path.rstrip("?")
+    for seen in (request.headers.get("HX-Current-URL"), request.referrer):
+        parts = urlsplit(seen or "")
+        if parts.netloc == request.host and parts.path.startswith("/"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.path

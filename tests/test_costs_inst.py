@@ -21,7 +21,7 @@ from tests.costs import full_scans, plans, statements, vm_steps
 
 DEMO = "holland-rijnland-jeugdhulp-2016"
 SLACK = 20  # VM steps are counted in hundreds: the old pages grew by thousands of them
-ROWS = re.compile(r'<tr id="punt-(\d+)">')
+ROWS = re.compile(r'<tr id="punt-(\d+)"[ >]')
 THREAD_LINKS = re.compile(r'<li class="inbox-item new">.*?href="([^"]*/punten/\d+)#', re.S)
 
 

@@ -52,7 +52,8 @@ def test_leiden_as_a_whole_matches_the_reaction_pages(demo_app):
     assert sorted((n, s) for n, s in rows) == sorted((n, s) for n, s, _b in expected)
     # One answer covering points 1-7 is shown once, beside the seven of them.
     assert html.count("De punten 1 t/m 7 zijn meegenomen in de aangescherpte uitgangspunten") == 1
-    assert 'rowspan="7" class="group-answer"><span class="badge badge-adopted">' in html
+    assert re.search(r'rowspan="7" class="group-answer"><span class="badge tone-\w+" '
+                     r'data-state="answer:adopted">', html)
     assert "Punten 1-7" in html
     groups = [[]]
     for n, _s, bodies in expected:  # runs of consecutive points with the same answers
@@ -336,7 +337,7 @@ def test_new_since_your_last_visit_and_unread_marks_in_the_channel(demo_app):
     assert councillor.hx_post(thread + "/berichten", data={
         "body": "Wat gebeurt er met de wachtlijsten?", "kind": "question"}).status_code == 204
     page = secretary.get("/nieuw").get_data(as_text=True)
-    assert "1 draad met nieuwe berichten." in page
+    assert "1 nieuw item." in page
     assert "Ruud Raadslid: Wat gebeurt er met de wachtlijsten?" in page
     assert f'href="{thread}#bericht-' in page
     channel = secretary.get(f"/consultaties/{slug}").get_data(as_text=True)
@@ -370,7 +371,7 @@ def test_new_since_your_last_visit_and_unread_marks_in_the_channel(demo_app):
               "destination_ids": routed})
     assert edited.status_code == 303
     news = councillor.get("/nieuw").get_data(as_text=True)
-    assert "1 draad met nieuwe berichten." in news
+    assert "1 nieuw item." in news
     # The answer, the changed answer and its new status; not the internal note.
     assert "3 nieuw" in news
     assert "Intern: navragen" not in news
@@ -422,7 +423,7 @@ def test_following_a_destination_brings_its_answer_changes_to_new(demo_app):
     assert edited.status_code == 303
     news = viewer.get("/nieuw").get_data(as_text=True)
     threads = len(covered)
-    assert (f"{threads} draden met nieuwe berichten." if threads > 1
-            else "1 draad met nieuwe berichten.") in news
+    assert (f"{threads} nieuwe items." if threads > 1
+            else "1 nieuw item.") in news
     assert news.count("Status gewijzigd") == threads
     assert news.count("2 nieuw") == threads  # the answer changed, and its status

@@ -125,3 +125,23 @@ def test_archiving_says_what_went_with_an_undo_and_escapes_it(as_role, session):
 
 def _text_of(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_a_background_request_never_brings_a_shown_message_back(as_role, session):
+    """The menu's count (after every page) and the channel's poll ran beside the page that
+    showed "Gearchiveerd: ..."; each re-set the session cookie as it had read it, with the
+    message still in it, and whichever answered last won: the message came back on the next
+    page beside "Teruggezet" (seen in Chromium). A background htmx request that changes
+    nothing in the session sets no cookie; a page still does (its expiry slides)."""
+    secretary = as_role("secretary")
+    reaction = _nieuwkoop(session)
+    point = session.exec(select(Point).where(Point.reaction_id == reaction.id)).first()
+    page = f"/consultaties/{SLUG}/reacties/{reaction.id}"
+    secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{point.id}", {"next": page})
+    for background in ("/nieuw/aantal", f"/consultaties/{SLUG}/wijzigingen?rev=1"):
+        answer = secretary.hx_get(background)
+        assert answer.status_code == 200
+        assert answer.headers.getlist("Set-Cookie") == [], background
+    shown = secretary.get(page)
+    assert "Gearchiveerd: punt" in _text(shown) and shown.headers.getlist("Set-Cookie")
+    assert "Gearchiveerd: punt" not in _text(secretary.get(page))

@@ -1,7 +1,6 @@
 """Reading ids, numbers and return paths from a request without trusting them."""
 
 import re
-from urllib.parse import urlsplit
 
 from flask import request, url_for
 from flask_login import current_user
@@ -48,22 +47,6 @@ def arg_number(name: str, default: int = 0) -> int:
     if _DIGITS.fullmatch(value) and len(value) > 10:
         return MAX_ID  # a huge number is the largest, as 999999 is: not the default
     return min(int(value), MAX_ID) if _ID.fullmatch(value) else default
-
-
-def page_path() -> str:
-    """The local path (with its query) of the page the user is looking at, to come back to
-    after a form: the request's own for a page that was asked for (GET), the browser's page
-    for a fragment or a form's answer (HX-Current-URL, then Referer, when on this host). A
-    fragment's URL is often POST-only: going back there was a 405 after archiving a point
-    right after answering."""
-    if request.method == "GET" and not (
-            request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")):
-        return request.full_path.rstrip("?")
-    for seen in (request.headers.get("HX-Current-URL"), request.referrer):
-        parts = urlsplit(seen or "")
-        if parts.netloc == request.host and parts.path.startswith("/"):
-            return parts.path + (f"?{parts.query}" if parts.query else "")
-    return request.path
 
 
 def safe_next(target: str | None) -> str:

@@ -88,6 +88,7 @@ NOT_PAGES = {
     "search.quick": "a fragment: the header search's drop-down (htmx)",
     "registry.matches": "a fragment: close matches inside a form (htmx)",
     "processing.selection": "a fragment: the answer panel's chosen points (htmx)",
+    "unread.count": "a fragment: the menu's count beside Nieuw (htmx, after each page)",
 }
 
 
