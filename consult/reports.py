@@ -43,9 +43,12 @@ natural_key = natsort_keygen()  # "1.10" -> a key after "1.2" (natsort)
 
 
 def natural_order(points: list[FollowedPoint]) -> list[FollowedPoint]:
-    """The points by their number as people count: 1.2 before 1.10, 2a before 10 (natsort);
-    points without a number last; equal numbers keep their order."""
-    return sorted(points, key=lambda p: (not p.point.number, natural_key(p.point.number or "")))
+    """The points in the order their letter has them (position within the reaction), as the
+    reaction page shows them and as every query that feeds a table reads them. Not sorted by
+    number: natsort put "ix." before "v." (Roman numerals as words), and a letter that
+    answers point 10 first is read that way. Plain numbers are Excel number cells, so a
+    reader can still sort them 1, 2, 10 there."""
+    return list(points)
 
 
 @dataclass

@@ -22,9 +22,9 @@ from consult.processing import answer
 SLUG = "holland-rijnland-jeugdhulp-2016"
 TABLE = f"/consultaties/{SLUG}/tabel"
 BOARD = "Adviesraad Natuurlijke Volgorde"
-# As a file sorted as text would bring them in (rowimport keeps the file's order).
-TYPED = ["10", "1.10", "2a", "1", "1.2", "2", "9"]
-NATURAL = ["1", "1.2", "1.10", "2", "2a", "9", "10"]
+# A letter numbered 1, 1.2, 1.10, ...: exports keep its order (natsort once reordered them).
+TYPED = ["1", "1.2", "1.10", "2", "2a", "9", "10"]  # a letter numbered as people count
+NATURAL = TYPED  # every export keeps the letter's own order
 LONG = 40_000  # characters: more than an Excel cell holds (32,767)
 
 
@@ -133,3 +133,17 @@ def test_downloads_name_their_type_and_charset_once(demo_app):
     for fmt in ("docx", "xlsx"):
         content_type = client.get(f"{TABLE}.{fmt}").headers["Content-Type"]
         assert "charset" not in content_type and content_type.startswith("application/")
+
+
+def test_roman_numerals_keep_the_letters_order_in_every_export(demo_app):
+    """A letter numbered i. to x.: natsort read them as words ("ix" before "v")."""
+    roman = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+    plant(demo_app, numbers=roman)
+    client = demo_app.test_client()
+    sheet = load_workbook(io.BytesIO(client.get(TABLE + ".xlsx").data)).active
+    assert _board_rows([[c.value for c in row] for row in sheet.iter_rows(min_row=2)]) == roman
+    text = client.get(TABLE + ".csv").data.decode("utf-8-sig")
+    assert _board_rows(list(csv.reader(io.StringIO(text), delimiter=";"))[1:]) == roman
+    document = Document(io.BytesIO(client.get(TABLE + ".docx").data))
+    words = "\n".join(c.text for r in document.tables[0].rows for c in r.cells[1:2])
+    assert re.findall(r"^(\S+)\. Tekst van punt \1$", words, re.M) == roman

@@ -51,7 +51,16 @@ def test_archived_reaction_leaves_the_channel_and_the_counts(as_role, session):
     assert "Nieuwkoop — Ambtelijke uitvraag" not in text
     assert "161 van 162 punten beantwoord" in text
     assert as_role(None).get(f"/consultaties/{SLUG}/reacties/{reaction.id}").status_code == 404
-    assert secretary.get(f"/consultaties/{SLUG}/reacties/{reaction.id}").status_code == 200
+    page = secretary.get(f"/consultaties/{SLUG}/reacties/{reaction.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # The page says so, offers a restore that comes back here, and no answer panel.
+    assert "Deze reactie is gearchiveerd" in _text(page)
+    assert 'id="answer-form"' not in html and "Reactie archiveren" not in html
+    back = secretary.form_post(f"/consultaties/{SLUG}/herstellen/reactie/{reaction.id}",
+                               {"next": f"/consultaties/{SLUG}/reacties/{reaction.id}"})
+    assert back.headers["Location"] == f"/consultaties/{SLUG}/reacties/{reaction.id}"
+    assert 'id="answer-form"' in secretary.get(back.headers["Location"]).get_data(as_text=True)
 
 
 def test_answer_changes_are_audited_with_before_and_after(as_role, session):
@@ -145,3 +154,12 @@ def test_a_background_request_never_brings_a_shown_message_back(as_role, session
     shown = secretary.get(page)
     assert "Gearchiveerd: punt" in _text(shown) and shown.headers.getlist("Set-Cookie")
     assert "Gearchiveerd: punt" not in _text(secretary.get(page))
+
+
+def test_an_htmx_request_without_a_login_says_log_in_first_as_plain_text(demo_app):
+    """Logged out in another tab: the menu's count and any action answer 401 with a sentence
+    consult.js shows as it is (text/html made it "Er ging iets mis ... (401)")."""
+    client = demo_app.test_client()
+    answer = client.get("/nieuw/aantal", headers={"HX-Request": "true"})
+    assert answer.status_code == 401 and answer.mimetype == "text/plain"
+    assert answer.get_data(as_text=True) == "Log eerst in."

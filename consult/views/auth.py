@@ -65,8 +65,8 @@ def _log_out() -> None:
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send anonymous visitors to the login page, remembering where they were going."""
-    if request.headers.get("HX-Request"):
-        return _("Log in first."), 401
+    if request.headers.get("HX-Request"):  # plain text: consult.js shows it as it is
+        return _("Log in first."), 401, {"Content-Type": "text/plain; charset=utf-8"}
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

@@ -189,6 +189,12 @@ def check_role(browser, base: str, role: str | None, pages: dict, ids: dict) -> 
             scroll = page.evaluate("document.scrollingElement.scrollWidth")
             if scroll > width:
                 found.append(f"{scroll} px wide")
+            # and with every folded part unfolded (the dashboard's colour legend was 552 px)
+            scroll = page.evaluate("""() => { document.querySelectorAll('details')
+                .forEach((d) => { d.open = true; });
+                return document.scrollingElement.scrollWidth; }""")
+            if scroll > width:
+                found.append(f"{scroll} px wide with its <details> open")
             if small := small_chart_text(page):
                 found.append(f"chart text under 11 px: {small}")
             if out := header_out_of_reach(page):
