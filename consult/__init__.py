@@ -23,6 +23,7 @@ from . import (
     logs,
     rendered,
     revisions,
+    richtext,
     search,
     submissions,
 )
@@ -116,6 +117,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["datetime"] = i18n.moment
     app.jinja_env.filters["answer_groups"] = answer_groups  # points sharing an answer, listed once
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
+    # An answer where only plain text fits (an <option>): no "**", "- " or "[x](url)".
+    app.jinja_env.filters["plain"] = lambda row: richtext.text(row.body_html, row.body)
 
     from .cli import consult_cli
     from .corrections import views as correction_views

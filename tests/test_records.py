@@ -163,3 +163,17 @@ def test_an_htmx_request_without_a_login_says_log_in_first_as_plain_text(demo_ap
     answer = client.get("/nieuw/aantal", headers={"HX-Request": "true"})
     assert answer.status_code == 401 and answer.mimetype == "text/plain"
     assert answer.get_data(as_text=True) == "Log eerst in."
+
+
+def test_the_commitment_form_offers_answers_as_plain_text(as_role, session):
+    """An <option> cannot show Markdown: the answer's text without its markers."""
+    secretary = as_role("secretary")
+    reaction = _nieuwkoop(session)
+    answered = secretary.hx_post(f"/consultaties/{SLUG}/reacties/{reaction.id}/antwoorden", {
+        "selection": "1", "status": "adopted",
+        "body": "**Meegenomen** in het inkoopplan.\n\n- eerste stap\n- tweede stap"})
+    assert answered.status_code == 200
+    html = secretary.get(f"/consultaties/{SLUG}/toezeggingen").get_data(as_text=True)
+    option = re.search(r"<option [^>]*>(Meegenomen in het inkoopplan[^<]*)</option>", html)
+    assert option, html[-3000:]
+    assert "**" not in option.group(1) and "• eerste stap • tweede stap" in option.group(1)
