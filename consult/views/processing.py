@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from .. import access, notify, richtext, submissions
 from .. import consultations as reading
+from ..answergroups import number_list
 from ..db import get_session
 from ..errors import same_moment
 from ..models import (
@@ -189,7 +190,8 @@ def answer(slug: str, reaction_id: int):
     notify.points_changed(session, current_user, [p.id for p in chosen],
                           _("Your points were answered: %(body)s",
                             body=richtext.text(response.body_html, response.body)))
-    saved = {"points": format_selection([p.number for p in chosen], numbers),
+    # Told as the page labels a group of points ("1-3 en 5"), not as the input field's form.
+    saved = {"points": number_list([p.number for p in chosen]),
              "count": len(chosen), "response": response, "destinations": destinations}
     return _answered(session, consultation, reaction_id, saved)
 

@@ -68,7 +68,7 @@ def test_saving_says_in_the_panel_which_points_got_which_answer(live_url, page, 
     panel.get_by_label("Inkoopplan 2017", exact=True).check()
     panel.get_by_role("button", name="Antwoord opslaan").click()
     saved = panel.get_by_role("status").filter(has_text="Opgeslagen")
-    expect(saved).to_contain_text("Opgeslagen: punten 1 t/m 3 hebben dit antwoord gekregen.")
+    expect(saved).to_contain_text("Opgeslagen: punten 1-3 hebben dit antwoord gekregen.")
     expect(saved.locator("strong").last).to_have_text("meegenomen")
     expect(saved).to_contain_text("Inkoopplan 2017")
     expect(saved).to_be_in_viewport()  # in the docked panel's part on the screen
