@@ -489,26 +489,3 @@ def test_a_page_past_the_end_is_the_last_page_however_it_is_written(search_app, 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert pages.findall(html) == pages.findall(last) != pages.findall(first)
-
-
-def test_snippets_of_answers_and_messages_are_plain_text(live):
-    """Search hits read like the page, not like the Markdown source ("**", "- ", "[x](url)")."""
-    url = _thread_url(live, "Leiden", "8")
-    secretary = Actor(live.test_client(), "secretary")
-    body = ("**Kwartelkoningoverleg** volgt.\n\n- eerste stap\n- tweede stap\n\n"
-            "Zie [de notitie](https://example.org/notitie).")
-    assert secretary.hx_post(url + "/berichten", data={"body": body, "kind": "comment"}
-                             ).status_code == 204
-    reaction = url.rsplit("/", 1)[1]
-    with Session(live.extensions["consult.engine"]) as session:
-        point = session.get(Point, int(reaction))
-    answered = secretary.hx_post(f"/consultaties/{SLUG}/reacties/{point.reaction_id}/antwoorden",
-                                 data={"selection": point.number, "status": "adopted",
-                                       "body": body.replace("Kwartelkoning", "Grutto")})
-    assert answered.status_code == 200
-    for word in ("kwartelkoningoverleg", "gruttooverleg"):
-        hits = run(live, word).hits
-        assert hits, word
-        text = hits[0].snippet_text
-        assert "**" not in text and "- eerste" not in text and "](" not in text, text
-        assert "• eerste stap" in text and "de notitie" in text, text

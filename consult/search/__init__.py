@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlmodel import Session
 
-from .. import access, richtext
+from .. import access
 from ..models import (
     Consultation,
     Message,
@@ -204,14 +204,14 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
             out.append(point_hit("point", k, p, f"{p.heading + ': ' if p.heading else ''}{p.body}"))
         elif letter == "m" and number in messages and messages[number].point_id in points:
             m = messages[number]
-            hit = point_hit("message", k, points[m.point_id], _plain(m.body_html, m.body))
+            hit = point_hit("message", k, points[m.point_id], m.body)
             hit.message = m
             out.append(hit)
         elif letter == "r" and number in responses:
             r = responses[number]
             point = points.get(first_point.get(r.id))
             if point is not None:
-                hit = point_hit("response", k, point, _plain(r.body_html, r.body))
+                hit = point_hit("response", k, point, r.body)
                 hit.status = r.status
             else:
                 reaction = reactions.get(r.reaction_id)
@@ -222,8 +222,8 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
                     stakeholder=stakeholders.get(reaction.stakeholder_id) if reaction else None,
                     reaction=reaction,
                     status=r.status,
-                    snippet=q.snippet(_plain(r.body_html, r.body), user_q),
-                    text=_plain(r.body_html, r.body),
+                    snippet=q.snippet(r.body, user_q),
+                    text=r.body,
                 )
             hit.response = r
             out.append(hit)
@@ -338,15 +338,3 @@ def _terms_query(terms: list[str]):
     from whoosh import query as wq
 
     return wq.Or([wq.Term("body", t) for t in terms]) if terms else wq.NullQuery
-
-
-PLAIN_UP_TO = 20_000  # characters of Markdown turned into plain text for a snippet
-
-
-def _plain(body_html: str | None, body: str) -> str:
-    """An answer's or message's text for its snippet without Markdown markers ("**", "- ",
-    "[x](...)"): the rendered HTML as plain text (consult.richtext). Longer texts keep their
-    source: the snippet reads only around the matched words, the conversion would read all."""
-    if len(body) > PLAIN_UP_TO:
-        return body
-    return richtext.text(body_html, body)
