@@ -10,12 +10,19 @@ from .conftest import login
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
 
-def _log(page, title: str, text: str) -> None:
+def _fill(page, title: str, text: str):
+    """Fill the composer with a letter of Gemeenteraad Leiden; returns the composer once its
+    preview shows the letter's points."""
     composer = page.locator(".composer")
     composer.locator("select[name=stakeholder_id]").select_option(label="Gemeenteraad Leiden")
     composer.get_by_label("Titel", exact=True).fill(title)
     composer.get_by_label("Tekst van de brief").fill(text)
     expect(composer.locator(".preview-point")).to_have_count(text.count("\n"))
+    return composer
+
+
+def _log(page, title: str, text: str) -> None:
+    composer = _fill(page, title, text)
     composer.get_by_role("button", name="Reactie opslaan").click()
     expect(composer.locator(".success")).to_contain_text("Gelogd: Gemeenteraad Leiden")
     expect(composer.get_by_label("Tekst van de brief")).to_have_value("")
@@ -66,11 +73,7 @@ def test_a_double_click_sends_a_form_once_and_keeps_its_message(live_url, page):
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST"
             and r.url.endswith(f"/consultaties/{SLUG}/reacties") else None)
-    composer = page.locator(".composer")
-    composer.locator("select[name=stakeholder_id]").select_option(label="Gemeenteraad Leiden")
-    composer.get_by_label("Titel", exact=True).fill("Dubbelklik")
-    composer.get_by_label("Tekst van de brief").fill("1. Eerste punt.\n2. Tweede punt.\n")
-    expect(composer.locator(".preview-point")).to_have_count(2)
+    composer = _fill(page, "Dubbelklik", "1. Eerste punt.\n2. Tweede punt.\n")
     save = composer.get_by_role("button", name="Reactie opslaan")
     save.dblclick()
     expect(composer.locator(".success")).to_contain_text("Gelogd: Gemeenteraad Leiden")
@@ -87,16 +90,11 @@ def test_a_form_shows_it_is_busy_while_it_is_sent(live_url, page):
     page.goto(f"{live_url}/consultaties/{SLUG}")
     held = []
     page.route(f"**/consultaties/{SLUG}/reacties", lambda route: held.append(route))
-    composer = page.locator(".composer")
-    composer.locator("select[name=stakeholder_id]").select_option(label="Gemeenteraad Leiden")
-    composer.get_by_label("Titel", exact=True).fill("Traag")
-    composer.get_by_label("Tekst van de brief").fill("1. Eerste punt.\n")
-    expect(composer.locator(".preview-point")).to_have_count(1)
+    composer = _fill(page, "Traag", "1. Eerste punt.\n")
     save = composer.get_by_role("button", name="Reactie opslaan")
     save.click()
     expect(save).to_be_disabled()  # the request is held: work under way
     expect(composer.locator("form[aria-busy=true], .composer[aria-busy=true]")).to_have_count(1)
-    page.wait_for_function("() => true")
     assert len(held) == 1
     held[0].continue_()
     expect(composer.locator(".success")).to_contain_text("Gelogd: Gemeenteraad Leiden")
