@@ -285,7 +285,7 @@ def interesting_points(user: User, consultation_ids: list[int]):
     )
 
 
-def _new_counts(session: Session, user: User, readable: set[int], processed: set[int],
+def new_counts(session: Session, user: User, readable: set[int], processed: set[int],
                 upto: int | None = None, limit: int = 200,
                 after: int | None = None) -> list[tuple[int, int, int]]:
     """(point id, unseen entries, latest unseen entry id) of the threads that concern the
@@ -351,7 +351,7 @@ def _newest_threads(session: Session, user: User, processed: set[int], window: W
     again cost 0.25 s at 10,000 threads shown and stopped there. Grouping every unseen entry
     of those consultations first cost what the installation holds (324k messages: 0.4 s). The
     first batch is four entries a thread wanted, each next one twice the last, at most
-    NEWEST_WINDOW. ``everywhere``: the user processes every consultation (see _new_counts
+    NEWEST_WINDOW. ``everywhere``: the user processes every consultation (see new_counts
     and _unread_entries)."""
     def unseen(*columns):
         if everywhere:
@@ -401,7 +401,7 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
     latest of the threads listed before it (keyset paging: a page reads ``size + 1`` threads,
     however many came before it, not every unseen entry of the installation)."""
     size = size or NEW_PAGE
-    counts = _new_counts(session, user, readable, processed, upto, limit=size + 1, after=after)
+    counts = new_counts(session, user, readable, processed, upto, limit=size + 1, after=after)
     more = len(counts) > size
     counts = counts[:size]
     if not counts:

@@ -7,11 +7,12 @@ only its "logged" line. Those are shown as one item per reaction, and counted on
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from . import follows
 from .follows import NewThread
-from .models import Consultation, Message, Reaction, Stakeholder, User
+from .models import Consultation, Message, Point, Reaction, Stakeholder, User
 
 COUNT_LIMIT = 99  # the menu says "99+" beyond this
 
@@ -34,9 +35,10 @@ class NewReaction:
         return self.threads[0].author
 
 
-def _arrived(thread: NewThread) -> bool:
-    """A thread whose only new entry is its "logged" line: its point just arrived."""
-    return thread.count == 1 and thread.latest.event == "logged"
+def _arrived(count: int, event: str | None) -> bool:
+    """A thread whose only new entry (``count`` 1) is its "logged" line: its point just
+    arrived, and is told as part of its reaction."""
+    return count == 1 and event == "logged"
 
 
 def grouped(threads: list[NewThread]) -> list[NewThread | NewReaction]:
@@ -46,7 +48,7 @@ def grouped(threads: list[NewThread]) -> list[NewThread | NewReaction]:
     items: list[NewThread | NewReaction] = []
     by_reaction: dict[int, NewReaction] = {}
     for thread in threads:
-        if not _arrived(thread):
+        if not _arrived(thread.count, thread.latest.event):
             items.append(thread)
             continue
         group = by_reaction.get(thread.reaction.id)
@@ -62,11 +64,22 @@ def grouped(threads: list[NewThread]) -> list[NewThread | NewReaction]:
 
 def count(session: Session, user: User, readable: set[int], processed: set[int]) -> str:
     """The menu's count of new items ("" for none, "1" ... "99"; "n+" when more threads
-    follow than were read): threads with new entries, a newly arrived reaction once. Reads one
-    page of COUNT_LIMIT + 1 threads (follows.new_since_last_visit), never all of them."""
-    threads, more = follows.new_since_last_visit(
-        session, user, readable, processed, size=COUNT_LIMIT + 1)
-    n = min(len(grouped(threads)), COUNT_LIMIT)
-    if more or len(threads) > COUNT_LIMIT:
+    follow than were read): threads with new entries, a newly arrived reaction once. Asked
+    after every page, so it reads only what it counts: one page of COUNT_LIMIT + 1 threads'
+    (point, new entries, latest entry) and those entries' event and reaction, not the rows
+    and names "Nieuw" shows."""
+    size = COUNT_LIMIT + 1
+    counts = follows.new_counts(session, user, readable, processed, limit=size + 1)
+    more, counts = len(counts) > size, counts[:size]
+    if not counts:
+        return ""
+    latest = {entry: (event, reaction) for entry, event, reaction in session.execute(
+        sa.select(Message.id, Message.event, Point.reaction_id)
+        .join(Point, Point.id == Message.point_id)
+        .where(Message.id.in_([last for _point, _n, last in counts])))}
+    items = {("reaction", latest[last][1]) if _arrived(n, latest[last][0]) else ("point", point)
+             for point, n, last in counts}
+    n = min(len(items), COUNT_LIMIT)
+    if more or len(counts) > COUNT_LIMIT:
         return f"{n}+"
     return str(n) if n else ""

@@ -72,13 +72,13 @@ def test_the_secretariats_newest_threads_read_in_windows_are_the_grouped_ones(de
         every = grouped_for(secretary)
         assert len(every) > 20
         for limit in (1, 7, 40, len(every) + 5):
-            assert follows._new_counts(session, secretary, processed, processed,
+            assert follows.new_counts(session, secretary, processed, processed,
                                        limit=limit) == every[:limit]
         upto = every[10][2]  # a page that showed entries up to an older one
         older = session.execute(
             sa.select(follows._unread_query(secretary, processed)
                       .where(Message.id <= upto).subquery()).order_by(sa.desc("last"))).all()
-        assert follows._new_counts(session, secretary, processed, processed, upto,
+        assert follows.new_counts(session, secretary, processed, processed, upto,
                                    limit=20) == older[:20]
 
 
