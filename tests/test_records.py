@@ -177,3 +177,17 @@ def test_the_commitment_form_offers_answers_as_plain_text(as_role, session):
     option = re.search(r"<option [^>]*>(Meegenomen in het inkoopplan[^<]*)</option>", html)
     assert option, html[-3000:]
     assert "**" not in option.group(1) and "• eerste stap • tweede stap" in option.group(1)
+
+
+def test_an_archived_answer_is_named_by_its_points_as_the_pages_label_them(as_role, session):
+    secretary = as_role("secretary")
+    reaction = _nieuwkoop(session)
+    page = f"/consultaties/{SLUG}/reacties/{reaction.id}"
+    assert secretary.hx_post(f"{page}/antwoorden", {
+        "selection": "1 t/m 3, 5", "status": "adopted", "body": "Samen beantwoord."}
+    ).status_code == 200
+    response = session.exec(select(Response).where(Response.body == "Samen beantwoord.")).one()
+    secretary.form_post(f"/consultaties/{SLUG}/archiveren/antwoord/{response.id}",
+                        {"next": page})
+    assert ("Gearchiveerd: het antwoord op de punten 1-3 en 5 van Nieuwkoop („Samen "
+            "beantwoord.”)") in _text(secretary.get(page))

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import audit
+from ..answergroups import number_list
 from ..db import get_session
 from ..models import Point, Reaction, ReactionStatus, Response, ResponsePoint, Stakeholder
 from ..processing import set_archived
@@ -63,30 +64,39 @@ def _start(text: str, chars: int = 60) -> str:
     return flat if len(flat) <= chars else flat[:chars].rsplit(" ", 1)[0] + "…"
 
 
+def _sender(session, stakeholder_id: int | None, reaction_id: int | None) -> str:
+    """The name of a point's own sender, else of its reaction's; "?" when neither is known."""
+    if stakeholder_id is None and reaction_id is not None:
+        reaction = session.get(Reaction, reaction_id)
+        stakeholder_id = reaction.stakeholder_id if reaction else None
+    sender = session.get(Stakeholder, stakeholder_id) if stakeholder_id else None
+    return sender.name if sender else "?"
+
+
 def described(row) -> str:
     """One line that says which reaction, point or answer this is, as its reader knows it:
-    the sender, the number(s) and how the text begins."""
+    the sender, the number(s) as the pages label them ("1-3 en 5") and how the text begins."""
     session = get_session()
-    reaction = session.get(Reaction, row.id if isinstance(row, Reaction) else row.reaction_id) \
-        if (isinstance(row, Reaction) or row.reaction_id) else None
-    sender_id = getattr(row, "stakeholder_id", None) or (reaction and reaction.stakeholder_id)
-    sender = session.get(Stakeholder, sender_id) if sender_id else None
-    name = sender.name if sender else "?"
     if isinstance(row, Reaction):
-        return _("the reaction “%(title)s” of %(sender)s", title=row.title, sender=name)
+        return _("the reaction “%(title)s” of %(sender)s", title=row.title,
+                 sender=_sender(session, None, row.id))
     if isinstance(row, Point):
         return _("point %(number)s of %(sender)s (“%(start)s”)", number=row.number,
-                 sender=name, start=_start(row.body))
-    numbers = list(session.exec(
-        select(Point.number).join(ResponsePoint, ResponsePoint.point_id == Point.id)
-        .where(ResponsePoint.response_id == row.id).order_by(Point.position, Point.id)))
-    if not numbers:
+                 sender=_sender(session, row.stakeholder_id, row.reaction_id),
+                 start=_start(row.body))
+    points = session.exec(
+        select(Point).join(ResponsePoint, ResponsePoint.point_id == Point.id)
+        .where(ResponsePoint.response_id == row.id)
+        .order_by(Point.reaction_id, Point.position, Point.id)).all()
+    first = points[0] if points else None
+    name = _sender(session, first.stakeholder_id if first else None,
+                   first.reaction_id if first else row.reaction_id)
+    if not points:
         return _("the answer to the whole reaction of %(sender)s (“%(start)s”)", sender=name,
                  start=_start(row.body))
     return ngettext("the answer to point %(numbers)s of %(sender)s (“%(start)s”)",
                     "the answer to points %(numbers)s of %(sender)s (“%(start)s”)",
-                    len(numbers), numbers=", ".join(numbers[:8]) + ("…" if len(numbers) > 8
-                                                                   else ""),
+                    len(points), numbers=number_list([p.number for p in points]),
                     sender=name, start=_start(row.body))
 
 
