@@ -2,6 +2,27 @@
 (function () {
   "use strict";
 
+  // The top bar's menu folds away on a phone (static/consult.css) only when this script runs:
+  // without it the menu stays open.
+  document.documentElement.classList.add("js");
+  function foldMenu(header, open) {
+    header.classList.toggle("menu-open", open);
+    var toggle = header.querySelector("[data-menu-toggle]");
+    if (toggle) toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-menu-toggle]");
+    if (!toggle) return;
+    var header = toggle.closest("header");
+    foldMenu(header, !header.classList.contains("menu-open"));
+  });
+  document.addEventListener("keydown", function (event) {
+    var header = document.querySelector("header.topbar.menu-open");
+    if (event.key !== "Escape" || !header) return;
+    foldMenu(header, false);
+    header.querySelector("[data-menu-toggle]").focus();
+  });
+
   // Chat habit: Enter sends, Shift+Enter starts a new line.
   document.addEventListener("keydown", function (event) {
     var target = event.target;

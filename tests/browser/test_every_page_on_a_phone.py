@@ -147,10 +147,12 @@ def open_for_reactions(tmp_path):
 
 
 def header_out_of_reach(page) -> list[str]:
-    """The top bar's links, buttons and fields that are hidden or (partly) off the screen."""
+    """The top bar's links, buttons and fields that are hidden or (partly) off the screen
+    (the menu button, shown on a phone only, is folded_menu_problems' to check)."""
     return page.evaluate("""() => {
         const width = window.innerWidth, out = [];
-        const controls = 'header.topbar :is(a, button, input:not([type=hidden]))';
+        const controls = 'header.topbar :is(a, button:not([data-menu-toggle]),'
+                         + ' input:not([type=hidden]))';
         for (const el of document.querySelectorAll(controls)) {
             const box = el.getBoundingClientRect(), style = getComputedStyle(el);
             const shown = box.width > 0 && box.height > 0 && style.visibility !== 'hidden';
@@ -160,6 +162,28 @@ def header_out_of_reach(page) -> list[str]:
         }
         return out;
     }""")
+
+
+def folded_menu_problems(page, width: int) -> list[str]:
+    """On a phone the top bar is one short bar with a "Menu" button that opens the rest
+    (before: ~170 px of links, name and languages above every page at 375 px); on a laptop
+    there is no button and everything is in the bar. Leaves the menu open, so that
+    header_out_of_reach can check every control in it."""
+    toggle = page.locator("header.topbar [data-menu-toggle]")
+    height = page.evaluate("() => document.querySelector('header.topbar').offsetHeight")
+    if width >= 1024:
+        return ["a menu button on a wide screen"] if toggle.is_visible() else []
+    found = []
+    if height > 100:
+        found.append(f"top bar {height} px high with its menu folded")
+    if not toggle.is_visible():
+        return found + ["no menu button"]
+    if toggle.get_attribute("aria-expanded") != "false":
+        found.append("menu button does not say it is closed")
+    toggle.click()
+    if toggle.get_attribute("aria-expanded") != "true":
+        found.append("menu button does not say it is open")
+    return found
 
 
 def small_chart_text(page) -> list[str]:
@@ -197,6 +221,7 @@ def check_role(browser, base: str, role: str | None, pages: dict, ids: dict) -> 
                 found.append(f"{scroll} px wide with its <details> open")
             if small := small_chart_text(page):
                 found.append(f"chart text under 11 px: {small}")
+            found += folded_menu_problems(page, width)
             if out := header_out_of_reach(page):
                 found.append(f"top bar out of reach: {out}")
             violations = [v for v in axe_violations(page) if v["impact"] in BLOCKING]

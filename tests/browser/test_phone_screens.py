@@ -86,3 +86,34 @@ def test_no_control_of_a_reaction_hides_under_the_open_answer_panel(
     page.goto(f"{live_url}{C}/reacties/{demo_ids(tmp_path)['reaction']}")
     page.locator("#answer-panel summary").click()
     assert covered(page) == []
+
+
+def test_a_phones_top_bar_folds_its_menu_behind_one_button(live_url, page):
+    """At 375 px the links, the user's name, "Uitloggen" and the languages took ~170 px above
+    every page; now brand, "Menu" and search, and the rest one tap away."""
+    login(page, live_url, *DEMO_PASSWORDS["secretary"])
+    page.set_viewport_size(PHONE)
+    page.goto(live_url + "/")
+    bar = page.locator("header.topbar")
+    assert bar.bounding_box()["height"] <= 100
+    menu = bar.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(bar.get_by_role("button", name="Uitloggen")).to_be_hidden()
+    expect(bar.get_by_role("searchbox")).to_be_visible()
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(bar.get_by_role("button", name="Uitloggen")).to_be_visible()
+    page.keyboard.press("Escape")  # closes it and gives the focus back to the button
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+    expect(bar.get_by_role("link", name="Betrokkenen")).to_be_hidden()
+    menu.click()
+    bar.get_by_role("link", name="Betrokkenen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Betrokkenen")
+    # a new page starts with the menu folded again
+    expect(page.locator("header.topbar").get_by_role("button", name="Menu")).to_have_attribute(
+        "aria-expanded", "false")
+    # on a laptop there is no button: everything is in the bar
+    page.set_viewport_size(LAPTOP)
+    expect(page.locator("header.topbar").get_by_role("button", name="Menu")).to_be_hidden()
+    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
