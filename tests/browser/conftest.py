@@ -124,7 +124,8 @@ def login(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("button", name="Uitloggen").wait_for()
+    # attached, not visible: on a phone it sits in the folded menu
+    page.get_by_role("button", name="Uitloggen", include_hidden=True).wait_for(state="attached")
 
 
 @pytest.fixture
