@@ -16,6 +16,12 @@
     var header = toggle.closest("header");
     foldMenu(header, !header.classList.contains("menu-open"));
   });
+  // The count of new items sits in the folded menu: the button shows it too.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var mirror = document.querySelector("header.topbar .menu-count");
+    if (target && target.id === "nav-new-count" && mirror) mirror.innerHTML = target.innerHTML;
+  });
   document.addEventListener("keydown", function (event) {
     var header = document.querySelector("header.topbar.menu-open");
     if (event.key !== "Escape" || !header) return;

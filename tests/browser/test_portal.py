@@ -63,6 +63,12 @@ def test_board_drafts_submits_and_reads_the_answer(live_open_url, browser):
     # and it is news: a count beside "Nieuw" in the menu, one item for the whole advice
     menu = secretary.get_by_role("navigation", name="Hoofdmenu")
     expect(menu.locator("#nav-new-count")).to_have_text("1 nieuw")
+    # on a phone, where the menu is folded away, its button carries the same count
+    size = secretary.viewport_size
+    secretary.set_viewport_size({"width": 375, "height": 812})
+    expect(secretary.get_by_role("button", name="Menu")).to_have_accessible_name("Menu 1 nieuw")
+    expect(secretary.locator(".menu-toggle .nav-count")).to_be_visible()
+    secretary.set_viewport_size(size)
     menu.get_by_role("link", name="Nieuw").click()
     item = secretary.locator(".inbox-item.arrived")
     expect(item).to_contain_text("nieuwe reactie")
