@@ -220,6 +220,29 @@ def test_similar_points_share_a_theme(search_app):
         assert all(word_terms(w)[0] in terms for w in words), (hit.text, words)
 
 
+def test_a_letters_heading_alone_does_not_make_its_points_similar(search_app):
+    """114 demo points sit under a heading their letter's section shares ("Inkoop in relatie
+    tot beleid"). Similar points are found by what the points say: every word shown as shared
+    is in both points' own text, not only in a heading (before: point 2 of that section had
+    point 1 on top by "relatie", which point 1 has in its heading only, and "Overweeg")."""
+    from consult.search.analysis import index_terms, word_terms
+
+    with search_app.test_request_context("/"):
+        session = get_session()
+        under_headings = session.exec(select(Point).where(Point.heading.is_not(None))).all()
+        assert len(under_headings) > 100
+        shown = 0
+        for point in under_headings:
+            own, _length = index_terms(point.body)
+            for hit, words in search.similar_points(session, None, point):
+                theirs, _length = index_terms(hit.point.body)
+                stems = [word_terms(w)[0] for w in words]
+                assert all(t in own and t in theirs for t in stems), (
+                    point.id, point.heading, hit.point.id, hit.point.heading, words)
+                shown += 1
+        assert shown > 200  # still a list beside most points
+
+
 def test_pages_show_search_and_similar_points(search_app):
     client = search_app.test_client()
     html = client.get("/zoeken?q=financiele&kind=point").get_data(as_text=True)

@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..processing import destination_paths
 from . import query as q
+from .analysis import index_terms
 from .query import Request
 from .service import SearchService
 from .store import IndexUnavailable
@@ -310,12 +311,15 @@ def _destination_names(session: Session, ids: list[int]) -> dict[str, str]:
 
 
 def similar_points(session: Session, user, point: Point, limit: int = 5):
-    """[(Hit, shared words)] for the points most like this one, across consultations."""
+    """[(Hit, shared words)] for the points most like this one, across consultations; its
+    heading is context, not content (query.similar)."""
     scope = scope_for(session, user)
-    text = f"{point.heading or ''}\n{point.body}"
+    text = point.body
     try:
-        found, _terms = service().store.read(
-            lambda s: q.similar(s, text, f"p{point.id}", scope, limit)
+        found, terms = service().store.read(
+            # more than shown: those sharing only heading words are dropped below
+            lambda s: q.similar(s, text, f"p{point.id}", scope, limit * 2,
+                                context=point.heading or "")
         )
     except (IndexUnavailable, FileNotFoundError):
         return []  # being rebuilt (run() starts that): the page says nothing rather than wrong
@@ -329,8 +333,15 @@ def similar_points(session: Session, user, point: Point, limit: int = 5):
         hit = by_key.get(k)
         if hit is None:
             continue
+        # The index reads a point with its heading; shared words must be in its own text.
+        own, _length = index_terms(hit.point.body)
+        shared = [t for t in shared if t in own]
+        if len(shared) < q.shared_needed(terms):
+            continue
         hit.snippet = q.snippet(hit.text, _terms_query(shared))
         out.append((hit, q.surface_words(text, shared)[:6]))
+        if len(out) == limit:
+            break
     return out
 
 

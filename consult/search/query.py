@@ -241,17 +241,37 @@ def key_terms(text: str, searcher, limit: int = 12) -> list[tuple[str, float]]:
     return scored[:limit]
 
 
-def similar(searcher, text: str, own_key: str, scope: Scope, limit: int = 5):
-    """Points most like this text, and the key terms each shares with it."""
+def shared_needed(terms: list) -> int:
+    """Key terms a similar point must share with a text of these key terms: two, or one for
+    a short text with fewer than three (it may share its one telling word)."""
+    return 2 if len(terms) >= 3 else 1
+
+
+CONTEXT_BOOST = 0.25  # a heading's own words: a hint towards a subject, never a match alone
+
+
+def similar(searcher, text: str, own_key: str, scope: Scope, limit: int = 5,
+            context: str = ""):
+    """Points most like this text: [(key, score, shared terms)], best first, and the text's
+    key terms [(term, weight)].
+
+    ``context`` is text around the point rather than of it — its heading, which every point
+    of a letter's section carries ("Inkoop in relatie tot beleid"). Its words that the text
+    itself lacks weigh a quarter and are not counted as shared: two points of one letter that
+    share only their heading are not "similar" (issue 17; before, 71 of the demo's 114 points
+    under a shared heading had a sibling on top, several on heading words alone). A text
+    without telling words of its own ("Effectieve en kwalitatieve interventies": each word
+    in no other point) has no similar points: its heading alone gave "algemeen" matches."""
     terms = key_terms(text, searcher)
     if not terms:
         return [], []
     weight = dict(terms)
-    q = wq.Or([wq.Term("body", t, boost=w) for t, w in terms])
+    hints = [(t, w * CONTEXT_BOOST) for t, w in key_terms(context, searcher) if t not in weight]
+    q = wq.Or([wq.Term("body", t, boost=w) for t, w in terms + hints])
     restriction = scope.restriction({"kind": "point"})
     best = matching.match(searcher, q, restriction).top(limit * 3 + 1, by_date=False)
     contained = matching.term_sets(searcher, [t for t, _w in terms], [d for d, _s in best])
-    needed = 2 if len(terms) >= 3 else 1  # a short point may share its one telling word
+    needed = shared_needed(terms)
     found = []
     for docnum, score in best:
         key = searcher.stored_fields(docnum)["key"]
