@@ -15,6 +15,7 @@ from .clitext import (
     CommandError,
     SetupCommand,
     TablesCommand,
+    Translated,
     _,
     _n,
     number,
@@ -23,7 +24,7 @@ from .clitext import (
 )
 
 
-class _Group(click.Group):
+class _Group(Translated, click.Group):
     """The commands check for the database's tables when they run (TablesCommand), except
     those that make them (upgrade, restore into a fresh instance: SetupCommand) and split,
     which reads a file only (Command)."""
@@ -38,25 +39,26 @@ class _Group(click.Group):
             raise usage_error(err, ctx) from err
 
 
-@click.group("consult", cls=_Group)
+@click.group("consult", cls=_Group, help=N_(
+    "consult: manage the database and the demo data."))
 def consult_cli():
-    """consult: manage the database and the demo data."""
+    """The group; each command's help is its help=N_(...), shown in the run's language."""
 
 
-@consult_cli.command("upgrade", cls=SetupCommand)
+@consult_cli.command("upgrade", cls=SetupCommand, help=N_(
+    "Apply the database migrations, then refresh the planner's statistics."))
 @click.option("--revision", default="head", show_default=True)
 @with_appcontext
 def upgrade_command(revision: str):
-    """Apply the database migrations, then refresh the planner's statistics."""
     db.upgrade(current_app.config["DATABASE_URL"], revision)
     db.analyze(current_app.extensions["consult.engine"])
     click.echo(_("Database at %(revision)s.", revision=revision))
 
 
-@consult_cli.command("demo")
+@consult_cli.command("demo", help=N_(
+    "Load the 2016 Holland Rijnland consultation (a second run changes nothing)."))
 @with_appcontext
 def demo_command():
-    """Load the 2016 Holland Rijnland consultation (a second run changes nothing)."""
     from . import search
 
     search.service().mode = "off"  # recorded in the outbox; applied below, with progress
@@ -118,13 +120,13 @@ def _rebuild_with_progress(service) -> int:
     return count
 
 
-@consult_cli.command("create-admin")
-@click.option("--email", help="Asked for when not given.")
-@click.option("--name", help="Asked for when not given.")
-@click.option("--password", help="Asked for (twice, hidden) when not given.")
+@consult_cli.command("create-admin", help=N_(
+    "Create the first administrator (or another one)."))
+@click.option("--email", help=N_("Asked for when not given."))
+@click.option("--name", help=N_("Asked for when not given."))
+@click.option("--password", help=N_("Asked for (twice, hidden) when not given."))
 @with_appcontext
 def create_admin_command(email: str | None, name: str | None, password: str | None):
-    """Create the first administrator (or another one)."""
     from pydantic import ValidationError
 
     from .accounts import MIN_PASSWORD, create_user, user_by_email
@@ -175,12 +177,12 @@ def _listing(points: list) -> str:
     return "\n".join(out).lstrip("\n")
 
 
-@consult_cli.command("split", cls=Command)
+@consult_cli.command("split", cls=Command, help=N_(
+    "Split a letter (.docx, .odt, .pdf, .rtf, .txt, an e-mail, or - for standard "
+    "input) into its numbered points."))
 @click.argument("file")
-@click.option("--json", "as_json", is_flag=True, help="Print the points as a JSON list.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the points as a JSON list."))
 def split_command(file: str, as_json: bool):
-    """Split a letter (.docx, .odt, .pdf, .rtf, .txt, an e-mail, or - for standard input) into
-    its numbered points."""
     import json
     import sys
     from pathlib import Path
@@ -217,10 +219,10 @@ def split_command(file: str, as_json: bool):
                  points=len(result.points), dropped=len(result.dropped)))
 
 
-@consult_cli.command("render")
+@consult_cli.command("render", help=N_(
+    "Render the stored HTML of every text again (after a change to consult/text.py)."))
 @with_appcontext
 def render_command():
-    """Render the stored HTML of every text again (after a change to consult/text.py)."""
     import time
 
     from . import rendered
@@ -236,10 +238,11 @@ def render_command():
 # --- search ------------------------------------------------------------------------------
 
 
-@consult_cli.command("reindex")
+@consult_cli.command("reindex", help=N_(
+    "Rebuild the search index from the database (beside the live one, then swapped "
+    "in)."))
 @with_appcontext
 def reindex_command():
-    """Rebuild the search index from the database (beside the live one, then swapped in)."""
     count, seconds = _reindex()
     rate = count / max(seconds, 1e-9)
     click.echo(_n("%(count)s document indexed in %(seconds)s s (%(rate)s/s).",
@@ -266,11 +269,11 @@ def _reindex() -> tuple[int, float]:
     return count, seconds
 
 
-@consult_cli.command("index-status")
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@consult_cli.command("index-status", help=N_(
+    "Documents in the index against the database, and the outbox length."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the status as JSON."))
 @with_appcontext
 def index_status_command(as_json: bool):
-    """Documents in the index against the database, and the outbox length."""
     import json
 
     from . import search
@@ -294,13 +297,13 @@ def index_status_command(as_json: bool):
         click.echo(_("A rebuild is running."))
 
 
-@consult_cli.command("search")
+@consult_cli.command("search", help=N_(
+    "Search everything (as the administrator sees it), in the web page's order."))
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the results as JSON."))
 @with_appcontext
 def search_command(query: str, limit: int, as_json: bool):
-    """Search everything (as the administrator sees it), in the web page's order."""
     import json
 
     from . import search
@@ -406,9 +409,10 @@ def _write_letters(session, consultation, folder) -> None:
 
 @consult_cli.command("import")
 @click.argument("path", type=click.Path())  # a folder: our own line, not click's English
-@click.option("--dry-run", is_flag=True, help="Check the file and say what would be created.")
+@click.option("--dry-run", is_flag=True, help=N_("Check the file and say what would be created."))
 @click.option("--consultation", "slug",
-              help="For .xlsx/.csv: the consultation to add to (needed when there are several).")
+              help=N_("For .xlsx/.csv: the consultation to add to (needed when there are "
+                      "several)."))
 @with_appcontext
 def import_command(path: str, dry_run: bool, slug: str | None):
     """Import a consultation archive (.json from `flask consult export --format json`), or an
@@ -531,13 +535,14 @@ class _Progress:
             self.bar = None
 
 
-@consult_cli.command("backup")
+@consult_cli.command("backup", help=N_(
+    "Write a consistent snapshot of this instance (every table, the uploads, each "
+    "consultation as JSON) to one .tar.gz: PATH itself if it ends in .tar.gz, "
+    "otherwise consult-backup-YYYYMMDD-HHMMSS.tar.gz in the folder PATH. Safe while "
+    "the app runs."))
 @click.argument("path", type=click.Path())
 @with_appcontext
 def backup_command(path: str):
-    """Write a consistent snapshot of this instance (every table, the uploads, each
-    consultation as JSON) to one .tar.gz: PATH itself if it ends in .tar.gz, otherwise
-    consult-backup-YYYYMMDD-HHMMSS.tar.gz in the folder PATH. Safe while the app runs."""
     import time
     from pathlib import Path
 
@@ -564,15 +569,15 @@ def backup_command(path: str):
                      "the uploads folder.", name=name), err=True)
 
 
-@consult_cli.command("restore", cls=SetupCommand)
+@consult_cli.command("restore", cls=SetupCommand, help=N_(
+    "Restore a backup (from `flask consult backup`) into this instance, whose "
+    "database must be empty: checks the archive, migrates to the backup's revision, "
+    "inserts every row in one transaction, copies the uploads, migrates to the newest"
+    " revision, renders the texts' HTML and rebuilds the search index. A SQLite "
+    "backup restores into PostgreSQL and back."))
 @click.argument("archive", type=click.Path(dir_okay=False))
 @with_appcontext
 def restore_command(archive: str):
-    """Restore a backup (from `flask consult backup`) into this instance, whose database
-    must be empty: checks the archive, migrates to the backup's revision, inserts every row
-    in one transaction, copies the uploads, migrates to the newest revision, renders the
-    texts' HTML and rebuilds the search index. A SQLite backup restores into PostgreSQL and
-    back."""
     import tempfile
     import time
     from pathlib import Path

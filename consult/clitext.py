@@ -139,8 +139,90 @@ def usage_error(err: click.UsageError, ctx: click.Context) -> CommandError:
     return error
 
 
-class Command(click.Command):
-    """A command whose command-line mistakes are told in the run's language."""
+def help_text(english: str | None) -> str | None:
+    """A command's or option's help (its docstring or ``help=``) in this run's language,
+    looked up when --help is shown, not when the module is imported (the run's language is
+    known only then). The catalogue's msgid is the text on one line (white space collapsed),
+    so a docstring may be re-wrapped without losing its translation."""
+    if not english:
+        return english
+    flat = " ".join(english.split())
+    translated = _(flat)
+    return english if translated == flat else translated
+
+
+# click's own words on a --help page (click translates them through the system's gettext
+# domain, which knows nothing of CONSULT_LANGUAGE).
+_CLICK_WORDS = {"Show this message and exit.": N_("Show this message and exit.")}
+
+
+def _in_language(record: tuple[str, str], english_help: str | None) -> tuple[str, str]:
+    """An option's (names, help) line with its help, "[default: x]" and "[required]" in the
+    run's language."""
+    names, text = record
+    if english_help:
+        text = text.replace(english_help, help_text(english_help) or "", 1)
+    elif text in _CLICK_WORDS:
+        text = _(_CLICK_WORDS[text])
+    text = text.replace("[default: ", "[" + _("default") + ": ").replace(
+        "[required]", "[" + _("required") + "]")
+    return names, text
+
+
+class Translated:
+    """--help in the run's language: the command's help, its options' help, the headings
+    ("Usage:", "Options", "Commands") and click's help option. Mixed into click.Command and
+    click.Group."""
+
+    help: str | None
+
+    def _swapped_help(self, call):
+        english = self.help
+        self.help = help_text(english)
+        try:
+            return call()
+        finally:
+            self.help = english
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command's own help, translated."""
+        self._swapped_help(lambda: super(Translated, self).format_help_text(ctx, formatter))
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The first words of the translated help (in a group's list of commands)."""
+        return self._swapped_help(lambda: super(Translated, self).get_short_help_str(limit))
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The usage line, "Gebruik:" in Dutch."""
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage:") + " ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The options with their help in the run's language (and a group's commands)."""
+        rows = []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None and not isinstance(param, click.Argument):
+                rows.append(_in_language(record, getattr(param, "help", None)))
+        if rows:
+            with formatter.section(_("Options")):
+                formatter.write_dl(rows)
+        if isinstance(self, click.Group):
+            self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """A group's commands, each with the start of its translated help."""
+        commands = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        commands = [(name, cmd) for name, cmd in commands if cmd is not None and not cmd.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _cmd in commands)
+            with formatter.section(_("Commands")):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit))
+                                    for name, cmd in commands])
+
+
+class Command(Translated, click.Command):
+    """A command whose command-line mistakes and --help are in the run's language."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Parse as click does; a usage error becomes one line in the run's language."""

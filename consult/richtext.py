@@ -119,3 +119,15 @@ def text(body_html: str | None, body: str | None = None) -> str:
     or their number, a link's address after its text, no Markdown markers."""
     return "\n".join("".join(t for t, _style in paragraph)
                      for paragraph in runs(body_html, body))
+
+
+def plain(body: str | None, limit: int | None = None) -> str:
+    """The Markdown ``body`` as one line of plain text for an excerpt (search snippets):
+    no Markdown markers, list items with "• " or their number, paragraphs joined by a space,
+    and HTML the user typed ("<img src=x>") kept as literal text, never dropped or obeyed
+    (consult.text renders it escaped). ``limit``: only the first that many characters are
+    read (an excerpt never looks further), so the cost stays linear in ``limit``."""
+    if not body:
+        return ""
+    source = body if limit is None else body[:limit]
+    return " ".join(text(str(render_markdown(source, raw_html=False))).split("\n"))

@@ -160,16 +160,23 @@ class _GuardedHtmlBlock(HtmlBlockPreprocessor):
         return "".join(parser.cleandoc).split("\n")
 
 
-def _converter() -> md.Markdown:
-    """One guarded Markdown instance per thread: building one costs more than converting a
-    paragraph."""
-    converter = getattr(_local, "converter", None)
+def _converter(raw_html: bool = True) -> md.Markdown:
+    """One guarded Markdown instance per thread and kind: building one costs more than
+    converting a paragraph. ``raw_html=False``: HTML typed in the text is text, escaped."""
+    converters = getattr(_local, "converters", None)
+    if converters is None:
+        converters = _local.converters = {}
+    converter = converters.get(raw_html)
     if converter is None:
         # Nl2Br: a line break inside a paragraph stays one (a letter's "a." and "b." lines,
         # "- " or "1)" items without a blank line before them), as in the preview and Word.
         converter = md.Markdown(extensions=[SaneListExtension(), _Tables(), Nl2BrExtension()],
                                 output_format="html")
-        converter.preprocessors.register(_GuardedHtmlBlock(converter), "html_block", 20)
+        if raw_html:
+            converter.preprocessors.register(_GuardedHtmlBlock(converter), "html_block", 20)
+        else:  # Python-Markdown's documented way to escape raw HTML instead of passing it on
+            converter.preprocessors.deregister("html_block")
+            converter.inlinePatterns.deregister("html")
         for proc in (*converter.preprocessors, *converter.treeprocessors,
                      *converter.postprocessors):
             proc.run = _checked(proc.run)
@@ -180,18 +187,18 @@ def _converter() -> md.Markdown:
             # Asked once per pattern per element, and once per match.
             pattern.getCompiledRegExp = _checked(pattern.getCompiledRegExp)
             pattern.handleMatch = _checked(pattern.handleMatch)
-        _local.converter = converter
+        converters[raw_html] = converter
     return converter
 
 
-def _markdown(text: str) -> str | None:
+def _markdown(text: str, raw_html: bool = True) -> str | None:
     """Python-Markdown's HTML for the text, or None when it needs more than the budget."""
-    converter = _converter()  # (re)built before the clock starts
+    converter = _converter(raw_html)  # (re)built before the clock starts
     _local.deadline = time.thread_time() + BUDGET
     try:
         return converter.reset().convert(text)
     except (_OutOfBudget, RecursionError) as exc:
-        _local.converter = None  # left half-way: start the next text on a fresh one
+        _local.converters.pop(raw_html, None)  # left half-way: start the next on a fresh one
         log.warning("Markdown gave up on a text of %d characters (%s); shown as plain text",
                     len(text), "over budget" if isinstance(exc, _OutOfBudget) else "too deep")
         return None
@@ -206,8 +213,12 @@ def plain_html(text: str) -> str:
     )
 
 
-def render_markdown(text: str | None) -> Markup:
+def render_markdown(text: str | None, *, raw_html: bool = True) -> Markup:
     """Render Markdown and sanitise the result with an allow-list; safe to put in a page.
+
+    ``raw_html=False``: HTML the user typed ("<img src=x>") is kept as visible, escaped text
+    instead of being passed to the sanitiser (which drops what it does not allow); for plain
+    text made from the Markdown, where a literal tag must stay readable (search snippets).
 
     Every line break of the text stays a line break (sub-items "a."/"b.", "a)", "- ", "•",
     "1)" and indented lines that follow a line of text without a blank line between them),
@@ -217,7 +228,7 @@ def render_markdown(text: str | None) -> Markup:
     needs more is rendered by ``plain_html``."""
     if not text:
         return Markup("")
-    rendered = _markdown(text) if len(text) <= MAX_MARKDOWN_CHARS else None
+    rendered = _markdown(text, raw_html) if len(text) <= MAX_MARKDOWN_CHARS else None
     if rendered is None:
         return Markup(plain_html(text))  # escaped here: nothing for nh3 to do
     clean = nh3.clean(

@@ -309,3 +309,39 @@ def test_make_messages_finds_every_message_of_the_commands(tmp_path):
         ours = [m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f)
                 if any(path.startswith("consult/cli") for path, _line in m.locations)]
     assert len(ours) > 70 and [m for m in ours if m not in found] == []
+
+
+def test_help_is_in_the_runs_language(lang, tmp_path):
+    """`flask consult --help` and every command's --help: the command's and its options'
+    help, the headings and click's own --help line in the run's language (they were
+    English in the Dutch run: click reads help strings when the module is imported)."""
+    from consult.cli import consult_cli
+
+    app = make_app(f"sqlite:///{tmp_path / 'consult.sqlite3'}", tmp_path, create_schema=False)
+    run = app.test_cli_runner().invoke
+    flat = lambda text: " ".join(text.split())  # noqa: E731 - click re-wraps the lines
+    for name in [None, *consult_cli.commands]:
+        result = run(args=["consult", *([name] if name else []), "--help"])
+        assert result.exit_code == 0, result.output
+        shown = flat(result.output)
+        command = consult_cli.commands[name] if name else consult_cli
+        texts = [command.help] + [p.help for p in command.params if getattr(p, "help", None)]
+        for english in map(flat, texts):
+            dutch = flat(catalogue_entry(english))
+            assert (dutch if lang == "nl" else english) in shown, (name, shown)
+            assert lang == "en" or english not in shown, (name, english)
+        headings = ("Gebruik: ", "Opties:", "Deze hulptekst tonen en stoppen.") if \
+            lang == "nl" else ("Usage: ", "Options:", "Show this message and exit.")
+        assert all(h in result.output for h in headings), result.output
+        if lang == "nl":
+            assert "Usage" not in result.output and "Options" not in result.output
+            assert "default:" not in result.output and "[required]" not in result.output
+
+
+def catalogue_entry(english: str) -> str:
+    """The Dutch msgstr of a msgid (AssertionError when the catalogue lacks it)."""
+    with PO.open("rb") as f:
+        for m in read_po(f):
+            if m.id == english and m.string:
+                return m.string
+    raise AssertionError(f"not in the catalogue: {english!r}")

@@ -512,3 +512,52 @@ def test_a_page_past_the_end_is_the_last_page_however_it_is_written(search_app, 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert pages.findall(html) == pages.findall(last) != pages.findall(first)
+
+
+MARKDOWN = ("**{word}overleg** volgt.\n\n- eerste stap\n- tweede stap\n\n"
+            "Zie [de notitie](https://example.org/notitie) <img src=x onerror=alert(1)>.")
+
+
+def _snippet_of(page_html: str, word: str) -> str:
+    """The visible text (entities decoded) of the first snippet that marks ``word``."""
+    import html as html_lib
+
+    for snippet in re.findall(r'<(?:p class="snippet"|span)>(.*?)</(?:p|span)>', page_html, re.S):
+        if f"<mark>{word}" in snippet.lower():
+            return html_lib.unescape(re.sub(r"</?mark>", "", snippet))
+    raise AssertionError(f"no snippet marks {word!r}")
+
+
+def test_snippets_read_as_plain_text_and_keep_typed_html_visible(live):
+    """Points, messages and answers are Markdown: a hit reads like the page ("eerste stap",
+    "de notitie", no "**", "- ", "](") on the results page, the quick results and the CLI,
+    and an HTML tag someone typed is shown as the text it is (escaped), not dropped."""
+    url = _thread_url(live, "Leiden", "8")
+    secretary = Actor(live.test_client(), "secretary")
+    assert secretary.hx_post(url + "/berichten", data={
+        "body": MARKDOWN.format(word="Kwartelkoning"), "kind": "comment"}).status_code == 204
+    with Session(live.extensions["consult.engine"]) as session:
+        point = session.get(Point, int(url.rsplit("/", 1)[1]))
+        other = session.exec(select(Point).where(Point.reaction_id == point.reaction_id,
+                                                 Point.id != point.id)).first()
+    answered = secretary.hx_post(f"/consultaties/{SLUG}/reacties/{point.reaction_id}/antwoorden",
+                                 data={"selection": point.number, "status": "adopted",
+                                       "body": MARKDOWN.format(word="Grutto")})
+    assert answered.status_code == 200
+    edit = f"/consultaties/{SLUG}/punten/{other.id}/corrigeren"
+    page = secretary.get(edit).get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    saved = secretary.form_post(edit, {"version": str(other.version), "number": other.number,
+                                       "heading": "", "form_key": key,
+                                       "body": MARKDOWN.format(word="Wielewaal")})
+    assert saved.status_code == 303
+    for word in ("kwartelkoning", "grutto", "wielewaal"):
+        for path in (f"/zoeken?q={word}overleg", f"/zoeken/snel?q={word}overleg"):
+            html = secretary.get(path).get_data(as_text=True)
+            assert "<img src=x" not in html, path
+            shown = _snippet_of(html, word)
+            assert "**" not in shown and "- eerste" not in shown and "](" not in shown, shown
+            assert "eerste stap" in shown and "de notitie" in shown, shown
+            assert "<img src=x onerror=alert(1)>" in shown, shown
+        cli = run(live, f"{word}overleg").hits[0].snippet_text
+        assert "**" not in cli and "<img src=x onerror=alert(1)>" in cli, cli

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlmodel import Session
 
-from .. import access
+from .. import access, richtext
 from ..models import (
     Consultation,
     Message,
@@ -202,17 +202,18 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
         letter, number = k[0], int(k[1:])
         if letter == "p" and number in points:
             p = points[number]
-            out.append(point_hit("point", k, p, f"{p.heading + ': ' if p.heading else ''}{p.body}"))
+            out.append(point_hit("point", k, p, f"{p.heading + ': ' if p.heading else ''}"
+                                                   f"{_plain(p.body)}"))
         elif letter == "m" and number in messages and messages[number].point_id in points:
             m = messages[number]
-            hit = point_hit("message", k, points[m.point_id], m.body)
+            hit = point_hit("message", k, points[m.point_id], _plain(m.body))
             hit.message = m
             out.append(hit)
         elif letter == "r" and number in responses:
             r = responses[number]
-            point = points.get(first_point.get(r.id))
+            point, text = points.get(first_point.get(r.id)), _plain(r.body)
             if point is not None:
-                hit = point_hit("response", k, point, r.body)
+                hit = point_hit("response", k, point, text)
                 hit.status = r.status
             else:
                 reaction = reactions.get(r.reaction_id)
@@ -223,8 +224,8 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
                     stakeholder=stakeholders.get(reaction.stakeholder_id) if reaction else None,
                     reaction=reaction,
                     status=r.status,
-                    snippet=q.snippet(r.body, user_q),
-                    text=r.body,
+                    snippet=q.snippet(text, user_q),
+                    text=text,
                 )
             hit.response = r
             out.append(hit)
@@ -233,6 +234,13 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
             snippet = q.snippet(s.name, user_q)
             out.append(Hit("stakeholder", k, None, s, snippet=snippet, text=s.name))
     return out
+
+
+def _plain(body: str) -> str:
+    """A point's, message's or answer's Markdown as its snippet reads it: plain text, the
+    HTML a user typed kept as literal text (consult.richtext.plain), as far as a snippet
+    looks (query.SNIPPET_SCAN)."""
+    return richtext.plain(body, q.SNIPPET_SCAN)
 
 
 def _by_id(session: Session, model, ids) -> dict:
