@@ -653,7 +653,7 @@ ROUTES: dict[str, Route] = {
     "bulk.act": Route(
         SAME_PATH, processors(303), lambda w, t: f"/consultaties/{t.slug}/selectie",
         lambda w, t: {"action": "status", "scope": "some", "point_ids": t.point,
-                      "status": "adopted"}, scoped=True, ids=True),
+                      "new_status": "adopted"}, scoped=True, ids=True),
     "bulk.undo": Route(every(405), processors(404),
                        lambda w, t: f"/consultaties/{t.slug}/selectie/999999/ongedaan",
                        scoped=True),

@@ -2,6 +2,7 @@
 route, apply an answer template, one undo; every point audited; bad input answered in Dutch."""
 
 import re
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ def secretary(as_role):
 
 
 def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def _points_of(session, name):
@@ -113,3 +114,193 @@ def test_route_all_matching_then_undo_puts_everything_back(secretary, session):
     again = secretary.form_post(undo_url, {})
     assert "al ongedaan gemaakt" in _text(secretary.get(again.headers["Location"]).get_data(
         as_text=True))
+
+
+def _kind_points(session, kind):
+    sender = sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id)
+    return session.exec(
+        select(Point).join(Reaction, Reaction.id == Point.reaction_id)
+        .join(Stakeholder, Stakeholder.id == sender)
+        .where(Stakeholder.kind == kind, Point.archived == False)).all()  # noqa: E712
+
+
+def _flash(actor, response) -> str:
+    return _text(actor.get(response.headers["Location"]).get_data(as_text=True))
+
+
+def test_set_status_by_kind_changes_only_those_answers_and_undoes(secretary, session):
+    """All points of advisory boards set to 'not adopted': their latest answers change (and
+    say so in their threads), the others stay; undo restores every status."""
+    boards = _kind_points(session, "advisory_board")
+    others = [p.id for p in _kind_points(session, "municipality")]
+    before, before_others = _state(session, [p.id for p in boards]), _state(session, others)
+    response = secretary.form_post(URL, {"action": "status", "scope": "all",
+                                         "kind": "advisory_board", "new_status": "not_adopted"})
+    assert response.status_code == 303
+    told = _flash(secretary, response)
+    assert "Gedaan:" in told and "Ongedaan maken" in told
+    session.expire_all()
+    after = _state(session, [p.id for p in boards])
+    assert all(after[p.id][0] == "not_adopted" for p in boards if before[p.id][0])
+    unanswered = [p for p in boards if before[p.id][0] is None]
+    if unanswered:
+        assert "nog geen antwoord" in told
+    shared_others = {pid for pid, st in _state(session, others).items()
+                     if st != before_others[pid]}
+    # Only points that share an answer with a board's point may follow along.
+    assert not shared_others or all(
+        _state(session, [pid])[pid][0] == "not_adopted" for pid in shared_others)
+    action = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
+    secretary.form_post(f"{URL}/{action.id}/ongedaan", {})
+    session.expire_all()
+    assert _state(session, [p.id for p in boards]) == before
+    assert _state(session, others) == before_others
+
+
+def test_a_template_answers_each_letter_and_sender_once_with_its_own_values(secretary, session):
+    """An answer template fills {indiener}, {punt} and {bestemming} per letter and sender; the
+    new answers are the points' latest; undo archives them again."""
+    page = secretary.form_post(f"/consultaties/{SLUG}/sjablonen", {
+        "title": "Meegenomen", "body": "{indiener}: punt {punt} wordt meegenomen in {bestemming}.",
+        "form_key": "k" * 32})
+    assert page.status_code == 303
+    from consult.bulk.models import AnswerTemplate
+    template = session.exec(select(AnswerTemplate)).one()
+    leiden = session.exec(select(Stakeholder).where(Stakeholder.name == "Leiden")).one()
+    points = _points_of(session, "Leiden")
+    target = _destination(session, "Strategisch overleg jeugd")
+    before = _state(session, [p.id for p in points])
+    response = secretary.form_post(URL, {
+        "action": "template", "scope": "some", "point_ids": [p.id for p in points[:3]],
+        "template_id": template.id, "template_status": "adopted",
+        "destination_ids": target.id, "stakeholder": leiden.id})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    session.expire_all()
+    newest = session.exec(select(Response).order_by(Response.id.desc())).first()
+    numbers = "-".join([points[0].number, points[2].number])
+    assert newest.body == f"Leiden: punt {numbers} wordt meegenomen in {target.title}."
+    assert newest.status == "adopted"
+    after = _state(session, [p.id for p in points[:3]])
+    assert all(after[p.id] == ("adopted", sorted({*before[p.id][1], target.title}))
+               for p in points[:3])
+    assert all(after[p.id][0] == "adopted" for p in points[:3])
+    audited = session.exec(select(AuditEvent).where(AuditEvent.action == "bulk_template")).all()
+    assert sorted(e.entity_id for e in audited) == sorted(p.id for p in points[:3])
+    action = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
+    secretary.form_post(f"{URL}/{action.id}/ongedaan", {})
+    session.expire_all()
+    assert session.get(Response, newest.id).archived
+    assert _state(session, [p.id for p in points]) == before
+
+
+@pytest.mark.parametrize("body, says", [
+    ("Punt {nummer} gaat mee.", "Onbekende invulplek {nummer}"),
+    ("Punt {punt.nummer} gaat mee.", "Onbekende invulplek {punt.nummer}"),
+    ("Punt {} gaat mee.", "Onbekende invulplek {}"),
+    ("Punt {0} gaat mee.", "Onbekende invulplek {0}"),
+    ("Punt {punt:>9} gaat mee.", "Onbekende invulplek {punt:>9}"),
+    ("Punt {punt!r} gaat mee.", "Onbekende invulplek {punt!r}"),
+    ("Punt {punt gaat mee.", "losse accolade"),
+    ("Punt punt} gaat mee.", "losse accolade"),
+    ("", "heeft een naam"),
+])
+def test_a_bad_template_is_refused_in_dutch_and_nothing_is_saved(secretary, session, body, says):
+    from consult.bulk.models import AnswerTemplate
+    response = secretary.form_post(f"/consultaties/{SLUG}/sjablonen",
+                                   {"title": "Fout", "body": body})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert says in _text(html)
+    assert body in unescape(html)  # the text is kept in the form
+    assert session.exec(select(func.count()).select_from(AnswerTemplate)).one() == 0
+
+
+def test_a_template_with_bestemming_needs_a_destination(secretary, session):
+    """{bestemming} without a chosen destination: a Dutch message, no answer written."""
+    secretary.form_post(f"/consultaties/{SLUG}/sjablonen",
+                        {"title": "Waarheen", "body": "Meegenomen in {bestemming}."})
+    from consult.bulk.models import AnswerTemplate
+    template = session.exec(select(AnswerTemplate)).one()
+    points = _points_of(session, "Leiden")
+    responses = session.exec(select(func.count()).select_from(Response)).one()
+    response = secretary.form_post(URL, {"action": "template", "scope": "some",
+                                         "point_ids": points[0].id, "template_id": template.id,
+                                         "template_status": "adopted"})
+    assert response.status_code == 422
+    assert "kies een bestemming" in _text(response.get_data(as_text=True))
+    assert session.exec(select(func.count()).select_from(Response)).one() == responses
+    assert session.exec(select(func.count()).select_from(BulkAction)).one() == 0
+
+
+def test_an_empty_selection_or_no_action_changes_nothing(secretary, session):
+    for data, says in (({"action": "status", "scope": "some", "new_status": "done"},
+                        "Geen punten gekozen"),
+                       ({"scope": "all"}, "Kies wat er met de gekozen punten"),
+                       ({"action": "route", "scope": "all", "destination_id": "999999"},
+                        "Kies een bestemming van deze consultatie"),
+                       ({"action": "status", "scope": "all", "new_status": "bestaat-niet"},
+                        "Kies een status"),
+                       ({"action": "status", "scope": "all", "new_status": "done",
+                         "stakeholder": "999999"}, "Geen punten gekozen")):
+        response = secretary.form_post(URL, data)
+        assert response.status_code == 422, data
+        assert says in _text(response.get_data(as_text=True)), data
+    assert session.exec(select(func.count()).select_from(BulkAction)).one() == 0
+    assert session.exec(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action.like("bulk_%"))).one() == 0
+
+
+def test_a_stale_selection_skips_archived_points_and_says_so(secretary, session):
+    """Points ticked on the page, one archived before the action is taken: the others change
+    and the message names the skipped one; all of them archived: nothing changes."""
+    points = [p for p in _points_of(session, "Leiden") if _state(session, [p.id])[p.id][0]][:3]
+    secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{points[0].id}", {})
+    response = secretary.form_post(URL, {"action": "status", "scope": "some", "new_status": "done",
+                                         "point_ids": [p.id for p in points]})
+    assert response.status_code == 303
+    told = _flash(secretary, response)
+    assert "1 gekozen punt bestaat niet meer" in told
+    session.expire_all()
+    assert _state(session, [points[1].id])[points[1].id][0] == "done"
+    for p in points[1:]:
+        secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{p.id}", {})
+    actions = session.exec(select(func.count()).select_from(BulkAction)).one()
+    response = secretary.form_post(URL, {"action": "status", "scope": "some",
+                                         "new_status": "proposed",
+                                         "point_ids": [p.id for p in points]})
+    assert response.status_code == 422
+    assert "bestaan niet meer" in _text(response.get_data(as_text=True))
+    assert session.exec(select(func.count()).select_from(BulkAction)).one() == actions
+
+
+def test_undo_refuses_when_an_answer_was_changed_since(secretary, session):
+    """An answer edited after the bulk action: the undo says so and changes nothing."""
+    points = _points_of(session, "Leiden")
+    response = secretary.form_post(URL, {"action": "status", "scope": "some", "new_status": "done",
+                                         "point_ids": [p.id for p in points]})
+    assert response.status_code == 303
+    action = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
+    rid, version = action.data["changed"][0][:2]
+    answer = session.get(Response, rid)
+    edited = secretary.form_post(f"/consultaties/{SLUG}/antwoorden/{rid}/bewerken", {
+        "version": version, "body": answer.body + " Aangevuld.", "status": "done"})
+    assert edited.status_code in (200, 303), edited.get_data(as_text=True)[:300]
+    session.expire_all()
+    assert session.get(Response, rid).version == version + 1
+    states = _state(session, [p.id for p in points])
+    undone = secretary.form_post(f"{URL}/{action.id}/ongedaan", {})
+    assert "kan ze niet in haar geheel ongedaan" in _flash(secretary, undone)
+    session.expire_all()
+    assert _state(session, [p.id for p in points]) == states
+    assert session.get(BulkAction, action.id).undone_at is None
+
+
+def test_others_cannot_act_or_undo(as_role, session):
+    points = _points_of(session, "Leiden")
+    for role in ("councillor", "viewer", "advisory_member"):
+        actor = as_role(role)
+        assert actor.get(URL).status_code == 404
+        response = actor.form_post(URL, {"action": "status", "scope": "all", "new_status": "done"})
+        assert response.status_code == 403
+    assert session.exec(select(func.count()).select_from(BulkAction)).one() == 0
+    assert points

@@ -96,7 +96,7 @@ def _selected(session, consultation, filters) -> tuple[list[int], int]:
 def _act(session, consultation, kind: str, point_ids: list[int]) -> actions.Outcome:
     if kind == "status":
         return actions.set_status(session, current_user, consultation, point_ids,
-                                  request.form.get("status", ""))
+                                  request.form.get("new_status", ""))
     if kind == "route":
         return actions.route(session, current_user, consultation, point_ids,
                              session.get(Destination, form_id("destination_id") or 0))
