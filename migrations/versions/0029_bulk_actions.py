@@ -1,7 +1,7 @@
 """bulk actions, answer templates and status labels per consultation (issue 17)
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-11-30 15:30:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlmodel.sql.sqltypes
 
 
 revision = '0029'
-down_revision = '0027'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
