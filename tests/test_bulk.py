@@ -11,6 +11,7 @@ from sqlmodel import func, select
 from consult.bulk.models import BulkAction
 from consult.models import (
     AuditEvent,
+    Consultation,
     Destination,
     Point,
     Reaction,
@@ -304,3 +305,34 @@ def test_others_cannot_act_or_undo(as_role, session):
         assert response.status_code == 403
     assert session.exec(select(func.count()).select_from(BulkAction)).one() == 0
     assert points
+
+
+def test_add_a_filtered_selection_to_a_theme_filter_by_it_and_undo(secretary, session):
+    """The points a search-free filter finds go into a theme in one action; the theme filter
+    then finds exactly them; undo takes them out again (points already in it stay)."""
+    from consult.themes.models import Theme, ThemePoint
+    from consult.themes.operations import add_points, create_theme
+
+    consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+    theme = create_theme(session, consultation.id, "Overgang 18-/18+")
+    points = _points_of(session, "Leiden")
+    add_points(session, theme, [points[0].id])
+    session.commit()
+    leiden = session.exec(select(Stakeholder).where(Stakeholder.name == "Leiden")).one()
+    response = secretary.form_post(URL, {"action": "theme", "scope": "all",
+                                         "stakeholder": leiden.id, "theme_id": theme.id})
+    assert response.status_code == 303
+    assert f"Gedaan: {len(points) - 1} punten gewijzigd" in _flash(secretary, response)
+    html = secretary.get(f"{URL}?theme={theme.id}").get_data(as_text=True)
+    assert set(map(int, re.findall(r'name="point_ids" value="(\d+)"', html))) == {
+        p.id for p in points}
+    action = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
+    secretary.form_post(f"{URL}/{action.id}/ongedaan", {})
+    session.expire_all()
+    assert session.exec(select(ThemePoint.point_id).where(
+        ThemePoint.theme_id == theme.id)).all() == [points[0].id]
+    other = session.exec(select(func.count()).select_from(Theme)).one()
+    response = secretary.form_post(URL, {"action": "theme", "scope": "all", "theme_id": 999999})
+    assert response.status_code == 422
+    assert "Kies een thema van deze consultatie" in _text(response.get_data(as_text=True))
+    assert session.exec(select(func.count()).select_from(Theme)).one() == other

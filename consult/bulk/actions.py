@@ -29,6 +29,8 @@ from ..models import (
     utcnow,
 )
 from ..processing import answer, destination_paths, set_archived
+from ..themes import operations as themes
+from ..themes.models import Theme, ThemePoint
 from . import answertemplates
 from .answers import change_answers, chunks, covered, latest_answers, routes
 from .models import AnswerTemplate, BulkAction
@@ -180,6 +182,31 @@ def _groups(session: Session, point_ids: list[int]):
     return found
 
 
+def add_to_theme(session: Session, actor: User | None, consultation: Consultation,
+                 point_ids: list[int], theme_id: int | None) -> Outcome:
+    """Put the selected points into a theme of the consultation (those in it already stay).
+    Raises BulkError (no such theme, nothing selected)."""
+    theme = themes.theme_of(session, consultation.id, theme_id or 0)
+    if theme is None:
+        raise BulkError(_("Choose a theme of this consultation."))
+    action = _start(session, actor, consultation, "theme", point_ids)
+    present = set()
+    for chunk in chunks(point_ids):
+        present |= set(session.exec(select(ThemePoint.point_id).where(
+            ThemePoint.theme_id == theme.id, ThemePoint.point_id.in_(chunk))))
+    try:
+        themes.add_points(session, theme, point_ids, actor)
+    except themes.ThemeError as err:
+        raise BulkError(str(err)) from None
+    new = sorted(set(point_ids) - present)
+    action.data = {**action.data, "themes": [[theme.id, new]]}
+    session.add(action)
+    changed = _audit_points(session, actor, action.kind, action.id,
+                            [(p, {"theme": None}, {"theme": theme.id}) for p in new])
+    session.flush()
+    return Outcome(action if new else None, changed)
+
+
 def undo(session: Session, actor: User | None, consultation: Consultation,
          action: BulkAction) -> int:
     """Put every answer the bulk action changed back as it was (a new version each) and
@@ -212,6 +239,11 @@ def undo(session: Session, actor: User | None, consultation: Consultation,
         entries += [(p.id, {"answer": rid}, {"answer": rid, "archived": True}) for p in points]
     for rid in created:
         set_archived(session, actor, responses[rid], consultation.id, True)
+    for theme_id, ids in action.data.get("themes", []):
+        theme = session.get(Theme, theme_id)
+        if theme is not None:
+            themes.remove_points(session, theme, ids, actor)
+            entries += [(p, {"theme": theme_id}, {"theme": None}) for p in ids]
     action.undone_at = utcnow()
     session.add(action)
     count = _audit_points(session, actor, "undo", action.id, entries)

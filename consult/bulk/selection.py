@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..processing import destinations_of
 from ..tallies import latest_status
+from ..themes.models import Theme, ThemePoint
 
 PAGE_SIZE = 50
 OPEN = "open"
@@ -155,11 +156,7 @@ def matching_ids(session: Session, user, consultation_id: int, filters: Filters)
 
 
 def _theme_points(theme_id: int, consultation_id: int):
-    """The points of a theme of this consultation (a subquery); nothing without themes."""
-    try:
-        from ..themes.models import Theme, ThemePoint  # helper h1's package (issue 17)
-    except ImportError:
-        return sa.select(Point.id).where(sa.false())
+    """The points of a theme of this consultation (a subquery)."""
     return (sa.select(ThemePoint.point_id).join(Theme, Theme.id == ThemePoint.theme_id)
             .where(Theme.id == theme_id, Theme.consultation_id == consultation_id))
 

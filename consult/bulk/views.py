@@ -21,7 +21,7 @@ from .models import AnswerTemplate, BulkAction
 
 bp = Blueprint("bulk", __name__, url_prefix="/consultaties/<slug>")
 
-ACTIONS = ("status", "route", "template")
+ACTIONS = ("status", "route", "template", "theme")
 
 
 @bp.before_app_request
@@ -68,8 +68,10 @@ def _senders(session, consultation_id: int) -> list[Stakeholder]:
 
 
 def _themes(session, consultation_id: int) -> list:
-    """The consultation's themes when the themes package is there (issue 17, helper h1)."""
-    return []
+    """The consultation's live themes in board order (consult/themes)."""
+    from ..themes import operations as themes
+
+    return themes.themes(session, consultation_id)
 
 
 @bp.get("/selectie")
