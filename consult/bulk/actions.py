@@ -28,11 +28,19 @@ from ..models import (
     User,
     utcnow,
 )
-from ..processing import answer, destination_paths, set_archived
+from ..processing import destination_paths, set_archived
 from ..themes import operations as themes
 from ..themes.models import Theme, ThemePoint
 from . import answertemplates
-from .answers import change_answers, chunks, covered, latest_answers, routes
+from .answers import (
+    change_answers,
+    chunks,
+    covered,
+    create_answers,
+    insert_rows,
+    latest_answers,
+    routes,
+)
 from .models import AnswerTemplate, BulkAction
 
 
@@ -65,13 +73,13 @@ def _audit_points(session: Session, actor: User | None, kind: str, action_id: in
                   entries) -> int:
     """One audit event per point ("bulk_<kind>"): entries are (point_id, before, after)."""
     user_id = actor.id if actor is not None and getattr(actor, "id", None) else None
-    count = 0
-    for point_id, before, after in entries:
-        session.add(AuditEvent(user_id=user_id, action=f"bulk_{kind}",
-                               entity="point", entity_id=point_id, before=before,
-                               after={**after, "bulk_action": action_id}))
-        count += 1
-    return count
+    now = utcnow()
+    rows = [{"at": now, "user_id": user_id, "action": f"bulk_{kind}", "entity": "point",
+             "entity_id": point_id, "before": before,
+             "after": {**after, "bulk_action": action_id}}
+            for point_id, before, after in entries]
+    insert_rows(session, AuditEvent, rows)
+    return len(rows)
 
 
 def _change(session, actor, consultation, kind, point_ids, new_state) -> Outcome:
@@ -147,17 +155,16 @@ def apply_template(session: Session, actor: User | None, consultation: Consultat
         "bestemming": where, "indiener": sender.name,
         "punt": number_list([p.number for p in points])})
         for key, (sender, points) in groups.items()}
-    created, entries = [], []
-    for (reaction_id, _sender), (_s, points) in groups.items():
-        try:
-            response = answer(session, actor, consultation, points, destinations,
-                              texts[(reaction_id, _sender)], status, reaction_id=reaction_id)
-        except ValidationError:
-            raise BulkError(_("The filled-in template is too long for an answer.")) from None
-        created.append(response.id)
-        entries += [(p.id, {}, {"answer": response.id, "template": template.id})
-                    for p in points]
-    action.data = {**action.data, "created": created}
+    try:
+        responses = create_answers(session, actor, consultation, [
+            (key[0], points, texts[key]) for key, (_sender, points) in groups.items()],
+            destinations, status)
+    except ValidationError:
+        raise BulkError(_("The filled-in template is too long for an answer.")) from None
+    entries = [(p.id, {}, {"answer": response.id, "template": template.id})
+               for response, (_sender, points) in zip(responses, groups.values(), strict=True)
+               for p in points]
+    action.data = {**action.data, "created": [r.id for r in responses]}
     session.add(action)
     changed = _audit_points(session, actor, action.kind, action.id, entries)
     session.flush()

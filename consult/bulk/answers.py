@@ -13,12 +13,15 @@ from sqlmodel import Session
 
 from .. import audit
 from ..errors import same_moment
-from ..intake import bump_revision
+from ..intake import bump_revision, next_position
 from ..models import (
+    Consultation,
+    Destination,
     Message,
     MessageKind,
     Point,
     Response,
+    ResponseCreate,
     ResponseDestination,
     ResponsePoint,
     ResponseVersion,
@@ -26,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..processing import destination_paths
+from ..text import render_markdown
 
 CHUNK = 900  # ids per IN (...), well below SQLite's limit on bound variables
 
@@ -149,7 +153,56 @@ def _relink(session: Session, wanted, before_routes) -> None:
 
 def _events(session: Session, actor, response: Response, points, event: str, data: dict) -> None:
     """Tell each covered point's thread what happened to its answer."""
-    session.add_all(
-        Message(point_id=p.id, author_id=actor.id if actor else None, kind=MessageKind.system,
-                event=event, data=data, response_id=response.id)
-        for p in points)
+    now = utcnow()
+    insert_rows(session, Message, [
+        {"point_id": p.id, "author_id": actor.id if actor else None, "created_at": now,
+         "updated_at": now, "archived": False, "kind": MessageKind.system.value, "body": "",
+         "body_html": _EMPTY_HTML, "event": event, "data": data, "response_id": response.id,
+         "public": False} for p in points])
+
+
+_EMPTY_HTML = render_markdown("")
+
+
+def insert_rows(session: Session, model, rows: list[dict]) -> None:
+    """Insert plain rows (thread events, audit events, link rows) in one statement per
+    thousand: thousands of ORM objects cost more than the writing. Only for rows that no
+    session hook needs to see (system messages are not searched; links are re-read with their
+    answer, which is written through the ORM)."""
+    for chunk in chunks(rows, 1000):
+        session.execute(sa.insert(model), chunk)
+
+
+def create_answers(session: Session, actor: User | None, consultation: Consultation,
+                   groups: list[tuple[int, list[Point], str]],
+                   destinations: list[Destination], status: str) -> list[Response]:
+    """One new answer per group (reaction id, its points, the explanation), each routed to
+    ``destinations`` with ``status``: the rows processing.answer writes for one (answer,
+    links, version 1, audit event, "answered" in each point's thread), for all groups in a
+    few statements. Raises pydantic.ValidationError for an explanation that is too long."""
+    position = next_position(session, Response.position,
+                             Response.consultation_id == consultation.id)
+    responses = [Response.model_validate(ResponseCreate.model_validate({
+        "consultation_id": consultation.id, "reaction_id": reaction_id, "body": body,
+        "status": status, "position": position + i}))
+        for i, (reaction_id, _points, body) in enumerate(groups)]
+    session.add_all(responses)
+    session.flush()
+    paths = destination_paths(session, consultation.id)
+    names = [paths[d.id] for d in destinations]
+    author = actor.id if actor else None
+    insert_rows(session, ResponsePoint, [
+        {"response_id": r.id, "point_id": p.id}
+        for r, (_rid, points, _body) in zip(responses, groups, strict=True) for p in points])
+    insert_rows(session, ResponseDestination, [
+        {"response_id": r.id, "destination_id": d.id} for r in responses for d in destinations])
+    for response, (_reaction_id, points, _body) in zip(responses, groups, strict=True):
+        session.add(ResponseVersion(
+            response_id=response.id, version=1, body=response.body, status=response.status,
+            destinations=names, points=[p.number for p in points], author_id=author))
+        audit.record(session, actor, "create", response)
+        _events(session, actor, response, points, "answered",
+                {"destinations": names, "status": response.status, "version": 1})
+    bump_revision(session, consultation.id)
+    session.flush()
+    return responses
