@@ -336,3 +336,57 @@ def test_add_a_filtered_selection_to_a_theme_filter_by_it_and_undo(secretary, se
     assert response.status_code == 422
     assert "Kies een thema van deze consultatie" in _text(response.get_data(as_text=True))
     assert session.exec(select(func.count()).select_from(Theme)).one() == other
+
+
+def test_a_search_narrows_the_selection_to_the_points_search_finds(database_url, tmp_path):
+    """The search filter uses the search index (restricted to this consultation's points):
+    the selection holds exactly the points a search for the same words finds, in table order,
+    and combines with the other filters; a status set on it reaches exactly those."""
+    from consult import search
+    from consult.db import get_session
+
+    from .conftest import Actor, indexed_demo
+
+    with indexed_demo(database_url, tmp_path) as app:
+        with app.test_request_context("/"):
+            session = get_session()
+            found = search.run(session, None, search.Request(
+                text="pgb", filters={"kind": "point"}, size=500))
+            expected = {h.point.id for h in found.hits}
+            assert len(expected) > 3
+        secretary = Actor(app.test_client(), "secretary")
+        html = secretary.get(f"{URL}?q=pgb").get_data(as_text=True)
+        assert f"{len(expected)} punten voldoen" in _text(html)
+        assert set(map(int, re.findall(r'name="point_ids" value="(\d+)"', html))) == expected
+        with app.app_context():
+            session = get_session()
+            kinds = {p.id: s.kind for p, r, s in session.execute(
+                select(Point, Reaction, Stakeholder)
+                .join(Reaction, Reaction.id == Point.reaction_id)
+                .join(Stakeholder, Stakeholder.id == sa.func.coalesce(
+                    Point.stakeholder_id, Reaction.stakeholder_id))
+                .where(Point.id.in_(expected)))}
+        kind = sorted(kinds.values())[0]
+        narrowed = secretary.get(f"{URL}?q=pgb&kind={kind}").get_data(as_text=True)
+        assert set(map(int, re.findall(r'name="point_ids" value="(\d+)"', narrowed))) == {
+            pid for pid, k in kinds.items() if k == kind}
+        response = secretary.form_post(URL, {"action": "theme", "scope": "all", "q": "pgb",
+                                             "theme_id": _theme(app).id})
+        assert response.status_code == 303
+        with app.app_context():
+            from consult.themes.models import ThemePoint
+            assert set(get_session().exec(select(ThemePoint.point_id)).all()) == expected
+
+
+def _theme(app):
+    from consult.db import get_session
+    from consult.themes.operations import create_theme
+
+    with app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+        theme = create_theme(session, consultation.id, "PGB")
+        session.commit()
+        session.refresh(theme)
+        session.expunge(theme)
+        return theme
