@@ -390,3 +390,16 @@ def _theme(app):
         session.refresh(theme)
         session.expunge(theme)
         return theme
+
+
+def test_odd_filter_values_are_ignored_never_a_500(secretary):
+    """Hand-made query strings: superscript digits, huge numbers, unknown states, pages
+    out of range; the page shows (unfiltered where a value makes no sense)."""
+    for query in ("stakeholder=%C2%B2", "destination=99999999999999999999", "status=bestaat",
+                  "kind=%00", "theme=-1", "pagina=-3", "pagina=999999", "q=%22%22%22",
+                  "stakeholder=1&stakeholder=abc"):
+        response = secretary.get(f"{URL}?{query}")
+        assert response.status_code == 200, query
+    filled = secretary.hx_get(f"/consultaties/{SLUG}/sjablonen/invullen?template_id=%C2%B2"
+                              "&reaction_id=1&point_ids=%C2%B2")
+    assert filled.status_code == 404

@@ -25,6 +25,7 @@ from ..models import (
 from ..processing import destinations_of
 from ..tallies import latest_status
 from ..themes.models import Theme, ThemePoint
+from ..views.inputs import to_id
 
 PAGE_SIZE = 50
 OPEN = "open"
@@ -52,8 +53,7 @@ class Filters:
     def from_args(cls, args) -> "Filters":
         """From request args or form data; unknown or malformed values are ignored."""
         def number(name):
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() and len(value) < 12 else None
+            return to_id(args.get(name) or "")
         status = args.get("status") or ""
         return cls(stakeholder=number("stakeholder"), kind=(args.get("kind") or "")[:32],
                    status=status if status in STATUSES else "",

@@ -14,7 +14,7 @@ from ..db import get_session
 from ..models import Destination, Stakeholder, StakeholderKind
 from ..processing import destinations_of
 from ..views.consultations import processable_consultation
-from ..views.inputs import arg_number, claim_form, form_id, form_ids, safe_next
+from ..views.inputs import arg_number, claim_form, form_id, form_ids, safe_next, to_id
 from . import actions, answertemplates, selection, statuslabels
 from .answers import AnswersChanged
 from .models import AnswerTemplate, BulkAction
@@ -287,10 +287,10 @@ def fill(slug: str):
     if template is None or template.consultation_id != consultation.id or reaction is None or (
             reaction.consultation_id != consultation.id):
         abort(404)
-    ticked = [int(v) for v in request.args.getlist("point_ids") if v.isdigit()][:10_000]
+    ticked = [i for i in map(to_id, request.args.getlist("point_ids")) if i][:10_000]
     points = session.exec(select(Point).where(Point.id.in_(ticked), Point.reaction_id == (
         reaction.id)).order_by(Point.position)).all() if ticked else []
-    chosen = [int(v) for v in request.args.getlist("destination_ids") if v.isdigit()][:1000]
+    chosen = [i for i in map(to_id, request.args.getlist("destination_ids")) if i][:1000]
     titles = session.exec(select(Destination.title).where(
         Destination.id.in_(chosen), Destination.consultation_id == consultation.id)
         .order_by(Destination.position)).all() if chosen else []
