@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlmodel import Session
 
+from ..cleantext import clean_value
 from ..models import (
     Point,
     Reaction,
@@ -21,6 +22,7 @@ from ..models import (
     ResponsePoint,
     ResponseStatus,
     Stakeholder,
+    StakeholderKind,
 )
 from ..processing import destinations_of
 from ..tallies import latest_status
@@ -54,11 +56,12 @@ class Filters:
         """From request args or form data; unknown or malformed values are ignored."""
         def number(name):
             return to_id(args.get(name) or "")
-        status = args.get("status") or ""
-        return cls(stakeholder=number("stakeholder"), kind=(args.get("kind") or "")[:32],
+        status, kind = args.get("status") or "", args.get("kind") or ""
+        return cls(stakeholder=number("stakeholder"),
+                   kind=kind if kind in {k.value for k in StakeholderKind} else "",
                    status=status if status in STATUSES else "",
                    destination=number("destination"), theme=number("theme"),
-                   q=(args.get("q") or "").strip()[:500])
+                   q=" ".join(str(clean_value(args.get("q") or "")).split())[:500])
 
     def args(self) -> dict[str, str]:
         """The filters as query arguments (empty ones left out), for links and hidden fields."""
