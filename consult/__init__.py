@@ -28,10 +28,12 @@ from . import (
     submissions,
 )
 from .answergroups import answer_groups
+from .bulk import models as _bulk  # noqa: F401  (its tables, for create_all/Alembic)
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label, state
 from .labels import legend as states_legend
 from .letterforms import display_text
+from .themes import models as _themes  # noqa: F401  (its tables, for create_all/Alembic)
 from .views.inputs import IdConverter
 
 csrf = CSRFProtect()
@@ -120,6 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # An answer where only plain text fits (an <option>): no "**", "- " or "[x](url)".
     app.jinja_env.filters["plain"] = lambda row: richtext.text(row.body_html, row.body)
 
+    from .bulk import views as bulk_views
     from .cli import consult_cli
     from .corrections import views as correction_views
     from .imports import views as import_views
@@ -166,7 +169,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, letters,
-        lifecycle, registry_views, correction_views, import_views, invitation_views,
+        lifecycle, registry_views, correction_views, import_views, invitation_views, bulk_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -627,3 +627,13 @@ def restore_command(archive: str):
                   "%(count)s documents indexed in %(seconds)s s; the restore took "
                   "%(total)s s.", count, count=number(count), seconds=number(seconds, 1),
                   total=number(time.perf_counter() - started, 1)))
+
+
+def _add_domain_commands() -> None:
+    """Commands that live in their domain package."""
+    from .themes.cli import themes_command
+
+    consult_cli.add_command(themes_command)
+
+
+_add_domain_commands()

@@ -166,11 +166,26 @@ def state(kind: str, value: str | None) -> State:
         kind = "answer"
     if not has_app_context():
         return _state(kind, value)
+    own = _own_word(kind, value)
+    if own:
+        base = _state(kind, value)
+        return State(own, base.tone, base.key)
     resolved = g.setdefault("consult_states", {}).setdefault(str(get_locale()), {})
     found = resolved.get((kind, value))
     if found is None:
         found = resolved[(kind, value)] = _state(kind, value)
     return found
+
+
+def _own_word(kind: str, value: str) -> str | None:
+    """The consultation's own word for an answer state on its pages (consult/bulk/
+    statuslabels.py): ``g.consult_state_words`` is a loader, called at the first need."""
+    words = g.get("consult_state_words")
+    if kind != "answer" or words is None:
+        return None
+    if callable(words):
+        words = g.consult_state_words = words()
+    return words.get(value)
 
 
 def _state(kind: str, value: str) -> State:

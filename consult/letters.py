@@ -310,7 +310,7 @@ def _label(document, text: str) -> None:
 
 def _answer(document, answer) -> None:
     """An answer's paragraphs (bold, italics, list items: richtext) and its status line."""
-    from .labels import label
+    from .labels import state
 
     for runs in richtext.runs(answer.response.body_html, answer.response.body) or [[("", "")]]:
         paragraph = document.add_paragraph()
@@ -319,7 +319,7 @@ def _answer(document, answer) -> None:
             if style:
                 setattr(run, "bold" if style == "b" else "italic", True)
     where = "; ".join(answer.destinations)
-    status = label(answer.response.status)
+    status = state("answer", answer.response.status).word  # the consultation's own word
     document.add_paragraph(clean_text(
         f"Status: {status}." + (f" Verwerkt in: {where}." if where else "")
     )).runs[0].italic = True

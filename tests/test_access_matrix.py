@@ -647,6 +647,32 @@ ROUTES: dict[str, Route] = {
         lambda w, t: {"version": 1, "at": w.extra["corrections"][t.point]["split_at"]},
         scoped=True, ids=True,
     ),
+    # Bulk actions, answer templates and status names (consult/bulk): the secretariat's.
+    "bulk.index": Route(processors(200, 404), SAME_PATH,
+                        lambda w, t: f"/consultaties/{t.slug}/selectie", scoped=True),
+    "bulk.act": Route(
+        SAME_PATH, processors(303), lambda w, t: f"/consultaties/{t.slug}/selectie",
+        lambda w, t: {"action": "status", "scope": "some", "point_ids": t.point,
+                      "new_status": "adopted"}, scoped=True, ids=True),
+    "bulk.undo": Route(every(405), processors(404),
+                       lambda w, t: f"/consultaties/{t.slug}/selectie/999999/ongedaan",
+                       scoped=True),
+    "bulk.templates": Route(processors(200, 404), SAME_PATH,
+                            lambda w, t: f"/consultaties/{t.slug}/sjablonen", scoped=True),
+    "bulk.create_template": Route(
+        SAME_PATH, processors(303), lambda w, t: f"/consultaties/{t.slug}/sjablonen",
+        lambda w, t: {"title": "Matrixsjabloon", "body": "Punt {punt} gaat mee."},
+        scoped=True),
+    "bulk.change_template": Route(
+        every(405), processors(404),
+        lambda w, t: f"/consultaties/{t.slug}/sjablonen/999999/archiveren", scoped=True),
+    "bulk.status_labels": Route(
+        every(405), processors(303), lambda w, t: f"/consultaties/{t.slug}/statusnamen",
+        lambda w, t: {"label_adopted": "meegenomen"}, scoped=True),
+    "bulk.fill": Route(
+        processors(404, 404), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/sjablonen/invullen?template_id=999999"
+                     f"&reaction_id={t.reaction}", scoped=True, get_mode="hx"),
     # The browser import: the secretariat's page; a dry run without a file is 422, an import
     # naming no kept upload 410 (tests/test_imports.py has the rest).
     "imports.show": Route(processors(200, 404), SAME_PATH,

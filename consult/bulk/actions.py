@@ -1,0 +1,258 @@
+"""Bulk actions on a selection of points: set the status, route to a destination, answer with
+a template (and add to a theme); each one BulkAction row, undone as a whole by ``undo``.
+
+A point's status and destinations live on its answers (Response, ResponseDestination): setting
+a status or routing changes each selected point's latest live answer, and every point that
+shares that answer follows (as on the reaction page); a point without an answer is left as it
+is (a template gives it one). One audit event per changed point ("bulk_status", "bulk_route",
+"bulk_template", "bulk_undo") beside the answers' own. Operations only flush.
+"""
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from ..answergroups import number_list
+from ..models import (
+    AuditEvent,
+    Consultation,
+    Destination,
+    Point,
+    Reaction,
+    Response,
+    ResponseStatus,
+    Stakeholder,
+    User,
+    utcnow,
+)
+from ..processing import destination_paths, set_archived
+from ..themes import operations as themes
+from ..themes.models import Theme, ThemePoint
+from . import answertemplates
+from .answers import (
+    change_answers,
+    chunks,
+    covered,
+    create_answers,
+    insert_rows,
+    latest_answers,
+    routes,
+)
+from .models import AnswerTemplate, BulkAction
+
+
+class BulkError(ValueError):
+    """A bulk action that cannot be taken as asked; nothing changed. The message says why."""
+
+
+@dataclass
+class Outcome:
+    """What a bulk action did: the row to undo it by (None when nothing changed), how many
+    points changed and how many of the selected ones were left as they were."""
+
+    action: BulkAction | None
+    changed: int
+    unanswered: int = 0
+
+
+def _start(session: Session, actor: User | None, consultation: Consultation, kind: str,
+           point_ids: list[int]) -> BulkAction:
+    if not point_ids:
+        raise BulkError(_("No points selected: tick points or choose “all matching points”."))
+    action = BulkAction(consultation_id=consultation.id, user_id=actor.id if actor else None,
+                        kind=kind, data={"changed": [], "created": [], "themes": []})
+    session.add(action)
+    session.flush()
+    return action
+
+
+def _audit_points(session: Session, actor: User | None, kind: str, action_id: int,
+                  entries) -> int:
+    """One audit event per point ("bulk_<kind>"): entries are (point_id, before, after)."""
+    user_id = actor.id if actor is not None and getattr(actor, "id", None) else None
+    now = utcnow()
+    rows = [{"at": now, "user_id": user_id, "action": f"bulk_{kind}", "entity": "point",
+             "entity_id": point_id, "before": before,
+             "after": {**after, "bulk_action": action_id}}
+            for point_id, before, after in entries]
+    insert_rows(session, AuditEvent, rows)
+    return len(rows)
+
+
+def _change(session, actor, consultation, kind, point_ids, new_state) -> Outcome:
+    """Change the latest answer of each point to ``new_state(response, routes)`` ->
+    (status, destination ids), or None to leave it; record and audit it."""
+    action = _start(session, actor, consultation, kind, point_ids)
+    latest = latest_answers(session, point_ids)
+    current = routes(session, {r.id for r in latest.values()})
+    wanted = {}
+    for response in {r.id: r for r in latest.values()}.values():
+        new = new_state(response, current[response.id])
+        if new is not None and new != (response.status, current[response.id]):
+            wanted[response.id] = (response, new[0], set(new[1]))
+    done = change_answers(session, actor, consultation.id, wanted) if wanted else {}
+    paths = destination_paths(session, consultation.id)
+    entries, data = [], []
+    for rid, change in done.items():
+        response, status, destinations = wanted[rid]
+        data.append([rid, response.version, *change["before"]])
+        before = {"answer": rid, "status": change["before"][0],
+                  "destinations": [paths.get(d) for d in change["before"][1]]}
+        after = {"answer": rid, "status": status,
+                 "destinations": [paths.get(d) for d in sorted(destinations)]}
+        entries += [(p.id, before, after) for p in change["points"]]
+    action.data = {**action.data, "changed": data}
+    session.add(action)
+    changed = _audit_points(session, actor, action.kind, action.id, entries)
+    session.flush()
+    return Outcome(action if done else None, changed, len(set(point_ids) - set(latest)))
+
+
+def set_status(session: Session, actor: User | None, consultation: Consultation,
+               point_ids: list[int], status: str) -> Outcome:
+    """Give the selected points' latest answers this status (a ResponseStatus value).
+    Raises BulkError (nothing selected, unknown status) or answers.AnswersChanged."""
+    if status not in {s.value for s in ResponseStatus}:
+        raise BulkError(_("Choose a status."))
+    return _change(session, actor, consultation, "status", point_ids,
+                   lambda response, dests: (status, dests))
+
+
+def route(session: Session, actor: User | None, consultation: Consultation,
+          point_ids: list[int], destination: Destination | None) -> Outcome:
+    """Add this destination to the selected points' latest answers (those routed there
+    already stay as they are). Raises BulkError or answers.AnswersChanged."""
+    if destination is None or destination.consultation_id != consultation.id or (
+            destination.archived):
+        raise BulkError(_("Choose a destination of this consultation."))
+    return _change(session, actor, consultation, "route", point_ids,
+                   lambda response, dests: (response.status, dests | {destination.id}))
+
+
+def dutch_list(names: list[str]) -> str:
+    """Names as a sentence lists them: "A", "A en B", "A, B en C" (at least one name)."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + _(" and ") + names[-1]
+
+
+def apply_template(session: Session, actor: User | None, consultation: Consultation,
+                   point_ids: list[int], template: AnswerTemplate | None,
+                   destinations: list[Destination], status: str) -> Outcome:
+    """Answer the selected points with the template: one new answer per reaction and sender
+    (its points listed in {punt} as the table does, "1-3 en 5"), routed to ``destinations``
+    ({bestemming}) with ``status``. Raises BulkError or TemplateError before anything
+    is written."""
+    if template is None or template.consultation_id != consultation.id or template.archived:
+        raise BulkError(_("Choose an answer template of this consultation."))
+    if status not in {s.value for s in ResponseStatus}:
+        raise BulkError(_("Choose a status."))
+    action = _start(session, actor, consultation, "template", point_ids)
+    groups = _groups(session, point_ids)
+    where = dutch_list([d.title for d in destinations]) if destinations else ""
+    texts = {key: answertemplates.fill(template.body, {
+        "bestemming": where, "indiener": sender.name,
+        "punt": number_list([p.number for p in points])})
+        for key, (sender, points) in groups.items()}
+    try:
+        responses = create_answers(session, actor, consultation, [
+            (key[0], points, texts[key]) for key, (_sender, points) in groups.items()],
+            destinations, status)
+    except ValidationError:
+        raise BulkError(_("The filled-in template is too long for an answer.")) from None
+    entries = [(p.id, {}, {"answer": response.id, "template": template.id})
+               for response, (_sender, points) in zip(responses, groups.values(), strict=True)
+               for p in points]
+    action.data = {**action.data, "created": [r.id for r in responses]}
+    session.add(action)
+    changed = _audit_points(session, actor, action.kind, action.id, entries)
+    session.flush()
+    return Outcome(action, changed)
+
+
+def _groups(session: Session, point_ids: list[int]):
+    """The points by (reaction, own sender), in table order:
+    {(reaction_id, sender_id): (Stakeholder, [Point, ...])}."""
+    found: dict = {}
+    rows = []
+    for chunk in chunks(point_ids):
+        rows += session.exec(
+            select(Point, Reaction).join(Reaction, Reaction.id == Point.reaction_id)
+            .where(Point.id.in_(chunk))).all()
+    rows.sort(key=lambda r: (r[1].position, r[1].id, r[0].position, r[0].id))
+    senders = {s.id: s for s in session.exec(select(Stakeholder).where(Stakeholder.id.in_(
+        {p.stakeholder_id or r.stakeholder_id for p, r in rows})))} if rows else {}
+    for point, reaction in rows:
+        sender_id = point.stakeholder_id or reaction.stakeholder_id
+        found.setdefault((reaction.id, sender_id), (senders[sender_id], []))[1].append(point)
+    return found
+
+
+def add_to_theme(session: Session, actor: User | None, consultation: Consultation,
+                 point_ids: list[int], theme_id: int | None) -> Outcome:
+    """Put the selected points into a theme of the consultation (those in it already stay).
+    Raises BulkError (no such theme, nothing selected)."""
+    theme = themes.theme_of(session, consultation.id, theme_id or 0)
+    if theme is None:
+        raise BulkError(_("Choose a theme of this consultation."))
+    action = _start(session, actor, consultation, "theme", point_ids)
+    present = set()
+    for chunk in chunks(point_ids):
+        present |= set(session.exec(select(ThemePoint.point_id).where(
+            ThemePoint.theme_id == theme.id, ThemePoint.point_id.in_(chunk))))
+    try:
+        themes.add_points(session, theme, point_ids, actor)
+    except themes.ThemeError as err:
+        raise BulkError(str(err)) from None
+    new = sorted(set(point_ids) - present)
+    action.data = {**action.data, "themes": [[theme.id, new]]}
+    session.add(action)
+    changed = _audit_points(session, actor, action.kind, action.id,
+                            [(p, {"theme": None}, {"theme": theme.id}) for p in new])
+    session.flush()
+    return Outcome(action if new else None, changed)
+
+
+def undo(session: Session, actor: User | None, consultation: Consultation,
+         action: BulkAction) -> int:
+    """Put every answer the bulk action changed back as it was (a new version each) and
+    archive the answers it made. Returns how many points went back. Raises BulkError when it
+    was undone already or an answer was changed since (then nothing is undone)."""
+    if action.consultation_id != consultation.id:
+        raise BulkError(_("This bulk action belongs to another consultation."))
+    if action.undone_at is not None:
+        raise BulkError(_("This bulk action was undone already."))
+    changed = {rid: (version, status, set(dests))
+               for rid, version, status, dests in action.data.get("changed", [])}
+    created = action.data.get("created", [])
+    responses = {r.id: r for r in session.exec(
+        select(Response).where(Response.id.in_(list(changed) + list(created))))} if (
+        changed or created) else {}
+    moved = [rid for rid in changed if responses[rid].version != changed[rid][0]
+             or responses[rid].archived]
+    moved += [rid for rid in created if responses[rid].version != 1 or responses[rid].archived]
+    if moved:
+        raise BulkError(ngettext(
+            "%(num)d answer was changed after this bulk action, so it cannot be undone as a "
+            "whole; change the answers one by one.",
+            "%(num)d answers were changed after this bulk action, so it cannot be undone as a "
+            "whole; change the answers one by one.", len(moved)))
+    done = change_answers(session, actor, consultation.id, {
+        rid: (responses[rid], status, dests) for rid, (_v, status, dests) in changed.items()})
+    entries = [(p.id, {"answer": rid}, {"answer": rid, "status": changed[rid][1]})
+               for rid, change in done.items() for p in change["points"]]
+    for rid, points in covered(session, created).items():
+        entries += [(p.id, {"answer": rid}, {"answer": rid, "archived": True}) for p in points]
+    for rid in created:
+        set_archived(session, actor, responses[rid], consultation.id, True)
+    for theme_id, ids in action.data.get("themes", []):
+        theme = session.get(Theme, theme_id)
+        if theme is not None:
+            themes.remove_points(session, theme, ids, actor)
+            entries += [(p, {"theme": theme_id}, {"theme": None}) for p in ids]
+    action.undone_at = utcnow()
+    session.add(action)
+    count = _audit_points(session, actor, "undo", action.id, entries)
+    session.flush()
+    return count

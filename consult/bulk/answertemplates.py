@@ -1,0 +1,113 @@
+"""Answer templates: a consultation's reusable answer texts with placeholders filled per
+answer ({bestemming}: the destinations, {indiener}: the sender, {punt}: the point numbers).
+
+Operations validate, only flush and leave the commit to the caller.
+"""
+
+from string import Formatter
+
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from .. import audit
+from ..models import Consultation, User
+from .models import AnswerTemplate, AnswerTemplateCreate
+
+PLACEHOLDERS = ("bestemming", "indiener", "punt")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be saved or filled as written; the message says why (Dutch)."""
+
+
+def placeholders(body: str) -> list[str]:
+    """The placeholder names in ``body`` in order ("{punt}" -> "punt"; "{{" is a literal
+    brace). Raises TemplateError for a stray brace, an unknown name or a format spec."""
+    try:
+        parts = list(Formatter().parse(body))
+    except ValueError:
+        raise TemplateError(_(
+            "The template has a loose brace ({ or }). Placeholders are written as {punt}; "
+            "write {{ or }} for a brace itself.")) from None
+    names = []
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conversion:
+            raise TemplateError(_(
+                "Unknown placeholder {%(name)s} in the template. You can use {bestemming}, "
+                "{indiener} and {punt}.", name=(name + (f"!{conversion}" if conversion else "")
+                                                 + (f":{spec}" if spec else ""))))
+        names.append(name)
+    return names
+
+
+def fill(body: str, values: dict[str, str]) -> str:
+    """The template's text with its placeholders replaced by ``values`` (name -> text).
+    Raises TemplateError for a bad template, or when {bestemming} is used and no
+    destination is given (an empty value)."""
+    names = placeholders(body)
+    for name in names:
+        if not values.get(name):
+            if name == "bestemming":
+                raise TemplateError(_(
+                    "The template names the destination ({bestemming}): choose a destination."))
+            if name == "punt":
+                raise TemplateError(_("Tick the points first: the template names them "
+                                      "({punt})."))
+            raise TemplateError(_("No value for {%(name)s}.", name=name))
+    return body.format(**{n: values.get(n, "") for n in PLACEHOLDERS})
+
+
+def templates_of(session: Session, consultation_id: int, archived: bool = False):
+    """The consultation's templates by title (the archived ones too, when asked)."""
+    query = select(AnswerTemplate).where(AnswerTemplate.consultation_id == consultation_id)
+    if not archived:
+        query = query.where(AnswerTemplate.archived == False)  # noqa: E712
+    return session.exec(query.order_by(AnswerTemplate.title, AnswerTemplate.id)).all()
+
+
+def _checked(consultation_id: int, title: str, body: str) -> AnswerTemplateCreate:
+    try:
+        data = AnswerTemplateCreate.model_validate(
+            {"consultation_id": consultation_id, "title": " ".join(title.split()),
+             "body": body.strip()})
+    except ValidationError:
+        raise TemplateError(_("A template needs a name (at most 200 characters) and a text "
+                              "(at most 20,000 characters).")) from None
+    placeholders(data.body)
+    return data
+
+
+def create_template(session: Session, actor: User | None, consultation: Consultation,
+                    title: str, body: str) -> AnswerTemplate:
+    """Add a template to the consultation. Raises TemplateError."""
+    template = AnswerTemplate.model_validate(_checked(consultation.id, title, body))
+    session.add(template)
+    session.flush()
+    audit.record(session, actor, "create", template)
+    return template
+
+
+def change_template(session: Session, actor: User | None, template: AnswerTemplate,
+                    title: str, body: str) -> None:
+    """Give a template a new name and text (answers made with it keep theirs)."""
+    data = _checked(template.consultation_id, title, body)
+    before = audit.snapshot(template)
+    template.title, template.body = data.title, data.body
+    session.add(template)
+    session.flush()
+    audit.record(session, actor, "change", template, before)
+
+
+def set_template_archived(session: Session, actor: User | None, template: AnswerTemplate,
+                          archived: bool) -> None:
+    """Take a template out of the lists (or back); nothing is deleted."""
+    if template.archived == archived:
+        return
+    before = audit.snapshot(template)
+    template.archived = archived
+    session.add(template)
+    session.flush()
+    audit.record(session, actor, "archive" if archived else "restore", template, before)

@@ -1,0 +1,63 @@
+"""Bulk actions in Chromium (issue 17): filter a selection of points, route all of it to a
+destination in one go, undo it with one click, and every point is back as before."""
+
+import re
+
+from playwright.sync_api import expect
+
+from .conftest import login
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+TARGET = "Strategisch overleg jeugd"
+
+
+def _rows(page) -> dict[str, str]:
+    """Each listed point's whole row as shown (sender, text, status, destinations), by id."""
+    rows = page.locator("table.selection tbody tr")
+    return {rows.nth(i).get_attribute("id"): rows.nth(i).inner_text()
+            for i in range(rows.count())}
+
+
+def _destinations(page) -> dict[str, str]:
+    """Each listed point's destinations cell, by point id."""
+    rows = page.locator("table.selection tbody tr")
+    return {rows.nth(i).get_attribute("id"): rows.nth(i).locator("td.destinations").inner_text()
+            for i in range(rows.count())}
+
+
+def test_filter_route_and_undo_a_selection(live_url, page):
+    login(page, live_url, "secretaris@consult.example", "demo-secretaris-2016")
+    page.goto(f"{live_url}/consultaties/{SLUG}")
+    page.get_by_role("link", name="Punten selecteren").click()
+    expect(page.locator("#match-count")).to_contain_text("punten voldoen")
+
+    filters = page.locator("#filters")
+    filters.get_by_label("Afzender").select_option(label="Leiden")
+    filters.get_by_label("Status").select_option(label="vastgesteld")
+    filters.get_by_role("button", name="Filteren").click()
+    page.wait_for_url(re.compile(r"stakeholder=\d+.*status=adopted"))
+    count = page.locator("#match-count")
+    expect(count).to_contain_text(re.compile(r"^\d+ punt(en)? voldoe"))
+    matching = int(count.inner_text().split()[0])
+    assert 0 < matching < 50
+    before, shown = _destinations(page), _rows(page)
+    assert len(before) == matching
+    assert any(TARGET not in cell for cell in before.values())
+
+    form = page.locator("#bulk-form")
+    form.get_by_label(re.compile(r"alle \d+ punten die voldoen|het 1 punt dat voldoet")).check()
+    form.get_by_label("Sturen naar").check()
+    where = form.get_by_label("Bestemming", exact=True)
+    where.select_option(where.locator("option", has_text=TARGET).first.get_attribute("value"))
+    form.get_by_role("button", name="Toepassen").click()
+
+    undo = page.locator(".flash.undo")
+    expect(undo).to_contain_text("Gedaan:")
+    routed = _destinations(page)
+    assert set(routed) == set(before)  # the same filtered selection is shown again
+    assert all(TARGET in cell for cell in routed.values())
+
+    undo.get_by_role("button", name="Ongedaan maken").click()
+    expect(page.locator(".flash")).to_contain_text("Ongedaan gemaakt:")
+    assert _destinations(page) == before
+    assert _rows(page) == shown

@@ -1,0 +1,101 @@
+"""Suggested themes and near-identical points: computed offline on the 2016 demo, the
+`flask consult themes SLUG --suggest --json` shape and content, a letter's heading words not
+making its points alike, and form letters grouped with their senders."""
+
+import json
+
+from consult.themes import alike
+from consult.themes.suggest import Item, suggest
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+
+
+def _themes(demo_app, *args):
+    result = demo_app.test_cli_runner().invoke(args=["consult", "themes", SLUG, *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _holding(themes, *points):
+    """The labels of the themes that hold all these (stakeholder, number) points."""
+    return [t["label"] for t in themes
+            if set(points) <= {(p["stakeholder"], p["number"]) for p in t["points"]}]
+
+
+def test_the_suggest_command_prints_the_themes_as_json_in_board_order(demo_app):
+    data = json.loads(_themes(demo_app, "--suggest", "--json").output)
+    assert list(data) == ["themes"]
+    themes = data["themes"]
+    assert len(themes) >= 12
+    for theme in themes:
+        assert set(theme) == {"label", "points"} and isinstance(theme["label"], str)
+        assert theme["label"].strip()
+        for point in theme["points"]:
+            assert set(point) == {"stakeholder", "reaction", "number"}
+            assert isinstance(point["stakeholder"], str) and isinstance(point["number"], str)
+            assert isinstance(point["reaction"], int)
+        # a subject several stakeholders raised; points in board order
+        assert len({p["stakeholder"] for p in theme["points"]}) >= 2
+        keys = [(p["reaction"], int(p["number"])) for p in theme["points"]]
+        assert keys == sorted(keys)
+    sizes = [len(t["points"]) for t in themes]
+    assert sizes == sorted(sizes, reverse=True)  # the board shows the largest first
+    # Subjects raised by several municipalities come out together.
+    pgb = _holding(themes, ("Oegstgeest", "3"), ("Gemeenteraad Zoeterwoude", "11"),
+                   ("Nieuwkoop", "19"))
+    assert pgb and "PGB" in pgb[0] and "ZIN" in pgb[0]
+    assert _holding(themes, ("Zoeterwoude", "12"), ("Leiden", "9"), ("Leiderdorp", "8"))
+    assert _holding(themes, ("Gemeenteraad Noordwijkerhout", "32"), ("Gemeenteraad Noordwijk",
+                                                                     "66"))
+
+
+def test_without_suggest_the_command_lists_the_saved_themes(demo_app):
+    assert "Nog geen thema's." in _themes(demo_app).output
+    assert json.loads(_themes(demo_app, "--json").output) == {"themes": []}
+
+
+def test_an_unknown_consultation_is_a_clear_message(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["consult", "themes", "nope", "--suggest"])
+    assert result.exit_code != 0
+    assert "nope" in result.output and "Traceback" not in result.output
+
+
+def test_points_of_one_letter_are_not_alike_by_their_heading_alone():
+    """Four points under one heading that say unrelated things, and two other letters: only
+    the subject shared across letters is suggested, not the heading's siblings."""
+    heading = "Sturing en monitoring jeugdhulpaanbieders"
+    items = [
+        Item(1, 1, "Gemeente A", "1", heading, "Wachtlijsten bij de specialistische zorg."),
+        Item(2, 1, "Gemeente A", "2", heading, "Vervoer van leerlingen naar school regelen."),
+        Item(3, 1, "Gemeente A", "3", heading, "Privacy van ouders borgen in dossiers."),
+        Item(4, 1, "Gemeente A", "4", heading, "Tarieven vergelijken met andere regio's."),
+        Item(5, 2, "Gemeente B", "1", "", "Wachtlijsten voor specialistische zorg verkorten."),
+        Item(6, 3, "Gemeente C", "1", "", "Vervoer van leerlingen door de gemeente."),
+        Item(7, 3, "Gemeente C", "2", "", "Zwembad openhouden in de zomer."),
+    ]
+    groups = [sorted(s.point_ids) for s in suggest(items)]
+    assert [1, 5] in groups and [2, 6] in groups
+    assert not any({1, 2} <= set(g) or {3, 4} <= set(g) for g in groups)
+
+
+def test_a_point_with_no_telling_word_and_tiny_inputs_do_not_break_it():
+    assert suggest([]) == []
+    assert suggest([Item(1, 1, "A", "1", "", "en of de")]) == []
+    assert suggest([Item(1, 1, "A", "1", "", "de het"), Item(2, 2, "B", "1", "", "een")]) == []
+
+
+def test_near_identical_points_and_form_letters_are_grouped_with_their_senders(demo_app):
+    from consult.db import get_session
+    from consult.themes.suggest import load_items
+
+    with demo_app.app_context():
+        items = load_items(get_session(), 1)
+    groups = alike.alike_points(items)
+    pairs = {(tuple(g.senders), g.items[0].body[:30]) for g in groups}
+    assert (("Leiden", "Leiderdorp"), "Samenwerking / aansluiting op ") in pairs
+    assert (("Gemeenteraad Noordwijkerhout", "Gemeenteraad Noordwijk"),
+            "Bezie de mogelijkheid van een ") in pairs
+    # Different details are not "the same": veiligheidshuis is not veiligheidsketen.
+    assert not any("veiligheidshuis" in i.body for g in groups for i in g.items)
+    assert all(len(g.senders) >= 2 for g in groups)
+    assert [g.senders for g in alike.form_letters(items)] == [["Leiden", "Leiderdorp"]]
