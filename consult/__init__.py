@@ -166,10 +166,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         role_of=access.role,
         page_path=links.page_path,
     )
+    from .themes import views as theme_views
+
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, letters,
         lifecycle, registry_views, correction_views, import_views, invitation_views, bulk_views,
+        theme_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -272,6 +272,7 @@ def build_world(app) -> World:
     world.extra["commitment"] = promises
     world.extra["next_step"] = {SLUG: "archiveren", world.secret.slug: "sluiten"}
     world.extra["corrections"] = corrections
+    world.extra["themes"] = _themes_of(app, world)
     with app.app_context():
         session = get_session()
         # The registry: a stakeholder without parts to archive, and a duplicate to merge.
@@ -292,6 +293,35 @@ def build_world(app) -> World:
                 select(Consultation).where(Consultation.slug == target.slug)).one()
             setattr(world, name, replace(target, revision=found.revision, version=found.version))
     return world
+
+
+def _themes_of(app, world) -> dict[str, dict]:
+    """Per target (by its point: a crossed target keeps its objects): a theme holding the
+    target's point and four suggestions (one to accept, one to drop, two to merge)."""
+    from consult.themes import operations as theme_ops
+
+    out = {}
+    with app.app_context():
+        session = get_session()
+        for target in (world.demo, world.secret):
+            cid = session.exec(select(Consultation.id).where(
+                Consultation.slug == target.slug)).one()
+            theme = theme_ops.create_theme(session, cid, "Thema")
+            theme_ops.add_points(session, theme, [target.point])
+            found = theme_ops.replace_suggestions(session, cid, [
+                (f"voorstel {n}", [target.point]) for n in range(4)])
+            out[target.point] = {"theme": theme.id, "suggestions": [s.id for s in found]}
+        session.commit()
+    return out
+
+
+def _theme(w, t) -> str:
+    return f"/consultaties/{t.slug}/themas/{w.extra['themes'][t.point]['theme']}"
+
+
+def _suggestion(n: int, action: str):
+    return lambda w, t: (f"/consultaties/{t.slug}/themas/voorstellen/"
+                         f"{w.extra['themes'][t.point]['suggestions'][n]}/{action}")
 
 
 # --- the table -----------------------------------------------------------------------
@@ -580,6 +610,31 @@ ROUTES: dict[str, Route] = {
                               lambda w, t: "/indieners/overeenkomsten?naam=Gemeente+Leiden",
                               get_mode="hx"),
     "search.index": Route(every(200), every(405), lambda w, t: "/zoeken?q=jeugdhulp"),
+    # The theme board: the secretariat changes it, councillors who are members read it.
+    "themes.board": Route(by_role(404, 404, 200, 404, 200, 200), SAME_PATH,
+                          lambda w, t: f"/consultaties/{t.slug}/themas", scoped=True),
+    "themes.create": Route(SAME_PATH, processors(303),
+                           lambda w, t: f"/consultaties/{t.slug}/themas",
+                           lambda w, t: {"title": "Nieuw thema"}, scoped=True),
+    "themes.update": Route(every(405), processors(303), _theme,
+                           lambda w, t: {"title": "Hernoemd", "description": ""},
+                           scoped=True, ids=True),
+    "themes.delete": Route(every(405), processors(303), lambda w, t: f"{_theme(w, t)}/verwijderen",
+                           scoped=True, ids=True, late=True),
+    "themes.move_point": Route(
+        every(405), processors(303), lambda w, t: f"/consultaties/{t.slug}/themas/punten/{t.point}",
+        lambda w, t: {"into": str(w.extra["themes"][t.point]["theme"])}, scoped=True, ids=True),
+    "themes.compute": Route(every(405), processors(303),
+                            lambda w, t: f"/consultaties/{t.slug}/themas/voorstellen",
+                            scoped=True, late=True),
+    "themes.suggestion": Route(every(405), processors(303), _suggestion(0, "hernoemen"),
+                               lambda w, t: {"label": "Anders"}, scoped=True, ids=True),
+    "themes.answer_form": Route(processors(200, 404), SAME_PATH,
+                                lambda w, t: f"{_theme(w, t)}/beantwoorden", scoped=True, ids=True),
+    "themes.answer": Route(
+        SAME_PATH, processors(303), lambda w, t: f"{_theme(w, t)}/beantwoorden",
+        lambda w, t: {"body": "Eén antwoord.", "status": "adopted", "point_ids": str(t.point)},
+        scoped=True, ids=True),
     "search.quick": Route(every(200), every(405), lambda w, t: "/zoeken/snel?q=jeugd",
                           get_mode="hx"),
     "threads.post": Route(

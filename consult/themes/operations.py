@@ -109,6 +109,14 @@ def _own_points(session: Session, consultation_id: int, points: Iterable[Point |
     return ids
 
 
+def is_own_point(session: Session, consultation_id: int, point_id: int) -> bool:
+    """Whether ``point_id`` is a live point of a live reaction of the consultation."""
+    try:
+        return bool(_own_points(session, consultation_id, [point_id]))
+    except ThemeError:
+        return False
+
+
 def _log_points(session: Session, actor: User | None, action: str, theme: Theme,
                 ids: set[int]) -> None:
     """One audit event on the theme naming the points put in or taken out."""

@@ -67,6 +67,7 @@ PAGES = {
     "search.index": lambda i: "/zoeken?q=huisartsen",
     "unread.index": lambda i: "/nieuw",
     "portal.inbox": lambda i: "/portaal",
+    "themes.board": lambda i: f"{C}/themas",
 }
 # pages there only while the consultation is open for reactions: the advisory board's drafts
 OPEN_PAGES = {
@@ -89,6 +90,7 @@ NOT_PAGES = {
     "registry.matches": "a fragment: close matches inside a form (htmx)",
     "processing.selection": "a fragment: the answer panel's chosen points (htmx)",
     "unread.count": "a fragment: the menu's count beside Nieuw (htmx, after each page)",
+    "themes.answer_form": "needs a theme: on a phone in tests/browser/test_themes_board.py",
 }
 
 

@@ -1,0 +1,277 @@
+"""The theme board of a consultation: themes with their points, suggestions, and answering a
+theme once. The secretariat of the consultation (access.can_process) changes it; members who
+may read the consultation's internal pages (councillors) read it; everyone else gets 404.
+
+Every change is a POST (CSRF by Flask-WTF) that commits once and goes back to the board (303);
+moving a single point in or out, asked by htmx, answers with the board's ``board`` block."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from jinja2_fragments.flask import render_block
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from .. import access, notify, richtext, submissions
+from ..answergroups import number_list
+from ..db import get_session
+from ..errors import same_moment
+from ..models import Point, ResponseStatus, Role
+from ..processing import ProcessingError, destinations_of
+from ..processing import answer as answer_points
+from ..views.consultations import processable_consultation, visible_consultation
+from ..views.inputs import claim_form, form_id, form_ids
+from ..views.processing import _chosen_destinations
+from . import board as reading
+from . import operations
+from .models import ThemeSuggestion
+from .operations import ThemeError
+from .suggest import load_items, suggest
+
+bp = Blueprint("themes", __name__, url_prefix="/consultaties/<slug>/themas")
+
+
+def _readable(slug: str):
+    """The consultation if the user may read its board: its secretariat, or a councillor
+    who may see it; else 404."""
+    consultation = visible_consultation(slug)
+    if not (access.can_process(current_user, consultation)
+            or (access.role(current_user) == Role.councillor
+                and consultation.id in access.memberships(current_user))):
+        abort(404)
+    return consultation
+
+
+def _page(consultation, error: str | None = None, status: int = 200, **extra):
+    """The board page (the whole page, or its ``board`` block for htmx)."""
+    session = get_session()
+    processing = access.can_process(current_user, consultation)
+    context = {"consultation": consultation, "b": reading.board(session, consultation,
+                                                                suggestions=processing),
+               "processing": processing, "error": error, **extra}
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render_block("themes/board.html", "board", **context), status
+    return render_template("themes/board.html", **context), status
+
+
+def _back(consultation, message: str | None = None):
+    """Commit and go back to the board (303), with a message when given."""
+    get_session().commit()
+    if message:
+        flash(message)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return _page(consultation)
+    return redirect(url_for(".board", slug=consultation.slug), code=303)
+
+
+def _failed(consultation, error: str):
+    """Roll back and show the board with the message (422); nothing was changed."""
+    get_session().rollback()
+    return _page(consultation, error=error, status=422)
+
+
+def _theme_or_404(consultation, theme_id: int):
+    theme = operations.theme_of(get_session(), consultation.id, theme_id)
+    if theme is None:
+        abort(404)
+    return theme
+
+
+def _suggestion_or_404(consultation, suggestion_id: int) -> ThemeSuggestion:
+    suggestion = get_session().get(ThemeSuggestion, suggestion_id)
+    if suggestion is None or suggestion.consultation_id != consultation.id:
+        abort(404)
+    return suggestion
+
+
+@bp.get("")
+def board(slug: str):
+    """The board: themes, their points by sender, counts, the points without a theme."""
+    return _page(_readable(slug))
+
+
+@bp.post("")
+def create(slug: str):
+    """A new theme (title, description)."""
+    consultation = processable_consultation(slug)
+    try:
+        theme = operations.create_theme(get_session(), consultation.id, request.form.get("title"),
+                                        request.form.get("description"), current_user)
+    except ThemeError as err:
+        return _failed(consultation, str(err))
+    return _back(consultation, _("Theme added: %(title)s.", title=theme.title))
+
+
+@bp.post("/<int:theme_id>")
+def update(slug: str, theme_id: int):
+    """Rename and describe a theme."""
+    consultation = processable_consultation(slug)
+    theme = _theme_or_404(consultation, theme_id)
+    try:
+        operations.update_theme(get_session(), theme, request.form.get("title"),
+                                request.form.get("description"), current_user)
+    except ThemeError as err:
+        return _failed(consultation, str(err))
+    return _back(consultation, _("Theme saved: %(title)s.", title=theme.title))
+
+
+@bp.post("/<int:theme_id>/verwijderen")
+def delete(slug: str, theme_id: int):
+    """Delete a theme; its points stay as they are."""
+    consultation = processable_consultation(slug)
+    theme = _theme_or_404(consultation, theme_id)
+    operations.delete_theme(get_session(), theme, current_user)
+    return _back(consultation, _("Theme deleted: %(title)s.", title=theme.title))
+
+
+@bp.post("/punten/<int:point_id>")
+def move_point(slug: str, point_id: int):
+    """Put one point into the theme ``into`` and/or take it out of the theme ``out_of``."""
+    consultation = processable_consultation(slug)
+    session = get_session()
+    if not operations.is_own_point(session, consultation.id, point_id):
+        abort(404)
+    into, out_of = form_id("into"), form_id("out_of")
+    if into is None and out_of is None:
+        return _failed(consultation, _("Choose a theme for the point."))
+    try:
+        if out_of is not None:
+            operations.remove_points(session, _theme_or_404(consultation, out_of), [point_id],
+                                     current_user)
+        if into is not None:
+            operations.add_points(session, _theme_or_404(consultation, into), [point_id],
+                                  current_user)
+    except ThemeError as err:
+        return _failed(consultation, str(err))
+    return _back(consultation)
+
+
+# --- suggestions -------------------------------------------------------------------------
+
+
+@bp.post("/voorstellen")
+def compute(slug: str):
+    """Suggest themes from the points' text (replacing earlier suggestions)."""
+    consultation = processable_consultation(slug)
+    session = get_session()
+    found = suggest(load_items(session, consultation.id))
+    operations.replace_suggestions(session, consultation.id,
+                                   [(s.label, s.point_ids) for s in found])
+    return _back(consultation, ngettext("%(num)d theme suggested.", "%(num)d themes suggested.",
+                                        len(found)))
+
+
+@bp.post("/voorstellen/<int:suggestion_id>/<any(aannemen, hernoemen, samenvoegen, "
+         "'laten-vallen'):action>")
+def suggestion(slug: str, suggestion_id: int, action: str):
+    """Accept (it becomes a theme), rename, merge with another, or drop a suggestion."""
+    consultation = processable_consultation(slug)
+    session = get_session()
+    found = _suggestion_or_404(consultation, suggestion_id)
+    try:
+        if action == "aannemen":
+            theme = operations.accept_suggestion(session, found, current_user)
+            return _back(consultation, _("Theme added: %(title)s.", title=theme.title))
+        if action == "hernoemen":
+            operations.rename_suggestion(session, found, request.form.get("label"))
+        elif action == "samenvoegen":
+            other = form_id("other_id")
+            if other is None:
+                raise ThemeError(_("Choose another suggestion to merge with."))
+            operations.merge_suggestions(session, found, _suggestion_or_404(consultation, other))
+        else:
+            operations.drop_suggestion(session, found)
+    except ThemeError as err:
+        return _failed(consultation, str(err))
+    return _back(consultation)
+
+
+# --- answering a theme once --------------------------------------------------------------
+
+
+def _answer_page(consultation, theme, error=None, code=200, form=None):
+    form = form or {}
+    session = get_session()
+    group = next(g for g in reading.board(session, consultation, suggestions=False).themes
+                 if g.theme.id == theme.id)
+    return render_template(
+        "themes/answer.html", consultation=consultation, theme=theme, group=group,
+        destinations=destinations_of(session, consultation.id), error=error,
+        chosen=set(form.get("destination_ids", [])),
+        ticked=set(form.get("point_ids", [p.id for p in group.points])),
+        form=form), code
+
+
+@bp.get("/<int:theme_id>/beantwoorden")
+def answer_form(slug: str, theme_id: int):
+    """One answer for all points of a theme (or the ticked ones), across reactions."""
+    consultation = processable_consultation(slug)
+    return _answer_page(consultation, _theme_or_404(consultation, theme_id))
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.post("/<int:theme_id>/beantwoorden")
+def answer(slug: str, theme_id: int):
+    """Save one answer for the ticked points of the theme; nothing changes on error."""
+    consultation = processable_consultation(slug)
+    session = get_session()
+    theme = _theme_or_404(consultation, theme_id)
+    in_theme = set(operations.point_ids(session, theme))
+    ticked = [i for i in form_ids("point_ids") if i in in_theme]
+    form = {"body": request.form.get("body", ""), "status": request.form.get("status"),
+            "decided_by": request.form.get("decided_by", ""),
+            "decided_on": request.form.get("decided_on", ""),
+            "destination_ids": form_ids("destination_ids"), "point_ids": ticked}
+    if not ticked:
+        return _answer_page(consultation, theme, _("Tick the points this answer is for."), 422,
+                            form=form)
+    chosen = session.exec(select(Point).where(Point.id.in_(ticked), Point.archived.is_(False))
+                          .order_by(Point.reaction_id, Point.position)).all()
+    status = form["status"] if form["status"] in {s.value for s in ResponseStatus} else "draft"
+    try:
+        claim = claim_form(session)
+        if claim.repeated:  # a double click: saved already
+            session.rollback()
+            return redirect(url_for(".board", slug=slug), code=303)
+        response = answer_points(
+            session, current_user, consultation, points=chosen,
+            destinations=_chosen_destinations(session, consultation), body=form["body"],
+            status=status, decided_by=form["decided_by"].strip(),
+            decided_on=_date(form["decided_on"]), reaction_id=None)
+    except submissions.Resubmitted as err:
+        session.rollback()
+        return _answer_page(consultation, theme, str(err), 409, form=form)
+    except ValidationError:
+        session.rollback()
+        return _answer_page(consultation, theme,
+                            _("Write the explanation first (at most 200,000 characters)."),
+                            422, form=form)
+    except ProcessingError as err:
+        session.rollback()
+        return _answer_page(consultation, theme, str(err), 422, form=form)
+    except IntegrityError:
+        session.rollback()
+        return _answer_page(consultation, theme, same_moment(), 409, form=form)
+    submissions.record(session, claim, response.id)
+    session.commit()
+    notify.points_changed(session, current_user, [p.id for p in chosen],
+                          _("Your points were answered: %(body)s",
+                            body=richtext.text(response.body_html, response.body)))
+    senders = len({p.reaction_id for p in chosen})
+    flash(ngettext("Saved: one answer for %(num)d points of %(reactions)d reactions.",
+                   "Saved: one answer for %(num)d points of %(reactions)d reactions.",
+                   len(chosen), reactions=senders) if len(chosen) > 1
+          else ngettext("Saved: point %(points)s got this answer.",
+                        "Saved: points %(points)s got this answer.", 1,
+                        points=number_list([p.number for p in chosen])))
+    return redirect(url_for(".board", slug=slug, _anchor=f"thema-{theme.id}"), code=303)

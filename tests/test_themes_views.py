@@ -1,0 +1,192 @@
+"""The theme board as people use it (SQLite and PostgreSQL, the 2016 demo): who may read and
+change it, themes made by hand and from suggestions, single points moved in and out by htmx,
+bad input, and one answer for a theme's points of four reactions that then shows on every
+reaction page, in the answered table and in the answer letters like any other answer."""
+
+import io
+import re
+
+import pytest
+from docx import Document
+from sqlmodel import select
+
+from consult.db import get_session
+from consult.models import Point, Reaction, Response, ResponsePoint, Stakeholder
+from consult.themes.models import Theme, ThemePoint
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+BOARD = f"/consultaties/{SLUG}/themas"
+# The 18-/18+ points of four reactions (sender, point number).
+EIGHTEEN = [("College van B&W Alphen aan den Rijn", "5"), ("Leiden", "9"),
+            ("Leiderdorp", "8"), ("Zoeterwoude", "12")]
+
+
+def _point_ids(app, wanted):
+    with app.app_context():
+        session = get_session()
+        rows = session.exec(select(Point.id, Stakeholder.name, Point.number, Reaction.id)
+                            .join(Reaction, Reaction.id == Point.reaction_id)
+                            .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)).all()
+    return [(pid, rid) for pid, name, number, rid in rows if (name, number) in set(wanted)]
+
+
+def _theme_ids(app):
+    with app.app_context():
+        return {t.title: t.id for t in get_session().exec(
+            select(Theme).where(Theme.archived.is_(False))).all()}
+
+
+def _form_key(html):
+    return re.search(r'name="form_key" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("role, status", [(None, 404), ("viewer", 404),
+                                          ("advisory_member", 404), ("councillor", 200),
+                                          ("secretary", 200), ("admin", 200)])
+def test_who_may_read_the_board(as_role, role, status):
+    page = as_role(role).get(BOARD)
+    assert page.status_code == status
+    if status == 200:
+        html = page.get_data(as_text=True)
+        assert "Punten zonder thema" in html
+        # Near-identical points and the form letter, each shown once with its senders.
+        assert "Standaardbrief: vrijwel dezelfde reactie van" in html
+        assert html.count("Sent by") == 0 and html.count("Ingediend door") == 4
+        # Only the secretariat gets the forms.
+        assert ("Nieuw thema" in html) == (role in ("secretary", "admin"))
+
+
+@pytest.mark.parametrize("role", [None, "viewer", "councillor", "advisory_member"])
+def test_only_the_secretariat_may_change_it(as_role, demo_app, role):
+    actor = as_role(role)
+    assert actor.form_post(BOARD, {"title": "Privacy"}).status_code in (403, 404)
+    assert actor.form_post(f"{BOARD}/voorstellen").status_code in (403, 404)
+    assert _theme_ids(demo_app) == {}
+
+
+def test_a_theme_is_made_renamed_filled_by_htmx_and_deleted(as_role, demo_app):
+    secretary = as_role("secretary")
+    made = secretary.form_post(BOARD, {"title": "Overgang 18-/18+", "description": "18 jaar"})
+    assert made.status_code == 303
+    theme_id = _theme_ids(demo_app)["Overgang 18-/18+"]
+    (pid, _rid), *_ = _point_ids(demo_app, EIGHTEEN[:1])
+    fragment = secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    assert fragment.status_code == 200
+    html = fragment.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="board"') and "<html" not in html
+    assert f'id="tp-{theme_id}-{pid}"' in html  # now listed in the theme
+    assert secretary.form_post(f"{BOARD}/{theme_id}", {"title": "18-/18+",
+                                                       "description": ""}).status_code == 303
+    assert "18-/18+" in _theme_ids(demo_app)
+    out = secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(theme_id)})
+    assert f'id="tp-{theme_id}-{pid}"' not in out.get_data(as_text=True)
+    assert secretary.form_post(f"{BOARD}/{theme_id}/verwijderen").status_code == 303
+    assert _theme_ids(demo_app) == {}
+    # A theme of another consultation or a deleted one is not found.
+    assert secretary.form_post(f"{BOARD}/{theme_id}", {"title": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * 201])
+def test_a_bad_title_is_told_in_dutch_and_nothing_is_made(as_role, demo_app, title):
+    page = as_role("secretary").form_post(BOARD, {"title": title})
+    assert page.status_code == 422
+    assert ("Geef het thema een titel." in page.get_data(as_text=True)
+            or "hoogstens 200 tekens" in page.get_data(as_text=True))
+    assert _theme_ids(demo_app) == {}
+
+
+def test_moving_a_point_without_a_theme_or_into_a_missing_one(as_role, demo_app):
+    secretary = as_role("secretary")
+    (pid, _rid), *_ = _point_ids(demo_app, EIGHTEEN[:1])
+    page = secretary.hx_post(f"{BOARD}/punten/{pid}", {})
+    assert page.status_code == 422 and "Kies een thema" in page.get_data(as_text=True)
+    assert secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": "999999"}).status_code == 404
+
+
+def test_suggestions_are_accepted_renamed_merged_and_dropped(as_role, demo_app):
+    secretary = as_role("secretary")
+    assert secretary.form_post(f"{BOARD}/voorstellen").status_code == 303
+    html = secretary.get(BOARD).get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'id="voorstel-(\d+)"', html)]
+    assert len(ids) >= 12
+    first, second, third, fourth = ids[:4]
+    assert secretary.form_post(f"{BOARD}/voorstellen/{first}/hernoemen",
+                               {"label": "Samenwerking JGT"}).status_code == 303
+    assert secretary.form_post(f"{BOARD}/voorstellen/{first}/samenvoegen",
+                               {"other_id": str(second)}).status_code == 303
+    assert secretary.form_post(f"{BOARD}/voorstellen/{third}/laten-vallen").status_code == 303
+    assert secretary.form_post(f"{BOARD}/voorstellen/{first}/aannemen").status_code == 303
+    assert secretary.form_post(f"{BOARD}/voorstellen/{fourth}/aannemen").status_code == 303
+    themes = _theme_ids(demo_app)
+    assert "Samenwerking JGT" in themes and len(themes) == 2
+    html = secretary.get(BOARD).get_data(as_text=True)
+    for gone in (first, second, third, fourth):
+        assert f'id="voorstel-{gone}"' not in html
+    with demo_app.app_context():
+        held = get_session().exec(select(ThemePoint).where(
+            ThemePoint.theme_id == themes["Samenwerking JGT"])).all()
+    assert len(held) >= 4
+
+
+def test_one_answer_for_a_theme_across_four_reactions_shows_like_any_other(as_role, demo_app):
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "Overgang 18-/18+"})
+    theme_id = _theme_ids(demo_app)["Overgang 18-/18+"]
+    points = _point_ids(demo_app, EIGHTEEN)
+    assert len({rid for _pid, rid in points}) == 4
+    for pid, _rid in points:
+        secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    form = secretary.get(f"{BOARD}/{theme_id}/beantwoorden")
+    assert form.status_code == 200
+    body = "De overgang 18-/18+ krijgt een eigen werkgroep in het strategisch overleg jeugd."
+    saved = secretary.form_post(f"{BOARD}/{theme_id}/beantwoorden", {
+        "form_key": _form_key(form.get_data(as_text=True)), "body": body, "status": "adopted",
+        "decided_by": "PHO Jeugdhulp", "decided_on": "2015-12-16",
+        "point_ids": [str(pid) for pid, _rid in points]})
+    assert saved.status_code == 303
+    board = secretary.get(BOARD).get_data(as_text=True)
+    assert "Opgeslagen: één antwoord voor 4 punten van 4 reacties." in board
+    with demo_app.app_context():
+        session = get_session()
+        [response] = session.exec(select(Response).where(Response.body == body)).all()
+        covered = set(session.exec(select(ResponsePoint.point_id).where(
+            ResponsePoint.response_id == response.id)))
+    assert covered == {pid for pid, _rid in points}
+    for _pid, rid in points:  # every reaction page shows it
+        page = secretary.get(f"/consultaties/{SLUG}/reacties/{rid}").get_data(as_text=True)
+        assert "eigen werkgroep in het strategisch overleg" in page
+    table = secretary.get(f"/consultaties/{SLUG}/tabel").get_data(as_text=True)
+    assert table.count("eigen werkgroep in het strategisch overleg") >= 1
+    with demo_app.app_context():
+        leiden = get_session().exec(select(Stakeholder).where(Stakeholder.name == "Leiden")).one()
+    letter = secretary.get(f"/consultaties/{SLUG}/antwoordbrieven/{leiden.id}.docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(letter.data)).paragraphs)
+    text += "\n".join(c.text for t in Document(io.BytesIO(letter.data)).tables
+                      for r in t.rows for c in r.cells)
+    assert "eigen werkgroep in het strategisch overleg" in text
+    # The same form sent again (a double click) saves nothing twice.
+    secretary.form_post(f"{BOARD}/{theme_id}/beantwoorden", {
+        "form_key": _form_key(form.get_data(as_text=True)), "body": body, "status": "adopted",
+        "point_ids": [str(pid) for pid, _rid in points]})
+    with demo_app.app_context():
+        assert len(get_session().exec(select(Response).where(Response.body == body)).all()) == 1
+
+
+def test_answering_a_theme_needs_points_of_the_theme_and_an_explanation(as_role, demo_app):
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "Leeg"})
+    theme_id = _theme_ids(demo_app)["Leeg"]
+    (pid, _rid), *_ = _point_ids(demo_app, EIGHTEEN[:1])
+    form = secretary.get(f"{BOARD}/{theme_id}/beantwoorden").get_data(as_text=True)
+    # A point that is not in the theme is ignored: nothing to answer.
+    page = secretary.form_post(f"{BOARD}/{theme_id}/beantwoorden", {
+        "form_key": _form_key(form), "body": "x", "point_ids": [str(pid)]})
+    assert page.status_code == 422 and "Vink de punten aan" in page.get_data(as_text=True)
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    with demo_app.app_context():
+        before = len(get_session().exec(select(Response)).all())
+    page = secretary.form_post(f"{BOARD}/{theme_id}/beantwoorden", {
+        "form_key": _form_key(form), "body": "", "point_ids": [str(pid)]})
+    assert page.status_code == 422 and "toelichting" in page.get_data(as_text=True).lower()
+    with demo_app.app_context():
+        assert len(get_session().exec(select(Response)).all()) == before
