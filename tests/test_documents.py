@@ -233,3 +233,40 @@ def test_points_land_in_sections_and_show_beside_them(demo_app):
     assert public.status_code == 200 and f"{sender_a} · punt {number_a}" in html
     assert "Sanne Secretaris" not in html and "Versie toevoegen" not in html
     assert 'name="section"' not in demo_app.test_client().get(_url(plan)).get_data(as_text=True)
+
+
+def test_the_answer_letter_says_where_each_point_was_taken_in(demo_app):
+    import html
+    from datetime import date
+
+    from docx import Document
+
+    from consult import letters
+    from consult.consultations import get_consultation
+    from consult.models import Stakeholder
+
+    secretary = Actor(demo_app.test_client(), "secretary")
+    plan = _inkoopplan(demo_app)
+    secretary.form_post(_url(plan) + "/document/versies", data={
+        "label": "definitief", "dated": "2016-12-16", "text": SEED.read_text()})
+    rows = _todo(secretary, plan)
+    sender = rows[0][1]
+    mine = [r for r in rows if r[1] == sender][:2]
+    land = f"{_url(plan)}/punten/{{}}/geland"
+    assert secretary.hx_post(land.format(mine[0][0]), data={
+        "section": "§6 Hoe sturen we daarop?"}).status_code == 200
+    if len(mine) > 1:  # a landing outside consult is told as typed
+        assert secretary.hx_post(land.format(mine[1][0]), data={
+            "reference": "Uitvoeringsplan 2017, blz. 4"}).status_code == 200
+    with demo_app.test_request_context("/"):
+        session = get_session()
+        stakeholder = session.exec(select(Stakeholder).where(
+            Stakeholder.name == html.unescape(sender))).one()
+        data = letters.answer_letter(session, get_consultation(session, SLUG), stakeholder,
+                                     whole=True, today=date(2016, 12, 20))
+    text = [p.text for p in Document(io.BytesIO(data)).paragraphs]
+    told = [t for t in text if "erwerkt in Inkoopplan 2017, §6" in t]
+    assert len(told) == 1
+    assert told[0].endswith("erwerkt in Inkoopplan 2017, §6 Hoe sturen we daarop?")
+    if len(mine) > 1:
+        assert any(t.endswith("erwerkt in Uitvoeringsplan 2017, blz. 4.") for t in text)
