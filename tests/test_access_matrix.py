@@ -296,6 +296,10 @@ def build_world(app) -> World:
                 data=b"1. Doel\n\nTekst.\n").id
             for target in (world.demo, world.secret)
         }
+        for target in (world.demo, world.secret):  # a second version, to compare with
+            documents.add_version(session, None, app.instance_path,
+                                  session.get(Destination, target.destination), "definitief",
+                                  date(2016, 12, 16), text="1. Doel\n\nAndere tekst.\n")
         session.commit()
         for name in ("demo", "secret"):
             target = getattr(world, name)
@@ -700,6 +704,11 @@ ROUTES: dict[str, Route] = {
         every(405), processors(303),
         lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/versies",
         lambda w, t: {"label": "definitief", "dated": "2016-12-16", "text": "1. Doel\n\nAf."},
+        scoped=True, ids=True,
+    ),
+    "documents.compare": Route(
+        every(200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/vergelijken",
         scoped=True, ids=True,
     ),
     "documents.original": Route(

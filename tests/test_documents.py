@@ -270,3 +270,55 @@ def test_the_answer_letter_says_where_each_point_was_taken_in(demo_app):
     assert told[0].endswith("erwerkt in Inkoopplan 2017, §6 Hoe sturen we daarop?")
     if len(mine) > 1:
         assert any(t.endswith("erwerkt in Uitvoeringsplan 2017, blz. 4.") for t in text)
+
+
+def test_versions_compared_show_what_changed_with_the_points_behind_it(demo_app):
+    secretary = Actor(demo_app.test_client(), "secretary")
+    plan = _inkoopplan(demo_app)
+    url = _url(plan) + "/document"
+    secretary.form_post(url + "/versies", data={
+        "label": "concept", "dated": "2016-09-01", "text": SEED.read_text()})
+    (a, sender_a, number_a), *_rest = _todo(secretary, plan)
+    assert secretary.hx_post(f"{_url(plan)}/punten/{a}/geland", data={
+        "section": "§4 Wat moet beter en wat willen we vasthouden?"}).status_code == 200
+    # One chapter less in the final version: what it had is reported removed.
+    final = definitief_text().replace(" 11. Wat betekent dit voor de kosten?", "Kosten:")
+    secretary.form_post(url + "/versies", data={
+        "label": "definitief", "dated": "2016-12-16",
+        "file": (io.BytesIO(as_docx(final)), "definitief.docx")},
+        content_type="multipart/form-data")
+    assert "Wat er tussen de versies veranderde" in secretary.get(url).get_data(as_text=True)
+    page = secretary.get(url + "/vergelijken")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    changes = {anchor: kind for kind, anchor in re.findall(
+        r'class="document-section document-change change-(\w+)" id="wijziging-([^"]+)"', html)}
+    four = next(a for a in changes if a.startswith("4-"))
+    six = next(a for a in changes if a.startswith("6-"))
+    assert changes[four] == changes[six] == "changed"
+    assert changes[next(a for a in changes if a.startswith("7-1-"))] == "added"
+    assert changes[next(a for a in changes if a.startswith("11-"))] == "removed"
+    assert not any(a.startswith(("5-", "9-")) for a in changes)  # the same text: not listed
+    block = html.split(f'id="wijziging-{four}"')[1].split("</section>")[0]
+    assert "<ins>Na de reacties voegen we hier de rol van de gemeenteraad toe.</ins>" in block
+    assert f">{sender_a} · punt {number_a}<" in block
+    six_block = html.split(f'id="wijziging-{six}"')[1].split("</section>")[0]
+    assert "was: §6 Hoe sturen we daarop?" in six_block
+    assert "<del>daarop?</del>" in six_block and "<ins>op de transformatie?</ins>" in six_block
+    # Public for the published consultation; an unknown version falls back to the one before;
+    # a destination without two versions has nothing to compare.
+    assert demo_app.test_client().get(url + "/vergelijken").status_code == 200
+    assert secretary.get(url + "/vergelijken?van=999999").status_code == 200
+    other = _url(plan + 1) + "/document/vergelijken"
+    assert secretary.get(other).status_code == 404
+
+
+def test_a_word_diff_keeps_the_words_around_a_change_and_escapes_them():
+    from consult.documents.compare import word_diff
+
+    before = " ".join(f"woord{i}" for i in range(100))
+    after = before.replace("woord50", "<b>nieuw</b>")
+    diff = str(word_diff(before, after))
+    assert diff.startswith("… woord38 ") and diff.endswith(" woord62 …")
+    assert "<del>woord50</del> <ins>&lt;b&gt;nieuw&lt;/b&gt;</ins>" in diff
+    assert str(word_diff("a  b\nc", "a b c")) == "a b c"  # white space is no change

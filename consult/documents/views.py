@@ -146,3 +146,27 @@ def original(slug: str, destination_id: int, version_id: int):
     return send_file(folder(current_app.instance_path) / version.stored_name,
                      mimetype=version.content_type or "application/octet-stream",
                      as_attachment=True, download_name=version.filename or "document")
+
+
+@bp.get("/vergelijken")
+def compare(slug: str, destination_id: int):
+    """Two versions compared (``?van=<id>&naar=<id>``; default the newest and the one before
+    it): the sections added, removed or changed, word by word, with their points."""
+    from .compare import compare as compared
+
+    consultation = visible_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    session = get_session()
+    versions = ops.versions_of(session, destination.id)
+    by_id = {str(v.id): v for v in versions}
+    new = by_id.get(request.args.get("naar", "")) or (versions[0] if versions else None)
+    older = [v for v in versions if v is not new]
+    old = by_id.get(request.args.get("van", "")) or (older[0] if older else None)
+    if new is None or old is None or old is new:
+        abort(404)
+    landed = ops.landed_in(session, destination.id)
+    changes, same = compared(old, ops.sections_of(session, old.id), new,
+                             ops.sections_of(session, new.id), landed)
+    return render_template("documents/compare.html", consultation=consultation,
+                           destination=destination, versions=versions, old=old, new=new,
+                           changes=changes, same=same, label=ops.section_label)

@@ -89,6 +89,17 @@ def test_a_strategy_in_two_versions_shows_the_points_that_shaped_it(live_url, pa
     page.get_by_role("button", name="Tonen").click()
     expect(page.locator(".document-section")).to_have_count(1)
     expect(page.locator(".document-section h2")).to_have_text("7.1 Inkoopmodel en looptijd")
+    # The versions compared: chapter 6 renamed with its two points, 7.1 added with one.
+    page.get_by_role("link", name="Wat er tussen de versies veranderde").click()
+    six_changed = page.locator(".document-change", has_text="§6 Hoe sturen we op de transformatie?")
+    expect(six_changed.locator("h2")).to_contain_text("was: §6 Hoe sturen we daarop?")
+    expect(six_changed.locator(".word-diff del")).to_contain_text(["daarop?"])
+    expect(six_changed.locator("aside li")).to_have_count(2)
+    added = page.locator(".document-change.change-added", has_text="7.1 Inkoopmodel")
+    expect(added.locator("aside li")).to_have_count(1)
+    page.screenshot(path=str(SCREENSHOTS / "document-versions-compared.png"))
+    page.go_back()
+    expect(page.locator(".document-section")).to_have_count(1)
     # The landed point's thread says where it went.
     page.locator(".document-section aside li a").first.click()
     expect(page.locator("main")).to_contain_text("Inkoopplan 2017, §7.1 Inkoopmodel en looptijd")
