@@ -30,6 +30,7 @@ from . import (
 from .answergroups import answer_groups
 from .bulk import models as _bulk  # noqa: F401  (its tables, for create_all/Alembic)
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
+from .documents import models as _documents  # noqa: F401  (its tables, for create_all/Alembic)
 from .labels import label, state
 from .labels import legend as states_legend
 from .letterforms import display_text
@@ -125,6 +126,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .bulk import views as bulk_views
     from .cli import consult_cli
     from .corrections import views as correction_views
+    from .documents import views as document_views
     from .imports import views as import_views
     from .invitations import views as invitation_views
     from .lifecycle import operations as lifecycle_ops
@@ -172,7 +174,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,
         search_views, stakeholders, reports, landings, commitments, unread, health, letters,
         lifecycle, registry_views, correction_views, import_views, invitation_views, bulk_views,
-        theme_views,
+        theme_views, document_views,
     ):
         app.register_blueprint(blueprint.bp)
     errors.init_app(app)

@@ -629,6 +629,49 @@ def restore_command(archive: str):
                   total=number(time.perf_counter() - started, 1)))
 
 
+@consult_cli.command("outline", cls=Command, help=N_(
+    "Read a document's outline (.docx, .odt, .pdf, .md, .txt, or - for standard input): "
+    "its chapters, sections and numbered paragraphs with their length in characters."))
+@click.argument("file")
+@click.option("--json", "as_json", is_flag=True,
+              help=N_('Print {"sections": [{"number", "title", "level", "chars"}]} as JSON.'))
+def outline_command(file: str, as_json: bool):
+    """The outline command (help above, in the run's language)."""
+    import sys
+    from pathlib import Path
+
+    from .documents.outline import as_json as outline_json
+    from .documents.outline import outline_of_text, read_outline
+    from .extract import MAX_UPLOAD_BYTES, ExtractError
+
+    if file == "-":
+        try:
+            sections = outline_of_text(sys.stdin.read())
+        except UnicodeDecodeError as exc:
+            raise CommandError(_("The input is not UTF-8 text.")) from exc
+    else:
+        path = Path(file)
+        try:
+            if path.stat().st_size > MAX_UPLOAD_BYTES:
+                raise CommandError(_("The file is larger than 10 MB."))
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(_("Cannot read %(path)s: %(reason)s.", path=file,
+                                 reason=os_reason(exc))) from exc
+        try:
+            _text, sections = read_outline(path.name, data)
+        except ExtractError as exc:  # its message is Dutch, as on the web pages
+            raise CommandError(f"{file}: {exc}") from exc
+    if as_json:
+        click.echo(outline_json(sections))
+        return
+    for s in sections:
+        label = f"{s.number} {s.title}" if s.number else s.title
+        click.echo(f"{'  ' * (s.level - 1)}{label}  "
+                   + _n("(%(num)s character)", "(%(num)s characters)", s.chars,
+                        num=number(s.chars)))
+
+
 def _add_domain_commands() -> None:
     """Commands that live in their domain package."""
     from .themes.cli import themes_command

@@ -301,6 +301,19 @@ def _points(document, stakeholder: Stakeholder, points: list[followup.FollowedPo
             document.add_paragraph(clean_text(
                 f"Zie ook ons antwoord bij {' en '.join(part.see)}." if part.answers
                 else f"Zie ons antwoord bij {' en '.join(part.see)}."))
+        _landed(document, part.points)
+
+
+def _landed(document, points: list[followup.FollowedPoint]) -> None:
+    """Where each point was taken in ("Verwerkt in Inkoopplan 2017, §4.3 Sturing en
+    monitoring."), named by its number when the answer covers several points."""
+    for p in points:
+        for landed in p.landings:
+            prefix = f"Punt {p.point.number}: v" if len(points) > 1 else "V"
+            where = landed.landing.reference.strip()
+            end = "" if where.endswith((".", "?", "!")) else "."
+            document.add_paragraph(clean_text(f"{prefix}erwerkt in {where}{end}")
+                                   ).runs[0].italic = True
 
 
 def _label(document, text: str) -> None:

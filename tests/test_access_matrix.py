@@ -11,6 +11,7 @@ import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import pytest
 from sqlmodel import SQLModel, func, select
@@ -18,6 +19,7 @@ from sqlmodel import SQLModel, func, select
 from consult import attachments, commitments, create_app
 from consult.accounts import create_user, issue_token
 from consult.db import get_session
+from consult.documents import operations as documents
 from consult.intake import DraftPoint, create_consultation, create_stakeholder, log_reaction
 from consult.lifecycle import take_step
 from consult.models import (
@@ -287,6 +289,19 @@ def build_world(app) -> World:
         world.extra["draft_attachment"] = session.exec(
             select(Attachment.id).where(Attachment.reaction_id == world.draft)
         ).one()
+        # A document version with its original on each target destination (consult/documents).
+        world.extra["document_version"] = {
+            target.point: documents.add_version(
+                session, None, app.instance_path, session.get(Destination, target.destination),
+                "concept", date(2016, 9, 1), filename="plan.txt",
+                data=b"1. Doel\n\nTekst.\n").id
+            for target in (world.demo, world.secret)
+        }
+        for target in (world.demo, world.secret):  # a second version, to compare with
+            documents.add_version(session, None, app.instance_path,
+                                  session.get(Destination, target.destination), "definitief",
+                                  date(2016, 12, 16), text="1. Doel\n\nAndere tekst.\n")
+        session.commit()
         for name in ("demo", "secret"):
             target = getattr(world, name)
             found = session.exec(
@@ -757,6 +772,31 @@ ROUTES: dict[str, Route] = {
         lambda w, t: {"version": t.version, "title": "Hernoemde consultatie",
                       "organiser": "Holland Rijnland"},
         scoped=True,
+    ),
+    # A destination's document (consult/documents): read as the destination's page is; a new
+    # version is the secretariat's.
+    "documents.show": Route(
+        # A POST there is destinations.change with the unknown action "document".
+        every(200), processors(404),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document",
+        scoped=True, ids=True,
+    ),
+    "documents.add": Route(
+        every(405), processors(303),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/versies",
+        lambda w, t: {"label": "definitief", "dated": "2016-12-16", "text": "1. Doel\n\nAf."},
+        scoped=True, ids=True,
+    ),
+    "documents.compare": Route(
+        every(200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/vergelijken",
+        scoped=True, ids=True,
+    ),
+    "documents.original": Route(
+        every(200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/versies/"
+                     f"{w.extra['document_version'][t.point]}/origineel",
+        scoped=True, ids=True,
     ),
     "lifecycle.document": Route(
         every(200), every(405), lambda w, t: f"/consultaties/{t.slug}/document", scoped=True,

@@ -16,7 +16,7 @@ from .readers import BODY, Letter, Part
 
 __all__ = [
     "BODY", "LIMITS", "MAX_UPLOAD_BYTES", "ExtractError", "Letter", "Limits", "Part",
-    "content_type", "display_name", "extract_text", "read_letter",
+    "content_type", "display_name", "extract_text", "read_blocks", "read_letter",
 ]  # fmt: skip
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -58,3 +58,18 @@ def extract_text(filename: str, data: bytes, limits: Limits | None = None) -> st
 def content_type(data: bytes) -> str:
     """The media type to store and serve an accepted upload with (decided by its content)."""
     return kinds.CONTENT_TYPES.get(kinds.kind(data), "application/octet-stream")
+
+
+def read_blocks(filename: str, data: bytes, limits: Limits | None = None) -> list:
+    """A document's paragraphs as [(heading level or None, text)], read in the sandbox like
+    `read_letter` (Word and OpenDocument headings keep their level; other kinds come back as
+    one block of text). Raises ExtractError (a Dutch message) for an unreadable file."""
+    from .readers import blocks_of
+
+    if not data:
+        raise ExtractError("Het bestand is leeg.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ExtractError("Het bestand is groter dan 10 MB. Upload een kleiner bestand.")
+    limits = limits or LIMITS
+    found = sandbox.run(blocks_of, (filename, data, limits), limits)
+    return [(level, clean_text(text)) for level, text in found]

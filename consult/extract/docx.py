@@ -46,9 +46,9 @@ def _part_names(package: Package) -> dict[str, str]:
 class _Reader:
     """One pass over the document body, collecting paragraph lines."""
 
-    def __init__(self, ns: str, numbering: Numbering, limits: Limits):
+    def __init__(self, ns: str, numbering: Numbering, limits: Limits, styles: Styles):
         self.w = f"{{{ns}}}"
-        self.numbering, self.limits = numbering, limits
+        self.numbering, self.limits, self.styles = numbering, limits, styles
         self.paragraphs = Paragraphs(limits)
 
     def local(self, element) -> str | None:
@@ -85,7 +85,8 @@ class _Reader:
         self.runs(p, out)
         text = "".join(out)
         prefix = self.numbering.prefix(p)
-        self.paragraphs.add(f"{prefix} {text}" if prefix else text)
+        line = f"{prefix} {text}" if prefix else text
+        self.paragraphs.add(line, self.styles.heading_level(p))
 
 
 def read(data: bytes, limits: Limits) -> str:
@@ -94,6 +95,17 @@ def read(data: bytes, limits: Limits) -> str:
     A Word paragraph is a paragraph, so it gets the blank line a pasted letter would have; that
     is what tells the splitter a heading from the text under it.
     """
+    return _read(data, limits).text()
+
+
+def blocks(data: bytes, limits: Limits) -> list[tuple[int | None, str]]:
+    """The paragraphs of a .docx as `read` gives them, each with its heading level (1 = a
+    "Heading 1" / "Kop 1" paragraph or outline level 1; None for body text)."""
+    return _read(data, limits).blocks()
+
+
+def _read(data: bytes, limits: Limits) -> Paragraphs:
+    """The collected paragraphs of a .docx; ExtractError if it is no readable Word file."""
     package = Package(data, limits, NOT_A_DOCX)
     root = package.xml("word/document.xml")
     if root is None:
@@ -107,6 +119,6 @@ def read(data: bytes, limits: Limits) -> str:
     body = root.find(f"{{{ns}}}body")
     if body is None:
         raise ExtractError(NOT_A_DOCX)
-    reader = _Reader(ns, numbering, limits)
+    reader = _Reader(ns, numbering, limits, styles)
     reader.blocks(body)
-    return reader.paragraphs.text()
+    return reader.paragraphs

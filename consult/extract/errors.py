@@ -52,6 +52,7 @@ class Paragraphs:
     def __init__(self, limits: Limits):
         self.limits = limits
         self.lines: list[str] = []
+        self.levels: list[int | None] = []  # per kept line: its heading level (1 = chapter)
         self.count = self.chars = 0
 
     def opened(self) -> None:
@@ -60,13 +61,19 @@ class Paragraphs:
         if self.count > self.limits.paragraphs:
             raise too_complex(f"meer dan {self.limits.paragraphs:,} alinea's".replace(",", "."))
 
-    def add(self, line: str) -> None:
-        """The paragraph's line (its number in front); a blank one is counted, not kept."""
+    def add(self, line: str, level: int | None = None) -> None:
+        """The paragraph's line (its number in front), and its heading level if the file marks
+        it as a heading; a blank one is counted, not kept."""
         self.chars += len(line)
         if self.chars > self.limits.text_chars:
             raise too_complex("te veel tekst")
         if line.strip():
             self.lines.append(line)
+            self.levels.append(level)
+
+    def blocks(self) -> list[tuple[int | None, str]]:
+        """The kept lines with their heading levels (None for body text)."""
+        return list(zip(self.levels, self.lines, strict=True))
 
     def text(self) -> str:
         """The paragraphs, a blank line between them."""

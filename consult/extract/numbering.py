@@ -72,6 +72,7 @@ class Styles(_Xml):
     def __init__(self, root, ns: str, limits: Limits):
         super().__init__(ns)
         self.own: dict[str, tuple[str | None, tuple | None]] = {}
+        self.headings: dict[str, int | None] = {}  # style id -> its own outline level (1-9)
         self.default: str | None = None
         self._resolved: dict[str | None, tuple | None] = {}
         if root is None:
@@ -84,9 +85,36 @@ class Styles(_Xml):
             if style_id is None:
                 continue
             self.own[style_id] = (self.val(style, "basedOn"), self.num_pr(style))
+            self.headings[style_id] = self._heading(style)
             is_paragraph = style.get(self.w + "type") in (None, "paragraph")
             if is_paragraph and style.get(self.w + "default") in ("1", "true", "on"):
                 self.default = style_id
+
+    def _heading(self, style) -> int | None:
+        """The outline level a style states (w:outlineLvl, or a name "heading 2" / "Kop 2")."""
+        ppr = style.find(self.w + "pPr")
+        level = self.val(ppr, "outlineLvl") if ppr is not None else None
+        if level is not None:
+            return _int(level, 9) + 1 if _int(level, 9) < 9 else None
+        name = (self.val(style, "name") or "").strip().lower().split()
+        if len(name) == 2 and name[0] in ("heading", "kop") and name[1].isdigit():
+            return int(name[1]) if 1 <= int(name[1]) <= 9 else None
+        return None
+
+    def heading_level(self, p) -> int | None:
+        """A paragraph's outline level (1 = chapter) from its own w:outlineLvl or its style's
+        (inherited along w:basedOn), None for body text."""
+        ppr = p.find(self.w + "pPr")
+        own = self.val(ppr, "outlineLvl") if ppr is not None else None
+        if own is not None:
+            return _int(own, 9) + 1 if _int(own, 9) < 9 else None
+        current, seen = self.val(ppr, "pStyle", self.default), set()
+        while current is not None and current not in seen and len(seen) < 20:
+            seen.add(current)
+            if self.headings.get(current) is not None:
+                return self.headings[current]
+            current = self.own.get(current, (None, None))[0]
+        return None
 
     def list_of(self, style_id: str | None) -> tuple | None:
         """The list reference a paragraph style gives (its own or inherited), or None."""

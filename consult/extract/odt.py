@@ -98,7 +98,7 @@ class _Reader:
             if tag == TEXT + "p":
                 self.paragraph(child, "")
             elif tag == TEXT + "h":
-                self.paragraph(child, self.heading_number(child))
+                self.paragraph(child, self.heading_number(child), _outline_level(child))
             elif tag == TEXT + "list":
                 self.numbered(child, lists)
             elif tag in _BLOCK_CONTAINERS:
@@ -204,17 +204,33 @@ class _Reader:
             if child.tail:
                 out.append(child.tail)
 
-    def paragraph(self, p, number: str) -> None:
-        """One paragraph or heading with its number in front."""
+    def paragraph(self, p, number: str, level: int | None = None) -> None:
+        """One paragraph or heading with its number in front (and a heading's level)."""
         self.paragraphs.opened()
         out: list[str] = []
         self.text(p, out)
         line = "".join(out)
-        self.paragraphs.add(f"{number} {line}" if number else line)
+        self.paragraphs.add(f"{number} {line}" if number else line, level)
+
+
+def _outline_level(h) -> int:
+    """A heading's text:outline-level (1 = chapter), 1 when missing or junk."""
+    value = h.get(TEXT + "outline-level", "1")
+    return min(max(int(value), 1), 10) if value.isdigit() else 1
 
 
 def read(data: bytes, limits: Limits) -> str:
     """The paragraphs of an .odt in document order, a blank line between paragraphs."""
+    return _read(data, limits).text()
+
+
+def blocks(data: bytes, limits: Limits) -> list[tuple[int | None, str]]:
+    """The paragraphs of an .odt as `read` gives them, each heading (text:h) with its level."""
+    return _read(data, limits).blocks()
+
+
+def _read(data: bytes, limits: Limits) -> Paragraphs:
+    """The collected paragraphs of an .odt; ExtractError if it is no readable OpenDocument."""
     package = Package(data, limits, NOT_AN_ODT)
     content = package.xml("content.xml")
     body = content.find(f"{OFFICE}body/{OFFICE}text") if content is not None else None
@@ -223,4 +239,4 @@ def read(data: bytes, limits: Limits) -> str:
     styles = _ListStyles([package.xml("styles.xml"), content], limits)
     reader = _Reader(styles, limits)
     reader.blocks(body)
-    return reader.paragraphs.text()
+    return reader.paragraphs

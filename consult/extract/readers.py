@@ -126,3 +126,26 @@ def read(filename: str, data: bytes, limits: Limits, part: str | None = None) ->
     if kind in ("eml", "msg"):
         return _mail(kind, data, limits, part)
     return Letter(text_of(kind, data, limits), kind)
+
+
+def blocks_of(filename: str, data: bytes, limits: Limits) -> list[tuple[int | None, str]]:
+    """An upload's paragraphs with their heading levels where the file marks headings (Word
+    heading styles, OpenDocument text:h); other kinds give their whole text as one block with
+    level None. ExtractError (Dutch) as `read`; an e-mail is refused."""
+    kind = kinds.kind(data)
+    _refuse_claims(kinds.suffix(filename), kind)
+    if kind in ("eml", "msg"):
+        raise ExtractError("Dit is een e-mail, geen document. Upload het document zelf.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if kind == "docx":
+            found = docx.blocks(data, limits)
+        elif kind == "odt":
+            found = odt.blocks(data, limits)
+        else:
+            found = [(None, text_of(kind, data, limits))]
+    if sum(len(line) for _level, line in found) > limits.text_chars:
+        raise too_complex("te veel tekst")
+    if not any(line.strip() for _level, line in found):
+        raise ExtractError("Er staat geen tekst in dit bestand.")
+    return found

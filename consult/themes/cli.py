@@ -11,7 +11,7 @@ import click
 from flask.cli import with_appcontext
 
 from .. import db
-from ..clitext import CommandError, TablesCommand, _, _n
+from ..clitext import N_, CommandError, TablesCommand, _, _n
 from ..consultations import get_consultation
 from . import operations, suggest
 
@@ -33,14 +33,15 @@ def board(session, consultation_id: int, suggested: bool) -> list[dict]:
             for label, ids in groups]
 
 
-@click.command("themes", cls=TablesCommand)
+@click.command("themes", cls=TablesCommand, help=N_(
+    "List a consultation's themes with their points, or suggest themes (--suggest)."))
 @click.argument("slug")
 @click.option("--suggest", "suggested", is_flag=True,
-              help="Compute suggested themes from the points' text (nothing is saved).")
-@click.option("--json", "as_json", is_flag=True, help="Print the themes as JSON.")
+              help=N_("Compute suggested themes from the points' text (nothing is saved)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the themes as JSON."))
 @with_appcontext
 def themes_command(slug: str, suggested: bool, as_json: bool):
-    """List a consultation's themes with their points, or suggest themes (--suggest)."""
+    """The themes command (help above, in the run's language)."""
     session = db.get_session()
     consultation = get_consultation(session, slug)
     if consultation is None:

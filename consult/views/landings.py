@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import access, follows, followup, submissions
 from ..db import get_session
+from ..documents import operations as documents
 from ..models import Destination, Landing, Point, Reaction
 from .consultations import processable_consultation, unread_of, visible_consultation
 from .inputs import arg_number, claim_form
@@ -24,6 +25,16 @@ def _destination(consultation, destination_id: int) -> Destination:
     if destination is None or destination.consultation_id != consultation.id:
         abort(404)
     return destination
+
+
+def _document_context(destination) -> dict:
+    """The destination's document (its own or an ancestor's): its versions, and the labels of
+    its sections for the rows' type-ahead."""
+    session = get_session()
+    holder = documents.document_destination(session, destination)
+    return {"document_holder": holder,
+            "document_versions": documents.versions_of(session, holder.id) if holder else [],
+            "sections": documents.choices(session, holder.id) if holder else []}
 
 
 def _report(consultation, destination, only_open=False, after=None, point_id=None):
@@ -43,6 +54,7 @@ def show(slug: str, destination_id: int):
         "consultation": consultation, "report": report, "destination": destination,
         "can_mark": access.can_process(current_user, consultation),
         "unread": unread_of(consultation, [p.point.id for p in report.shown]),
+        **_document_context(destination),
     }
     if request.headers.get("HX-Request") and request.args.get("na"):
         return render_block("destinations/show.html", "rows", **context)
@@ -81,14 +93,15 @@ def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
     return found
 
 
-def _row(consultation, report, point, error=None, status=200, reference=""):
+def _row(consultation, report, point, error=None, status=200, reference="", typed=None):
     # The row replaces one whose answer cell covered ``span`` rows (0: a row under such a
     # cell): the new row keeps that shape. Its answers are read afresh.
     span = request.form.get("span", "1")
     span = min(int(span), followup.TODO_PAGE) if span.isdigit() else 1
     return render_block("destinations/show.html", "row", consultation=consultation,
                         report=report, p=point, can_mark=True, error=error,
-                        reference=reference, unread={}, span=span,
+                        reference=reference, unread={}, span=span, typed=typed or {},
+                        **_document_context(report.destination),
                         numbers=request.form.get("numbers", "")[:200]), status
 
 
@@ -117,11 +130,21 @@ def _taken(reference: str) -> str:
 def land(slug: str, point_id: int, destination_id: int):
     """Mark the point done here, with the reference of where it landed."""
     consultation, destination, report, point = _target(slug, destination_id, point_id)
-    reference = " ".join(request.form.get("reference", "").split())
+    reference = free = " ".join(request.form.get("reference", "").split())
+    typed = {k: request.form.get(k, "")[:documents.MAX_QUOTE] for k in ("section", "quote")}
+    section, holder = None, documents.document_destination(get_session(), destination)
+    if typed["section"].strip() and holder is not None:
+        section = documents.find_section(get_session(), holder.id, typed["section"])
+        if section is None:
+            message = _("Pick the section from the list of the document's sections, or leave "
+                        "it empty and say where the point landed.")
+            return _row(consultation, report, point, message, 422, free[:MAX_REFERENCE], typed)
+        told = documents.reference(holder, section)
+        reference = f"{told} — {reference}" if reference else told
     if not reference or len(reference) > MAX_REFERENCE:
         message = _("Say where the point landed (document, version, section or page), in at "
                     "most 500 characters.")
-        return _row(consultation, report, point, message, 422, reference[:MAX_REFERENCE])
+        return _row(consultation, report, point, message, 422, free[:MAX_REFERENCE], typed)
     session = get_session()
     try:
         claim = claim_form(session)
@@ -135,8 +158,10 @@ def land(slug: str, point_id: int, destination_id: int):
         session.rollback()
         return _row(consultation, report, point, _taken(reference), 409)
     try:
-        landing = followup.land(session, current_user, point.point, destination, reference,
-                                report.path)
+        landing = followup.land(session, current_user, point.point, destination,
+                                reference[:MAX_REFERENCE], report.path)
+        if section is not None:
+            documents.land_in_section(session, landing, section, typed["quote"])
     except IntegrityError:  # marked done by someone else at the same moment
         session.rollback()
         return _fresh_row(consultation, destination, point_id, _taken(reference), 409)

@@ -45,6 +45,8 @@ PAGES = {
     "records.history": lambda i: f"{C}/geschiedenis/punt/{i['point']}",
     "destinations.index": lambda i: f"{C}/bestemmingen",
     "landings.show": lambda i: f"{C}/bestemmingen/{i['destination']}",
+    "documents.show": lambda i: f"{C}/bestemmingen/{i['destination']}/document",
+    "documents.compare": lambda i: f"{C}/bestemmingen/{i['destination']}/document/vergelijken",
     "lifecycle.edit": lambda i: f"{C}/bewerken",
     "lifecycle.create": lambda i: "/consultaties/nieuw",
     "invitations.reminders": lambda i: f"{C}/herinneringen",
@@ -79,6 +81,7 @@ NOT_PAGES = {
     "health.check": "for the load balancer, plain text",
     "consultations.attachment": "a download",
     "lifecycle.document": "a download",
+    "documents.original": "a download (a document version as uploaded)",
     "letters.download": "a download (.docx)",
     "reports.download": "a download (.xlsx, .csv, .docx)",
     "consultations.more": "a fragment: the channel's next page (htmx)",
@@ -110,6 +113,26 @@ def _a_reset_link(app, found: dict) -> None:
         session.commit()
 
 
+def _a_document(app) -> None:
+    """Two versions of the strategy on Inkoopplan 2017 (consult/documents), to show and
+    compare."""
+    from datetime import date
+
+    from consult.documents import operations as documents
+    from consult.models import Destination
+
+    from ..test_documents import SEED, definitief_text
+
+    with app.app_context():
+        session = get_session()
+        plan = session.exec(select(Destination).where(Destination.title == "Inkoopplan 2017")
+                            ).one()
+        for label, day, text in (("concept", date(2016, 9, 1), SEED.read_text()),
+                                 ("definitief", date(2016, 12, 16), definitief_text())):
+            documents.add_version(session, None, app.instance_path, plan, label, day, text=text)
+        session.commit()
+
+
 def _ids(tmp_path: Path, found: dict) -> dict:
     with closing(sqlite3.connect(tmp_path / "consult.sqlite3")) as db:
         found["other_stakeholder"] = db.execute(
@@ -121,7 +144,7 @@ def _ids(tmp_path: Path, found: dict) -> dict:
 def published(tmp_path):
     """The published demo (every page but the board's drafts), with the ids to visit."""
     found: dict = {}
-    served = _serve(tmp_path, lambda app: _a_reset_link(app, found))
+    served = _serve(tmp_path, lambda app: (_a_reset_link(app, found), _a_document(app)))
     base = next(served)
     yield base, _ids(tmp_path, found)
     next(served, None)

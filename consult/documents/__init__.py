@@ -1,0 +1,1 @@
+"""Documents on destinations: their versions, outlines, and the points that landed in them."""

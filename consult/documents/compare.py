@@ -1,0 +1,87 @@
+"""Two versions of a document compared section by section: what was added, removed or
+changed (with a word-level diff), each with the points that landed in it."""
+
+import difflib
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from .models import DocumentSection, DocumentVersion
+from .operations import LandedPoint, section_text
+
+# Above this many words on either side a section's diff is not worked out word by word
+# (difflib is quadratic at worst); the section is still reported as changed.
+MAX_DIFF_WORDS = 20_000
+CONTEXT = 12  # words kept on each side of a change; a longer unchanged stretch is cut to "…"
+
+
+@dataclass
+class Change:
+    """One section that differs: "added" (only `new`), "removed" (only `old`) or "changed"
+    (both; text or title), its word-level diff as HTML, and the points landed in it."""
+
+    kind: str
+    old: DocumentSection | None
+    new: DocumentSection | None
+    diff: Markup
+    landed: list[LandedPoint]
+
+
+def word_diff(before: str, after: str) -> Markup:
+    """The words of `after` with what was removed from `before` in <del> and what was added
+    in <ins>; white space is not a change. Escaped: safe to put in a page."""
+    old, new = before.split(), after.split()
+    if max(len(old), len(new)) > MAX_DIFF_WORDS:
+        return Markup("<del>{}</del> <ins>{}</ins>").format(
+            " ".join(old[:200]) + " …", " ".join(new[:200]) + " …")
+    out = []
+    opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    for k, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            out.append(_context(old[i1:i2], first=k == 0, last=k == len(opcodes) - 1))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(' '.join(old[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(' '.join(new[j1:j2]))}</ins>")
+    return Markup(" ".join(out))
+
+
+def _context(words: list[str], first: bool, last: bool) -> str:
+    """An unchanged stretch, escaped: whole when short (or the whole section), else only the
+    words next to the changes around it, the rest as "…"."""
+    if first and last or len(words) <= 2 * CONTEXT + 5:
+        return escape(" ".join(words))
+    head = [] if first else words[:CONTEXT]
+    tail = [] if last else words[-CONTEXT:]
+    return escape(" ".join([*head, "…", *tail]))
+
+
+def compare(old_version: DocumentVersion, old_sections: list[DocumentSection],
+            new_version: DocumentVersion, new_sections: list[DocumentSection],
+            landed: dict[str, list[LandedPoint]]) -> tuple[list[Change], int]:
+    """(the changes in the new version's order, removed sections last; how many sections
+    stayed the same). Sections are the same section when they share an anchor."""
+    before = {s.anchor: s for s in old_sections}
+    after_anchors = {s.anchor for s in new_sections}
+    changes, same = [], 0
+    for section in new_sections:
+        text = section_text(new_version, section)
+        old = before.get(section.anchor)
+        if old is None:
+            changes.append(Change("added", None, section, word_diff("", text),
+                                  landed.get(section.anchor, [])))
+            continue
+        old_text = section_text(old_version, old)
+        if old_text.split() == text.split():
+            same += 1
+            continue
+        changes.append(Change("changed", old, section, word_diff(old_text, text),
+                              landed.get(section.anchor, [])))
+    for section in old_sections:
+        if section.anchor not in after_anchors:
+            changes.append(Change("removed", section, None,
+                                  word_diff(section_text(old_version, section), ""),
+                                  landed.get(section.anchor, [])))
+    return changes, same

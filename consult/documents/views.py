@@ -1,0 +1,172 @@
+"""A destination's document: its versions, the upload of a new one, and the document view with
+the points that landed in each section."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import Markup
+
+from .. import access
+from ..db import get_session
+from ..extract import MAX_UPLOAD_BYTES
+from ..models import Destination
+from ..text import plain_html
+from ..views.consultations import processable_consultation, visible_consultation
+from . import operations as ops
+from .models import DocumentSection, DocumentVersion
+
+bp = Blueprint("documents", __name__,
+               url_prefix="/consultaties/<slug>/bestemmingen/<int:destination_id>/document")
+
+
+@dataclass
+class ShownSection:
+    """A section as the document view shows it: the section, its body as HTML (heading line
+    left out) and the points that landed in it (filtered by stakeholder when asked)."""
+
+    section: DocumentSection
+    body: Markup
+    landed: list[ops.LandedPoint]
+
+
+def _destination(consultation, destination_id: int) -> Destination:
+    destination = get_session().get(Destination, destination_id)
+    if destination is None or destination.consultation_id != consultation.id:
+        abort(404)
+    return destination
+
+
+def _body(version: DocumentVersion, section: DocumentSection) -> Markup:
+    """The section's text without its heading line, as paragraphs."""
+    text = ops.section_text(version, section).strip()
+    first, _, rest = text.partition("\n")
+    if section.title and section.title.split()[0] in first:
+        text = rest
+    return Markup(plain_html(text))
+
+
+def _version(destination: Destination, versions: list[DocumentVersion]) -> DocumentVersion | None:
+    """The version asked for (?versie=<id>), else the newest; 404 for another's version."""
+    wanted = request.args.get("versie", "")
+    if not wanted:
+        return versions[0] if versions else None
+    found = next((v for v in versions if str(v.id) == wanted), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _page(consultation, destination, error=None, status=200, form=None):
+    session = get_session()
+    versions = ops.versions_of(session, destination.id)
+    version = _version(destination, versions)
+    landed = ops.landed_in(session, destination.id)
+    senders = sorted({p.sender.id: p.sender for points in landed.values() for p in points}
+                     .values(), key=lambda s: s.name)
+    chosen = request.args.get("belanghebbende", "")
+    if chosen:
+        landed = {a: [p for p in points if str(p.sender.id) == chosen]
+                  for a, points in landed.items()}
+    shown = []
+    if version is not None:
+        for section in ops.sections_of(session, version.id):
+            points = landed.get(section.anchor, [])
+            if chosen and not points:
+                continue
+            shown.append(ShownSection(section, _body(version, section), points))
+    return render_template(
+        "documents/show.html", consultation=consultation, destination=destination,
+        versions=versions, version=version, sections=shown, senders=senders, chosen=chosen,
+        can_add=access.can_process(current_user, consultation), error=error, form=form or {},
+        label=ops.section_label, today=date.today().isoformat(),
+    ), status
+
+
+@bp.get("")
+def show(slug: str, destination_id: int):
+    """The document (``?versie=<id>``, default the newest) section by section, beside each
+    section the points that landed there (``?belanghebbende=<id>``: only that sender's)."""
+    consultation = visible_consultation(slug)
+    return _page(consultation, _destination(consultation, destination_id))
+
+
+def _upload():
+    """(filename, bytes) of the uploaded file, or (None, None) when none was chosen."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return None, None
+    return upload.filename, upload.read(MAX_UPLOAD_BYTES + 1)
+
+
+@bp.post("/versies")
+def add(slug: str, destination_id: int):
+    """Add a version of the document: an uploaded file or pasted text, a label and a date."""
+    consultation = processable_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    session = get_session()
+    try:
+        dated = date.fromisoformat(request.form.get("dated", ""))
+    except ValueError:
+        dated = None
+    filename, data = _upload()
+    try:
+        version = ops.add_version(
+            session, current_user, current_app.instance_path, destination,
+            request.form.get("label", ""), dated, filename=filename, data=data,
+            text=None if data else request.form.get("text", ""))
+    except ops.DocumentError as err:
+        session.rollback()
+        return _page(consultation, destination, str(err), 422, request.form)
+    session.commit()
+    return redirect(url_for(".show", slug=slug, destination_id=destination.id,
+                            versie=version.id), code=303)
+
+
+@bp.get("/versies/<int:version_id>/origineel")
+def original(slug: str, destination_id: int, version_id: int):
+    """The uploaded original of a version, as a download."""
+    consultation = visible_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    version = get_session().get(DocumentVersion, version_id)
+    if version is None or version.destination_id != destination.id or not version.stored_name:
+        abort(404)
+    from ..attachments import folder
+
+    return send_file(folder(current_app.instance_path) / version.stored_name,
+                     mimetype=version.content_type or "application/octet-stream",
+                     as_attachment=True, download_name=version.filename or "document")
+
+
+@bp.get("/vergelijken")
+def compare(slug: str, destination_id: int):
+    """Two versions compared (``?van=<id>&naar=<id>``; default the newest and the one before
+    it): the sections added, removed or changed, word by word, with their points."""
+    from .compare import compare as compared
+
+    consultation = visible_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    session = get_session()
+    versions = ops.versions_of(session, destination.id)
+    by_id = {str(v.id): v for v in versions}
+    new = by_id.get(request.args.get("naar", "")) or (versions[0] if versions else None)
+    older = [v for v in versions if v is not new]
+    old = by_id.get(request.args.get("van", "")) or (older[0] if older else None)
+    if new is None or old is None or old is new:
+        abort(404)
+    landed = ops.landed_in(session, destination.id)
+    changes, same = compared(old, ops.sections_of(session, old.id), new,
+                             ops.sections_of(session, new.id), landed)
+    return render_template("documents/compare.html", consultation=consultation,
+                           destination=destination, versions=versions, old=old, new=new,
+                           changes=changes, same=same, label=ops.section_label)

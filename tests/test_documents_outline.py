@@ -1,0 +1,211 @@
+"""The outline of a document (consult.documents.outline, `flask consult outline`): the seed
+purchasing strategy as text and as Word, Markdown, OpenDocument, PDF, and what is no heading."""
+
+import io
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from consult import create_app
+from consult.documents.outline import outline_of_text, read_outline
+
+from .test_extract import make_pdf
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = FIXTURES / "inkoopstrategie_alkmaar_2023.txt"  # a copy of ../shared/seeds/001_...txt
+
+# The chapters of the strategy, read off the document by eye (its table of contents).
+CHAPTERS = [
+    ("1", "Wat is de kern van de Inkoopstrategie?"),
+    ("2", "Wat is de kern van de Inkoopopdracht (bijlage 1)?"),
+    ("3", "Wat is de kern van de Verwervingsstrategie (bijlage 2)"),
+    ("4", "Wat moet beter en wat willen we vasthouden?"),
+    ("5", "Wat is de gewenste transformatie?"),
+    ("6", "Hoe sturen we daarop?"),
+    ("7", "Wat zijn de nieuwe uitgangspunten voor inkoop?"),
+    ("8", "Wat betekent partnerschap tussen gemeente en aanbieders?"),
+    ("9", "Wie heeft welke rol en verantwoordelijkheid?"),
+    ("10", "Welke randvoorwaarden vraagt dit?"),
+    ("11", "Wat betekent dit voor de kosten?"),
+]
+EXPECTED = [(None, "Leeswijzer")] + CHAPTERS
+
+
+@pytest.fixture
+def runner(tmp_path):
+    """A CLI runner (the command needs no database)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    return app.test_cli_runner()
+
+
+def test_seed_strategy_json_has_its_chapters_in_order_and_loses_nothing(runner, tmp_path):
+    path = tmp_path / "inkoopstrategie.txt"
+    shutil.copy(SEED, path)
+    result = runner.invoke(args=["consult", "outline", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    sections = json.loads(result.stdout)["sections"]
+    assert [(s["number"], s["title"]) for s in sections] == EXPECTED
+    assert all(set(s) == {"number", "title", "level", "chars"} for s in sections)
+    assert {s["level"] for s in sections} == {1}
+    text, _outline = read_outline(path.name, path.read_bytes())
+    assert sum(s["chars"] for s in sections) == len(text)  # nothing lost between chapters
+    assert sections[5]["chars"] > 4000  # chapter 5 runs to chapter 6, not to a list item
+
+
+def test_seed_strategy_sections_cover_the_text_from_each_heading():
+    text = SEED.read_text()
+    sections = outline_of_text(text)
+    assert "".join(text[s.start:s.end] for s in sections) == text
+    for section, (number, title) in zip(sections[1:], CHAPTERS, strict=True):
+        assert text[section.start:section.end].strip().startswith(f"{number}. {title}")
+    # The numbered principles inside chapter 9 and the wrapped "5. We lichten ..." are text.
+    chapter_9 = text[sections[9].start:sections[9].end]
+    assert "1.\t Goede gerichte vraagverkenning" in chapter_9
+    assert "5. We lichten vervolgens toe" in text[sections[0].start:sections[0].end]
+
+
+def test_readable_listing(runner):
+    result = runner.invoke(args=["consult", "outline", str(SEED)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Leeswijzer  (")
+    assert re.fullmatch(r"4 Wat moet beter en wat willen we vasthouden\?  \([\d.]+ tekens\)",
+                        lines[4])
+
+
+def _strategy_docx(heading_styles: bool = True) -> bytes:
+    """The seed strategy as Word: chapter lines as Heading 1, the rest as paragraphs, one
+    Heading 2 section "4.3 Sturing en monitoring" added under chapter 4 and "Tot slot" as an
+    unnumbered Heading 2 (or, without heading styles, all of them as plain paragraphs)."""
+    document = docx.Document()
+    headings = {f"{n}. {t}" for n, t in CHAPTERS} | {"Leeswijzer"}
+    lines: list[str] = []
+
+    def flush():
+        if lines:
+            document.add_paragraph(" ".join(" ".join(lines).split()))
+            lines.clear()
+
+    for line in SEED.read_text().splitlines():
+        if line.strip() in headings:
+            flush()
+            if heading_styles:
+                document.add_heading(line.strip(), level=1)
+            else:
+                document.add_paragraph(line.strip())
+        elif line.strip().startswith("In de inkoopopdracht zijn doelen geformuleerd"):
+            flush()
+            if heading_styles:
+                document.add_heading("4.3 Sturing en monitoring", level=2)
+            else:
+                document.add_paragraph("4.1 Sturing en monitoring")
+            lines.append(line)
+        elif line.strip() == "Tot slot" and heading_styles:  # a heading without a number
+            flush()
+            document.add_heading("Tot slot", level=2)
+        elif line.strip():
+            lines.append(line)
+        else:
+            flush()
+    flush()
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_word_heading_styles_give_the_same_chapters_and_a_level_two_section(runner, tmp_path):
+    path = tmp_path / "inkoopstrategie.docx"
+    path.write_bytes(_strategy_docx())
+    result = runner.invoke(args=["consult", "outline", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    sections = json.loads(result.stdout)["sections"]
+    found = [(s["number"], s["title"], s["level"]) for s in sections]
+    expected = [(n, t, 1) for n, t in EXPECTED]
+    expected.insert(5, ("4.3", "Sturing en monitoring", 2))
+    expected.append((None, "Tot slot", 2))
+    assert found == expected
+    text, _outline = read_outline(path.name, path.read_bytes())
+    assert sum(s["chars"] for s in sections) == len(text)
+
+
+def test_word_without_heading_styles_falls_back_to_numbering(tmp_path):
+    text, sections = read_outline("strategie.docx", _strategy_docx(heading_styles=False))
+    found = [(s.number, s.title, s.level) for s in sections]
+    expected = [(n, t, 1) for n, t in EXPECTED]
+    expected.insert(5, ("4.1", "Sturing en monitoring", 2))
+    assert found == expected
+    assert sum(s.chars for s in sections) == len(text)
+
+
+def test_markdown_headings_and_numbers():
+    text = ("# Inkoopplan 2017\n\nInleiding.\n\n## 1 Doel\n\nTekst.\n\n## 1.1 Scope\n\n"
+            "Meer tekst.\n\n## Bijlagen\n\nLijst.\n")
+    sections = outline_of_text(text)
+    assert [(s.number, s.title, s.level) for s in sections] == [
+        (None, "Inkoopplan 2017", 1), ("1", "Doel", 1), ("1.1", "Scope", 2),
+        (None, "Bijlagen", 2),
+    ]
+    assert sum(s.chars for s in sections) == len(text)
+
+
+def test_pasted_text_with_subsections_and_a_numbered_list():
+    text = ("Inleiding bij het plan.\n\n1. Aanleiding\n\nWe willen:\n\n1. Minder regels\n"
+            "2. Meer tijd\n\n2. Sturing\n\n2.1 Monitoring\n\nElk kwartaal.\n\n"
+            "2.2 Verantwoording\n\nJaarlijks.\n\n3 Kosten\n\nZie tabel 4.\n")
+    sections = outline_of_text(text)
+    assert [(s.number, s.title, s.level) for s in sections] == [
+        (None, "Begin", 1),
+        ("1", "Aanleiding", 1), ("2", "Sturing", 1), ("2.1", "Monitoring", 2),
+        ("2.2", "Verantwoording", 2), ("3", "Kosten", 1),
+    ]
+
+
+def _odt(paragraphs: list[tuple[int | None, str]]) -> bytes:
+    """A minimal OpenDocument text: text:h with outline levels, text:p for the rest."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    body = "".join(
+        f'<text:h text:outline-level="{level}">{line}</text:h>' if level
+        else f"<text:p>{line}</text:p>" for level, line in paragraphs
+    )
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
+               f"<office:body><office:text>{body}</office:text></office:body>"
+               "</office:document-content>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+    return buffer.getvalue()
+
+
+def test_opendocument_headings():
+    data = _odt([(1, "1 Inleiding"), (None, "Tekst."), (2, "1.1 Doel"), (None, "Meer."),
+                 (1, "Bijlagen"), (None, "Lijst.")])
+    text, sections = read_outline("plan.odt", data)
+    assert [(s.number, s.title, s.level) for s in sections] == [
+        ("1", "Inleiding", 1), ("1.1", "Doel", 2), (None, "Bijlagen", 1),
+    ]
+    assert sum(s.chars for s in sections) == len(text)
+
+
+def test_pdf_by_numbering():
+    data = make_pdf([["Voorwoord", "", "1. Doel van het plan", "", "Tekst over het doel."],
+                     ["2. Sturing", "", "Elk kwartaal."]])
+    _text, sections = read_outline("plan.pdf", data)
+    assert [(s.number, s.title) for s in sections][-2:] == [("1", "Doel van het plan"),
+                                                            ("2", "Sturing")]
+
+
+def test_a_file_that_is_not_what_it_claims_is_a_dutch_error(runner, tmp_path):
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(b"geen pdf")
+    result = runner.invoke(args=["consult", "outline", str(path)])
+    assert result.exit_code == 1
+    assert "geen PDF" in result.output or "PDF" in result.output
