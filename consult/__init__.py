@@ -32,6 +32,7 @@ from .corrections import models as _corrections  # noqa: F401  (its table, for c
 from .labels import label, state
 from .labels import legend as states_legend
 from .letterforms import display_text
+from .search import tables as _search_tables  # noqa: F401  (its tables, for create_all/Alembic)
 from .views.inputs import IdConverter
 
 csrf = CSRFProtect()
