@@ -36,8 +36,9 @@ BACKENDS = ("whoosh", "postgres")
 
 def init_app(app: Flask) -> None:
     """The search service of the configured backend (SEARCH_BACKEND: "whoosh", the default,
-    or "postgres"). Raises pgsearch.UnsupportedDatabase for "postgres" on another database
-    and ValueError for an unknown backend: the app does not start."""
+    or "postgres"). Raises pgsearch.UnsupportedDatabase for "postgres" on another database,
+    owner.NotOwner for a Whoosh index another machine owns, and ValueError for an unknown
+    backend: the app does not start."""
     backend = app.config.get("SEARCH_BACKEND") or "whoosh"
     engine = app.extensions["consult.engine"]
     mode = app.config.get("SEARCH_MODE", "thread")
@@ -48,7 +49,10 @@ def init_app(app: Flask) -> None:
 
         search = PgSearchService(engine, mode=mode)
     else:
+        from . import owner
+
         root = Path(app.config.get("SEARCH_PATH") or Path(app.instance_path) / "search")
+        owner.claim(engine, root, take_over=bool(app.config.get("SEARCH_TAKE_OVER")))
         search = SearchService(engine, root, mode=mode)
     app.extensions["consult.search"] = search
 
