@@ -127,6 +127,7 @@ def test_a_second_machine_refuses_a_whoosh_index_it_does_not_own(tmp_path):
     shared = tmp_path / "shared"
     demo_database(url, tmp_path / "a", FILES_PATH=str(shared))
     a = _machine(url, tmp_path / "a", shared, "whoosh")
+    b = None
     try:
         b = Gunicorn(server_env(url, tmp_path / "b", CONSULT_SEARCH_BACKEND="whoosh"),
                      tmp_path / "b.log")
@@ -137,6 +138,8 @@ def test_a_second_machine_refuses_a_whoosh_index_it_does_not_own(tmp_path):
         assert Browser(a.base, "secretary").search_total("q=jeugdhulp")  # a serves on
     finally:
         a.stop()
+        if b is not None and b.process.poll() is None:
+            b.kill()  # it started after all: stop it with the test
 
 
 def test_the_whoosh_owner_is_one_machine_until_another_takes_over(tmp_path):
