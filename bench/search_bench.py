@@ -1,7 +1,13 @@
 """Search benchmark: consult's Whoosh index against a tuned SQLite FTS5 on the same documents.
 
 Usage: .venv/bin/python bench/search_bench.py [--sizes 100000,1000000] [--per-kind 20]
-                                             [--saves 100] [--http-rounds 2]
+                                             [--saves 100] [--http-rounds 2] [--pg URL]
+
+With ``--pg postgresql+psycopg://...`` (an empty database: its schema is replaced) the same
+corpus is also written to PostgreSQL and the PostgreSQL search backend
+(CONSULT_SEARCH_BACKEND=postgres) is measured on the same queries beside Whoosh and FTS5:
+rebuild rate, first-time p50/p95 per query kind (with and without facets), HTTP p95 and
+saved -> found through gunicorn with that backend.
 
 Per size it builds a generated installation (points of the real 2016 table's sentences and the
 seed letters, with a long tail of Dutch words drawn by their frequency in the `wordfreq` list;
@@ -455,11 +461,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_measurements(folder: Path, url: str, queries, saves: int):
+def http_measurements(folder: Path, url: str, queries, saves: int, backend: str = "whoosh"):
     port = free_port()
     env = {**os.environ, "CONSULT_DATABASE_URL": url, "CONSULT_INSTANCE_PATH": str(folder),
            "CONSULT_SECRET_KEY": "bench", "CONSULT_INSECURE_COOKIES": "1",
-           "CONSULT_SEARCH_MODE": "thread"}
+           "CONSULT_SEARCH_MODE": "thread", "CONSULT_SEARCH_BACKEND": backend}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -525,7 +531,98 @@ def existing_docs(url: str, size: int) -> dict:
     return {"docs": docs, "stakeholder": holder[1]}
 
 
-def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None) -> dict:
+def pg_first_time(app, queries, facets: bool = False) -> dict[str, list[float]]:
+    """Milliseconds per kind on the PostgreSQL backend (each query's words new to the run)."""
+    service = search.service(app)
+    scope = q.Scope(frozenset(), frozenset())
+    by_kind: dict[str, list[float]] = {}
+    for kind, text, stakeholder in queries:
+        request = q.Request(text=text, filters={"stakeholder": str(stakeholder)}
+                            if stakeholder else {})
+        start = time.perf_counter()
+        service.find(request, scope, facets=facets)
+        by_kind.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
+    return by_kind
+
+
+def run_pg(size: int, pg_url: str, queries, http_queries, saves: int) -> dict:
+    """The same corpus (same seed) in PostgreSQL, the PostgreSQL search backend measured."""
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import reset_postgres
+
+    reset_postgres(pg_url)
+    start = time.perf_counter()
+    build_database(pg_url, size, random.Random(size), Text(size))
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as conn:  # the corpus was written with explicit ids
+        for table in ("stakeholder", "consultation", "destination", "reaction", "point",
+                      "response", "message", "user"):
+            conn.execute(sa.text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                f"COALESCE((SELECT max(id) FROM \"{table}\"), 0) + 1, false)"))
+    engine.dispose()
+    print(f"[{size}] PostgreSQL database ready in {time.perf_counter() - start:.0f} s "
+          f"({make_url(pg_url).database})", flush=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"searchbench-pg-{size}-"))
+    app = create_app({"DATABASE_URL": pg_url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(folder),
+                      "SEARCH_MODE": "inline", "SEARCH_BACKEND": "postgres"})
+    with app.app_context():
+        session = get_session()
+        create_user(session, password=ADMIN[1], email=ADMIN[0], name="Bench", role=Role.admin)
+        session.commit()
+    service = search.service(app)
+    start = time.perf_counter()
+    count = service.rebuild()
+    seconds = time.perf_counter() - start
+    with app.extensions["consult.engine"].connect() as conn:
+        table_bytes = conn.execute(sa.text(
+            "SELECT pg_total_relation_size('search_document')")).scalar_one()
+        conn.execute(sa.text("ANALYZE search_document"))
+        conn.commit()
+    result = {"documents": count, "index_seconds": seconds, "index_rate_docs": count / seconds,
+              "index_bytes": table_bytes, "load": {"index": load()}}
+    print(f"[{size}] PostgreSQL search table: {count} documents in {seconds:.0f} s, "
+          f"{table_bytes / 2**20:,.0f} MB (load {load()})", flush=True)
+    result["first"] = pg_first_time(app, queries)
+    result["first_facets"] = pg_first_time(app, queries, facets=True)
+    result["repeat"] = pg_first_time(app, queries)
+    result["load"]["queries"] = load()
+    app.extensions["consult.engine"].dispose()
+    if saves:
+        result["http"], result["fresh"] = http_measurements(folder, pg_url, http_queries, saves,
+                                                            backend="postgres")
+        result["load"]["http"] = load()
+    return result
+
+
+def report_pg(r: dict) -> None:
+    """The PostgreSQL backend beside Whoosh and FTS5 (same corpus, same queries)."""
+    p = r["pg"]
+    print()
+    print(f"## {r['size']:,} points: PostgreSQL backend ({p['documents']:,} documents), "
+          f"Whoosh, FTS5")
+    print(f"bulk index: PostgreSQL {p['index_rate_docs']:,.0f} documents/s in "
+          f"{p['index_seconds']:.0f} s, {p['index_bytes'] / 2**20:,.0f} MB; Whoosh "
+          f"{r.get('index_rate_docs', 0):,.0f} documents/s [load {p['load']['index']}]")
+    print(f"first-time queries, p50 / p95 ms [load {p['load']['queries']}]:")
+    print("| kind | PostgreSQL | PostgreSQL + facets | Whoosh | Whoosh + facets | FTS5 tuned |")
+    print("|---|---|---|---|---|---|")
+    names = ("first", "first_facets")
+    rows = [(k, p[names[0]][k], p[names[1]][k], r["consult_first"][k],
+             r["consult_first_facets"][k], r["fts5_first"][k]) for k in KIND_ORDER]
+    rows.append(("all", flat(p[names[0]]), flat(p[names[1]]), flat(r["consult_first"]),
+                 flat(r["consult_first_facets"]), flat(r["fts5_first"])))
+    for kind, a, b, c, d, e in rows:
+        print(f"| {kind} | {ms(a)} | {ms(b)} | {ms(c)} | {ms(d)} | {ms(e)} |")
+    if "http" in p:
+        print(f"HTTP search, first time, p50/p95 ms: PostgreSQL {ms(p['http'])}, Whoosh "
+              f"{ms(r.get('http', []))}; saved -> found: PostgreSQL {ms(p['fresh'])}, Whoosh "
+              f"{ms(r.get('fresh', []))} [load {p['load']['http']}]")
+
+
+def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None,
+             pg_url: str | None = None) -> dict:
     rnd = random.Random(size)
     folder = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix=f"searchbench-{size}-"))
     url = f"sqlite:///{folder / 'consult.sqlite3'}"
@@ -579,6 +676,9 @@ def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None) -> 
         except OSError as exc:
             print(f"[{size}] HTTP measurements failed: {exc!r} (load {load()})", flush=True)
         result["load"]["http"] = load()
+    if pg_url:
+        result["pg"] = run_pg(size, pg_url, queries, http_queries if saves else [], saves)
+        report_pg(result)
     return result
 
 
@@ -633,10 +733,12 @@ def main():
     parser.add_argument("--json", help="also write the raw figures to this file")
     parser.add_argument("--reuse", help="a folder this benchmark filled before (one size): "
                         "skip building, measure the queries again")
+    parser.add_argument("--pg", help="also measure the PostgreSQL search backend on this "
+                        "(empty, disposable) PostgreSQL database")
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
-        results.append(run_size(size, args.per_kind, args.saves, args.reuse))
+        results.append(run_size(size, args.per_kind, args.saves, args.reuse, args.pg))
         if "fresh" in results[-1]:
             report(results[-1:])
     if args.json:

@@ -34,6 +34,7 @@ from .documents import models as _documents  # noqa: F401  (its tables, for crea
 from .labels import label, state
 from .labels import legend as states_legend
 from .letterforms import display_text
+from .search import tables as _search_tables  # noqa: F401  (its tables, for create_all/Alembic)
 from .themes import models as _themes  # noqa: F401  (its tables, for create_all/Alembic)
 from .views.inputs import IdConverter
 

@@ -38,7 +38,8 @@ MANIFEST = "manifest.json"
 # Never copied: Alembic's own bookkeeping (the restore sets it by migrating), the search
 # outbox (what it points at is rebuilt from the rows anyway) and login sessions (a restored
 # instance signs cookies with a key of its own: everybody logs in again).
-LEFT_OUT = ("alembic_version", "searchoutbox", "loginsession")
+LEFT_OUT = ("alembic_version", "searchoutbox", "loginsession", "search_document",
+            "search_state")  # the search table is rebuilt after a restore
 BATCH = 1000
 _MEMBER = re.compile(
     r"^(manifest\.json|database/[A-Za-z0-9_]+\.jsonl|exports/[A-Za-z0-9_.-]+\.json"

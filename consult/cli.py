@@ -553,7 +553,7 @@ def backup_command(path: str):
     progress = _Progress(_("Making the backup"))
     try:
         manifest = backup.write(current_app.extensions["consult.engine"],
-                                current_app.instance_path, target, progress)
+                                current_app.config["FILES_PATH"], target, progress)
     except backup.BackupError as exc:
         raise CommandError(str(exc)) from exc  # its message is Dutch
     finally:
@@ -605,7 +605,8 @@ def restore_command(archive: str):
             try:
                 with engine.begin() as conn:  # the one commit: every row or none
                     rows = backup.load(conn, unpacked, progress)
-                files = backup.install_uploads(unpacked, str(instance), progress)
+                files = backup.install_uploads(unpacked, current_app.config["FILES_PATH"],
+                                               progress)
             finally:
                 progress.close()
         except backup.BackupError as exc:

@@ -55,6 +55,16 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # How the search index follows the database after a commit: "thread" (a background
         # thread per process; the request does not wait) or "inline" (in the committing thread).
         "SEARCH_MODE": os.environ.get("CONSULT_SEARCH_MODE") or "thread",
+        # Where the search index lives: "whoosh" (a folder of this machine, the default) or
+        # "postgres" (a table of the PostgreSQL database, shared by every machine on it).
+        "SEARCH_BACKEND": os.environ.get("CONSULT_SEARCH_BACKEND") or "whoosh",
+        # Where uploaded originals (uploads/) and tables waiting for their import (imports/)
+        # are kept: the instance folder, or a folder every app machine mounts (several
+        # machines: README, "Several machines").
+        # This machine takes over the Whoosh index of a PostgreSQL database from the machine
+        # that had it (search/owner.py).
+        "SEARCH_TAKE_OVER": os.environ.get("CONSULT_SEARCH_TAKE_OVER") == "1",
+        "FILES_PATH": os.environ.get("CONSULT_FILES_PATH") or instance_path,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("CONSULT_INSECURE_COOKIES") != "1"

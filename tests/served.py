@@ -35,10 +35,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def demo_database(url: str, tmp_path):
+def demo_database(url: str, tmp_path, **config):
     """The schema, the demo and its search index on ``url``; returns (app, first 20 point ids).
     The app's engine is disposed: the servers open their own connections."""
-    app = make_app(url, tmp_path, SEARCH_MODE="inline")
+    app = make_app(url, tmp_path, SEARCH_MODE="inline", **config)
     with app.app_context():
         session = get_session()
         demo.load(session)

@@ -22,13 +22,14 @@ from consult.search.store import IndexStore
 
 from .costs import statements
 from .test_imports import HEADER
-from .test_search import search_app  # noqa: F401 - the demo, indexed, on both backends
+from .test_search import search_app, whoosh_only  # noqa: F401 - the demo, indexed, on each engine
 
 
 def test_a_new_searcher_reads_the_segments_in_place(search_app):  # noqa: F811
     """Whoosh opened every part of a memory-mapped segment as BytesIO(memoryview), i.e. a
     copy: each new searcher (after every commit, in every worker) copied the whole index
     (0.8 s at 100,000 points). Now a searcher allocates a small part of the index's bytes."""
+    whoosh_only(search_app)
     store = search.service(search_app).store
     ix = store.open()
     size = sum(f.stat().st_size for f in store.current_dir().glob("*.seg"))

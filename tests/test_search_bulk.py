@@ -8,7 +8,7 @@ from consult.search import query as q
 from consult.search.documents import all_documents
 from consult.search.store import IndexStore, _prepare
 
-from .test_search import search_app  # noqa: F401 - the demo, indexed, on both backends
+from .test_search import search_app, whoosh_only  # noqa: F401 - the demo, indexed
 
 
 def _build(app, folder, method):
@@ -24,6 +24,7 @@ def _build(app, folder, method):
 
 @pytest.fixture
 def both(search_app, tmp_path, monkeypatch):  # noqa: F811
+    whoosh_only(search_app)
     monkeypatch.setenv("CONSULT_INDEX_PROCS", "1")  # one Whoosh segment, documents in order
     fast, n1 = _build(search_app, tmp_path / "segments", "segments")
     slow, n2 = _build(search_app, tmp_path / "whoosh", "whoosh")
@@ -81,6 +82,7 @@ def test_same_answers_from_both(both):
 
 def test_parallel_rebuild_finds_the_same(search_app, monkeypatch):  # noqa: F811
     """Two processes each index half the rows; their segments become one index."""
+    whoosh_only(search_app)
     import importlib
 
     from consult import search

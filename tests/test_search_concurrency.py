@@ -14,14 +14,17 @@ from consult import search
 
 from .conftest import empty_database
 from .served import SLUG, Browser, demo_database, server_env, started
+from .test_search import ENGINES
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=list(ENGINES))
 def served(request, tmp_path):
-    """gunicorn, 3 workers x 4 threads, on a database with the demo, indexed."""
-    url = empty_database(request.param, tmp_path)
-    app, points = demo_database(url, tmp_path)
-    server = started(server_env(url, tmp_path), tmp_path / "gunicorn.log")
+    """gunicorn, 3 workers x 4 threads, on a database with the demo, indexed (each engine)."""
+    database, backend = ENGINES[request.param]
+    url = empty_database(database, tmp_path)
+    app, points = demo_database(url, tmp_path, SEARCH_BACKEND=backend)
+    server = started(server_env(url, tmp_path, CONSULT_SEARCH_BACKEND=backend),
+                     tmp_path / "gunicorn.log")
     yield server.base, points, server.log_path, app
     server.stop()
 

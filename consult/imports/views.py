@@ -51,7 +51,7 @@ def dry_run(slug: str):
     session.rollback()  # an archive was loaded to be shown; a table wrote nothing
     token = None
     if preview.ok:
-        token = uploads.keep(current_app.instance_path, current_user.id, consultation.id,
+        token = uploads.keep(current_app.config["FILES_PATH"], current_user.id, consultation.id,
                              upload.filename, data)
     return _page(consultation, 200 if preview.ok else 422, preview=preview, token=token)
 
@@ -61,7 +61,7 @@ def run(slug: str, token: str):
     """Import the kept upload named by the token; every check runs again."""
     consultation = processable_consultation(slug)
     session = get_session()
-    instance = current_app.instance_path
+    instance = current_app.config["FILES_PATH"]
     try:
         claim = claim_form(session)
         # The upload itself is one-time too: a second tab's form (its own key) finds it taken.

@@ -109,7 +109,7 @@ def create():
             session.rollback()
             made = session.get(Consultation, claim.earlier.target_id)
             return redirect(url_for("consultations.show", slug=made.slug), code=303)
-        consultation = ops.create(session, current_user, facts, current_app.instance_path,
+        consultation = ops.create(session, current_user, facts, current_app.config["FILES_PATH"],
                                   copy_from=source)
     except ops.LifecycleError as err:
         session.rollback()
@@ -141,7 +141,7 @@ def edit(slug: str):
             session.rollback()
             return redirect(url_for("consultations.show", slug=consultation.slug), code=303)
         ops.edit(session, current_user, consultation, form_id("version") or 0, facts,
-                 current_app.instance_path)
+                 current_app.config["FILES_PATH"])
     except ops.FactsConflict as err:
         session.rollback()
         session.refresh(consultation)
@@ -211,7 +211,7 @@ def document(slug: str):
     if found is None:
         abort(404)
     return send_file(
-        attachments.path_of(current_app.instance_path, found),
+        attachments.path_of(current_app.config["FILES_PATH"], found),
         mimetype=found.content_type,
         as_attachment=True,
         download_name=found.filename,

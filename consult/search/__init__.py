@@ -32,11 +32,29 @@ from .store import IndexUnavailable
 __all__ = ["Request", "init_app", "run", "service", "similar_points"]
 
 
+BACKENDS = ("whoosh", "postgres")
+
+
 def init_app(app: Flask) -> None:
-    root = Path(app.config.get("SEARCH_PATH") or Path(app.instance_path) / "search")
-    search = SearchService(
-        app.extensions["consult.engine"], root, mode=app.config.get("SEARCH_MODE", "thread")
-    )
+    """The search service of the configured backend (SEARCH_BACKEND: "whoosh", the default,
+    or "postgres"). Raises pgsearch.UnsupportedDatabase for "postgres" on another database,
+    owner.NotOwner for a Whoosh index another machine owns, and ValueError for an unknown
+    backend: the app does not start."""
+    backend = app.config.get("SEARCH_BACKEND") or "whoosh"
+    engine = app.extensions["consult.engine"]
+    mode = app.config.get("SEARCH_MODE", "thread")
+    if backend not in BACKENDS:
+        raise ValueError(f"CONSULT_SEARCH_BACKEND={backend!r}: use one of {', '.join(BACKENDS)}")
+    if backend == "postgres":
+        from .pgsearch import PgSearchService
+
+        search = PgSearchService(engine, mode=mode)
+    else:
+        from . import owner
+
+        root = Path(app.config.get("SEARCH_PATH") or Path(app.instance_path) / "search")
+        owner.claim(engine, root, take_over=bool(app.config.get("SEARCH_TAKE_OVER")))
+        search = SearchService(engine, root, mode=mode)
     app.extensions["consult.search"] = search
 
     @app.before_request
@@ -45,6 +63,8 @@ def init_app(app: Flask) -> None:
 
 
 def service(app: Flask | None = None) -> SearchService:
+    """The app's search service (service.SearchService, or pgsearch.PgSearchService: the same
+    interface)."""
     return (app or current_app).extensions["consult.search"]
 
 
@@ -123,7 +143,7 @@ def run(session: Session, user, request: Request, scope: q.Scope | None = None) 
     scope = scope if scope is not None else scope_for(session, user)
     search = service()
     try:
-        found = search.store.read(lambda s: q.search(s, request, scope))
+        found = search.find(request, scope)
     except (IndexUnavailable, FileNotFoundError) as exc:  # missing or damaged: rebuild it
         current_app.logger.warning("search index unusable (%s); rebuilding it", exc)
         search.request_rebuild()
@@ -324,11 +344,9 @@ def similar_points(session: Session, user, point: Point, limit: int = 5):
     scope = scope_for(session, user)
     text = point.body
     try:
-        found, terms = service().store.read(
-            # more than shown: those sharing only heading words are dropped below
-            lambda s: q.similar(s, text, f"p{point.id}", scope, limit * 2,
-                                context=point.heading or "")
-        )
+        # more than shown: those sharing only heading words are dropped below
+        found, terms = service().similar(text, f"p{point.id}", scope, limit * 2,
+                                         context=point.heading or "")
     except (IndexUnavailable, FileNotFoundError):
         return []  # being rebuilt (run() starts that): the page says nothing rather than wrong
     except Exception:  # noqa: BLE001 - similar points are a bonus: never break the thread page

@@ -92,6 +92,9 @@ def record_keys(session: OrmSession, keys: Iterable[str]) -> None:
     if not fresh:
         return
     written.update(fresh)
+    if _direct_for(session) is not None:  # applied in this transaction, just before commit
+        session.info.setdefault("search_direct", []).extend(fresh)
+        return
     now = utcnow()
     session.connection().execute(
         sa.insert(SearchOutbox.__table__), [{"key": k, "created_at": now} for k in fresh]
@@ -112,6 +115,37 @@ def _after_commit(session: OrmSession) -> None:
 
 def _after_rollback(session: OrmSession) -> None:
     session.info.pop("search_keys", None)
+    session.info.pop("search_direct", None)
+
+
+# Engines whose search documents are written in the changing transaction itself (the
+# PostgreSQL backend, pgsearch.py): id(engine) -> apply(session, keys).
+_direct: dict[int, object] = {}
+
+
+def direct(engine, apply) -> None:
+    """Write this engine's search changes in the same transaction, just before each commit:
+    ``apply(session, keys)`` instead of outbox rows."""
+    _direct[id(engine)] = apply
+    if not event.contains(OrmSession, "before_commit", _before_commit):
+        event.listen(OrmSession, "before_commit", _before_commit)
+
+
+def _direct_for(session: OrmSession):
+    bind = session.bind
+    return _direct.get(id(getattr(bind, "engine", bind))) if bind is not None else None
+
+
+def _before_commit(session: OrmSession) -> None:
+    if not session.info.get("search_direct") and not session.new and not session.dirty \
+            and not session.deleted:
+        return
+    apply = _direct_for(session)
+    if apply is None:
+        return
+    session.flush()  # what is still pending adds its keys first
+    while keys := session.info.pop("search_direct", None):
+        apply(session, keys)
 
 
 def listen(on_commit) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ..models import Point, SearchOutbox, utcnow
-from . import documents, matching, outbox
+from . import documents, matching, outbox, query
 from .store import IndexStore, IndexUnavailable, LockTimeout
 
 log = logging.getLogger("consult.search")
@@ -73,6 +73,21 @@ class SearchService:
         self._purged_at = float("-inf")
         _by_engine[id(engine)] = self
         outbox.listen(_on_commit)
+
+    backend = "whoosh"
+
+    # --- searching ---------------------------------------------------------------------------
+
+    def find(self, request, scope, facets: bool = True):
+        """One page of results (query.Found); IndexUnavailable/FileNotFoundError when the index
+        is missing or damaged."""
+        return self.store.read(lambda s: query.search(s, request, scope, facets=facets))
+
+    def similar(self, text: str, own_key: str, scope, limit: int = 5, context: str = ""):
+        """(found, terms) of query.similar: the points most like this text (its context,
+        such as a heading, only as a hint)."""
+        return self.store.read(
+            lambda s: query.similar(s, text, own_key, scope, limit, context=context))
 
     # --- after a commit ------------------------------------------------------------------
 
@@ -357,6 +372,7 @@ class SearchService:
         except (IndexUnavailable, FileNotFoundError):
             indexed = None
         return {
+            "backend": self.backend,
             "index": indexed,
             "database": database,
             "outbox": waiting,

@@ -224,7 +224,7 @@ def attachment(slug: str, attachment_id: int):
     ):
         abort(404)
     return send_file(
-        attachments.path_of(current_app.instance_path, found),
+        attachments.path_of(current_app.config["FILES_PATH"], found),
         mimetype=found.content_type,
         as_attachment=True,
         download_name=found.filename,

@@ -232,9 +232,10 @@ def log(slug: str):
         session.rollback()
         return _result(409, error=same_moment())
     if upload.file:  # the file as received; from an e-mail also the attached letter used
-        attachments.store(session, current_user, current_app.instance_path, reaction, *upload.file)
+        attachments.store(session, current_user, current_app.config["FILES_PATH"], reaction,
+                          *upload.file)
         if upload.letter.enclosure:
-            attachments.store(session, current_user, current_app.instance_path, reaction,
+            attachments.store(session, current_user, current_app.config["FILES_PATH"], reaction,
                               *upload.letter.enclosure)
     submissions.record(session, claim, reaction.id)
     session.commit()

@@ -225,7 +225,7 @@ def _save(consultation, reaction):
         conflict = isinstance(err, (portal.DraftConflict, submissions.Resubmitted))
         return _form_again(consultation, reaction, points, message, 409 if conflict else 422)
     if upload:
-        attachments.store(session, current_user, current_app.instance_path, saved, *upload)
+        attachments.store(session, current_user, current_app.config["FILES_PATH"], saved, *upload)
     refused = _submit(session, saved) if submitting else None
     submissions.record(session, claim, saved.id)
     session.commit()

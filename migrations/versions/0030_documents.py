@@ -1,7 +1,7 @@
 """documentversion, documentsection, sectionlanding: a destination's document in versions
 
 Revision ID: 0030
-Revises: 0027
+Revises: 0029
 Create Date: 2026-11-30 15:40:00
 
 A destination can hold its document (upload or pasted text) in versions; each version's outline
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0030'
-down_revision = '0027'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

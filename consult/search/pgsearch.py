@@ -1,0 +1,390 @@
+"""The PostgreSQL search backend (CONSULT_SEARCH_BACKEND=postgres): the index is a table.
+
+Same documents (documents.py), same analysis (analysis.py via pgquery.py), same query
+language, same visibility rules and result pages as the Whoosh backend; ``run()`` and
+``similar_points()`` in __init__.py use either through ``find()`` and ``similar()``.
+
+Written in the same transaction as the change: the outbox's flush listener collects the
+keys a transaction touches and, just before it commits, ``apply()`` writes their documents
+into ``search_document`` through the same connection (outbox.direct). No outbox rows, no index
+folder: every machine on the database sees a change the moment it is committed.
+
+A rebuild (``flask consult reindex``, or a start after the analysis changed) walks each
+source table in ranges of ids, one short transaction per range under an exclusive advisory
+lock; writers take the same lock shared, so a change committed during a rebuild is never
+overwritten by an older read of it (writes wait for at most one range).
+"""
+
+import logging
+import threading
+import time
+from collections import Counter
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from ..models import Message, Point, Response, Stakeholder, utcnow
+from . import analysis, documents, outbox, pgquery
+from . import query as q
+from .tables import SearchDocument, SearchState
+
+log = logging.getLogger("consult.search")
+
+D = SearchDocument.__table__.c
+STATE = "pg_analysis"
+# Advisory lock keys (any two numbers of this app): writers share, a rebuild range excludes.
+WRITE_LOCK = 0x636F6E73  # "cons"
+REBUILD_LOCK = 0x636F6E74
+RANGE = 2_000
+SOURCES = (("p", Point), ("r", Response), ("m", Message), ("s", Stakeholder))
+
+
+class UnsupportedDatabase(RuntimeError):
+    """CONSULT_SEARCH_BACKEND=postgres on a database that is not PostgreSQL."""
+
+
+class _State:
+    """The bits of the Whoosh store the CLI and /healthz ask about, answered from the table."""
+
+    root = "postgresql:search_document"  # where the index is (the Whoosh store's folder)
+
+    def __init__(self, service: "PgSearchService"):
+        self.service = service
+
+    def current_dir(self) -> str | None:
+        """'postgresql:search_document' once built (or started on an empty database)."""
+        return self.root if self.service.built() is not None else None
+
+    def outdated(self) -> bool:
+        built = self.service.built()
+        return built is not None and built != analysis.VERSION
+
+
+class PgSearchService:
+    """The same interface as service.SearchService, for the PostgreSQL table."""
+
+    backend = "postgres"
+
+    def __init__(self, engine: Engine, mode: str = "thread"):
+        if engine.dialect.name != "postgresql":
+            raise UnsupportedDatabase(
+                "CONSULT_SEARCH_BACKEND=postgres needs a PostgreSQL database (CONSULT_DATABASE_URL"
+                f" names {engine.dialect.name}); leave CONSULT_SEARCH_BACKEND unset for the "
+                "built-in Whoosh index."
+            )
+        self.engine = engine
+        self.mode = mode
+        self.store = _State(self)
+        self.last_error: str | None = None
+        self._rebuilder: threading.Thread | None = None
+        self._checked = False
+        self._built: str | None = None
+        outbox.listen(_nothing)
+        outbox.direct(engine, self.apply)
+
+    # --- written with the change ---------------------------------------------------------
+
+    def apply(self, session, keys: list[str]) -> None:
+        """Write the documents for these outbox keys in the session's transaction (called by
+        outbox just before the commit); deleted or hidden ones are removed."""
+        self.built()
+        connection = session.connection()
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(WRITE_LOCK)))
+        docs, gone = outbox.documents_for_keys(session, keys)
+        _write(connection, docs, gone)
+
+    def changed(self) -> None:
+        """Nothing to do after a commit: the documents were written in it."""
+
+    def drain(self, batch: int = 500) -> int:
+        return 0
+
+    def ensure_worker(self) -> None:
+        """At a process's first request: rebuild in the background if the table was built with
+        another analysis (searches use the old terms meanwhile)."""
+        if not self._checked:
+            self._checked = True
+            self.check_analysis()
+
+    def stop(self) -> None:
+        """Nothing runs in the background but a rebuild (see join_rebuild)."""
+
+    def wait_until_applied(self, timeout: float = 10.0) -> bool:
+        """Always applied (same transaction), unless a rebuild is still running."""
+        self.join_rebuild(timeout)
+        return not self.rebuilding
+
+    # --- state -----------------------------------------------------------------------------
+
+    def built(self) -> str | None:
+        """The analysis the table was built with; None when it was never built. A database
+        without any data counts as built (there is nothing to index)."""
+        if self._built == analysis.VERSION:
+            return self._built
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                sa.select(SearchState.value).where(SearchState.name == STATE)
+            ).scalar()
+            if found is None and _empty(connection):
+                found = analysis.VERSION
+                _set_state(connection, found)
+                connection.commit()
+        self._built = found
+        return found
+
+    def check_analysis(self) -> bool:
+        """Rebuild in the background when built with another analysis; True when asked."""
+        built = self.built()
+        if built is not None and built != analysis.VERSION:
+            log.info("search table: built with another text analysis; rebuilding")
+            self.request_rebuild()
+            return True
+        return False
+
+    # --- searching ---------------------------------------------------------------------------
+
+    def find(self, request: q.Request, scope: q.Scope, facets: bool = True) -> q.Found:
+        """One page of results (the Whoosh side: query.search). Raises store.IndexUnavailable
+        when the table was never built (a rebuild is then started by the caller)."""
+        from .store import IndexUnavailable
+
+        if self.built() is None:
+            raise IndexUnavailable("the search table was never built")
+        user_q = q.parse(request.text)
+        filters = {name: str(value) for name, value in request.filters.items()
+                   if name in q.FILTERS and value}
+        literal = pgquery.tsquery_literal(user_q)
+        if literal is None and not filters:
+            return q.Found(0, [], [], {n: Counter() for n in q.FILTERS}, user_q, 1, 0)
+        where = pgquery.conditions(scope.restriction(filters))
+        if literal is not None:
+            where.append(pgquery.matches(literal))
+        with self.engine.connect() as connection:
+            counts = _facet_counts(connection, where) if facets else None
+            total = (sum(counts["kind"].values()) if counts is not None
+                     else connection.execute(sa.select(sa.func.count()).where(*where)
+                                             .select_from(SearchDocument.__table__)).scalar_one())
+            pages = max(1, -(-total // request.size))
+            page = min(max(1, request.page), pages)
+            score = (sa.func.ts_rank(D.terms, pgquery.tsquery(literal), 1) if literal is not None
+                     else sa.literal(0.0))
+            by_date = request.sort == "date" or literal is None
+            order = [D.stamp.desc(), D.key] if by_date else [score.desc(), D.key]
+            rows = connection.execute(
+                sa.select(D.key, score).where(*where).order_by(*order)
+                .limit(request.size).offset((page - 1) * request.size)
+            ).all()
+        return q.Found(total, [k for k, _s in rows], [float(s) for _k, s in rows],
+                       counts or {}, user_q, page, pages)
+
+    def similar(self, text: str, own_key: str, scope: q.Scope, limit: int = 5,
+                context: str = ""):
+        """(found, terms) as query.similar: points sharing the text's telling words
+        (tf-idf over the table), each with the words it shares, best first; the context's
+        (heading's) own words weigh q.CONTEXT_BOOST and are never counted as shared."""
+        with self.engine.connect() as connection:
+            terms, idf = _key_terms(connection, text)
+            if not terms:
+                return [], []
+            weight = dict(terms)
+            hints, hint_idf = _key_terms(connection, context) if context else ([], {})
+            hints = [(t, w * q.CONTEXT_BOOST) for t, w in hints if t not in weight]
+            idf = {**hint_idf, **idf}
+            has = [pgquery.matches(pgquery.lexeme(t)) for t, _w in terms]
+            # BM25-like, as the Whoosh side (query.similar): each term weighs its tf-idf in the
+            # text times its idf, saturated by its frequency in and the length of the point.
+            score = sum((w * idf[t] * sa.func.ts_rank(D.terms, pgquery.tsquery(pgquery.lexeme(t)),
+                                                     1) for t, w in terms + hints),
+                        sa.literal(0.0))
+            either = " | ".join(pgquery.lexeme(t) for t, _w in terms + hints)
+            where = [*pgquery.conditions(scope.restriction({"kind": "point"})),
+                     pgquery.matches(either)]
+            rows = connection.execute(
+                sa.select(D.key, score, *has).where(*where).order_by(score.desc(), D.key)
+                .limit(limit * 3 + 1)
+            ).all()
+        needed = q.shared_needed(terms)
+        found = []
+        for key, points, *flags in rows:
+            shared = [t for (t, _w), flag in zip(terms, flags, strict=True) if flag]
+            shared.sort(key=lambda t: -weight.get(t, 0))
+            if key != own_key and len(shared) >= needed:
+                found.append((key, float(points), shared))
+            if len(found) == limit:
+                break
+        return found, terms
+
+    # --- rebuilding --------------------------------------------------------------------------
+
+    def request_rebuild(self, only_if_outdated: bool = False) -> None:
+        if self.mode == "off" or self.rebuilding:
+            return
+        self._rebuilder = threading.Thread(target=self._rebuild_quietly, daemon=True,
+                                           name="consult-reindex")
+        self._rebuilder.start()
+
+    def _rebuild_quietly(self) -> None:
+        try:
+            self.rebuild()
+        except Exception:
+            log.exception("rebuilding the search table failed")
+
+    def join_rebuild(self, timeout: float | None = None) -> None:
+        if self._rebuilder is not None:
+            self._rebuilder.join(timeout)
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuilder is not None and self._rebuilder.is_alive()
+
+    def rebuild(self, progress=None, only_if_outdated: bool = False) -> int | None:
+        """Rewrite every document from the database, a range of ids at a time; returns how
+        many documents the table holds, None if another process is rebuilding."""
+        clock = time.monotonic()
+        with self.engine.connect() as guard:
+            if not guard.execute(sa.select(sa.func.pg_try_advisory_lock(REBUILD_LOCK))).scalar():
+                return None
+            try:
+                count = sum(self._rebuild_kind(letter, model, progress)
+                            for letter, model in SOURCES)
+                _set_state(guard, analysis.VERSION)
+                guard.commit()
+            finally:
+                guard.execute(sa.select(sa.func.pg_advisory_unlock(REBUILD_LOCK)))
+                guard.commit()
+        self._built = analysis.VERSION
+        self.last_error = None
+        log.info("search table: rebuilt with %d documents in %.1f s", count,
+                 time.monotonic() - clock)
+        return count
+
+    def _rebuild_kind(self, letter: str, model, progress) -> int:
+        kind = documents.KINDS[letter]
+        with Session(self.engine) as session:
+            ids = list(session.execute(sa.select(model.id).order_by(model.id)).scalars())
+        count = 0
+        for start in range(0, len(ids), RANGE):
+            chunk = ids[start:start + RANGE]
+            with Session(self.engine) as session:
+                connection = session.connection()
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(WRITE_LOCK)))
+                docs = list(documents.BUILDERS[letter](session, chunk))
+                present = [int(d["key"][1:]) for d in docs]
+                connection.execute(sa.delete(SearchDocument.__table__).where(
+                    D.kind == kind, D.ident.between(chunk[0], chunk[-1]),
+                    D.ident.not_in(present)))
+                _write(connection, docs, [])
+                session.commit()
+            count += len(docs)
+            if progress is not None:
+                progress(len(docs))
+        with self.engine.begin() as connection:
+            beyond = D.ident > ids[-1] if ids else sa.true()
+            connection.execute(sa.delete(SearchDocument.__table__).where(D.kind == kind, beyond))
+        return count
+
+    # --- status ------------------------------------------------------------------------------
+
+    def status(self) -> dict:
+        """As SearchService.status: documents per kind in the table and in the database."""
+        with Session(self.engine) as session:
+            database = documents.count_sources(session)
+            counted = dict(session.execute(
+                sa.select(D.kind, sa.func.count()).group_by(D.kind)).all())
+        built = self.built()
+        return {
+            "backend": self.backend,
+            "index": {kind: counted.get(kind, 0) for kind in documents.KINDS.values()}
+            if built is not None else None,
+            "database": database,
+            "outbox": 0,
+            "rebuilding": self.rebuilding,
+            "path": self.store.current_dir() or "",
+            "outdated": self.store.outdated(),
+        }
+
+
+def _nothing(_session) -> None:
+    """The after-commit hook: the documents went in with the commit."""
+
+
+def _write(connection, docs: list[dict], gone: list[str]) -> None:
+    if gone:
+        connection.execute(sa.delete(SearchDocument.__table__).where(D.key.in_(gone)))
+    if not docs:
+        return
+    rows = [pgquery.row_of(d) for d in docs]
+    insert = postgresql.insert(SearchDocument.__table__)
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[D.key],
+            set_={c.name: insert.excluded[c.name] for c in SearchDocument.__table__.c
+                  if c.name != "key"},
+        ),
+        rows,
+    )
+
+
+def _set_state(connection, value: str) -> None:
+    insert = postgresql.insert(SearchState.__table__).values(name=STATE, value=value,
+                                                             updated_at=utcnow())
+    connection.execute(insert.on_conflict_do_update(
+        index_elements=["name"], set_={"value": value, "updated_at": utcnow()}))
+
+
+def _empty(connection) -> bool:
+    """No point, answer, message or stakeholder in the database (nothing to index)."""
+    return not any(connection.execute(sa.select(model.id).limit(1)).first()
+                   for _letter, model in SOURCES)
+
+
+def _facet_counts(connection, where: list) -> dict[str, Counter]:
+    """Counts per value of each facet over the matching documents, in one statement."""
+    matched = sa.select(*(D[c] for c in pgquery.FACET_COLUMNS), D.destinations).where(
+        *where).cte("matched")
+    parts = [
+        sa.select(sa.literal(name).label("facet"), matched.c[name].label("value"),
+                  sa.func.count().label("n")).group_by(matched.c[name])
+        for name in pgquery.FACET_COLUMNS
+    ]
+    ids = sa.func.string_to_array(sa.func.nullif(matched.c.destinations, ""), " ")
+    destination = sa.func.unnest(ids).column_valued("destination", joins_implicitly=True)
+    parts.append(sa.select(sa.literal("destination"), destination, sa.func.count())
+                 .select_from(matched).group_by(destination))
+    counts: dict[str, Counter] = {name: Counter() for name in q.FILTERS}
+    for facet, value, n in connection.execute(sa.union_all(*parts)):
+        if value:
+            counts[facet][value] += n
+    return counts
+
+
+def _key_terms(connection, text: str, limit: int = 12):
+    """query.key_terms over the table: [(term, tf-idf)] of the words frequent in the text and
+    rare among the documents, and {term: idf} of those."""
+    import math
+
+    counts: Counter = Counter()
+    for _start, _end, terms in analysis.tokens(text):
+        counts[terms[0]] += 1
+    wanted = [t for t in counts if t not in q.STOP and len(t) >= 3 and not t.isdigit()
+              and len(t.encode()) <= pgquery.MAX_LEXEME_BYTES]
+    if not wanted:
+        return [], {}
+    total = max(1, connection.execute(
+        sa.select(sa.func.count()).select_from(SearchDocument.__table__)).scalar_one())
+    frequency = sa.union_all(*(
+        sa.select(sa.literal(i), sa.func.count()).select_from(SearchDocument.__table__)
+        .where(pgquery.matches(pgquery.lexeme(t)))
+        for i, t in enumerate(wanted)
+    ))
+    scored, idf = [], {}
+    for i, df in connection.execute(frequency):
+        term = wanted[i]
+        if df < 2 or df > total * 0.2:
+            continue
+        scored.append((term, counts[term] * math.log(total / df)))
+        idf[term] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored[:limit], idf

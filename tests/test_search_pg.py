@@ -1,0 +1,107 @@
+"""The PostgreSQL search backend's own promises (the search suite itself, test_search.py, runs
+on it as on Whoosh): it starts only on PostgreSQL, a change is in the index in the very
+transaction that makes it, and reindex/analysis upgrades rebuild the table."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from consult import create_app, search
+from consult.models import Point, SearchOutbox
+from consult.search import analysis
+from consult.search.pgquery import tsvector_literal
+from consult.search.tables import SearchDocument, SearchState
+
+from .conftest import Actor, empty_database, indexed_demo
+from .test_search import _thread_url, run
+
+
+@pytest.fixture
+def pg(tmp_path):
+    with indexed_demo(empty_database("postgresql", tmp_path), tmp_path,
+                      SEARCH_BACKEND="postgres") as app:
+        yield app
+
+
+def test_the_postgres_backend_refuses_another_database(tmp_path):
+    settings = {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "i"),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}"}
+    with pytest.raises(RuntimeError, match="CONSULT_SEARCH_BACKEND=postgres needs a PostgreSQL"):
+        create_app({**settings, "SEARCH_BACKEND": "postgres"})
+    with pytest.raises(ValueError, match="CONSULT_SEARCH_BACKEND='lucene'"):
+        create_app({**settings, "SEARCH_BACKEND": "lucene"})
+    assert search.service(create_app(settings)).backend == "whoosh"  # the default
+
+
+def test_a_change_is_found_in_the_transaction_that_makes_it(pg):
+    """No outbox and no worker: with the after-commit machinery off, a committed change is
+    found at once, an uncommitted one by nobody else, a rolled-back one never."""
+    service = search.service(pg)
+    service.mode = "off"
+    engine = pg.extensions["consult.engine"]
+    with Session(engine) as session:
+        point = session.exec(select(Point).order_by(Point.id)).first()
+        point.body += " Zeppelinvaart"
+        session.flush()
+        assert run(pg, "zeppelinvaart").total == 0  # another connection: not committed yet
+        session.rollback()
+    assert run(pg, "zeppelinvaart").total == 0
+    with Session(engine) as session:
+        point = session.exec(select(Point).order_by(Point.id)).first()
+        point.body += " Zeppelinvaart"
+        session.commit()
+    assert run(pg, "zeppelinvaart").total == 1
+    secretary = Actor(pg.test_client(), "secretary")
+    assert secretary.hx_post(_thread_url(pg, "Leiden", "8") + "/berichten",
+                             data={"body": "Luchtschipoverleg", "kind": "comment"}
+                             ).status_code == 204
+    assert run(pg, "luchtschipoverleg").total == 1
+    with Session(engine) as session:
+        assert session.exec(select(sa.func.count()).select_from(SearchOutbox)).one() == 0
+
+
+def test_reindex_repairs_the_table_and_status_reports_it(pg):
+    engine = pg.extensions["consult.engine"]
+    runner = pg.test_cli_runner()
+    with engine.begin() as connection:
+        table = SearchDocument.__table__
+        connection.execute(sa.delete(table).where(table.c.key == (
+            sa.select(sa.func.min(table.c.key)).where(table.c.kind == "point")
+            .scalar_subquery())))
+        connection.execute(sa.insert(table).values(
+            key="p999999", kind="point", ident=999999, body="spook",
+            terms=sa.cast(tsvector_literal("spook"), table.c.terms.type)))
+    status = json.loads(runner.invoke(args=["consult", "index-status", "--json"]).output)
+    assert status["backend"] == "postgres"
+    assert status["index"]["point"] == status["database"]["point"]  # one gone, one too many
+    assert run(pg, "spook").total == 1
+    result = runner.invoke(args=["consult", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "285 documenten geïndexeerd" in result.output
+    again = json.loads(runner.invoke(args=["consult", "index-status", "--json"]).output)
+    assert again["index"] == again["database"] == {
+        "point": 204, "response": 53, "message": 0, "stakeholder": 28}
+    assert run(pg, "spook").total == 0
+
+
+def test_a_table_of_another_analysis_is_rebuilt_at_start(pg):
+    engine = pg.extensions["consult.engine"]
+    with engine.begin() as connection:
+        connection.execute(sa.update(SearchState.__table__).values(value="1-old"))
+        connection.execute(sa.update(SearchDocument.__table__).values(
+            terms=sa.cast(tsvector_literal("oud"), SearchDocument.__table__.c.terms.type)))
+    service = search.service(pg)
+    service._built = None  # another process: it reads the state afresh
+    assert service.status()["outdated"]
+    service.mode = "thread"
+    service._checked = False
+    service.ensure_worker()  # what a worker does at its first request
+    service.join_rebuild(60)
+    assert not service.status()["outdated"]
+    with Session(engine) as session:
+        built = session.exec(select(SearchState.value)).one()
+    assert built == analysis.VERSION
+    assert run(pg, "privacy", kind="point").total == 3
+    assert run(pg, "oud").total == 0
