@@ -73,19 +73,25 @@ def test_a_command_before_the_first_upgrade_says_what_to_run(database_url, tmp_p
     app.extensions["consult.engine"].dispose()
 
 
-def test_help_of_every_command_works_before_the_first_upgrade(database_url, tmp_path):
+def test_help_of_every_command_works_before_the_first_upgrade(database_url, tmp_path,
+                                                             monkeypatch):
     """`--help` only prints: it works on a never-migrated instance (the check for the tables
-    refused it, before any command ran), and the instance stays untouched."""
+    refused it, before any command ran), and the instance stays untouched. It speaks the
+    run's language (Dutch by default), every command's help translated."""
     from consult.cli import consult_cli
+    from consult.clitext import help_text
 
+    monkeypatch.delenv("CONSULT_LANGUAGE", raising=False)
     app = make_app(database_url, tmp_path, create_schema=False)
     runner = app.test_cli_runner()
     for name, cmd in consult_cli.commands.items():
         result = runner.invoke(args=["consult", name, "--help"])
         assert result.exit_code == 0, (name, result.output)
-        assert result.output.startswith("Usage: ") and f" consult {name} " in result.output, \
+        assert result.output.startswith("Gebruik: ") and f" consult {name} " in result.output, \
             (name, result.output)
-        assert cmd.help.split()[0] in result.output
+        dutch = help_text(cmd.help)
+        assert dutch != cmd.help, f"{name}: its help has no Dutch translation"
+        assert " ".join(dutch.split()[:3]) in " ".join(result.output.split())
     assert runner.invoke(args=["consult", "--help"]).exit_code == 0
     # A real command still gets the one line saying what to run first.
     refused = runner.invoke(args=["consult", "create-admin", "--email", "a@b.nl"])

@@ -227,7 +227,8 @@ def test_similar_points_share_a_theme(search_app):
         point = session.exec(
             select(Point).where(Point.body.contains("De samenwerking met huisartsen"))
         ).one()  # D&B portfolio holders 12: working with GPs must become a priority
-        rows = search.similar_points(session, None, point)
+        # six: on the PostgreSQL backend Leiden 1 and Leiderdorp 1 tie for fifth place
+        rows = search.similar_points(session, None, point, limit=6)
     found = {(hit.stakeholder.name, hit.number): words for hit, words in rows}
     # Leiden and Leiderdorp asked the same in their own words ("aansluiting ... huisartsen").
     assert "huisartsen" in found[("Leiden", "1")]

@@ -228,7 +228,10 @@ def key_terms(text: str, searcher, limit: int = 12) -> list[tuple[str, float]]:
     counts = Counter()
     for _start, _end, terms in tokens(text):
         counts[terms[0]] += 1
-    total = max(1, searcher.doc_count())
+    # Whoosh counts a term's documents with the deleted ones until a merge drops them:
+    # the share of documents a term is in is taken over the same (all) documents, as the
+    # PostgreSQL backend's table, which has no deleted rows, counts both over live ones.
+    total = max(1, searcher.doc_count_all())
     scored = []
     for term, tf in counts.items():
         if term in STOP or len(term) < 3 or term.isdigit():
