@@ -242,3 +242,22 @@ def choices(session: Session, destination_id: int) -> list[str]:
     if not versions:
         return []
     return [section_label(s) for s in sections_of(session, versions[0].id)]
+
+
+def landed_references(session: Session, reaction_ids: list[int]) -> dict[int, list[str]]:
+    """Where the points of these reactions were taken in (their live landings' references,
+    oldest first): point id -> ["Inkoopplan 2017, §4.3 Sturing en monitoring", ...]; points
+    without any are left out. Bound by reaction (a page of the table has a few reactions and
+    hundreds of points), at most 50 ids a statement."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(reaction_ids), 50):
+        rows = session.exec(
+            select(Landing.point_id, Landing.reference)
+            .join(Point, Point.id == Landing.point_id)
+            .where(Point.reaction_id.in_(reaction_ids[start:start + 50]),
+                   Landing.archived == False)  # noqa: E712
+            .order_by(Landing.created_at, Landing.id)
+        ).all()
+        for point_id, reference in rows:
+            found.setdefault(point_id, []).append(reference)
+    return found

@@ -11,6 +11,7 @@ from .. import commitments, exports, reports, table_pages
 from .. import consultations as reading
 from .. import dashboard as dashboards
 from ..db import get_session
+from ..documents.operations import landed_references
 from ..models import ResponseStatus, StakeholderKind
 from ..processing import destinations_of
 from .consultations import visible_consultation
@@ -48,7 +49,9 @@ def _page(endpoint: str, consultation, filters: reports.Filters) -> dict:
     more = url_for(endpoint, slug=consultation.slug, na=page.next_after,
                    **_filter_args(filters)) if page.next_after else None
     start = url_for(endpoint, slug=consultation.slug, **_filter_args(filters))
-    return {"page": page, "more_url": more, "start_url": start}
+    shown = list(dict.fromkeys(block.reaction.id for block in page.blocks))
+    return {"page": page, "more_url": more, "start_url": start,
+            "landed": landed_references(get_session(), shown)}
 
 
 def _more_rows() -> bool:
