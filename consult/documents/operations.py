@@ -124,7 +124,7 @@ def _outline(filename: str | None, data: bytes | None, text: str | None):
     return text, outline_of_text(text)
 
 
-def add_version(session: Session, actor: User | None, instance_path: str,
+def add_version(session: Session, actor: User | None, files_path: str,
                 destination: Destination, label: str, dated: date | None, *,
                 filename: str | None = None, data: bytes | None = None,
                 text: str | None = None) -> DocumentVersion:
@@ -152,7 +152,7 @@ def add_version(session: Session, actor: User | None, instance_path: str,
         version.stored_name = uuid.uuid4().hex
         version.filename = display_name(filename or "document")
         version.content_type, version.size = content_type(data), len(data)
-        (folder(instance_path) / version.stored_name).write_bytes(data)
+        (folder(files_path) / version.stored_name).write_bytes(data)
     session.add(version)
     session.flush()
     for position, (section, anchor) in enumerate(zip(outline, anchors, strict=True)):

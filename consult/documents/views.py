@@ -122,7 +122,7 @@ def add(slug: str, destination_id: int):
     filename, data = _upload()
     try:
         version = ops.add_version(
-            session, current_user, current_app.instance_path, destination,
+            session, current_user, current_app.config["FILES_PATH"], destination,
             request.form.get("label", ""), dated, filename=filename, data=data,
             text=None if data else request.form.get("text", ""))
     except ops.DocumentError as err:
@@ -143,7 +143,7 @@ def original(slug: str, destination_id: int, version_id: int):
         abort(404)
     from ..attachments import folder
 
-    return send_file(folder(current_app.instance_path) / version.stored_name,
+    return send_file(folder(current_app.config["FILES_PATH"]) / version.stored_name,
                      mimetype=version.content_type or "application/octet-stream",
                      as_attachment=True, download_name=version.filename or "document")
 
