@@ -132,6 +132,22 @@ def test_archiving_says_what_went_with_an_undo_and_escapes_it(as_role, session):
     assert "Teruggezet" not in _text(secretary.get(page))
 
 
+def test_the_archive_line_quotes_the_text_without_markdown(as_role, session):
+    """The trial saw „Wordt **meegenomen** in het inkoopplan 2017: - jongerenwerk…”."""
+    secretary = as_role("secretary")
+    reaction = _nieuwkoop(session)
+    point = session.exec(select(Point).where(Point.reaction_id == reaction.id,
+                                             Point.number == "42")).one()
+    point.body = "Wordt **meegenomen** in het [inkoopplan](https://example.org):\n\n- jongerenwerk"
+    session.add(point)
+    session.commit()
+    page = f"/consultaties/{SLUG}/reacties/{reaction.id}"
+    secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{point.id}", {"next": page})
+    text = _text_of(secretary.get(page).get_data(as_text=True))
+    assert "Gearchiveerd: punt 42 van Nieuwkoop („Wordt meegenomen in het inkoopplan" in text
+    assert "**" not in text and "](" not in text
+
+
 def _text_of(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
