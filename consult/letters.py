@@ -286,7 +286,14 @@ def _points(document, stakeholder: Stakeholder, points: list[followup.FollowedPo
             said.add_run(clean_text(f"{p.point.number}. ")).bold = True
             if p.sender.id != stakeholder.id:
                 said.add_run(clean_text(f"({p.sender.name}) ")).italic = True
-            said.add_run(clean_text(p.point.body.strip())).italic = True
+            # its text as the pages show it (bold, list items), never "**" or "- "
+            for k, runs in enumerate(richtext.runs(p.point.body_html, p.point.body)):
+                if k:
+                    said = document.add_paragraph()
+                for text, style in runs:
+                    run = said.add_run(text)
+                    run.italic = True
+                    run.bold = style == "b" or None
         label = points_label(part.points)
         if not part.points[0].answers:
             document.add_paragraph(

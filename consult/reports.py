@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from natsort import natsort_keygen
 from sqlmodel import Session
 
-from . import hierarchy
+from . import hierarchy, richtext
 from .cleantext import clean_text
 from .consultations import answers_with_routes
 from .followup import OPEN, FollowedPoint, consultation_points
@@ -187,8 +187,18 @@ def _reaction_answers(session: Session, consultation: Consultation) -> dict[int,
 # --- plain text of the cells ------------------------------------------------------------------
 
 
-def point_line(p: FollowedPoint) -> str:
-    return clean_text(f"{p.point.number}. {p.point.body}".strip())
+def point_runs(p: FollowedPoint) -> list[list[richtext.Run]]:
+    """The point for a Word document: its paragraphs as (text, style) runs, rendered from
+    its Markdown as the pages show it (bold, italics, list items; never "**" or "- "),
+    "3. " before the first. A plain point is one run "3. Its text"."""
+    paragraphs = richtext.runs(p.point.body_html, p.point.body) or [[]]
+    first = paragraphs[0]
+    number = clean_text(f"{p.point.number}. ")
+    if first and first[0][1] == "":
+        first[0] = (number + first[0][0], "")
+    else:
+        first.insert(0, (number, ""))
+    return paragraphs
 
 
 def flat_rows(table: Table) -> list[list[str]]:

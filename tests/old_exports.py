@@ -16,7 +16,7 @@ from consult.reports import (
     Table,
     _csv_cell,
     flat_rows,
-    point_line,
+    point_runs,
 )
 
 
@@ -143,7 +143,16 @@ def _points_cell(cell, block: Block, row: Row) -> None:
             paragraph = cell.add_paragraph()
         if p.sender.id != block.stakeholder.id:
             paragraph.add_run(clean_text(f"({p.sender.name}) ")).italic = True
-        paragraph.add_run(point_line(p))
+        # Since 30 November: the point's runs (reports.point_runs), no Markdown markers.
+        for k, runs in enumerate(point_runs(p)):
+            if k:
+                paragraph = cell.add_paragraph()
+            for text, style in runs:
+                run = paragraph.add_run(text)
+                if style == "b":
+                    run.bold = True
+                elif style == "i":
+                    run.italic = True
         paragraph = cell.add_paragraph()
     # Drop the empty paragraph left at the end.
     last = cell.paragraphs[-1]

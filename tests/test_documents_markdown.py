@@ -99,6 +99,34 @@ def test_word_table_and_letter_render_markdown_on_a4(demo_app):
         assert any(r.italic and r.text == "nader uitgewerkt" for r in runs)
 
 
+def test_a_points_markdown_is_rendered_in_word_too(demo_app):
+    """The trial: a point typed with "Wij vragen **nadrukkelijk** om ..." is bold on the
+    reaction page but printed with its asterisks in the Word table and the answer letter."""
+    _plain, leiden = _markdown_answer(demo_app)
+    with demo_app.app_context():
+        session = get_session()
+        point = session.exec(
+            select(Point).join(Reaction, Reaction.id == Point.reaction_id)
+            .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
+            .where(Stakeholder.name == "Leiden").order_by(Point.position)).first()
+        point.body = "Wij vragen **nadrukkelijk** om hulp:\n\n- jongerenwerk\n- dyslexie"
+        session.add(point)
+        session.commit()
+        number = point.number
+    secretary = Actor(demo_app.test_client(), "secretary")
+    for url in (f"/consultaties/{SLUG}/tabel.docx",
+                f"/consultaties/{SLUG}/antwoordbrieven/{leiden}.docx"):
+        document, text = _docx_text(secretary.get(url).data)
+        assert "nadrukkelijk" in text and "**" not in text, url
+        assert "• jongerenwerk" in text and "• dyslexie" in text, url
+        runs = [r for p in document.paragraphs for r in p.runs] + [
+            r for t in document.tables for row in t.rows for c in row.cells
+            for p in c.paragraphs for r in p.runs]
+        assert any(r.bold and r.text == "nadrukkelijk" for r in runs), url
+        if "tabel" in url:
+            assert f"{number}. Wij vragen nadrukkelijk om hulp:" in text
+
+
 def test_excel_and_csv_keep_the_markdown_source_to_import_back(demo_app):
     """Excel and CSV are also the import format (tests/test_rowimport_roundtrip.py): they
     carry the answer's Markdown as written, so that a sheet imports back as itself; the plain

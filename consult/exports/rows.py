@@ -120,7 +120,7 @@ def _points(session: Session, consultation: Consultation, reactions: list,
     by_reaction: dict[int, list] = defaultdict(list)
     for point in session.connection().execute(
         sa.select(Point.id, Point.reaction_id, Point.number, Point.heading, Point.body,
-                  Point.stakeholder_id)
+                  Point.body_html, Point.stakeholder_id)
         .where(Point.reaction_id.in_([r.id for r in reactions]), Point.archived == sa.false())
         .order_by(Point.position, Point.id)
     ):

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 from .. import richtext
 from ..cleantext import clean_text
 from ..models import Consultation
-from ..reports import COLUMNS, Block, Row, Table, point_line
+from ..reports import COLUMNS, Block, Row, Table, point_runs
 from . import promises
 
 # Shares of the text width: who (a name: narrow), the points and the answers (text: wide).
@@ -195,7 +195,10 @@ def _points_cell(block: Block, row: Row) -> str:
             paragraphs.append([])
         if p.sender.id != block.stakeholder.id:
             paragraphs[-1].append(_run(clean_text(f"({p.sender.name}) "), "i"))
-        paragraphs[-1].append(_run(point_line(p)))
+        for k, runs in enumerate(point_runs(p)):
+            if k:
+                paragraphs.append([])
+            paragraphs[-1].extend(_run(text, style) for text, style in runs)
         paragraphs.append([])
     if len(paragraphs) > 1:  # the empty paragraph left at the end
         paragraphs.pop()
