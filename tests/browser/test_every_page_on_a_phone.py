@@ -67,6 +67,8 @@ PAGES = {
     "search.index": lambda i: "/zoeken?q=huisartsen",
     "unread.index": lambda i: "/nieuw",
     "portal.inbox": lambda i: "/portaal",
+    "bulk.index": lambda i: f"{C}/selectie",
+    "bulk.templates": lambda i: f"{C}/sjablonen",
 }
 # pages there only while the consultation is open for reactions: the advisory board's drafts
 OPEN_PAGES = {
@@ -89,6 +91,7 @@ NOT_PAGES = {
     "registry.matches": "a fragment: close matches inside a form (htmx)",
     "processing.selection": "a fragment: the answer panel's chosen points (htmx)",
     "unread.count": "a fragment: the menu's count beside Nieuw (htmx, after each page)",
+    "bulk.fill": "a fragment: the answer panel's explanation filled from a template (htmx)",
 }
 
 
