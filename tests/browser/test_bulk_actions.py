@@ -61,3 +61,28 @@ def test_filter_route_and_undo_a_selection(live_url, page):
     expect(page.locator(".flash")).to_contain_text("Ongedaan gemaakt:")
     assert _destinations(page) == before
     assert _rows(page) == shown
+
+
+def test_the_answer_panel_fills_in_a_template(live_url, page):
+    """A template made on its page, chosen in the answer panel: the explanation is filled in
+    for the ticked points and destination, and can be saved as it stands."""
+    login(page, live_url, "secretaris@consult.example", "demo-secretaris-2016")
+    page.goto(f"{live_url}/consultaties/{SLUG}/sjablonen")
+    new = page.locator("#new-template")
+    new.get_by_label("Naam").fill("Meegenomen")
+    new.get_by_label("Tekst").fill("{indiener}: punt {punt} wordt meegenomen in {bestemming}.")
+    new.get_by_role("button", name="Toevoegen").click()
+    expect(page.locator(".flash")).to_contain_text("Sjabloon opgeslagen.")
+
+    page.goto(f"{live_url}/consultaties/{SLUG}")
+    page.locator("#channel .reaction").filter(has_text="Leiden").first.get_by_role(
+        "link").first.click()
+    page.locator("#answer-panel summary").click()
+    panel = page.locator("#answer-panel")
+    panel.locator("input[name=selection]").fill("1 t/m 3")
+    expect(page.locator("input.pick:checked")).to_have_count(3)
+    panel.get_by_label(TARGET).first.check()
+    panel.get_by_label("Antwoordsjabloon").select_option(label="Meegenomen")
+    body = panel.locator("textarea[name=body]")
+    expect(body).to_have_value(re.compile(
+        rf"^Leiden: punt 1-3 wordt meegenomen in {TARGET}\.$"))

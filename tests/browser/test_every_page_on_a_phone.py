@@ -70,6 +70,8 @@ PAGES = {
     "unread.index": lambda i: "/nieuw",
     "portal.inbox": lambda i: "/portaal",
     "themes.board": lambda i: f"{C}/themas",
+    "bulk.index": lambda i: f"{C}/selectie",
+    "bulk.templates": lambda i: f"{C}/sjablonen",
 }
 # pages there only while the consultation is open for reactions: the advisory board's drafts
 OPEN_PAGES = {
@@ -94,6 +96,7 @@ NOT_PAGES = {
     "processing.selection": "a fragment: the answer panel's chosen points (htmx)",
     "unread.count": "a fragment: the menu's count beside Nieuw (htmx, after each page)",
     "themes.answer_form": "needs a theme: on a phone in tests/browser/test_themes_board.py",
+    "bulk.fill": "a fragment: the answer panel's explanation filled from a template (htmx)",
 }
 
 
