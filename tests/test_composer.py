@@ -100,6 +100,31 @@ def test_new_stakeholder_inline(secretary, session, leiden):
     assert (faction.kind, faction.parent_id) == ("council_faction", leiden.id)
 
 
+@pytest.mark.parametrize(("name", "channel", "kind"), [
+    # the trial: an advice logged as "advies" from a new board became a municipality, and
+    # its letter opened "Geacht college,"
+    ("Adviesraad Sociaal Domein Zandvoort", "advies", "advisory_board"),
+    ("Adviesraad Sociaal Domein Urk", "zienswijze", "advisory_board"),  # by its name
+    ("Seniorenraad Texel", "other", "advisory_board"),
+    ("Fractie D66 Vlieland", "zienswijze", "council_faction"),
+    ("Raadswerkgroep Jeugd Ameland", "zienswijze", "working_group"),
+    ("College van B&W Terschelling", "other", "executive"),
+    ("De gemeenteraad van Schiermonnikoog", "zienswijze", "council"),
+    ("Stichting Kwadraad Almere", "advies", "advisory_board"),  # the name says nothing: the channel
+    ("Gemeente Zeewolde", "ambtelijke_uitvraag", "municipality"),
+    ("Zorgbureau Zuid", "zienswijze", "municipality"),
+])
+def test_a_new_senders_kind_follows_its_name_or_the_channel(secretary, session, name, channel,
+                                                             kind):
+    """The kind left at its first choice, "afleiden uit naam of kanaal"."""
+    response = secretary.hx_post(f"/consultaties/{SLUG}/reacties", data={
+        "new_stakeholder_name": name, "new_stakeholder_kind": "", "channel": channel,
+        "text": "1. Meer aandacht voor preventie."})
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    made = session.exec(select(Stakeholder).where(Stakeholder.name == name)).one()
+    assert made.kind == kind
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

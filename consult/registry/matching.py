@@ -143,6 +143,32 @@ def parse(name: str) -> Name:
     return Name(frozenset(kinds), tuple(core))
 
 
+# A name's kind class (_PHRASES) as the stakeholder kind it means.
+_KIND_OF_CLASS = {
+    "executive": "executive", "council": "council", "faction": "council_faction",
+    "working_group": "working_group", "wmo_board": "advisory_board",
+    "client_council": "advisory_board", "youth_council": "advisory_board",
+    "senior_council": "advisory_board",
+}
+# What a reaction's channel says of its sender when the name says nothing.
+_KIND_OF_CHANNEL = {
+    "ambtelijke_uitvraag": "municipality", "collegebrief": "executive",
+    "raadsbesluit": "council", "advies": "advisory_board",
+    "gezamenlijke_reactie": "joint_group",
+}
+
+
+def kind_of(name: str, channel: str | None = None) -> str:
+    """The StakeholderKind value a new sender's name says it is ("Adviesraad Sociaal Domein
+    Leiden" -> "advisory_board", "Fractie D66 Leiden" -> "council_faction"), else what the
+    reaction's channel says ("advies" -> "advisory_board"), else "municipality" (a bare
+    place name, "Gemeente Leiden"). The kind words are _PHRASES'."""
+    kinds = {_KIND_OF_CLASS[k] for k in parse(" ".join(name.split())).kind if k in _KIND_OF_CLASS}
+    if len(kinds) == 1:
+        return kinds.pop()
+    return _KIND_OF_CHANNEL.get(channel or "", "municipality")
+
+
 def _short_form(a: Name, b: Name) -> bool:
     """One core is the first part of the other's place name: "alphen" / "alphen aan den rijn"."""
     short, long = sorted((a.words, b.words), key=len)

@@ -17,7 +17,7 @@ from ..extract import ExtractError, Letter, read_letter
 from ..intake import IntakeError, log_reaction
 from ..letterforms import display_text
 from ..lifecycle.operations import state_label
-from ..models import Channel, Point, Reaction, Stakeholder, StakeholderKind
+from ..models import Channel, Point, Reaction, Stakeholder
 from ..registry import matching
 from ..registry import operations as registry
 from ..registry.views import MATCH_FIELD
@@ -162,7 +162,9 @@ def _stakeholder(session, form) -> Stakeholder:
         parent = session.get(Stakeholder, parent_id) if parent_id is not None else None
         return registry.create(
             session, current_user, name=name,
-            kind=form.get("new_stakeholder_kind") or StakeholderKind.other,
+            # "derive" (the form's first choice): from the name, else from the channel
+            kind=(form.get("new_stakeholder_kind")
+                  or matching.kind_of(name, form.get("channel"))),
             parent_id=parent.id if parent is not None and not parent.archived else None,
         )
     stakeholder_id = form_id("stakeholder_id")
