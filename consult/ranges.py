@@ -12,6 +12,8 @@ class SelectionError(ValueError):
 _ALL = re.compile(r"^(alle|alle punten|all|all points)$")
 _LEAD = re.compile(r"^(de\s+)?(punten|punt|points|point)\s+")
 _RANGE = re.compile(r"^(\S+?)\s*(?:t/m|tot en met|-|–|to)\s*(\S+)$")
+# A range still being typed, or cut off: "1-", "1 t/m", "t/m 3", "-3".
+_OPEN = re.compile(r"^(?:\S+\s*(?:t/m|-|–|to)|(?:t/m|-|–|to)\s*\S+|t/m|-|–|to)$")
 
 
 def _expand(start: str, end: str, numbers: list[str]) -> list[str]:
@@ -39,12 +41,17 @@ def parse_selection(text: str, numbers: list[str]) -> list[str]:
     cleaned = _LEAD.sub("", cleaned)
     # Ranges first ("1 t/m 5", "6-9"), then the single numbers between them.
     cleaned = re.sub(r"\s*(t/m|tot en met)\s*", " t/m ", cleaned)
-    cleaned = re.sub(r"(\S)\s*[-–]\s*(\S)", r"\1-\2", cleaned)
+    cleaned = re.sub(r"(\S)\s*[-–]\s*(\S)", r"\1-\2", cleaned).strip()
     chosen: list[str] = []
     for part in re.split(r"\s*(?:,|;|\ben\b|\band\b)\s*", cleaned):
         if not part:
             continue
         m = _RANGE.match(part)
+        if part not in numbers and _OPEN.match(part):
+            raise SelectionError(
+                _("The range “%(range)s” is not complete: name its first and last point, "
+                  "as in “1 t/m 3”.", range=part)
+            )
         if m:
             picked = _expand(m.group(1), m.group(2), numbers)
         else:

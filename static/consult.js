@@ -97,8 +97,8 @@
       if (typed) typed.value = state.getAttribute("data-selection");
       return;
     }
-    if (!state.hasAttribute("data-ids")) return;  // a selection not understood: ticks stay
-    var ids = state.getAttribute("data-ids").split(" ");
+    if (!state.hasAttribute("data-ids")) return;
+    var ids = state.getAttribute("data-ids").split(" ");  // none: a selection not understood
     var first = null;
     document.querySelectorAll("input.pick").forEach(function (box) {
       box.checked = ids.indexOf(box.value) !== -1;

@@ -43,6 +43,13 @@ def test_selections(app, text, expected):
         ("1 t/m 99", "Punt 99 bestaat niet in deze reactie."),
         ("", "Noem ten minste één punt."),
         ("  ,  en ", "Noem ten minste één punt."),
+        # a range cut off (the trial: "1-" said "Punt 1- bestaat niet in deze reactie.")
+        ("1-", "Het bereik „1-” is niet af: noem het eerste en het laatste punt"),
+        ("1 t/m", "Het bereik „1 t/m” is niet af"),
+        ("t/m 3", "Het bereik „t/m 3” is niet af"),
+        ("-3", "Het bereik „-3” is niet af"),
+        ("2, 4 -", "Het bereik „4 -” is niet af"),
+        ("3 to", "Het bereik „3 to” is niet af"),
     ],
 )
 def test_bad_selections_say_what_is_wrong_in_dutch(app, text, message):
