@@ -90,6 +90,22 @@ def test_answer_a_typed_range_routes_those_points_and_tells_their_threads(
         assert "Gelogd door Sanne Secretaris" in thread
 
 
+def test_the_count_says_which_chosen_points_already_have_an_answer(secretary, fresh_reaction,
+                                                                   session):
+    """The trial: two people answered point 5 at once, or one typed "1 t/m 3" over answered
+    points, and nothing said that the new answer would come beside an existing one."""
+    choose = f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}/keuze"
+    assert _text(secretary.get(choose, query_string={"selection": "1 t/m 3"}).get_data(
+        as_text=True)) == "3 punten gekozen"
+    secretary.hx_post(f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}/antwoorden",
+                      data={"selection": "2, 3", "body": "Komt in het inkoopplan.",
+                            "status": "adopted"})
+    assert _text(secretary.get(choose, query_string={"selection": "1 t/m 3"}).get_data(
+        as_text=True)) == "3 punten gekozen, waarvan 2 al een antwoord hebben"
+    assert _text(secretary.get(choose, query_string={"selection": "3 t/m 5"}).get_data(
+        as_text=True)) == "3 punten gekozen, waarvan 1 al een antwoord heeft"
+
+
 def test_ticked_points_and_a_typed_range_combine(secretary, fresh_reaction, session):
     points = session.exec(select(Point).where(Point.reaction_id == fresh_reaction.id)).all()
     by_number = {p.number: p for p in points}

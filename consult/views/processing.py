@@ -114,9 +114,11 @@ def selection(slug: str, reaction_id: int):
     rules of consult/ranges.py, or else the ticked ``point_ids`` written as one ("1 t/m 3,
     5"); the count, the point ids to tick and the text to type, for the browser to show."""
     consultation = processable_consultation(slug)
-    points = [row.point for row in visible_reaction(consultation, reaction_id).points]
+    rows = visible_reaction(consultation, reaction_id).points
+    points = [row.point for row in rows]
+    answered = {row.point.id for row in rows if row.answers}
     numbers = [p.number for p in points]
-    sel = {"error": None, "text": None, "ids": []}
+    sel = {"error": None, "text": None, "ids": [], "answered": 0}
     if "selection" in request.args:
         typed = request.args["selection"]
         try:
@@ -128,6 +130,8 @@ def selection(slug: str, reaction_id: int):
         chosen = [p.number for p in points if p.id in ticked]
         sel["text"] = format_selection(chosen, numbers)
     sel["ids"] = [p.id for p in points if p.number in set(chosen)]
+    # an answer saved now comes beside theirs: say so before, not after (the trial)
+    sel["answered"] = len(answered.intersection(sel["ids"]))
     return render_block("reactions/show.html", "selection_state", consultation=consultation,
                         reaction_id=reaction_id, sel=sel)
 
