@@ -106,6 +106,20 @@ def test_the_count_says_which_chosen_points_already_have_an_answer(secretary, fr
         as_text=True)) == "3 punten gekozen, waarvan 1 al een antwoord heeft"
 
 
+def test_the_panel_shows_selections_in_the_pages_language(secretary, fresh_reaction):
+    """The trial: the English panel's example read "1 t/m 5, ... 9 en 11, alle punten"."""
+    page = f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}"
+    dutch = secretary.get(page).get_data(as_text=True)
+    assert 'placeholder="bijv. 1 t/m 5, 6-9, 4, 9 en 11, alle punten"' in dutch
+    secretary.form_post("/taal/en", {"next": page})
+    english = secretary.get(page).get_data(as_text=True)
+    assert 'placeholder="e.g. 1 to 5, 6-9, 4, 9 and 11, all points"' in english
+    choose = f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}/keuze"
+    # and the example, typed, is understood
+    assert _text(secretary.get(choose, query_string={"selection": "1 to 2, 4 and 5"})
+                 .get_data(as_text=True)) == "4 points chosen"
+
+
 def test_ticked_points_and_a_typed_range_combine(secretary, fresh_reaction, session):
     points = session.exec(select(Point).where(Point.reaction_id == fresh_reaction.id)).all()
     by_number = {p.number: p for p in points}
