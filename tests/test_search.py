@@ -8,11 +8,11 @@ import time
 
 import pytest
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from consult import demo, search
 from consult.db import get_session
-from consult.models import Point, Reaction, SearchOutbox, Stakeholder
+from consult.models import Point, Reaction, Response, ResponsePoint, SearchOutbox, Stakeholder
 
 from .conftest import Actor, empty_database, indexed_demo, take_steps
 
@@ -261,6 +261,30 @@ def test_a_letters_heading_alone_does_not_make_its_points_similar(search_app):
                     point.id, point.heading, hit.point.id, hit.point.heading, words)
                 shown += 1
         assert shown > 200  # still a list beside most points
+
+
+def test_an_answer_found_is_named_by_all_its_points(search_app):
+    """The trial: a hit for an answer to points 1-3 said "punt 1"."""
+    from consult.answergroups import number_list
+
+    with search_app.test_request_context("/"):
+        session = get_session()
+        shared = session.exec(
+            select(Response.id).join(ResponsePoint, ResponsePoint.response_id == Response.id)
+            .group_by(Response.id).having(func.count() >= 3)).all()
+        assert shared
+        numbers = {rid: number_list(session.exec(
+            select(Point.number).join(ResponsePoint, ResponsePoint.point_id == Point.id)
+            .where(ResponsePoint.response_id == rid)
+            .order_by(Point.position)).all()) for rid in shared}
+    page = run(search_app, "inkoopplan", kind="response", size=50)
+    named = [(h.response.id, h.number) for h in page.hits if h.response.id in numbers]
+    assert named, "no answer of three or more points among the hits"
+    assert all(number == numbers[rid] and ("-" in number or " en " in number)
+               for rid, number in named), named
+    html = search_app.test_client().get("/zoeken?q=inkoopplan&kind=response&size=50")
+    rid, number = named[0]
+    assert f"· punten {number}" in html.get_data(as_text=True)
 
 
 def test_pages_show_search_and_similar_points(search_app):

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from sqlmodel import Session
 
 from .. import access, richtext
+from ..answergroups import number_list
 from ..models import (
     Consultation,
     Message,
@@ -93,7 +94,8 @@ class Hit:
     stakeholder: Stakeholder | None
     reaction: Reaction | None = None
     point: Point | None = None
-    number: str | None = None
+    number: str | None = None  # an answer's: its points', "1-3 en 5"
+    count: int = 1  # the points that number names
     status: str | None = None
     destinations: list[str] = field(default_factory=list)
     snippet: list[tuple[str, bool]] = field(default_factory=list)
@@ -170,14 +172,17 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
         ids[k[0]].append(int(k[1:]))
     messages = _by_id(session, Message, ids["m"])
     responses = _by_id(session, Response, ids["r"])
-    first_point = {}
+    first_point: dict[int, int] = {}
+    answered: dict[int, list[str]] = defaultdict(list)  # an answer's point numbers, in order
     if ids["r"]:
-        for rid, pid in session.execute(
-            sa.select(ResponsePoint.response_id, sa.func.min(ResponsePoint.point_id))
+        for rid, pid, number in session.execute(
+            sa.select(ResponsePoint.response_id, Point.id, Point.number)
+            .join(Point, Point.id == ResponsePoint.point_id)
             .where(ResponsePoint.response_id.in_(ids["r"]))
-            .group_by(ResponsePoint.response_id)
+            .order_by(ResponsePoint.response_id, Point.reaction_id, Point.position, Point.id)
         ):
-            first_point[rid] = pid
+            first_point.setdefault(rid, pid)
+            answered[rid].append(number)
     point_ids = set(ids["p"]) | {m.point_id for m in messages.values()} | set(first_point.values())
     points = _by_id(session, Point, point_ids)
     reactions = _by_id(session, Reaction, {p.reaction_id for p in points.values()}
@@ -235,6 +240,8 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
             if point is not None:
                 hit = point_hit("response", k, point, text)
                 hit.status = r.status
+                # "punten 1-3", not the first point's number (the trial saw "punt 1")
+                hit.number, hit.count = number_list(answered[r.id]), len(answered[r.id])
             else:
                 reaction = reactions.get(r.reaction_id)
                 hit = Hit(
