@@ -6,7 +6,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlmodel import select
 
-from .. import audit
+from .. import audit, richtext
 from ..answergroups import number_list
 from ..db import get_session
 from ..models import Point, Reaction, ReactionStatus, Response, ResponsePoint, Stakeholder
@@ -59,8 +59,9 @@ def change(slug: str, action: str, kind: str, record_id: int):
 
 
 def _start(text: str, chars: int = 60) -> str:
-    """The first words of a text, for recognising it: at most ``chars`` characters."""
-    flat = " ".join(text.split())
+    """The first words of a (Markdown) text as it reads, for recognising it: at most
+    ``chars`` characters, no Markdown markers (consult.richtext.plain)."""
+    flat = " ".join(richtext.plain(text, 20 * chars).split())
     return flat if len(flat) <= chars else flat[:chars].rsplit(" ", 1)[0] + "…"
 
 
