@@ -123,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets
     # An answer where only plain text fits (an <option>): no "**", "- " or "[x](url)".
     app.jinja_env.filters["plain"] = lambda row: richtext.text(row.body_html, row.body)
+    app.jinja_env.filters["excerpt"] = richtext.excerpt  # Markdown source -> plain lines
 
     from .bulk import views as bulk_views
     from .cli import consult_cli

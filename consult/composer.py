@@ -25,6 +25,23 @@ class Preview:
     error: str | None = None
     intro: str = ""  # the letter's opening: letterhead, salutation, preamble (never a point)
     outro: str = ""  # its closing: courtesy, greeting, signature (never a point)
+    notes: list[str] = field(default_factory=list)  # what to check before saving
+
+
+# A line that starts like a numbered point: "2.", "2)", "12a." (the splitter's own forms).
+_NUMBERED_LINE = re.compile(r"^[ \t]*(\d{1,3}[a-z]?)[.)][ \t]+\S", re.MULTILINE)
+
+
+def repeated_numbers(text: str, points: list[DraftPoint]) -> list[str]:
+    """Point numbers that start more lines of the text than the split has points with that
+    number ("2." twice: the splitter reads the second as part of point 2), in text order."""
+    starts: dict[str, int] = {}
+    for found in _NUMBERED_LINE.finditer(text):
+        starts[found.group(1)] = starts.get(found.group(1), 0) + 1
+    kept: dict[str, int] = {}
+    for p in points:
+        kept[p.number.strip()] = kept.get(p.number.strip(), 0) + 1
+    return [n for n, count in starts.items() if count > 1 and 0 < kept.get(n, 0) < count]
 
 
 def check_length(text: str) -> str | None:
@@ -55,7 +72,13 @@ def from_text(text: str) -> Preview:
         DraftPoint(p.number, shown(p.text), shown(p.heading) if p.heading else None)
         for p in result.body
     ]
-    return of_points(points, intro=shown(result.intro), outro=shown(result.outro))
+    preview = of_points(points, intro=shown(result.intro), outro=shown(result.outro))
+    preview.notes = [
+        _("Point number %(number)s appears more than once in the text; the preview keeps them "
+          "as one point %(number)s. Check it and split it where a new point starts.", number=n)
+        for n in repeated_numbers(text, points)
+    ]
+    return preview
 
 
 def of_points(points: list[DraftPoint], intro: str = "", outro: str = "") -> Preview:

@@ -20,6 +20,8 @@ def _messages():
         403: (_("Not allowed"), _("You may not see or change this.")),
         404: (_("Not found"), _("This page does not exist (any more).")),
         405: (_("Not allowed"), _("This action is not possible here.")),
+        409: (_("Changed in the meantime"),
+              _("This was changed in the meantime; nothing was saved. Reload the page.")),
         413: (
             _("Too large"),
             _("The file or text is too large (at most 10 MB). Nothing was saved."),
@@ -31,6 +33,11 @@ def _messages():
     }
 
 
+# The 4xx codes htmx swaps into the page (templates/base.html, responseHandling): a form
+# answered in place. A bare message for one of those goes to the toast instead.
+_SWAPPED = (409, 413, 422)
+
+
 def _render(code: int, title: str | None = None, message: str | None = None):
     session = g.get("db")
     if session is not None:
@@ -39,8 +46,22 @@ def _render(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = messages.get(code, messages[500])
     title, message = title or default_title, message or default_message
     if request.headers.get("HX-Request"):
+        if code in _SWAPPED:  # as plain text it would replace the form (and what was typed)
+            return _toast(message), code, {"HX-Retarget": "#toast", "HX-Reswap": "outerHTML"}
         return message, code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _toast(message: str) -> str:
+    return f'<div id="toast" class="toast" role="alert">{escape(message)}</div>'
+
+
+def _aborted(err, code: int):
+    """An ``abort(code)``: the view's own sentence when it gave one (``abort(409, _("..."))``),
+    else the code's general one."""
+    own = getattr(err, "description", None)
+    default = getattr(type(err), "description", None)
+    return _render(code, message=own if own and own != default and code < 500 else None)
 
 
 def _database_unavailable(err):
@@ -79,15 +100,14 @@ def _conflict(message: str):
     if session is not None:
         session.rollback()
     if request.headers.get("HX-Request"):
-        html = f'<div id="toast" class="toast" role="alert">{escape(message)}</div>'
-        return html, 409, {"HX-Retarget": "#toast", "HX-Reswap": "outerHTML"}
+        return _toast(message), 409, {"HX-Retarget": "#toast", "HX-Reswap": "outerHTML"}
     return _render(409, _("Saved at the same moment"), message)
 
 
 def init_app(app) -> None:
     """Register the handlers."""
-    for code in (400, 403, 404, 405, 413, 500):
-        app.register_error_handler(code, lambda err, code=code: _render(code))
+    for code in (400, 403, 404, 405, 409, 413, 500):
+        app.register_error_handler(code, lambda err, code=code: _aborted(err, code))
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(InterfaceError, _database_unavailable)
     app.register_error_handler(IntegrityError, _lost_race)

@@ -174,7 +174,7 @@ class Tracked(SQLModel):
 
 
 class ConsultationBase(CleanInput):
-    slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
+    slug: str = Field(max_length=120, schema_extra={"pattern": r"^[a-z0-9][a-z0-9-]*$"})
     title: str = Field(min_length=1, max_length=300)
     document: str = Field(default="", max_length=500)
     document_url: str = Field(default="", max_length=500)
@@ -242,7 +242,7 @@ class LetterTextsUpdate(CleanInput):
 
 
 class StakeholderCreate(CleanInput):
-    slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9-]*$")
+    slug: str = Field(max_length=120, schema_extra={"pattern": r"^[a-z0-9][a-z0-9-]*$"})
     name: str = Field(min_length=1, max_length=300)
     kind: StakeholderKind
     parent_id: int | None = None
@@ -350,7 +350,7 @@ class Point(Versioned, Tracked, table=True):
 class DestinationCreate(CleanInput):
     consultation_id: int
     parent_id: int | None = None
-    slug: str = Field(max_length=120, regex=r"^[a-z0-9][a-z0-9.-]*$")
+    slug: str = Field(max_length=120, schema_extra={"pattern": r"^[a-z0-9][a-z0-9.-]*$"})
     title: str = Field(min_length=1, max_length=300)
     kind: DestinationKind
     position: int = 0
@@ -464,7 +464,7 @@ class Commitment(Tracked, table=True):
 
 
 class UserCreate(CleanInput):
-    email: str = Field(min_length=3, max_length=320, regex=r"^[^@\s]+@[^@\s]+$")
+    email: str = Field(min_length=3, max_length=320, schema_extra={"pattern": r"^[^@\s]+@[^@\s]+$"})
     name: str = Field(min_length=1, max_length=200)
     role: Role
     stakeholder_id: int | None = None

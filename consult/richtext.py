@@ -121,13 +121,18 @@ def text(body_html: str | None, body: str | None = None) -> str:
                      for paragraph in runs(body_html, body))
 
 
-def plain(body: str | None, limit: int | None = None) -> str:
-    """The Markdown ``body`` as one line of plain text for an excerpt (search snippets):
-    no Markdown markers, list items with "• " or their number, paragraphs joined by a space,
-    and HTML the user typed ("<img src=x>") kept as literal text, never dropped or obeyed
-    (consult.text renders it escaped). ``limit``: only the first that many characters are
-    read (an excerpt never looks further), so the cost stays linear in ``limit``."""
+def excerpt(body: str | None, limit: int | None = 1_000) -> str:
+    """The Markdown ``body`` as plain text for an excerpt on a page ("Nieuw", the archive,
+    lists of points): no Markdown markers, its lines kept (sub-items a./b., list items with
+    "• "), and HTML the user typed ("<img src=x>") kept as literal text, never dropped or
+    obeyed (consult.text renders it escaped). ``limit``: only the first that many characters
+    are read (an excerpt is cut shorter anyway), so the cost stays linear in ``limit``."""
     if not body:
         return ""
     source = body if limit is None else body[:limit]
-    return " ".join(text(str(render_markdown(source, raw_html=False))).split("\n"))
+    return text(str(render_markdown(source, raw_html=False)))
+
+
+def plain(body: str | None, limit: int | None = None) -> str:
+    """``excerpt`` on one line (paragraphs joined by a space), for search snippets."""
+    return " ".join(excerpt(body, limit).split("\n"))

@@ -51,6 +51,13 @@ _TAGS = {
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+# "# Kop" and "## Kop" in a text: h1 and h2 are the page's own, so they become h3 (the
+# sanitiser dropped them, and the words ran into the next line); h3-h6 stay as they were.
+_HEADING = re.compile(r"<(/?)h([12])\b")
+
+
+def _lower_heading(found: re.Match) -> str:
+    return f"<{found.group(1)}h3"
 _local = threading.local()
 
 
@@ -232,7 +239,7 @@ def render_markdown(text: str | None, *, raw_html: bool = True) -> Markup:
     if rendered is None:
         return Markup(plain_html(text))  # escaped here: nothing for nh3 to do
     clean = nh3.clean(
-        rendered,
+        _HEADING.sub(_lower_heading, rendered),
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},

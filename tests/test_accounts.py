@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlmodel import select
 
 from consult.accounts import issue_token
@@ -114,3 +115,30 @@ def test_create_admin_command(app, session):
     short = runner.invoke(args=["consult", "create-admin", "--email", "b@r.example",
                                 "--name", "B", "--password", "kort"])
     assert short.exit_code != 0 and "minstens 10 tekens" in short.output
+
+
+@pytest.mark.parametrize("email", ["geen adres", "geen-adres", "twee@@apen", "a@b c"])
+def test_an_address_that_is_not_one_is_refused_whatever_else_is_right(as_role, session, email):
+    """UserCreate's e-mail pattern was a pydantic v1 ``regex=``, which pydantic v2 ignores:
+    with a name and a role filled in, "geen adres" became an account."""
+    admin = as_role("admin")
+    bad = admin.form_post("/beheer/gebruikers", {"name": "Nieuwe Collega", "email": email,
+                                                 "role": "viewer"})
+    assert bad.status_code == 422 and "Vul een geldig e-mailadres" in _text(bad)
+    assert session.exec(select(User).where(User.name == "Nieuwe Collega")).first() is None
+
+
+def test_every_slug_pattern_is_enforced():
+    """The same pydantic v1 leftover on the slugs of consultations, stakeholders and
+    destinations: each pattern holds now."""
+    from pydantic import ValidationError
+
+    from consult.models import ConsultationCreate, DestinationCreate, StakeholderCreate
+
+    for model, fields in [
+        (ConsultationCreate, {"title": "T", "organiser": "O"}),
+        (StakeholderCreate, {"name": "N", "kind": "municipality"}),
+        (DestinationCreate, {"consultation_id": 1, "title": "T", "kind": "noted"}),
+    ]:
+        with pytest.raises(ValidationError, match="pattern"):
+            model.model_validate({**fields, "slug": "Geen Slug!"})

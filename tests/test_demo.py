@@ -319,3 +319,22 @@ def test_demo_command_reports_counts_and_is_idempotent(app, runner, session):
     assert second.exit_code == 0
     assert "al geladen" in second.output
     assert _count(session, Point) == 204
+
+
+def test_a_letter_date_the_table_gives_is_the_reactions_received_date(demo_app, session):
+    """The channel said "Gelogd 30 november 2026" beside a 2015 decision: the one letter
+    date the demo's source gives (Hillegom's motion of 17-09-2015) is its received date, and
+    the reaction's page shows it; reactions without a known date have none."""
+    from datetime import date
+
+    from consult.models import Reaction, Stakeholder
+
+    rows = session.exec(select(Reaction.title, Reaction.received_on, Reaction.id)
+                        .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)).all()
+    dated = {title: (received, rid) for title, received, rid in rows if received}
+    assert list(dated) == ["Raadsbesluit gemeente Hillegom (aangenomen motie 17-09-2015)"]
+    received, rid = next(iter(dated.values()))
+    assert received == date(2015, 9, 17)
+    page = demo_app.test_client().get(
+        f"/consultaties/holland-rijnland-jeugdhulp-2016/reacties/{rid}").get_data(as_text=True)
+    assert "17 september 2015" in page

@@ -172,3 +172,55 @@ def test_with_smtp_the_board_gets_mail_when_its_points_are_answered(as_role, ses
     secretary.hx_post(f"/consultaties/{SLUG}/punten/{point.id}/berichten",
                       data={"kind": "internal_note", "body": "Niet voor de raad"})
     assert len(smtp_sink) == 1  # internal notes are never mailed
+
+
+def test_the_success_line_comes_from_the_server_not_the_address(member, as_role, session):
+    """"?opgeslagen=1" and "?ingediend=1" typed into the address (or a bookmark, or Back)
+    said "Concept opgeslagen" / "Ingediend" although nothing had been saved; the same for the
+    answer letters' "?opgeslagen=1". The line is the server's, once, after the save."""
+    draft = _draft(member, session)
+    url = f"/portaal/concepten/{draft.id}"
+    assert "Concept opgeslagen" in _text(member.get(url))  # after making it: said once
+    for query in ("?opgeslagen=1", "?ingediend=1"):
+        text = _text(member.get(url + query))
+        assert "Concept opgeslagen" not in text and "Ingediend." not in text, query
+    saved = member.form_post(url, {"version": draft.version, "title": draft.title,
+                                   "text": ADVICE + "\n3. Nog een punt."})
+    assert saved.status_code == 303 and "opgeslagen" not in saved.headers["Location"]
+    assert "Concept opgeslagen" in _text(member.get(saved.headers["Location"]))
+    assert "Concept opgeslagen" not in _text(member.get(saved.headers["Location"]))  # once
+    session.refresh(draft)
+    submitted = member.form_post(url, {"version": draft.version, "title": draft.title,
+                                       "text": ADVICE + "\n3. Nog een punt.", "submit": "1"})
+    assert submitted.status_code == 303
+    assert "Ingediend." in _text(member.get(submitted.headers["Location"]))
+
+    secretary = as_role("secretary")
+    letters = f"/consultaties/{SLUG}/antwoordbrieven"
+    assert "zijn opgeslagen" not in _text(secretary.get(letters + "?opgeslagen=1"))
+    stored = secretary.form_post(letters, {"opening": "Geachte {stakeholder},", "closing": "Groet"})
+    assert stored.status_code == 303
+    assert "zijn opgeslagen" in _text(secretary.get(stored.headers["Location"]))
+
+
+REPEATED = """Advies WMO Adviesraad Leiden
+
+1. Betrek cliënten als volwaardige partner bij de inkoop.
+2. Zorg voor onafhankelijke cliëntondersteuning in elke gemeente.
+2. Maak de toegang laagdrempelig.
+3. Monitor de wachttijden.
+"""
+
+
+def test_a_repeated_point_number_is_pointed_out_not_merged_silently(member, session):
+    """"2." twice in a board's text: the splitter reads the second as part of point 2. The
+    preview said nothing about it, nor did saving: now both say which number to check."""
+    preview = member.hx_post(f"/portaal/{SLUG}/voorbeeld", {"text": REPEATED})
+    assert preview.status_code == 200
+    assert "Puntnummer 2 staat meer dan eens in de tekst" in _text(preview)
+    clean = member.hx_post(f"/portaal/{SLUG}/voorbeeld", {"text": ADVICE})
+    assert "staat meer dan eens" not in _text(clean)
+    saved = member.form_post(f"/portaal/{SLUG}/concept", {"title": "Dubbel", "text": REPEATED})
+    assert saved.status_code == 303
+    assert "Puntnummer 2 staat meer dan eens in de tekst" in _text(
+        member.get(saved.headers["Location"]))

@@ -207,3 +207,35 @@ def test_an_archived_answer_is_named_by_its_points_as_the_pages_label_them(as_ro
                         {"next": page})
     assert ("Gearchiveerd: het antwoord op de punten 1-3 en 5 van Nieuwkoop („Samen "
             "beantwoord.”)") in _text(secretary.get(page))
+
+
+EXCERPT_SOURCE = ("**Grutto-overleg** volgt.\n\n- eerste stap\n- tweede stap\n\n"
+                  "Zie [de notitie](https://example.org/n) <img src=x onerror=alert(1)>")
+
+
+def test_excerpts_of_points_answers_and_messages_read_as_text(as_role, session):
+    """Pages that show the start of a point, answer or message ("Nieuw", the archive, a
+    reaction's points, the inbox, the thread list...) showed its Markdown source ("**",
+    "- ", "[x](url)"); now plain text, lines kept, and HTML someone typed stays visible text."""
+    import html as html_lib
+
+    secretary = as_role("secretary")
+    reaction = _nieuwkoop(session)
+    point, other = session.exec(select(Point).where(Point.reaction_id == reaction.id)
+                                .order_by(Point.position).limit(2)).all()
+    point.body = other.body = EXCERPT_SOURCE
+    session.add_all([point, other])
+    session.commit()
+    secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{other.id}")
+    pages = {
+        "reaction's points": secretary.hx_get(
+            f"/consultaties/{SLUG}/reacties/{reaction.id}/punten"),
+        "archive": secretary.get(f"/consultaties/{SLUG}/archief"),
+    }
+    for name, page in pages.items():
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "<img src=x" not in html, name
+        shown = html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+        assert "Grutto-overleg volgt." in shown, name
+        assert "**" not in shown and "](" not in shown and "- eerste" not in shown, name
+        assert "• eerste stap" in shown and "<img src=x onerror=alert(1)>" in shown, name

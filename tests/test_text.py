@@ -1,5 +1,6 @@
 """User text becomes HTML only through the sanitising Markdown renderer, in bounded time."""
 
+import re
 import time
 from pathlib import Path
 
@@ -177,9 +178,10 @@ def test_no_repeated_pattern_takes_long(atoms):
 
 def _as_before(source: str) -> str:
     """What the renderer made before the budget: plain Python-Markdown (with line breaks kept,
-    nl2br), then nh3."""
+    nl2br), then nh3; h1 and h2 as h3 (since issue 16: before, the sanitiser dropped them)."""
     converted = markdown.markdown(source, extensions=["sane_lists", "tables", "nl2br"],
                                   output_format="html")
+    converted = re.sub(r"<(/?)h[12]>", r"<\1h3>", converted)
     return nh3.clean(converted, tags=text_module._TAGS, attributes=text_module._ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"},
                      link_rel="noopener noreferrer nofollow")
@@ -257,3 +259,14 @@ def test_a_garbage_collection_during_a_short_text_does_not_make_it_plain():
     del heap
     assert "<strong>korte</strong>" in html
     assert '<a href="https://example.org"' in html
+
+
+def test_a_heading_in_a_text_stays_a_heading_below_the_pages_own():
+    """"# Kop" in an answer lost its heading (the sanitiser allows h3-h6 only, the page has
+    the h1 and h2): those become h3, and h3-h6 stay as they were."""
+    html = str(render_markdown("# Kop\n\nTekst\n\n## Onderkop\n\nMeer\n\n#### Diep"))
+    assert "<h3>Kop</h3>" in html and "<h3>Onderkop</h3>" in html and "<h4>Diep</h4>" in html
+    assert "<h1" not in html and "<h2" not in html
+    from consult import richtext
+
+    assert richtext.runs(html)[0] == [("Kop", "b")]  # bold in Word, as before for h3

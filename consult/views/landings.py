@@ -89,7 +89,9 @@ def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
         reaction = get_session().get(Reaction, point.reaction_id) if point else None
         if reaction is None or reaction.consultation_id != consultation.id:
             abort(404)
-        abort(409)  # a point of this consultation that is not routed here (any more)
+        # a point of this consultation that is not routed here (any more)
+        abort(409, _("This point is no longer routed to this destination: its answer was "
+                     "changed in the meantime. Nothing was saved; reload the page."))
     return found
 
 

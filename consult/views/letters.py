@@ -1,7 +1,8 @@
 """Answer letters of a consultation: its opening and closing (a small form), and one letter per
 stakeholder. Only for those who process the consultation: a letter speaks for the organiser."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import letters, reports
@@ -17,7 +18,7 @@ def _page(consultation, opening: str, closing: str, error=None, status=200):
     senders, unanswered = letters.overview(get_session(), consultation)
     return render_template(
         "letters/index.html", consultation=consultation, opening=opening, closing=closing,
-        error=error, saved=request.args.get("opgeslagen") == "1",
+        error=error,
         senders=senders, max_text=letters.MAX_TEXT,
         unanswered=unanswered, unanswered_total=sum(unanswered.values()),
     ), status
@@ -45,7 +46,10 @@ def save(slug: str):
         session.rollback()
         return _page(consultation, opening, closing, str(err), 422)
     session.commit()
-    return redirect(url_for(".index", slug=slug, opgeslagen=1), code=303)
+    # Said by the server once (a flash), not by the URL: "?opgeslagen=1" typed or bookmarked
+    # showed the line although nothing was saved.
+    flash(_("The opening and closing are saved."), "success")
+    return redirect(url_for(".index", slug=slug), code=303)
 
 
 @bp.get("/<int:stakeholder_id>.docx")

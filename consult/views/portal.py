@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
@@ -203,6 +212,7 @@ def _save(consultation, reaction):
     session = get_session()
     points = _form_points()
     submitting = request.form.get("submit") == "1"
+    notes: list[str] = []  # what the split of a text saved without a preview asks to check
     try:
         claim = claim_form(session)
         if claim.repeated:
@@ -213,7 +223,7 @@ def _save(consultation, reaction):
             split = composer.from_text(text)
             if split.error:
                 raise IntakeError(split.error)
-            points = split.points
+            points, notes = split.points, split.notes
         saved = portal.save_draft(
             session, current_user, consultation, request.form.get("title", ""), text, points,
             reaction=reaction, expected_version=form_id("version"),
@@ -229,6 +239,8 @@ def _save(consultation, reaction):
     refused = _submit(session, saved) if submitting else None
     submissions.record(session, claim, saved.id)
     session.commit()
+    for note in notes:
+        flash(note, "warning")
     if refused:  # the draft is saved; what keeps it from being submitted is shown with it
         return render_template(
             "portal/draft.html", consultation=consultation, reaction=saved,
@@ -258,9 +270,14 @@ def _submit(session, reaction) -> str | None:
 
 def _done(reaction):
     """Where a saved or submitted draft goes: its page, saying which of the two happened."""
+    # Said by the server once (a flash), not by the URL: "?ingediend=1" typed or bookmarked
+    # showed the line although nothing was submitted.
     if reaction.status == ReactionStatus.submitted:
-        return redirect(url_for(".draft", reaction_id=reaction.id, ingediend=1), code=303)
-    return redirect(url_for(".draft", reaction_id=reaction.id, opgeslagen=1), code=303)
+        flash(_("Submitted. The secretariat now sees your advice; answers will appear in your "
+                "inbox."), "success")
+    else:
+        flash(_("Draft saved. Only your board sees it."), "success")
+    return redirect(url_for(".draft", reaction_id=reaction.id), code=303)
 
 
 @bp.post("/volgen/betrokkene/<int:stakeholder_id>")

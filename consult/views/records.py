@@ -59,9 +59,9 @@ def change(slug: str, action: str, kind: str, record_id: int):
 
 
 def _start(text: str, chars: int = 60) -> str:
-    """The first words of a Markdown text as plain text (no "**" or "- "), for recognising
-    it: at most ``chars`` characters."""
-    flat = " ".join(richtext.plain(text, limit=chars * 10).split())
+    """The first words of a (Markdown) text as it reads, for recognising it: at most
+    ``chars`` characters, no Markdown markers (consult.richtext.plain)."""
+    flat = " ".join(richtext.plain(text, 20 * chars).split())
     return flat if len(flat) <= chars else flat[:chars].rsplit(" ", 1)[0] + "…"
 
 
