@@ -125,6 +125,13 @@ def test_a_points_markdown_is_rendered_in_word_too(demo_app):
         assert any(r.bold and r.text == "nadrukkelijk" for r in runs), url
         if "tabel" in url:
             assert f"{number}. Wij vragen nadrukkelijk om hulp:" in text
+            # each line a paragraph, no blank paragraphs around the sub-items (issue 16)
+            cell = next(c for t in document.tables for row in t.rows for c in row.cells
+                        if "Wij vragen nadrukkelijk" in c.text)
+            lines = [p.text for p in cell.paragraphs]
+            start = [i for i, line in enumerate(lines) if "Wij vragen" in line][0]
+            assert lines[start].endswith(f"{number}. Wij vragen nadrukkelijk om hulp:"), lines
+            assert lines[start + 1:start + 3] == ["• jongerenwerk", "• dyslexie"], lines
 
 
 def test_excel_and_csv_keep_the_markdown_source_to_import_back(demo_app):
