@@ -49,6 +49,16 @@ def points_changed(session: Session, actor: User | None, point_ids: list[int], w
     return sent
 
 
+def answer_told(session: Session, actor: User | None, response, point_ids: list[int],
+                what: str) -> int:
+    """Mail the boards concerned about an answer to their points (points_changed), but never
+    about a draft: it is the secretariat's own until released (the attack: a draft answer's
+    text, "INTERN CONCEPT ...", went out by mail). Returns the mails sent."""
+    if response.status == "draft":
+        return 0
+    return points_changed(session, actor, point_ids, what)
+
+
 def secretariat(session: Session, consultation: Consultation, actor: User | None) -> list[User]:
     """The secretaries of this consultation (its members with the secretary role), active,
     except the one who acted."""

@@ -174,6 +174,39 @@ def test_with_smtp_the_board_gets_mail_when_its_points_are_answered(as_role, ses
     assert len(smtp_sink) == 1  # internal notes are never mailed
 
 
+def test_a_draft_answer_is_never_mailed_to_the_board(as_role, session, smtp_sink):
+    """The attack: a draft's text ("INTERN CONCEPT ...") was mailed to the board, from the
+    answer panel and from a theme's answer; it goes out once it is released."""
+    reaction = session.exec(select(Reaction).join(
+        Stakeholder, Stakeholder.id == Reaction.stakeholder_id).where(
+        Stakeholder.name == "WMO Adviesraad Leiden")).one()
+    secretary = as_role("secretary")
+    response = secretary.hx_post(f"/consultaties/{SLUG}/reacties/{reaction.id}/antwoorden",
+                                 data={"selection": "3", "body": "INTERN CONCEPT, niet sturen",
+                                       "status": "draft"})
+    assert response.status_code == 200
+    point = session.exec(select(Point).where(Point.reaction_id == reaction.id,
+                                             Point.number == "3")).one()
+    theme = secretary.form_post(f"/consultaties/{SLUG}/themas", {"title": "Cliëntondersteuning"})
+    assert theme.status_code in (200, 303)
+    from consult.themes.models import Theme
+
+    made = session.exec(select(Theme).where(Theme.title == "Cliëntondersteuning")).one()
+    moved = secretary.hx_post(f"/consultaties/{SLUG}/themas/punten/{point.id}",
+                              {"into": made.id})
+    assert moved.status_code == 200, moved.get_data(as_text=True)[:300]
+    answered = secretary.form_post(f"/consultaties/{SLUG}/themas/{made.id}/beantwoorden",
+                                   {"point_ids": point.id, "body": "THEMA CONCEPT",
+                                    "status": "draft"})
+    assert answered.status_code in (200, 303), answered.get_data(as_text=True)[:300]
+    assert smtp_sink == []
+    released = secretary.hx_post(f"/consultaties/{SLUG}/reacties/{reaction.id}/antwoorden",
+                                 data={"selection": "3", "body": "Wordt herschreven.",
+                                       "status": "adopted"})
+    assert released.status_code == 200
+    assert len(smtp_sink) == 1 and "CONCEPT" not in smtp_sink[0]
+
+
 def test_the_success_line_comes_from_the_server_not_the_address(member, as_role, session):
     """"?opgeslagen=1" and "?ingediend=1" typed into the address (or a bookmark, or Back)
     said "Concept opgeslagen" / "Ingediend" although nothing had been saved; the same for the

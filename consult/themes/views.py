@@ -264,9 +264,9 @@ def answer(slug: str, theme_id: int):
         return _answer_page(consultation, theme, same_moment(), 409, form=form)
     submissions.record(session, claim, response.id)
     session.commit()
-    notify.points_changed(session, current_user, [p.id for p in chosen],
-                          _("Your points were answered: %(body)s",
-                            body=richtext.text(response.body_html, response.body)))
+    notify.answer_told(session, current_user, response, [p.id for p in chosen],
+                       _("Your points were answered: %(body)s",
+                         body=richtext.text(response.body_html, response.body)))
     senders = len({p.reaction_id for p in chosen})
     flash(ngettext("Saved: one answer for %(num)d points of %(reactions)d reactions.",
                    "Saved: one answer for %(num)d points of %(reactions)d reactions.",

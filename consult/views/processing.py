@@ -191,9 +191,9 @@ def answer(slug: str, reaction_id: int):
         return _error(same_moment(), 409)
     submissions.record(session, claim, response.id)
     session.commit()
-    notify.points_changed(session, current_user, [p.id for p in chosen],
-                          _("Your points were answered: %(body)s",
-                            body=richtext.text(response.body_html, response.body)))
+    notify.answer_told(session, current_user, response, [p.id for p in chosen],
+                       _("Your points were answered: %(body)s",
+                         body=richtext.text(response.body_html, response.body)))
     # Told as the page labels a group of points ("1-3 en 5"), not as the input field's form.
     saved = {"points": number_list([p.number for p in chosen]),
              "count": len(chosen), "response": response, "destinations": destinations}
@@ -300,9 +300,9 @@ def edit(slug: str, response_id: int):
     point_ids = session.exec(
         select(ResponsePoint.point_id).where(ResponsePoint.response_id == response.id)
     ).all()
-    notify.points_changed(session, current_user, list(point_ids),
-                          _("An answer to your points changed: %(body)s",
-                            body=richtext.text(response.body_html, response.body)))
+    notify.answer_told(session, current_user, response, list(point_ids),
+                       _("An answer to your points changed: %(body)s",
+                         body=richtext.text(response.body_html, response.body)))
     return redirect(_back_to_reaction(session, consultation, response), code=303)
 
 
