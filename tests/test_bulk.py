@@ -21,6 +21,8 @@ from consult.models import (
     Stakeholder,
 )
 
+from .conftest import Actor
+
 SLUG = "holland-rijnland-jeugdhulp-2016"
 URL = f"/consultaties/{SLUG}/selectie"
 
@@ -156,6 +158,36 @@ def test_set_status_by_kind_changes_only_those_answers_and_undoes(secretary, ses
     session.expire_all()
     assert _state(session, [p.id for p in boards]) == before
     assert _state(session, others) == before_others
+
+
+def test_a_bulk_action_never_touches_a_draft(secretary, session):
+    """The attack: a point with a released answer and a newer draft; setting the status of the
+    ticked point changed the hidden draft to "done" and put its text on the public page. The
+    bulk action acts on the answer the pages show; the draft stays a draft, unseen."""
+    point = _points_of(session, "Leiden")[0]
+    reaction_id = point.reaction_id
+    shown = _state(session, [point.id])[point.id][0]
+    assert shown and shown != "draft"
+    drafted = secretary.hx_post(f"/consultaties/{SLUG}/reacties/{reaction_id}/antwoorden",
+                                data={"selection": point.number, "body": "GEHEIM CONCEPT",
+                                      "status": "draft"})
+    assert drafted.status_code == 200
+    for action in ({"action": "status", "new_status": "done"},
+                   {"action": "route",
+                    "destination_id": _destination(session, "Inkoopplan 2017").id}):
+        response = secretary.form_post(URL, {"scope": "some", "point_ids": point.id, **action})
+        assert response.status_code == 303
+        session.expire_all()
+        draft = session.exec(select(Response).where(Response.body == "GEHEIM CONCEPT")).one()
+        assert draft.status == "draft"
+        assert "GEHEIM CONCEPT" not in Actor(secretary.client.application.test_client(),
+                                            None).get(f"/consultaties/{SLUG}/punten/{point.id}"
+                                                      ).get_data(as_text=True)
+    released = session.exec(
+        select(Response).join(ResponsePoint, ResponsePoint.response_id == Response.id)
+        .where(ResponsePoint.point_id == point.id, Response.archived == False,  # noqa: E712
+               Response.status != "draft").order_by(Response.position, Response.id)).all()
+    assert released[-1].status == "done"  # the answer the pages show took the change
 
 
 def test_a_template_answers_each_letter_and_sender_once_with_its_own_values(secretary, session):

@@ -49,14 +49,17 @@ def chunks(ids, size: int = CHUNK):
 
 
 def latest_answers(session: Session, point_ids) -> dict[int, Response]:
-    """Each point's latest live answer (drafts too; by position, then id, as the pages
-    order them): {point_id: Response}. Points without one are left out."""
+    """Each point's latest live released answer (by position, then id, as the pages order
+    them): {point_id: Response}; the one the pages show, never a draft, which is the
+    secretariat's own until released (the attack: setting the status of all "vastgesteld"
+    points released a hidden draft to the public page). Points without one are left out."""
     latest: dict[int, Response] = {}
     for chunk in chunks(point_ids):
         for point_id, response in session.execute(
             sa.select(ResponsePoint.point_id, Response)
             .join(Response, Response.id == ResponsePoint.response_id)
-            .where(ResponsePoint.point_id.in_(chunk), Response.archived == sa.false())
+            .where(ResponsePoint.point_id.in_(chunk), Response.archived == sa.false(),
+                   Response.status != "draft")
             .order_by(Response.position, Response.id)
         ):
             latest[point_id] = response  # the last in that order wins
