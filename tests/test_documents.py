@@ -111,10 +111,17 @@ def test_bad_versions_get_a_dutch_message_and_keep_what_was_typed(demo_app):
         ({"label": "concept", "dated": "2016-09-01",
           "file": (io.BytesIO(b"geen pdf"), "plan.pdf")}, "geen leesbare PDF"),
         ({"label": "concept", "dated": "2016-09-01",
-          "file": (io.BytesIO(b""), "leeg.docx")}, "Plak de tekst"),
+          "file": (io.BytesIO(b""), "leeg.docx")}, "Het bestand is leeg"),  # as the CLI says
         ({"label": "", "dated": "2016-09-01", "text": "1. Doel\n\nTekst."},
          "Geef de versie een naam"),
-        ({"label": "concept", "dated": "gisteren", "text": "1. Doel\n\nTekst."}, "Geef de datum"),
+        ({"label": "concept", "dated": "gisteren", "text": "1. Doel\n\nTekst."},
+         "Geef een geldige datum"),
+        # the attack: year 1 was shown as "1 januari 1"; a label of control characters only
+        # was stored empty
+        ({"label": "concept", "dated": "0001-01-01", "text": "1. Doel\n\nTekst."},
+         "Geef een geldige datum"),
+        ({"label": "\x00\x01", "dated": "2016-09-01", "text": "1. Doel\n\nTekst."},
+         "Geef de versie een naam"),
         ({"label": "concept", "dated": "2016-09-01", "text": "  "}, "Upload een bestand of plak"),
         ({"label": "x" * 101, "dated": "2016-09-01", "text": "Tekst"}, "hoogstens 100 tekens"),
     ]
@@ -127,6 +134,27 @@ def test_bad_versions_get_a_dutch_message_and_keep_what_was_typed(demo_app):
     assert 'value="concept 2"' in kept.get_data(as_text=True)
     assert "Mijn tekst</textarea>" in kept.get_data(as_text=True)
     assert _versions(demo_app, plan) == []
+
+
+def test_control_characters_in_a_pasted_text_do_not_shift_its_sections(demo_app):
+    """The attack: 40 control characters in §1 moved "2 Sturing" into §1's text and §3 came
+    out empty; the text is cleaned before its sections are read."""
+    secretary = Actor(demo_app.test_client(), "secretary")
+    plan = _inkoopplan(demo_app)
+    text = ("1 Inleiding\n\n" + "\x01" * 40 + "Dit is de inleiding van het plan.\n\n"
+            "2 Sturing\n\nSturing en monitoring gaan samen.\n\n3 Kosten\n\nDe kosten stijgen.\n")
+    added = secretary.form_post(_url(plan) + "/document/versies",
+                                data={"label": "concept", "dated": "2016-09-01", "text": text})
+    assert added.status_code in (200, 303), added.get_data(as_text=True)[:300]
+    with demo_app.app_context():
+        from consult.documents.operations import section_text, sections_of, versions_of
+
+        session = get_session()
+        version = versions_of(session, plan)[0]
+        texts = {s.number: section_text(version, s) for s in sections_of(session, version.id)}
+    assert "Sturing en monitoring gaan samen." in texts["2"]
+    assert "Sturing" not in texts["1"] and "\x01" not in texts["1"]
+    assert "De kosten stijgen." in texts["3"]
 
 
 @pytest.fixture
@@ -237,6 +265,13 @@ def test_points_land_in_sections_and_show_beside_them(demo_app):
     assert public.status_code == 200 and f"{sender_a} · punt {number_a}" in html
     assert "Sanne Secretaris" not in html and "Versie toevoegen" not in html
     assert 'name="section"' not in demo_app.test_client().get(_url(plan)).get_data(as_text=True)
+    # An archived point is gone from the document view as from every page (the attack saw
+    # it listed with its quote and a link that answered 404).
+    secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{c}", {"next": "/"})
+    for client in (secretary, demo_app.test_client()):
+        html = client.get(_url(plan) + "/document").get_data(as_text=True)
+        assert f"{sender_c} · punt {number_c}" not in html
+        assert f"{sender_a} · punt {number_a}" in html
 
 
 def test_the_answer_letter_says_where_each_point_was_taken_in(demo_app):

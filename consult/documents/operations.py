@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
 from ..attachments import folder
+from ..cleantext import clean_text
 from ..extract import LIMITS, ExtractError, content_type, display_name
 from ..models import Destination, Landing, Point, Reaction, Stakeholder, User
 from ..slugs import slugify
@@ -111,12 +112,17 @@ def match_anchors(old: list[tuple[DocumentSection, str]],
 
 def _outline(filename: str | None, data: bytes | None, text: str | None):
     """(text, sections) of an upload or pasted text; DocumentError (Dutch) when unusable."""
+    if filename and data is not None and not data:
+        raise DocumentError("Het bestand is leeg.")
     if data:
         try:
             return read_outline(filename or "document", data)
         except ExtractError as exc:
             raise DocumentError(str(exc)) from exc
-    text = (text or "").replace("\r\n", "\n")
+    # Cleaned before the outline is read: the sections are positions in the text as stored,
+    # and the database layer would take control characters out afterwards, shifting every
+    # section after them (the attack: "\x01" * 40 moved §2's text into §1).
+    text = clean_text((text or "").replace("\r\n", "\n"))
     if not text.strip():
         raise DocumentError("Upload een bestand of plak de tekst van het document.")
     if len(text) > LIMITS.text_chars:
@@ -133,12 +139,12 @@ def add_version(session: Session, actor: User | None, files_path: str,
     their anchors. The original upload is kept under a generated name.
 
     Raises DocumentError with a Dutch message (no label, no date, an unreadable file ...)."""
-    label = " ".join((label or "").split())
+    label = " ".join(clean_text(label or "").split())
     if not label or len(label) > MAX_LABEL:
         raise DocumentError("Geef de versie een naam (bijvoorbeeld concept of definitief) van "
                             "hoogstens 100 tekens.")
-    if dated is None:
-        raise DocumentError("Geef de datum van deze versie.")
+    if dated is None or not 1900 <= dated.year <= 2200:
+        raise DocumentError("Geef een geldige datum van deze versie.")
     body, outline = _outline(filename, data, text)
     previous = versions_of(session, destination.id)
     old = []
@@ -215,8 +221,8 @@ def land_in_section(session: Session, landing: Landing, section: DocumentSection
 
 
 def landed_in(session: Session, destination_id: int) -> dict[str, list[LandedPoint]]:
-    """The live landings at this destination that name a section, by section anchor, in
-    the table's order (letter, then point)."""
+    """The live landings of live points at this destination that name a section, by section
+    anchor, in the table's order (letter, then point)."""
     sender = sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id)
     rows = session.exec(
         select(SectionLanding, Landing, Point, Reaction, Stakeholder)
@@ -225,7 +231,9 @@ def landed_in(session: Session, destination_id: int) -> dict[str, list[LandedPoi
         .join(Reaction, Reaction.id == Point.reaction_id)
         .join(Stakeholder, Stakeholder.id == sender)
         .where(SectionLanding.destination_id == destination_id,
-               Landing.archived == False)  # noqa: E712
+               # an archived point or reaction is gone from every page, this one too
+               Landing.archived == False, Point.archived == False,  # noqa: E712
+               Reaction.archived == False)  # noqa: E712
         .order_by(Reaction.position, Reaction.id, Point.position, Point.id)
     ).all()
     found: dict[str, list[LandedPoint]] = {}
