@@ -361,3 +361,27 @@ def test_a_word_diff_keeps_the_words_around_a_change_and_escapes_them():
     assert diff.startswith("… woord38 ") and diff.endswith(" woord62 …")
     assert "<del>woord50</del> <ins>&lt;b&gt;nieuw&lt;/b&gt;</ins>" in diff
     assert str(word_diff("a  b\nc", "a b c")) == "a b c"  # white space is no change
+
+
+def test_comparing_long_repetitive_versions_stays_cheap(demo_app):
+    """The attack: anyone may open a published document's comparison, and one section of
+    10,000 words "a b a b ..." against "b a b a ..." took 6.85 s (20,000 words: 20-30 s of
+    difflib). Sections that large, or past the comparison's budget, are still reported as
+    changed, with their start shown as removed and added."""
+    import time
+
+    secretary = Actor(demo_app.test_client(), "secretary")
+    plan = _inkoopplan(demo_app)
+    url = _url(plan) + "/document"
+    chapters = lambda words: "".join(  # noqa: E731
+        f"{n} Hoofdstuk {n}\n\n{words}\n\n" for n in range(1, 6))
+    for label, words in (("concept", "a b " * 5_000), ("definitief", "b a " * 5_000)):
+        added = secretary.form_post(url + "/versies", data={
+            "label": label, "dated": "2016-09-01", "text": chapters(words)})
+        assert added.status_code in (200, 303), added.get_data(as_text=True)[:300]
+    started = time.process_time()
+    page = demo_app.test_client().get(url + "/vergelijken")
+    spent = time.process_time() - started
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("<del>") >= 5  # every chapter reported
+    assert spent < 3, f"{spent:.1f} s of CPU"

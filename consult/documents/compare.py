@@ -11,8 +11,12 @@ from .models import DocumentSection, DocumentVersion
 from .operations import LandedPoint, section_text
 
 # Above this many words on either side a section's diff is not worked out word by word
-# (difflib is quadratic at worst); the section is still reported as changed.
-MAX_DIFF_WORDS = 20_000
+# (difflib is quadratic at worst: 20,000 words of "a b a b ..." took 20-30 s, 3,000 take
+# 0.4 s), nor once a comparison has diffed DIFF_BUDGET words in all; such a section is still
+# reported as changed, its start shown as removed and added. Anyone may open a published
+# document's comparison: its cost must stay small (the attack).
+MAX_DIFF_WORDS = 3_000
+DIFF_BUDGET = 12_000
 CONTEXT = 12  # words kept on each side of a change; a longer unchanged stretch is cut to "…"
 
 
@@ -28,11 +32,12 @@ class Change:
     landed: list[LandedPoint]
 
 
-def word_diff(before: str, after: str) -> Markup:
+def word_diff(before: str, after: str, limit: int = MAX_DIFF_WORDS) -> Markup:
     """The words of `after` with what was removed from `before` in <del> and what was added
-    in <ins>; white space is not a change. Escaped: safe to put in a page."""
+    in <ins>; white space is not a change. Escaped: safe to put in a page. Above ``limit``
+    words on either side: the first 200 words of each, as removed and added."""
     old, new = before.split(), after.split()
-    if max(len(old), len(new)) > MAX_DIFF_WORDS:
+    if max(len(old), len(new)) > limit:
         return Markup("<del>{}</del> <ins>{}</ins>").format(
             " ".join(old[:200]) + " …", " ".join(new[:200]) + " …")
     out = []
@@ -66,22 +71,34 @@ def compare(old_version: DocumentVersion, old_sections: list[DocumentSection],
     before = {s.anchor: s for s in old_sections}
     after_anchors = {s.anchor for s in new_sections}
     changes, same = [], 0
+    left = DIFF_BUDGET
+
+    def budgeted(a: str, b: str) -> Markup:  # word_diff within what is left of the budget
+        nonlocal left
+        if not a.strip() or not b.strip():  # added or removed: no matching to work out
+            return word_diff(a, b)
+        words = max(len(a.split()), len(b.split()))
+        diff = word_diff(a, b, limit=min(MAX_DIFF_WORDS, left))
+        if words <= min(MAX_DIFF_WORDS, left):
+            left -= words
+        return diff
+
     for section in new_sections:
         text = section_text(new_version, section)
         old = before.get(section.anchor)
         if old is None:
-            changes.append(Change("added", None, section, word_diff("", text),
+            changes.append(Change("added", None, section, budgeted("", text),
                                   landed.get(section.anchor, [])))
             continue
         old_text = section_text(old_version, old)
         if old_text.split() == text.split():
             same += 1
             continue
-        changes.append(Change("changed", old, section, word_diff(old_text, text),
+        changes.append(Change("changed", old, section, budgeted(old_text, text),
                               landed.get(section.anchor, [])))
     for section in old_sections:
         if section.anchor not in after_anchors:
             changes.append(Change("removed", section, None,
-                                  word_diff(section_text(old_version, section), ""),
+                                  budgeted(section_text(old_version, section), ""),
                                   landed.get(section.anchor, [])))
     return changes, same
