@@ -563,3 +563,32 @@ def test_two_merges_of_one_pair_both_ways_at_once_merge_once(site):
     merged = site.query(sa.select(Stakeholder.name, Stakeholder.merged_into_id).where(
         Stakeholder.id.in_([z, ld])))
     assert sorted(m is None for _n, m in merged) == [False, True]
+
+
+def test_a_bulk_action_undone_twice_at_once_is_undone_once(site):
+    """The attack: two "Ongedaan maken" clicks at once both ran (12 bulk_undo events for 6
+    points, answers archived twice). The undo is claimed in the database: one runs, the other
+    is told it was undone already."""
+    from consult.bulk.models import BulkAction
+
+    client = secretary(site)
+    reaction_id = fresh_reaction(site, client, "Bulk ongedaan")
+    answered_once(site, client, reaction_id, "Wordt bekeken.")
+    points = [p for (p,) in site.query(sa.select(Point.id).where(Point.reaction_id == reaction_id))]
+    from consult.themes.models import Theme
+
+    made = client.send(f"/consultaties/{SLUG}/themas", {"title": "Ongedaan tegelijk"})
+    assert made.status in (200, 303), made.body[:300]
+    theme = site.query(sa.select(Theme.id).where(Theme.title == "Ongedaan tegelijk"))[0][0]
+    added = client.send(f"/consultaties/{SLUG}/selectie", {
+        "scope": "some", "point_ids": points, "action": "theme", "theme_id": theme})
+    assert added.status == 303, added.body[:300]
+    action_id = site.query(sa.select(sa.func.max(BulkAction.id)))[0][0]
+    before = site.count(AuditEvent, AuditEvent.action == "bulk_undo")
+    answers = at_once([lambda: client.send(f"/consultaties/{SLUG}/selectie/{action_id}/ongedaan",
+                                           {}) for _ in range(4)])
+    assert [a.status for a in answers] == [303] * 4
+    changed = [a for (a,) in site.query(sa.select(AuditEvent.after).where(
+        AuditEvent.action == "bulk_theme")) if a.get("bulk_action") == action_id]
+    assert changed
+    assert site.count(AuditEvent, AuditEvent.action == "bulk_undo") - before == len(changed)

@@ -10,6 +10,7 @@ is (a template gives it one). One audit event per changed point ("bulk_status", 
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from pydantic import ValidationError
@@ -221,7 +222,13 @@ def undo(session: Session, actor: User | None, consultation: Consultation,
     was undone already or an answer was changed since (then nothing is undone)."""
     if action.consultation_id != consultation.id:
         raise BulkError(_("This bulk action belongs to another consultation."))
-    if action.undone_at is not None:
+    # Claimed in the database, not read and checked: two undo clicks at once both passed a
+    # read of undone_at and undid twice (the attack); the second UPDATE waits for the first's
+    # commit and then finds nothing to claim.
+    claimed = session.execute(
+        sa.update(BulkAction).where(BulkAction.id == action.id, BulkAction.undone_at.is_(None))
+        .values(undone_at=utcnow()).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
         raise BulkError(_("This bulk action was undone already."))
     changed = {rid: (version, status, set(dests))
                for rid, version, status, dests in action.data.get("changed", [])}
@@ -251,8 +258,6 @@ def undo(session: Session, actor: User | None, consultation: Consultation,
         if theme is not None:
             themes.remove_points(session, theme, ids, actor)
             entries += [(p, {"theme": theme_id}, {"theme": None}) for p in ids]
-    action.undone_at = utcnow()
-    session.add(action)
     count = _audit_points(session, actor, "undo", action.id, entries)
     session.flush()
     return count
