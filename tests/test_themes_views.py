@@ -190,3 +190,30 @@ def test_answering_a_theme_needs_points_of_the_theme_and_an_explanation(as_role,
     assert page.status_code == 422 and "toelichting" in page.get_data(as_text=True).lower()
     with demo_app.app_context():
         assert len(get_session().exec(select(Response)).all()) == before
+
+
+def test_a_themes_answer_refuses_what_it_cannot_read_and_archived_things(as_role, demo_app):
+    """The attack: status=bogus was saved as a draft, a bad date dropped, an archived
+    destination taken, and points of an archived letter answered."""
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "Streng"})
+    theme_id = _theme_ids(demo_app)["Streng"]
+    (pid, rid), *_ = _point_ids(demo_app, EIGHTEEN[:1])
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    url = f"{BOARD}/{theme_id}/beantwoorden"
+    with demo_app.app_context():
+        before = len(get_session().exec(select(Response)).all())
+    for extra, says in (({"status": "bogus"}, "Kies een status"),
+                        ({"status": "adopted", "decided_on": "31-12-2026x"},
+                         "Geef de datum van het besluit als datum")):
+        form = secretary.get(url).get_data(as_text=True)
+        page = secretary.form_post(url, {"form_key": _form_key(form), "body": "Antwoord",
+                                         "point_ids": [str(pid)], **extra})
+        assert page.status_code == 422 and says in page.get_data(as_text=True), says
+    secretary.form_post(f"/consultaties/{SLUG}/archiveren/reactie/{rid}", {"next": "/"})
+    form = secretary.get(url).get_data(as_text=True)
+    page = secretary.form_post(url, {"form_key": _form_key(form), "body": "Antwoord",
+                                     "status": "adopted", "point_ids": [str(pid)]})
+    assert page.status_code in (409, 422)
+    with demo_app.app_context():
+        assert len(get_session().exec(select(Response)).all()) == before

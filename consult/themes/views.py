@@ -20,7 +20,7 @@ from .. import access, notify, richtext, submissions
 from ..answergroups import number_list
 from ..db import get_session
 from ..errors import same_moment
-from ..models import Point, ResponseStatus, Role
+from ..models import Point, Reaction, ResponseStatus, Role
 from ..processing import ProcessingError, destinations_of
 from ..processing import answer as answer_points
 from ..views.consultations import processable_consultation, visible_consultation
@@ -235,9 +235,21 @@ def answer(slug: str, theme_id: int):
     if not ticked:
         return _answer_page(consultation, theme, _("Tick the points this answer is for."), 422,
                             form=form)
-    chosen = session.exec(select(Point).where(Point.id.in_(ticked), Point.archived.is_(False))
-                          .order_by(Point.reaction_id, Point.position)).all()
-    status = form["status"] if form["status"] in {s.value for s in ResponseStatus} else "draft"
+    chosen = session.exec(
+        select(Point).join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Point.id.in_(ticked), Point.archived.is_(False), Reaction.archived.is_(False))
+        .order_by(Point.reaction_id, Point.position)).all()
+    if not chosen:  # archived meanwhile, with their letter or alone
+        return _answer_page(consultation, theme, _("The ticked points were archived meanwhile."),
+                            409, form=form)
+    # said, not guessed: a status or date that cannot be read was saved as a draft without a
+    # date (the attack)
+    if form["status"] and form["status"] not in {s.value for s in ResponseStatus}:
+        return _answer_page(consultation, theme, _("Choose a status."), 422, form=form)
+    if form["decided_on"].strip() and _date(form["decided_on"].strip()) is None:
+        return _answer_page(consultation, theme,
+                            _("Give the date of the decision as a date."), 422, form=form)
+    status = form["status"] or "draft"
     try:
         claim = claim_form(session)
         if claim.repeated:  # a double click: saved already

@@ -59,12 +59,14 @@ def _status(value: str | None) -> str:
 
 
 def _chosen_destinations(session, consultation) -> list[Destination]:
-    """The ticked destinations of this consultation, plus one created inline."""
+    """The ticked live destinations of this consultation (an archived one is not offered
+    for new answers, nor taken when sent anyway), plus one created inline."""
     ids = form_ids("destination_ids")
     chosen = (
         session.exec(
             select(Destination).where(
-                Destination.id.in_(ids), Destination.consultation_id == consultation.id
+                Destination.id.in_(ids), Destination.consultation_id == consultation.id,
+                Destination.archived == False,  # noqa: E712
             )
         ).all()
         if ids else []
