@@ -11,6 +11,7 @@ from consult.models import (
     Point,
     Reaction,
     Response,
+    ResponseDestination,
     ResponsePoint,
     ResponseVersion,
     Stakeholder,
@@ -118,6 +119,22 @@ def test_the_panel_shows_selections_in_the_pages_language(secretary, fresh_react
     # and the example, typed, is understood
     assert _text(secretary.get(choose, query_string={"selection": "1 to 2, 4 and 5"})
                  .get_data(as_text=True)) == "4 points chosen"
+
+
+def test_a_new_answer_never_takes_an_archived_destination(secretary, fresh_reaction, session):
+    """Archived destinations are not offered; one sent anyway (the attack) is not taken."""
+    plan = _destination(session, "Inkoopplan 2017")
+    plan.archived = True
+    session.add(plan)
+    session.commit()
+    response = secretary.hx_post(
+        f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}/antwoorden",
+        data={"selection": "1", "body": "Komt erin.", "destination_ids": plan.id,
+              "status": "adopted"})
+    assert response.status_code == 200
+    answer = session.exec(select(Response).where(Response.reaction_id == fresh_reaction.id)).one()
+    assert session.exec(select(ResponseDestination).where(
+        ResponseDestination.response_id == answer.id)).all() == []
 
 
 def test_ticked_points_and_a_typed_range_combine(secretary, fresh_reaction, session):
