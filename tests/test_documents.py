@@ -245,8 +245,10 @@ def test_points_land_in_sections_and_show_beside_them(demo_app):
     view = secretary.get(_url(plan) + "/document").get_data(as_text=True)
     sections = dict(re.findall(r'<section class="document-section" id="([^"]+)".*?'
                                r'<aside[^>]*>(.*?)</aside>', view, re.S))
-    six = next(v for k, v in sections.items() if k.startswith("6-"))
-    eight = next(v for k, v in sections.items() if k.startswith("8-"))
+    # ids "par-<anchor>": a section titled "Main" made id="main", the page's own (the attack)
+    assert all(k.startswith("par-") for k in sections)
+    six = next(v for k, v in sections.items() if k.startswith("par-6-"))
+    eight = next(v for k, v in sections.items() if k.startswith("par-8-"))
     assert "2 punten hier verwerkt" in six and quote in six
     assert f"{sender_a} · punt {number_a}" in six
     assert f'href="/consultaties/{SLUG}/punten/{a}"' in six
