@@ -217,3 +217,30 @@ def test_a_themes_answer_refuses_what_it_cannot_read_and_archived_things(as_role
     assert page.status_code in (409, 422)
     with demo_app.app_context():
         assert len(get_session().exec(select(Response)).all()) == before
+
+
+def test_a_theme_made_or_accepted_twice_is_made_once(as_role, demo_app):
+    """The attack: the same "new theme" form sent twice made two themes; "Accept" twice made
+    two themes (at once) or a bare 404 (one after the other)."""
+    secretary = as_role("secretary")
+    board = secretary.get(BOARD).get_data(as_text=True)
+    key = re.search(r'action="[^"]*/themas"[^>]*>.*?name="form_key" value="([^"]+)"', board,
+                    re.S).group(1)
+    for _ in range(2):
+        sent = secretary.form_post(BOARD, {"form_key": key, "title": "Dubbel thema"})
+        assert sent.status_code == 303
+    with demo_app.app_context():
+        made = get_session().exec(select(Theme).where(Theme.title == "Dubbel thema")).all()
+    assert len(made) == 1
+    secretary.form_post(f"{BOARD}/voorstellen", {})
+    board = secretary.get(BOARD).get_data(as_text=True)
+    accept, key = re.search(r'action="([^"]*/voorstellen/\d+/aannemen)"[^>]*>.*?'
+                            r'name="form_key" value="([^"]+)"', board, re.S).groups()
+    def themes():
+        with demo_app.app_context():
+            return len(get_session().exec(select(Theme)).all())
+
+    before = themes()
+    for _ in range(2):
+        assert secretary.form_post(accept, {"form_key": key}).status_code == 303
+    assert themes() == before + 1

@@ -98,11 +98,16 @@ def board(slug: str):
 def create(slug: str):
     """A new theme (title, description)."""
     consultation = processable_consultation(slug)
+    session = get_session()
     try:
-        theme = operations.create_theme(get_session(), consultation.id, request.form.get("title"),
+        claim = claim_form(session)  # a double click makes one theme, not two (the attack)
+        if claim.repeated:
+            return _back(consultation)
+        theme = operations.create_theme(session, consultation.id, request.form.get("title"),
                                         request.form.get("description"), current_user)
-    except ThemeError as err:
+    except (ThemeError, submissions.Resubmitted) as err:
         return _failed(consultation, str(err))
+    submissions.record(session, claim, theme.id)
     return _back(consultation, _("Theme added: %(title)s.", title=theme.title))
 
 
@@ -171,10 +176,18 @@ def suggestion(slug: str, suggestion_id: int, action: str):
     """Accept (it becomes a theme), rename, merge with another, or drop a suggestion."""
     consultation = processable_consultation(slug)
     session = get_session()
+    if action == "aannemen":  # once, however often it is clicked (the attack: two themes)
+        try:
+            claim = claim_form(session)
+        except submissions.Resubmitted as err:
+            return _failed(consultation, str(err))
+        if claim.repeated:
+            return _back(consultation)
     found = _suggestion_or_404(consultation, suggestion_id)
     try:
         if action == "aannemen":
             theme = operations.accept_suggestion(session, found, current_user)
+            submissions.record(session, claim, theme.id)
             return _back(consultation, _("Theme added: %(title)s.", title=theme.title))
         if action == "hernoemen":
             operations.rename_suggestion(session, found, request.form.get("label"))
