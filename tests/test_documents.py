@@ -387,3 +387,17 @@ def test_comparing_long_repetitive_versions_stays_cheap(demo_app):
     assert page.status_code == 200
     assert page.get_data(as_text=True).count("<del>") >= 5  # every chapter reported
     assert spent < 3, f"{spent:.1f} s of CPU"
+
+
+def test_a_version_sent_twice_is_added_once(demo_app):
+    """The attack: the same version form sent twice added two identical versions."""
+    secretary = Actor(demo_app.test_client(), "secretary")
+    plan = _inkoopplan(demo_app)
+    page = secretary.get(_url(plan) + "/document").get_data(as_text=True)
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    for _ in range(2):
+        sent = secretary.form_post(_url(plan) + "/document/versies", data={
+            "form_key": key, "label": "concept", "dated": "2016-09-01",
+            "text": "1 Doel\n\nTekst."})
+        assert sent.status_code == 303
+    assert len(_versions(demo_app, plan)) == 1

@@ -17,12 +17,13 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import access
+from .. import access, submissions
 from ..db import get_session
 from ..extract import MAX_UPLOAD_BYTES
 from ..models import Destination
 from ..text import plain_html
 from ..views.consultations import processable_consultation, visible_consultation
+from ..views.inputs import claim_form
 from . import operations as ops
 from .models import DocumentSection, DocumentVersion
 
@@ -120,6 +121,13 @@ def add(slug: str, destination_id: int):
     except ValueError:
         dated = None
     filename, data = _upload()
+    try:  # sent twice (a double click), one version is added (the attack: two identical)
+        claim = claim_form(session)
+    except submissions.Resubmitted as err:
+        return _page(consultation, destination, str(err), 409, request.form)
+    if claim.repeated:
+        session.rollback()
+        return redirect(url_for(".show", slug=slug, destination_id=destination.id), code=303)
     try:
         version = ops.add_version(
             session, current_user, current_app.config["FILES_PATH"], destination,
@@ -128,6 +136,7 @@ def add(slug: str, destination_id: int):
     except ops.DocumentError as err:
         session.rollback()
         return _page(consultation, destination, str(err), 422, request.form)
+    submissions.record(session, claim, version.id)
     session.commit()
     return redirect(url_for(".show", slug=slug, destination_id=destination.id,
                             versie=version.id), code=303)
