@@ -68,6 +68,10 @@ def test_other_pages_keep_the_standard_word(secretary, as_role):
 @pytest.mark.parametrize("words, says", [
     ({"adopted": "klaar", "done": "Klaar"}, "Geef elke status een eigen naam"),
     ({"adopted": "x" * 61}, "hoogstens 60 tekens"),
+    # the attack: a standard word of another state, or "open" of unanswered points
+    ({"adopted": "Voorgesteld"}, "Geef elke status een eigen naam"),
+    ({"adopted": "Open"}, "Geef elke status een eigen naam"),
+    ({"done": "vastgesteld"}, "Geef elke status een eigen naam"),
 ])
 def test_bad_status_names_are_refused_in_dutch(secretary, session, words, says):
     response = _labels(secretary, **words)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from ..cleantext import clean_value
 from ..intake import bump_revision
+from ..labels import STATES
 from ..models import AuditEvent, Consultation, ResponseStatus, User
 from .models import StatusLabel
 
@@ -50,7 +51,12 @@ def set_labels(session: Session, actor: User | None, consultation: Consultation,
         if len(word) > MAX_CHARS:
             raise LabelError(_("A status name has at most %(n)s characters.", n=MAX_CHARS))
         cleaned[status] = word
-    used = [w.casefold() for w in cleaned.values() if w]
+    # the words as they will read, a state's own word or its standard one, and "open" for
+    # unanswered points: "Voorgesteld" for adopted beside the standard "voorgesteld", or
+    # "Open" for adopted, left two states one word (the attack)
+    shown = {status: cleaned.get(status) or str(STATES[("answer", status)][0])
+             for status in BASE_STATES}
+    used = [w.casefold() for w in [*shown.values(), str(STATES[("point", "open")][0])]]
     if len(used) != len(set(used)):
         raise LabelError(_("Give each status its own name: two statuses with the same name "
                            "cannot be told apart."))
