@@ -104,3 +104,28 @@ def test_suggestions_are_renamed_merged_dropped_and_accepted(demo_app):
         assert [t.title for t in ops.themes(session, consultation.id)] == ["Jeugd en onderwijs"]
         assert set(ops.point_ids(session, theme)) == set(ids[0:5])
         assert session.get(Theme, theme.id).consultation_id == consultation.id
+
+
+def test_a_suggestion_accepted_after_a_letter_was_archived_leaves_its_points_out(demo_app):
+    """The attack: accepting a suggestion holding points of a letter archived since said
+    "2 van de gekozen punten horen niet bij deze consultatie" and made nothing."""
+    from consult.models import Point, Reaction
+    from consult.themes import operations
+    from consult.themes.models import ThemePoint, ThemeSuggestion
+
+    with demo_app.app_context():
+        session = get_session()
+        points = session.exec(select(Point).order_by(Point.id).limit(4)).all()
+        suggestion = ThemeSuggestion(consultation_id=1, label="Voorstel",
+                                     point_ids=[p.id for p in points])
+        session.add(suggestion)
+        session.flush()
+        letter = session.get(Reaction, points[0].reaction_id)
+        letter.archived = True
+        session.add(letter)
+        session.flush()
+        theme = operations.accept_suggestion(session, suggestion)
+        kept = set(session.exec(select(ThemePoint.point_id).where(
+            ThemePoint.theme_id == theme.id)))
+        assert kept == {p.id for p in points if p.reaction_id != letter.id}
+        session.rollback()

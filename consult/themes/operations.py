@@ -104,8 +104,8 @@ def _own_points(session: Session, consultation_id: int, points: Iterable[Point |
         .where(Point.id.in_(ids), Point.archived.is_(False), Reaction.archived.is_(False),
                Reaction.consultation_id == consultation_id)))
     if found != ids:
-        raise ThemeError(_("%(n)d of the chosen points do not belong to this consultation.",
-                           n=len(ids - found)))
+        raise ThemeError(_("%(n)d of the chosen points do not belong to this consultation "
+                           "or were archived.", n=len(ids - found)))
     return ids
 
 
@@ -222,8 +222,11 @@ def accept_suggestion(session: Session, suggestion: ThemeSuggestion,
                       actor: User | None = None) -> Theme:
     """Make a theme of a suggestion (its label as title, its live points) and drop it."""
     theme = create_theme(session, suggestion.consultation_id, suggestion.label, actor=actor)
-    live = set(session.exec(select(Point.id).where(
-        Point.id.in_(suggestion.point_ids or [-1]), Point.archived.is_(False))))
+    # archived since the suggestion was made, alone or with their letter: left out (they
+    # made "2 van de gekozen punten horen niet bij deze consultatie", the attack)
+    live = set(session.exec(select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+                            .where(Point.id.in_(suggestion.point_ids or [-1]),
+                                   Point.archived.is_(False), Reaction.archived.is_(False))))
     add_points(session, theme, [i for i in suggestion.point_ids if i in live], actor)
     drop_suggestion(session, suggestion)
     return theme
