@@ -134,6 +134,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .lifecycle import operations as lifecycle_ops
     from .lifecycle import views as lifecycle
     from .registry import views as registry_views
+    from .themes import views as theme_views
     from .views import (
         admin,
         auth,
@@ -169,8 +170,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         is_admin=access.is_admin,
         role_of=access.role,
         page_path=links.page_path,
+        may_read_themes=theme_views.may_read,
     )
-    from .themes import views as theme_views
 
     for blueprint in (
         auth, consultations, intake, processing, threads, destinations, records, admin, portal,

@@ -244,3 +244,11 @@ def test_a_theme_made_or_accepted_twice_is_made_once(as_role, demo_app):
     for _ in range(2):
         assert secretary.form_post(accept, {"form_key": key}).status_code == 303
     assert themes() == before + 1
+
+
+def test_a_councillor_who_may_read_the_board_finds_a_link_to_it(as_role, demo_app):
+    """The attack: councillors may read the board but no page linked to it."""
+    page = as_role("councillor").get(f"/consultaties/{SLUG}").get_data(as_text=True)
+    assert f'href="{BOARD}"' in page
+    assert f'href="{BOARD}"' not in as_role(None).get(f"/consultaties/{SLUG}").get_data(
+        as_text=True)

@@ -35,13 +35,18 @@ from .suggest import load_items, suggest
 bp = Blueprint("themes", __name__, url_prefix="/consultaties/<slug>/themas")
 
 
+def may_read(user, consultation) -> bool:
+    """Whether ``user`` may read the consultation's theme board: its secretariat, or a
+    councillor who is a member of it."""
+    return bool(access.can_process(user, consultation)
+                or (access.role(user) == Role.councillor
+                    and consultation.id in access.memberships(user)))
+
+
 def _readable(slug: str):
-    """The consultation if the user may read its board: its secretariat, or a councillor
-    who may see it; else 404."""
+    """The consultation if the user may read its board (may_read); else 404."""
     consultation = visible_consultation(slug)
-    if not (access.can_process(current_user, consultation)
-            or (access.role(current_user) == Role.councillor
-                and consultation.id in access.memberships(current_user))):
+    if not may_read(current_user, consultation):
         abort(404)
     return consultation
 
