@@ -287,7 +287,8 @@ def _points(document, stakeholder: Stakeholder, points: list[followup.FollowedPo
             if p.sender.id != stakeholder.id:
                 said.add_run(clean_text(f"({p.sender.name}) ")).italic = True
             # its text as the pages show it (bold, list items), never "**" or "- "
-            for k, runs in enumerate(richtext.runs(p.point.body_html, p.point.body)):
+            for k, runs in enumerate(richtext.runs(p.point.body_html,
+                                                   clean_text(p.point.body))):
                 if k:
                     said = document.add_paragraph()
                 for text, style in runs:

@@ -191,7 +191,9 @@ def point_runs(p: FollowedPoint) -> list[list[richtext.Run]]:
     """The point for a Word document: its paragraphs as (text, style) runs, rendered from
     its Markdown as the pages show it (bold, italics, list items; never "**" or "- "),
     "3. " before the first. A plain point is one run "3. Its text"."""
-    paragraphs = richtext.runs(p.point.body_html, p.point.body) or [[]]
+    # cleaned first when rendered here (a row written outside the ORM): a page break
+    # (\x0c) is a line break, as everywhere a document takes text (consult.cleantext)
+    paragraphs = richtext.runs(p.point.body_html, clean_text(p.point.body)) or [[]]
     first = paragraphs[0]
     number = clean_text(f"{p.point.number}. ")
     if first and first[0][1] == "":

@@ -41,6 +41,8 @@ from markdown.htmlparser import HTMLExtractor
 from markdown.preprocessors import HtmlBlockPreprocessor
 from markupsafe import Markup
 
+from .cleantext import clean_text
+
 log = logging.getLogger("consult.text")
 
 BUDGET = 0.05  # seconds of CPU for one text's Markdown; see the module docstring
@@ -232,9 +234,13 @@ def render_markdown(text: str | None, *, raw_html: bool = True) -> Markup:
     as the plain-text fallback, the preview and the Word export show them.
 
     At most ``BUDGET`` seconds of CPU for the Markdown (plus one linear step); a text that
-    needs more is rendered by ``plain_html``."""
+    needs more is rendered by ``plain_html``. Control characters are taken out first
+    (consult.cleantext)."""
     if not text:
         return Markup("")
+    # Control characters out first, line-like ones ("\x0c", a page break) as line breaks:
+    # a row written behind the ORM's back ran "Stuurteken\x0cna" together as "Stuurtekenna".
+    text = clean_text(text)
     rendered = _markdown(text, raw_html) if len(text) <= MAX_MARKDOWN_CHARS else None
     if rendered is None:
         return Markup(plain_html(text))  # escaped here: nothing for nh3 to do

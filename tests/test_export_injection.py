@@ -89,7 +89,7 @@ def _plant(app, **updates) -> dict:
         for point, heading in zip(points, updates.get("headings", []), strict=False):
             put(Point, point.id, heading=heading)
         for point, body in zip(points, updates.get("bodies", []), strict=False):
-            put(Point, point.id, body=body)
+            put(Point, point.id, body=body, body_html=None)  # older data, as the answer
         if "answer" in updates:  # older data: no rendered HTML yet either
             put(Response, response_id, body=updates["answer"], body_html=None)
         if "destination" in updates:
