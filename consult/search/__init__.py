@@ -264,10 +264,11 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
 
 
 def _plain(body: str) -> str:
-    """A point's, message's or answer's Markdown as its snippet reads it: plain text, the
-    HTML a user typed kept as literal text (consult.richtext.plain), as far as a snippet
-    looks (query.SNIPPET_SCAN)."""
-    return richtext.plain(body, q.SNIPPET_SCAN)
+    """A point's, message's or answer's Markdown as its snippet reads it: plain text with its
+    lines (sub-items a./b. each on a line: .snippet keeps them), the HTML a user typed kept
+    as literal text (consult.richtext.excerpt), as far as a snippet looks
+    (query.SNIPPET_SCAN)."""
+    return richtext.excerpt(body, q.SNIPPET_SCAN)
 
 
 def _by_id(session: Session, model, ids) -> dict:
