@@ -177,6 +177,30 @@ def _listing(points: list) -> str:
     return "\n".join(out).lstrip("\n")
 
 
+def _given(file: str) -> tuple[str | None, str, bytes | None]:
+    """What a command was given to read: (the text, "-", None) for "-" (standard input, as
+    UTF-8), else (None, the file's name, its bytes). Raises CommandError (in the run's
+    language) for input that is not UTF-8, a file over 10 MB or one that cannot be read."""
+    import sys
+    from pathlib import Path
+
+    from .extract import MAX_UPLOAD_BYTES
+
+    if file == "-":
+        try:
+            return sys.stdin.read(), "-", None
+        except UnicodeDecodeError as exc:
+            raise CommandError(_("The input is not UTF-8 text.")) from exc
+    path = Path(file)
+    try:
+        if path.stat().st_size > MAX_UPLOAD_BYTES:
+            raise CommandError(_("The file is larger than 10 MB."))
+        return None, path.name, path.read_bytes()
+    except OSError as exc:
+        raise CommandError(_("Cannot read %(path)s: %(reason)s.", path=file,
+                             reason=os_reason(exc))) from exc
+
+
 @consult_cli.command("split", cls=Command, help=N_(
     "Split a letter (.docx, .odt, .pdf, .rtf, .txt, an e-mail, or - for standard "
     "input) into its numbered points."))
@@ -184,28 +208,14 @@ def _listing(points: list) -> str:
 @click.option("--json", "as_json", is_flag=True, help=N_("Print the points as a JSON list."))
 def split_command(file: str, as_json: bool):
     import json
-    import sys
-    from pathlib import Path
 
-    from .extract import MAX_UPLOAD_BYTES, ExtractError, extract_text
+    from .extract import ExtractError, extract_text
     from .splitter import split
 
-    if file == "-":
+    text, name, data = _given(file)
+    if data is not None:
         try:
-            text = sys.stdin.read()
-        except UnicodeDecodeError as exc:
-            raise CommandError(_("The input is not UTF-8 text.")) from exc
-    else:
-        path = Path(file)
-        try:
-            if path.stat().st_size > MAX_UPLOAD_BYTES:
-                raise CommandError(_("The file is larger than 10 MB."))
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(_("Cannot read %(path)s: %(reason)s.", path=file,
-                                 reason=os_reason(exc))) from exc
-        try:
-            text = extract_text(path.name, data)
+            text = extract_text(name, data)
         except ExtractError as exc:  # its message is Dutch, as on the web pages
             raise CommandError(f"{file}: {exc}") from exc
     result = split(text)
@@ -638,29 +648,16 @@ def restore_command(archive: str):
               help=N_('Print {"sections": [{"number", "title", "level", "chars"}]} as JSON.'))
 def outline_command(file: str, as_json: bool):
     """The outline command (help above, in the run's language)."""
-    import sys
-    from pathlib import Path
-
     from .documents.outline import as_json as outline_json
     from .documents.outline import outline_of_text, read_outline
-    from .extract import MAX_UPLOAD_BYTES, ExtractError
+    from .extract import ExtractError
 
-    if file == "-":
-        try:
-            sections = outline_of_text(sys.stdin.read())
-        except UnicodeDecodeError as exc:
-            raise CommandError(_("The input is not UTF-8 text.")) from exc
+    text, name, data = _given(file)
+    if data is None:
+        sections = outline_of_text(text)
     else:
-        path = Path(file)
         try:
-            if path.stat().st_size > MAX_UPLOAD_BYTES:
-                raise CommandError(_("The file is larger than 10 MB."))
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(_("Cannot read %(path)s: %(reason)s.", path=file,
-                                 reason=os_reason(exc))) from exc
-        try:
-            _text, sections = read_outline(path.name, data)
+            _text, sections = read_outline(name, data)
         except ExtractError as exc:  # its message is Dutch, as on the web pages
             raise CommandError(f"{file}: {exc}") from exc
     if as_json:
