@@ -57,3 +57,28 @@ def of_reaction(session: Session, reaction_id: int) -> list[Attachment]:
 def path_of(instance_path: str, attachment: Attachment) -> Path:
     """The stored file (its name is ours: a hex uuid)."""
     return folder(instance_path) / attachment.stored_name
+
+
+# The extension a download gets for what its content is (extract.kinds.CONTENT_TYPES).
+_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/rtf": ".rtf",
+    "application/vnd.ms-outlook": ".msg",
+    "message/rfc822": ".eml",
+    "text/plain": ".txt",
+}
+
+
+def download(content_type: str | None, filename: str | None) -> tuple[str, str]:
+    """(media type, file name) to serve a stored original with: the type without parameters
+    (Flask adds the charset of text/* itself; "charset=utf-8" came twice), and the uploaded
+    name with the extension of what the file really is ("x.exe" holding a .docx is served as
+    "x.docx"; an upload named ".html" is never offered as a web page)."""
+    media = (content_type or "application/octet-stream").split(";")[0].strip()
+    name = display_name(filename or "document")
+    extension = _EXTENSIONS.get(media)
+    if extension and not name.lower().endswith(extension):
+        name = (name.rsplit(".", 1)[0] if "." in name[1:] else name) + extension
+    return media, name

@@ -401,3 +401,31 @@ def test_a_version_sent_twice_is_added_once(demo_app):
             "text": "1 Doel\n\nTekst."})
         assert sent.status_code == 303
     assert len(_versions(demo_app, plan)) == 1
+
+
+def test_an_original_downloads_under_what_it_is(demo_app):
+    """The attack: a .docx uploaded as "x.html" was offered as "x.html", and a .txt came
+    with "charset=utf-8; charset=utf-8"."""
+    from docx import Document as NewDocument
+
+    secretary = Actor(demo_app.test_client(), "secretary")
+    plan = _inkoopplan(demo_app)
+    made = io.BytesIO()
+    word = NewDocument()
+    word.add_heading("1 Doel", level=1)
+    word.add_paragraph("Tekst.")
+    word.save(made)
+    for data, name in ((made.getvalue(), "plan.html"), (b"1 Doel\n\nTekst.\n", "plan.txt")):
+        added = secretary.form_post(_url(plan) + "/document/versies", data={
+            "label": name, "dated": "2016-09-01", "file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data")
+        assert added.status_code == 303, added.get_data(as_text=True)[:300]
+    versions = _versions(demo_app, plan)
+    served = {}
+    for version in versions:
+        got = secretary.get(f"{_url(plan)}/document/versies/{version}/origineel")
+        served[got.headers["Content-Type"]] = got.headers["Content-Disposition"]
+        got.close()  # a streamed file
+    word_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert "plan.docx" in served[word_type]
+    assert served["text/plain; charset=utf-8"].endswith("plan.txt")

@@ -150,11 +150,11 @@ def original(slug: str, destination_id: int, version_id: int):
     version = get_session().get(DocumentVersion, version_id)
     if version is None or version.destination_id != destination.id or not version.stored_name:
         abort(404)
-    from ..attachments import folder
+    from ..attachments import download, folder
 
+    media, name = download(version.content_type, version.filename)
     return send_file(folder(current_app.config["FILES_PATH"]) / version.stored_name,
-                     mimetype=version.content_type or "application/octet-stream",
-                     as_attachment=True, download_name=version.filename or "document")
+                     mimetype=media, as_attachment=True, download_name=name)
 
 
 @bp.get("/vergelijken")

@@ -210,10 +210,11 @@ def document(slug: str):
     found = ops.document_file(get_session(), consultation)
     if found is None:
         abort(404)
+    media, name = attachments.download(found.content_type, found.filename)
     return send_file(
         attachments.path_of(current_app.config["FILES_PATH"], found),
-        mimetype=found.content_type,
+        mimetype=media,
         as_attachment=True,
-        download_name=found.filename,
+        download_name=name,
     )
 

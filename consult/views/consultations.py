@@ -223,9 +223,10 @@ def attachment(slug: str, attachment_id: int):
         or not access.can_see_originals(current_user, consultation)
     ):
         abort(404)
+    media, name = attachments.download(found.content_type, found.filename)
     return send_file(
         attachments.path_of(current_app.config["FILES_PATH"], found),
-        mimetype=found.content_type,
+        mimetype=media,
         as_attachment=True,
-        download_name=found.filename,
+        download_name=name,
     )
