@@ -632,10 +632,12 @@ def collect_spooled_bodies():
 @pytest.mark.usefixtures("collect_spooled_bodies")
 def test_oversized_and_malformed_uploads_get_a_dutch_message_and_store_nothing(site, open_round):
     instance = site.app.instance_path
+    targets = list(_upload_targets(site))  # their actors log in before the snapshot
+    site.actor("secretary")
     files, etc = files_under(instance), etc_state()
     before = db_snapshot(site.app)
     problems = []
-    for target, actor, url, hx, form in _upload_targets(site):
+    for target, actor, url, hx, form in targets:
         for name, (filename, data, message) in UPLOADS.items():
             response = _upload(actor, url, filename, data, hx, **form)
             text = response.get_data(as_text=True)
