@@ -4,6 +4,7 @@ import logging
 
 from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -46,10 +47,28 @@ def _render(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = messages.get(code, messages[500])
     title, message = title or default_title, message or default_message
     if request.headers.get("HX-Request"):
+        if code in (401, 403, 404) and signed_out_since():
+            return signed_out()
         if code in _SWAPPED:  # as plain text it would replace the form (and what was typed)
             return _toast(message), code, {"HX-Retarget": "#toast", "HX-Reswap": "outerHTML"}
         return message, code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html", code=code, title=title, message=message), code
+
+
+def signed_out_since() -> bool:
+    """Whether this htmx request comes from a page shown to someone signed in (base.html
+    sends X-Consult-Signed-In) who is not signed in any more: logged out in another tab, or
+    the session ended. Their 403 or 404 is really "log in again"."""
+    return (bool(request.headers.get("X-Consult-Signed-In"))
+            and not getattr(current_user, "is_authenticated", False))
+
+
+def signed_out():
+    """The answer to such a request: 401 with a sentence that says what happened and that
+    what was typed is still on the page (htmx does not swap a 401)."""
+    return (_("You are logged out (perhaps in another window). Log in again in a new tab; "
+              "what you typed here is still on this page."), 401,
+            {"Content-Type": "text/plain; charset=utf-8"})
 
 
 def _toast(message: str) -> str:

@@ -313,3 +313,24 @@ def test_destination_pages_are_for_the_secretariat(as_role):
     refused = as_role("councillor").form_post(f"/consultaties/{SLUG}/bestemmingen",
                                               {"title": "Eigen bestemming"})
     assert refused.status_code == 403  # a change by a read-only user
+
+
+def test_an_action_after_logging_out_elsewhere_says_log_in_again(secretary, fresh_reaction):
+    """The trial: logged out in another tab, then saving an answer said "U mag dit niet
+    bekijken of wijzigen." (403) and a thread message "Deze pagina bestaat niet (meer)."."""
+    page = secretary.get(f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}").get_data(
+        as_text=True)
+    assert '"X-Consult-Signed-In": "1"' in page  # what the page's htmx requests send
+    secretary.form_post("/uitloggen")  # "another tab": the same browser's session ends
+    sent = {"HX-Request": "true", "X-CSRFToken": secretary.token, "X-Consult-Signed-In": "1"}
+    for url, data in ((f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}/antwoorden",
+                       {"selection": "1", "body": "Komt erin.", "status": "adopted"}),
+                      (f"/consultaties/{SLUG}/archiveren/reactie/{fresh_reaction.id}", {})):
+        response = secretary.client.post(url, data=data, headers=sent)
+        assert response.status_code == 401, (url, response.status_code)
+        assert response.get_data(as_text=True).startswith("U bent uitgelogd"), url
+    # a visitor who never logged in keeps the usual answer
+    anonymous = secretary.client.post(
+        f"/consultaties/{SLUG}/reacties/{fresh_reaction.id}/antwoorden",
+        data={"selection": "1"}, headers={"HX-Request": "true", "X-CSRFToken": secretary.token})
+    assert not anonymous.get_data(as_text=True).startswith("U bent uitgelogd")

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from .. import accounts, links, mail, throttle
+from .. import accounts, errors, links, mail, throttle
 from ..accounts import authenticate
 from ..db import get_session
 from ..models import User
@@ -66,6 +66,8 @@ def _log_out() -> None:
 def unauthorized():
     """Send anonymous visitors to the login page, remembering where they were going."""
     if request.headers.get("HX-Request"):  # plain text: consult.js shows it as it is
+        if errors.signed_out_since():
+            return errors.signed_out()
         return _("Log in first."), 401, {"Content-Type": "text/plain; charset=utf-8"}
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
