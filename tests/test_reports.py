@@ -25,7 +25,10 @@ def expected_rows(app):
         session = get_session()
         consultation = session.exec(select(Consultation)).one()
         out = []
-        for row in reading.overview(session, consultation).reactions:
+        # the table keeps the letters' order; the overview lists them by date received
+        rows = sorted(reading.overview(session, consultation).reactions,
+                      key=lambda r: (r.reaction.position, r.reaction.id))
+        for row in rows:
             detail = reading.reaction_detail(session, consultation, row.reaction.id)
             for p in detail.points:
                 sender = p.sender or detail.stakeholder

@@ -42,8 +42,8 @@ def build_generated(session, rnd: random.Random, reactions: int = 120) -> Consul
         senders.append(municipality)
         for kind in ("council", "advisory_board"):
             senders.append(create_stakeholder(
-                session, slug=f"gen-{kind}-{i}", name=f"Gen {kind} {i}", kind=kind,
-                parent_id=municipality.id))
+                session, slug=f"gen-{kind.replace('_', '-')}-{i}", name=f"Gen {kind} {i}",
+                kind=kind, parent_id=municipality.id))
     loner = create_stakeholder(session, slug="gen-los", name="Gen los", kind="council_faction")
     senders.append(loner)
     destinations = []

@@ -59,6 +59,10 @@ def served(tmp_path_factory):
             "destination_id": 1, "commitment_id": 1, "record_id": point.id,
             "kind": "punt", "token": "verlopen", "lang": "nl", "step": "sluiten",
             "action": "archiveren",
+            # themes, bulk actions, templates, document versions: none made here, so their
+            # routes refuse with their own 404 sentence
+            "theme_id": 1, "suggestion_id": 1, "action_id": 1, "template_id": 1,
+            "version_id": 1,
         }
         assert session.get(Reaction, point.reaction_id) is not None
         rules = sorted((r.endpoint, r.rule) for r in app.url_map.iter_rules()
