@@ -100,14 +100,21 @@ def test_records_of_another_consultation_are_404(as_role, session):
         f"/consultaties/{SLUG}/archiveren/iets/1").status_code == 404
 
 
-def test_archiving_says_what_went_with_an_undo_and_escapes_it(as_role, session):
-    secretary = as_role("secretary")
+def _point_42_saying(session, body: str):
+    """(Nieuwkoop's reaction, its point 42) with the point's text set to ``body``."""
     reaction = _nieuwkoop(session)
     point = session.exec(select(Point).where(Point.reaction_id == reaction.id,
                                              Point.number == "42")).one()
-    point.body = "<script>alert(1)</script> Aantal uithuisplaatsingen"
+    point.body = body
     session.add(point)
     session.commit()
+    return reaction, point
+
+
+def test_archiving_says_what_went_with_an_undo_and_escapes_it(as_role, session):
+    secretary = as_role("secretary")
+    reaction, point = _point_42_saying(session, "<script>alert(1)</script> Aantal "
+                                                "uithuisplaatsingen")
     page = f"/consultaties/{SLUG}/reacties/{reaction.id}"
     archive = f"/consultaties/{SLUG}/archiveren/punt/{point.id}"
     for _ in range(2):  # a double click: said again, archived once, never an error
@@ -135,12 +142,8 @@ def test_archiving_says_what_went_with_an_undo_and_escapes_it(as_role, session):
 def test_the_archive_line_quotes_the_text_without_markdown(as_role, session):
     """The trial saw „Wordt **meegenomen** in het inkoopplan 2017: - jongerenwerk…”."""
     secretary = as_role("secretary")
-    reaction = _nieuwkoop(session)
-    point = session.exec(select(Point).where(Point.reaction_id == reaction.id,
-                                             Point.number == "42")).one()
-    point.body = "Wordt **meegenomen** in het [inkoopplan](https://example.org):\n\n- jongerenwerk"
-    session.add(point)
-    session.commit()
+    reaction, point = _point_42_saying(
+        session, "Wordt **meegenomen** in het [inkoopplan](https://example.org):\n\n- jongerenwerk")
     page = f"/consultaties/{SLUG}/reacties/{reaction.id}"
     secretary.form_post(f"/consultaties/{SLUG}/archiveren/punt/{point.id}", {"next": page})
     text = _text_of(secretary.get(page).get_data(as_text=True))
