@@ -291,10 +291,7 @@ def _points(document, stakeholder: Stakeholder, points: list[followup.FollowedPo
                                                    clean_text(p.point.body))):
                 if k:
                     said = document.add_paragraph()
-                for text, style in runs:
-                    run = said.add_run(text)
-                    run.italic = True
-                    run.bold = style == "b" or None
+                _add_runs(said, runs, italic=True)
         label = points_label(part.points)
         if not part.points[0].answers:
             document.add_paragraph(
@@ -334,16 +331,23 @@ def _answer(document, answer) -> None:
     from .labels import state
 
     for runs in richtext.runs(answer.response.body_html, answer.response.body) or [[("", "")]]:
-        paragraph = document.add_paragraph()
-        for text, style in runs:
-            run = paragraph.add_run(text)
-            if style:
-                setattr(run, "bold" if style == "b" else "italic", True)
+        _add_runs(document.add_paragraph(), runs)
     where = "; ".join(answer.destinations)
     status = state("answer", answer.response.status).word  # the consultation's own word
     document.add_paragraph(clean_text(
         f"Status: {status}." + (f" Verwerkt in: {where}." if where else "")
     )).runs[0].italic = True
+
+
+def _add_runs(paragraph, runs, italic: bool = False) -> None:
+    """(text, style) runs (consult.richtext) into a Word paragraph: "b" bold, "i" italic;
+    ``italic`` for all of them (a point, quoted)."""
+    for text, style in runs:
+        run = paragraph.add_run(text)
+        if style == "b":
+            run.bold = True
+        if italic or style == "i":
+            run.italic = True
 
 
 def _fill(template: str, values: dict) -> str:

@@ -144,20 +144,26 @@ def _points_cell(cell, block: Block, row: Row) -> None:
         if p.sender.id != block.stakeholder.id:
             paragraph.add_run(clean_text(f"({p.sender.name}) ")).italic = True
         # Since 30 November: the point's runs (reports.point_runs), no Markdown markers.
-        for k, runs in enumerate(point_runs(p)):
-            if k:
-                paragraph = cell.add_paragraph()
-            for text, style in runs:
-                run = paragraph.add_run(text)
-                if style == "b":
-                    run.bold = True
-                elif style == "i":
-                    run.italic = True
+        _add_paragraphs(cell, paragraph, point_runs(p))
         paragraph = cell.add_paragraph()
     # Drop the empty paragraph left at the end.
     last = cell.paragraphs[-1]
     if not last.text and len(cell.paragraphs) > 1:
         last._element.getparent().remove(last._element)
+
+
+def _add_paragraphs(cell, paragraph, paragraphs) -> None:
+    """(text, style) runs, a list per paragraph: the first into ``paragraph``, the rest into
+    new paragraphs of the cell; "b" bold, "i" italic."""
+    for k, runs in enumerate(paragraphs):
+        if k:
+            paragraph = cell.add_paragraph()
+        for text, style in runs:
+            run = paragraph.add_run(text)
+            if style == "b":
+                run.bold = True
+            elif style == "i":
+                run.italic = True
 
 
 def _answer_cell(cell, row: Row) -> None:
@@ -167,16 +173,8 @@ def _answer_cell(cell, row: Row) -> None:
         if i:
             paragraph = cell.add_paragraph()
         # Since 30 November: the answer's runs (consult.richtext), no Markdown markers.
-        for k, runs in enumerate(richtext.runs(answer.response.body_html,
-                                                      answer.response.body)):
-            if k:
-                paragraph = cell.add_paragraph()
-            for text, style in runs:
-                run = paragraph.add_run(text)
-                if style == "b":
-                    run.bold = True
-                elif style == "i":
-                    run.italic = True
+        _add_paragraphs(cell, paragraph, richtext.runs(answer.response.body_html,
+                                                       answer.response.body))
         if answer.destinations:
             where = clean_text("→ " + "; ".join(answer.destinations))
             cell.add_paragraph().add_run(where).italic = True
