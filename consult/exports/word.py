@@ -180,6 +180,15 @@ def _block_xml(block: Block, widths: tuple[int, ...]) -> str:
     return "".join(rows)
 
 
+def _extend(paragraphs: list[list[str]], text: list[list[tuple[str, str]]]) -> None:
+    """A text's paragraphs of (text, style) runs as w:r, the first continuing the last
+    paragraph, the rest in paragraphs of their own."""
+    for k, runs in enumerate(text):
+        if k:
+            paragraphs.append([])
+        paragraphs[-1].extend(_run(piece, style) for piece, style in runs)
+
+
 def _points_cell(block: Block, row: Row) -> str:
     """The reaction's title (bold, on its first row), the points' headings (italic) and the
     points; the sender in italics where it is not the reaction's."""
@@ -195,10 +204,7 @@ def _points_cell(block: Block, row: Row) -> str:
             paragraphs.append([])
         if p.sender.id != block.stakeholder.id:
             paragraphs[-1].append(_run(clean_text(f"({p.sender.name}) "), "i"))
-        for k, runs in enumerate(point_runs(p)):
-            if k:
-                paragraphs.append([])
-            paragraphs[-1].extend(_run(text, style) for text, style in runs)
+        _extend(paragraphs, point_runs(p))
         paragraphs.append([])
     if len(paragraphs) > 1:  # the empty paragraph left at the end
         paragraphs.pop()
@@ -212,11 +218,7 @@ def _answer_cell(row: Row) -> str:
     for i, answer in enumerate(row.answers):
         if i:
             paragraphs.append([])
-        for k, paragraph in enumerate(richtext.runs(answer.response.body_html,
-                                                           answer.response.body)):
-            if k:
-                paragraphs.append([])
-            paragraphs[-1].extend(_run(text, style) for text, style in paragraph)
+        _extend(paragraphs, richtext.runs(answer.response.body_html, answer.response.body))
         if answer.destinations:
             paragraphs.append([_run(clean_text("→ " + "; ".join(answer.destinations)), "i")])
     return _paragraphs(paragraphs)
