@@ -205,7 +205,8 @@ def point_runs(p: FollowedPoint) -> list[list[richtext.Run]]:
 
 def flat_rows(table: Table) -> list[list[str]]:
     """One row per point (and per answer to a whole reaction), for Excel and CSV: 11 cleaned
-    strings each (FLAT_COLUMNS); still to be kept from reading as formulas by the writer."""
+    strings each (FLAT_COLUMNS), the point's and the answers' text as plain text (no Markdown
+    markers: consult.richtext.text); still to be kept from reading as formulas by the writer."""
 
     names: dict = {}  # a lazy label costs a translation lookup each time it is read
 
@@ -228,10 +229,12 @@ def flat_rows(table: Table) -> list[list[str]]:
                     block.reaction.title,
                     p.point.number if p else "",
                     (p.point.heading or "") if p else "",
-                    p.point.body if p else "",
-                    # The Markdown source, not the plain text Word shows: this sheet is
-                    # also the import format, and must come back as itself (rowimport).
-                    "\n\n".join(a.response.body.strip() for a in answers),
+                    # Plain text, as Word shows it without its styles (issue 16): never
+                    # "**" or "- ". One line per paragraph, answers included, so that the
+                    # cell imports back (as one answer) into the same text.
+                    richtext.text(p.point.body_html, p.point.body) if p else "",
+                    "\n".join(richtext.text(a.response.body_html, a.response.body)
+                               for a in answers),
                     "; ".join(d for a in answers for d in a.destinations),
                     label(p.status if p else (answers[-1].response.status if answers else OPEN)),
                 )])

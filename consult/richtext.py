@@ -10,6 +10,7 @@ tags only).
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from .cleantext import clean_text
@@ -21,6 +22,9 @@ _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "
 _BOLD = {"strong", "b", "h1", "h2", "h3", "h4", "h5", "h6", "th"}
 _ITALIC = {"em", "i"}
 _BULLETS = ("• ", "– ", "· ")  # a list, a list in it, deeper
+# One paragraph without tags or entities: most points and answers. Read without the parser
+# (an export of 10,000 points reads 20,000 texts).
+_ONE_PLAIN_PARAGRAPH = re.compile(r"<p>([^<&]*)</p>\s*")
 
 
 class _Runs(HTMLParser):
@@ -93,6 +97,9 @@ def runs(body_html: str | None, body: str | None = None) -> list[list[Run]]:
     ORM; ``flask consult upgrade`` fills those in), so no answer is ever left out."""
     if body_html is None and body:
         body_html = str(render_markdown(body))
+    if (simple := _ONE_PLAIN_PARAGRAPH.fullmatch(body_html or "")) is not None:
+        only = clean_text(" ".join(simple.group(1).split()))
+        return [[(only, "")]] if only else []
     parser = _Runs()
     parser.feed(body_html or "")
     parser.close()

@@ -1,6 +1,5 @@
 """Documents that go out show an answer's formatting, never its Markdown markers (issue 16):
-Word renders bold, italics and list items, mail gets plain text; Word is A4. Excel and CSV
-keep the Markdown source: they are the import format too."""
+Word renders bold, italics and list items, mail, Excel and CSV get plain text; Word is A4."""
 
 import io
 import re
@@ -132,16 +131,27 @@ def test_a_points_markdown_is_rendered_in_word_too(demo_app):
             start = [i for i, line in enumerate(lines) if "Wij vragen" in line][0]
             assert lines[start].endswith(f"{number}. Wij vragen nadrukkelijk om hulp:"), lines
             assert lines[start + 1:start + 3] == ["• jongerenwerk", "• dyslexie"], lines
+    # Excel and CSV: the same lines as plain text, no asterisks, no "- ".
+    sheet = load_workbook(io.BytesIO(secretary.get(f"/consultaties/{SLUG}/tabel.xlsx").data)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert "Wij vragen nadrukkelijk om hulp:\n• jongerenwerk\n• dyslexie" in cells
+    csv = secretary.get(f"/consultaties/{SLUG}/tabel.csv").data.decode("utf-8-sig")
+    assert "Wij vragen nadrukkelijk om hulp:\n• jongerenwerk\n• dyslexie" in csv
 
 
-def test_excel_and_csv_keep_the_markdown_source_to_import_back(demo_app):
-    """Excel and CSV are also the import format (tests/test_rowimport_roundtrip.py): they
-    carry the answer's Markdown as written, so that a sheet imports back as itself; the plain
-    text would lose the bold and turn "- " into "•" on the way back."""
-    _markdown_answer(demo_app)
+def test_excel_and_csv_show_plain_text_not_markdown(demo_app):
+    """Excel and CSV show an answer as plain text (issue 16): its words without "**", list
+    items with "• " or their number, a link's address after its text; the same text Word
+    shows without its styles. (That plain text imports back as the same table:
+    tests/test_rowimport_roundtrip.py.)"""
+    plain, _stakeholder = _markdown_answer(demo_app)
+    assert "• eerste stap" in plain and "de nota (https://example.nl/nota)" in plain
     secretary = Actor(demo_app.test_client(), "secretary")
     sheet = load_workbook(io.BytesIO(secretary.get(f"/consultaties/{SLUG}/tabel.xlsx").data)).active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
-    assert any(MARKDOWN in cell for cell in cells)
+    assert plain in cells
+    assert not [cell for cell in cells if MARKERS.search(cell)]
     csv = secretary.get(f"/consultaties/{SLUG}/tabel.csv").data.decode("utf-8-sig")
-    assert "**meegenomen in het inkoopplan**" in csv
+    assert "meegenomen in het inkoopplan en nader uitgewerkt:" in csv
+    assert "• tweede stap, zie de nota (https://example.nl/nota)" in csv
+    assert not MARKERS.search(csv)
