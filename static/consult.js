@@ -89,6 +89,17 @@
       window.htmx.trigger(state, "picked");
     }
   });
+  // The selection page (templates/bulk/selection.html): ticking a point means "only the
+  // ticked points"; without JavaScript the server reads ticks without a scope the same way.
+  document.addEventListener("change", function (event) {
+    var t = event.target;
+    if (!t.matches || !t.matches("#bulk-form input[name=point_ids]")) return;
+    var ticked = document.querySelectorAll("#bulk-form input[name=point_ids]:checked").length;
+    var some = document.getElementById("scope-some");
+    var all = document.getElementById("scope-all");
+    if (some && ticked) some.checked = true;
+    else if (all && !ticked) all.checked = true;
+  });
   document.addEventListener("htmx:load", function (event) {
     var state = event.detail.elt;
     if (!state || state.id !== "selection-state") return;

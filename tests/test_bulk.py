@@ -148,11 +148,9 @@ def test_set_status_by_kind_changes_only_those_answers_and_undoes(secretary, ses
     unanswered = [p for p in boards if before[p.id][0] is None]
     if unanswered:
         assert "nog geen antwoord" in told
-    shared_others = {pid for pid, st in _state(session, others).items()
-                     if st != before_others[pid]}
-    # Only points that share an answer with a board's point may follow along.
-    assert not shared_others or all(
-        _state(session, [pid])[pid][0] == "not_adopted" for pid in shared_others)
+    # Points that share an answer with a board's point do not follow along (the answer is
+    # split: the boards' points get their own copy).
+    assert _state(session, others) == before_others
     action = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
     secretary.form_post(f"{URL}/{action.id}/ongedaan", {})
     session.expire_all()
@@ -435,3 +433,141 @@ def test_odd_filter_values_are_ignored_never_a_500(secretary):
     filled = secretary.hx_get(f"/consultaties/{SLUG}/sjablonen/invullen?template_id=%C2%B2"
                               "&reaction_id=1&point_ids=%C2%B2")
     assert filled.status_code == 404
+
+
+def _shared_answer(session):
+    """A live released answer that is the latest answer of three or more points of one
+    letter: (the answer, its points in order)."""
+    from collections import defaultdict
+
+    from consult.bulk.answers import latest_answers
+
+    points = session.exec(select(Point).where(Point.archived == False)).all()  # noqa: E712
+    by_answer = defaultdict(list)
+    for pid, response in latest_answers(session, [p.id for p in points]).items():
+        by_answer[response.id].append(pid)
+    rid, pids = max(by_answer.items(), key=lambda item: (len(item[1]), -item[0]))
+    assert len(pids) >= 3
+    ordered = [p for p in points if p.id in set(pids)]
+    ordered.sort(key=lambda p: (p.reaction_id, p.position))
+    return session.get(Response, rid), ordered
+
+
+@pytest.mark.parametrize("action", [
+    {"action": "status", "new_status": "not_adopted"},
+    {"action": "route", "destination": "Werkgroep veiligheid"},
+])
+def test_only_the_selected_points_change_when_they_share_an_answer(secretary, session, action):
+    """The trial: one point of "De punten 8 t/m 10 ..." selected, "Gedaan: 52 punten
+    gewijzigd" (everything sharing the answer followed). The selected point gets its own copy
+    of the answer with the new state (same explanation, same decision); the others keep theirs;
+    the message counts the selected point only; undo puts it back on the shared answer."""
+    shared, points = _shared_answer(session)
+    chosen, others = points[1], [p for p in points if p.id != points[1].id]
+    before = _state(session, [p.id for p in points])
+    assert action.get("destination") not in before[chosen.id][1]
+    form = {"scope": "some", "point_ids": chosen.id, "action": action["action"]}
+    if "new_status" in action:
+        form["new_status"] = action["new_status"]
+    else:
+        form["destination_id"] = _destination(session, action["destination"]).id
+    response = secretary.form_post(URL, form)
+    assert response.status_code == 303
+    told = _flash(secretary, response)
+    assert "Gedaan: 1 punt gewijzigd." in told
+    session.expire_all()
+    after = _state(session, [p.id for p in points])
+    assert after[chosen.id] != before[chosen.id]
+    if "new_status" in action:
+        assert after[chosen.id][0] == "not_adopted"
+    else:
+        assert action["destination"] in after[chosen.id][1]
+    assert {p.id: after[p.id] for p in others} == {p.id: before[p.id] for p in others}
+    assert session.get(Response, shared.id).version == shared.version  # not changed
+    copy = session.exec(
+        select(Response).join(ResponsePoint, ResponsePoint.response_id == Response.id)
+        .where(ResponsePoint.point_id == chosen.id).order_by(Response.id.desc())).first()
+    assert copy.id != shared.id
+    assert (copy.body, copy.decided_by, copy.decided_on) == (
+        shared.body, shared.decided_by, shared.decided_on)
+    audited = session.exec(select(AuditEvent).where(
+        AuditEvent.action == f"bulk_{action['action']}")).all()
+    assert [e.entity_id for e in audited] == [chosen.id]
+    bulk = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
+    secretary.form_post(f"{URL}/{bulk.id}/ongedaan", {})
+    session.expire_all()
+    assert _state(session, [p.id for p in points]) == before
+    assert session.get(Response, copy.id).archived
+
+
+def test_the_count_is_the_points_that_changed_never_more_than_selected(secretary, session):
+    """The trial: "Gedaan: 210 punten gewijzigd" for a consultation of 204 points (points
+    counted once per answer that covered them). Setting every point to one status counts
+    each answered point whose status changed once."""
+    from consult.bulk.answers import latest_answers
+
+    live = [p.id for p in session.exec(select(Point).where(
+        Point.archived == False)).all()]  # noqa: E712
+    latest = latest_answers(session, live)
+    expected = sum(1 for r in latest.values() if r.status != "done")
+    assert expected > 100
+    response = secretary.form_post(URL, {"action": "status", "scope": "all",
+                                         "new_status": "done"})
+    told = _flash(secretary, response)
+    assert f"Gedaan: {expected} punten gewijzigd." in told
+    assert expected <= len(live)
+    session.expire_all()
+    assert all(s == "done" for s, _d in _state(session, list(latest)).values())
+
+
+def test_ticked_points_without_a_scope_mean_only_those(secretary, session):
+    """A form sent without JavaScript (the scope radio not switched): ticks mean the ticked
+    points, not all matching ones; the page ticks "only the ticked" when it comes back."""
+    points = [p for p in _points_of(session, "Leiden") if _state(session, [p.id])[p.id][0]][:2]
+    others = [p.id for p in _points_of(session, "Leiden")[2:]]
+    before = _state(session, others)
+    response = secretary.form_post(URL, {"action": "status", "new_status": "not_adopted",
+                                         "point_ids": [p.id for p in points]})
+    assert response.status_code == 303
+    session.expire_all()
+    assert _state(session, others) == before
+    assert all(_state(session, [p.id])[p.id][0] == "not_adopted" for p in points)
+    page = secretary.form_post(URL, {"action": "", "point_ids": [points[0].id]})
+    assert page.status_code == 422
+    assert re.search(r'value="some" id="scope-some"\s+checked', page.get_data(as_text=True))
+
+
+def test_recent_bulk_actions_keep_their_undo_after_leaving_the_page(secretary, session):
+    """The trial: undo lived only in the one-time message; after opening another page it was
+    gone. The selection page lists the recent bulk actions, what each did and to how many
+    points, with its undo; an undone one says so."""
+    points = [p for p in _points_of(session, "Leiden") if _state(session, [p.id])[p.id][0]][:3]
+    before = _state(session, [p.id for p in points])
+    target = _destination(session, "Strategisch overleg jeugd")
+    secretary.form_post(URL, {"action": "route", "scope": "some", "destination_id": target.id,
+                              "point_ids": [p.id for p in points]})
+    secretary.get(f"/consultaties/{SLUG}")  # the message is gone
+    html = secretary.get(URL).get_data(as_text=True)
+    action = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
+    item = re.search(rf'<li id="bulkactie-{action.id}">(.*?)</li>', html, re.S)
+    assert item, "the recent bulk action is listed"
+    said = _text(item.group(1))
+    assert f"Doorgestuurd naar {target.title}" in said
+    changed = action.data["count"]
+    assert f"{changed} punt" in said and "Ongedaan maken" in said
+    undo = f"/consultaties/{SLUG}/selectie/{action.id}/ongedaan"
+    assert undo in item.group(1)
+    secretary.form_post(undo, {})
+    session.expire_all()
+    assert _state(session, [p.id for p in points]) == before
+    html = secretary.get(URL).get_data(as_text=True)
+    item = re.search(rf'<li id="bulkactie-{action.id}">(.*?)</li>', html, re.S)
+    assert "ongedaan gemaakt" in _text(item.group(1)) and undo not in item.group(1)
+
+
+def test_template_answers_start_as_concept(secretary):
+    """The trial: a template applied to all points put its text on the public page at once
+    (default "voorgesteld"); the status of new template answers starts at concept."""
+    html = secretary.get(URL).get_data(as_text=True)
+    chosen = re.search(r'<select name="template_status".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option value="draft" selected>', chosen)

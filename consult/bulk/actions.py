@@ -8,6 +8,7 @@ is (a template gives it one). One audit event per changed point ("bulk_status", 
 "bulk_template", "bulk_undo") beside the answers' own. Operations only flush.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from ..models import (
     Point,
     Reaction,
     Response,
+    ResponsePoint,
     ResponseStatus,
     Stakeholder,
     User,
@@ -85,31 +87,92 @@ def _audit_points(session: Session, actor: User | None, kind: str, action_id: in
 
 def _change(session, actor, consultation, kind, point_ids, new_state) -> Outcome:
     """Change the latest answer of each point to ``new_state(response, routes)`` ->
-    (status, destination ids), or None to leave it; record and audit it."""
+    (status, destination ids), or None to leave it; record and audit it. Only the selected
+    points change: an answer that is also the latest of a point outside the selection is not
+    changed but split (the selected points get a copy with the new state; the others keep
+    it), so "8 points match" changes 8 points, never the 52 that share their answers."""
     action = _start(session, actor, consultation, kind, point_ids)
     latest = latest_answers(session, point_ids)
-    current = routes(session, {r.id for r in latest.values()})
+    selected: dict[int, list[int]] = defaultdict(list)  # answer id -> selected points on it
+    for point_id, response in latest.items():
+        selected[response.id].append(point_id)
+    answers = {r.id: r for r in latest.values()}
+    current = routes(session, answers)
     wanted = {}
-    for response in {r.id: r for r in latest.values()}.values():
+    for response in answers.values():
         new = new_state(response, current[response.id])
         if new is not None and new != (response.status, current[response.id]):
             wanted[response.id] = (response, new[0], set(new[1]))
-    done = change_answers(session, actor, consultation.id, wanted) if wanted else {}
+    held = _held_elsewhere(session, wanted, point_ids)
+    in_place = {rid: change for rid, change in wanted.items() if rid not in held}
+    done = change_answers(session, actor, consultation.id, in_place) if in_place else {}
     paths = destination_paths(session, consultation.id)
+
+    def state(rid, status, destinations):
+        return {"answer": rid, "status": status,
+                "destinations": [paths.get(d) for d in sorted(destinations)]}
+
     entries, data = [], []
     for rid, change in done.items():
         response, status, destinations = wanted[rid]
         data.append([rid, response.version, *change["before"]])
-        before = {"answer": rid, "status": change["before"][0],
-                  "destinations": [paths.get(d) for d in change["before"][1]]}
-        after = {"answer": rid, "status": status,
-                 "destinations": [paths.get(d) for d in sorted(destinations)]}
-        entries += [(p.id, before, after) for p in change["points"]]
-    action.data = {**action.data, "changed": data}
-    session.add(action)
+        before, after = state(rid, *change["before"]), state(rid, status, destinations)
+        entries += [(point_id, before, after) for point_id in selected[rid]]
+    created = _split(session, actor, consultation, {
+        rid: (*wanted[rid], selected[rid], current[rid]) for rid in held})
+    for rid, (copy, status, destinations) in created.items():
+        before = state(rid, wanted[rid][0].status, current[rid])
+        entries += [(point_id, before, state(copy.id, status, destinations))
+                    for point_id in selected[rid]]
     changed = _audit_points(session, actor, action.kind, action.id, entries)
+    action.data = {**action.data, "changed": data, "count": changed,
+                   "created": [copy.id for copy, _s, _d in created.values()]}
+    session.add(action)
     session.flush()
-    return Outcome(action if done else None, changed, len(set(point_ids) - set(latest)))
+    return Outcome(action if done or created else None, changed,
+                   len(set(point_ids) - set(latest)))
+
+
+def _held_elsewhere(session, wanted, point_ids) -> set[int]:
+    """The ids of the ``wanted`` answers that are also the latest answer of a live point
+    outside ``point_ids`` (changing them in place would change that point too)."""
+    chosen = set(point_ids)
+    outside = set()
+    for chunk in chunks(wanted):  # ids only: at 10,000 points, no ORM rows for this check
+        outside |= {pid for pid in session.exec(
+            select(ResponsePoint.point_id).join(Point, Point.id == ResponsePoint.point_id)
+            .where(ResponsePoint.response_id.in_(chunk), Point.archived == sa.false()))
+            if pid not in chosen}
+    return {r.id for r in latest_answers(session, outside).values() if r.id in wanted}
+
+
+def _split(session, actor, consultation, held) -> dict[int, tuple[Response, str, set[int]]]:
+    """A copy of each held answer for its selected points only, with the new state: ``held``
+    = {answer id: (Response, status, destination ids, [selected point id], current
+    destination ids)}. Returns {answer id: (the copy, status, destination ids)}. The copy
+    keeps the explanation and who decided it on which day; the old answer stays as it was
+    for the points outside the selection (and as history for the selected ones)."""
+    points = {p.id: p for ps in covered(session, held).values() for p in ps}
+    by_state: dict[tuple, list[int]] = defaultdict(list)
+    for rid, (_response, status, destinations, _ids, _now) in held.items():
+        by_state[(status, frozenset(destinations))].append(rid)
+    made = {}
+    for (status, destinations), rids in by_state.items():
+        targets = session.exec(select(Destination).where(
+            Destination.id.in_(destinations))).all() if destinations else []
+        groups = []
+        for rid in rids:
+            response, ids = held[rid][0], held[rid][3]
+            own = [points[i] for i in ids]
+            reaction_id = response.reaction_id if any(
+                p.reaction_id == response.reaction_id for p in own) else own[0].reaction_id
+            groups.append((reaction_id, own, response.body))
+        copies = create_answers(session, actor, consultation, groups, list(targets), status,
+                                decided=[(held[rid][0].decided_by, held[rid][0].decided_on)
+                                         for rid in rids])
+        made |= {rid: (copy, status, set(destinations)) for rid, copy in zip(rids, copies,
+                                                                             strict=True)}
+    return made
 
 
 def set_status(session: Session, actor: User | None, consultation: Consultation,
@@ -118,8 +181,8 @@ def set_status(session: Session, actor: User | None, consultation: Consultation,
     Raises BulkError (nothing selected, unknown status) or answers.AnswersChanged."""
     if status not in {s.value for s in ResponseStatus}:
         raise BulkError(_("Choose a status."))
-    return _change(session, actor, consultation, "status", point_ids,
-                   lambda response, dests: (status, dests))
+    return _told(_change(session, actor, consultation, "status", point_ids,
+                         lambda response, dests: (status, dests)), status)
 
 
 def route(session: Session, actor: User | None, consultation: Consultation,
@@ -129,8 +192,17 @@ def route(session: Session, actor: User | None, consultation: Consultation,
     if destination is None or destination.consultation_id != consultation.id or (
             destination.archived):
         raise BulkError(_("Choose a destination of this consultation."))
-    return _change(session, actor, consultation, "route", point_ids,
-                   lambda response, dests: (response.status, dests | {destination.id}))
+    return _told(_change(session, actor, consultation, "route", point_ids,
+                         lambda response, dests: (response.status, dests | {destination.id})),
+                 destination.title)
+
+
+def _told(outcome: Outcome, detail: str) -> Outcome:
+    """Keep what the action set (a status, a destination's title) with it, for the list of
+    recent bulk actions."""
+    if outcome.action is not None:
+        outcome.action.data = {**outcome.action.data, "detail": detail}
+    return outcome
 
 
 def dutch_list(names: list[str]) -> str:
@@ -165,9 +237,10 @@ def apply_template(session: Session, actor: User | None, consultation: Consultat
     entries = [(p.id, {}, {"answer": response.id, "template": template.id})
                for response, (_sender, points) in zip(responses, groups.values(), strict=True)
                for p in points]
-    action.data = {**action.data, "created": [r.id for r in responses]}
-    session.add(action)
     changed = _audit_points(session, actor, action.kind, action.id, entries)
+    action.data = {**action.data, "created": [r.id for r in responses], "count": changed,
+                   "detail": template.title}
+    session.add(action)
     session.flush()
     return Outcome(action, changed)
 
@@ -207,10 +280,11 @@ def add_to_theme(session: Session, actor: User | None, consultation: Consultatio
     except themes.ThemeError as err:
         raise BulkError(str(err)) from None
     new = sorted(set(point_ids) - present)
-    action.data = {**action.data, "themes": [[theme.id, new]]}
-    session.add(action)
     changed = _audit_points(session, actor, action.kind, action.id,
                             [(p, {"theme": None}, {"theme": theme.id}) for p in new])
+    action.data = {**action.data, "themes": [[theme.id, new]], "count": changed,
+                   "detail": theme.title}
+    session.add(action)
     session.flush()
     return Outcome(action if new else None, changed)
 
@@ -261,3 +335,38 @@ def undo(session: Session, actor: User | None, consultation: Consultation,
     count = _audit_points(session, actor, "undo", action.id, entries)
     session.flush()
     return count
+
+
+@dataclass
+class Recent:
+    """One of the consultation's recent bulk actions as the selection page lists it."""
+
+    action: BulkAction
+    what: str  # "Status gezet op ...", "Doorgestuurd naar ..."
+    points: int
+    who: str
+
+
+def recent(session: Session, consultation_id: int, limit: int = 10) -> list[Recent]:
+    """The consultation's last ``limit`` bulk actions that changed something, newest first,
+    each with what it did, how many points and who (undone ones included, marked by
+    ``action.undone_at``). Two queries."""
+    rows = session.exec(
+        select(BulkAction).where(BulkAction.consultation_id == consultation_id)
+        .order_by(BulkAction.id.desc()).limit(limit * 3)).all()
+    rows = [r for r in rows if r.data.get("count")][:limit]
+    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(
+        {r.user_id for r in rows if r.user_id})))} if rows else {}
+    return [Recent(r, _what(r), r.data["count"],
+                   getattr(users.get(r.user_id), "name", "") or "") for r in rows]
+
+
+def _what(action: BulkAction) -> str:
+    detail = action.data.get("detail", "")
+    if action.kind == "status":
+        from ..labels import state
+
+        return _("Status set to %(word)s", word=state("answer", detail).word)
+    return {"route": _("Routed to %(name)s", name=detail),
+            "template": _("Answered with the template %(name)s", name=detail),
+            "theme": _("Added to the theme %(name)s", name=detail)}.get(action.kind, action.kind)

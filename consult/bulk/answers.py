@@ -178,17 +178,22 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
 
 def create_answers(session: Session, actor: User | None, consultation: Consultation,
                    groups: list[tuple[int, list[Point], str]],
-                   destinations: list[Destination], status: str) -> list[Response]:
+                   destinations: list[Destination], status: str,
+                   decided: list[tuple[str, object]] | None = None) -> list[Response]:
     """One new answer per group (reaction id, its points, the explanation), each routed to
     ``destinations`` with ``status``: the rows processing.answer writes for one (answer,
     links, version 1, audit event, "answered" in each point's thread), for all groups in a
-    few statements. Raises pydantic.ValidationError for an explanation that is too long."""
+    few statements. ``decided``: per group (decided by, decided on: a date or None), when the
+    answers copy a decision. Raises pydantic.ValidationError for an explanation that is too
+    long."""
     position = next_position(session, Response.position,
                              Response.consultation_id == consultation.id)
+    decided = decided or [("", None)] * len(groups)
     responses = [Response.model_validate(ResponseCreate.model_validate({
         "consultation_id": consultation.id, "reaction_id": reaction_id, "body": body,
-        "status": status, "position": position + i}))
-        for i, (reaction_id, _points, body) in enumerate(groups)]
+        "status": status, "position": position + i, "decided_by": by, "decided_on": on}))
+        for i, ((reaction_id, _points, body), (by, on)) in enumerate(
+            zip(groups, decided, strict=True))]
     session.add_all(responses)
     session.flush()
     paths = destination_paths(session, consultation.id)
@@ -202,6 +207,7 @@ def create_answers(session: Session, actor: User | None, consultation: Consultat
     for response, (_reaction_id, points, _body) in zip(responses, groups, strict=True):
         session.add(ResponseVersion(
             response_id=response.id, version=1, body=response.body, status=response.status,
+            decided_by=response.decided_by, decided_on=response.decided_on,
             destinations=names, points=[p.number for p in points], author_id=author))
         audit.record(session, actor, "create", response)
         _events(session, actor, response, points, "answered",

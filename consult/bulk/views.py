@@ -52,6 +52,7 @@ def _page_context(consultation, filters, error=None, ticked=()):
         "statuses": selection.STATUSES, "base_states": statuslabels.BASE_STATES,
         "templates": answertemplates.templates_of(session, consultation.id),
         "themes": _themes(session, consultation.id),
+        "recent": actions.recent(session, consultation.id),
     }
 
 
@@ -89,8 +90,10 @@ def index(slug: str):
 
 def _selected(session, consultation, filters) -> tuple[list[int], int]:
     """The points the form means: all matching the filters now, or the ticked ones still
-    live; and how many ticked ones are gone."""
-    if request.form.get("scope") == "all":
+    live; and how many ticked ones are gone. Without a scope (a form sent without
+    JavaScript, or an old one): the ticked points when any are ticked, else all matching."""
+    scope = request.form.get("scope") or ("some" if request.form.getlist("point_ids") else "all")
+    if scope == "all":
         return selection.matching_ids(session, current_user, consultation.id, filters), 0
     return selection.chosen_ids(session, consultation.id, form_ids("point_ids"))
 
