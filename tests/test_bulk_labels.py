@@ -122,3 +122,34 @@ def test_a_template_can_be_changed_archived_and_not_broken(secretary, session):
     reaction = _leiden_reaction(session)
     assert 'id="answer-template"' not in secretary.get(
         f"{BASE}/reacties/{reaction.id}").get_data(as_text=True)
+
+
+def test_two_tabs_editing_one_template_never_overwrite_each_other(secretary, session):
+    """The trial: tab A saved a new text, tab B (read before) saved a new name over it and A's
+    text was gone. B's save is refused (409) with its own text kept in the form and A's
+    version shown under it; saving B again then replaces A's, knowingly."""
+    secretary.form_post(f"{BASE}/sjablonen", {"title": "Mee", "body": "Mee in {bestemming}."})
+    template = session.exec(select(AnswerTemplate)).one()
+    page = secretary.get(f"{BASE}/sjablonen").get_data(as_text=True)
+    token = re.search(rf'sjabloon-{template.id}".*?name="seen" value="([0-9a-f]+)"', page,
+                      re.S).group(1)
+    a = secretary.form_post(f"{BASE}/sjablonen/{template.id}/wijzigen", {
+        "title": "Mee", "body": "Wordt meegenomen in {bestemming}.", "seen": token})
+    assert a.status_code == 303
+    b = secretary.form_post(f"{BASE}/sjablonen/{template.id}/wijzigen", {
+        "title": "Meegenomen", "body": "Mee in {bestemming}.", "seen": token})
+    assert b.status_code == 409
+    said = _text(b.get_data(as_text=True))
+    assert "Iemand anders heeft dit sjabloon intussen gewijzigd" in said
+    assert "Nu opgeslagen: Mee — Wordt meegenomen in {bestemming}." in said
+    assert 'value="Meegenomen"' in b.get_data(as_text=True)  # B's input kept
+    session.expire_all()
+    assert session.get(AnswerTemplate, template.id).body == "Wordt meegenomen in {bestemming}."
+    fresh = re.search(rf'sjabloon-{template.id}".*?name="seen" value="([0-9a-f]+)"',
+                      b.get_data(as_text=True), re.S).group(1)
+    again = secretary.form_post(f"{BASE}/sjablonen/{template.id}/wijzigen", {
+        "title": "Meegenomen", "body": "Mee in {bestemming}.", "seen": fresh})
+    assert again.status_code == 303
+    session.expire_all()
+    saved = session.get(AnswerTemplate, template.id)
+    assert (saved.title, saved.body) == ("Meegenomen", "Mee in {bestemming}.")

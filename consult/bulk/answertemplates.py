@@ -4,14 +4,16 @@ answer ({bestemming}: the destinations, {indiener}: the sender, {punt}: the poin
 Operations validate, only flush and leave the commit to the caller.
 """
 
+import hashlib
 from string import Formatter
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from .. import audit
-from ..models import Consultation, User
+from ..models import Consultation, User, utcnow
 from .models import AnswerTemplate, AnswerTemplateCreate
 
 PLACEHOLDERS = ("bestemming", "indiener", "punt")
@@ -90,15 +92,43 @@ def create_template(session: Session, actor: User | None, consultation: Consulta
     return template
 
 
+class TemplateConflict(TemplateError):
+    """The template was changed by someone else since the form was read; nothing saved."""
+
+
+def seen(template: AnswerTemplate) -> str:
+    """What a form showed of the template, as a short token (sha256 of name and text): a
+    change made with an older token is refused (TemplateConflict), never written over."""
+    return hashlib.sha256(f"{template.title}\0{template.body}".encode()).hexdigest()[:32]
+
+
 def change_template(session: Session, actor: User | None, template: AnswerTemplate,
-                    title: str, body: str) -> None:
-    """Give a template a new name and text (answers made with it keep theirs)."""
+                    title: str, body: str, shown: str | None = None) -> None:
+    """Give a template a new name and text (answers made with it keep theirs). ``shown``:
+    the ``seen`` token of the form; raises TemplateConflict when the template changed since
+    (two tabs), TemplateError for a bad name or text."""
     data = _checked(template.consultation_id, title, body)
-    before = audit.snapshot(template)
-    template.title, template.body = data.title, data.body
-    session.add(template)
-    session.flush()
+    was_title, was_body = template.title, template.body
+    if shown is not None and shown != seen(template):
+        raise TemplateConflict(_conflict())
+    # Conditional: only while it is still as read, so of two saves at once the second is told.
+    changed = session.execute(
+        sa.update(AnswerTemplate)
+        .where(AnswerTemplate.id == template.id, AnswerTemplate.title == was_title,
+               AnswerTemplate.body == was_body)
+        .values(title=data.title, body=data.body, updated_at=utcnow())
+        .returning(AnswerTemplate.id)).first()
+    if changed is None:
+        raise TemplateConflict(_conflict())
+    before = {**audit.snapshot(template)}
+    session.refresh(template)
     audit.record(session, actor, "change", template, before)
+
+
+def _conflict() -> str:
+    return _("Someone else changed this template in the meantime, so nothing was saved. Your "
+             "text is still in the form, with their version under it: save again to replace "
+             "theirs.")
 
 
 def set_template_archived(session: Session, actor: User | None, template: AnswerTemplate,

@@ -203,6 +203,7 @@ def _templates_page(consultation, error=None, form=None, status=200):
     return render_template(
         "bulk/templates.html", consultation=consultation, error=error, form=form or {},
         templates=answertemplates.templates_of(session, consultation.id, archived=True),
+        seen=answertemplates.seen,
         labels=statuslabels.labels_of(session, consultation.id),
         base_states=statuslabels.BASE_STATES, placeholders=answertemplates.PLACEHOLDERS,
     ), status
@@ -246,13 +247,16 @@ def change_template(slug: str, template_id: int, action: str):
         if action == "wijzigen":
             answertemplates.change_template(session, current_user, template,
                                             request.form.get("title", ""),
-                                            request.form.get("body", ""))
+                                            request.form.get("body", ""),
+                                            request.form.get("seen"))
         else:
             answertemplates.set_template_archived(session, current_user, template,
                                                   action == "archiveren")
     except answertemplates.TemplateError as err:
         session.rollback()
-        return _templates_page(consultation, str(err), {**request.form, "id": template_id}, 422)
+        conflict = isinstance(err, answertemplates.TemplateConflict)
+        return _templates_page(consultation, str(err), {
+            **request.form, "id": template_id, "conflict": conflict}, 409 if conflict else 422)
     session.commit()
     flash(_("Template saved."))
     return redirect(url_for(".templates", slug=slug), code=303)
