@@ -53,6 +53,7 @@ from ..search.analysis import (
     SURFACE_MARK,
     atom_terms,
     chunk_terms,
+    fold,
     normalise,
     query_term,
 )
@@ -65,7 +66,7 @@ HEADING_WEIGHT = 0.25  # a heading shared by several points of one letter
 PART_WEIGHT = 0.5  # a compound's parts ("onderwijs" in "onderwijszorgarrangementen")
 FAMILY_CHARS = 5  # a word's family: its first letters ("norma" of normalisatie, normaliseren)
 FAMILY_WEIGHT = PART_WEIGHT  # a family counts like a compound's part: a hint, not the word
-FAMILY_MARK = "\x03"  # family terms, never shown in a label
+FAMILY_MARK = "\x03"  # family terms (a label shows a family as its most written word)
 LABEL_WORDS = 3
 MAX_SENDER_SHARE = 2 / 3
 SURFACE_ITEMS = 30  # a group's first points, read to find how a label word is written
@@ -250,24 +251,29 @@ def clusters(points: np.ndarray) -> list[list[int]]:
 
 def _label(rows: list[int], matrix: sparse.csr_matrix, vocabulary: list[str],
            items: list[Item]) -> str:
-    """The group's most telling shared words (no families): summed weight times the share of
-    the group's points that hold the word, as written most often."""
+    """The group's most telling shared words: summed weight times the share of the group's
+    points that hold the word, as written most often (a family as its most written word:
+    "Normalisatie" and "normaliseren" share "Normalisatie")."""
     block = matrix[rows]
     held = np.asarray((block > 0).sum(axis=0)).ravel() / len(rows)
     score = np.asarray(block.sum(axis=0)).ravel() * held
-    best = [i for i in np.argsort(-score, kind="stable")[:LABEL_WORDS * 3]
-            if score[i] > 0 and not vocabulary[i].startswith(FAMILY_MARK)]
+    best = [i for i in np.argsort(-score, kind="stable")[:LABEL_WORDS * 3] if score[i] > 0]
     spellings = _spellings([items[r] for r in rows[:SURFACE_ITEMS]])
     words = []
     for i in best:
         term = vocabulary[i]
         seen = spellings.get(term)
         written = seen.most_common(1)[0][0] if seen else term
-        if written.lower() not in {w.lower() for w in words}:
+        if _family(written) not in {_family(w) for w in words}:  # not "client, Cliënten"
             words.append(written)
         if len(words) == LABEL_WORDS:
             break
     return ", ".join(words)
+
+
+def _family(word: str) -> str:
+    """A written word's family, to show one word of each in a label."""
+    return fold(word).lower()[:FAMILY_CHARS]
 
 
 def _spellings(items: list[Item]) -> dict[str, Counter]:
@@ -281,6 +287,8 @@ def _spellings(items: list[Item]) -> dict[str, Counter]:
                 terms = atom_terms(atom)
                 if terms:
                     seen[terms[0]][atom] += 1
+                    if len(terms[0]) >= FAMILY_CHARS and terms[0].isalpha():
+                        seen[FAMILY_MARK + terms[0][:FAMILY_CHARS]][atom] += 1
                     for part in set(terms[1:]) - {terms[0]}:
                         seen[part][part] += 1
     return seen
