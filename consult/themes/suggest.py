@@ -155,13 +155,22 @@ def point_terms(items: list[Item]) -> list[Counter]:
 def _families(terms: Counter) -> Counter:
     """The terms plus each word's family (FAMILY_MARK + its first FAMILY_CHARS letters) at
     FAMILY_WEIGHT times the strongest weight of a word of that family in the point."""
-    families: Counter = Counter()
+    families: dict[str, float] = {}
     for term, weight in terms.items():
-        if len(term) >= FAMILY_CHARS and term.isalpha():
-            family = FAMILY_MARK + term[:FAMILY_CHARS]
-            families[family] = max(families[family], weight * FAMILY_WEIGHT)
-    terms.update(families)
+        family = _family_term(term)
+        if family and families.get(family, 0.0) < weight:
+            families[family] = weight
+    for family, weight in families.items():
+        terms[family] += weight * FAMILY_WEIGHT
     return terms
+
+
+@lru_cache(maxsize=200_000)
+def _family_term(term: str) -> str | None:
+    """The family term of an index term, or None (numbers, short words, pair terms)."""
+    if len(term) >= FAMILY_CHARS and term.isalpha():
+        return FAMILY_MARK + term[:FAMILY_CHARS]
+    return None
 
 
 def _letter_weights(items: list[Item], terms: list[Counter]) -> list[Counter]:
