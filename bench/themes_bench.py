@@ -9,9 +9,10 @@
    Each subject is listed with what the suggestions made of it, and each suggestion with the
    gold subjects it holds.
    ``--subsets`` also measures it on parts of the demo, each suggested on its own: without
-   the joint letter (reaction 4, nine councils), the odd reactions with the joint letter, and
-   reactions 4-8 only (gold subjects cut to the points left, those left with one point
-   dropped): a change that helps only one shape of consultation shows there.
+   the joint letter (reaction 4: the youth portfolio holders and six councils), the odd
+   reactions with the joint letter, and reactions 4-8 only (gold subjects cut to the points
+   left, those left with one point dropped): a change that helps only one shape of
+   consultation shows there.
 2. **Time**: ``suggest`` on a generated consultation of N points (default 10,000; target
    <= 10 s), letters of 1-60 points from 400 senders, the text made of the seed sentences with
    a long-tail vocabulary (bench/scale_data.Text), read as Items (no database), best of two runs

@@ -13,7 +13,7 @@
    points of one sender in one reaction use counts less for each of them (``2/k`` for a word in
    ``k >= 3`` of its points). So two points of one letter are not alike by their heading or
    their sender's pet words alone; what they say still is. A joint letter counts per sender:
-   nine councils that all write "aanbieders" in one reaction raised it nine times.
+   the councils of one joint letter that each write "aanbieders" each raised it.
 3. **Vectors** (``vectors``): each weight times its inverse *sender* frequency (how many
    different stakeholders use the word, not how many points: a word that one sender repeats
    says less than one that many senders share), rows l2-normalised; words of one sender only
