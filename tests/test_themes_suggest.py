@@ -166,3 +166,15 @@ def test_recall_on_the_demo_gold_standard_stays(demo_app):
         items = load_items(get_session(), 1)
     result = recall(items, suggest(items), json.loads(GOLD.read_text(encoding="utf-8")))
     assert result["landed"] >= 47, f"{result['landed']} of {result['gold_points']} gold points"
+
+
+def test_a_label_writes_a_word_part_as_the_points_write_it(demo_app):
+    """A compound's part is an index stem ("kenni" of "PGB-kennis", "ondersteun" of
+    "cliëntondersteuning"); a label shows the word as the points write it."""
+    themes = json.loads(_themes(demo_app, "--suggest", "--json").output)["themes"]
+    knowledge = _holding(themes, ("Gemeenteraad Zoeterwoude", "5"))
+    support = _holding(themes, ("Gemeenteraad Zoeterwoude", "6"))
+    assert knowledge and support
+    words = [w for label in knowledge + support for w in label.split(", ")]
+    assert "kennis" in words and "ondersteuning" in words
+    assert not {"kenni", "ondersteun"} & set(words)
