@@ -271,7 +271,8 @@ def _label(rows: list[int], matrix: sparse.csr_matrix, vocabulary: list[str],
     held = np.asarray((block > 0).sum(axis=0)).ravel() / len(rows)
     score = np.asarray(block.sum(axis=0)).ravel() * held
     best = [i for i in np.argsort(-score, kind="stable")[:LABEL_WORDS * 3] if score[i] > 0]
-    spellings = _spellings([items[r] for r in rows[:SURFACE_ITEMS]])
+    spellings = _spellings([items[r] for r in rows[:SURFACE_ITEMS]],
+                           {vocabulary[i] for i in best})
     words = []
     for i in best:
         term = vocabulary[i]
@@ -289,24 +290,36 @@ def _family(word: str) -> str:
     return fold(word).lower()[:FAMILY_CHARS]
 
 
-def _spellings(items: list[Item]) -> dict[str, Counter]:
-    """How these points write each term ("PGB" for "pgb", "aanbieders" for "aanbieder"):
-    term -> spellings counted (a compound's part as the piece of the word it comes from,
-    "kennis" of "PGB-kennis"). Read once per group, not once per label word: on 10,000 points
-    that re-reading was a third of the time."""
+def _spellings(items: list[Item], wanted: set[str]) -> dict[str, Counter]:
+    """How these points write each ``wanted`` term ("PGB" for "pgb", "aanbieders" for
+    "aanbieder"): term -> spellings counted (a compound's part as the piece of the word it
+    comes from, "kennis" of "PGB-kennis"). Read once per group, not once per label word, each
+    chunk of text analysed once (on 10,000 points the re-reading was a third of the time)."""
     seen: dict[str, Counter] = defaultdict(Counter)
     for item in items:
         for chunk in CHUNK.findall(normalise(f"{item.heading}\n{item.body}")):
-            for atom in ATOM.findall(chunk):
-                terms = atom_terms(atom)
-                if terms:
-                    seen[terms[0]][atom] += 1
-                    if len(terms[0]) >= FAMILY_CHARS and terms[0].isalpha():
-                        seen[FAMILY_MARK + terms[0][:FAMILY_CHARS]][atom] += 1
-                    pieces = _pieces(atom)
-                    for part in set(terms[1:]) - {terms[0]}:
-                        seen[part][pieces.get(part, part)] += 1
+            for term, written in _chunk_spellings(chunk):
+                if term in wanted:
+                    seen[term][written] += 1
     return seen
+
+
+@lru_cache(maxsize=200_000)
+def _chunk_spellings(chunk: str) -> tuple[tuple[str, str], ...]:
+    """(term, as written) for each term of a chunk of text: a word's stem and family as the
+    word, a compound's part as its piece (chunks repeat, so this is mostly looked up)."""
+    out = []
+    for atom in ATOM.findall(chunk):
+        terms = atom_terms(atom)
+        if not terms:
+            continue
+        out.append((terms[0], atom))
+        family = _family_term(terms[0])
+        if family:
+            out.append((family, atom))
+        pieces = _pieces(atom)
+        out.extend((part, pieces.get(part, part)) for part in set(terms[1:]) - {terms[0]})
+    return tuple(out)
 
 
 @lru_cache(maxsize=50_000)
