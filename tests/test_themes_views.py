@@ -252,3 +252,50 @@ def test_a_councillor_who_may_read_the_board_finds_a_link_to_it(as_role, demo_ap
     assert f'href="{BOARD}"' in page
     assert f'href="{BOARD}"' not in as_role(None).get(f"/consultaties/{SLUG}").get_data(
         as_text=True)
+
+
+def _seen(html, theme_id):
+    return re.search(rf'/themas/{theme_id}".*?name="seen" value="([0-9a-f]+)"', html,
+                     re.S).group(1)
+
+
+def test_two_tabs_renaming_one_theme_never_overwrite_each_other(as_role, demo_app):
+    """The trial: tab A renamed "PGB, ZIN, verhouding" to "PGB en ZIN (keuzevrijheid)"; tab B,
+    read before, saved a description and A's title was silently gone. B is refused (409),
+    keeps what it typed in its form, and shows the saved title; saved again, it wins."""
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "PGB, ZIN, verhouding", "description": ""})
+    theme_id = _theme_ids(demo_app)["PGB, ZIN, verhouding"]
+    token = _seen(secretary.get(BOARD).get_data(as_text=True), theme_id)
+    a = secretary.form_post(f"{BOARD}/{theme_id}", {
+        "title": "PGB en ZIN (keuzevrijheid)", "description": "", "seen": token})
+    assert a.status_code == 303
+    b = secretary.form_post(f"{BOARD}/{theme_id}", {
+        "title": "PGB, ZIN, verhouding", "description": "Over de keuze", "seen": token})
+    assert b.status_code == 409
+    html = b.get_data(as_text=True)
+    assert "Iemand anders heeft dit thema intussen gewijzigd" in html
+    assert "PGB en ZIN (keuzevrijheid)" in html  # the saved title, as the heading
+    assert ">Over de keuze</textarea>" in html  # B's text kept in its form
+    assert "PGB en ZIN (keuzevrijheid)" in _theme_ids(demo_app)
+    again = secretary.form_post(f"{BOARD}/{theme_id}", {
+        "title": "PGB, ZIN, verhouding", "description": "Over de keuze",
+        "seen": _seen(html, theme_id)})
+    assert again.status_code == 303
+    assert "PGB, ZIN, verhouding" in _theme_ids(demo_app)
+
+
+def test_a_refused_new_theme_keeps_what_was_typed(as_role, demo_app):
+    """The trial: the new-theme form came back empty after a refusal, and the description box
+    cut a long paste silently at 2,000 characters. The refusal keeps title and description
+    and says why; the box has no silent limit."""
+    secretary = as_role("secretary")
+    long = "Lange toelichting. " * 120  # 2,280 characters
+    page = secretary.form_post(BOARD, {"title": "Wachttijden", "description": long})
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert "hoogstens 2000 tekens" in html or "hoogstens 2.000 tekens" in html
+    assert 'value="Wachttijden"' in html and long.strip() in html
+    assert re.search(r'<textarea name="description"[^>]*>', html)
+    assert "maxlength" not in re.search(r'<textarea name="description"[^>]*>', html).group(0)
+    assert _theme_ids(demo_app) == {}

@@ -7,6 +7,7 @@ Names other packages rely on (stable): ``Theme``, ``ThemePoint``, ``add_points(s
 points, actor=None)`` and ``remove_points(session, theme, points, actor=None)``.
 """
 
+import hashlib
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -63,17 +64,42 @@ def create_theme(session: Session, consultation_id: int, title: str, description
     return theme
 
 
+class ThemeConflict(ThemeError):
+    """The theme was renamed or described by someone else since the form was read."""
+
+
+def seen(theme: Theme) -> str:
+    """What a form showed of the theme, as a short token (sha256 of title and description):
+    a change made with an older token is refused (ThemeConflict), never written over."""
+    return hashlib.sha256(f"{theme.title}\0{theme.description}".encode()).hexdigest()[:32]
+
+
 def update_theme(session: Session, theme: Theme, title: str, description: str,
-                 actor: User | None = None) -> Theme:
-    """Rename and/or describe a theme. Raises ThemeError on bad input (nothing changed)."""
+                 actor: User | None = None, shown: str | None = None) -> Theme:
+    """Rename and/or describe a theme. ``shown``: the form's ``seen`` token. Raises
+    ThemeError on bad input, ThemeConflict when the theme changed since the form was read
+    (two tabs); nothing changed then."""
     title, description = checked_title(title), checked_description(description)
+    if shown is not None and shown != seen(theme):
+        raise ThemeConflict(_conflict())
     before = audit.snapshot(theme)
-    theme.title, theme.description = title, description
-    session.add(theme)
-    session.flush()
+    # Conditional: only while it is still as read, so of two saves at once the second is told.
+    changed = session.execute(
+        sa.update(Theme).where(Theme.id == theme.id, Theme.title == theme.title,
+                               Theme.description == theme.description)
+        .values(title=title, description=description).returning(Theme.id)).first()
+    if changed is None:
+        raise ThemeConflict(_conflict())
+    session.refresh(theme)
     audit.record(session, actor, "changed", theme, before)
     revisions.bump(session, [theme.consultation_id])
     return theme
+
+
+def _conflict() -> str:
+    return _("Someone else changed this theme in the meantime, so nothing was saved. Your "
+             "text is still in the form, with their version above it: save again to replace "
+             "theirs.")
 
 
 def delete_theme(session: Session, theme: Theme, actor: User | None = None) -> None:

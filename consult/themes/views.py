@@ -57,7 +57,8 @@ def _page(consultation, error: str | None = None, status: int = 200, **extra):
     processing = access.can_process(current_user, consultation)
     context = {"consultation": consultation, "b": reading.board(session, consultation,
                                                                 suggestions=processing),
-               "processing": processing, "error": error, **extra}
+               "processing": processing, "error": error, "seen": operations.seen, "typed": {},
+               **extra}
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return render_block("themes/board.html", "board", **context), status
     return render_template("themes/board.html", **context), status
@@ -73,10 +74,17 @@ def _back(consultation, message: str | None = None):
     return redirect(url_for(".board", slug=consultation.slug), code=303)
 
 
-def _failed(consultation, error: str):
-    """Roll back and show the board with the message (422); nothing was changed."""
+def _failed(consultation, error: str, status: int = 422, typed: dict | None = None):
+    """Roll back and show the board with the message (422 unless said); nothing was changed.
+    ``typed``: what the user typed into a theme form, shown again in it (_typed)."""
     get_session().rollback()
-    return _page(consultation, error=error, status=422)
+    return _page(consultation, error=error, status=status, typed=typed or {})
+
+
+def _typed(theme_id: int | None = None) -> dict:
+    """The title and description as typed, for the form of ``theme_id`` (None: new theme)."""
+    return {"theme_id": theme_id, "title": request.form.get("title", ""),
+            "description": request.form.get("description", "")}
 
 
 def _theme_or_404(consultation, theme_id: int):
@@ -111,7 +119,7 @@ def create(slug: str):
         theme = operations.create_theme(session, consultation.id, request.form.get("title"),
                                         request.form.get("description"), current_user)
     except (ThemeError, submissions.Resubmitted) as err:
-        return _failed(consultation, str(err))
+        return _failed(consultation, str(err), typed=_typed())
     submissions.record(session, claim, theme.id)
     return _back(consultation, _("Theme added: %(title)s.", title=theme.title))
 
@@ -123,9 +131,12 @@ def update(slug: str, theme_id: int):
     theme = _theme_or_404(consultation, theme_id)
     try:
         operations.update_theme(get_session(), theme, request.form.get("title"),
-                                request.form.get("description"), current_user)
+                                request.form.get("description"), current_user,
+                                request.form.get("seen"))
     except ThemeError as err:
-        return _failed(consultation, str(err))
+        conflict = isinstance(err, operations.ThemeConflict)
+        return _failed(consultation, str(err), 409 if conflict else 422,
+                       typed=_typed(theme_id))
     return _back(consultation, _("Theme saved: %(title)s.", title=theme.title))
 
 
