@@ -138,6 +138,16 @@ def test_one_answer_for_a_theme_across_four_reactions_shows_like_any_other(as_ro
         secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
     form = secretary.get(f"{BOARD}/{theme_id}/beantwoorden")
     assert form.status_code == 200
+    # The trial: the page hid the points' answers of now (Leiden 9's "De punten 8 t/m 10 ...").
+    with demo_app.app_context():
+        from consult import richtext
+        from consult.bulk.answers import latest_answers
+
+        now = latest_answers(get_session(), [pid for pid, _rid in points])
+        shown = [" ".join(richtext.excerpt(r.body).split())[:60] for r in now.values()]
+    page = re.sub(r"\s+", " ", form.get_data(as_text=True))
+    assert now and all(f"Het antwoord nu: {text}" in page.replace("&#39;", "'").replace(
+        "&amp;", "&") for text in shown), shown
     body = "De overgang 18-/18+ krijgt een eigen werkgroep in het strategisch overleg jeugd."
     saved = secretary.form_post(f"{BOARD}/{theme_id}/beantwoorden", {
         "form_key": _form_key(form.get_data(as_text=True)), "body": body, "status": "adopted",

@@ -227,8 +227,11 @@ def _answer_page(consultation, theme, error=None, code=200, form=None):
     session = get_session()
     group = next(g for g in reading.board(session, consultation, suggestions=False).themes
                  if g.theme.id == theme.id)
+    from ..bulk.answers import latest_answers
+
     return render_template(
         "themes/answer.html", consultation=consultation, theme=theme, group=group,
+        current=latest_answers(session, [p.id for p in group.points]),
         destinations=destinations_of(session, consultation.id), error=error,
         chosen=set(form.get("destination_ids", [])),
         ticked=set(form.get("point_ids", [p.id for p in group.points])),
