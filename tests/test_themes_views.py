@@ -309,3 +309,31 @@ def test_a_refused_new_theme_keeps_what_was_typed(as_role, demo_app):
     assert re.search(r'<textarea name="description"[^>]*>', html)
     assert "maxlength" not in re.search(r'<textarea name="description"[^>]*>', html).group(0)
     assert _theme_ids(demo_app) == {}
+
+
+def test_a_stale_tab_never_accepts_a_suggestion_it_did_not_show(as_role, demo_app):
+    """The trial: on SQLite the suggestions' ids start again at 1 after "Opnieuw
+    voorstellen", so a tab read before accepted whatever suggestion now had that id. Each
+    form carries a token of the suggestion it showed: an older one is refused (409, nothing
+    made; or 404 where the id is gone), the page's own is taken."""
+    secretary = as_role("secretary")
+    secretary.form_post(f"{BOARD}/voorstellen")
+    old = secretary.get(BOARD).get_data(as_text=True)
+    first = re.search(r'id="voorstel-(\d+)"', old).group(1)
+    token = re.search(rf'voorstellen/{first}/aannemen".*?name="made" value="([0-9a-f]+)"', old,
+                      re.S).group(1)
+    key = _form_key(old)
+    secretary.form_post(f"{BOARD}/voorstellen")  # suggested again
+    stale = secretary.form_post(f"{BOARD}/voorstellen/{first}/aannemen",
+                                {"made": token, "form_key": key})
+    assert stale.status_code in (404, 409)
+    if stale.status_code == 409:
+        assert "opnieuw voorgesteld, dus er is niets gewijzigd" in stale.get_data(as_text=True)
+    assert _theme_ids(demo_app) == {}
+    fresh = secretary.get(BOARD).get_data(as_text=True)
+    now = re.search(r'id="voorstel-(\d+)"', fresh).group(1)
+    token = re.search(rf'voorstellen/{now}/aannemen".*?name="made" value="([0-9a-f]+)"', fresh,
+                      re.S).group(1)
+    taken = secretary.form_post(f"{BOARD}/voorstellen/{now}/aannemen",
+                                {"made": token, "form_key": _form_key(fresh)})
+    assert taken.status_code == 303 and len(_theme_ids(demo_app)) == 1

@@ -96,6 +96,14 @@ def update_theme(session: Session, theme: Theme, title: str, description: str,
     return theme
 
 
+def made(suggestion: ThemeSuggestion) -> str:
+    """A token of one computed suggestion (when it was made and its points): a form read
+    before the themes were suggested again carries another one, even where SQLite gave the
+    new suggestion the same id."""
+    return hashlib.sha256(f"{suggestion.created_at}\0{suggestion.point_ids}".encode()
+                          ).hexdigest()[:32]
+
+
 def _conflict() -> str:
     return _("Someone else changed this theme in the meantime, so nothing was saved. Your "
              "text is still in the form, with their version above it: save again to replace "

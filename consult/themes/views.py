@@ -57,7 +57,8 @@ def _page(consultation, error: str | None = None, status: int = 200, **extra):
     processing = access.can_process(current_user, consultation)
     context = {"consultation": consultation, "b": reading.board(session, consultation,
                                                                 suggestions=processing),
-               "processing": processing, "error": error, "seen": operations.seen, "typed": {},
+               "processing": processing, "error": error, "seen": operations.seen,
+               "made": operations.made, "typed": {},
                **extra}
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return render_block("themes/board.html", "board", **context), status
@@ -200,6 +201,12 @@ def suggestion(slug: str, suggestion_id: int, action: str):
         if claim.repeated:
             return _back(consultation)
     found = _suggestion_or_404(consultation, suggestion_id)
+    made = request.form.get("made")
+    if made is not None and made != operations.made(found):
+        # Suggested again since the page was read: the same id may now be another group.
+        return _failed(consultation, _("The themes were suggested again in the meantime, so "
+                                       "nothing was changed: look at the new suggestions "
+                                       "below."), 409)
     try:
         if action == "aannemen":
             theme = operations.accept_suggestion(session, found, current_user)
