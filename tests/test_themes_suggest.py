@@ -178,3 +178,14 @@ def test_a_label_writes_a_word_part_as_the_points_write_it(demo_app):
     words = [w for label in knowledge + support for w in label.split(", ")]
     assert "kennis" in words and "ondersteuning" in words
     assert not {"kenni", "ondersteun"} & set(words)
+
+
+def test_labels_hold_no_list_numbers_or_bits_of_phrases(demo_app):
+    """The trial: labels "gezin, 1, plan", "doorontwikkeling, JGT's, 4", "invulling, ten,
+    budget", "contracten, management, leg". A label word is no lone digit and no short
+    lower-case word; acronyms (ZIN, PGB, JGT) and "18"/"18+" stay."""
+    themes = json.loads(_themes(demo_app, "--suggest", "--json").output)["themes"]
+    words = [w for t in themes for w in t["label"].split(", ")]
+    bad = [w for w in words if (len(w) < 4 and w.islower()) or (w.isdigit() and len(w) == 1)]
+    assert not bad, bad
+    assert {"ZIN", "PGB", "18"} <= set(words)

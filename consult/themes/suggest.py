@@ -278,11 +278,24 @@ def _label(rows: list[int], matrix: sparse.csr_matrix, vocabulary: list[str],
         term = vocabulary[i]
         seen = spellings.get(term)
         written = seen.most_common(1)[0][0] if seen else term
+        if not _telling(written):
+            continue
         if _family(written) not in {_family(w) for w in words}:  # not "client, Cliënten"
             words.append(written)
         if len(words) == LABEL_WORDS:
             break
     return ", ".join(words)
+
+
+def _telling(word: str) -> bool:
+    """Whether a word may name a group: not a short lower-case word ("ten", "let", "leg":
+    parts of phrases such as "ten behoeve") nor a lone digit ("1", "4": list numbers);
+    acronyms ("ZIN", "TWO", "Wmo") and numbers such as "18" or "18+" may."""
+    if len(word) >= 4:
+        return True
+    if any(c.isdigit() for c in word):
+        return len(word) >= 2
+    return any(c.isupper() for c in word)
 
 
 def _family(word: str) -> str:
