@@ -45,28 +45,51 @@ def iter_tables(session: Session, consultation: Consultation, filters: Filters |
     blocks, in its order, with the same rows, answers and filters (``subregions`` is left
     empty). A chunk ends at ``chunk`` reactions or CHUNK_POINTS points. Yields nothing for
     a consultation without points or answers to show."""
-    filters = filters or Filters()
-    stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
-    roots = {i: hierarchy.root(s, stakeholders) for i, s in stakeholders.items()}
-    wanted = _with_children(session, filters.destination)
-    paths: dict[int, dict[int, str]] = {}
+    reader = Reader(session, consultation, filters)
     for ids in _chunks(session, consultation, chunk):
+        blocks = [block for reaction, stakeholder, points, whole in reader.read(ids)
+                  if (block := _block(reaction, stakeholder, points, whole))]
+        if blocks:
+            yield reader.table(blocks)
+
+
+class Reader:
+    """Reads reactions of one consultation for the table, a chunk at a time: the
+    stakeholders (with their top-level ones) and the destination paths are read once."""
+
+    def __init__(self, session: Session, consultation: Consultation,
+                 filters: Filters | None = None):
+        self.session, self.consultation = session, consultation
+        self.filters = filters or Filters()
+        self.stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
+        self.roots = {i: hierarchy.root(s, self.stakeholders)
+                      for i, s in self.stakeholders.items()}
+        self.wanted = _with_children(session, self.filters.destination)
+        self.paths: dict[int, dict[int, str]] = {}
+
+    def read(self, ids: list[int]) -> list[tuple]:
+        """The reactions ``ids`` in table order, each as (reaction row, its stakeholder, its
+        points that pass the filters (with their answers), its answers as a whole (none when
+        filtered)). Four queries, each limited by these reaction ids."""
+        session, consultation = self.session, self.consultation
         reactions = session.connection().execute(
             sa.select(Reaction.id, Reaction.title, Reaction.channel, Reaction.stakeholder_id)
             .where(Reaction.id.in_(ids)).order_by(Reaction.position, Reaction.id)
         ).all()
-        points = _points(session, consultation, reactions, stakeholders)
-        _attach(session, points, ids, paths)
-        whole = {} if filters.any() else _whole_reaction_answers(session, consultation, ids, paths)
+        points = _points(session, consultation, reactions, self.stakeholders)
+        _attach(session, points, ids, self.paths)
+        whole = {} if self.filters.any() else \
+            _whole_reaction_answers(session, consultation, ids, self.paths)
         by_reaction: dict[int, list[FollowedPoint]] = defaultdict(list)
         for p in points:
-            if _keep(p, filters, roots, wanted):
+            if _keep(p, self.filters, self.roots, self.wanted):
                 by_reaction[p.reaction.id].append(p)
-        blocks = [block for reaction in reactions
-                  if (block := _block(reaction, stakeholders[reaction.stakeholder_id],
-                                      by_reaction[reaction.id], whole.get(reaction.id, [])))]
-        if blocks:
-            yield Table(consultation, blocks, filters, roots)
+        return [(reaction, self.stakeholders[reaction.stakeholder_id], by_reaction[reaction.id],
+                 whole.get(reaction.id, [])) for reaction in reactions]
+
+    def table(self, blocks: list[Block], section=None) -> Table:
+        """A partial Table of these blocks (``section``: the part of a theme they are)."""
+        return Table(self.consultation, blocks, self.filters, self.roots, section=section)
 
 
 def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterator[list[int]]:
