@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from ..consultations import _live_reaction
 from ..db import kept
-from ..exports.rows import CHUNK, CHUNK_POINTS, Reader
+from ..exports.rows import BATCH, CHUNK_POINTS, Reader
 from ..models import Consultation, Point, Reaction, Response
 from ..reports import Block, Filters, Section, Table
 from ..table_pages import PAGE_POINTS, PAGE_REACTIONS, _point_conditions, _whole_answers
@@ -87,14 +87,14 @@ def order(session: Session, consultation: Consultation, filters: Filters | None 
         held[point_id].append(index[theme_id])
     live = sa.select(Reaction.id).where(Reaction.consultation_id == consultation.id,
                                         _live_reaction())
-    found: dict[tuple[int, int], set[int]] = defaultdict(set)
     unthemed = len(themes)
+    found: list[dict[int, set[int]]] = [defaultdict(set) for _ in range(unthemed + 1)]
     for point_id, reaction_id in session.connection().execute(
         sa.select(Point.id, Point.reaction_id).join(Reaction, Reaction.id == Point.reaction_id)
         .where(Point.reaction_id.in_(live), *_point_conditions(consultation, f))
     ):
         for section in held.get(point_id) or [unthemed]:
-            found[(section, reaction_id)].add(point_id)
+            found[section][reaction_id].add(point_id)
     answered = sa.exists().where(Response.reaction_id == Reaction.id, *_whole_answers())
     rank, whole = {}, set()
     for n, (reaction_id, is_answered) in enumerate(session.connection().execute(
@@ -105,21 +105,23 @@ def order(session: Session, consultation: Consultation, filters: Filters | None 
         rank[reaction_id] = n
         if is_answered:
             whole.add(reaction_id)
-            found.setdefault((unthemed, reaction_id), set())
+            found[unthemed].setdefault(reaction_id, set())
     theme_ids = [t.id for t in themes] + [0]
-    entries = [Entry(s, theme_ids[s], r, frozenset(ids), s == unthemed and r in whole)
-               for (s, r), ids in sorted(found.items(), key=lambda i: (i[0][0], rank[i[0][1]]))]
+    entries = [Entry(s, theme_ids[s], r, frozenset(reactions[r]), s == unthemed and r in whole)
+               for s, reactions in enumerate(found)
+               for r in sorted(reactions, key=rank.__getitem__)]
     return Order(themes, entries)
 
 
 def _sections(reader: Reader, themes: list[Theme], entries: list[Entry],
               begun: set[int]) -> list[Section]:
-    """The sections of these consecutive entries, their rows read in one go (each reaction
-    once, however many themes it is in). ``begun``: the sections begun on earlier parts
-    (updated)."""
+    """The sections of these consecutive entries, their rows read in one go (each point
+    once, however many themes it is in; only the points shown). ``begun``: the sections
+    begun on earlier parts (updated)."""
     ids = list(dict.fromkeys(e.reaction_id for e in entries))
+    only = {i for e in entries for i in e.point_ids}
     read = {reaction.id: (reaction, stakeholder, points, whole)
-            for reaction, stakeholder, points, whole in reader.read(ids)}
+            for reaction, stakeholder, points, whole in reader.read(ids, only)}
     out: list[Section] = []
     current = None
     for entry in entries:
@@ -172,10 +174,11 @@ def theme_page(session: Session, consultation: Consultation, filters: Filters | 
 def iter_tables(session: Session, consultation: Consultation,
                 filters: Filters | None = None) -> Iterator[Table]:
     """The table per theme as consecutive partial Tables for the exports, one per section
-    part (``Table.section``), read CHUNK reactions' parts or CHUNK_POINTS points at a time."""
+    part (``Table.section``), read BATCH reactions' parts or CHUNK_POINTS points at a time
+    (no statement binds more than BATCH ids)."""
     reader = Reader(session, consultation, filters)
     found = order(session, consultation, reader.filters)
     begun: set[int] = set()
-    for part in _parts(found.entries, CHUNK, CHUNK_POINTS):
+    for part in _parts(found.entries, BATCH, CHUNK_POINTS):
         for section in _sections(reader, found.themes, part, begun):
             yield reader.table(section.blocks, section)
