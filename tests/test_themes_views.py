@@ -86,6 +86,35 @@ def test_a_theme_is_made_renamed_filled_by_htmx_and_deleted(as_role, demo_app):
     assert secretary.form_post(f"{BOARD}/{theme_id}", {"title": "x"}).status_code == 404
 
 
+def test_deleting_a_theme_offers_undo_and_undo_brings_it_back_with_its_points(as_role, demo_app):
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "Overgang 18-/18+", "description": "18 jaar"})
+    theme_id = _theme_ids(demo_app)["Overgang 18-/18+"]
+    ids = [pid for pid, _rid in _point_ids(demo_app, EIGHTEEN)]
+    for pid in ids:
+        secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    deleted = secretary.form_post(f"{BOARD}/{theme_id}/verwijderen", follow_redirects=True)
+    html = deleted.get_data(as_text=True)
+    assert "Thema verwijderd: Overgang 18-/18+." in html
+    undo = f'action="{BOARD}/{theme_id}/herstellen"'
+    assert undo in html and "Ongedaan maken" in html
+    assert _theme_ids(demo_app) == {}
+    # meanwhile its points are without a theme, on the board and in the table per theme
+    assert f'id="tp-{theme_id}-{ids[0]}"' not in html
+    table = secretary.get(f"/consultaties/{SLUG}/tabel?orde=thema").get_data(as_text=True)
+    assert "Overgang 18-/18+" not in table
+    back = secretary.form_post(f"{BOARD}/{theme_id}/herstellen", follow_redirects=True)
+    html = back.get_data(as_text=True)
+    assert "Thema teruggezet: Overgang 18-/18+." in html
+    assert _theme_ids(demo_app) == {"Overgang 18-/18+": theme_id}
+    assert all(f'id="tp-{theme_id}-{pid}"' in html for pid in ids)
+    # a second click of the same button changes nothing and says so
+    again = secretary.form_post(f"{BOARD}/{theme_id}/herstellen", follow_redirects=True)
+    assert "Was al teruggezet: Overgang 18-/18+." in again.get_data(as_text=True)
+    # a theme of no consultation of this URL is not found
+    assert secretary.form_post(f"{BOARD}/999999/herstellen").status_code == 404
+
+
 @pytest.mark.parametrize("title", ["", "   ", "x" * 201])
 def test_a_bad_title_is_told_in_dutch_and_nothing_is_made(as_role, demo_app, title):
     page = as_role("secretary").form_post(BOARD, {"title": title})

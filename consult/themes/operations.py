@@ -77,14 +77,30 @@ def update_theme(session: Session, theme: Theme, title: str, description: str,
 
 
 def delete_theme(session: Session, theme: Theme, actor: User | None = None) -> None:
-    """Archive a theme and take its points out (the points themselves stay as they are)."""
+    """Archive a theme: it leaves the board, the bulk filters and the table per theme, and its
+    points show as they are elsewhere. Its point links are kept (the answers given to its
+    points are the points' own and stay too), so restore_theme brings it back whole."""
     before = audit.snapshot(theme) | {"point_ids": point_ids(session, theme)}
-    session.exec(sa.delete(ThemePoint).where(ThemePoint.theme_id == theme.id))
     theme.archived = True
     session.add(theme)
     session.flush()
     audit.record(session, actor, "archived", theme, before)
     revisions.bump(session, [theme.consultation_id])
+
+
+def restore_theme(session: Session, theme: Theme, actor: User | None = None) -> bool:
+    """Bring an archived theme back in its place on the board, with the points it held
+    (those archived meanwhile stay out of sight, as everywhere). Returns whether it was
+    archived (False: a repeat, nothing changed)."""
+    if not theme.archived:
+        return False
+    before = audit.snapshot(theme)
+    theme.archived = False
+    session.add(theme)
+    session.flush()
+    audit.record(session, actor, "restored", theme, before)
+    revisions.bump(session, [theme.consultation_id])
+    return True
 
 
 def point_ids(session: Session, theme: Theme) -> list[int]:

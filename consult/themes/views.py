@@ -28,7 +28,7 @@ from ..views.inputs import claim_form, form_id, form_ids
 from ..views.processing import _chosen_destinations
 from . import board as reading
 from . import operations
-from .models import ThemeSuggestion
+from .models import Theme, ThemeSuggestion
 from .operations import ThemeError
 from .suggest import load_items, suggest
 
@@ -63,11 +63,12 @@ def _page(consultation, error: str | None = None, status: int = 200, **extra):
     return render_template("themes/board.html", **context), status
 
 
-def _back(consultation, message: str | None = None):
-    """Commit and go back to the board (303), with a message when given."""
+def _back(consultation, message: str | dict | None = None, category: str = "message"):
+    """Commit and go back to the board (303), with a message when given (``category``
+    "undo": a dict with the message's text and the URL of its undo button, base.html)."""
     get_session().commit()
     if message:
-        flash(message)
+        flash(message, category)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return _page(consultation)
     return redirect(url_for(".board", slug=consultation.slug), code=303)
@@ -131,11 +132,26 @@ def update(slug: str, theme_id: int):
 
 @bp.post("/<int:theme_id>/verwijderen")
 def delete(slug: str, theme_id: int):
-    """Delete a theme; its points stay as they are."""
+    """Delete a theme (archived; its points stay as they are), with an undo button."""
     consultation = processable_consultation(slug)
     theme = _theme_or_404(consultation, theme_id)
     operations.delete_theme(get_session(), theme, current_user)
-    return _back(consultation, _("Theme deleted: %(title)s.", title=theme.title))
+    board_url = url_for(".board", slug=slug)
+    return _back(consultation, {
+        "text": _("Theme deleted: %(title)s.", title=theme.title), "next": board_url,
+        "url": url_for(".restore", slug=slug, theme_id=theme.id)}, "undo")
+
+
+@bp.post("/<int:theme_id>/herstellen")
+def restore(slug: str, theme_id: int):
+    """Undo deleting a theme: back on the board with the points it held."""
+    consultation = processable_consultation(slug)
+    theme = get_session().get(Theme, theme_id)
+    if theme is None or theme.consultation_id != consultation.id:
+        abort(404)
+    restored = operations.restore_theme(get_session(), theme, current_user)
+    return _back(consultation, _("Theme restored: %(title)s.", title=theme.title) if restored
+                 else _("Already restored: %(what)s.", what=theme.title))
 
 
 @bp.post("/punten/<int:point_id>")
