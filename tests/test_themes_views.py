@@ -73,15 +73,32 @@ def test_a_theme_is_made_renamed_filled_by_htmx_and_deleted(as_role, demo_app):
     fragment = secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
     assert fragment.status_code == 200
     html = fragment.get_data(as_text=True)
-    assert html.lstrip().startswith('<div id="board"') and "<html" not in html
+    # only what changed, out of band: the theme and the points without one; not the board
+    assert fragment.headers["HX-Reswap"] == "none"
+    assert 'id="board"' not in html and "<html" not in html
+    swapped = re.findall(r'<(?:section|p) [^>]*id="([^"]+)"[^>]*hx-swap-oob="(\w+)"', html)
+    assert swapped[:2] == [(f"thema-{theme_id}", "true"), ("zonder-thema-telling", "true")]
+    # its sender's list without a theme: shorter by one, or gone
+    assert len(swapped) == 3 and swapped[2][0].startswith("ts-0-")
     assert f'id="tp-{theme_id}-{pid}"' in html  # now listed in the theme
+    assert f'id="tp-0-{pid}"' not in html  # and no longer without one
     assert secretary.form_post(f"{BOARD}/{theme_id}", {"title": "18-/18+",
                                                        "description": ""}).status_code == 303
     assert "18-/18+" in _theme_ids(demo_app)
+    other = secretary.form_post(BOARD, {"title": "Privacy"})
+    assert other.status_code == 303
+    other_id = _theme_ids(demo_app)["Privacy"]
+    both = secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(other_id)}).get_data(
+        as_text=True)  # into a second theme: still themed, so only that theme is sent
+    assert re.findall(r'<section [^>]*id="([^"]+)"[^>]*hx-swap-oob="true"', both) == \
+        [f"thema-{other_id}"]
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(other_id)})
     out = secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(theme_id)})
-    assert f'id="tp-{theme_id}-{pid}"' not in out.get_data(as_text=True)
+    html = out.get_data(as_text=True)
+    assert f'id="tp-{theme_id}-{pid}"' not in html
+    assert f'id="tp-0-{pid}"' in html  # back among the points without a theme
     assert secretary.form_post(f"{BOARD}/{theme_id}/verwijderen").status_code == 303
-    assert _theme_ids(demo_app) == {}
+    assert _theme_ids(demo_app) == {"Privacy": other_id}
     # A theme of another consultation or a deleted one is not found.
     assert secretary.form_post(f"{BOARD}/{theme_id}", {"title": "x"}).status_code == 404
 

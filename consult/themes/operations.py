@@ -173,6 +173,14 @@ def remove_points(session: Session, theme: Theme, points: Iterable[Point | int],
     return len(present)
 
 
+def themes_of_point(session: Session, consultation_id: int, point_id: int) -> list[int]:
+    """The ids of the live themes of the consultation that hold the point."""
+    return list(session.exec(select(ThemePoint.theme_id).join(
+        Theme, Theme.id == ThemePoint.theme_id).where(
+        ThemePoint.point_id == point_id, Theme.consultation_id == consultation_id,
+        Theme.archived.is_(False))))
+
+
 def themes(session: Session, consultation_id: int) -> list[Theme]:
     """The consultation's live themes in board order."""
     return list(session.exec(select(Theme).where(

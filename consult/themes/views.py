@@ -156,7 +156,8 @@ def restore(slug: str, theme_id: int):
 
 @bp.post("/punten/<int:point_id>")
 def move_point(slug: str, point_id: int):
-    """Put one point into the theme ``into`` and/or take it out of the theme ``out_of``."""
+    """Put one point into the theme ``into`` and/or take it out of the theme ``out_of``.
+    Asked by htmx, the answer is only the sections that changed (out of band)."""
     consultation = processable_consultation(slug)
     session = get_session()
     if not operations.is_own_point(session, consultation.id, point_id):
@@ -164,6 +165,7 @@ def move_point(slug: str, point_id: int):
     into, out_of = form_id("into"), form_id("out_of")
     if into is None and out_of is None:
         return _failed(consultation, _("Choose a theme for the point."))
+    was_unthemed = not operations.themes_of_point(session, consultation.id, point_id)
     try:
         if out_of is not None:
             operations.remove_points(session, _theme_or_404(consultation, out_of), [point_id],
@@ -173,7 +175,27 @@ def move_point(slug: str, point_id: int):
                                   current_user)
     except ThemeError as err:
         return _failed(consultation, str(err))
-    return _back(consultation)
+    if not request.headers.get("HX-Request") or request.headers.get("HX-Boosted"):
+        return _back(consultation)
+    session.commit()
+    is_unthemed = not operations.themes_of_point(session, consultation.id, point_id)
+    b = reading.board(session, consultation, suggestions=False)
+    changed = [g for g in b.themes if g.theme.id in (into, out_of)]
+    moved = next(p for g in [*b.themes, b.unthemed] for p in g.points if p.id == point_id)
+    # the sender's points without a theme now, as the board lists them, and the sender
+    # listed after it there (where a sender new in that list goes)
+    senders = b.unthemed.by_sender
+    at = next((i for i, (_name, pts) in enumerate(senders)
+               if pts[0].sender_id == moved.sender_id), None)
+    left = senders[at] if at is not None else None
+    after = senders[at + 1][1][0].sender_id if at is not None and at + 1 < len(senders) else 0
+    unthemed: str | bool = was_unthemed != is_unthemed
+    if unthemed and is_unthemed and left and len(left[1]) == 1:
+        unthemed = "new sender"
+    body = render_block("themes/board.html", "moved", consultation=consultation, b=b,
+                        processing=True, changed=changed, unthemed_changed=unthemed,
+                        sender_left=left, sender_id=moved.sender_id, next_sender=after)
+    return body, 200, {"HX-Reswap": "none"}
 
 
 # --- suggestions -------------------------------------------------------------------------

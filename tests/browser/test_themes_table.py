@@ -52,3 +52,34 @@ def test_from_the_board_to_the_table_per_theme_and_its_files(live_url, page):
     assert sheet.cell(1, 1).value == "Thema"
     assert themes[0] == title and themes[-1] == "Zonder thema"
     assert themes.count(title) == in_theme  # one row a point of the theme
+
+
+def test_moving_a_point_swaps_only_what_changed(live_url, page):
+    """Into a theme and out again: the point shows in its new place, the counts follow, and
+    the rest of the board is the same DOM (a marker set on it survives each move)."""
+    login(page, live_url, *DEMO_PASSWORDS["secretary"])
+    page.goto(f"{live_url}{C}/themas")
+    page.get_by_label("Titel").first.fill("Overgang 18-/18+")
+    page.get_by_role("button", name="Thema toevoegen").click()
+    expect(page.locator("section.theme h2")).to_have_text("Overgang 18-/18+")
+    theme = page.locator("section.theme")
+    unthemed = page.locator("#zonder-thema")
+    counts = page.locator("#zonder-thema-telling")
+    before = int(counts.inner_text().split()[0])
+    page.evaluate("document.querySelector('.theme-new').dataset.marker = 'still here'")
+    line = unthemed.locator("li.theme-point").first
+    point = line.get_attribute("id").split("-")[-1]
+    sender = line.locator("xpath=ancestor::section[1]").get_attribute("id")
+    line.get_by_role("button", name="Aan thema toevoegen").click()
+    expect(theme.locator(f"#tp-{theme.get_attribute('id').split('-')[1]}-{point}")).to_be_visible()
+    expect(page.locator(f"#tp-0-{point}")).to_have_count(0)
+    expect(counts).to_contain_text(f"{before - 1} punten")
+    assert page.evaluate("document.querySelector('.theme-new').dataset.marker") == "still here"
+    theme.locator("form.theme-move button").first.click()
+    back = page.locator(f"#tp-0-{point}")
+    expect(back).to_be_visible()
+    expect(back.locator("xpath=ancestor::section[1]")).to_have_attribute("id", sender)
+    expect(counts).to_contain_text(f"{before} punten")
+    expect(theme.locator("li.theme-point")).to_have_count(0)
+    assert page.evaluate("document.querySelector('.theme-new').dataset.marker") == "still here"
+    assert page.locator(f"#{sender}").count() == 1
