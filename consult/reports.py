@@ -37,6 +37,9 @@ from .models import (
 COLUMNS = ("Gemeente / subregio", "Uitgangspunten", "Toelichting")
 FLAT_COLUMNS = ("Gemeente / subregio", "Indiener", "Soort indiener", "Kanaal", "Reactie",
                 "Nummer", "Kop", "Punt", "Toelichting", "Bestemmingen", "Status")
+# The table per theme (consult.themes.table) puts the theme before each row.
+THEME_COLUMNS = ("Thema", "Beschrijving thema", *FLAT_COLUMNS)
+UNTHEMED = "Zonder thema"  # the points in no theme, last in the table per theme
 
 
 natural_key = natsort_keygen()  # "1.10" -> a key after "1.2" (natsort)
@@ -97,6 +100,26 @@ class Filters:
 
 
 @dataclass
+class Section:
+    """A theme's part of the table per theme (consult.themes.table): its blocks hold only
+    the points of each reaction that sit in the theme. ``theme`` None is "Zonder thema": the
+    points in no theme and the answers to a reaction as a whole. ``first``: this part begins
+    the theme (a long theme comes in several parts; its heading stands before the first)."""
+
+    theme: object | None  # consult.themes.models.Theme
+    blocks: list[Block]
+    first: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.theme.title if self.theme is not None else UNTHEMED
+
+    @property
+    def description(self) -> str:
+        return self.theme.description if self.theme is not None else ""
+
+
+@dataclass
 class Table:
     consultation: Consultation
     blocks: list[Block]
@@ -105,6 +128,7 @@ class Table:
     # The top-level stakeholders with points in the consultation (whatever the filters): the
     # choices of the subregion filter, never a stakeholder of another consultation.
     subregions: list[Stakeholder] = field(default_factory=list)
+    section: Section | None = None  # in the table per theme: the theme these blocks are of
 
     @property
     def points(self) -> list[FollowedPoint]:
@@ -205,8 +229,10 @@ def point_runs(p: FollowedPoint) -> list[list[richtext.Run]]:
 
 def flat_rows(table: Table) -> list[list[str]]:
     """One row per point (and per answer to a whole reaction), for Excel and CSV: 11 cleaned
-    strings each (FLAT_COLUMNS), the point's and the answers' text as plain text (no Markdown
-    markers: consult.richtext.text); still to be kept from reading as formulas by the writer."""
+    strings each (FLAT_COLUMNS), or 13 (THEME_COLUMNS: the theme's title and description
+    first) for a part of the table per theme; the point's and the answers' text as plain text
+    (no Markdown markers: consult.richtext.text); still to be kept from reading as formulas
+    by the writer."""
 
     names: dict = {}  # a lazy label costs a translation lookup each time it is read
 
@@ -216,12 +242,14 @@ def flat_rows(table: Table) -> list[list[str]]:
         return names[value]
 
     out = []
+    theme = (table.section.title, table.section.description) if table.section else ()
     for block in table.blocks:
         for row in block.rows:
             for p in row.points or [None]:
                 who = p.sender if p else block.stakeholder
                 answers = row.answers
                 out.append([clean_text(cell) for cell in (
+                    *theme,
                     table.roots[who.id].name,
                     who.name,
                     label(who.kind),

@@ -636,6 +636,8 @@ ROUTES: dict[str, Route] = {
                            scoped=True, ids=True),
     "themes.delete": Route(every(405), processors(303), lambda w, t: f"{_theme(w, t)}/verwijderen",
                            scoped=True, ids=True, late=True),
+    "themes.restore": Route(every(405), processors(303),
+                            lambda w, t: f"{_theme(w, t)}/herstellen", scoped=True, ids=True),
     "themes.move_point": Route(
         every(405), processors(303), lambda w, t: f"/consultaties/{t.slug}/themas/punten/{t.point}",
         lambda w, t: {"into": str(w.extra["themes"][t.point]["theme"])}, scoped=True, ids=True),

@@ -7,7 +7,7 @@ from sqlmodel import select
 from consult.db import get_session
 from consult.models import AuditEvent, Consultation, Point, Reaction
 from consult.themes import operations as ops
-from consult.themes.models import Theme, ThemePoint
+from consult.themes.models import Theme
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 
@@ -71,6 +71,8 @@ def test_a_bad_title_is_refused_with_a_message(demo_app, title):
 
 
 def test_deleting_a_theme_archives_it_and_frees_its_points(demo_app):
+    from consult.themes import board as reading
+
     with demo_app.app_context():
         session = get_session()
         consultation, points = _demo(session)
@@ -79,9 +81,44 @@ def test_deleting_a_theme_archives_it_and_frees_its_points(demo_app):
         ops.delete_theme(session, theme)
         session.commit()
         assert ops.themes(session, consultation.id) == []
-        assert session.exec(select(ThemePoint).where(ThemePoint.theme_id == theme.id)).all() == []
+        board = reading.board(session, consultation)
+        assert board.themes == [] and board.theme_titles == {}
+        assert {p.id for p in points[:4]} <= {p.id for p in board.unthemed.points}
         assert session.get(Point, points[0].id).archived is False
         assert ops.theme_of(session, consultation.id, theme.id) is None
+
+
+def test_a_deleted_theme_comes_back_whole_with_its_points_and_their_answers(demo_app):
+    """The undo of a delete: the theme in its place, with the points it held; the answer
+    given to the theme's points stayed on them all along."""
+    from consult.processing import answer
+    from consult.themes import board as reading
+
+    with demo_app.app_context():
+        session = get_session()
+        consultation, points = _demo(session)
+        first = ops.create_theme(session, consultation.id, "Eerste")
+        theme = ops.create_theme(session, consultation.id, "Terug", "Met uitleg")
+        ops.create_theme(session, consultation.id, "Laatste")
+        chosen = [p for p in points if p.reaction_id != points[0].reaction_id][:2] + points[:2]
+        ops.add_points(session, theme, chosen)
+        response = answer(session, None, consultation, chosen, [], "Eén antwoord voor allen.",
+                          "adopted", reaction_id=None)
+        ops.delete_theme(session, theme)
+        session.commit()
+        assert [t.title for t in ops.themes(session, consultation.id)] == ["Eerste", "Laatste"]
+        assert ops.restore_theme(session, theme) is True
+        assert ops.restore_theme(session, theme) is False  # a repeat changes nothing
+        session.commit()
+        board = reading.board(session, consultation)
+        assert [g.theme.title for g in board.themes] == ["Eerste", "Terug", "Laatste"]
+        assert {p.id for p in board.themes[1].points} == {p.id for p in chosen}
+        assert board.themes[1].theme.description == "Met uitleg"
+        assert {p.status for p in board.themes[1].points} == {"adopted"}
+        assert first.archived is False and response.archived is False
+        actions = session.exec(select(AuditEvent.action).where(
+            AuditEvent.entity == "theme", AuditEvent.entity_id == theme.id)).all()
+        assert actions[-2:] == ["archived", "restored"]
 
 
 def test_suggestions_are_renamed_merged_dropped_and_accepted(demo_app):

@@ -73,17 +73,63 @@ def test_a_theme_is_made_renamed_filled_by_htmx_and_deleted(as_role, demo_app):
     fragment = secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
     assert fragment.status_code == 200
     html = fragment.get_data(as_text=True)
-    assert html.lstrip().startswith('<div id="board"') and "<html" not in html
+    # only what changed, out of band: the theme and the points without one; not the board
+    assert fragment.headers["HX-Reswap"] == "none"
+    assert 'id="board"' not in html and "<html" not in html
+    swapped = re.findall(r'<(?:section|p) [^>]*id="([^"]+)"[^>]*hx-swap-oob="(\w+)"', html)
+    assert swapped[:2] == [(f"thema-{theme_id}", "true"), ("zonder-thema-telling", "true")]
+    # its sender's list without a theme: shorter by one, or gone
+    assert len(swapped) == 3 and swapped[2][0].startswith("ts-0-")
     assert f'id="tp-{theme_id}-{pid}"' in html  # now listed in the theme
+    assert f'id="tp-0-{pid}"' not in html  # and no longer without one
     assert secretary.form_post(f"{BOARD}/{theme_id}", {"title": "18-/18+",
                                                        "description": ""}).status_code == 303
     assert "18-/18+" in _theme_ids(demo_app)
+    other = secretary.form_post(BOARD, {"title": "Privacy"})
+    assert other.status_code == 303
+    other_id = _theme_ids(demo_app)["Privacy"]
+    both = secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(other_id)}).get_data(
+        as_text=True)  # into a second theme: still themed, so only that theme is sent
+    assert re.findall(r'<section [^>]*id="([^"]+)"[^>]*hx-swap-oob="true"', both) == \
+        [f"thema-{other_id}"]
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(other_id)})
     out = secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(theme_id)})
-    assert f'id="tp-{theme_id}-{pid}"' not in out.get_data(as_text=True)
+    html = out.get_data(as_text=True)
+    assert f'id="tp-{theme_id}-{pid}"' not in html
+    assert f'id="tp-0-{pid}"' in html  # back among the points without a theme
     assert secretary.form_post(f"{BOARD}/{theme_id}/verwijderen").status_code == 303
-    assert _theme_ids(demo_app) == {}
+    assert _theme_ids(demo_app) == {"Privacy": other_id}
     # A theme of another consultation or a deleted one is not found.
     assert secretary.form_post(f"{BOARD}/{theme_id}", {"title": "x"}).status_code == 404
+
+
+def test_deleting_a_theme_offers_undo_and_undo_brings_it_back_with_its_points(as_role, demo_app):
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "Overgang 18-/18+", "description": "18 jaar"})
+    theme_id = _theme_ids(demo_app)["Overgang 18-/18+"]
+    ids = [pid for pid, _rid in _point_ids(demo_app, EIGHTEEN)]
+    for pid in ids:
+        secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    deleted = secretary.form_post(f"{BOARD}/{theme_id}/verwijderen", follow_redirects=True)
+    html = deleted.get_data(as_text=True)
+    assert "Thema verwijderd: Overgang 18-/18+." in html
+    undo = f'action="{BOARD}/{theme_id}/herstellen"'
+    assert undo in html and "Ongedaan maken" in html
+    assert _theme_ids(demo_app) == {}
+    # meanwhile its points are without a theme, on the board and in the table per theme
+    assert f'id="tp-{theme_id}-{ids[0]}"' not in html
+    table = secretary.get(f"/consultaties/{SLUG}/tabel?orde=thema").get_data(as_text=True)
+    assert "Overgang 18-/18+" not in table
+    back = secretary.form_post(f"{BOARD}/{theme_id}/herstellen", follow_redirects=True)
+    html = back.get_data(as_text=True)
+    assert "Thema teruggezet: Overgang 18-/18+." in html
+    assert _theme_ids(demo_app) == {"Overgang 18-/18+": theme_id}
+    assert all(f'id="tp-{theme_id}-{pid}"' in html for pid in ids)
+    # a second click of the same button changes nothing and says so
+    again = secretary.form_post(f"{BOARD}/{theme_id}/herstellen", follow_redirects=True)
+    assert "Was al teruggezet: Overgang 18-/18+." in again.get_data(as_text=True)
+    # a theme of no consultation of this URL is not found
+    assert secretary.form_post(f"{BOARD}/999999/herstellen").status_code == 404
 
 
 @pytest.mark.parametrize("title", ["", "   ", "x" * 201])

@@ -159,9 +159,11 @@ def matching_ids(session: Session, user, consultation_id: int, filters: Filters)
 
 
 def _theme_points(theme_id: int, consultation_id: int):
-    """The points of a theme of this consultation (a subquery)."""
+    """The points of a live theme of this consultation (a subquery; a deleted theme keeps
+    its links for its undo, and holds no points meanwhile)."""
     return (sa.select(ThemePoint.point_id).join(Theme, Theme.id == ThemePoint.theme_id)
-            .where(Theme.id == theme_id, Theme.consultation_id == consultation_id))
+            .where(Theme.id == theme_id, Theme.consultation_id == consultation_id,
+                   Theme.archived == sa.false()))
 
 
 def chosen_ids(session: Session, consultation_id: int, ids: list[int]) -> tuple[list[int], int]:

@@ -35,26 +35,33 @@ IN_MEMORY = 4 * 2**20  # bytes a file may take before it moves to disk
 
 
 def write(fmt: str, consultation: Consultation, tables: Iterable[Table], out: BinaryIO,
-          commitments: list[Promise] | None = None) -> int:
+          commitments: list[Promise] | None = None, by_theme: bool = False) -> int:
     """Write the table (its chunks, in order) as ``fmt`` ("docx", "xlsx" or "csv") to ``out``,
     with those of ``commitments`` made in the answers it shows (not in a CSV; None: read
-    through the consultation's session); returns the number of points written. KeyError for
+    through the consultation's session); returns the number of points written (a point in
+    two themes counts twice). ``by_theme``: the tables are the table per theme
+    (consult.themes.table), the theme's columns come first in Excel and CSV. KeyError for
     another format."""
     writer = WRITERS[fmt]
     if commitments is None:
         session = object_session(consultation) if fmt != "csv" else None
         commitments = promises.promises(session, consultation) if session is not None else []
-    return writer(consultation, tables, out, commitments)
+    return writer(consultation, tables, out, commitments, by_theme=by_theme)
 
 
 def export_file(session: Session, consultation: Consultation, fmt: str,
-                filters: Filters | None = None) -> tuple[BinaryIO, int, int]:
+                filters: Filters | None = None,
+                by_theme: bool = False) -> tuple[BinaryIO, int, int]:
     """The table of the consultation as a file: (a temporary file at its start, its size in
-    bytes, the number of points). The file is deleted when closed; at most IN_MEMORY bytes of
-    it are kept in memory."""
+    bytes, the number of points). ``by_theme``: the table per theme. The file is deleted
+    when closed; at most IN_MEMORY bytes of it are kept in memory."""
+    from ..themes import table as per_theme
+
+    read = per_theme.iter_tables if by_theme else iter_tables
     out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY)
     try:
-        points = write(fmt, consultation, iter_tables(session, consultation, filters), out)
+        points = write(fmt, consultation, read(session, consultation, filters), out,
+                       by_theme=by_theme)
         size = out.tell()
         out.seek(0)
     except BaseException:

@@ -22,20 +22,24 @@ from xml.sax.saxutils import escape
 from flask_babel import gettext as _
 
 from ..models import Consultation
-from ..reports import FLAT_COLUMNS, FORMULA_START, Table, flat_rows
+from ..reports import FLAT_COLUMNS, FORMULA_START, THEME_COLUMNS, Table, flat_rows
 from . import promises
 
 SHEET = "Beantwoorde punten"
 WIDTHS = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)  # characters, per FLAT_COLUMNS
 _PART = "xl/worksheets/sheet1.xml"
 _END_OF_ROWS = b"</sheetData>"
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:len(FLAT_COLUMNS)]
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS = _ALPHABET[:len(FLAT_COLUMNS)]
 _FILTER = '<autoFilter ref="A1:{last}{rows}"/>'
 NUMBER = FLAT_COLUMNS.index("Nummer")
+# The table per theme: the theme's title and description before FLAT_COLUMNS.
+THEME_SHEET = "Beantwoording per thema"
+THEME_WIDTHS = (28, 40, *WIDTHS)
 PROMISES_SHEET = "Toezeggingen"
 PROMISE_WIDTHS = (60, 24, 12, 24, 12, 40, 26, 14)  # characters, per promises.COLUMNS
 _PROMISES_PART = "xl/worksheets/sheet2.xml"
-_PROMISE_LETTERS = _LETTERS[:len(PROMISE_WIDTHS)]
+_PROMISE_LETTERS = _ALPHABET[:len(PROMISE_WIDTHS)]
 MAX_CELL = 32_767  # Excel's limit: characters (UTF-16 code units) in one cell
 _PLAIN_NUMBER = re.compile(r"[1-9][0-9]{0,14}")  # no leading zero, exact as a double
 
@@ -67,12 +71,16 @@ def _units(text: str) -> int:
 
 
 def write_xlsx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO,
-               commitments: list[promises.Promise] = ()) -> int:
+               commitments: list[promises.Promise] = (), by_theme: bool = False) -> int:
     """Write one row a point (and a row per answer to a reaction as a whole), FLAT_COLUMNS,
     to ``out``: bold header, frozen, with filters; wrapped text aligned to the top; every
     cell text, never a formula. A second sheet ("Toezeggingen") has those of ``commitments``
-    made in the answers the first shows. Returns the number of points."""
-    skeleton, styles = _skeleton()
+    made in the answers the first shows. Returns the number of points. ``by_theme``: the
+    table per theme, THEME_COLUMNS on a sheet of its own name (a point in two themes has a
+    row under each)."""
+    columns = THEME_COLUMNS if by_theme else FLAT_COLUMNS
+    letters = _ALPHABET[:len(columns)]
+    skeleton, styles = _skeleton(by_theme)
     points = 0
     answers: set[int] = set()
     with zipfile.ZipFile(io.BytesIO(skeleton)) as source, \
@@ -100,27 +108,30 @@ def write_xlsx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
                     lines = []
                     for cells in flat_rows(table):
                         row += 1
-                        lines.append(_row(row, cells, styles, number_column=NUMBER))
+                        lines.append(_row(row, cells, styles, letters,
+                                          number_column=columns.index("Nummer")))
                     sheet.write("".join(lines).encode("utf-8"))
-                sheet.write(_with_filter(xml[at:], row))
+                sheet.write(_with_filter(xml[at:], row, letters[-1]))
     return points
 
 
-def _skeleton() -> tuple[bytes, tuple[int, int]]:
+def _skeleton(by_theme: bool = False) -> tuple[bytes, tuple[int, int]]:
     """The workbook with its header rows only (the table's sheet, then the commitments'),
     and the style ids of a body cell (wrapped, aligned to the top) and of one that would read
-    as a formula (also the quote prefix)."""
+    as a formula (also the quote prefix). ``by_theme``: the sheet of the table per theme."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET)
-    for letter, width in zip(_LETTERS, WIDTHS, strict=True):
+    columns, widths = (THEME_COLUMNS, THEME_WIDTHS) if by_theme else (FLAT_COLUMNS, WIDTHS)
+    letters = _ALPHABET[:len(columns)]
+    sheet = book.create_sheet(THEME_SHEET if by_theme else SHEET)
+    for letter, width in zip(letters, widths, strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     header = []
-    for title in FLAT_COLUMNS:
+    for title in columns:
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = Font(bold=True)
         header.append(cell)
@@ -131,7 +142,7 @@ def _skeleton() -> tuple[bytes, tuple[int, int]]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.quotePrefix = quote
         ids.append(cell.style_id)
-    sheet.auto_filter.ref = f"A1:{_LETTERS[-1]}1"
+    sheet.auto_filter.ref = f"A1:{letters[-1]}1"
     second = book.create_sheet(PROMISES_SHEET)
     for letter, width in zip(_PROMISE_LETTERS, PROMISE_WIDTHS, strict=True):
         second.column_dimensions[letter].width = width
@@ -147,12 +158,13 @@ def _skeleton() -> tuple[bytes, tuple[int, int]]:
     return out.getvalue(), (ids[0], ids[1])
 
 
-def _with_filter(tail: bytes, rows: int) -> bytes:
-    """The end of the sheet with the filter over every row written."""
-    placeholder = _FILTER.format(last=_LETTERS[-1], rows=1).encode()
+def _with_filter(tail: bytes, rows: int, last: str = _LETTERS[-1]) -> bytes:
+    """The end of the sheet with the filter over every row written (``last``: the letter of
+    the last column)."""
+    placeholder = _FILTER.format(last=last, rows=1).encode()
     if placeholder not in tail:
         raise RuntimeError("openpyxl wrote the sheet's filter in another way")
-    return tail.replace(placeholder, _FILTER.format(last=_LETTERS[-1], rows=rows).encode())
+    return tail.replace(placeholder, _FILTER.format(last=last, rows=rows).encode())
 
 
 def _row(number: int, cells: list[str], styles: tuple[int, int], letters: str = _LETTERS,

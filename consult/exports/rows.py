@@ -45,28 +45,53 @@ def iter_tables(session: Session, consultation: Consultation, filters: Filters |
     blocks, in its order, with the same rows, answers and filters (``subregions`` is left
     empty). A chunk ends at ``chunk`` reactions or CHUNK_POINTS points. Yields nothing for
     a consultation without points or answers to show."""
-    filters = filters or Filters()
-    stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
-    roots = {i: hierarchy.root(s, stakeholders) for i, s in stakeholders.items()}
-    wanted = _with_children(session, filters.destination)
-    paths: dict[int, dict[int, str]] = {}
+    reader = Reader(session, consultation, filters)
     for ids in _chunks(session, consultation, chunk):
+        blocks = [block for reaction, stakeholder, points, whole in reader.read(ids)
+                  if (block := _block(reaction, stakeholder, points, whole))]
+        if blocks:
+            yield reader.table(blocks)
+
+
+class Reader:
+    """Reads reactions of one consultation for the table, a chunk at a time: the
+    stakeholders (with their top-level ones) and the destination paths are read once."""
+
+    def __init__(self, session: Session, consultation: Consultation,
+                 filters: Filters | None = None):
+        self.session, self.consultation = session, consultation
+        self.filters = filters or Filters()
+        self.stakeholders = {s.id: s for s in session.execute(sa.select(Stakeholder)).scalars()}
+        self.roots = {i: hierarchy.root(s, self.stakeholders)
+                      for i, s in self.stakeholders.items()}
+        self.wanted = _with_children(session, self.filters.destination)
+        self.paths: dict[int, dict[int, str]] = {}
+
+    def read(self, ids: list[int], only: set[int] | None = None) -> list[tuple]:
+        """The reactions ``ids`` in table order, each as (reaction row, its stakeholder, its
+        points that pass the filters (with their answers), its answers as a whole (none when
+        filtered)). ``only``: read just these of their points (the ids bound BATCH at a
+        time), for a grouping that shows a few points of many reactions. A fixed number of
+        queries, each limited by these reaction (or point) ids."""
+        session, consultation = self.session, self.consultation
         reactions = session.connection().execute(
             sa.select(Reaction.id, Reaction.title, Reaction.channel, Reaction.stakeholder_id)
             .where(Reaction.id.in_(ids)).order_by(Reaction.position, Reaction.id)
         ).all()
-        points = _points(session, consultation, reactions, stakeholders)
-        _attach(session, points, ids, paths)
-        whole = {} if filters.any() else _whole_reaction_answers(session, consultation, ids, paths)
+        points = _points(session, consultation, reactions, self.stakeholders, only)
+        _attach(session, points, ids, self.paths, only)
+        whole = {} if self.filters.any() else \
+            _whole_reaction_answers(session, consultation, ids, self.paths)
         by_reaction: dict[int, list[FollowedPoint]] = defaultdict(list)
         for p in points:
-            if _keep(p, filters, roots, wanted):
+            if _keep(p, self.filters, self.roots, self.wanted):
                 by_reaction[p.reaction.id].append(p)
-        blocks = [block for reaction in reactions
-                  if (block := _block(reaction, stakeholders[reaction.stakeholder_id],
-                                      by_reaction[reaction.id], whole.get(reaction.id, [])))]
-        if blocks:
-            yield Table(consultation, blocks, filters, roots)
+        return [(reaction, self.stakeholders[reaction.stakeholder_id], by_reaction[reaction.id],
+                 whole.get(reaction.id, [])) for reaction in reactions]
+
+    def table(self, blocks: list[Block], section=None) -> Table:
+        """A partial Table of these blocks (``section``: the part of a theme they are)."""
+        return Table(self.consultation, blocks, self.filters, self.roots, section=section)
 
 
 def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterator[list[int]]:
@@ -112,18 +137,26 @@ def _block(reaction, stakeholder: Stakeholder, points: list[FollowedPoint],
 
 
 def _points(session: Session, consultation: Consultation, reactions: list,
-            stakeholders: dict[int, Stakeholder]) -> list[FollowedPoint]:
+            stakeholders: dict[int, Stakeholder],
+            only: set[int] | None = None) -> list[FollowedPoint]:
     """The live points of these reactions (in their order) in table order, each with its
-    sender (consultation_points' rule)."""
+    sender (consultation_points' rule); ``only``: just those of these ids."""
     if consultation.archived:
         return []
+    query = (sa.select(Point.id, Point.reaction_id, Point.number, Point.heading, Point.body,
+                       Point.body_html, Point.stakeholder_id, Point.position)
+             .where(Point.reaction_id.in_([r.id for r in reactions]),
+                    Point.archived == sa.false()))
+    found = []
+    if only is None:
+        found = session.connection().execute(query).all()
+    else:
+        wanted = sorted(only)
+        for start in range(0, len(wanted), BATCH):
+            found += session.connection().execute(
+                query.where(Point.id.in_(wanted[start:start + BATCH]))).all()
     by_reaction: dict[int, list] = defaultdict(list)
-    for point in session.connection().execute(
-        sa.select(Point.id, Point.reaction_id, Point.number, Point.heading, Point.body,
-                  Point.body_html, Point.stakeholder_id)
-        .where(Point.reaction_id.in_([r.id for r in reactions]), Point.archived == sa.false())
-        .order_by(Point.position, Point.id)
-    ):
+    for point in sorted(found, key=lambda p: (p.position, p.id)):
         by_reaction[point.reaction_id].append(point)
     return [FollowedPoint(point, reaction, consultation,
                           stakeholders[point.stakeholder_id or reaction.stakeholder_id])
@@ -139,14 +172,21 @@ def _live_answers():
 
 
 def _attach(session: Session, points: list[FollowedPoint], reaction_ids: list[int],
-            paths: dict[int, dict[int, str]]) -> None:
-    """Each point's live, non-draft answers, by (position, id), with their destinations."""
-    links = session.connection().execute(
-        sa.select(ResponsePoint.point_id, *_ANSWER_COLUMNS)
-        .join(Response, Response.id == ResponsePoint.response_id)
-        .join(Point, Point.id == ResponsePoint.point_id)
-        .where(Point.reaction_id.in_(reaction_ids), _live_answers())
-    ).all()
+            paths: dict[int, dict[int, str]], only: set[int] | None = None) -> None:
+    """Each point's live, non-draft answers, by (position, id), with their destinations
+    (``only``: the answers of those points are read, BATCH ids at a time)."""
+    query = (sa.select(ResponsePoint.point_id, *_ANSWER_COLUMNS)
+             .join(Response, Response.id == ResponsePoint.response_id)
+             .where(_live_answers()))
+    if only is None:
+        links = session.connection().execute(query.join(
+            Point, Point.id == ResponsePoint.point_id).where(
+            Point.reaction_id.in_(reaction_ids))).all()
+    else:
+        wanted, links = sorted(only), []
+        for start in range(0, len(wanted), BATCH):
+            links += session.connection().execute(query.where(
+                ResponsePoint.point_id.in_(wanted[start:start + BATCH]))).all()
     answers = _answers(session, {link.id: link for link in links}.values(), paths)
     answers_of: dict[int, list[Answer]] = defaultdict(list)
     for link in links:

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 from .. import richtext
 from ..cleantext import clean_text
 from ..models import Consultation
-from ..reports import COLUMNS, Block, Row, Table, point_runs
+from ..reports import COLUMNS, Block, Row, Section, Table, point_runs
 from . import promises
 
 # Shares of the text width: who (a name: narrow), the points and the answers (text: wide).
@@ -30,11 +30,13 @@ _END_OF_TABLE = b"</w:tbl>"
 
 
 def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryIO,
-               commitments: list[promises.Promise] = ()) -> int:
+               commitments: list[promises.Promise] = (), by_theme: bool = False) -> int:
     """Write the Word table (its chunks, in order) to ``out``, then a section with those of
     ``commitments`` made in the answers it shows (none: no section); returns the number of
     points. Without commitments the document is the one python-docx made before
-    (tests/old_exports.py)."""
+    (tests/old_exports.py). In the table per theme (``by_theme``; each table a part of a
+    theme, ``Table.section``) a row across the three columns with the theme's title and
+    description stands before each theme."""
     skeleton, widths = _skeleton(consultation)
     points = 0
     answers: set[int] = set()
@@ -50,6 +52,8 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
                 document.write(head)
                 for table in tables:
                     answers |= promises.answered(table)
+                    if table.section is not None and table.section.first:
+                        document.write(_theme_xml(table.section, widths).encode("utf-8"))
                     for block in table.blocks:
                         document.write(_block_xml(block, widths).encode("utf-8"))
                         points += sum(len(r.points) for r in block.rows)
@@ -178,6 +182,19 @@ def _block_xml(block: Block, widths: tuple[int, ...]) -> str:
         rows.append(f"<w:tr>{who}{_cell(widths[1], _points_cell(block, row))}"
                     f"{_cell(widths[2], _answer_cell(row))}</w:tr>")
     return "".join(rows)
+
+
+def _theme_xml(section: Section, widths: tuple[int, ...]) -> str:
+    """A row across the three columns: the theme's title (bold) and its description (line
+    breaks kept), shaded, kept with the row after it on one page."""
+    title = f'<w:p><w:pPr><w:keepNext/></w:pPr>{_run(clean_text(section.title), "b")}</w:p>'
+    description = clean_text(section.description)
+    text = (f"<w:p><w:pPr><w:keepNext/></w:pPr>{_run(description)}</w:p>"
+            if description else "")
+    properties = (f'<w:tcW w:type="dxa" w:w="{sum(widths)}"/><w:gridSpan w:val="3"/>'
+                  '<w:shd w:val="clear" w:color="auto" w:fill="E7E6E6"/>')
+    return (f'<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr>{properties}</w:tcPr>'
+            f"{title}{text}</w:tc></w:tr>")
 
 
 def _extend(paragraphs: list[list[str]], text: list[list[tuple[str, str]]]) -> None:

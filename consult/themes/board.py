@@ -30,6 +30,7 @@ class BoardPoint:
     sender: str
     kind: str
     status: str
+    sender_id: int = 0
 
 
 @dataclass
@@ -77,15 +78,17 @@ def points(session: Session, consultation_id: int) -> list[BoardPoint]:
     rows = session.exec(
         select(Point.id, Point.reaction_id, Point.number, Point.heading, Point.body,
                sa.func.coalesce(own.name, Stakeholder.name),
-               sa.func.coalesce(own.kind, Stakeholder.kind), latest_status())
+               sa.func.coalesce(own.kind, Stakeholder.kind), latest_status(),
+               sa.func.coalesce(own.id, Stakeholder.id))
         .join(Reaction, Reaction.id == Point.reaction_id)
         .join(Stakeholder, Stakeholder.id == Reaction.stakeholder_id)
         .outerjoin(own, own.id == Point.stakeholder_id)
         .where(Reaction.consultation_id == consultation_id, Reaction.archived.is_(False),
                Reaction.status == "submitted", Point.archived.is_(False))
         .order_by(Point.reaction_id, Point.position, Point.id))
-    return [BoardPoint(pid, rid, number, heading or "", body, sender, kind, status or "open")
-            for pid, rid, number, heading, body, sender, kind, status in rows]
+    return [BoardPoint(pid, rid, number, heading or "", body, sender, kind, status or "open",
+                       sender_id)
+            for pid, rid, number, heading, body, sender, kind, status, sender_id in rows]
 
 
 def _alike_ids(consultation: Consultation,

@@ -11,7 +11,7 @@ from ..models import Tracked, utcnow
 class Theme(Tracked, table=True):
     """A subject of one consultation ("Overgang 18-/18+"), holding points of any reactions.
     ``position`` orders the board (ascending); a deleted theme is archived, its point links
-    removed."""
+    kept (so it can be restored whole); every reader skips the links of an archived theme."""
 
     __table_args__ = (sa.Index("ix_theme_consultation_live", "consultation_id", "archived",
                                "position"),)

@@ -111,14 +111,30 @@ def _conflict() -> str:
 
 
 def delete_theme(session: Session, theme: Theme, actor: User | None = None) -> None:
-    """Archive a theme and take its points out (the points themselves stay as they are)."""
+    """Archive a theme: it leaves the board, the bulk filters and the table per theme, and its
+    points show as they are elsewhere. Its point links are kept (the answers given to its
+    points are the points' own and stay too), so restore_theme brings it back whole."""
     before = audit.snapshot(theme) | {"point_ids": point_ids(session, theme)}
-    session.exec(sa.delete(ThemePoint).where(ThemePoint.theme_id == theme.id))
     theme.archived = True
     session.add(theme)
     session.flush()
     audit.record(session, actor, "archived", theme, before)
     revisions.bump(session, [theme.consultation_id])
+
+
+def restore_theme(session: Session, theme: Theme, actor: User | None = None) -> bool:
+    """Bring an archived theme back in its place on the board, with the points it held
+    (those archived meanwhile stay out of sight, as everywhere). Returns whether it was
+    archived (False: a repeat, nothing changed)."""
+    if not theme.archived:
+        return False
+    before = audit.snapshot(theme)
+    theme.archived = False
+    session.add(theme)
+    session.flush()
+    audit.record(session, actor, "restored", theme, before)
+    revisions.bump(session, [theme.consultation_id])
+    return True
 
 
 def point_ids(session: Session, theme: Theme) -> list[int]:
@@ -189,6 +205,14 @@ def remove_points(session: Session, theme: Theme, points: Iterable[Point | int],
         _log_points(session, actor, "points_removed", theme, present)
         revisions.bump(session, [theme.consultation_id])
     return len(present)
+
+
+def themes_of_point(session: Session, consultation_id: int, point_id: int) -> list[int]:
+    """The ids of the live themes of the consultation that hold the point."""
+    return list(session.exec(select(ThemePoint.theme_id).join(
+        Theme, Theme.id == ThemePoint.theme_id).where(
+        ThemePoint.point_id == point_id, Theme.consultation_id == consultation_id,
+        Theme.archived.is_(False))))
 
 
 def themes(session: Session, consultation_id: int) -> list[Theme]:

@@ -28,11 +28,23 @@ from ..views.inputs import claim_form, form_id, form_ids
 from ..views.processing import _chosen_destinations
 from . import board as reading
 from . import operations
-from .models import ThemeSuggestion
+from .models import Theme, ThemeSuggestion
 from .operations import ThemeError
 from .suggest import load_items, suggest
 
 bp = Blueprint("themes", __name__, url_prefix="/consultaties/<slug>/themas")
+
+
+@bp.app_template_global()
+def theme_seen(theme) -> str:
+    """The token of what a theme form shows (operations.seen), for its hidden field."""
+    return operations.seen(theme)
+
+
+@bp.app_template_global()
+def suggestion_made(suggestion) -> str:
+    """The token of the suggestion a form shows (operations.made), for its hidden field."""
+    return operations.made(suggestion)
 
 
 def may_read(user, consultation) -> bool:
@@ -57,19 +69,18 @@ def _page(consultation, error: str | None = None, status: int = 200, **extra):
     processing = access.can_process(current_user, consultation)
     context = {"consultation": consultation, "b": reading.board(session, consultation,
                                                                 suggestions=processing),
-               "processing": processing, "error": error, "seen": operations.seen,
-               "made": operations.made, "typed": {},
-               **extra}
+               "processing": processing, "error": error, "typed": {}, **extra}
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return render_block("themes/board.html", "board", **context), status
     return render_template("themes/board.html", **context), status
 
 
-def _back(consultation, message: str | None = None):
-    """Commit and go back to the board (303), with a message when given."""
+def _back(consultation, message: str | dict | None = None, category: str = "message"):
+    """Commit and go back to the board (303), with a message when given (``category``
+    "undo": a dict with the message's text and the URL of its undo button, base.html)."""
     get_session().commit()
     if message:
-        flash(message)
+        flash(message, category)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return _page(consultation)
     return redirect(url_for(".board", slug=consultation.slug), code=303)
@@ -143,16 +154,32 @@ def update(slug: str, theme_id: int):
 
 @bp.post("/<int:theme_id>/verwijderen")
 def delete(slug: str, theme_id: int):
-    """Delete a theme; its points stay as they are."""
+    """Delete a theme (archived; its points stay as they are), with an undo button."""
     consultation = processable_consultation(slug)
     theme = _theme_or_404(consultation, theme_id)
     operations.delete_theme(get_session(), theme, current_user)
-    return _back(consultation, _("Theme deleted: %(title)s.", title=theme.title))
+    board_url = url_for(".board", slug=slug)
+    return _back(consultation, {
+        "text": _("Theme deleted: %(title)s.", title=theme.title), "next": board_url,
+        "url": url_for(".restore", slug=slug, theme_id=theme.id)}, "undo")
+
+
+@bp.post("/<int:theme_id>/herstellen")
+def restore(slug: str, theme_id: int):
+    """Undo deleting a theme: back on the board with the points it held."""
+    consultation = processable_consultation(slug)
+    theme = get_session().get(Theme, theme_id)
+    if theme is None or theme.consultation_id != consultation.id:
+        abort(404)
+    restored = operations.restore_theme(get_session(), theme, current_user)
+    return _back(consultation, _("Theme restored: %(title)s.", title=theme.title) if restored
+                 else _("Already restored: %(what)s.", what=theme.title))
 
 
 @bp.post("/punten/<int:point_id>")
 def move_point(slug: str, point_id: int):
-    """Put one point into the theme ``into`` and/or take it out of the theme ``out_of``."""
+    """Put one point into the theme ``into`` and/or take it out of the theme ``out_of``.
+    Asked by htmx, the answer is only the sections that changed (out of band)."""
     consultation = processable_consultation(slug)
     session = get_session()
     if not operations.is_own_point(session, consultation.id, point_id):
@@ -160,6 +187,7 @@ def move_point(slug: str, point_id: int):
     into, out_of = form_id("into"), form_id("out_of")
     if into is None and out_of is None:
         return _failed(consultation, _("Choose a theme for the point."))
+    was_unthemed = not operations.themes_of_point(session, consultation.id, point_id)
     try:
         if out_of is not None:
             operations.remove_points(session, _theme_or_404(consultation, out_of), [point_id],
@@ -169,7 +197,27 @@ def move_point(slug: str, point_id: int):
                                   current_user)
     except ThemeError as err:
         return _failed(consultation, str(err))
-    return _back(consultation)
+    if not request.headers.get("HX-Request") or request.headers.get("HX-Boosted"):
+        return _back(consultation)
+    session.commit()
+    is_unthemed = not operations.themes_of_point(session, consultation.id, point_id)
+    b = reading.board(session, consultation, suggestions=False)
+    changed = [g for g in b.themes if g.theme.id in (into, out_of)]
+    moved = next(p for g in [*b.themes, b.unthemed] for p in g.points if p.id == point_id)
+    # the sender's points without a theme now, as the board lists them, and the sender
+    # listed after it there (where a sender new in that list goes)
+    senders = b.unthemed.by_sender
+    at = next((i for i, (_name, pts) in enumerate(senders)
+               if pts[0].sender_id == moved.sender_id), None)
+    left = senders[at] if at is not None else None
+    after = senders[at + 1][1][0].sender_id if at is not None and at + 1 < len(senders) else 0
+    unthemed: str | bool = was_unthemed != is_unthemed
+    if unthemed and is_unthemed and left and len(left[1]) == 1:
+        unthemed = "new sender"
+    body = render_block("themes/board.html", "moved", consultation=consultation, b=b,
+                        processing=True, changed=changed, unthemed_changed=unthemed,
+                        sender_left=left, sender_id=moved.sender_id, next_sender=after)
+    return body, 200, {"HX-Reswap": "none"}
 
 
 # --- suggestions -------------------------------------------------------------------------

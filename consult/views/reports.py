@@ -14,6 +14,7 @@ from ..db import get_session
 from ..documents.operations import landed_references
 from ..models import ResponseStatus, StakeholderKind
 from ..processing import destinations_of
+from ..themes import table as per_theme
 from .consultations import visible_consultation
 from .inputs import to_id
 
@@ -34,18 +35,33 @@ def _filters() -> reports.Filters:
     )
 
 
+def _by_theme() -> bool:
+    """``?orde=thema``: the table per theme ("nota van beantwoording per thema")."""
+    return request.args.get("orde") == "thema"
+
+
 def _filter_args(filters: reports.Filters) -> dict[str, int | str]:
-    """The filters as query-string arguments (only those set)."""
+    """The filters (and the order per theme) as query-string arguments (only those set)."""
     args = {"soort": filters.kind, "subregio": filters.subregion,
-            "bestemming": filters.destination, "status": filters.status}
+            "bestemming": filters.destination, "status": filters.status,
+            "orde": "thema" if _by_theme() else None}
     return {k: v for k, v in args.items() if v is not None}
+
+
+_THEME_KEY = re.compile(r"[0-9]{1,18}-[0-9]{1,18}")  # themes.table.Entry.key
 
 
 def _page(endpoint: str, consultation, filters: reports.Filters) -> dict:
     """The page of the table after ``?na=<reaction id>`` (the first without), with the URL
-    of the next page (None on the last)."""
-    page = table_pages.table_page(get_session(), consultation, filters,
-                                  to_id(request.args.get("na")))
+    of the next page (None on the last). Per theme (``?orde=thema``) ``na`` names a theme's
+    reaction ("<theme id>-<reaction id>"); one that is not gives an empty page."""
+    after = request.args.get("na")
+    if _by_theme():
+        page = per_theme.theme_page(
+            get_session(), consultation, filters,
+            after if after is None or _THEME_KEY.fullmatch(after) else "0-0")
+    else:
+        page = table_pages.table_page(get_session(), consultation, filters, to_id(after))
     more = url_for(endpoint, slug=consultation.slug, na=page.next_after,
                    **_filter_args(filters)) if page.next_after else None
     start = url_for(endpoint, slug=consultation.slug, **_filter_args(filters))
@@ -63,7 +79,8 @@ def _more_rows() -> bool:
 @bp.get("/tabel")
 def show(slug: str):
     """The table as a page, a page of reactions at a time: more load on scroll (htmx), or
-    through the next-page link. For paper the page points to the Word download."""
+    through the next-page link; ordered per theme with ``?orde=thema``. For paper the page
+    points to the Word download."""
     consultation = visible_consultation(slug)
     session = get_session()
     filters = _filters()
@@ -78,6 +95,10 @@ def show(slug: str):
         kinds=[k.value for k in StakeholderKind],
         statuses=["open", "proposed", "adopted", "done", "not_adopted"],
         query=urlencode(_filter_args(filters)),
+        by_theme=_by_theme(),
+        other_order=url_for("reports.show", slug=consultation.slug,
+                            **{k: v for k, v in _filter_args(filters).items() if k != "orde"},
+                            **({} if _by_theme() else {"orde": "thema"})),
     )
 
 
@@ -110,13 +131,15 @@ def file_download(data: bytes, content_type: str, filename: str) -> Response:
 
 @bp.get("/tabel.<fmt>")
 def download(slug: str, fmt: str):
-    """The table as a file: docx (the Word table), xlsx (one row a point) or csv. Written in
-    chunks to a temporary file; a large one is sent from disk (constant memory at any size)."""
+    """The table as a file: docx (the Word table), xlsx (one row a point) or csv; per theme
+    with ``?orde=thema`` (and the filters). Written in chunks to a temporary file; a large
+    one is sent from disk (constant memory at any size)."""
     if fmt not in exports.WRITERS:
         abort(404)
     consultation = visible_consultation(slug)
-    file, size, _points = exports.export_file(get_session(), consultation, fmt, _filters())
-    filename = f"{consultation.slug}-tabel.{fmt}"
+    file, size, _points = exports.export_file(get_session(), consultation, fmt, _filters(),
+                                              by_theme=_by_theme())
+    filename = f"{consultation.slug}-tabel{'-per-thema' if _by_theme() else ''}.{fmt}"
     if size <= exports.IN_MEMORY:
         with file:
             response = file_download(file.read(), exports.MIMETYPES[fmt], filename)
