@@ -176,7 +176,7 @@ def test_word_has_a_heading_row_per_theme_and_renders_the_markdown(app):
     assert bold == ["opgenomen"]
 
 
-def test_excel_puts_the_theme_before_each_row_and_keeps_the_markdown(app):
+def test_excel_puts_the_theme_before_each_row_as_plain_text(app):
     with app.app_context():
         build(get_session())
     response = app.test_client().get(URL + ".xlsx?orde=thema")
@@ -186,18 +186,18 @@ def test_excel_puts_the_theme_before_each_row_and_keeps_the_markdown(app):
     assert rows[0][:3] == ["Thema", "Beschrijving thema", "Gemeente / subregio"]
     picked = [(r[0], r[2], r[7], r[10], r[11], r[12]) for r in rows[1:]]
     assert picked == [
-        ("Overgang 18-/18+", "Gemeente Leiden", 1, "Wordt **opgenomen** in het *inkoopplan*.",
+        ("Overgang 18-/18+", "Gemeente Leiden", 1, "Wordt opgenomen in het inkoopplan.",
          "Inkoopplan 2017", "vastgesteld"),
         ("Overgang 18-/18+", "Gemeente Oegstgeest", 2, "Zie punt 1 van Leiden.", None,
          "voorgesteld"),
-        ("Regeldruk", "Gemeente Leiden", 1, "Wordt **opgenomen** in het *inkoopplan*.",
+        ("Regeldruk", "Gemeente Leiden", 1, "Wordt opgenomen in het inkoopplan.",
          "Inkoopplan 2017", "vastgesteld"),
         ("Zonder thema", "Gemeente Leiden", 3, None, None, "open"),
         ("Zonder thema", "Gemeente Oegstgeest", 1, None, None, "open"),
         ("Zonder thema", "Gemeente Oegstgeest", None, "Dank voor uw reactie.", None,
          "afgerond"),
     ]
-    assert rows[1][9] == "Regel de overgang **18-/18+** tijdig."
+    assert rows[1][9] == "Regel de overgang 18-/18+ tijdig."  # plain text (issue 16)
     assert sheet.auto_filter.ref == "A1:M7"
 
 
