@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
+from .archive_parts import PartError, check_parts, export_parts, landing_sections, load_parts
 from .cleantext import clean_value
 from .lifecycle.operations import legacy_state
 from .models import (
@@ -160,13 +161,16 @@ def export(session: Session, consultation: Consultation) -> dict:
             "author": author.email if author else None,
             "created_at": _when(message.created_at),
         })
-    for landing in session.exec(
+    landings = session.exec(
         select(Landing).where(Landing.point_id.in_(list(point_ref))).order_by(Landing.id)
-    ):
+    ).all()
+    sections = landing_sections(session, [landing.id for landing in landings])
+    for landing in landings:
         r, p = point_ref[landing.point_id]
         out_reactions[r]["points"][p]["landings"].append({
             "destination": dest_slug[landing.destination_id], "reference": landing.reference,
             "archived": landing.archived, "created_at": _when(landing.created_at),
+            "section": sections.get(landing.id),
         })
     for v in (v for r in responses for v in session.exec(
             select(ResponseVersion).where(ResponseVersion.response_id == r.id))):
@@ -212,6 +216,7 @@ def export(session: Session, consultation: Consultation) -> dict:
                     for a in sorted(authors.values(), key=lambda a: a.email)],
         "reactions": out_reactions,
         "responses": out_responses,
+        **export_parts(session, consultation, point_ref),
     }
 
 
@@ -231,6 +236,7 @@ def load(session: Session, data: dict) -> Consultation:
     c = data["consultation"]
     if session.exec(select(Consultation).where(Consultation.slug == c["slug"])).first():
         raise ArchiveError(f"Er is al een consultatie {c['slug']}.")
+    _check(data)
     try:
         return _load(session, data)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -253,6 +259,7 @@ def load_into(session: Session, data: dict, consultation: Consultation) -> dict[
                     ).first() is not None:
         raise ArchiveError("Deze consultatie heeft al reacties: een archief wordt alleen in een "
                            "lege consultatie ingelezen.")
+    _check(data)
     matched: dict[str, str] = {}
     match = stakeholder_matcher(session)
 
@@ -266,6 +273,17 @@ def load_into(session: Session, data: dict, consultation: Consultation) -> dict[
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise ArchiveError(f"Het archief is onvolledig of beschadigd ({exc}).") from exc
     return matched
+
+
+def _check(data: dict) -> None:
+    """What can be checked before anything is written (the themes' points, the templates'
+    and status names' texts): ArchiveError with the reason in Dutch."""
+    try:
+        check_parts(data, [len(r["points"]) for r in data["reactions"]])
+    except PartError as exc:
+        raise ArchiveError(f"Het archief is niet ingelezen: {exc}") from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ArchiveError(f"Het archief is onvolledig of beschadigd ({exc}).") from exc
 
 
 def _load(session: Session, data: dict) -> Consultation:
@@ -401,7 +419,7 @@ def _fill(session: Session, data: dict, consultation: Consultation, by_name=None
                     reference=lg["reference"], archived=lg["archived"],
                     created_at=_moment(lg["created_at"]),
                 ))
-    session.flush()
+    load_parts(session, data, consultation, points)
 
 
 def read(text: str) -> dict:
