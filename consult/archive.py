@@ -5,7 +5,10 @@ reactions by their place in the consultation, points by their place in the react
 by their place in the list. So exporting, importing into an empty database and exporting again
 gives the same file (a test does exactly that). Message authors go by e-mail address; an author
 the other instance does not know becomes an archived account without a password there.
-Uploaded originals are not included (their text is: the reaction's original text).
+Uploaded originals are not included (their text is: the reaction's original text), nor are
+the destinations' documents: a landing names its document section for the reader, and an
+import keeps only the landing's text. Themes, answer templates and status names:
+consult/archive_parts.py.
 """
 
 import json
