@@ -1,6 +1,7 @@
 """The JSON archive carries a whole consultation: its themes (with their points), answer
 templates, own status names, and the document section a landing names (consult/archive_parts)."""
 
+import io
 import json
 from datetime import date
 
@@ -204,3 +205,30 @@ def test_a_bad_entry_imports_nothing(demo_app, tmp_path, part, entry, message):
         for table in (Consultation, Reaction, Point, Theme, AnswerTemplate):
             assert session.exec(select(func.count()).select_from(table)).one() == 0
     other.extensions["consult.engine"].dispose()
+
+
+def test_the_browser_upload_refuses_a_bad_theme(demo_app, as_role):
+    """The archive upload (/inlezen) names the bad theme in Dutch and writes nothing."""
+    from consult.intake import create_consultation
+
+    from .test_access_matrix import db_count_all
+    from .test_imports import secretary_is_member
+
+    with demo_app.app_context():
+        session = get_session()
+        data = archive.export(session, session.exec(select(Consultation)).one())
+        create_consultation(session, title="Kopie", slug="kopie", organiser="HR")
+        session.commit()
+    data["themes"] = [{"title": "Toegang", "description": "", "position": 0,
+                       "archived": False, "created_at": None, "points": [[0, 0], [16, 99]]}]
+    secretary_is_member(demo_app, "kopie")
+    secretary = as_role("secretary")
+    before = db_count_all(demo_app)
+    page = secretary.form_post(
+        "/consultaties/kopie/inlezen",
+        {"file": (io.BytesIO(archive.dumps(data).encode()), "archief.json")},
+        content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422, html
+    assert "Thema “Toegang” noemt een punt dat niet in het archief staat ([16, 99])" in html
+    assert db_count_all(demo_app) == before
