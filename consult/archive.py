@@ -5,7 +5,10 @@ reactions by their place in the consultation, points by their place in the react
 by their place in the list. So exporting, importing into an empty database and exporting again
 gives the same file (a test does exactly that). Message authors go by e-mail address; an author
 the other instance does not know becomes an archived account without a password there.
-Uploaded originals are not included (their text is: the reaction's original text).
+Uploaded originals are not included (their text is: the reaction's original text), nor are
+the destinations' documents: a landing names its document section for the reader, and an
+import keeps only the landing's text. Themes, answer templates and status names:
+consult/archive_parts.py.
 """
 
 import json
@@ -13,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
+from .archive_parts import PartError, check_parts, export_parts, landing_sections, load_parts
 from .cleantext import clean_value
 from .lifecycle.operations import legacy_state
 from .models import (
@@ -160,13 +164,16 @@ def export(session: Session, consultation: Consultation) -> dict:
             "author": author.email if author else None,
             "created_at": _when(message.created_at),
         })
-    for landing in session.exec(
+    landings = session.exec(
         select(Landing).where(Landing.point_id.in_(list(point_ref))).order_by(Landing.id)
-    ):
+    ).all()
+    sections = landing_sections(session, [landing.id for landing in landings])
+    for landing in landings:
         r, p = point_ref[landing.point_id]
         out_reactions[r]["points"][p]["landings"].append({
             "destination": dest_slug[landing.destination_id], "reference": landing.reference,
             "archived": landing.archived, "created_at": _when(landing.created_at),
+            "section": sections.get(landing.id),
         })
     for v in (v for r in responses for v in session.exec(
             select(ResponseVersion).where(ResponseVersion.response_id == r.id))):
@@ -212,6 +219,7 @@ def export(session: Session, consultation: Consultation) -> dict:
                     for a in sorted(authors.values(), key=lambda a: a.email)],
         "reactions": out_reactions,
         "responses": out_responses,
+        **export_parts(session, consultation, point_ref),
     }
 
 
@@ -231,6 +239,7 @@ def load(session: Session, data: dict) -> Consultation:
     c = data["consultation"]
     if session.exec(select(Consultation).where(Consultation.slug == c["slug"])).first():
         raise ArchiveError(f"Er is al een consultatie {c['slug']}.")
+    _check(data)
     try:
         return _load(session, data)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -253,6 +262,7 @@ def load_into(session: Session, data: dict, consultation: Consultation) -> dict[
                     ).first() is not None:
         raise ArchiveError("Deze consultatie heeft al reacties: een archief wordt alleen in een "
                            "lege consultatie ingelezen.")
+    _check(data)
     matched: dict[str, str] = {}
     match = stakeholder_matcher(session)
 
@@ -266,6 +276,17 @@ def load_into(session: Session, data: dict, consultation: Consultation) -> dict[
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise ArchiveError(f"Het archief is onvolledig of beschadigd ({exc}).") from exc
     return matched
+
+
+def _check(data: dict) -> None:
+    """What can be checked before anything is written (the themes' points, the templates'
+    and status names' texts): ArchiveError with the reason in Dutch."""
+    try:
+        check_parts(data, [len(r["points"]) for r in data["reactions"]])
+    except PartError as exc:
+        raise ArchiveError(f"Het archief is niet ingelezen: {exc}") from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ArchiveError(f"Het archief is onvolledig of beschadigd ({exc}).") from exc
 
 
 def _load(session: Session, data: dict) -> Consultation:
@@ -401,7 +422,7 @@ def _fill(session: Session, data: dict, consultation: Consultation, by_name=None
                     reference=lg["reference"], archived=lg["archived"],
                     created_at=_moment(lg["created_at"]),
                 ))
-    session.flush()
+    load_parts(session, data, consultation, points)
 
 
 def read(text: str) -> dict:
