@@ -209,6 +209,8 @@ def test_a_table_waits_for_its_import_in_the_store(demo_app, tmp_path):
     assert not kept & (_in_table(demo_app, "imports") | _on_disk(demo_app, "imports"))
 
 
+@pytest.mark.filterwarnings("ignore::ResourceWarning",  # the spooled body, collected after
+                            "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_10_mb_upload_and_download(demo_app, capsys):
     """The largest upload there is, through the form and back; from the database in chunks
     (a streamed response), never a string of the whole file built twice."""
