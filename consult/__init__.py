@@ -18,6 +18,7 @@ from . import (
     cookies,
     db,
     errors,
+    files,
     i18n,
     links,
     logs,
@@ -31,6 +32,7 @@ from .answergroups import answer_groups
 from .bulk import models as _bulk  # noqa: F401  (its tables, for create_all/Alembic)
 from .corrections import models as _corrections  # noqa: F401  (its table, for create_all/Alembic)
 from .documents import models as _documents  # noqa: F401  (its tables, for create_all/Alembic)
+from .files import StoredFile as _stored_file  # noqa: F401  (its table, for create_all/Alembic)
 from .labels import label, state
 from .labels import legend as states_legend
 from .letterforms import display_text
@@ -106,6 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.session_interface = cookies.SessionInterface()
     db.init_app(app)
+    files.init_app(app)
     rendered.listen()
     revisions.listen()
     search.init_app(app)

@@ -1,35 +1,31 @@
-"""Uploaded originals: stored under generated names in the instance folder, served as downloads."""
+"""Uploaded originals: stored under generated names in the file store (consult/files.py),
+served as downloads."""
 
 import uuid
-from pathlib import Path
 
 from sqlmodel import Session, select
 
 from . import audit
 from .extract import content_type, display_name
+from .files import Files
 from .models import Attachment, Consultation, Reaction, User
-
-
-def folder(instance_path: str) -> Path:
-    """Where uploads live (created on first use)."""
-    path = Path(instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def store(
     session: Session,
     actor: User | None,
-    instance_path: str,
+    files: Files,
     reaction: Reaction | None,
     filename: str,
     data: bytes,
     consultation: Consultation | None = None,
 ) -> Attachment:
     """Keep the original upload of a reaction, or the document under consultation (no
-    reaction, ``consultation`` given). The user's file name is never used as a path."""
+    reaction, ``consultation`` given). The user's file name is never used as a path; the
+    bytes go to ``files`` under a generated name (in the session's transaction when the
+    store is the database)."""
     stored_name = uuid.uuid4().hex
-    (folder(instance_path) / stored_name).write_bytes(data)
+    files.put(session, "uploads", stored_name, data)
     attachment = Attachment(
         reaction_id=reaction.id if reaction is not None else None,
         consultation_id=consultation.id if consultation is not None else None,
@@ -54,9 +50,11 @@ def of_reaction(session: Session, reaction_id: int) -> list[Attachment]:
     )
 
 
-def path_of(instance_path: str, attachment: Attachment) -> Path:
-    """The stored file (its name is ours: a hex uuid)."""
-    return folder(instance_path) / attachment.stored_name
+def send(files: Files, stored_name: str, content_type: str | None, filename: str | None):
+    """The stored upload as a download response (never inline), streamed from the store;
+    raises files.Missing (the app answers 404 with a Dutch sentence)."""
+    media, name = download(content_type, filename)
+    return files.send("uploads", stored_name, media, name)
 
 
 # The extension a download gets for what its content is (extract.kinds.CONTENT_TYPES).

@@ -2,7 +2,8 @@
 
 The archive is a .tar.gz with ``database/<table>.jsonl`` (every row of every table, one JSON
 object a line, read inside one snapshot transaction), ``uploads/<stored name>`` (the uploaded
-originals), ``exports/<slug>.json`` (each consultation as ``consult/archive.py`` writes it, to
+originals and document versions, from whichever file store consult/files.py keeps them in),
+``exports/<slug>.json (each consultation as ``consult/archive.py`` writes it, to
 read or exchange) and, last, ``manifest.json``: the format, the schema revision, the backend,
 the columns and row count of every table and the sha256 of every other member. Values are
 written backend-neutrally (times as ISO in UTC, dates ISO, JSON as JSON), so a
@@ -19,6 +20,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from .files import Files, Missing
 from .models import aware
 from .rendered import HTML_COLUMNS
 
@@ -38,8 +41,10 @@ MANIFEST = "manifest.json"
 # Never copied: Alembic's own bookkeeping (the restore sets it by migrating), the search
 # outbox (what it points at is rebuilt from the rows anyway) and login sessions (a restored
 # instance signs cookies with a key of its own: everybody logs in again).
+# The stored files' table is left out too: its uploads are the archive's uploads/ members
+# (a restore puts them into whichever store the target uses).
 LEFT_OUT = ("alembic_version", "searchoutbox", "loginsession", "search_document",
-            "search_state")  # the search table is rebuilt after a restore
+            "search_state", "storedfile")  # the search table is rebuilt after a restore
 BATCH = 1000
 _MEMBER = re.compile(
     r"^(manifest\.json|database/[A-Za-z0-9_]+\.jsonl|exports/[A-Za-z0-9_.-]+\.json"
@@ -159,7 +164,7 @@ class _HashedFile:
         return {"sha256": self.sha.hexdigest(), "size": self.size}
 
 
-def write(engine: Engine, instance_path: str, target: Path,
+def write(engine: Engine, files: Files, target: Path,
           progress: Progress | None = None) -> dict:
     """Write the archive to ``target`` (via ``target.partial``, renamed when complete) and
     return its manifest. The database is read in one snapshot; the uploads are copied after
@@ -172,24 +177,27 @@ def write(engine: Engine, instance_path: str, target: Path,
         raise BackupError(f"Kan de map {target.parent} niet gebruiken: {exc.strerror}.") from exc
     partial = target.with_name(target.name + ".partial")
     try:
-        uploads = _upload_files(instance_path)
-        manifest, files = _dump_database(engine, staging, len(uploads), progress)
-        uploads = _upload_files(instance_path)  # and any that arrived meanwhile
+        uploads = _upload_names(files)
+        manifest, members = _dump_database(engine, staging, len(uploads), progress)
+        uploads = _upload_names(files)  # and any that arrived meanwhile
         named = set(_stored_names(staging))
-        manifest["uploads"] = {"files": len(uploads),
-                               "missing": sorted(named - {p.name for p in uploads})}
+        manifest["uploads"] = {"files": len(uploads), "missing": sorted(named - set(uploads))}
         with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
-            for name in sorted(files):
+            for name in sorted(members):
                 tar.add(staging / name, arcname=name, recursive=False)
-            for path in uploads:
-                name = f"uploads/{path.name}"
-                with path.open("rb") as raw:
-                    hashed = _HashedFile(raw)
-                    info = tar.gettarinfo(str(path), arcname=name)
-                    tar.addfile(info, hashed)
-                files[name] = hashed.entry()
+            for stored in uploads:
+                try:
+                    data = files.read("uploads", stored)
+                except Missing:  # named a moment ago, removed by hand since
+                    continue
+                name = f"uploads/{stored}"
+                hashed = _HashedFile(io.BytesIO(data))
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime, info.mode = len(data), int(time.time()), 0o600
+                tar.addfile(info, hashed)
+                members[name] = hashed.entry()
                 progress(1, 0)
-            manifest["files"] = files
+            manifest["files"] = members
             data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
             info = tarfile.TarInfo(MANIFEST)
             info.size = len(data)
@@ -207,21 +215,21 @@ def write(engine: Engine, instance_path: str, target: Path,
     return manifest
 
 
-def _upload_files(instance_path: str) -> list[Path]:
-    """Every file in the uploads folder, by name."""
-    folder = Path(instance_path) / "uploads"
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and _MEMBER.match(f"uploads/{p.name}"))
+def _upload_names(files: Files) -> list[str]:
+    """The stored name of every upload in the store, sorted."""
+    return [name for name in files.names("uploads") if _MEMBER.match(f"uploads/{name}")]
 
 
 def _stored_names(staging: Path) -> Iterator[str]:
-    """The stored names the snapshot's attachment rows refer to."""
-    path = staging / "database" / "attachment.jsonl"
-    if path.exists():
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                yield json.loads(line)["stored_name"]
+    """The stored names the snapshot's attachment and document version rows refer to."""
+    for table in ("attachment", "documentversion"):
+        path = staging / "database" / f"{table}.jsonl"
+        if path.exists():
+            with path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    name = json.loads(line).get("stored_name")
+                    if name:
+                        yield name
 
 
 def _dump_database(engine: Engine, staging: Path, uploads: int,
@@ -481,15 +489,13 @@ def _reset_sequences(conn: Connection, tables: list[sa.Table]) -> None:
                 )
 
 
-def install_uploads(unpacked: Unpacked, instance_path: str,
+def install_uploads(unpacked: Unpacked, files: Files, conn: Connection,
                     progress: Progress | None = None) -> int:
-    """Move the archive's uploads into the instance's uploads folder."""
-    from .attachments import folder
-
+    """Put the archive's uploads into the store (the database store in ``conn``'s transaction,
+    the one the rows are loaded in); returns how many."""
     progress = progress or (lambda _n, _total: None)
-    target = folder(instance_path)
-    files = unpacked.uploads
-    for path in files:
-        shutil.move(path, target / path.name)
+    uploads = unpacked.uploads
+    for path in uploads:
+        files.put(conn, "uploads", path.name, path.read_bytes())
         progress(1, 0)
-    return len(files)
+    return len(uploads)

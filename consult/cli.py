@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
-from . import db, demo
+from . import db, demo, files
 from .clitext import (
     N_,
     Command,
@@ -563,7 +563,7 @@ def backup_command(path: str):
     progress = _Progress(_("Making the backup"))
     try:
         manifest = backup.write(current_app.extensions["consult.engine"],
-                                current_app.config["FILES_PATH"], target, progress)
+                                files.of(current_app), target, progress)
     except backup.BackupError as exc:
         raise CommandError(str(exc)) from exc  # its message is Dutch
     finally:
@@ -576,7 +576,7 @@ def backup_command(path: str):
                  seconds=number(time.perf_counter() - started, 1)))
     for name in manifest["uploads"]["missing"]:
         click.echo(_("Warning: the upload %(name)s is named in the database but missing from "
-                     "the uploads folder.", name=name), err=True)
+                     "the file store.", name=name), err=True)
 
 
 @consult_cli.command("restore", cls=SetupCommand, help=N_(
@@ -615,8 +615,12 @@ def restore_command(archive: str):
             try:
                 with engine.begin() as conn:  # the one commit: every row or none
                     rows = backup.load(conn, unpacked, progress)
-                files = backup.install_uploads(unpacked, current_app.config["FILES_PATH"],
-                                               progress)
+                # The newest schema before the uploads go in: an older backup's revision
+                # may not have the table of the database file store yet.
+                db.upgrade(url)
+                with engine.begin() as conn:
+                    uploaded = backup.install_uploads(unpacked, files.of(current_app), conn,
+                                                      progress)
             finally:
                 progress.close()
         except backup.BackupError as exc:
@@ -625,12 +629,11 @@ def restore_command(archive: str):
             raise CommandError(_("The restore failed; nothing was read in: %(error)s",
                                  error=f"{exc.__class__.__name__}: "
                                        f"{str(exc).splitlines()[0]}")) from exc
-    db.upgrade(url)
     with engine.begin() as conn:
         rendered.refill(conn, only_missing=True)  # the archive holds texts, never HTML
     click.echo(_("Restored %(rows)s rows and %(files)s uploads from %(archive)s (made "
                  "%(made)s on %(backend)s) in %(seconds)s s.", rows=number(rows),
-                 files=files, archive=archive, made=unpacked.manifest["created_at"],
+                 files=uploaded, archive=archive, made=unpacked.manifest["created_at"],
                  backend=unpacked.manifest["backend"],
                  seconds=number(time.perf_counter() - started, 1)))
     count, seconds = _reindex()

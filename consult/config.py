@@ -24,6 +24,12 @@ def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "consult.sqlite3")
 
 
+def default_storage(database_url: str) -> str:
+    """Where uploads are kept unless CONSULT_FILES_STORAGE says: ``database`` on PostgreSQL
+    (every app machine reads the one database), ``folder`` on SQLite."""
+    return "database" if database_url.startswith("postgresql") else "folder"
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from environment variables, then apply overrides."""
     overrides = overrides or {}
@@ -65,12 +71,17 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # that had it (search/owner.py).
         "SEARCH_TAKE_OVER": os.environ.get("CONSULT_SEARCH_TAKE_OVER") == "1",
         "FILES_PATH": os.environ.get("CONSULT_FILES_PATH") or instance_path,
+        # Where uploads are kept: "database" (rows every machine reads) or "folder"
+        # (FILES_PATH); unset: database on PostgreSQL, folder on SQLite (consult/files.py).
+        "FILES_STORAGE": os.environ.get("CONSULT_FILES_STORAGE") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("CONSULT_INSECURE_COOKIES") != "1"
         and os.environ.get("FLASK_DEBUG") != "1",
     }
     settings.update(overrides)
+    if not settings.get("FILES_STORAGE"):
+        settings["FILES_STORAGE"] = default_storage(settings["DATABASE_URL"])
     # Where the app is reached: every link in a mail or handed on is built from it, and
     # requests naming any other host are refused (400).
     settings["BASE_URL"] = base_url

@@ -10,6 +10,7 @@ from markupsafe import escape
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .files import Missing
 from .submissions import Resubmitted
 
 log = logging.getLogger("consult.errors")
@@ -123,6 +124,15 @@ def _conflict(message: str):
     return _render(409, _("Saved at the same moment"), message)
 
 
+def _missing_file(err):
+    """A row names a stored file that is not there (a folder not mounted on this machine, a
+    file removed by hand): 404 with a sentence that says so, and a log line for the admin."""
+    log.warning("stored file missing: %s %s: %s", request.method, request.path, err)
+    return _render(404, _("File not found"),
+                   _("This file is not in the file storage (any more). Ask the administrator "
+                     "to restore it from a backup."))
+
+
 def init_app(app) -> None:
     """Register the handlers."""
     for code in (400, 403, 404, 405, 409, 413, 500):
@@ -131,6 +141,7 @@ def init_app(app) -> None:
     app.register_error_handler(InterfaceError, _database_unavailable)
     app.register_error_handler(IntegrityError, _lost_race)
     app.register_error_handler(StaleDataError, _lost_race)
+    app.register_error_handler(Missing, _missing_file)
     app.register_error_handler(Resubmitted, lambda err: _conflict(str(err)))
     app.register_error_handler(
         CSRFError,

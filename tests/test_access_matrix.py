@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 from sqlmodel import SQLModel, func, select
 
-from consult import attachments, commitments, create_app
+from consult import attachments, commitments, create_app, files
 from consult.accounts import create_user, issue_token
 from consult.db import get_session
 from consult.documents import operations as documents
@@ -141,7 +141,7 @@ def _response_of_point(session, point_id: int) -> Response:
     ).first()
 
 
-def make_secret_consultation(session, instance_path: str) -> Target:
+def make_secret_consultation(session, store) -> Target:
     """A consultation that is not published and has no members, answered and routed.
 
     Its reaction comes from the demo advisory board (WMO Adviesraad Leiden) with a point from the
@@ -178,7 +178,7 @@ def make_secret_consultation(session, instance_path: str) -> Target:
         body=f"Verborgen antwoord {SECRET_MARK}.", status="adopted",
         decided_by=f"Verborgen PHO {SECRET_MARK}", reaction_id=reactions[0].id,
     )
-    original = attachments.store(session, None, instance_path, reactions[0],
+    original = attachments.store(session, None, store, reactions[0],
                                  "verborgen-brief.txt", f"1. Verborgen {SECRET_MARK}".encode())
     return Target(
         slug=consultation.slug, reaction=reactions[0].id, point=points[0].id,
@@ -223,12 +223,12 @@ def build_world(app) -> World:
             session, email="uitgenodigd@consult.example", name="Ilse Uitgenodigd", role="viewer"
         )
         token = issue_token(session, invited, "invite")
-        original = attachments.store(session, None, app.instance_path, nieuwkoop,
+        original = attachments.store(session, None, files.of(app), nieuwkoop,
                                      "nieuwkoop.txt", b"1. De brief van Nieuwkoop.")
-        secret = make_secret_consultation(session, app.instance_path)
+        secret = make_secret_consultation(session, files.of(app))
         for slug in (SLUG, secret.slug):  # the document under consultation, uploaded
             consultation = session.exec(select(Consultation).where(Consultation.slug == slug))
-            attachments.store(session, None, app.instance_path, None, "notitie.pdf",
+            attachments.store(session, None, files.of(app), None, "notitie.pdf",
                               b"%PDF-1.4 de notitie", consultation=consultation.one())
         corrections = {
             point.id: correction_points(session, nieuwkoop_consultation(session), leiden),
@@ -292,13 +292,13 @@ def build_world(app) -> World:
         # A document version with its original on each target destination (consult/documents).
         world.extra["document_version"] = {
             target.point: documents.add_version(
-                session, None, app.instance_path, session.get(Destination, target.destination),
+                session, None, files.of(app), session.get(Destination, target.destination),
                 "concept", date(2016, 9, 1), filename="plan.txt",
                 data=b"1. Doel\n\nTekst.\n").id
             for target in (world.demo, world.secret)
         }
         for target in (world.demo, world.secret):  # a second version, to compare with
-            documents.add_version(session, None, app.instance_path,
+            documents.add_version(session, None, files.of(app),
                                   session.get(Destination, target.destination), "definitief",
                                   date(2016, 12, 16), text="1. Doel\n\nAndere tekst.\n")
         session.commit()

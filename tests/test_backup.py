@@ -16,7 +16,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlmodel import Session, select
 
-from consult import accounts, attachments, backup, db, demo, threads
+from consult import accounts, attachments, backup, db, demo, files, threads
 from consult.models import Consultation, Point, Reaction, Role, Stakeholder, User
 
 from .conftest import Actor, empty_database, make_app
@@ -39,10 +39,10 @@ def _point(session, stakeholder="Nieuwkoop", number="8") -> Point:
     ).one()
 
 
-def _source(url: str, folder: Path):
+def _source(url: str, folder: Path, **extra):
     """A migrated instance with the demo and a few things of its own: a message, an upload,
     a new account (each with its audit event)."""
-    app = _instance(url, folder)
+    app = _instance(url, folder, **extra)
     db.upgrade(url)
     with app.app_context():
         session = db.get_session()
@@ -52,7 +52,7 @@ def _source(url: str, folder: Path):
         point = _point(session)
         threads.post_message(session, secretary, consultation, point, "comment",
                              f"De {WORD} komt in het inkoopplan.")
-        attachments.store(session, secretary, app.instance_path,
+        attachments.store(session, secretary, files.of(app),
                           session.get(Reaction, point.reaction_id), "lisse.txt",
                           UPLOAD)
         accounts.create_user(session, email="nieuw@consult.example", name="Nina Nieuw",
@@ -79,8 +79,9 @@ def _rows(engine) -> dict[str, list]:
 
 
 def _uploads(app) -> dict[str, bytes]:
-    folder = Path(app.instance_path) / "uploads"
-    return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.exists() else {}
+    """Every upload in the app's file store (folder or database), by stored name."""
+    store = files.of(app)
+    return {name: store.read("uploads", name) for name in store.names("uploads")}
 
 
 def _members(archive: Path) -> dict[str, bytes]:
@@ -128,10 +129,13 @@ def _check_restored(app, expected_rows: dict, expected_uploads: dict) -> None:
         assert user.id == highest + 1
 
 
-def test_round_trip_into_a_fresh_instance(database_url, tmp_path):
+@pytest.mark.parametrize("storage", ["folder", "database"])
+def test_round_trip_into_a_fresh_instance(database_url, tmp_path, storage):
     """Backup through the CLI, restore into a fresh database and instance folder: every row
-    and upload the same, and the app works on it."""
-    source = _source(database_url, tmp_path / "source")
+    and upload the same, and the app works on it. The uploads come from either file store
+    and go into the other one (consult/files.py)."""
+    other = {"folder": "database", "database": "folder"}[storage]
+    source = _source(database_url, tmp_path / "source", FILES_STORAGE=storage)
     rows, uploads = _rows(source.extensions["consult.engine"]), _uploads(source)
     assert rows["attachment"] and rows["user"] and len(uploads) == 1
     archive = _backup(source, tmp_path / "backups")
@@ -147,11 +151,16 @@ def test_round_trip_into_a_fresh_instance(database_url, tmp_path):
 
     target_url = empty_database("postgresql", tmp_path) if "postgresql" in database_url \
         else f"sqlite:///{tmp_path / 'restored.sqlite3'}"  # PostgreSQL: the schema is reset
-    target = _instance(target_url, tmp_path / "target")
+    target = _instance(target_url, tmp_path / "target", FILES_STORAGE=other)
     result = _restore(target, archive)
     assert result.exit_code == 0, result.output
     assert "teruggezet uit" in result.output and "documenten geïndexeerd" in result.output
     _check_restored(target, rows, uploads)
+    in_folder = {p.name for p in (tmp_path / "target" / "instance" / "uploads").glob("*")}
+    assert in_folder == (set(uploads) if other == "folder" else set())
+    with target.extensions["consult.engine"].connect() as conn:
+        in_table = set(conn.execute(sa.text("SELECT name FROM storedfile")).scalars())
+    assert in_table == (set(uploads) if other == "database" else set())
     target.extensions["consult.engine"].dispose()
 
 
@@ -247,7 +256,7 @@ def test_backup_while_writing_is_one_consistent_snapshot(database_url, tmp_path)
 
     try:
         wait_for(1)  # one message before the backup starts
-        manifest = backup.write(engine, app.instance_path, tmp_path / "b.tar.gz", progress)
+        manifest = backup.write(engine, files.of(app), tmp_path / "b.tar.gz", progress)
     finally:
         writer.terminate()
         writer.wait(timeout=30)

@@ -8,6 +8,7 @@ import pytest
 from docx import Document
 from sqlmodel import func, select
 
+from consult import files
 from consult.models import Message, Point, Reaction, Stakeholder
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
@@ -234,8 +235,7 @@ def test_uploaded_original_is_kept_and_served_only_as_a_download(secretary, as_r
     attachment = session.exec(select(Attachment)).one()
     assert attachment.filename == "passwdscript.txt"
     assert re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
-    stored = Path(demo_app.instance_path) / "uploads" / attachment.stored_name
-    assert stored.read_bytes() == body
+    assert files.of(demo_app).read("uploads", attachment.stored_name) == body
     reaction = session.exec(select(Reaction).where(Reaction.title == "Met bijlage")).one()
     page = secretary.get(f"/consultaties/{SLUG}/reacties/{reaction.id}").get_data(as_text=True)
     assert f"/bijlagen/{attachment.id}" in page

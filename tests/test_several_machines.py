@@ -1,8 +1,9 @@
 """Two app machines on one PostgreSQL database: two gunicorn servers, each with its own
 instance folder, behind no load balancer (the test is the load balancer). With the PostgreSQL
-search backend and a shared files folder they serve as one: what is saved through one is found
-and downloaded through the other, a login and its throttling hold on both, and killing one
-loses nothing. With the Whoosh backend a second machine refuses to start (owner.py)."""
+search backend they serve as one: what is saved through one is found and downloaded through the
+other (uploads in the database, the default on PostgreSQL, or in a shared files folder), a
+login and its throttling hold on both, and killing one loses nothing. With the Whoosh backend
+a second machine refuses to start (owner.py)."""
 
 import time
 import urllib.request
@@ -19,20 +20,23 @@ from .served import SLUG, Browser, Gunicorn, demo_database, server_env, started
 
 
 def _machine(url: str, folder, shared, backend: str) -> Gunicorn:
-    env = server_env(url, folder, CONSULT_SEARCH_BACKEND=backend,
-                     CONSULT_FILES_PATH=str(shared))
+    """A machine; ``shared`` None: no shared folder (uploads go to the database, the default
+    on PostgreSQL), else uploads in that folder (CONSULT_FILES_STORAGE=folder)."""
+    files = {} if shared is None else {"CONSULT_FILES_STORAGE": "folder",
+                                       "CONSULT_FILES_PATH": str(shared)}
+    env = server_env(url, folder, CONSULT_SEARCH_BACKEND=backend, **files)
     folder.mkdir(parents=True, exist_ok=True)
     return started(env, folder / "gunicorn.log")
 
 
-@pytest.fixture
-def two(tmp_path):
-    """Machines a and b (own instance folders, one shared files folder) on one database with
-    the demo, the PostgreSQL search backend."""
+@pytest.fixture(params=["database", "folder"])
+def two(request, tmp_path):
+    """Machines a and b (own instance folders) on one database with the demo, the PostgreSQL
+    search backend; uploads in the database (no shared folder) or in one shared folder."""
     url = empty_database("postgresql", tmp_path)
-    shared = tmp_path / "shared"
-    app, points = demo_database(url, tmp_path / "a", SEARCH_BACKEND="postgres",
-                                FILES_PATH=str(shared))
+    shared = tmp_path / "shared" if request.param == "folder" else None
+    config = {} if shared is None else {"FILES_STORAGE": "folder", "FILES_PATH": str(shared)}
+    app, points = demo_database(url, tmp_path / "a", SEARCH_BACKEND="postgres", **config)
     a = _machine(url, tmp_path / "a", shared, "postgres")
     b = _machine(url, tmp_path / "b", shared, "postgres")
     yield a, b, points, app
@@ -70,7 +74,7 @@ def _post_file(browser: Browser, path: str, fields: dict, name: str, data: bytes
         return err.code
 
 
-def test_two_machines_serve_as_one(two):
+def test_two_machines_serve_as_one(two, tmp_path):
     a, b, points, app = two
     on_a, on_b = Browser(a.base, "secretary"), Browser(b.base, "secretary")
     for _ in range(6):  # every worker of b has served a search (templates compiled)
@@ -90,17 +94,26 @@ def test_two_machines_serve_as_one(two):
     on_a.base = b.base
     assert on_a.search_total("q=" + word) == 1
     on_a.base = a.base
-    # An upload through a downloads through b (the shared files folder).
+    # An upload through a downloads through b (the database, or the shared files folder):
+    # 10 MB, the largest there is.
     with Session(app.extensions["consult.engine"]) as session:
         consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
-    document = b"%PDF-1.7 inkoopkader voor beide machines"
+    document = (b"%PDF-1.7 inkoopkader voor beide machines\n" + bytes(range(256)) * 40960)[
+        :10 * 1024 * 1024 - 100]
+    clock = time.monotonic()
     status = _post_file(on_a, f"/consultaties/{SLUG}/bewerken",
                         {"version": consultation.version, "title": consultation.title,
                          "csrf_token": on_a.csrf}, "kader.pdf", document)
+    uploaded = time.monotonic() - clock
     assert status in (200, 303), status
+    clock = time.monotonic()
     request = urllib.request.Request(b.base + f"/consultaties/{SLUG}/document")
     with on_b.opener.open(request, timeout=30) as response:
         assert response.read() == document
+    print(f"10 MB uploaded through a: {uploaded * 1000:.0f} ms, downloaded through b: "
+          f"{(time.monotonic() - clock) * 1000:.0f} ms")
+    if app.config["FILES_STORAGE"] == "database":  # on neither machine's disk
+        assert not list(tmp_path.glob("[ab]/**/uploads/*"))
     # Login throttling counts the attempts made on both machines together.
     email = DEMO_PASSWORDS["viewer"][0]
     for n in range(5):
@@ -160,7 +173,7 @@ def test_the_whoosh_owner_is_one_machine_until_another_takes_over(tmp_path):
 def test_backup_and_restore_carry_the_uploads_of_the_files_folder(tmp_path):
     """With CONSULT_FILES_PATH (a folder every machine mounts) the uploads live there, not in
     the instance folder: a backup takes them from there and a restore puts them back there."""
-    from consult import attachments, db
+    from consult import attachments, db, files
 
     from .test_backup import _backup, _instance, _members, _restore
 
@@ -169,7 +182,7 @@ def test_backup_and_restore_carry_the_uploads_of_the_files_folder(tmp_path):
     db.upgrade(url)
     with source.app_context():
         session = db.get_session()
-        stored = attachments.store(session, None, source.config["FILES_PATH"], None,
+        stored = attachments.store(session, None, files.of(source), None,
                                    "brief.txt", b"Brief van de gemeente Lisse").stored_name
         session.commit()
     assert (tmp_path / "files" / "uploads" / stored).exists()

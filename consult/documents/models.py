@@ -12,7 +12,7 @@ from ..models import utcnow
 class DocumentVersion(SQLModel, table=True):
     """One version of the document a destination stands for ("Inkoopplan 2017"): its label
     ("concept", "definitief"), its date, its text as read, and the original upload when there
-    was one (`stored_name` in the uploads folder, "" for pasted text)."""
+    was one (`stored_name` in the file store, consult/files.py; "" for pasted text)."""
 
     id: int | None = Field(default=None, primary_key=True)
     destination_id: int = Field(foreign_key="destination.id", index=True)

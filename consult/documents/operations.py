@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
-from ..attachments import folder
 from ..cleantext import clean_text
 from ..extract import LIMITS, ExtractError, content_type, display_name
+from ..files import Files
 from ..models import Destination, Landing, Point, Reaction, Stakeholder, User
 from ..slugs import slugify
 from .models import DocumentSection, DocumentVersion, SectionLanding
@@ -130,13 +130,13 @@ def _outline(filename: str | None, data: bytes | None, text: str | None):
     return text, outline_of_text(text)
 
 
-def add_version(session: Session, actor: User | None, files_path: str,
+def add_version(session: Session, actor: User | None, files: Files,
                 destination: Destination, label: str, dated: date | None, *,
                 filename: str | None = None, data: bytes | None = None,
                 text: str | None = None) -> DocumentVersion:
     """A new version of the destination's document from an upload (`filename`, `data`) or
     pasted `text`, with its outline; sections that were in the latest earlier version keep
-    their anchors. The original upload is kept under a generated name.
+    their anchors. The original upload is kept in ``files`` under a generated name.
 
     Raises DocumentError with a Dutch message (no label, no date, an unreadable file ...)."""
     label = " ".join(clean_text(label or "").split())
@@ -158,7 +158,7 @@ def add_version(session: Session, actor: User | None, files_path: str,
         version.stored_name = uuid.uuid4().hex
         version.filename = display_name(filename or "document")
         version.content_type, version.size = content_type(data), len(data)
-        (folder(files_path) / version.stored_name).write_bytes(data)
+        files.put(session, "uploads", version.stored_name, data)
     session.add(version)
     session.flush()
     for position, (section, anchor) in enumerate(zip(outline, anchors, strict=True)):

@@ -11,13 +11,12 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import access, submissions
+from .. import access, attachments, files, submissions
 from ..db import get_session
 from ..extract import MAX_UPLOAD_BYTES
 from ..models import Destination
@@ -130,7 +129,7 @@ def add(slug: str, destination_id: int):
         return redirect(url_for(".show", slug=slug, destination_id=destination.id), code=303)
     try:
         version = ops.add_version(
-            session, current_user, current_app.config["FILES_PATH"], destination,
+            session, current_user, files.of(current_app), destination,
             request.form.get("label", ""), dated, filename=filename, data=data,
             text=None if data else request.form.get("text", ""))
     except ops.DocumentError as err:
@@ -150,11 +149,8 @@ def original(slug: str, destination_id: int, version_id: int):
     version = get_session().get(DocumentVersion, version_id)
     if version is None or version.destination_id != destination.id or not version.stored_name:
         abort(404)
-    from ..attachments import download, folder
-
-    media, name = download(version.content_type, version.filename)
-    return send_file(folder(current_app.config["FILES_PATH"]) / version.stored_name,
-                     mimetype=media, as_attachment=True, download_name=name)
+    return attachments.send(files.of(current_app), version.stored_name, version.content_type,
+                            version.filename)
 
 
 @bp.get("/vergelijken")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from .. import submissions
+from .. import files, submissions
 from ..db import get_session
 from ..errors import same_moment
 from ..views.consultations import processable_consultation
@@ -37,7 +37,8 @@ def show(slug: str):
 
 @bp.post("")
 def dry_run(slug: str):
-    """Check the uploaded file and show what it would create; nothing is written."""
+    """Check the uploaded file and show what it would create; nothing is written but the
+    kept upload the import button names."""
     consultation = processable_consultation(slug)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -50,9 +51,10 @@ def dry_run(slug: str):
     preview = operations.dry_run(session, consultation, upload.filename, data)
     session.rollback()  # an archive was loaded to be shown; a table wrote nothing
     token = None
-    if preview.ok:
-        token = uploads.keep(current_app.config["FILES_PATH"], current_user.id, consultation.id,
+    if preview.ok:  # kept for the import button (the only write of a dry run)
+        token = uploads.keep(files.of(current_app), session, current_user.id, consultation.id,
                              upload.filename, data)
+        session.commit()
     return _page(consultation, 200 if preview.ok else 422, preview=preview, token=token)
 
 
@@ -61,7 +63,7 @@ def run(slug: str, token: str):
     """Import the kept upload named by the token; every check runs again."""
     consultation = processable_consultation(slug)
     session = get_session()
-    instance = current_app.config["FILES_PATH"]
+    store = files.of(current_app)
     try:
         claim = claim_form(session)
         # The upload itself is one-time too: a second tab's form (its own key) finds it taken.
@@ -70,10 +72,11 @@ def run(slug: str, token: str):
         if claim.repeated or taken.repeated:
             session.rollback()
             return redirect(url_for("reports.show", slug=slug), 303)
-        kept = uploads.load(instance, token, current_user.id, consultation.id)
+        kept = uploads.load(store, token, current_user.id, consultation.id)
         done = operations.run(session, current_user, consultation, kept.filename, kept.data)
         submissions.record(session, claim, done.first_reaction_id)
         submissions.record(session, taken, done.first_reaction_id)
+        uploads.drop(store, session, token)  # with the database store: with the import
         session.commit()
     except uploads.Gone:
         session.rollback()
@@ -89,7 +92,6 @@ def run(slug: str, token: str):
     except IntegrityError:
         session.rollback()
         return _page(consultation, 409, error=same_moment())
-    uploads.drop(instance, token)
     flash(_("Imported: %(points)s points in %(reactions)s reactions.", points=done.points,
             reactions=done.reactions))
     return redirect(url_for("reports.show", slug=slug), 303)

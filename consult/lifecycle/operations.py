@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from .. import attachments, audit
 from ..extract import MAX_UPLOAD_BYTES, display_name
+from ..files import Files
 from ..intake import bump_revision
 from ..labels import STATES
 from ..models import (
@@ -289,7 +290,7 @@ def new_slug(session: Session, title: str) -> str:
                                                                f"{title} 2")
 
 
-def create(session: Session, actor: User | None, facts: Facts, instance_path: str | None = None,
+def create(session: Session, actor: User | None, facts: Facts, files: Files | None = None,
            copy_from: Consultation | None = None, slug: str | None = None) -> Consultation:
     """A new consultation as a concept, its creator a member (secretary) of it; with the
     destination tree (and invited stakeholders) of ``copy_from`` when given. ``slug`` is for
@@ -302,7 +303,7 @@ def create(session: Session, actor: User | None, facts: Facts, instance_path: st
     if actor is not None and getattr(actor, "id", None):
         session.add(Membership(consultation_id=consultation.id, user_id=actor.id))
     if facts.upload is not None:
-        _store_document(session, actor, instance_path, consultation, facts.upload)
+        _store_document(session, actor, files, consultation, facts.upload)
     audit.record(session, actor, "create", consultation)
     if copy_from is not None:
         copy_destinations(session, actor, copy_from, consultation)
@@ -311,16 +312,16 @@ def create(session: Session, actor: User | None, facts: Facts, instance_path: st
     return consultation
 
 
-def _store_document(session, actor, instance_path, consultation, upload) -> Attachment:
+def _store_document(session, actor, files, consultation, upload) -> Attachment:
     consultation.document_url = ""  # the newest document counts: a file replaces a link
     if not consultation.document:
         consultation.document = display_name(upload[0]).rsplit(".", 1)[0][:500]
-    return attachments.store(session, actor, instance_path, None, *upload,
+    return attachments.store(session, actor, files, None, *upload,
                              consultation=consultation)
 
 
 def edit(session: Session, actor: User | None, consultation: Consultation,
-         expected_version: int, facts: Facts, instance_path: str | None = None) -> bool:
+         expected_version: int, facts: Facts, files: Files | None = None) -> bool:
     """Change the consultation's facts (and its document); False when nothing changed.
     Raises FactsConflict when the form was made from an older version, or someone saved at
     the same moment (UPDATE ... WHERE version = the one read, models.Versioned)."""
@@ -339,7 +340,7 @@ def edit(session: Session, actor: User | None, consultation: Consultation,
     except StaleDataError:
         raise FactsConflict(consultation) from None
     if facts.upload is not None:
-        _store_document(session, actor, instance_path, consultation, facts.upload)
+        _store_document(session, actor, files, consultation, facts.upload)
     bump_revision(session, consultation.id)
     session.flush()
     audit.record(session, actor, "change", consultation, before)

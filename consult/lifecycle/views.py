@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -18,7 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import access, attachments, submissions
+from .. import access, attachments, files, submissions
 from ..db import get_session
 from ..errors import same_moment
 from ..models import Attachment, Consultation
@@ -109,7 +108,7 @@ def create():
             session.rollback()
             made = session.get(Consultation, claim.earlier.target_id)
             return redirect(url_for("consultations.show", slug=made.slug), code=303)
-        consultation = ops.create(session, current_user, facts, current_app.config["FILES_PATH"],
+        consultation = ops.create(session, current_user, facts, files.of(current_app),
                                   copy_from=source)
     except ops.LifecycleError as err:
         session.rollback()
@@ -141,7 +140,7 @@ def edit(slug: str):
             session.rollback()
             return redirect(url_for("consultations.show", slug=consultation.slug), code=303)
         ops.edit(session, current_user, consultation, form_id("version") or 0, facts,
-                 current_app.config["FILES_PATH"])
+                 files.of(current_app))
     except ops.FactsConflict as err:
         session.rollback()
         session.refresh(consultation)
@@ -210,11 +209,6 @@ def document(slug: str):
     found = ops.document_file(get_session(), consultation)
     if found is None:
         abort(404)
-    media, name = attachments.download(found.content_type, found.filename)
-    return send_file(
-        attachments.path_of(current_app.config["FILES_PATH"], found),
-        mimetype=media,
-        as_attachment=True,
-        download_name=name,
-    )
+    return attachments.send(files.of(current_app), found.stored_name, found.content_type,
+                            found.filename)
 

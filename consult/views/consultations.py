@@ -2,12 +2,12 @@
 
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
 
-from .. import access, attachments, commitments, follows, followup
+from .. import access, attachments, commitments, files, follows, followup
 from .. import consultations as reading
 from .. import dashboard as dashboards
 from ..db import get_session
@@ -223,10 +223,5 @@ def attachment(slug: str, attachment_id: int):
         or not access.can_see_originals(current_user, consultation)
     ):
         abort(404)
-    media, name = attachments.download(found.content_type, found.filename)
-    return send_file(
-        attachments.path_of(current_app.config["FILES_PATH"], found),
-        mimetype=media,
-        as_attachment=True,
-        download_name=name,
-    )
+    return attachments.send(files.of(current_app), found.stored_name, found.content_type,
+                            found.filename)

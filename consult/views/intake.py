@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
-from .. import access, attachments, composer, submissions
+from .. import access, attachments, composer, files, submissions
 from ..db import get_session
 from ..errors import same_moment
 from ..extract import ExtractError, Letter, read_letter
@@ -234,10 +234,10 @@ def log(slug: str):
         session.rollback()
         return _result(409, error=same_moment())
     if upload.file:  # the file as received; from an e-mail also the attached letter used
-        attachments.store(session, current_user, current_app.config["FILES_PATH"], reaction,
+        attachments.store(session, current_user, files.of(current_app), reaction,
                           *upload.file)
         if upload.letter.enclosure:
-            attachments.store(session, current_user, current_app.config["FILES_PATH"], reaction,
+            attachments.store(session, current_user, files.of(current_app), reaction,
                               *upload.letter.enclosure)
     submissions.record(session, claim, reaction.id)
     session.commit()

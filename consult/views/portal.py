@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 from pydantic import ValidationError
 
-from .. import access, attachments, composer, follows, notify, portal, submissions
+from .. import access, attachments, composer, files, follows, notify, portal, submissions
 from ..db import get_session
 from ..extract import ExtractError, extract_text
 from ..intake import IntakeError
@@ -235,7 +235,7 @@ def _save(consultation, reaction):
         conflict = isinstance(err, (portal.DraftConflict, submissions.Resubmitted))
         return _form_again(consultation, reaction, points, message, 409 if conflict else 422)
     if upload:
-        attachments.store(session, current_user, current_app.config["FILES_PATH"], saved, *upload)
+        attachments.store(session, current_user, files.of(current_app), saved, *upload)
     refused = _submit(session, saved) if submitting else None
     submissions.record(session, claim, saved.id)
     session.commit()

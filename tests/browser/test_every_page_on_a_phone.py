@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from consult import accounts, portal
+from consult import accounts, files, portal
 from consult.db import get_session
 from consult.intake import DraftPoint
 from consult.models import Consultation, User
@@ -132,7 +132,7 @@ def _a_document(app) -> None:
                             ).one()
         for label, day, text in (("concept", date(2016, 9, 1), SEED.read_text()),
                                  ("definitief", date(2016, 12, 16), definitief_text())):
-            documents.add_version(session, None, app.instance_path, plan, label, day, text=text)
+            documents.add_version(session, None, files.of(app), plan, label, day, text=text)
         session.commit()
 
 
