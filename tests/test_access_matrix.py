@@ -794,8 +794,23 @@ ROUTES: dict[str, Route] = {
         lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/vergelijken",
         scoped=True, ids=True,
     ),
+    "documents.change": Route(
+        every(405), processors(303),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/versies/"
+                     f"{w.extra['document_version'][t.point]}",
+        lambda w, t: {"label": "concept", "dated": "2016-09-02"}, scoped=True, ids=True,
+    ),
+    # Removing a version: done last, the comparison needs both versions.
+    "documents.remove": Route(
+        every(405), processors(303),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/versies/"
+                     f"{w.extra['document_version'][t.point]}/verwijderen",
+        late=True, scoped=True, ids=True,
+    ),
+    # The original carries its Word properties (author ...): the secretariat's; the public
+    # reads the text on the document view.
     "documents.original": Route(
-        every(200), every(405),
+        processors(200, 404), every(405),
         lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/versies/"
                      f"{w.extra['document_version'][t.point]}/origineel",
         scoped=True, ids=True,

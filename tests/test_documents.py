@@ -223,7 +223,8 @@ def test_points_land_in_sections_and_show_beside_them(demo_app):
     assert unknown.status_code == 422
     assert "Kies het onderdeel uit de lijst" in unknown.get_data(as_text=True)
     assert 'value="§99 Bestaat niet"' in unknown.get_data(as_text=True)
-    quote = "De toegang monitort de doelrealisatie en doorlooptijd per aanbieder."
+    # a sentence of chapter 6 (a quote from elsewhere is refused now)
+    quote = "Sturing op budget is daarom geen kwestie van draaien aan knoppen."
     assert secretary.hx_post(land.format(a), data={"section": "§6 Hoe sturen we daarop?",
                                                    "quote": quote}).status_code == 200
     assert secretary.hx_post(land.format(b), data={"section": "§6 Hoe sturen we daarop?"}

@@ -6,13 +6,15 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from ..models import utcnow
+from ..models import Versioned, utcnow
 
 
-class DocumentVersion(SQLModel, table=True):
+class DocumentVersion(Versioned, SQLModel, table=True):
     """One version of the document a destination stands for ("Inkoopplan 2017"): its label
     ("concept", "definitief"), its date, its text as read, and the original upload when there
-    was one (`stored_name` in the file store, consult/files.py; "" for pasted text)."""
+    was one (`stored_name` in the file store, consult/files.py; "" for pasted text). A
+    removed version is kept (`removed`) so that its removal can be undone; `version` counts
+    changes of label and date (a form that showed an older one is stale)."""
 
     id: int | None = Field(default=None, primary_key=True)
     destination_id: int = Field(foreign_key="destination.id", index=True)
@@ -25,6 +27,8 @@ class DocumentVersion(SQLModel, table=True):
     size: int = 0
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    removed: bool = False
+    version: int = 1
 
 
 class DocumentSection(SQLModel, table=True):

@@ -8,16 +8,20 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import access, attachments, files, submissions
 from ..db import get_session
+from ..errors import same_moment
 from ..extract import MAX_UPLOAD_BYTES
 from ..models import Destination
 from ..text import plain_html
@@ -67,7 +71,7 @@ def _version(destination: Destination, versions: list[DocumentVersion]) -> Docum
     return found
 
 
-def _page(consultation, destination, error=None, status=200, form=None):
+def _page(consultation, destination, error=None, status=200, form=None, edit_error=None):
     session = get_session()
     versions = ops.versions_of(session, destination.id)
     version = _version(destination, versions)
@@ -89,7 +93,7 @@ def _page(consultation, destination, error=None, status=200, form=None):
         "documents/show.html", consultation=consultation, destination=destination,
         versions=versions, version=version, sections=shown, senders=senders, chosen=chosen,
         can_add=access.can_process(current_user, consultation), error=error, form=form or {},
-        label=ops.section_label, today=date.today().isoformat(),
+        label=ops.section_label, today=date.today().isoformat(), edit_error=edit_error,
     ), status
 
 
@@ -141,13 +145,86 @@ def add(slug: str, destination_id: int):
                             versie=version.id), code=303)
 
 
+def _own_version(destination: Destination, version_id: int) -> DocumentVersion:
+    """The destination's version `version_id` (removed ones too); 404 for another's."""
+    version = get_session().get(DocumentVersion, version_id)
+    if version is None or version.destination_id != destination.id:
+        abort(404)
+    return version
+
+
+def _shown() -> int | None:
+    """The version's state the form showed (its hidden "version" field), None if absent."""
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/versies/<int:version_id>")
+def change(slug: str, destination_id: int, version_id: int):
+    """Rename and re-date a version (a form that showed an older state gets a 409)."""
+    consultation = processable_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    version = _own_version(destination, version_id)
+    session = get_session()
+    try:
+        dated = date.fromisoformat(request.form.get("dated", ""))
+    except ValueError:
+        dated = None
+    try:
+        ops.change_version(session, version, request.form.get("label", ""), dated, _shown())
+        session.flush()
+    except (ops.StaleVersion, StaleDataError) as err:
+        session.rollback()
+        message = same_moment() if isinstance(err, StaleDataError) else str(err)
+        return _page(consultation, destination, status=409, form=request.form,
+                     edit_error=(version_id, message))
+    except ops.DocumentError as err:
+        session.rollback()
+        return _page(consultation, destination, status=422, form=request.form,
+                     edit_error=(version_id, str(err)))
+    session.commit()
+    return redirect(url_for(".show", slug=slug, destination_id=destination.id,
+                            versie=version.id), code=303)
+
+
+@bp.post("/versies/<int:version_id>/<any(verwijderen, terugzetten):action>")
+def remove(slug: str, destination_id: int, version_id: int, action: str):
+    """Remove a version (with an undo), or put a removed one back; a version with points that
+    no other version can show is not removed (the page says why)."""
+    consultation = processable_consultation(slug)
+    destination = _destination(consultation, destination_id)
+    version = _own_version(destination, version_id)
+    session = get_session()
+    removing = action == "verwijderen"
+    try:
+        ops.set_removed(session, version, removing, _shown())
+        session.flush()
+    except (ops.StaleVersion, StaleDataError) as err:
+        session.rollback()
+        message = same_moment() if isinstance(err, StaleDataError) else str(err)
+        return _page(consultation, destination, status=409, edit_error=(version_id, message))
+    except ops.DocumentError as err:
+        session.rollback()
+        return _page(consultation, destination, status=422, edit_error=(version_id, str(err)))
+    session.commit()
+    here = url_for(".show", slug=slug, destination_id=destination.id)
+    if removing:
+        flash({"text": _("Removed: version “%(label)s”.", label=version.label),
+               "url": url_for(".remove", slug=slug, destination_id=destination.id,
+                              version_id=version.id, action="terugzetten"),
+               "next": here}, "undo")
+    return redirect(here, code=303)
+
+
 @bp.get("/versies/<int:version_id>/origineel")
 def original(slug: str, destination_id: int, version_id: int):
-    """The uploaded original of a version, as a download."""
-    consultation = visible_consultation(slug)
+    """The uploaded original of a version, as a download: for the staff who may process the
+    consultation only (a Word file carries its author and other people's names in its
+    properties; the public reads the text on the document view)."""
+    consultation = processable_consultation(slug)
     destination = _destination(consultation, destination_id)
-    version = get_session().get(DocumentVersion, version_id)
-    if version is None or version.destination_id != destination.id or not version.stored_name:
+    version = _own_version(destination, version_id)
+    if not version.stored_name:
         abort(404)
     return attachments.send(files.of(current_app), version.stored_name, version.content_type,
                             version.filename)

@@ -7,6 +7,7 @@ extracted; past the budget the file is refused at once.
 """
 
 import io
+import logging
 import re
 import warnings
 
@@ -96,6 +97,11 @@ def read(data: bytes, limits: Limits) -> str:
         "maximum_declared_stream_length": limits.stream,
         "array_based_stream_maximum_output_length": limits.stream,
     }
+    # pypdf logs its own (English) account of a damaged file ("EOF marker not found") to
+    # stderr; the reader is told in Dutch below, once.
+    pypdf_log = logging.getLogger("pypdf")
+    was = pypdf_log.level
+    pypdf_log.setLevel(logging.CRITICAL)  # its modules' loggers inherit this level
     try:
         with warnings.catch_warnings(), apply_configuration(**caps):
             warnings.simplefilter("ignore")
@@ -113,6 +119,8 @@ def read(data: bytes, limits: Limits) -> str:
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise ExtractError(NOT_A_PDF) from exc
+    finally:
+        pypdf_log.setLevel(was)
     text = "\n".join(pages)
     if not text.strip():
         raise ExtractError(

@@ -133,7 +133,8 @@ def blocks_of(filename: str, data: bytes, limits: Limits) -> list[tuple[int | No
     heading styles, OpenDocument text:h); other kinds give their whole text as one block with
     level None. ExtractError (Dutch) as `read`; an e-mail is refused."""
     kind = kinds.kind(data)
-    _refuse_claims(kinds.suffix(filename), kind)
+    if kind not in ("docx", "odt", "pdf"):  # a document is read by what it is: a .docx
+        _refuse_claims(kinds.suffix(filename), kind)  # renamed .pdf is a Word file
     if kind in ("eml", "msg"):
         raise ExtractError("Dit is een e-mail, geen document. Upload het document zelf.")
     with warnings.catch_warnings():

@@ -1,7 +1,7 @@
 """A destination's to-do list: everything routed there, each point marked done with where it
 landed (document, version, section or page)."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
@@ -96,6 +96,12 @@ def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
 
 
 def _row(consultation, report, point, error=None, status=200, reference="", typed=None):
+    if not request.headers.get("HX-Request"):  # the form sent without JavaScript: the page
+        if error:
+            flash(error)
+        return redirect(url_for(".show", slug=consultation.slug,
+                                destination_id=report.destination.id,
+                                _anchor=f"todo-{point.point.id}"), code=303)
     # The row replaces one whose answer cell covered ``span`` rows (0: a row under such a
     # cell): the new row keeps that shape. Its answers are read afresh.
     span = request.form.get("span", "1")
@@ -127,6 +133,16 @@ def _taken(reference: str) -> str:
              "“%(reference)s”.", reference=reference)
 
 
+def _section(holder, typed: dict):
+    """(the section the form names, the quoted sentence checked against it): "6", "§ 6" or a
+    title will do when it names one section. DocumentError (Dutch) when it names none or
+    several, or the sentence is not in the section."""
+    session = get_session()
+    section = documents.pick_section(session, holder.id, typed["section"])
+    version = documents.versions_of(session, holder.id)[0]
+    return section, documents.check_quote(version, section, typed["quote"])
+
+
 @bp.post("/punten/<int:point_id>/geland")
 @login_required
 def land(slug: str, point_id: int, destination_id: int):
@@ -136,11 +152,10 @@ def land(slug: str, point_id: int, destination_id: int):
     typed = {k: request.form.get(k, "")[:documents.MAX_QUOTE] for k in ("section", "quote")}
     section, holder = None, documents.document_destination(get_session(), destination)
     if typed["section"].strip() and holder is not None:
-        section = documents.find_section(get_session(), holder.id, typed["section"])
-        if section is None:
-            message = _("Pick the section from the list of the document's sections, or leave "
-                        "it empty and say where the point landed.")
-            return _row(consultation, report, point, message, 422, free[:MAX_REFERENCE], typed)
+        try:
+            section, quote = _section(holder, typed)
+        except documents.DocumentError as err:
+            return _row(consultation, report, point, str(err), 422, free[:MAX_REFERENCE], typed)
         told = documents.reference(holder, section)
         reference = f"{told} — {reference}" if reference else told
     if not reference or len(reference) > MAX_REFERENCE:
@@ -163,7 +178,7 @@ def land(slug: str, point_id: int, destination_id: int):
         landing = followup.land(session, current_user, point.point, destination,
                                 reference[:MAX_REFERENCE], report.path)
         if section is not None:
-            documents.land_in_section(session, landing, section, typed["quote"])
+            documents.land_in_section(session, landing, section, quote)
     except IntegrityError:  # marked done by someone else at the same moment
         session.rollback()
         return _fresh_row(consultation, destination, point_id, _taken(reference), 409)
