@@ -20,6 +20,7 @@ from sqlmodel import Session
 from .. import hierarchy
 from ..consultations import Answer, _live_reaction, routed_answers
 from ..db import kept
+from ..documents.operations import landed_references
 from ..followup import FollowedPoint
 from ..models import (
     Consultation,
@@ -66,7 +67,8 @@ def iter_tables(session: Session, consultation: Consultation, filters: Filters |
                   if (block := _block(reaction, stakeholders[reaction.stakeholder_id],
                                       by_reaction[reaction.id], whole.get(reaction.id, [])))]
         if blocks:
-            yield Table(consultation, blocks, filters, roots)
+            yield Table(consultation, blocks, filters, roots,
+                        landed=landed_references(session, ids, batch=BATCH))
 
 
 def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterator[list[int]]:

@@ -21,8 +21,9 @@ from ..models import Consultation
 from ..reports import COLUMNS, Block, Row, Table, point_runs
 from . import promises
 
-# Shares of the text width: who (a name: narrow), the points and the answers (text: wide).
-SHARES = (0.16, 0.40, 0.44)
+# Shares of the text width: who (a name: narrow), the points and the answers (text: wide),
+# where they were taken in (a reference: narrow).
+SHARES = (0.14, 0.35, 0.37, 0.14)
 A4 = (11_906 * 635, 16_838 * 635)  # EMU (twips x 635): 210 x 297 mm, ISO 216, as Word sets it
 A4_LANDSCAPE = A4[::-1]
 _BREAKS = re.compile(r"([\t\r\n])")
@@ -51,7 +52,7 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
                 for table in tables:
                     answers |= promises.answered(table)
                     for block in table.blocks:
-                        document.write(_block_xml(block, widths).encode("utf-8"))
+                        document.write(_block_xml(block, widths, table.landed).encode("utf-8"))
                         points += sum(len(r.points) for r in block.rows)
                 shown = promises.shown(commitments, answers)
                 if shown:
@@ -82,7 +83,7 @@ def _skeleton(consultation: Consultation) -> tuple[bytes, tuple[int, ...]]:
     document.add_heading(clean_text(consultation.title), level=1)
     if consultation.document:
         document.add_paragraph(clean_text(consultation.document))
-    grid = document.add_table(rows=1, cols=3)
+    grid = document.add_table(rows=1, cols=len(COLUMNS))
     grid.style = "Table Grid"
     header = grid.rows[0]
     for cell, title in zip(header.cells, COLUMNS, strict=True):
@@ -166,8 +167,9 @@ def _cell(width: int, content: str, merge: str = "") -> str:
             f"{content}</w:tc>")
 
 
-def _block_xml(block: Block, widths: tuple[int, ...]) -> str:
-    """The rows of one reaction: the stakeholder's name once, merged down over them."""
+def _block_xml(block: Block, widths: tuple[int, ...], landed: dict[int, list[str]]) -> str:
+    """The rows of one reaction: the stakeholder's name once, merged down over them; beside
+    each row's answers where its points were taken in (``landed``: Table.landed)."""
     rows = []
     for i, row in enumerate(block.rows):
         if i == 0:
@@ -176,7 +178,8 @@ def _block_xml(block: Block, widths: tuple[int, ...]) -> str:
         else:
             who = _cell(widths[0], "<w:p/>", "<w:vMerge/>")
         rows.append(f"<w:tr>{who}{_cell(widths[1], _points_cell(block, row))}"
-                    f"{_cell(widths[2], _answer_cell(row))}</w:tr>")
+                    f"{_cell(widths[2], _answer_cell(row))}"
+                    f"{_cell(widths[3], _landed_cell(row, landed))}</w:tr>")
     return "".join(rows)
 
 
@@ -221,6 +224,16 @@ def _answer_cell(row: Row) -> str:
         _extend(paragraphs, richtext.runs(answer.response.body_html, answer.response.body))
         if answer.destinations:
             paragraphs.append([_run(clean_text("→ " + "; ".join(answer.destinations)), "i")])
+    return _paragraphs(paragraphs)
+
+
+def _landed_cell(row: Row, landed: dict[int, list[str]]) -> str:
+    """Where the row's points were taken in, a paragraph each (Row.landed_lines)."""
+    paragraphs = [["<w:r/>"]]
+    for k, line in enumerate(row.landed_lines(landed)):
+        if k:
+            paragraphs.append([])
+        paragraphs[-1].append(_run(clean_text(line)))
     return _paragraphs(paragraphs)
 
 
