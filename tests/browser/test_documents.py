@@ -21,7 +21,10 @@ def _add_version(page, label: str, day: str, path: Path) -> None:
     form.get_by_label("Datum").fill(day)
     form.get_by_label(re.compile("^Uploaden")).set_input_files(str(path))
     form.get_by_role("button", name="Versie toevoegen").click()
-    expect(page.locator(".document-versions [aria-current=page]")).to_contain_text(label)
+    # The sections are indexed for search as the version is added (SEARCH_MODE "inline" here;
+    # a worker thread in production): ~1-2 s for the seed strategy's 57,000 characters.
+    expect(page.locator(".document-versions [aria-current=page]")).to_contain_text(
+        label, timeout=20_000)
 
 
 def _land(page, row, section: str, quote: str = "") -> None:
