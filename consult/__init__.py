@@ -19,6 +19,7 @@ from . import (
     db,
     errors,
     files,
+    followup,
     i18n,
     links,
     logs,
@@ -121,6 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["new_form_key"] = submissions.new_key
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["date"] = i18n.day
+    app.jinja_env.tests["naming"] = followup.names_destination  # a landing's reference
     app.jinja_env.filters["datetime"] = i18n.moment
     app.jinja_env.filters["answer_groups"] = answer_groups  # points sharing an answer, listed once
     app.jinja_env.filters["display_text"] = display_text  # symbol-font glyphs as bullets

@@ -43,6 +43,16 @@ class Landed:
     destination: str  # its path
 
 
+def names_destination(reference: str, path: str) -> bool:
+    """Whether a landing's reference names its destination already: a landing in a section
+    reads "Inkoopplan 2017, §4.3 Sturing en monitoring", the document's destination (this one
+    or an ancestor: a part of ``path``, "Inkoopplan 2017 › Privacy"), so a page says "Landed
+    in Inkoopplan 2017, §4.3 ..." and not the destination's name twice."""
+    reference = " ".join(reference.split())
+    return any(part.strip() and reference.startswith(f"{part.strip()}, ")
+               for part in path.split("›"))
+
+
 @dataclass
 class FollowedPoint:
     point: Point

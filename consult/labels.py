@@ -48,6 +48,7 @@ LABELS = {
     "response": _l("answer"),
     "message": _l("message"),
     "stakeholder": _l("stakeholder"),
+    "section": _l("document section"),
     # message kinds
     "comment": _l("comment"),
     "question": _l("question"),

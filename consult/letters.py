@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from . import audit, followup, letterforms, richtext
 from .cleantext import clean_text
+from .documents.operations import told
 from .exports.word import A4
 from .models import Consultation, LetterTextsUpdate, Reaction, Stakeholder, User
 from .reports import natural_order
@@ -315,7 +316,7 @@ def _landed(document, points: list[followup.FollowedPoint]) -> None:
     for p in points:
         for landed in p.landings:
             prefix = f"Punt {p.point.number}: v" if len(points) > 1 else "V"
-            where = landed.landing.reference.strip()
+            where = told(landed.landing.reference)  # the table's "Verwerkt in" words
             end = "" if where.endswith((".", "?", "!")) else "."
             document.add_paragraph(clean_text(f"{prefix}erwerkt in {where}{end}")
                                    ).runs[0].italic = True

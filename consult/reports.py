@@ -1,10 +1,11 @@
 """The answered table ("Bijlage 2") as it leaves the app: Word, Excel, CSV and a printable page.
 
-The shape of the 2016 table: three columns, "Gemeente / subregio" (who), "Uitgangspunten" (the
-numbered points, under the reaction's title and the points' own headings) and "Toelichting"
-(each answer beside the points it covers). Stakeholders in the order of the table. Consecutive
-points of one reaction that share their answers form one row, so "De punten 1 t/m 7 ..." stands
-once, beside points 1 to 7.
+The shape of the 2016 table: "Gemeente / subregio" (who), "Uitgangspunten" (the numbered
+points, under the reaction's title and the points' own headings) and "Toelichting" (each answer
+beside the points it covers); since issue 18 a fourth column, "Verwerkt in": where each point
+was taken in (`documents.operations.told`, the words of the answer letter). Stakeholders in
+the order of the table. Consecutive points of one reaction that share their answers form one
+row, so "De punten 1 t/m 7 ..." stands once, beside points 1 to 7.
 
 Every cell is plain text, whatever was typed: no formula in Excel or CSV, no field or link in
 Word (the text of a point or a stakeholder's name is the sender's, and the table is public),
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from . import hierarchy, richtext
 from .cleantext import clean_text
 from .consultations import answers_with_routes
+from .documents.operations import landed_references
 from .followup import OPEN, FollowedPoint, consultation_points
 from .labels import LABELS
 from .models import (
@@ -34,9 +36,10 @@ from .models import (
     Stakeholder,
 )
 
-COLUMNS = ("Gemeente / subregio", "Uitgangspunten", "Toelichting")
+COLUMNS = ("Gemeente / subregio", "Uitgangspunten", "Toelichting", "Verwerkt in")
 FLAT_COLUMNS = ("Gemeente / subregio", "Indiener", "Soort indiener", "Kanaal", "Reactie",
-                "Nummer", "Kop", "Punt", "Toelichting", "Bestemmingen", "Status")
+                "Nummer", "Kop", "Punt", "Toelichting", "Bestemmingen", "Status",
+                "Verwerkt in")
 # The table per theme (consult.themes.table) puts the theme before each row.
 THEME_COLUMNS = ("Thema", "Beschrijving thema", *FLAT_COLUMNS)
 UNTHEMED = "Zonder thema"  # the points in no theme, last in the table per theme
@@ -62,6 +65,14 @@ class Row:
     points: list[FollowedPoint]
     answers: list  # followup.Answer
     first_of_reaction: bool = False
+
+    def landed_lines(self, landed: dict[int, list[str]]) -> list[str]:
+        """The "Verwerkt in" cell: where each point of the row was taken in (``landed``:
+        point id -> `told` references), "Punt 3: " before it when the row has several
+        points, as the letter names them; [] when none landed."""
+        several = len(self.points) > 1
+        return [f"Punt {p.point.number}: {where}" if several else where
+                for p in self.points for where in landed.get(p.point.id, [])]
 
 
 @dataclass
@@ -128,6 +139,8 @@ class Table:
     # The top-level stakeholders with points in the consultation (whatever the filters): the
     # choices of the subregion filter, never a stakeholder of another consultation.
     subregions: list[Stakeholder] = field(default_factory=list)
+    # point id -> where it was taken in (documents.operations.landed_references)
+    landed: dict[int, list[str]] = field(default_factory=dict)
     section: Section | None = None  # in the table per theme: the theme these blocks are of
 
     @property
@@ -166,7 +179,8 @@ def answered_table(session: Session, consultation: Consultation,
         block = Block(reaction, stakeholders[reaction.stakeholder_id])
         block.fill(mine, extra)
         blocks.append(block)
-    return Table(consultation, blocks, filters, roots, subregions)
+    landed = landed_references(session, [b.reaction.id for b in blocks], batch=500)
+    return Table(consultation, blocks, filters, roots, subregions, landed)
 
 
 def _keep(p: FollowedPoint, f: Filters, roots, destinations: set[int] | None) -> bool:
@@ -228,8 +242,8 @@ def point_runs(p: FollowedPoint) -> list[list[richtext.Run]]:
 
 
 def flat_rows(table: Table) -> list[list[str]]:
-    """One row per point (and per answer to a whole reaction), for Excel and CSV: 11 cleaned
-    strings each (FLAT_COLUMNS), or 13 (THEME_COLUMNS: the theme's title and description
+    """One row per point (and per answer to a whole reaction), for Excel and CSV: 12 cleaned
+    strings each (FLAT_COLUMNS), or 14 (THEME_COLUMNS: the theme's title and description
     first) for a part of the table per theme; the point's and the answers' text as plain text
     (no Markdown markers: consult.richtext.text); still to be kept from reading as formulas
     by the writer."""
@@ -265,6 +279,7 @@ def flat_rows(table: Table) -> list[list[str]]:
                                for a in answers),
                     "; ".join(d for a in answers for d in a.destinations),
                     label(p.status if p else (answers[-1].response.status if answers else OPEN)),
+                    "; ".join(table.landed.get(p.point.id, [])) if p else "",
                 )])
     return out
 
@@ -303,7 +318,7 @@ def to_xlsx(table: Table) -> bytes:
 
 
 def to_docx(table: Table) -> bytes:
-    """The three-column Word table, landscape (consult.exports.word)."""
+    """The four-column Word table, landscape (consult.exports.word)."""
     return _written("docx", table)
 
 

@@ -60,7 +60,7 @@ def to_xlsx(table: Table) -> bytes:
                 sheet.cell(row=r, column=column, value=value)
             else:
                 _text_cell(sheet, r, column, excel.fit(text))
-    widths = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)
+    widths = excel.WIDTHS  # since issue 18: a twelfth column, "Verwerkt in"
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
@@ -92,7 +92,7 @@ def to_docx(table: Table) -> bytes:
     document.add_heading(clean_text(table.consultation.title), level=1)
     if table.consultation.document:
         document.add_paragraph(clean_text(table.consultation.document))
-    grid = document.add_table(rows=1, cols=3)
+    grid = document.add_table(rows=1, cols=len(COLUMNS))  # 4 since issue 18
     grid.style = "Table Grid"
     header = grid.rows[0]
     for cell, title in zip(header.cells, COLUMNS, strict=True):
@@ -124,6 +124,7 @@ def to_docx(table: Table) -> bytes:
             cells[0]._tc.get_or_add_tcPr().append(merge)
             _points_cell(cells[1], block, row)
             _answer_cell(cells[2], row)
+            _landed_cell(cells[3], row, table.landed)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -178,3 +179,13 @@ def _answer_cell(cell, row: Row) -> None:
         if answer.destinations:
             where = clean_text("→ " + "; ".join(answer.destinations))
             cell.add_paragraph().add_run(where).italic = True
+
+
+def _landed_cell(cell, row: Row, landed) -> None:
+    """Since issue 18: where the row's points were taken in, a paragraph each."""
+    cell.text = ""
+    paragraph = cell.paragraphs[0]
+    for k, line in enumerate(row.landed_lines(landed)):
+        if k:
+            paragraph = cell.add_paragraph()
+        paragraph.add_run(clean_text(line))

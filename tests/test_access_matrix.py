@@ -794,6 +794,12 @@ ROUTES: dict[str, Route] = {
         lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/vergelijken",
         scoped=True, ids=True,
     ),
+    "documents.compare_docx": Route(
+        every(200), every(405),
+        lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/"
+                     "vergelijken.docx",
+        scoped=True, ids=True,
+    ),
     "documents.change": Route(
         every(405), processors(303),
         lambda w, t: f"/consultaties/{t.slug}/bestemmingen/{t.destination}/document/versies/"

@@ -241,7 +241,7 @@ def test_points_land_in_sections_and_show_beside_them(demo_app):
     # The answered table, for the secretariat and on the public page, says where it went.
     for client, path in ((secretary, "tabel"), (demo_app.test_client(), "openbaar")):
         table = client.get(f"/consultaties/{SLUG}/{path}").get_data(as_text=True)
-        assert "Verwerkt in: Inkoopplan 2017, §6 Hoe sturen we daarop?" in table, path
+        assert "Inkoopplan 2017, §6 Hoe sturen we daarop?</p>" in table, path
     # The document view: beside chapter 6 two points (with the quote), beside 8 one.
     view = secretary.get(_url(plan) + "/document").get_data(as_text=True)
     sections = dict(re.findall(r'<section class="document-section" id="([^"]+)".*?'

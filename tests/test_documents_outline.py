@@ -209,3 +209,58 @@ def test_a_file_that_is_not_what_it_claims_is_a_dutch_error(runner, tmp_path):
     result = runner.invoke(args=["consult", "outline", str(path)])
     assert result.exit_code == 1
     assert "geen PDF" in result.output or "PDF" in result.output
+
+
+def _outline(text: str) -> list[tuple[str | None, str, int, str]]:
+    """(number, title, level, the section's text without its heading) of each section; the
+    sections cover the text."""
+    sections = outline_of_text(text)
+    assert sum(s.chars for s in sections) == len(text)
+    return [(s.number, s.title, s.level, text[s.start:s.end].split("\n", 1)[-1].strip())
+            for s in sections]
+
+
+def test_numbers_that_skip_keep_their_sections_and_text():
+    """Issue 18: "2.3" after "2.1" (2.2 deleted, the rest not renumbered) made 2.3, 2.4 and
+    chapter 3 a numbered list inside 2.1: their text went to 2.1."""
+    text = ("1 Inleiding\n\nTekst een.\n\n2 Doelen\n\nTekst twee.\n\n2.1 Eerste doel\n\n"
+            "Tekst a.\n\n2.3 Derde doel\n\nTekst c.\n\n2.4 Vierde doel\n\nTekst d.\n\n"
+            "3 Kosten\n\nTekst drie.\n")
+    assert _outline(text) == [
+        ("1", "Inleiding", 1, "Tekst een."), ("2", "Doelen", 1, "Tekst twee."),
+        ("2.1", "Eerste doel", 2, "Tekst a."), ("2.3", "Derde doel", 2, "Tekst c."),
+        ("2.4", "Vierde doel", 2, "Tekst d."), ("3", "Kosten", 1, "Tekst drie."),
+    ]
+    chapters = "1 Inleiding\n\nTekst een.\n\n3 Doelen\n\nTekst drie.\n\n4 Kosten\n\nTekst vier.\n"
+    assert [(n, t) for n, t, _l, _x in _outline(chapters)] == [
+        ("1", "Inleiding"), ("3", "Doelen"), ("4", "Kosten")]
+    # A child that starts late, and the first section of a chapter whose own heading is lost.
+    late = ("1. Aanleiding\n\n1.5 Leeswijzer\n\nHoofdstuk 2 beschrijft de motivering.\n\n2\n\n"
+            "2.1 Aanleiding voor het beleid\n\nWet- en regelgeving.\n")
+    assert [(n, t) for n, t, _l, _x in _outline(late)] == [
+        ("1", "Aanleiding"), ("1.5", "Leeswijzer"), ("2.1", "Aanleiding voor het beleid")]
+
+
+def test_an_excerpt_that_starts_mid_numbering_is_numbered():
+    text = ("Juridische planbeschrijving\n\n6.1 RO standaarden en regels 2012\n\n6.1.1 Algemeen\n\n"
+            "Onder de Wet ruimtelijke ordening wordt digitaal gewerkt.\n\n6.1.2 Verbeelding\n\n"
+            "De digitale verbeelding beslist.\n")
+    assert [(n, t, lvl) for n, t, lvl, _x in _outline(text)] == [
+        (None, "Juridische planbeschrijving", 1), ("6.1", "RO standaarden en regels 2012", 2),
+        ("6.1.1", "Algemeen", 3), ("6.1.2", "Verbeelding", 3)]
+    # A lone number line with a capital is no outline when nothing continues it.
+    lone = "Inleiding van het plan.\n\n12 Gemeenten\n\ndoen mee aan de inkoop.\n"
+    assert [n for n, _t, _l, _x in _outline(lone)] == [None]
+
+
+def test_numbering_that_restarts_after_a_part_heading_starts_that_part():
+    text = ("1 Inleiding\n\nTekst een.\n\n2 Doelen\n\nTekst twee.\n\nBijlage 1 Begrippen\n\n"
+            "1 Jeugdhulp\n\nHulp aan jeugdigen.\n\n2 Aanbieder\n\nWie hulp biedt.\n")
+    assert _outline(text) == [
+        ("1", "Inleiding", 1, "Tekst een."), ("2", "Doelen", 1, "Tekst twee."),
+        (None, "Bijlage 1 Begrippen", 1, ""), ("1", "Jeugdhulp", 2, "Hulp aan jeugdigen."),
+        ("2", "Aanbieder", 2, "Wie hulp biedt."),
+    ]
+    # Without a part's heading a restart at 1 is a list: its text stays in the section.
+    listed = "1 Inleiding\n\nWe willen:\n\n1. Minder regels\n2. Meer tijd\n\n2 Doelen\n\nTekst.\n"
+    assert [(n, t) for n, t, _l, _x in _outline(listed)] == [("1", "Inleiding"), ("2", "Doelen")]

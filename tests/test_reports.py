@@ -45,11 +45,12 @@ def test_word_table_matches_the_database(demo_app):
     table = Document(io.BytesIO(response.data)).tables[0]
     header = table.rows[0]
     assert [c.text for c in header.cells] == ["Gemeente / subregio", "Uitgangspunten",
-                                              "Toelichting"]
+                                              "Toelichting", "Verwerkt in"]
     assert 'w:tblHeader w:val="true"' in header._tr.xml  # repeated on every page
-    found = []
+    found, landed = [], []
     for row in table.rows[1:]:
-        who, points, answers = (c.text for c in row.cells)
+        who, points, answers, where = (c.text for c in row.cells)
+        landed += [line for line in where.split("\n") if line]
         for line in points.split("\n"):
             m = re.match(r"(?:\((?P<sender>[^)]+)\) )?(?P<n>\d+[a-z]?)\. (?P<text>.*)", line)
             if m:
@@ -67,6 +68,7 @@ def test_word_table_matches_the_database(demo_app):
     leiden = [r for r in table.rows[1:] if r.cells[0].text == "Leiden"]
     assert "De punten 1 t/m 7" in leiden[0].cells[2].text
     assert re.findall(r"^(\d+)\.", leiden[0].cells[1].text, re.M) == [str(i) for i in range(1, 8)]
+    assert landed == []  # the demo marks no point done (tests/test_landed_everywhere.py does)
 
 
 def test_excel_one_row_a_point_with_filters(demo_app):

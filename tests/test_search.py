@@ -204,7 +204,7 @@ def test_index_status_and_reindex(search_app):
     runner = search_app.test_cli_runner()
     status = json.loads(runner.invoke(args=["consult", "index-status", "--json"]).output)
     assert status["index"] == status["database"] == {
-        "point": 204, "response": 53, "message": 0, "stakeholder": 28,
+        "point": 204, "response": 53, "message": 0, "stakeholder": 28, "section": 0,
     }
     assert status["outbox"] == 0
     result = runner.invoke(args=["consult", "reindex"])

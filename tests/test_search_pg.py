@@ -82,7 +82,7 @@ def test_reindex_repairs_the_table_and_status_reports_it(pg):
     assert "285 documenten geïndexeerd" in result.output
     again = json.loads(runner.invoke(args=["consult", "index-status", "--json"]).output)
     assert again["index"] == again["database"] == {
-        "point": 204, "response": 53, "message": 0, "stakeholder": 28}
+        "point": 204, "response": 53, "message": 0, "stakeholder": 28, "section": 0}
     assert run(pg, "spook").total == 0
 
 

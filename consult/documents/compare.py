@@ -20,47 +20,69 @@ DIFF_BUDGET = 12_000
 CONTEXT = 12  # words kept on each side of a change; a longer unchanged stretch is cut to "…"
 
 
+# A word-level diff as pieces: ("", unchanged words), ("del", removed), ("ins", added); the
+# page makes them <del>/<ins>, the Word report struck-through red and underlined green runs.
+Piece = tuple[str, str]
+
+
 @dataclass
 class Change:
     """One section that differs: "added" (only `new`), "removed" (only `old`) or "changed"
-    (both; text or title), its word-level diff as HTML, and the points landed in it."""
+    (both; text or title), its word-level diff (`pieces`; `diff` as HTML), and the points
+    landed in it."""
 
     kind: str
     old: DocumentSection | None
     new: DocumentSection | None
-    diff: Markup
+    pieces: list[Piece]
     landed: list[LandedPoint]
 
+    @property
+    def diff(self) -> Markup:
+        """The diff as HTML (escaped: safe to put in a page)."""
+        return as_html(self.pieces)
 
-def word_diff(before: str, after: str, limit: int = MAX_DIFF_WORDS) -> Markup:
-    """The words of `after` with what was removed from `before` in <del> and what was added
-    in <ins>; white space is not a change. Escaped: safe to put in a page. Above ``limit``
-    words on either side: the first 200 words of each, as removed and added."""
+
+def diff_pieces(before: str, after: str, limit: int = MAX_DIFF_WORDS) -> list[Piece]:
+    """The words of `after` with what was removed from `before` ("del") and what was added
+    ("ins") between the unchanged stretches (""; long ones cut to CONTEXT words around each
+    change); white space is not a change. Above ``limit`` words on either side: the first
+    200 words of each, as removed and added."""
     old, new = before.split(), after.split()
     if max(len(old), len(new)) > limit:
-        return Markup("<del>{}</del> <ins>{}</ins>").format(
-            " ".join(old[:200]) + " …", " ".join(new[:200]) + " …")
-    out = []
+        return [("del", " ".join(old[:200]) + " …"), ("ins", " ".join(new[:200]) + " …")]
+    out: list[Piece] = []
     opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
     for k, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
-            out.append(_context(old[i1:i2], first=k == 0, last=k == len(opcodes) - 1))
+            out.append(("", _context(old[i1:i2], first=k == 0, last=k == len(opcodes) - 1)))
             continue
         if i2 > i1:
-            out.append(f"<del>{escape(' '.join(old[i1:i2]))}</del>")
+            out.append(("del", " ".join(old[i1:i2])))
         if j2 > j1:
-            out.append(f"<ins>{escape(' '.join(new[j1:j2]))}</ins>")
-    return Markup(" ".join(out))
+            out.append(("ins", " ".join(new[j1:j2])))
+    return out
+
+
+def as_html(pieces: list[Piece]) -> Markup:
+    """Pieces as HTML: removed words in <del>, added in <ins>, all escaped."""
+    return Markup(" ".join(f"<{kind}>{escape(text)}</{kind}>" if kind else escape(text)
+                           for kind, text in pieces))
+
+
+def word_diff(before: str, after: str, limit: int = MAX_DIFF_WORDS) -> Markup:
+    """`diff_pieces` as HTML: the words of `after`, removed ones in <del>, added in <ins>."""
+    return as_html(diff_pieces(before, after, limit))
 
 
 def _context(words: list[str], first: bool, last: bool) -> str:
-    """An unchanged stretch, escaped: whole when short (or the whole section), else only the
-    words next to the changes around it, the rest as "…"."""
+    """An unchanged stretch: whole when short (or the whole section), else only the words
+    next to the changes around it, the rest as "…"."""
     if first and last or len(words) <= 2 * CONTEXT + 5:
-        return escape(" ".join(words))
+        return " ".join(words)
     head = [] if first else words[:CONTEXT]
     tail = [] if last else words[-CONTEXT:]
-    return escape(" ".join([*head, "…", *tail]))
+    return " ".join([*head, "…", *tail])
 
 
 def compare(old_version: DocumentVersion, old_sections: list[DocumentSection],
@@ -73,12 +95,12 @@ def compare(old_version: DocumentVersion, old_sections: list[DocumentSection],
     changes, same = [], 0
     left = DIFF_BUDGET
 
-    def budgeted(a: str, b: str) -> Markup:  # word_diff within what is left of the budget
+    def budgeted(a: str, b: str) -> list[Piece]:  # diff_pieces within what is left
         nonlocal left
         if not a.strip() or not b.strip():  # added or removed: no matching to work out
-            return word_diff(a, b)
+            return diff_pieces(a, b)
         words = max(len(a.split()), len(b.split()))
-        diff = word_diff(a, b, limit=min(MAX_DIFF_WORDS, left))
+        diff = diff_pieces(a, b, limit=min(MAX_DIFF_WORDS, left))
         if words <= min(MAX_DIFF_WORDS, left):
             left -= words
         return diff

@@ -372,22 +372,31 @@ def choices(session: Session, destination_id: int) -> list[str]:
     return [section_label(s) for s in sections_of(session, versions[0].id)]
 
 
-def landed_references(session: Session, reaction_ids: list[int]) -> dict[int, list[str]]:
-    """Where the points of these reactions were taken in (their live landings' references,
-    oldest first): point id -> ["Inkoopplan 2017, §4.3 Sturing en monitoring", ...]; points
+def told(reference: str) -> str:
+    """Where a point was taken in, in the words the thread, the answered table (page, Word,
+    Excel, CSV) and the answer letter all use: the landing's reference ("Inkoopplan 2017,
+    §4.3 Sturing en monitoring", the free text when the document is not in consult, or both:
+    "Inkoopplan 2017, §4.3 Sturing en monitoring — bijlage 2"), white space made single."""
+    return " ".join(reference.split())
+
+
+def landed_references(session: Session, reaction_ids: list[int],
+                      batch: int = 50) -> dict[int, list[str]]:
+    """Where the points of these reactions were taken in (their live landings, oldest first,
+    as `told`): point id -> ["Inkoopplan 2017, §4.3 Sturing en monitoring", ...]; points
     without any are left out. Bound by reaction (a page of the table has a few reactions and
-    hundreds of points), at most 50 ids a statement."""
+    hundreds of points), at most ``batch`` ids a statement."""
     found: dict[int, list[str]] = {}
-    for start in range(0, len(reaction_ids), 50):
+    for start in range(0, len(reaction_ids), batch):
         rows = session.exec(
             select(Landing.point_id, Landing.reference)
             .join(Point, Point.id == Landing.point_id)
-            .where(Point.reaction_id.in_(reaction_ids[start:start + 50]),
+            .where(Point.reaction_id.in_(reaction_ids[start:start + batch]),
                    Landing.archived == False)  # noqa: E712
             .order_by(Landing.created_at, Landing.id)
         ).all()
         for point_id, reference in rows:
-            found.setdefault(point_id, []).append(reference)
+            found.setdefault(point_id, []).append(told(reference))
     return found
 
 

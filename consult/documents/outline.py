@@ -9,6 +9,14 @@ after 4.2 come 4.3, 4.2.1 or 5, so a numbered list inside a chapter ("1. Goede v
 in chapter 9) or a wrapped sentence that happens to start with a number is body text. Markdown
 "#" lines are headings too.
 
+Numbering with gaps is still numbering: after 4.1 may come 4.3 (a paragraph deleted, the rest
+not renumbered), after 2 may come 2.2 or 4, at most MAX_SKIP numbers skipped, when the line
+stands apart (a blank line after it) and its title is no sentence. Numbering that restarts at 1
+after a part's heading ("Bijlage 1 Begrippen", "Deel B") is a new part: the part's line becomes
+an unnumbered chapter and its numbered headings its sections. Without such a line a restart at
+1 reads as a numbered list (its text stays in the section before it: the sections still cover
+the whole text).
+
 The sections cover the text without gaps: the text before the first heading is a section of its
 own (number None), so the sections' characters add up to the whole text.
 """
@@ -25,6 +33,10 @@ _NUMBERED = re.compile(
 )
 _MARKDOWN = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*)$")
 MAX_TITLE = 160
+MAX_SKIP = 4  # numbers a heading may skip and still continue the numbering (4.1 -> 4.6)
+# A line that starts a part whose numbering restarts at 1: "Bijlage 2: Inkoopopdracht", "Deel B".
+_PART = re.compile(r"^(?:bijlage|bijlagen|deel|annex|appendix|addendum)\b[^.]{0,80}$",
+                   re.IGNORECASE)
 START_TITLE = "Begin"  # the title of the text before the first heading when it has none
 
 
@@ -54,6 +66,19 @@ def _follows(numbers: list[int], previous: list[int]) -> bool:
     if depth <= len(previous):
         return numbers[:-1] == previous[: depth - 1] and numbers[-1] == previous[depth - 1] + 1
     return depth == len(previous) + 1 and numbers[:-1] == previous and numbers[-1] == 1
+
+
+def _follows_with_gap(numbers: list[int], previous: list[int]) -> bool:
+    """Whether a number comes after `previous` with at most MAX_SKIP numbers missing at each
+    level: 4.1 -> 4.3, 1 -> 1.5, 1 -> 2.1 (chapter 2's own heading lost), 4.2 -> 4.2.2."""
+    common = 0
+    while common < min(len(numbers), len(previous)) and numbers[common] == previous[common]:
+        common += 1
+    if common == len(numbers):  # the same number again, or a parent of the previous one
+        return False
+    base = previous[common] if common < len(previous) else 0
+    rest = numbers[common + 1:]
+    return 1 <= numbers[common] - base <= 1 + MAX_SKIP and all(n <= 1 + MAX_SKIP for n in rest)
 
 
 def _title_ok(title: str) -> bool:
@@ -92,20 +117,59 @@ def _candidate(lines: list[tuple[int, str]], i: int):
     return [int(n) for n in numbered["number"].split(".")], numbered["number"], title, explicit
 
 
+def _stands_apart(lines: list[tuple[int, str]], i: int, title: str) -> bool:
+    """A heading that skips numbers must look like one: a blank line (or the end) after it,
+    and a title that does not end like a sentence."""
+    after = lines[i + 1][1].strip() if i + 1 < len(lines) else ""
+    return not after and not title.endswith(".")
+
+
+def _continued(lines: list[tuple[int, str]], i: int, numbers: list[int]) -> bool:
+    """Whether the next numbered heading after line i continues its number: an excerpt that
+    starts at "6.1" (then "6.1.1") is numbered, a lone "12 Gemeenten" is not."""
+    for k in range(i + 1, len(lines)):
+        candidate = _candidate(lines, k)
+        if candidate:
+            return _follows(candidate[0], numbers)
+    return False
+
+
+def _part_before(lines: list[tuple[int, str]], i: int):
+    """The (offset, title) of the part heading right before line i ("Bijlage 1 Begrippen"
+    on a line of its own, blank lines around it), or None."""
+    k = i - 1
+    while k >= 0 and not lines[k][1].strip():
+        k -= 1
+    if k < 0 or k == i - 1 or (k > 0 and lines[k - 1][1].strip()):
+        return None
+    line = " ".join(lines[k][1].split())
+    return (lines[k][0], line[:MAX_TITLE]) if _PART.match(line) and line[0].isupper() else None
+
+
 def _headings_in_text(text: str) -> list[tuple[int, str | None, str, int]]:
     """(offset, number, title, level) of each heading found by numbering or Markdown.
 
     A number that does not continue the outline starts a list ("1. Minder regels" in
-    chapter 1); the items continuing that list ("2. Meer tijd") are list items too."""
+    chapter 1); the items continuing that list ("2. Meer tijd") are list items too. A number
+    that continues it with a gap (4.1 -> 4.3) is a heading when it stands apart; a restart at
+    1 right after a part's heading ("Bijlage 1") starts that part's numbering."""
     lines = _lines(text)
-    found, previous, in_list = [], [], None
+    found, previous, in_list, nested = [], [], None, 0  # nested: 1 inside a part
     for i, (offset, line) in enumerate(lines):
         candidate = _candidate(lines, i)
         if candidate:
             numbers, number, title, explicit = candidate
             continues_list = in_list is not None and _follows(numbers, in_list)
-            if explicit or (_follows(numbers, previous) and not continues_list):
-                found.append((offset, number, title, len(numbers)))
+            part = _part_before(lines, i) if _follows(numbers, []) and previous else None
+            if part:
+                found.append((part[0], None, part[1], 1))
+                nested = 1
+            if explicit or part or (not continues_list and (
+                    _follows(numbers, previous) or (
+                        _stands_apart(lines, i, title) and (
+                            _follows_with_gap(numbers, previous) if previous
+                            else _continued(lines, i, numbers))))):
+                found.append((offset, number, title, len(numbers) + nested))
                 previous, in_list = numbers, None
             else:
                 in_list = numbers

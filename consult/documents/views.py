@@ -24,12 +24,14 @@ from ..db import get_session
 from ..errors import same_moment
 from ..extract import MAX_UPLOAD_BYTES
 from ..models import Destination
+from ..slugs import slugify
 from ..text import plain_html
 from ..views.consultations import processable_consultation, visible_consultation
 from ..views.inputs import claim_form
 from . import operations as ops
 from .models import DocumentSection, DocumentVersion
 
+MIMETYPE_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("documents", __name__,
                url_prefix="/consultaties/<slug>/bestemmingen/<int:destination_id>/document")
 
@@ -230,10 +232,9 @@ def original(slug: str, destination_id: int, version_id: int):
                             version.filename)
 
 
-@bp.get("/vergelijken")
-def compare(slug: str, destination_id: int):
+def _comparison(slug: str, destination_id: int) -> dict:
     """Two versions compared (``?van=<id>&naar=<id>``; default the newest and the one before
-    it): the sections added, removed or changed, word by word, with their points."""
+    it): what the page and the Word report show; 404 when there are not two versions."""
     from .compare import compare as compared
 
     consultation = visible_consultation(slug)
@@ -249,6 +250,28 @@ def compare(slug: str, destination_id: int):
     landed = ops.landed_in(session, destination.id)
     changes, same = compared(old, ops.sections_of(session, old.id), new,
                              ops.sections_of(session, new.id), landed)
-    return render_template("documents/compare.html", consultation=consultation,
-                           destination=destination, versions=versions, old=old, new=new,
-                           changes=changes, same=same, label=ops.section_label)
+    return {"consultation": consultation, "destination": destination, "versions": versions,
+            "old": old, "new": new, "changes": changes, "same": same}
+
+
+@bp.get("/vergelijken")
+def compare(slug: str, destination_id: int):
+    """Two versions compared: the sections added, removed or changed, word by word, with
+    their points; a link to the same as a Word report."""
+    return render_template("documents/compare.html", **_comparison(slug, destination_id),
+                           label=ops.section_label)
+
+
+@bp.get("/vergelijken.docx")
+def compare_docx(slug: str, destination_id: int):
+    """The comparison as a Word report (same ``?van=&naar=``): per changed section its diff,
+    removed words struck through in red and added ones underlined in green, and its points."""
+    from ..views.reports import file_download
+    from .report import comparison_docx
+
+    shown = _comparison(slug, destination_id)
+    data = comparison_docx(shown["destination"], shown["old"], shown["new"], shown["changes"],
+                           shown["same"])
+    name = f"{slugify(shown['destination'].title)[:60] or 'document'}-{shown['old'].id}-" \
+           f"{shown['new'].id}-vergelijking.docx"
+    return file_download(data, MIMETYPE_DOCX, name)

@@ -26,7 +26,7 @@ from ..reports import FLAT_COLUMNS, FORMULA_START, THEME_COLUMNS, Table, flat_ro
 from . import promises
 
 SHEET = "Beantwoorde punten"
-WIDTHS = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14)  # characters, per FLAT_COLUMNS
+WIDTHS = (22, 26, 16, 18, 24, 8, 20, 60, 60, 36, 14, 40)  # characters, per FLAT_COLUMNS
 _PART = "xl/worksheets/sheet1.xml"
 _END_OF_ROWS = b"</sheetData>"
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

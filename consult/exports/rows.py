@@ -20,6 +20,7 @@ from sqlmodel import Session
 from .. import hierarchy
 from ..consultations import Answer, _live_reaction, routed_answers
 from ..db import kept
+from ..documents.operations import landed_references
 from ..followup import FollowedPoint
 from ..models import (
     Consultation,
@@ -91,7 +92,9 @@ class Reader:
 
     def table(self, blocks: list[Block], section=None) -> Table:
         """A partial Table of these blocks (``section``: the part of a theme they are)."""
-        return Table(self.consultation, blocks, self.filters, self.roots, section=section)
+        return Table(self.consultation, blocks, self.filters, self.roots, section=section,
+                     landed=landed_references(self.session, [b.reaction.id for b in blocks],
+                                              batch=BATCH))
 
 
 def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterator[list[int]]:

@@ -21,8 +21,9 @@ from ..models import Consultation
 from ..reports import COLUMNS, Block, Row, Section, Table, point_runs
 from . import promises
 
-# Shares of the text width: who (a name: narrow), the points and the answers (text: wide).
-SHARES = (0.16, 0.40, 0.44)
+# Shares of the text width: who (a name: narrow), the points and the answers (text: wide),
+# where they were taken in (a reference: narrow).
+SHARES = (0.14, 0.35, 0.37, 0.14)
 A4 = (11_906 * 635, 16_838 * 635)  # EMU (twips x 635): 210 x 297 mm, ISO 216, as Word sets it
 A4_LANDSCAPE = A4[::-1]
 _BREAKS = re.compile(r"([\t\r\n])")
@@ -35,7 +36,7 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
     ``commitments`` made in the answers it shows (none: no section); returns the number of
     points. Without commitments the document is the one python-docx made before
     (tests/old_exports.py). In the table per theme (``by_theme``; each table a part of a
-    theme, ``Table.section``) a row across the three columns with the theme's title and
+    theme, ``Table.section``) a row across all columns with the theme's title and
     description stands before each theme."""
     skeleton, widths = _skeleton(consultation)
     points = 0
@@ -55,7 +56,7 @@ def write_docx(consultation: Consultation, tables: Iterable[Table], out: BinaryI
                     if table.section is not None and table.section.first:
                         document.write(_theme_xml(table.section, widths).encode("utf-8"))
                     for block in table.blocks:
-                        document.write(_block_xml(block, widths).encode("utf-8"))
+                        document.write(_block_xml(block, widths, table.landed).encode("utf-8"))
                         points += sum(len(r.points) for r in block.rows)
                 shown = promises.shown(commitments, answers)
                 if shown:
@@ -86,7 +87,7 @@ def _skeleton(consultation: Consultation) -> tuple[bytes, tuple[int, ...]]:
     document.add_heading(clean_text(consultation.title), level=1)
     if consultation.document:
         document.add_paragraph(clean_text(consultation.document))
-    grid = document.add_table(rows=1, cols=3)
+    grid = document.add_table(rows=1, cols=len(COLUMNS))
     grid.style = "Table Grid"
     header = grid.rows[0]
     for cell, title in zip(header.cells, COLUMNS, strict=True):
@@ -170,8 +171,9 @@ def _cell(width: int, content: str, merge: str = "") -> str:
             f"{content}</w:tc>")
 
 
-def _block_xml(block: Block, widths: tuple[int, ...]) -> str:
-    """The rows of one reaction: the stakeholder's name once, merged down over them."""
+def _block_xml(block: Block, widths: tuple[int, ...], landed: dict[int, list[str]]) -> str:
+    """The rows of one reaction: the stakeholder's name once, merged down over them; beside
+    each row's answers where its points were taken in (``landed``: Table.landed)."""
     rows = []
     for i, row in enumerate(block.rows):
         if i == 0:
@@ -180,18 +182,19 @@ def _block_xml(block: Block, widths: tuple[int, ...]) -> str:
         else:
             who = _cell(widths[0], "<w:p/>", "<w:vMerge/>")
         rows.append(f"<w:tr>{who}{_cell(widths[1], _points_cell(block, row))}"
-                    f"{_cell(widths[2], _answer_cell(row))}</w:tr>")
+                    f"{_cell(widths[2], _answer_cell(row))}"
+                    f"{_cell(widths[3], _landed_cell(row, landed))}</w:tr>")
     return "".join(rows)
 
 
 def _theme_xml(section: Section, widths: tuple[int, ...]) -> str:
-    """A row across the three columns: the theme's title (bold) and its description (line
+    """A row across all columns: the theme's title (bold) and its description (line
     breaks kept), shaded, kept with the row after it on one page."""
     title = f'<w:p><w:pPr><w:keepNext/></w:pPr>{_run(clean_text(section.title), "b")}</w:p>'
     description = clean_text(section.description)
     text = (f"<w:p><w:pPr><w:keepNext/></w:pPr>{_run(description)}</w:p>"
             if description else "")
-    properties = (f'<w:tcW w:type="dxa" w:w="{sum(widths)}"/><w:gridSpan w:val="3"/>'
+    properties = (f'<w:tcW w:type="dxa" w:w="{sum(widths)}"/><w:gridSpan w:val="{len(widths)}"/>'
                   '<w:shd w:val="clear" w:color="auto" w:fill="E7E6E6"/>')
     return (f'<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr>{properties}</w:tcPr>'
             f"{title}{text}</w:tc></w:tr>")
@@ -238,6 +241,16 @@ def _answer_cell(row: Row) -> str:
         _extend(paragraphs, richtext.runs(answer.response.body_html, answer.response.body))
         if answer.destinations:
             paragraphs.append([_run(clean_text("→ " + "; ".join(answer.destinations)), "i")])
+    return _paragraphs(paragraphs)
+
+
+def _landed_cell(row: Row, landed: dict[int, list[str]]) -> str:
+    """Where the row's points were taken in, a paragraph each (Row.landed_lines)."""
+    paragraphs = [["<w:r/>"]]
+    for k, line in enumerate(row.landed_lines(landed)):
+        if k:
+            paragraphs.append([])
+        paragraphs[-1].append(_run(clean_text(line)))
     return _paragraphs(paragraphs)
 
 

@@ -153,7 +153,7 @@ def _archive_preview(session: Session, consultation: Consultation, filename: str
     preview.total_rows = len(flat)
     previous = None
     for cells in flat[:SHOWN_ROWS]:
-        _root, who, _kind, channel, title, number, heading, text, body, where, status = cells
+        _root, who, _kind, channel, title, number, heading, text, body, where, status, *_ = cells
         preview.rows.append(PreviewRow(None, who, channel, title, number, heading, text, body,
                                        where, status, first_of_reaction=title != previous))
         previous = title

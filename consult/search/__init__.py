@@ -14,8 +14,10 @@ from sqlmodel import Session
 
 from .. import access, richtext
 from ..answergroups import number_list
+from ..documents.models import DocumentSection, DocumentVersion
 from ..models import (
     Consultation,
+    Destination,
     Message,
     Point,
     Reaction,
@@ -103,6 +105,10 @@ class Hit:
     message: Message | None = None
     response: Response | None = None
     score: float = 0.0
+    # a section of a destination's document: it, its destination, and the points landed in it
+    section: DocumentSection | None = None
+    destination: Destination | None = None
+    landed: list = field(default_factory=list)  # documents.operations.LandedPoint
 
     @property
     def snippet_text(self) -> str:
@@ -191,6 +197,7 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
         p.stakeholder_id for p in points.values() if p.stakeholder_id
     }
     stakeholders = _by_id(session, Stakeholder, stakeholder_ids)
+    sections = _section_hits(session, ids["d"], user_q)
     consultations = _by_id(
         session,
         Consultation,
@@ -260,6 +267,37 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
             s = stakeholders[number]
             snippet = q.snippet(s.name, user_q)
             out.append(Hit("stakeholder", k, None, s, snippet=snippet, text=s.name))
+        elif letter == "d" and number in sections:
+            out.append(sections[number])
+    return out
+
+
+def _section_hits(session: Session, ids: list[int], user_q) -> dict[int, Hit]:
+    """Hits for document sections: the section, its destination and consultation, its text
+    as the snippet, and the live points landed in it (documents.operations.landed_in)."""
+    from ..documents.operations import landed_in
+
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(DocumentSection, DocumentVersion.destination_id,
+                  sa.func.substr(DocumentVersion.text, DocumentSection.start + 1,
+                                 DocumentSection.end - DocumentSection.start))
+        .join(DocumentVersion, DocumentVersion.id == DocumentSection.version_id)
+        .where(DocumentSection.id.in_(ids))
+    ).all()
+    destinations = _by_id(session, Destination, {r[1] for r in rows})
+    consultations = _by_id(session, Consultation,
+                           {d.consultation_id for d in destinations.values()})
+    landed = {d: landed_in(session, d) for d in destinations}
+    out = {}
+    for section, destination_id, text in rows:
+        destination = destinations[destination_id]
+        out[section.id] = Hit(
+            "section", f"d{section.id}", consultations.get(destination.consultation_id), None,
+            snippet=q.snippet(text[:q.SNIPPET_SCAN], user_q), text=text[:q.SNIPPET_SCAN],
+            section=section, destination=destination,
+            landed=landed[destination_id].get(section.anchor, []))
     return out
 
 

@@ -1,10 +1,12 @@
 """What goes into the index, read straight from the database (the truth).
 
-Four kinds of search document, each keyed "<letter><id>":
+Five kinds of search document, each keyed "<letter><id>":
 - ``p`` a point: its heading and text (its stakeholder is a facet, and a document of its own);
 - ``r`` a response (explanation): its text;
 - ``m`` a thread message written by a person (system events are not searchable text);
-- ``s`` a stakeholder: its name.
+- ``s`` a stakeholder: its name;
+- ``d`` a section of a destination's document, in its newest version (issue 18): its heading
+  and text, readable by everyone who may see the consultation (the document view's rule).
 
 Only live things are indexed: no drafts, nothing archived, nothing of an archived consultation.
 Facet values are ids and codes; names are looked up when results are shown, so renaming a
@@ -18,8 +20,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from ..documents.models import DocumentSection, DocumentVersion
 from ..models import (
     Consultation,
+    Destination,
     Message,
     MessageKind,
     Point,
@@ -32,7 +36,7 @@ from ..models import (
     Stakeholder,
 )
 
-KINDS = {"p": "point", "r": "response", "m": "message", "s": "stakeholder"}
+KINDS = {"p": "point", "r": "response", "m": "message", "s": "stakeholder", "d": "section"}
 OPEN = "open"
 _BATCH = 5_000
 
@@ -337,11 +341,59 @@ def stakeholder_documents(
         }
 
 
+def _current_versions(session: Session, destination_ids=None) -> dict[int, int]:
+    """destination id -> the id of its document's newest version (by date, then added: as
+    documents.operations.versions_of), of destinations of live consultations."""
+    query = (sa.select(DocumentVersion.destination_id, DocumentVersion.id)
+             .join(Destination, Destination.id == DocumentVersion.destination_id)
+             .join(Consultation, Consultation.id == Destination.consultation_id)
+             .where(Consultation.archived == sa.false())
+             .order_by(DocumentVersion.dated, DocumentVersion.id))
+    if destination_ids is not None:
+        query = query.where(DocumentVersion.destination_id.in_(list(destination_ids)))
+    return dict(session.execute(query).all())  # the last (newest) of each wins
+
+
+def section_documents(
+    session: Session, ids: list[int] | None = None, part=None
+) -> Iterator[dict]:
+    """Index documents for the sections of each document's newest version (an older version's
+    sections are no documents: their key leaves the index when a new version comes)."""
+    query = (
+        sa.select(DocumentSection.id, DocumentSection.version_id, DocumentVersion.destination_id,
+                  Destination.consultation_id, DocumentVersion.dated,
+                  sa.func.substr(DocumentVersion.text, DocumentSection.start + 1,
+                                 DocumentSection.end - DocumentSection.start))
+        .join(DocumentVersion, DocumentVersion.id == DocumentSection.version_id)
+        .join(Destination, Destination.id == DocumentVersion.destination_id)
+        .order_by(DocumentSection.id)
+    )
+    if ids is not None:
+        query = query.where(DocumentSection.id.in_(ids))
+    if part is not None:
+        query = query.where(_part(DocumentSection.id, part))
+    rows = session.execute(query).all()
+    current = _current_versions(session, {r[2] for r in rows})
+    for sid, version_id, destination_id, cid, dated, text in rows:
+        if current.get(destination_id) != version_id:
+            continue
+        yield {
+            "key": key("d", sid),
+            "kind": "section",
+            "consultation": str(cid),
+            "destinations": str(destination_id),
+            "year": str(dated.year),
+            "when": _stamp(dated),
+            "body": text,
+        }
+
+
 BUILDERS = {
     "p": point_documents,
     "r": response_documents,
     "m": message_documents,
     "s": stakeholder_documents,
+    "d": section_documents,
 }
 
 
@@ -367,6 +419,8 @@ def count_sources(session: Session) -> dict[str, int]:
         "message": count(sa.select(Message.id).join(points, points.c.id == Message.point_id)
                          .where(*_WRITTEN_MESSAGE)),
         "stakeholder": count(sa.select(Stakeholder.id).where(Stakeholder.archived == sa.false())),
+        "section": count(sa.select(DocumentSection.id).where(
+            DocumentSection.version_id.in_(list(_current_versions(session).values())))),
     }
 
 

@@ -21,8 +21,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
+from ..documents.models import DocumentSection, DocumentVersion
 from ..models import (
     Consultation,
+    Destination,
     Message,
     MessageKind,
     Point,
@@ -68,6 +70,8 @@ def keys_for(obj, is_new: bool) -> list[str]:
         return [f"R{obj.id}"]
     if isinstance(obj, Consultation) and not is_new and _changed(obj, _WATCHED[Consultation]):
         return [f"C{obj.id}"]
+    if isinstance(obj, DocumentVersion):  # a new newest version: its sections replace the old
+        return [f"D{obj.destination_id}"]
     return []
 
 
@@ -174,12 +178,12 @@ def expand(session: Session, keys: Iterable[str]) -> set[str]:
     the slow part)."""
     out: set[str] = set()
     point_ids: set[int] = set()
-    by_letter: dict[str, set[int]] = {"r": set(), "R": set(), "C": set()}
+    by_letter: dict[str, set[int]] = {"r": set(), "R": set(), "C": set(), "D": set()}
     for k in keys:
         letter, number = k[0], int(k[1:])
         if letter in "pP":
             point_ids.add(number)
-        elif letter in "ms":
+        elif letter in "msd":
             out.add(k)
         elif letter in by_letter:
             by_letter[letter].add(number)
@@ -195,7 +199,10 @@ def expand(session: Session, keys: Iterable[str]) -> set[str]:
         out.update(f"r{i}" for i in session.execute(
             sa.select(Response.id).where(Response.reaction_id.in_(chunk))
         ).scalars())
+    destinations = set(by_letter["D"])
     for chunk in _chunks(sorted(by_letter["C"]), 500):
+        destinations.update(session.execute(
+            sa.select(Destination.id).where(Destination.consultation_id.in_(chunk))).scalars())
         point_ids.update(session.execute(
             sa.select(Point.id)
             .join(Reaction, Reaction.id == Point.reaction_id)
@@ -204,6 +211,11 @@ def expand(session: Session, keys: Iterable[str]) -> set[str]:
         out.update(f"r{i}" for i in session.execute(
             sa.select(Response.id).where(Response.consultation_id.in_(chunk))
         ).scalars())
+    for chunk in _chunks(sorted(destinations), 500):  # every version's sections: old ones go
+        out.update(f"d{i}" for i in session.execute(
+            sa.select(DocumentSection.id)
+            .join(DocumentVersion, DocumentVersion.id == DocumentSection.version_id)
+            .where(DocumentVersion.destination_id.in_(chunk))).scalars())
     for chunk in _chunks(sorted(point_ids), 500):
         out.update(f"p{i}" for i in chunk)
         # An answer is findable while it answers a live point: archiving or restoring a point

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ..documents.models import DocumentSection
 from ..models import Message, Point, Response, Stakeholder, utcnow
 from . import analysis, documents, outbox, pgquery
 from . import query as q
@@ -38,7 +39,8 @@ STATE = "pg_analysis"
 WRITE_LOCK = 0x636F6E73  # "cons"
 REBUILD_LOCK = 0x636F6E74
 RANGE = 2_000
-SOURCES = (("p", Point), ("r", Response), ("m", Message), ("s", Stakeholder))
+SOURCES = (("p", Point), ("r", Response), ("m", Message), ("s", Stakeholder),
+           ("d", DocumentSection))
 
 
 class UnsupportedDatabase(RuntimeError):

@@ -48,7 +48,7 @@ FACETS = ("kind", "consultation", "stakeholder", "skind", "channel", "status", "
 # segment's column as one array. Ids and years are stored as they are; codes by position here
 # (0 = none). Append new codes at the end: the order is the stored format.
 CODES = {
-    "kind": ("", "point", "response", "message", "stakeholder"),
+    "kind": ("", "point", "response", "message", "stakeholder", "section"),
     "skind": ("", *(k.value for k in StakeholderKind)),
     "channel": ("", *(c.value for c in Channel)),
     "status": ("", "open", *(s.value for s in ResponseStatus)),

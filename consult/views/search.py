@@ -93,9 +93,13 @@ def search_url(req: search.Request, **changes) -> str:
 
 
 def hit_url(hit) -> str:
-    """Where a result leads: the point's thread (at the message), or a stakeholder search."""
+    """Where a result leads: the point's thread (at the message), a stakeholder's page, or a
+    section in its document."""
     if hit.kind == "stakeholder":
         return url_for("stakeholders.show", stakeholder_id=hit.stakeholder.id)
+    if hit.section is not None and hit.consultation is not None:  # the section in its document
+        return url_for("documents.show", slug=hit.consultation.slug,
+                       destination_id=hit.destination.id, _anchor=f"par-{hit.section.anchor}")
     if hit.point is not None and hit.consultation is not None:
         anchor = f"m{hit.message.id}" if hit.message is not None else None
         return url_for(

@@ -4,6 +4,7 @@ landed in two of its sections, and the document view that shows them (consult/do
 import re
 from pathlib import Path
 
+import docx
 from playwright.sync_api import expect
 
 from ..conftest import DEMO_PASSWORDS
@@ -20,7 +21,10 @@ def _add_version(page, label: str, day: str, path: Path) -> None:
     form.get_by_label("Datum").fill(day)
     form.get_by_label(re.compile("^Uploaden")).set_input_files(str(path))
     form.get_by_role("button", name="Versie toevoegen").click()
-    expect(page.locator(".document-versions [aria-current=page]")).to_contain_text(label)
+    # The sections are indexed for search as the version is added (SEARCH_MODE "inline" here;
+    # a worker thread in production): ~1-2 s for the seed strategy's 57,000 characters.
+    expect(page.locator(".document-versions [aria-current=page]")).to_contain_text(
+        label, timeout=20_000)
 
 
 def _land(page, row, section: str, quote: str = "") -> None:
@@ -99,6 +103,16 @@ def test_a_strategy_in_two_versions_shows_the_points_that_shaped_it(live_url, pa
     added = page.locator(".document-change.change-added", has_text="7.1 Inkoopmodel")
     expect(added.locator("aside li")).to_have_count(1)
     page.screenshot(path=str(SCREENSHOTS / "document-versions-compared.png"))
+    # The same comparison as a Word report: chapter 6's old word struck through, its points.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Downloaden als Word").click()
+    report = docx.Document(download.value.path())
+    texts = [p.text for p in report.paragraphs]
+    assert "Gewijzigd: §6 Hoe sturen we op de transformatie? (was: §6 Hoe sturen we daarop?)" \
+        in texts
+    struck = [r.text for p in report.paragraphs for r in p.runs if r.font.strike]
+    assert "daarop?" in struck
+    assert sum(t.startswith(f"{first} · punt ") for t in texts) == 2
     page.go_back()
     expect(page.locator(".document-section")).to_have_count(1)
     # The landed point's thread says where it went.
@@ -113,6 +127,21 @@ def test_a_strategy_in_two_versions_shows_the_points_that_shaped_it(live_url, pa
     expect(public.locator(".document-landed li")).to_have_count(3)
     expect(public.locator("main")).not_to_contain_text("Sanne")
     expect(public.locator(".document-add")).to_have_count(0)
+    # The answered table's column "Verwerkt in" names the sections, for the public too.
+    public.goto(f"{todo_url.split('/consultaties/')[0]}/consultaties/{SLUG}/openbaar")
+    expect(public.get_by_role("columnheader", name="Verwerkt in")).to_be_visible()
+    landed = public.locator("td.landed p")
+    expect(landed.filter(has_text="Inkoopplan 2017, §6 Hoe sturen we op de transformatie?")
+           ).not_to_have_count(0)
+    expect(landed.filter(has_text="Inkoopplan 2017, §7.1 Inkoopmodel en looptijd")
+           ).to_have_count(1)
+    # Search finds the section by its words, with the points that landed in it.
+    public.goto(f"{todo_url.split('/consultaties/')[0]}/zoeken?q=looptijd&kind=section")
+    hit = public.locator("li.hit-section", has_text="§7.1 Inkoopmodel en looptijd")
+    expect(hit).to_contain_text("1 punt hier verwerkt")
+    expect(hit.locator(".hit-landed li a")).to_contain_text(second)
+    hit.get_by_role("link", name=re.compile("Inkoopplan 2017, §7.1")).click()
+    expect(public).to_have_url(re.compile(r"/document#par-7-1-"))
     public.close()
 
 
