@@ -39,18 +39,20 @@ def test_versions_compared_as_a_word_report(demo_app):
         "label": "concept", "dated": "2016-09-01", "text": SEED.read_text()})
     rows = [(i, unescape(s), n) for i, s, n in _todo(secretary, plan)]
     (a, sender_a, number_a), (b, sender_b, number_b) = rows[:2]
-    land = f"{_url(plan)}/punten/{{}}/geland"
-    quote = "Na de reacties voegen we hier de rol van de gemeenteraad toe."
-    assert secretary.hx_post(land.format(a), data={
-        "section": "§4 Wat moet beter en wat willen we vasthouden?", "quote": quote}
-    ).status_code == 200
-    assert secretary.hx_post(land.format(b), data={"section": "§6 Hoe sturen we daarop?"}
-                             ).status_code == 200
     final = definitief_text().replace(" 11. Wat betekent dit voor de kosten?", "Kosten:")
     secretary.form_post(url + "/versies", data={
         "label": "definitief", "dated": "2016-12-16",
         "file": (io.BytesIO(as_docx(final)), "definitief.docx")},
         content_type="multipart/form-data")
+    # Landed in the definitief version, quoting the sentence it added to chapter 4 (a quote
+    # must stand in its section).
+    land = f"{_url(plan)}/punten/{{}}/geland"
+    quote = "Na de reacties voegen we hier de rol van de gemeenteraad toe."
+    assert secretary.hx_post(land.format(a), data={
+        "section": "§4 Wat moet beter en wat willen we vasthouden?", "quote": quote}
+    ).status_code == 200
+    assert secretary.hx_post(land.format(b), data={"section": "§6"}  # renamed in definitief
+                             ).status_code == 200
     page = secretary.get(url + "/vergelijken").get_data(as_text=True)
     link = unescape(re.search(r'<a class="download" href="([^"]+)"', page).group(1))
     assert "/vergelijken.docx?" in link

@@ -68,9 +68,10 @@ def test_word_columns_have_widths_that_fill_the_a4_text_width(demo_app):
     table = document.tables[0]
     tbl = table._tbl
     grid = [int(c.get(qn("w:w"))) for c in tbl.tblGrid.findall(qn("w:gridCol"))]
-    assert len(grid) == 3 and sum(grid) == text_width
-    who, points, answers = grid
+    assert len(grid) == 4 and sum(grid) == text_width  # ... and "Verwerkt in" (issue 18)
+    who, points, answers, landed = grid
     assert who < points and who < answers  # a name is narrow, the texts are wide
+    assert landed < points and landed < answers
     assert tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
     assert int(tbl.tblPr.find(qn("w:tblW")).get(qn("w:w"))) == text_width
     rows = tbl.findall(qn("w:tr"))

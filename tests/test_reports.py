@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from consult import consultations as reading
+from consult import richtext
 from consult.db import get_session
 from consult.models import Consultation, Destination
 
@@ -81,7 +82,8 @@ def test_excel_one_row_a_point_with_filters(demo_app):
     expected = expected_rows(demo_app)
     assert [(r[1], str(r[5]), r[7]) for r in points] == [(s, n, t) for _w, s, n, t, _a in expected]
     for r, (_w, _s, _n, _t, answers) in zip(points, expected, strict=True):
-        assert (r[8] or "") == "\n\n".join(answers)
+        # plain text (issue 16): the answers' paragraphs one a line, no Markdown markers
+        assert (r[8] or "") == "\n".join(richtext.text(None, a) for a in answers)
     # The two answers to a reaction as a whole (Alphen's model picture, D&B officials) too.
     assert len(rows) - 1 - len(points) == 2
     assert sum(1 for r in points if r[10] == "open") == 1

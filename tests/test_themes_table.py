@@ -198,7 +198,7 @@ def test_excel_puts_the_theme_before_each_row_as_plain_text(app):
          "afgerond"),
     ]
     assert rows[1][9] == "Regel de overgang 18-/18+ tijdig."  # plain text (issue 16)
-    assert sheet.auto_filter.ref == "A1:M7"
+    assert sheet.auto_filter.ref == "A1:N7"  # 14 columns: theme, description, the table's 12
 
 
 def test_csv_per_theme(app):

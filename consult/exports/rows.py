@@ -67,6 +67,8 @@ class Reader:
                       for i, s in self.stakeholders.items()}
         self.wanted = _with_children(session, self.filters.destination)
         self.paths: dict[int, dict[int, str]] = {}
+        self.landings: dict[int, list[str]] = {}  # point id -> where (see _landed)
+        self.landed_read: set[int] = set()  # the reaction ids whose landings are read
 
     def read(self, ids: list[int], only: set[int] | None = None) -> list[tuple]:
         """The reactions ``ids`` in table order, each as (reaction row, its stakeholder, its
@@ -93,8 +95,17 @@ class Reader:
     def table(self, blocks: list[Block], section=None) -> Table:
         """A partial Table of these blocks (``section``: the part of a theme they are)."""
         return Table(self.consultation, blocks, self.filters, self.roots, section=section,
-                     landed=landed_references(self.session, [b.reaction.id for b in blocks],
-                                              batch=BATCH))
+                     landed=self._landed([b.reaction.id for b in blocks]))
+
+    def _landed(self, reaction_ids: list[int]) -> dict[int, list[str]]:
+        """Where the points of these reactions were taken in (landed_references), each
+        reaction read once per Reader: the table per theme shows a reaction under several
+        themes, and must not read its landings once per theme."""
+        new = [i for i in dict.fromkeys(reaction_ids) if i not in self.landed_read]
+        if new:
+            self.landings.update(landed_references(self.session, new, batch=BATCH))
+            self.landed_read.update(new)
+        return self.landings
 
 
 def _chunks(session: Session, consultation: Consultation, chunk: int) -> Iterator[list[int]]:
