@@ -27,7 +27,7 @@ from ..models import Destination
 from ..slugs import slugify
 from ..text import plain_html
 from ..views.consultations import processable_consultation, visible_consultation
-from ..views.inputs import claim_form
+from ..views.inputs import claim_form, to_date
 from . import operations as ops
 from .models import DocumentSection, DocumentVersion
 
@@ -121,10 +121,7 @@ def add(slug: str, destination_id: int):
     consultation = processable_consultation(slug)
     destination = _destination(consultation, destination_id)
     session = get_session()
-    try:
-        dated = date.fromisoformat(request.form.get("dated", ""))
-    except ValueError:
-        dated = None
+    dated = to_date(request.form.get("dated"))
     filename, data = _upload()
     try:  # sent twice (a double click), one version is added (the attack: two identical)
         claim = claim_form(session)
@@ -168,10 +165,7 @@ def change(slug: str, destination_id: int, version_id: int):
     destination = _destination(consultation, destination_id)
     version = _own_version(destination, version_id)
     session = get_session()
-    try:
-        dated = date.fromisoformat(request.form.get("dated", ""))
-    except ValueError:
-        dated = None
+    dated = to_date(request.form.get("dated"))
     try:
         ops.change_version(session, version, request.form.get("label", ""), dated, _shown())
         session.flush()

@@ -165,13 +165,20 @@ def _part(column, part):
     return (column % parts) == number
 
 
+def _limited(query, column, ids: list[int] | None, part):
+    """``query`` limited to the rows whose ``column`` is one of ``ids`` (None: all) and of
+    the rebuild's ``part`` (None: all; see _part)."""
+    if ids is not None:
+        query = query.where(column.in_(ids))
+    if part is not None:
+        query = query.where(_part(column, part))
+    return query
+
+
 def point_documents(session: Session, ids: list[int] | None = None, part=None) -> Iterator[dict]:
     """Index documents for the given points (all live points when ids is None)."""
     query = _live_points().order_by(Point.id)
-    if ids is not None:
-        query = query.where(Point.id.in_(ids))
-    if part is not None:
-        query = query.where(_part(Point.id, part))
+    query = _limited(query, Point.id, ids, part)
     answers = _Answers(session, ids, part)
     for row in session.execute(query.execution_options(yield_per=_BATCH)):
         yield _point_doc(row, *answers.of(row[0]))
@@ -232,17 +239,11 @@ def response_documents(
         .where(*_LIVE_RESPONSE)
         .order_by(Response.id)
     )
-    if ids is not None:
-        query = query.where(Response.id.in_(ids))
-    if part is not None:
-        query = query.where(_part(Response.id, part))
+    query = _limited(query, Response.id, ids, part)
     rows = session.execute(query).all()
     routes: dict[int, list[int]] = defaultdict(list)
     route_query = sa.select(ResponseDestination.response_id, ResponseDestination.destination_id)
-    if ids is not None:
-        route_query = route_query.where(ResponseDestination.response_id.in_(ids))
-    if part is not None:
-        route_query = route_query.where(_part(ResponseDestination.response_id, part))
+    route_query = _limited(route_query, ResponseDestination.response_id, ids, part)
     for response_id, destination_id in session.execute(route_query):
         routes[response_id].append(destination_id)
     # Who the answer is for: the reaction's stakeholder, else the first covered point's.
@@ -301,10 +302,7 @@ def message_documents(
         .where(*_WRITTEN_MESSAGE)
         .order_by(Message.id)
     )
-    if ids is not None:
-        query = query.where(Message.id.in_(ids))
-    if part is not None:
-        query = query.where(_part(Message.id, part))
+    query = _limited(query, Message.id, ids, part)
     rows = session.execute(query.execution_options(yield_per=_BATCH)).all()
     answers = _Answers(session, {r[5] for r in rows} if ids is not None else None)
     for mid, kind, public, body, created, *point_row in rows:
@@ -327,10 +325,7 @@ def stakeholder_documents(
     query = sa.select(Stakeholder.id, Stakeholder.name, Stakeholder.kind).where(
         Stakeholder.archived == sa.false()
     )
-    if ids is not None:
-        query = query.where(Stakeholder.id.in_(ids))
-    if part is not None:
-        query = query.where(_part(Stakeholder.id, part))
+    query = _limited(query, Stakeholder.id, ids, part)
     for sid, name, kind in session.execute(query.order_by(Stakeholder.id)):
         yield {
             "key": key("s", sid),
@@ -368,10 +363,7 @@ def section_documents(
         .join(Destination, Destination.id == DocumentVersion.destination_id)
         .order_by(DocumentSection.id)
     )
-    if ids is not None:
-        query = query.where(DocumentSection.id.in_(ids))
-    if part is not None:
-        query = query.where(_part(DocumentSection.id, part))
+    query = _limited(query, DocumentSection.id, ids, part)
     rows = session.execute(query).all()
     current = _current_versions(session, {r[2] for r in rows})
     for sid, version_id, destination_id, cid, dated, text in rows:

@@ -5,7 +5,6 @@ may read the consultation's internal pages (councillors) read it; everyone else 
 Every change is a POST (CSRF by Flask-WTF) that commits once and goes back to the board (303);
 moving a single point in or out, asked by htmx, answers with the board's ``board`` block."""
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,7 +23,7 @@ from ..models import Point, Reaction, ResponseStatus, Role
 from ..processing import ProcessingError, destinations_of
 from ..processing import answer as answer_points
 from ..views.consultations import processable_consultation, visible_consultation
-from ..views.inputs import claim_form, form_id, form_ids
+from ..views.inputs import claim_form, form_id, form_ids, to_date
 from ..views.processing import _chosen_destinations
 from . import board as reading
 from . import operations
@@ -300,11 +299,6 @@ def answer_form(slug: str, theme_id: int):
     return _answer_page(consultation, _theme_or_404(consultation, theme_id))
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.post("/<int:theme_id>/beantwoorden")
@@ -333,7 +327,7 @@ def answer(slug: str, theme_id: int):
     # date (the attack)
     if form["status"] and form["status"] not in {s.value for s in ResponseStatus}:
         return _answer_page(consultation, theme, _("Choose a status."), 422, form=form)
-    if form["decided_on"].strip() and _date(form["decided_on"].strip()) is None:
+    if form["decided_on"].strip() and to_date(form["decided_on"].strip()) is None:
         return _answer_page(consultation, theme,
                             _("Give the date of the decision as a date."), 422, form=form)
     status = form["status"] or "draft"
@@ -346,7 +340,7 @@ def answer(slug: str, theme_id: int):
             session, current_user, consultation, points=chosen,
             destinations=_chosen_destinations(session, consultation), body=form["body"],
             status=status, decided_by=form["decided_by"].strip(),
-            decided_on=_date(form["decided_on"]), reaction_id=None)
+            decided_on=to_date(form["decided_on"]), reaction_id=None)
     except submissions.Resubmitted as err:
         session.rollback()
         return _answer_page(consultation, theme, str(err), 409, form=form)

@@ -12,7 +12,7 @@ from ..db import get_session
 from ..errors import same_moment
 from ..models import Commitment, Response
 from .consultations import processable_consultation, visible_consultation
-from .inputs import claim_form, form_id, to_id
+from .inputs import claim_form, form_id, to_date, to_id
 
 bp = Blueprint("commitments", __name__, url_prefix="/consultaties/<slug>/toezeggingen")
 
@@ -38,11 +38,6 @@ def index(slug: str):
     return _page(visible_consultation(slug))
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.post("")
@@ -57,7 +52,7 @@ def create(slug: str):
     form = {k: request.form.get(k, "")[:10_000] for k in
             ("description", "owner", "due_on", "due_meeting")}
     form["response_id"] = response.id
-    due_on = _date(form["due_on"])
+    due_on = to_date(form["due_on"])
     if form["due_on"] and due_on is None:
         return _page(consultation, "Die datum bestaat niet (gebruik jjjj-mm-dd).", 422, form)
     try:

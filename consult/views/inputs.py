@@ -1,6 +1,7 @@
 """Reading ids, numbers and return paths from a request without trusting them."""
 
 import re
+from datetime import date
 
 from flask import request, url_for
 from flask_login import current_user
@@ -28,6 +29,15 @@ def to_id(value) -> int | None:
         number = int(value.strip())
         return number if 0 < number <= MAX_ID else None
     return None
+
+
+def to_date(value: str | None) -> date | None:
+    """A date typed as YYYY-MM-DD (what <input type=date> sends); None for nothing or for
+    something that is no date (the form then says a date is needed)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def form_id(name: str) -> int | None:

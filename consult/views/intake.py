@@ -1,6 +1,5 @@
 """The composer: paste or upload a letter, preview its points, edit them, log the reaction."""
 
-from datetime import date
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
@@ -22,7 +21,7 @@ from ..registry import matching
 from ..registry import operations as registry
 from ..registry.views import MATCH_FIELD
 from .consultations import processable_consultation
-from .inputs import claim_form, form_id, fresh_key, to_id
+from .inputs import claim_form, form_id, fresh_key, to_date, to_id
 
 bp = Blueprint("intake", __name__, url_prefix="/consultaties/<slug>")
 
@@ -215,7 +214,7 @@ def log(slug: str):
             points,
             channel=channel,
             title=(f.get("title") or "").strip() or _label_for(channel),
-            received_on=_date(f.get("received_on")),
+            received_on=to_date(f.get("received_on")),
             original_text=text,
         )
     except matching.NeedsChoice as err:  # offer the close matches first
@@ -250,11 +249,6 @@ def _label_for(channel: str) -> str:
     return label(channel).capitalize()
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _explain(err: ValidationError) -> str:

@@ -1,6 +1,5 @@
 """Answering points: route a selection with an explanation, edit answers, see their versions."""
 
-from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -42,16 +41,11 @@ from ..ranges import SelectionError, format_selection, parse_selection
 from ..slugs import unique_slug
 from ..text import MAX_MARKDOWN_CHARS, render_markdown
 from .consultations import processable_consultation, visible_consultation, visible_reaction
-from .inputs import claim_form, form_id, form_ids, fresh_key, to_id
+from .inputs import claim_form, form_id, form_ids, fresh_key, to_date, to_id
 
 bp = Blueprint("processing", __name__)
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _status(value: str | None) -> str:
@@ -179,7 +173,7 @@ def answer(slug: str, reaction_id: int):
             body=request.form.get("body", ""),
             status=_status(request.form.get("status")),
             decided_by=request.form.get("decided_by", "").strip(),
-            decided_on=_date(request.form.get("decided_on")),
+            decided_on=to_date(request.form.get("decided_on")),
             reaction_id=reaction_id,
         )
     except ValidationError:
@@ -258,7 +252,7 @@ def edit(slug: str, response_id: int):
         "body": form.get("body", ""),
         "status": _status(form.get("status")),
         "decided_by": form.get("decided_by", "").strip(),
-        "decided_on": _date(form.get("decided_on")),
+        "decided_on": to_date(form.get("decided_on")),
     }
     if response.consultation_id != consultation.id:
         abort(404)
