@@ -88,7 +88,7 @@ ROLES = {"admin": N_("administrator"), "secretary": N_("secretary"),
          "councillor": N_("councillor"), "advisory_member": N_("advisory board member"),
          "viewer": N_("reader")}
 KINDS = {"point": N_("point"), "response": N_("answer"), "message": N_("message"),
-         "stakeholder": N_("stakeholder")}
+         "stakeholder": N_("stakeholder"), "section": N_("section")}
 
 
 def _index_after_load() -> None:

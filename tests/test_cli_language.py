@@ -180,10 +180,10 @@ def _search_and_index(run, lang: str) -> None:
         check(result.output, lang)
     status = run(args=["consult", "index-status"])
     lines = check(status.output, lang, data=(r"\S+ +\S+ +\S+",))  # the table
-    assert len(lines) == 7, lines
+    assert len(lines) == 8, lines  # the folder, the heads, 5 kinds, the outbox
     header = lines[1].split()
     assert all(word(w, lang) for w in header), header
-    kinds = [line.split()[0] for line in lines[2:6]]
+    kinds = [line.split()[0] for line in lines[2:7]]  # ... and a document's sections
     assert all(word(kind, lang) for kind in kinds), kinds
     hit = r"\[(\S+)\] .*"
     found = run(args=["consult", "search", "jeugdhulp", "--limit", "5"])

@@ -85,6 +85,7 @@ NOT_PAGES = {
     "lifecycle.document": "a download",
     "documents.original": "a download (a document version as uploaded)",
     "letters.download": "a download (.docx)",
+    "documents.compare_docx": "a download (.docx): two versions compared",
     "reports.download": "a download (.xlsx, .csv, .docx)",
     "consultations.more": "a fragment: the channel's next page (htmx)",
     "consultations.changes": "a fragment: what changed (htmx polling)",

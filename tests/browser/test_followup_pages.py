@@ -34,7 +34,7 @@ def test_the_answered_table_prints_as_the_table(live_url, page, tmp_path):
     page.goto(live_url + "/consultaties/holland-rijnland-jeugdhulp-2016/tabel")
     table = page.locator("table.answered-table")
     expect(table.locator("thead th")).to_have_text(
-        ["Gemeente / subregio", "Uitgangspunten", "Toelichting"])
+        ["Gemeente / subregio", "Uitgangspunten", "Toelichting", "Verwerkt in"])
     expect(table.locator("tbody th").first).to_have_text("Alphen aan den Rijn")
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()
