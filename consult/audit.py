@@ -37,6 +37,19 @@ def record(
     return event
 
 
+def change(session: Session, actor: User | None, action: str, obj: SQLModel,
+           noted: dict | None = None, **values) -> AuditEvent:
+    """Set ``values`` (column name -> new value) on ``obj``, flush, and record ``action`` with
+    the row's state before and after. ``noted`` adds to the "before" what the row alone does
+    not hold (a theme's point ids). Only flushes; the request commits."""
+    before = snapshot(obj) | (noted or {})
+    for key, value in values.items():
+        setattr(obj, key, value)
+    session.add(obj)
+    session.flush()
+    return record(session, actor, action, obj, before)
+
+
 def history(session: Session, entity: str, entity_id: int) -> list[tuple[AuditEvent, User | None]]:
     """The audit events of one row, oldest first, with their actors."""
     return list(

@@ -31,7 +31,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .files import Files, Missing
+from .files import DatabaseFiles, Files, Missing
 from .models import aware
 from .rendered import HTML_COLUMNS
 
@@ -489,13 +489,40 @@ def _reset_sequences(conn: Connection, tables: list[sa.Table]) -> None:
                 )
 
 
+def can_install_uploads(conn: Connection, files: Files) -> bool:
+    """Whether the uploads can go in now, in ``conn``'s transaction: always for the folder
+    store; for the database store only when the schema loaded so far (the archive's revision)
+    already has its table (migration 0032)."""
+    return not isinstance(files, DatabaseFiles) or sa.inspect(conn).has_table("storedfile")
+
+
 def install_uploads(unpacked: Unpacked, files: Files, conn: Connection,
                     progress: Progress | None = None) -> int:
     """Put the archive's uploads into the store (the database store in ``conn``'s transaction,
-    the one the rows are loaded in); returns how many."""
+    the one the rows are loaded in, so they commit or roll back together); returns how many.
+    On any error the files this call wrote to a folder store are removed again and the error
+    is raised (OSError for the folder, SQLAlchemyError for the database)."""
     progress = progress or (lambda _n, _total: None)
-    uploads = unpacked.uploads
-    for path in uploads:
-        files.put(conn, "uploads", path.name, path.read_bytes())
-        progress(1, 0)
-    return len(uploads)
+    written: list[str] = []
+    try:
+        for path in unpacked.uploads:
+            files.put(conn, "uploads", path.name, path.read_bytes())
+            written.append(path.name)
+            progress(1, 0)
+    except BaseException:
+        if not isinstance(files, DatabaseFiles):
+            for name in written:
+                files.delete(None, "uploads", name)
+        raise
+    return len(written)
+
+
+def empty(engine: Engine) -> None:
+    """Remove every row of every table (a restore that failed after its rows were committed),
+    so the database is empty again and the restore can be repeated; the schema stays."""
+    with engine.begin() as conn:
+        found = sa.MetaData()
+        found.reflect(conn)
+        for table in reversed(found.sorted_tables):
+            if table.name != "alembic_version":
+                conn.execute(table.delete())

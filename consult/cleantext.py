@@ -10,6 +10,11 @@ XML but invisible, meaningless in a letter and "discouraged" by the same spec: t
 The separators Python itself reads as line breaks (vertical tab: Word's manual line break when
 pasted; form feed: a PDF's page break; the file/group/record separators; NEL) become a newline
 instead of vanishing, so that lines on either side do not run together.
+
+The explicit direction controls (embeddings and overrides U+202A-U+202E, isolates
+U+2066-U+2069) go too: a right-to-left override makes "factuur\u202etxt.exe" read as
+"factuurexe.txt" and a sentence say the reverse of what it stores ("Trojan Source",
+CVE-2021-42574). Text in a right-to-left script keeps its natural order without them.
 """
 
 import re
@@ -17,10 +22,12 @@ import re
 _LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85"
 _LINE_BREAK = re.compile(f"[{_LINE_BREAKS}]")
 _UNFIT = re.compile(
-    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
+    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+    "\ufffe\uffff]"
 )
 _ANY = re.compile(
-    f"[\x00-\x08{_LINE_BREAKS}\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+    f"[\x00-\x08{_LINE_BREAKS}\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+    "\ufffe\uffff]"
 )
 
 

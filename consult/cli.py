@@ -568,8 +568,9 @@ def backup_command(path: str):
         raise CommandError(str(exc)) from exc  # its message is Dutch
     finally:
         progress.close()
-    click.echo(_("Backup written to %(path)s: %(rows)s rows in %(tables)s tables, %(uploads)s "
-                 "uploads, %(exports)s consultations as JSON (%(size)s bytes, %(seconds)s s).",
+    click.echo(_("Backup written to %(path)s (%(size)s bytes, %(seconds)s s). Rows: %(rows)s, "
+                 "tables: %(tables)s, uploads: %(uploads)s, consultations as JSON: "
+                 "%(exports)s.",
                  path=target, rows=number(backup.row_count(manifest)),
                  tables=len(manifest["tables"]), uploads=manifest["uploads"]["files"],
                  exports=len(manifest["exports"]), size=number(target.stat().st_size),
@@ -577,6 +578,29 @@ def backup_command(path: str):
     for name in manifest["uploads"]["missing"]:
         click.echo(_("Warning: the upload %(name)s is named in the database but missing from "
                      "the file store.", name=name), err=True)
+
+
+def _restore_rows_and_uploads(engine, url: str, unpacked, progress) -> tuple[int, int]:
+    """Load the archive's rows and uploads in one transaction where the archive's schema can
+    hold the uploads (every store but a database store older than its table), else the rows,
+    the newest schema, then the uploads; if those fail, the rows are removed again, so either
+    way a failed restore leaves an empty database to try again. Returns (rows, uploads)."""
+    from . import backup
+
+    store = files.of(current_app)
+    with engine.begin() as conn:  # the one commit: every row or none
+        rows = backup.load(conn, unpacked, progress)
+        uploaded = (backup.install_uploads(unpacked, store, conn, progress)
+                    if backup.can_install_uploads(conn, store) else None)
+    db.upgrade(url)
+    if uploaded is None:
+        try:
+            with engine.begin() as conn:
+                uploaded = backup.install_uploads(unpacked, store, conn, progress)
+        except BaseException:
+            backup.empty(engine)
+            raise
+    return rows, uploaded
 
 
 @consult_cli.command("restore", cls=SetupCommand, help=N_(
@@ -613,18 +637,14 @@ def restore_command(archive: str):
             backup.prepare_schema(engine, url, unpacked.manifest["revision"])
             progress = _Progress(_("Restoring the backup"))
             try:
-                with engine.begin() as conn:  # the one commit: every row or none
-                    rows = backup.load(conn, unpacked, progress)
-                # The newest schema before the uploads go in: an older backup's revision
-                # may not have the table of the database file store yet.
-                db.upgrade(url)
-                with engine.begin() as conn:
-                    uploaded = backup.install_uploads(unpacked, files.of(current_app), conn,
-                                                      progress)
+                rows, uploaded = _restore_rows_and_uploads(engine, url, unpacked, progress)
             finally:
                 progress.close()
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:
+            raise CommandError(_("The restore failed; nothing was read in: %(error)s",
+                                 error=f"{exc.__class__.__name__}: {exc}")) from exc
         except SQLAlchemyError as exc:
             raise CommandError(_("The restore failed; nothing was read in: %(error)s",
                                  error=f"{exc.__class__.__name__}: "

@@ -86,8 +86,12 @@ class FolderFiles:
         _check(kind, name)
         path = self.folder(kind) / name
         partial = path.with_name(f".{name}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)  # never half a file under its name
+        try:
+            partial.write_bytes(data)
+            os.replace(partial, path)  # never half a file under its name
+        except OSError:
+            partial.unlink(missing_ok=True)
+            raise
 
     def read(self, kind: str, name: str) -> bytes:
         """The whole file; raises Missing."""

@@ -55,11 +55,8 @@ def save_texts(session: Session, actor: User | None, consultation: Consultation,
     new_closing = "" if checked.letter_closing == DEFAULT_CLOSING else checked.letter_closing
     if (new_opening, new_closing) == (consultation.letter_opening, consultation.letter_closing):
         return
-    before = audit.snapshot(consultation)
-    consultation.letter_opening, consultation.letter_closing = new_opening, new_closing
-    session.add(consultation)
-    session.flush()
-    audit.record(session, actor, "change", consultation, before)
+    audit.change(session, actor, "change", consultation, letter_opening=new_opening,
+                 letter_closing=new_closing)
 
 
 def senders(session: Session, consultation: Consultation) -> list[Stakeholder]:

@@ -77,10 +77,13 @@ def _copy_sqlite(source: str, target: str) -> None:
 
 def _create_from(url: str, name: str, template: str) -> None:
     """Drop database ``name`` (closing what still connects to it), then create it as a copy
-    of ``template``."""
+    of ``template``. A copy needs the template to itself: sessions that an earlier test's app
+    left open on it (a search thread's, after its engine was disposed) are ended first."""
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = :t AND pid <> pg_backend_pid()"), {"t": template})
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     engine.dispose()
 

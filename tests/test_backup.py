@@ -92,6 +92,9 @@ def _members(archive: Path) -> dict[str, bytes]:
 def _backup(app, folder: Path) -> Path:
     result = app.test_cli_runner().invoke(args=["consult", "backup", str(folder)])
     assert result.exit_code == 0, result.output
+    # counts after a colon: "1 consultaties" read wrong (the attack)
+    assert re.search(r"Back-up geschreven naar .*Rijen: [\d.]+, tabellen: \d+, bijlagen: \d+, "
+                     r"consultaties als JSON: \d+\.", result.output), result.output
     (archive,) = folder.glob("consult-backup-*.tar.gz")
     return archive
 
@@ -279,18 +282,24 @@ def test_backup_while_writing_is_one_consistent_snapshot(database_url, tmp_path)
     engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def small_archive(tmp_path_factory):
-    """A backup of a small SQLite instance: one account and one uploaded file."""
-    tmp_path = tmp_path_factory.mktemp("small")
-    url = f"sqlite:///{tmp_path / 'small.sqlite3'}"
-    app = _instance(url, tmp_path / "small")
+def _one_account(folder: Path):
+    """A migrated SQLite instance in ``folder`` with one account (an administrator)."""
+    url = f"sqlite:///{folder}.sqlite3"
+    app = _instance(url, folder)
     db.upgrade(url)
     with app.app_context():
         session = db.get_session()
         accounts.create_user(session, email="een@consult.example", name="Een",
                              role=Role.admin, password="een-lang-wachtwoord-2026")
         session.commit()
+    return app
+
+
+@pytest.fixture(scope="module")
+def small_archive(tmp_path_factory):
+    """A backup of a small SQLite instance: one account and one uploaded file."""
+    tmp_path = tmp_path_factory.mktemp("small")
+    app = _one_account(tmp_path / "small")
     uploads = Path(app.instance_path) / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     (uploads / ("0" * 32)).write_bytes(b"x")  # so a refused restore could copy one
@@ -347,6 +356,36 @@ def test_a_bad_archive_changes_nothing(database_url, tmp_path, small_archive, da
     assert sa.inspect(target.extensions["consult.engine"]).get_table_names() == []
     assert not list((tmp_path / "target" / "instance").glob("**/uploads/*"))
     target.extensions["consult.engine"].dispose()
+
+
+def test_a_restore_whose_uploads_fail_reads_nothing_in(database_url, tmp_path):
+    """The second of two uploads cannot be written (its name is taken by a folder on the
+    target's disk): the restore says so, leaves no row and no upload behind (the first one is
+    removed again), and once the obstacle is gone the same archive restores."""
+    source = _one_account(tmp_path / "two")
+    for name in ("0" * 32, "1" * 32):
+        files.of(source).put(None, "uploads", name, name.encode())
+    archive = _backup(source, tmp_path / "two-backups")
+    source.extensions["consult.engine"].dispose()
+
+    target = _instance(database_url, tmp_path / "target", FILES_STORAGE="folder")
+    blocked = tmp_path / "target" / "instance" / "uploads" / ("1" * 32)
+    blocked.mkdir(parents=True)
+    result = _restore(target, archive)
+    assert result.exit_code == 1
+    assert "\nFout: Het terugzetten is mislukt; er is niets ingelezen: IsADirectoryError" \
+        in result.output
+    engine = target.extensions["consult.engine"]
+    assert backup.tables_with_rows(engine) == []
+    assert [p.name for p in blocked.parent.iterdir()] == ["1" * 32]  # the folder, nothing else
+
+    blocked.rmdir()
+    again = _restore(target, archive)
+    assert again.exit_code == 0, again.output
+    assert _uploads(target) == {"0" * 32: b"0" * 32, "1" * 32: b"1" * 32}
+    with Session(engine) as session:
+        assert session.exec(select(User.email)).all() == ["een@consult.example"]
+    engine.dispose()
 
 
 def test_restore_refuses_a_database_with_data(database_url, tmp_path, small_archive):

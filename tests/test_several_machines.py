@@ -5,18 +5,22 @@ other (uploads in the database, the default on PostgreSQL, or in a shared files 
 login and its throttling hold on both, and killing one loses nothing. With the Whoosh backend
 a second machine refuses to start (owner.py)."""
 
+import subprocess
+import sys
 import time
 import urllib.request
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from consult.db import make_engine
 from consult.models import Consultation
 from consult.search import owner
 
 from .conftest import DEMO_PASSWORDS, empty_database, make_app
-from .served import SLUG, Browser, Gunicorn, demo_database, server_env, started
+from .served import ROOT, SLUG, Browser, Gunicorn, demo_database, server_env, started
 
 
 def _machine(url: str, folder, shared, backend: str) -> Gunicorn:
@@ -153,6 +157,33 @@ def test_a_second_machine_refuses_a_whoosh_index_it_does_not_own(tmp_path):
         a.stop()
         if b is not None and b.process.poll() is None:
             b.kill()  # it started after all: stop it with the test
+
+
+def test_a_flask_command_run_elsewhere_does_not_claim_the_whoosh_index(tmp_path):
+    """A deploy container (another host name, another folder) runs the migrations and makes an
+    account through the flask command before the server ever started: it must not name itself
+    the index's owner, or the real server would refuse to start."""
+    url = empty_database("postgresql", tmp_path)
+    env = server_env(url, tmp_path / "deploy", CONSULT_SEARCH_BACKEND="whoosh")
+    for args in (["consult", "upgrade"], ["consult", "demo"]):
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], env=env,
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        claimed = conn.execute(sa.text("SELECT value FROM search_state WHERE name = :n"),
+                               {"n": owner.OWNER}).scalar()
+    engine.dispose()
+    assert claimed is None
+    a = _machine(url, tmp_path / "a", None, "whoosh")
+    try:
+        assert Browser(a.base).health()[0] == 200
+        secretary, deadline = Browser(a.base, "secretary"), time.monotonic() + 120
+        while not secretary.search_total("q=jeugdhulp") and time.monotonic() < deadline:
+            time.sleep(1)  # its own index is built at its first start
+        assert secretary.search_total("q=jeugdhulp")
+    finally:
+        a.stop()
 
 
 def test_the_whoosh_owner_is_one_machine_until_another_takes_over(tmp_path):

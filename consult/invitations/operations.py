@@ -106,11 +106,7 @@ def uninvite(session: Session, actor: User | None, consultation: Consultation,
     found = invitation_of(session, consultation.id, stakeholder.id)
     if found is None or found.archived:
         return None
-    before = audit.snapshot(found)
-    found.archived = True
-    session.add(found)
-    session.flush()
-    audit.record(session, actor, "uninvite", found, before)
+    audit.change(session, actor, "uninvite", found, archived=True)
     return found
 
 

@@ -57,6 +57,11 @@ CODES = {
     "internal": ("", "1", "members"),
 }
 NUMBERS = ("consultation", "stakeholder", "year")
+# Facets a document may hold several values of (an answer to the points of Gemeente A and B
+# is filed under both): the number column keeps the first (who a stakeholder document is, for
+# matching.Restriction.stakeholders), this column every value, packed as the destinations are
+# (big-endian 32-bit: ids, or the codes above). Filters and facet counts read this one.
+MULTI = {"stakeholder": "stakeholders", "skind": "skinds"}
 _TYPES = {"consultation": "I", "stakeholder": "I", "year": "H", **dict.fromkeys(CODES, "B")}
 
 
@@ -67,6 +72,7 @@ def make_schema() -> Schema:
         when=COLUMN(NumericColumn("q", default=0)),
         # The destination ids a document was routed to, as big-endian 32-bit numbers.
         destinations=COLUMN(VarBytesColumn()),
+        **{column: COLUMN(VarBytesColumn()) for column in MULTI.values()},
         body=DutchText(),
         **{name: COLUMN(NumericColumn(code, default=0)) for name, code in _TYPES.items()},
     )
@@ -79,6 +85,13 @@ def _prepare(doc: dict) -> dict:
     """A search document (strings) as the columns store it (numbers, packed ids)."""
     out = {}
     for name, value in doc.items():
+        if name in MULTI:  # "12 15": every value in its column, the first in the number one
+            values = [_CODE_OF[name].get(v, 0) if name in _CODE_OF else int(v)
+                      for v in str(value or "").split()]
+            values = list(dict.fromkeys(v for v in values if v))
+            out[MULTI[name]] = struct.pack(f">{len(values)}I", *values)
+            out[name] = values[0] if values else 0
+            continue
         if name in _CODE_OF:
             value = _CODE_OF[name].get(value or "", 0)
         elif name in NUMBERS:

@@ -1,7 +1,7 @@
 """A destination's to-do list: everything routed there, each point marked done with where it
 landed (document, version, section or page)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
@@ -95,10 +95,23 @@ def _point(consultation, point_id: int, report) -> followup.FollowedPoint:
     return found
 
 
+def _refused_page(consultation, report, point, error, status, reference, typed):
+    """The form sent without JavaScript and refused: the to-do page with just this point's
+    row, its message and what was typed (section, quote, reference), so nothing is lost."""
+    refused = {"point_id": point.point.id, "error": error, "reference": reference,
+               "typed": typed or {}}
+    return render_template(
+        "destinations/show.html", consultation=consultation, report=report,
+        destination=report.destination, can_mark=True, unread={}, refused=refused,
+        following=follows.follows(get_session(), current_user,
+                                  destination_id=report.destination.id),
+        **_document_context(report.destination)), status
+
+
 def _row(consultation, report, point, error=None, status=200, reference="", typed=None):
     if not request.headers.get("HX-Request"):  # the form sent without JavaScript: the page
         if error:
-            flash(error)
+            return _refused_page(consultation, report, point, error, status, reference, typed)
         return redirect(url_for(".show", slug=consultation.slug,
                                 destination_id=report.destination.id,
                                 _anchor=f"todo-{point.point.id}"), code=303)
