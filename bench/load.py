@@ -14,7 +14,10 @@ A fresh database (migrations, then the demo consultation) and a fresh search ind
 temporary instance folder; or, with --installation DIR (an instance folder holding
 consult.sqlite3 and search/, as bench/scale_data.py makes), a copy of that installation on
 SQLite, or the same installation generated anew (bench/scale_data.generate, seed 1) on
-PostgreSQL. The users then spread their requests over all its consultations; gunicorn with
+PostgreSQL (25+ minutes on 2 shared cores; --prepared instead runs on a database that holds
+it already, e.g. a copy made with CREATE DATABASE consult_bench TEMPLATE <generated>, with
+--installation its instance folder, whose search index is copied and taken over). The users
+then spread their requests over all its consultations; gunicorn with
 --workers (2 x cores by default) sync workers on 127.0.0.1 only. Each simulated user logs in
 with its own session (secretaries, councillors, advisory-board members and readers; the demo
 accounts, one session per user) before the clock starts, then loops until --seconds have passed
@@ -149,12 +152,20 @@ def _drop_schema(url: str) -> None:
     engine.dispose()
 
 
-def prepare(url: str, instance: Path, installation: Path | None = None) -> Demo:
+def prepare(url: str, instance: Path, installation: Path | None = None,
+            prepared: bool = False) -> Demo:
     """Migrate, load the demo (or the installation), index it, and read the ids the users
-    will visit."""
-    if url.startswith("postgresql"):
+    will visit. ``prepared``: the PostgreSQL database holds ``installation`` already (its
+    instance folder, copied): neither dropped nor generated again."""
+    if prepared:
+        import shutil
+
+        shutil.copytree(installation, instance)
+    elif url.startswith("postgresql"):
         _drop_schema(url)
-    if installation and url.startswith("sqlite"):
+    if prepared:
+        pass
+    elif installation and url.startswith("sqlite"):
         import shutil
 
         shutil.copytree(installation, instance)
@@ -166,7 +177,8 @@ def prepare(url: str, instance: Path, installation: Path | None = None) -> Demo:
         scale_data.generate(url, instance_path=str(instance))
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "load", "SEARCH_MODE": "inline"})
+                      "SECRET_KEY": "load", "SEARCH_MODE": "inline",
+                      "SEARCH_TAKE_OVER": prepared})  # the copied index is this one's now
     if not installation:
         with app.app_context():
             session = get_session()
@@ -657,6 +669,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--installation", type=Path,
                         help="an instance folder with a generated installation (copied)")
+    parser.add_argument("--prepared", action="store_true",
+                        help="PostgreSQL: the database holds the installation already (e.g. "
+                             "CREATE DATABASE ... TEMPLATE a generated one); --installation "
+                             "is its instance folder (copied), nothing is dropped")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the instance folder")
     args = parser.parse_args()
@@ -673,7 +689,9 @@ def main() -> None:
     log_path = folder / "gunicorn.log"
     print(f"{args.backend}: preparing {args.installation or 'the demo'} in {folder}",
           flush=True)
-    demo_ids = prepare(url, instance, args.installation)
+    if args.prepared and not (args.installation and url.startswith("postgresql")):
+        raise SystemExit("--prepared needs --backend postgresql and --installation")
+    demo_ids = prepare(url, instance, args.installation, args.prepared)
     server, port = start_gunicorn(url, instance, args.workers, args.threads, log_path)
     try:
         roles = [ROLE_CYCLE[n % len(ROLE_CYCLE)] for n in range(args.users)]

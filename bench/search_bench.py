@@ -272,6 +272,7 @@ def build_database(url: str, size: int, rnd: random.Random, text: Text | None = 
             for start in range(0, len(rows), 20_000):
                 conn.execute(sa.insert(table.__table__), rows[start:start + 20_000])
     engine.dispose()
+    store_html(url)
     holder = [0] + [r["stakeholder_id"] for r in reactions]
     point_holder = [0] + [holder[p["reaction_id"]] for p in points]
     docs = [(p["id"], p["body"], point_holder[p["id"]]) for p in points]
@@ -280,6 +281,29 @@ def build_database(url: str, size: int, rnd: random.Random, text: Text | None = 
              for m in messages]
     return {"docs": docs, "stakeholder": reactions[0]["stakeholder_id"],
             "responses": len(responses), "messages": n_messages}
+
+
+def store_html(url: str) -> int:
+    """Give every text written behind the ORM's back its stored HTML, as the app's own writes
+    (consult.rendered) and its migration do: without it every row a result page loads is
+    rendered from Markdown on reading, with a warning logged (consult.rendered._on_load),
+    which no real installation pays and which made the HTTP figures ~100 ms too slow. The
+    corpus is plain sentences, so its HTML is the paragraph Markdown makes of one (escaped);
+    the search page never shows it. Returns the rows filled."""
+    escaped = "'<p>' || replace(replace(replace({0}, '&', '&amp;'), '<', '&lt;'), '>', " \
+              "'&gt;') || '</p>'"
+    engine = sa.create_engine(url)
+    filled = 0
+    with engine.begin() as conn:
+        for table, text, html in (("point", "body", "body_html"),
+                                  ("response", "body", "body_html"),
+                                  ("message", "body", "body_html"),
+                                  ("consultation", "description", "description_html")):
+            filled += conn.execute(sa.text(
+                f"UPDATE {table} SET {html} = {escaped.format(text)} WHERE {html} IS NULL"
+            )).rowcount
+    engine.dispose()
+    return filled
 
 
 def kind_name(kind: str) -> str:
@@ -488,7 +512,7 @@ def http_measurements(folder: Path, url: str, queries, saves: int, backend: str 
             client.get("/zoeken?" + urllib.parse.urlencode(args))
             samples.append((time.perf_counter() - start) * 1000)
         fresh = []
-        rnd = random.Random(5)
+        rnd = random.Random(time.time_ns())  # new words in every run (--reuse: the same database)
         for n in range(saves):
             word = f"meetwoord{n}x{rnd.randrange(10**6)}"
             start = time.perf_counter()
@@ -545,12 +569,37 @@ def pg_first_time(app, queries, facets: bool = False) -> dict[str, list[float]]:
     return by_kind
 
 
-def run_pg(size: int, pg_url: str, queries, http_queries, saves: int) -> dict:
-    """The same corpus (same seed) in PostgreSQL, the PostgreSQL search backend measured."""
+def _pg_filled(url: str, size: int, built: bool = True) -> bool:
+    """Whether this database holds a corpus of this size (and its bench user) whose search
+    table was built (built=False: whether or not)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            points = conn.execute(sa.text("SELECT count(*) FROM point WHERE id <= :n"),
+                                  {"n": size}).scalar_one()
+            done = conn.execute(sa.text("SELECT count(*) FROM search_state "
+                                        "WHERE name = 'pg_analysis'")).scalar_one()
+            user = conn.execute(sa.text("SELECT count(*) FROM \"user\" WHERE email = :e"),
+                                {"e": ADMIN[0]}).scalar_one()
+    except sa.exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+    return points == size and user == 1 and (done == 1 or not built)
+
+
+def _pg_build(size: int, pg_url: str, settings: dict, resume: bool = False):
+    """An empty PostgreSQL database filled with the corpus and its search table built:
+    (app, documents, seconds the rebuild took). resume: a database whose corpus was written
+    before (a build stopped while its search table was built) only gets its table built."""
     from sqlalchemy.engine import make_url
 
     from tests.conftest import reset_postgres
 
+    if resume and _pg_filled(pg_url, size, built=False):
+        print(f"[{size}] PostgreSQL corpus found: building its search table only", flush=True)
+        app = create_app(settings)
+        return (app, *_pg_rebuild(app, size))
     reset_postgres(pg_url)
     start = time.perf_counter()
     build_database(pg_url, size, random.Random(size), Text(size))
@@ -564,17 +613,47 @@ def run_pg(size: int, pg_url: str, queries, http_queries, saves: int) -> dict:
     engine.dispose()
     print(f"[{size}] PostgreSQL database ready in {time.perf_counter() - start:.0f} s "
           f"({make_url(pg_url).database})", flush=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"searchbench-pg-{size}-"))
-    app = create_app({"DATABASE_URL": pg_url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(folder),
-                      "SEARCH_MODE": "inline", "SEARCH_BACKEND": "postgres"})
+    app = create_app(settings)
     with app.app_context():
         session = get_session()
         create_user(session, password=ADMIN[1], email=ADMIN[0], name="Bench", role=Role.admin)
         session.commit()
+    return (app, *_pg_rebuild(app, size))
+
+
+def _pg_rebuild(app, size: int) -> tuple[int, float]:
+    """`flask consult reindex` of the PostgreSQL backend, with a progress line every 100,000
+    documents: (documents, seconds)."""
     service = search.service(app)
     start = time.perf_counter()
-    count = service.rebuild()
-    seconds = time.perf_counter() - start
+    done = [0]
+
+    def progress(n: int) -> None:  # a line every 100,000 documents (a 1M build takes long)
+        if (done[0] + n) // 100_000 > done[0] // 100_000:
+            print(f"[{size}] search table: {done[0] + n:,} documents after "
+                  f"{time.perf_counter() - start:.0f} s (load {load()})", flush=True)
+        done[0] += n
+
+    count = service.rebuild(progress=progress)
+    return count, time.perf_counter() - start
+
+
+def run_pg(size: int, pg_url: str, queries, http_queries, saves: int,
+           reuse: bool = False) -> dict:
+    """The same corpus (same seed) in PostgreSQL, the PostgreSQL search backend measured."""
+    from sqlalchemy.engine import make_url
+
+    folder = Path(tempfile.mkdtemp(prefix=f"searchbench-pg-{size}-"))
+    settings = {"DATABASE_URL": pg_url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(folder),
+                "SEARCH_MODE": "inline", "SEARCH_BACKEND": "postgres"}
+    if reuse and _pg_filled(pg_url, size):
+        print(f"[{size}] PostgreSQL database reused ({make_url(pg_url).database}); "
+              f"{store_html(pg_url)} texts given their stored HTML", flush=True)
+        app = create_app(settings)
+        service = search.service(app)
+        count, seconds = sum(service.status()["index"].values()), float("nan")
+    else:
+        app, count, seconds = _pg_build(size, pg_url, settings, resume=reuse)
     with app.extensions["consult.engine"].connect() as conn:
         table_bytes = conn.execute(sa.text(
             "SELECT pg_total_relation_size('search_document')")).scalar_one()
@@ -627,6 +706,8 @@ def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None,
     folder = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix=f"searchbench-{size}-"))
     url = f"sqlite:///{folder / 'consult.sqlite3'}"
     start = time.perf_counter()
+    if reuse:
+        store_html(url)
     facts = existing_docs(url, size) if reuse else build_database(url, size, rnd, Text(size))
     docs = facts["docs"]
     vocabulary = len({w for _r, body, _s in docs[:200_000] for w in _WORD.findall(_plain(body))})
@@ -677,9 +758,42 @@ def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None,
             print(f"[{size}] HTTP measurements failed: {exc!r} (load {load()})", flush=True)
         result["load"]["http"] = load()
     if pg_url:
-        result["pg"] = run_pg(size, pg_url, queries, http_queries if saves else [], saves)
+        result["pg"] = run_pg(size, pg_url, queries, http_queries if saves else [], saves,
+                              reuse=bool(reuse))
         report_pg(result)
     return result
+
+
+def run_pg_only(size: int, per_kind: int, saves: int, reuse: bool, pg_url: str) -> dict:
+    """The PostgreSQL backend alone (no Whoosh, no FTS5: at 1M points their builds take
+    hours on a shared machine): build or reuse the corpus, the same kinds of first-time
+    queries, HTTP p50/p95 and saved -> found."""
+    if not (reuse and _pg_filled(pg_url, size)):
+        _pg_build(size, pg_url, {"DATABASE_URL": pg_url, "SECRET_KEY": "bench",
+                                 "INSTANCE_PATH": tempfile.mkdtemp(prefix="searchbench-pg-"),
+                                 "SEARCH_MODE": "inline", "SEARCH_BACKEND": "postgres"},
+                  resume=reuse)[0].extensions["consult.engine"].dispose()
+    store_html(pg_url)
+    facts = existing_docs(pg_url, size)
+    queries = first_time_queries(facts["docs"], facts["stakeholder"], per_kind,
+                                 random.Random(size))
+    http_queries = first_time_queries(facts["docs"], facts["stakeholder"], 4,
+                                      random.Random(size + 1)) if saves else []
+    p = run_pg(size, pg_url, queries, http_queries, saves, reuse=True)
+    print()
+    print(f"## {size:,} points: PostgreSQL backend alone ({p['documents']:,} documents, "
+          f"{p['index_bytes'] / 2**20:,.0f} MB)")
+    print(f"first-time queries, p50 / p95 ms [load {p['load']['queries']}]:")
+    print("| kind | PostgreSQL | PostgreSQL + facets | repeat |")
+    print("|---|---|---|---|")
+    for kind in [*KIND_ORDER, "all"]:
+        a, b, c = ((flat(p[n]) if kind == "all" else p[n][kind])
+                   for n in ("first", "first_facets", "repeat"))
+        print(f"| {kind} | {ms(a)} | {ms(b)} | {ms(c)} |")
+    if "http" in p:
+        print(f"HTTP search, first time, p50/p95 ms: {ms(p['http'])}; saved -> found: "
+              f"{ms(p['fresh'])} [load {p['load']['http']}]")
+    return {"size": size, "pg": p}
 
 
 def flat(d):
@@ -734,10 +848,19 @@ def main():
     parser.add_argument("--reuse", help="a folder this benchmark filled before (one size): "
                         "skip building, measure the queries again")
     parser.add_argument("--pg", help="also measure the PostgreSQL search backend on this "
-                        "(empty, disposable) PostgreSQL database")
+                        "(empty, disposable) PostgreSQL database; with --reuse, a database "
+                        "this benchmark filled before at that size is measured again as it is")
+    parser.add_argument("--pg-only", action="store_true",
+                        help="measure only the PostgreSQL backend (--pg), no Whoosh or FTS5; "
+                        "with --reuse (any value) a database filled before is measured again")
     args = parser.parse_args()
+    if args.pg_only and not args.pg:
+        parser.error("--pg-only needs --pg URL")
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
+        if args.pg_only:
+            results.append(run_pg_only(size, args.per_kind, args.saves, args.reuse, args.pg))
+            continue
         results.append(run_size(size, args.per_kind, args.saves, args.reuse, args.pg))
         if "fresh" in results[-1]:
             report(results[-1:])

@@ -187,13 +187,21 @@ def _snapshot_paths(session: Session, response: Response) -> list[str]:
 
 def destination_paths(session: Session, consultation_id: int) -> dict[int, str]:
     """Every destination's full path, e.g. "Inkoopplan 2017 › Financiële paragraaf"."""
+    return destination_paths_of(session, [consultation_id])[consultation_id]
+
+
+def destination_paths_of(session: Session, consultation_ids) -> dict[int, dict[int, str]]:
+    """``destination_paths`` of several consultations in one query: {consultation id: {
+    destination id: path}} (an empty dict for a consultation without destinations)."""
+    ids = sorted(set(consultation_ids))
     by_id = {
         d.id: d
-        for d in session.exec(
-            select(Destination).where(Destination.consultation_id == consultation_id)
-        )
-    }
-    return {i: destination_path(d, by_id) for i, d in by_id.items()}
+        for d in session.exec(select(Destination).where(Destination.consultation_id.in_(ids)))
+    } if ids else {}
+    out: dict[int, dict[int, str]] = {cid: {} for cid in ids}
+    for i, d in by_id.items():
+        out[d.consultation_id][i] = destination_path(d, by_id)
+    return out
 
 
 def _event(session, point_ids, actor, response, event, data) -> None:

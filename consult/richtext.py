@@ -11,6 +11,7 @@ tags only).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from .cleantext import clean_text
@@ -25,6 +26,12 @@ _BULLETS = ("• ", "– ", "· ")  # a list, a list in it, deeper
 # One paragraph without tags or entities: most points and answers. Read without the parser
 # (an export of 10,000 points reads 20,000 texts).
 _ONE_PLAIN_PARAGRAPH = re.compile(r"<p>([^<&]*)</p>\s*")
+# One line Markdown leaves as one plain paragraph: it starts with a letter (so no block syntax:
+# list, heading, quote, code) and holds no character that inline syntax, raw HTML or escaping
+# acts on. Its excerpt is its words, without running Markdown (a search result page made
+# twenty excerpts at ~1.5 ms each, most of its time). tests/test_richtext_excerpt.py holds
+# it equal to the Markdown path.
+_INERT_LINE = re.compile(r"[^\W\d_][^\n\r*_`\[\]<>&\\|~\"]*")
 
 
 class _Runs(HTMLParser):
@@ -137,7 +144,25 @@ def excerpt(body: str | None, limit: int | None = 1_000) -> str:
     if not body:
         return ""
     source = body if limit is None else body[:limit]
+    if len(source) > _CACHED_UP_TO:
+        return _excerpt(source)
+    return _kept_excerpt(source)
+
+
+_CACHED_UP_TO = 2_000  # characters: the excerpts of lists (1,000) are kept, whole texts not
+
+
+def _excerpt(source: str) -> str:
+    cleaned = clean_text(source)
+    if _INERT_LINE.fullmatch(cleaned):
+        return clean_text(" ".join(cleaned.split()))
     return text(str(render_markdown(source, raw_html=False)))
+
+
+# The same texts come back on every request (Nieuw's 40 threads, the dashboard's open points):
+# their Markdown was converted again each time (80 conversions a Nieuw page, most of its
+# CPU). A text's excerpt depends on the text only, so it is kept per process.
+_kept_excerpt = lru_cache(maxsize=4096)(_excerpt)
 
 
 def plain(body: str | None, limit: int | None = None) -> str:

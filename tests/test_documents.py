@@ -277,6 +277,35 @@ def test_points_land_in_sections_and_show_beside_them(demo_app):
         assert f"{sender_a} · punt {number_a}" in html
 
 
+def test_a_refused_landing_without_javascript_keeps_what_was_typed(demo_app):
+    """The form posted as a plain form (no htmx): refused, the page comes back (422) with the
+    point's row, the message and the section, quote and reference as typed (before, a redirect
+    flashed the message and the typed section was gone)."""
+    secretary = Actor(demo_app.test_client(), "secretary")
+    plan = _inkoopplan(demo_app)
+    secretary.form_post(_url(plan) + "/document/versies", data={
+        "label": "concept", "dated": "2016-09-01", "text": SEED.read_text()})
+    (point, _sender, _number), *_rest = _todo(secretary, plan)
+    land = f"{_url(plan)}/punten/{point}/geland"
+    for typed, message in (
+            ({"section": "§99 Bestaat niet", "quote": "Een zorgvuldig gekozen zin",
+              "reference": "blz. 12"}, "Kies het onderdeel uit de lijst"),
+            ({"section": "§6 Hoe sturen we daarop?", "quote": "Een zin die er niet staat",
+              "reference": ""}, "")):
+        refused = secretary.form_post(land, data=typed)
+        assert refused.status_code == 422
+        page = refused.get_data(as_text=True)
+        row = re.search(rf'<tr id="todo-{point}" class="to-do">.*?</tr>', page, re.S).group(0)
+        assert 'role="alert"' in row and message in row
+        for name, value in typed.items():
+            assert re.search(rf'name="{name}"[^>]*value="{re.escape(value)}"', row), name
+    assert _todo(secretary, plan)[0][0] == point  # nothing was saved
+    # Accepted without JavaScript: back to the list, the point done.
+    done = secretary.form_post(land, data={"section": "§6 Hoe sturen we daarop?"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"#todo-{point}")
+    assert point not in [p for p, _s, _n in _todo(secretary, plan)]
+
+
 def test_the_answer_letter_says_where_each_point_was_taken_in(demo_app):
     import html
     from datetime import date
@@ -347,10 +376,20 @@ def test_versions_compared_show_what_changed_with_the_points_behind_it(demo_app)
     six_block = html.split(f'id="wijziging-{six}"')[1].split("</section>")[0]
     assert "was: §6 Hoe sturen we daarop?" in six_block
     assert "<del>daarop?</del>" in six_block and "<ins>op de transformatie?</ins>" in six_block
-    # Public for the published consultation; an unknown version falls back to the one before;
-    # a destination without two versions has nothing to compare.
+    # Public for the published consultation; an unknown version falls back to the one before,
+    # and the page says the link's version is gone (before: silently); its Word report is a
+    # 404 (a report of other versions than the link names would mislead); a destination
+    # without two versions has nothing to compare.
     assert demo_app.test_client().get(url + "/vergelijken").status_code == 200
-    assert secretary.get(url + "/vergelijken?van=999999").status_code == 200
+    assert "bestaat niet (meer)" not in html
+    for stale in ("van=999999", "naar=999999", "van=abc"):
+        page = secretary.get(url + f"/vergelijken?{stale}")
+        assert page.status_code == 200
+        assert "Een versie die deze link noemt bestaat niet (meer)" in page.get_data(as_text=True)
+        report = secretary.get(url + f"/vergelijken.docx?{stale}")
+        assert report.status_code == 404
+        assert "bestaat niet (meer)" in report.get_data(as_text=True)
+    assert secretary.get(url + "/vergelijken.docx").status_code == 200
     other = _url(plan + 1) + "/document/vergelijken"
     assert secretary.get(other).status_code == 404
 

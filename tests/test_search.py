@@ -615,3 +615,60 @@ def test_snippets_read_as_plain_text_and_keep_typed_html_visible(live):
             assert "<img src=x onerror=alert(1)>" in shown, shown
         cli = run(live, f"{word}overleg").hits[0].snippet_text
         assert "**" not in cli and "<img src=x onerror=alert(1)>" in cli, cli
+
+
+def _point_of(app, stakeholder: str, number: str) -> int:
+    with Session(app.extensions["consult.engine"]) as session:
+        return session.exec(
+            select(Point.id).join(Reaction)
+            .join(Stakeholder, Stakeholder.id == func.coalesce(Point.stakeholder_id,
+                                                               Reaction.stakeholder_id))
+            .where(Stakeholder.name == stakeholder, Point.number == number)).one()
+
+
+def test_a_theme_answer_is_filed_under_every_sender_it_answers(live):
+    """Issue 17: one answer for a theme's points of Leiden, Leiderdorp (municipalities) and
+    the council of Hillegom was found under its first sender only. Now it is found filtering
+    on any of them (and on either kind), counted once in each of their facet buckets (once in
+    "municipality" for the two municipalities), and not under a sender it does not answer."""
+    secretary = Actor(live.test_client(), "secretary")
+    board = f"/consultaties/{SLUG}/themas"
+    assert secretary.form_post(board, {"title": "Overgang 18-/18+"}).status_code == 303
+    with Session(live.extensions["consult.engine"]) as session:
+        from consult.themes.models import Theme
+
+        theme_id = session.exec(select(Theme.id)).one()
+    senders = [("Leiden", "9"), ("Leiderdorp", "8"), ("Gemeenteraad Hillegom", "75")]
+    points = [_point_of(live, name, number) for name, number in senders]
+    for pid in points:
+        assert secretary.hx_post(f"{board}/punten/{pid}", {"into": str(theme_id)}
+                                 ).status_code == 200
+    form = secretary.get(f"{board}/{theme_id}/beantwoorden").get_data(as_text=True)
+    saved = secretary.form_post(f"{board}/{theme_id}/beantwoorden", {
+        "form_key": re.search(r'name="form_key" value="([^"]+)"', form).group(1),
+        "body": "Het Kwartelkoningoverleg neemt de overgang naar 18+ mee.",
+        "status": "adopted", "point_ids": [str(p) for p in points]})
+    assert saved.status_code == 303
+    ids = {name: str(_stakeholder_id(live, name)) for name, _n in senders}
+    ids["Oegstgeest"] = str(_stakeholder_id(live, "Oegstgeest"))
+    for name in ("Leiden", "Leiderdorp", "Gemeenteraad Hillegom"):
+        found = run(live, "kwartelkoningoverleg", kind="response", stakeholder=ids[name])
+        assert found.total == 1, name
+    assert run(live, "kwartelkoningoverleg", stakeholder=ids["Oegstgeest"]).total == 0
+    for kind in ("municipality", "council"):
+        assert run(live, "kwartelkoningoverleg", skind=kind).total == 1, kind
+    assert run(live, "kwartelkoningoverleg", skind="provider").total == 0
+    page = run(live, "kwartelkoningoverleg")
+    assert page.total == 1
+    facets = {f.name: {v: n for v, _t, n in f.values} for f in page.facets}
+    assert facets["stakeholder"] == {ids[n]: 1 for n, _number in senders}
+    assert facets["skind"] == {"municipality": 1, "council": 1}
+    assert facets["kind"] == {"response": 1}
+    # the page names them: each sender's bucket in the stakeholder facet
+    html = secretary.get("/zoeken?q=kwartelkoningoverleg").get_data(as_text=True)
+    facet = html[html.index('class="facets"'):]
+    assert all(name in facet for name in ("Leiden", "Leiderdorp", "Gemeenteraad Hillegom"))
+    # and with the filter of the second sender the answer is the one result
+    html = secretary.get(f"/zoeken?q=kwartelkoningoverleg&stakeholder={ids['Leiderdorp']}"
+                         ).get_data(as_text=True)
+    assert "Kwartelkoningoverleg" in html

@@ -32,11 +32,12 @@ def _sections(app, text: str, role: str | None = "secretary") -> list:
     return [(h.section.number, h.section.title, len(h.landed)) for h in page.hits]
 
 
-def _add(secretary, plan: int, label: str, text: str) -> None:
+def _add(secretary, plan: int, label: str, text: str) -> int:
     added = secretary.form_post(_url(plan) + "/document/versies", data={
         "label": label, "dated": "2016-09-01" if label == "concept" else "2016-12-16",
         "text": text})
     assert added.status_code == 303
+    return int(re.search(r"versie=(\d+)", added.headers["Location"]).group(1))
 
 
 def test_sections_are_found_with_their_points_on_every_engine(live):
@@ -91,6 +92,42 @@ def test_a_new_version_replaces_the_old_sections_and_unpublishing_hides_them(liv
     assert search.service(live).wait_until_applied()
     assert _sections(live, "kantelpunt", None) == []
     assert _sections(live, "kantelpunt", "secretary")
+
+
+def _counts(app) -> tuple[int, int]:
+    status = json.loads(app.test_cli_runner().invoke(
+        args=["consult", "index-status", "--json"]).output)
+    return status["index"]["section"], status["database"]["section"]
+
+
+def test_a_removed_version_and_an_archived_destination_leave_search(live):
+    """The attack: after removing the newest version, its sections were still found (their
+    link opened a version without them) and the live version's were not; an archived
+    destination's document stayed findable, to the public too."""
+    secretary = Actor(live.test_client(), "secretary")
+    plan = _inkoopplan(live)
+    _add(secretary, plan, "concept", SEED.read_text())
+    final = definitief_text().replace("omslagpunt", "kantelpunt")
+    newest = _add(secretary, plan, "definitief", final)
+    assert search.service(live).wait_until_applied()
+    assert _sections(live, "kantelpunt") and _sections(live, "omslagpunt") == []
+    url = f"{_url(plan)}/document/versies/{newest}"
+    assert secretary.form_post(url + "/verwijderen", data={"version": "1"}).status_code == 303
+    assert search.service(live).wait_until_applied()
+    assert _sections(live, "kantelpunt") == []
+    assert _sections(live, "omslagpunt")  # the concept is the document again
+    assert _counts(live) == (12, 12)
+    assert secretary.form_post(url + "/terugzetten", data={}).status_code == 303
+    assert search.service(live).wait_until_applied()
+    assert _sections(live, "kantelpunt") and _sections(live, "omslagpunt") == []
+    archive = f"/consultaties/{SLUG}/bestemmingen/{plan}/"
+    assert secretary.form_post(archive + "archiveren", data={}).status_code == 303
+    assert search.service(live).wait_until_applied()
+    assert _sections(live, "kantelpunt") == [] and _sections(live, "kantelpunt", None) == []
+    assert _counts(live)[0] == _counts(live)[1]
+    assert secretary.form_post(archive + "herstellen", data={}).status_code == 303
+    assert search.service(live).wait_until_applied()
+    assert _sections(live, "kantelpunt")
 
 
 def test_reindex_includes_the_sections(live):

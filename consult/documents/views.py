@@ -226,6 +226,12 @@ def original(slug: str, destination_id: int, version_id: int):
                             version.filename)
 
 
+def _missing_version() -> str:
+    """What a comparison link naming a version that is gone gets told."""
+    return _("A version this link names does not exist (any more): it may have been removed. "
+             "Choose two versions in the lists.")
+
+
 def _comparison(slug: str, destination_id: int) -> dict:
     """Two versions compared (``?van=<id>&naar=<id>``; default the newest and the one before
     it): what the page and the Word report show; 404 when there are not two versions."""
@@ -241,11 +247,14 @@ def _comparison(slug: str, destination_id: int) -> dict:
     old = by_id.get(request.args.get("van", "")) or (older[0] if older else None)
     if new is None or old is None or old is new:
         abort(404)
+    # A link naming a version that is gone (removed since, or never this document's): the
+    # page says so above the comparison of the default versions.
+    missing = any(request.args.get(k) and request.args[k] not in by_id for k in ("van", "naar"))
     landed = ops.landed_in(session, destination.id)
     changes, same = compared(old, ops.sections_of(session, old.id), new,
                              ops.sections_of(session, new.id), landed)
     return {"consultation": consultation, "destination": destination, "versions": versions,
-            "old": old, "new": new, "changes": changes, "same": same}
+            "old": old, "new": new, "changes": changes, "same": same, "missing": missing}
 
 
 @bp.get("/vergelijken")
@@ -253,7 +262,7 @@ def compare(slug: str, destination_id: int):
     """Two versions compared: the sections added, removed or changed, word by word, with
     their points; a link to the same as a Word report."""
     return render_template("documents/compare.html", **_comparison(slug, destination_id),
-                           label=ops.section_label)
+                           label=ops.section_label, missing_message=_missing_version())
 
 
 @bp.get("/vergelijken.docx")
@@ -264,6 +273,8 @@ def compare_docx(slug: str, destination_id: int):
     from .report import comparison_docx
 
     shown = _comparison(slug, destination_id)
+    if shown["missing"]:  # a report of other versions than the link names would mislead
+        abort(404, _missing_version())
     data = comparison_docx(shown["destination"], shown["old"], shown["new"], shown["changes"],
                            shown["same"])
     name = f"{slugify(shown['destination'].title)[:60] or 'document'}-{shown['old'].id}-" \

@@ -4,11 +4,13 @@ The rest of the app uses only this module: ``run()`` for a page of results, ``si
 for a point's look-alikes, ``service()`` for the index itself (outbox, rebuild, status).
 """
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from flask import Flask, current_app
 from sqlmodel import Session
 
@@ -25,7 +27,7 @@ from ..models import (
     ResponsePoint,
     Stakeholder,
 )
-from ..processing import destination_paths
+from ..processing import destination_paths_of
 from . import query as q
 from .analysis import index_terms
 from .query import Request
@@ -56,7 +58,11 @@ def init_app(app: Flask) -> None:
         from . import owner
 
         root = Path(app.config.get("SEARCH_PATH") or Path(app.instance_path) / "search")
-        owner.claim(engine, root, take_over=bool(app.config.get("SEARCH_TAKE_OVER")))
+        # A server claims the index; the flask command (migrations, accounts, a backup run
+        # from a deploy container or an admin's shell) serves nobody, so it claims nothing:
+        # it would otherwise name itself the owner and lock out the real server.
+        if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+            owner.claim(engine, root, take_over=bool(app.config.get("SEARCH_TAKE_OVER")))
         search = SearchService(engine, root, mode=mode)
     app.extensions["consult.search"] = search
 
@@ -142,8 +148,10 @@ class Page:
         return [(hits[0].consultation, hits) for hits in order.values()]
 
 
-def run(session: Session, user, request: Request, scope: q.Scope | None = None) -> Page:
+def run(session: Session, user, request: Request, scope: q.Scope | None = None,
+        facets: bool = True) -> Page:
     """A page of search results for this user (the web page and the CLI both come here).
+    ``facets=False``: without facet counts (the header's drop-down shows none).
 
     A missing or damaged index (store.DAMAGE) starts a rebuild and gives a page marked
     ``unavailable``; any other failure of the query is logged and gives a page marked
@@ -151,7 +159,7 @@ def run(session: Session, user, request: Request, scope: q.Scope | None = None) 
     scope = scope if scope is not None else scope_for(session, user)
     search = service()
     try:
-        found = search.find(request, scope)
+        found = search.find(request, scope, facets=facets)
     except (IndexUnavailable, FileNotFoundError) as exc:  # missing or damaged: rebuild it
         current_app.logger.warning("search index unusable (%s); rebuilding it", exc)
         search.request_rebuild()
@@ -166,7 +174,7 @@ def run(session: Session, user, request: Request, scope: q.Scope | None = None) 
         request,
         total=found.total,
         hits=[h for h in hits if h is not None],
-        facets=_facets(session, found.facets, request),
+        facets=_facets(session, found.facets, request) if facets else [],
         page=found.page,
         pages=found.pages if found.total else 0,
     )
@@ -191,8 +199,11 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
             answered[rid].append(number)
     point_ids = set(ids["p"]) | {m.point_id for m in messages.values()} | set(first_point.values())
     points = _by_id(session, Point, point_ids)
+    # A reaction's letter as received (original_text) can be pages long: a hit needs its id,
+    # stakeholder and consultation only (read on access should a template ever need it).
     reactions = _by_id(session, Reaction, {p.reaction_id for p in points.values()}
-                       | {r.reaction_id for r in responses.values() if r.reaction_id})
+                       | {r.reaction_id for r in responses.values() if r.reaction_id},
+                       sa.orm.defer(Reaction.original_text), sa.orm.defer(Reaction.draft_points))
     stakeholder_ids = set(ids["s"]) | {r.stakeholder_id for r in reactions.values()} | {
         p.stakeholder_id for p in points.values() if p.stakeholder_id
     }
@@ -205,9 +216,7 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
         | {r.consultation_id for r in responses.values()},
     )
     state = _point_state(session, point_ids)
-    paths: dict[int, dict[int, str]] = {
-        cid: destination_paths(session, cid) for cid in consultations
-    }
+    paths = destination_paths_of(session, consultations)
 
     def point_hit(kind, key, point, text):
         reaction = reactions.get(point.reaction_id)
@@ -309,11 +318,12 @@ def _plain(body: str) -> str:
     return richtext.excerpt(body, q.SNIPPET_SCAN)
 
 
-def _by_id(session: Session, model, ids) -> dict:
+def _by_id(session: Session, model, ids, *options) -> dict:
     ids = sorted(set(i for i in ids if i is not None))
     if not ids:
         return {}
-    return {o.id: o for o in session.execute(sa.select(model).where(model.id.in_(ids))).scalars()}
+    query = sa.select(model).where(model.id.in_(ids)).options(*options)
+    return {o.id: o for o in session.execute(query).scalars()}
 
 
 def _point_state(session: Session, point_ids) -> dict[int, tuple[str, list[int]]]:

@@ -172,8 +172,10 @@ LEXICON = _load_lexicon()
 # 1: words and compound parts, word pairs; 2: normalisation, chunks (hyphens, slashes,
 # signs), words as written for prefixes; 3: who may read a message (the "internal" column
 # tells public, members and secretariat apart: the public line in access.py); 4: a document's
-# sections (kind "section", issue 18): an index built before has none, so it is rebuilt.
-VERSION = f"4-{hashlib.sha256(_LEXICON_PATH.read_bytes()).hexdigest()[:12]}"
+# sections (kind "section", issue 18): an index built before has none, so it is rebuilt;
+# 5: every sender of an answer (the stakeholders and skinds columns, issue 17): an index
+# built before files a theme's answer under its first sender only.
+VERSION = f"5-{hashlib.sha256(_LEXICON_PATH.read_bytes()).hexdigest()[:12]}"
 
 
 def _is_last_part(text: str) -> bool:

@@ -10,7 +10,11 @@ Five kinds of search document, each keyed "<letter><id>":
 
 Only live things are indexed: no drafts, nothing archived, nothing of an archived consultation.
 Facet values are ids and codes; names are looked up when results are shown, so renaming a
-stakeholder or destination needs no reindex of its points.
+stakeholder or destination needs no reindex of its points. A response answers every sender of
+the points it covers (one answer for a theme's points of Gemeente A and B): its
+``stakeholder`` and ``skind`` hold each of them, separated by spaces, the first being the one
+it was filed under before (its reaction's, else its first point's); every other document has
+one.
 """
 
 from collections import defaultdict
@@ -39,6 +43,7 @@ from ..models import (
 KINDS = {"p": "point", "r": "response", "m": "message", "s": "stakeholder", "d": "section"}
 OPEN = "open"
 _BATCH = 5_000
+_IDS = 900  # ids per IN (...), below SQLite's limit on bound variables
 
 
 def key(kind: str, object_id: int) -> str:
@@ -219,11 +224,6 @@ def response_documents(
     session: Session, ids: list[int] | None = None, part=None
 ) -> Iterator[dict]:
     """Index documents for live, non-draft responses."""
-    first_point = (
-        sa.select(sa.func.min(ResponsePoint.point_id))
-        .where(ResponsePoint.response_id == Response.id)
-        .scalar_subquery()
-    )
     query = (
         sa.select(
             Response.id,
@@ -233,7 +233,6 @@ def response_documents(
             Response.decided_on,
             Response.created_at,
             Response.reaction_id,
-            first_point,
         )
         .join(Consultation, Consultation.id == Response.consultation_id)
         .where(*_LIVE_RESPONSE)
@@ -246,33 +245,17 @@ def response_documents(
     route_query = _limited(route_query, ResponseDestination.response_id, ids, part)
     for response_id, destination_id in session.execute(route_query):
         routes[response_id].append(destination_id)
-    # Who the answer is for: the reaction's stakeholder, else the first covered point's.
-    reaction_ids = {r[6] for r in rows if r[6]}
-    point_ids = {r[7] for r in rows if r[7]}
-    by_reaction = dict(
-        session.execute(
-            sa.select(Reaction.id, Reaction.stakeholder_id).where(Reaction.id.in_(reaction_ids))
-        ).all()
-    ) if reaction_ids else {}
-    by_point = {}
-    if point_ids:
-        for pid, psid, rsid, channel in session.execute(
-            sa.select(Point.id, Point.stakeholder_id, Reaction.stakeholder_id, Reaction.channel)
-            .join(Reaction, Reaction.id == Point.reaction_id)
-            .where(Point.id.in_(point_ids))
-        ):
-            by_point[pid] = (psid or rsid, channel)
+    senders = _senders(session, rows)
     kinds = dict(session.execute(sa.select(Stakeholder.id, Stakeholder.kind)).all())
-    for rid, cid, status, body, decided, created, reaction_id, point_id in rows:
-        sid, channel = by_point.get(point_id, (None, ""))
-        sid = by_reaction.get(reaction_id, sid)
+    for rid, cid, status, body, decided, created, _reaction_id in rows:
+        sids, channel = senders.get(rid, ([], ""))
         ids_ = " ".join(map(str, sorted(routes.get(rid, ()))))
         yield {
             "key": key("r", rid),
             "kind": "response",
             "consultation": str(cid),
-            "stakeholder": str(sid or ""),
-            "skind": kinds.get(sid, ""),
+            "stakeholder": " ".join(map(str, sids)),
+            "skind": " ".join(dict.fromkeys(kinds[sid] for sid in sids if kinds.get(sid))),
             "channel": channel or "",
             "status": status,
             "year": _year(decided, created),
@@ -280,6 +263,41 @@ def response_documents(
             "when": _stamp(decided or created),
             "body": body,
         }
+
+
+def _senders(session: Session, rows) -> dict[int, tuple[list[int], str]]:
+    """Who each response (rows of response_documents) answers, as ([stakeholder id, ...],
+    channel): first the one it was always filed under (its reaction's stakeholder, else its
+    first covered point's sender), then the sender of each other live point it covers
+    (a point's own stakeholder, else its reaction's), each once. The channel is the first
+    covered point's reaction's."""
+    by_reaction = dict(session.execute(
+        sa.select(Reaction.id, Reaction.stakeholder_id).where(
+            Reaction.id.in_({r[6] for r in rows if r[6]}))).all()) if rows else {}
+    covered: dict[int, list[tuple[int, int, str, bool]]] = defaultdict(list)
+    live = (Point.archived == sa.false()) & (Reaction.archived == sa.false()) & (
+        Reaction.status == ReactionStatus.submitted)
+    response_ids = [r[0] for r in rows]
+    for start in range(0, len(response_ids), _IDS):
+        for rid, pid, sid, channel, is_live in session.execute(
+            sa.select(ResponsePoint.response_id, Point.id,
+                      sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id),
+                      Reaction.channel, live)
+            .join(Point, Point.id == ResponsePoint.point_id)
+            .join(Reaction, Reaction.id == Point.reaction_id)
+            .where(ResponsePoint.response_id.in_(response_ids[start:start + _IDS]))
+            .order_by(ResponsePoint.response_id, Point.reaction_id, Point.position, Point.id)
+        ):
+            covered[rid].append((pid, sid, channel, bool(is_live)))
+    out = {}
+    for rid, *_rest, reaction_id in rows:
+        points = covered.get(rid, [])
+        first = min(points, default=None)  # the lowest point id, as it always was
+        primary = by_reaction.get(reaction_id) or (first[1] if first else None)
+        ids = [primary] if primary else []
+        ids += [sid for _pid, sid, _channel, is_live in points if is_live]
+        out[rid] = (list(dict.fromkeys(ids)), first[2] if first else "")
+    return out
 
 
 def _readers(kind: str, public: bool) -> str:
@@ -338,11 +356,13 @@ def stakeholder_documents(
 
 def _current_versions(session: Session, destination_ids=None) -> dict[int, int]:
     """destination id -> the id of its document's newest version (by date, then added: as
-    documents.operations.versions_of), of destinations of live consultations."""
+    documents.operations.versions_of; a removed version is no version), of live destinations
+    of live consultations."""
     query = (sa.select(DocumentVersion.destination_id, DocumentVersion.id)
              .join(Destination, Destination.id == DocumentVersion.destination_id)
              .join(Consultation, Consultation.id == Destination.consultation_id)
-             .where(Consultation.archived == sa.false())
+             .where(Consultation.archived == sa.false(), Destination.archived == sa.false(),
+                    DocumentVersion.removed == sa.false())
              .order_by(DocumentVersion.dated, DocumentVersion.id))
     if destination_ids is not None:
         query = query.where(DocumentVersion.destination_id.in_(list(destination_ids)))

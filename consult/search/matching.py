@@ -25,7 +25,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import pair_term, prefix_patterns
-from .store import CODES, column_array
+from .store import CODES, MULTI, column_array
 
 K1 = 1.2
 B = 0.75
@@ -47,7 +47,7 @@ class SegmentData:
         self.reader = reader
         self.size = reader.doc_count_all()
         self._numbers: dict[str, np.ndarray] = {}
-        self._destinations = None
+        self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lengths = None
         self._deleted = (None, None)
         self._lock = threading.Lock()
@@ -84,15 +84,30 @@ class SegmentData:
     @property
     def destinations(self) -> tuple[np.ndarray, np.ndarray]:
         """(document, destination id) pairs: a document may go to several destinations."""
-        if self._destinations is None:
-            column = self.reader.column_reader("destinations", translate=False)
-            lengths = np.asarray(column._lengths, np.int64)
-            total = int(lengths.sum())
-            raw = column._dbfile.get(column._basepos, total) if total else b""
-            ids = np.frombuffer(raw, ">u4").astype(np.int64)
-            docs = np.repeat(np.arange(self.size, dtype=np.int32), lengths // 4)
-            self._destinations = (docs, ids)
-        return self._destinations
+        return self.pairs("destinations")
+
+    def pairs(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(document, value) pairs of a column of packed 32-bit values (destinations, and
+        store.MULTI's: every stakeholder and stakeholder kind of a document)."""
+        found = self._pairs.get(column)
+        if found is None:
+            if column not in self.reader.schema:  # an index from before the column: its
+                name = next(n for n, c in MULTI.items() if c == column)  # one value each
+                values = self.numbers(name)
+                docs = np.nonzero(values)[0].astype(np.int32)
+                found = (docs, values[docs])
+            elif not hasattr(reader := self.reader.column_reader(column, translate=False),
+                             "_lengths"):  # no document of the segment has a value
+                found = (np.empty(0, np.int32), np.empty(0, np.int64))
+            else:
+                lengths = np.asarray(reader._lengths, np.int64)
+                total = int(lengths.sum())
+                raw = reader._dbfile.get(reader._basepos, total) if total else b""
+                ids = np.frombuffer(raw, ">u4").astype(np.int64)
+                docs = np.repeat(np.arange(self.size, dtype=np.int32), lengths // 4)
+                found = (docs, ids)
+            self._pairs[column] = found
+        return found
 
     def live(self) -> np.ndarray | None:
         """A mask of deleted documents, or None when there are none."""
@@ -429,9 +444,12 @@ def _restrict(ids, scores, seg: SegmentData, r: Restriction):
     if live is not None:
         keep &= ~live[ids]
     for name, value in r.filters.items():
-        if name == "destination":
-            docs, dest = seg.destinations
-            wanted = np.unique(docs[dest == int(value)])
+        if name == "destination" or name in MULTI:
+            code = int(value) if name == "destination" else code_of(name, str(value))
+            if code is None:
+                return EMPTY
+            docs, values = seg.pairs("destinations" if name == "destination" else MULTI[name])
+            wanted = np.unique(docs[values == code])
             keep &= np.isin(ids, wanted, assume_unique=True)
             continue
         code = code_of(name, str(value))
@@ -497,20 +515,26 @@ class Matches:
             if not len(ids):
                 continue
             for name in FACETS:
+                if name in MULTI:
+                    continue
                 numbers, tally = np.unique(seg.numbers(name)[ids], return_counts=True)
                 for number, n in zip(numbers, tally, strict=True):
                     value = value_of(name, int(number))
                     if value:
                         counts[name][value] += int(n)
-            docs, dest = seg.destinations
-            if len(docs):
-                chosen = np.zeros(seg.size, bool)
-                chosen[ids] = True
-                picked = dest[chosen[docs]]
+            chosen = np.zeros(seg.size, bool)
+            chosen[ids] = True
+            # each value a document holds once: an answer to Gemeente A and B counts in both
+            for name, column in (("destination", "destinations"), *MULTI.items()):
+                docs, values = seg.pairs(column)
+                picked = values[chosen[docs]] if len(docs) else values[:0]
                 if len(picked):
-                    values, tally = np.unique(picked, return_counts=True)
-                    for value, n in zip(values, tally, strict=True):
-                        counts["destination"][str(int(value))] += int(n)
+                    numbers, tally = np.unique(picked, return_counts=True)
+                    for number, n in zip(numbers, tally, strict=True):
+                        value = (str(int(number)) if name == "destination"
+                                 else value_of(name, int(number)))
+                        if value:
+                            counts[name][value] += int(n)
         return counts
 
 

@@ -44,6 +44,7 @@ _WATCHED = {
     Consultation: ("archived", "status", "title"),
     Reaction: ("archived", "status", "channel", "stakeholder_id", "received_on"),
     Stakeholder: ("archived", "name", "kind"),
+    Destination: ("archived",),  # its document's sections leave search with it
 }
 
 
@@ -71,7 +72,9 @@ def keys_for(obj, is_new: bool) -> list[str]:
     if isinstance(obj, Consultation) and not is_new and _changed(obj, _WATCHED[Consultation]):
         return [f"C{obj.id}"]
     if isinstance(obj, DocumentVersion):  # a new newest version: its sections replace the old
-        return [f"D{obj.destination_id}"]
+        return [f"D{obj.destination_id}"]  # (and a removed or restored one: see documents)
+    if isinstance(obj, Destination) and not is_new and _changed(obj, _WATCHED[Destination]):
+        return [f"D{obj.id}"]
     return []
 
 

@@ -26,6 +26,9 @@ MAX_POSITIONS = 32
 # PostgreSQL's limit for one lexeme is 2 KB; a longer "word" (a pasted hash) is left out.
 MAX_LEXEME_BYTES = 2000
 FACET_COLUMNS = ("kind", "consultation", "stakeholder", "skind", "channel", "status", "year")
+# Facets a document may hold several values of, and the array column that holds them all
+# (store.MULTI on the Whoosh side): filters and facet counts read the array.
+MULTI = {"stakeholder": "stakeholders", "skind": "skinds"}
 
 
 def lexeme(term: str) -> str:
@@ -100,6 +103,9 @@ def conditions(restriction) -> list:
         if name == "destination":
             ids = sa.func.string_to_array(D.destinations, " ", type_=postgresql.ARRAY(sa.Text))
             out.append(sa.literal(value, sa.Text) == sa.func.any(ids))
+        elif name in MULTI:  # @>: the GIN index of stakeholders answers it
+            out.append(D[MULTI[name]].op("@>", return_type=sa.Boolean)(
+                sa.literal([value], postgresql.ARRAY(sa.Text))))
         elif name in FACET_COLUMNS:
             out.append(D[name] == value)
     if restriction.hidden:
@@ -125,6 +131,10 @@ def row_of(doc: dict) -> dict:
         "kind": doc["kind"],
         "ident": int(doc["key"][1:]),
         **{name: str(doc.get(name) or "") for name in FACET_COLUMNS if name != "kind"},
+        # several senders ("12 15"): each in the array, the first in the column
+        **{name: (str(doc.get(name) or "").split() or [""])[0] for name in MULTI},
+        **{column: list(dict.fromkeys(str(doc.get(name) or "").split()))
+           for name, column in MULTI.items()},
         "internal": doc.get("internal") or "",
         "destinations": doc.get("destinations") or "",
         "stamp": int(doc.get("when") or 0),

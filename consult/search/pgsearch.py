@@ -163,23 +163,20 @@ class PgSearchService:
         where = pgquery.conditions(scope.restriction(filters))
         if literal is not None:
             where.append(pgquery.matches(literal))
+        score = (sa.func.ts_rank(D.terms, pgquery.tsquery(literal), 1) if literal is not None
+                 else sa.literal(0.0))
+        by_date = request.sort == "date" or literal is None
         with self.engine.connect() as connection:
-            counts = _facet_counts(connection, where) if facets else None
-            total = (sum(counts["kind"].values()) if counts is not None
-                     else connection.execute(sa.select(sa.func.count()).where(*where)
-                                             .select_from(SearchDocument.__table__)).scalar_one())
+            page = max(1, request.page)
+            total, rows, counts = _page_and_counts(connection, where, score, by_date, page,
+                                                   request.size, facets)
             pages = max(1, -(-total // request.size))
-            page = min(max(1, request.page), pages)
-            score = (sa.func.ts_rank(D.terms, pgquery.tsquery(literal), 1) if literal is not None
-                     else sa.literal(0.0))
-            by_date = request.sort == "date" or literal is None
-            order = [D.stamp.desc(), D.key] if by_date else [score.desc(), D.key]
-            rows = connection.execute(
-                sa.select(D.key, score).where(*where).order_by(*order)
-                .limit(request.size).offset((page - 1) * request.size)
-            ).all()
+            if page > pages:  # past the last page: show the last one (a second, rare read)
+                page = pages
+                total, rows, counts = _page_and_counts(connection, where, score, by_date,
+                                                       page, request.size, facets)
         return q.Found(total, [k for k, _s in rows], [float(s) for _k, s in rows],
-                       counts or {}, user_q, page, pages)
+                       counts if facets else {}, user_q, page, pages)
 
     def similar(self, text: str, own_key: str, scope: q.Scope, limit: int = 5,
                 context: str = ""):
@@ -342,24 +339,73 @@ def _empty(connection) -> bool:
                    for _letter, model in SOURCES)
 
 
-def _facet_counts(connection, where: list) -> dict[str, Counter]:
-    """Counts per value of each facet over the matching documents, in one statement."""
-    matched = sa.select(*(D[c] for c in pgquery.FACET_COLUMNS), D.destinations).where(
-        *where).cte("matched")
-    parts = [
-        sa.select(sa.literal(name).label("facet"), matched.c[name].label("value"),
-                  sa.func.count().label("n")).group_by(matched.c[name])
-        for name in pgquery.FACET_COLUMNS
-    ]
-    ids = sa.func.string_to_array(sa.func.nullif(matched.c.destinations, ""), " ")
-    destination = sa.func.unnest(ids).column_valued("destination", joins_implicitly=True)
-    parts.append(sa.select(sa.literal("destination"), destination, sa.func.count())
-                 .select_from(matched).group_by(destination))
+# The single-valued columns counted for the facets (destinations hold ids separated by
+# spaces); the facets a document may hold several values of are counted from their arrays.
+_COUNTED = (*(c for c in pgquery.FACET_COLUMNS if c not in pgquery.MULTI), "destinations")
+_MULTI = tuple(pgquery.MULTI.items())
+
+
+def _page_and_counts(connection, where: list, score, by_date: bool, page: int, size: int,
+                     facets: bool) -> tuple[int, list[tuple[str, float]], dict[str, Counter]]:
+    """(total, [(key, score)] of this page, facet counts) in one statement that reads the
+    matching rows once: the matching rows with their score (ts_rank, 0 without words) are
+    materialised, the page is the best (or newest) ``size`` of them after ``(page - 1) * size``,
+    one GROUP BY GROUPING SETS counts every single-valued facet and the total in one pass, and
+    each multi-valued facet (an answer's senders) counts every value of a document once. Before,
+    the facet counts and the page were two statements, each reading every matching row's
+    heap page (a common word: 13,600 rows on 10,900 pages, twice)."""
+    multi = [matched_column for _name, matched_column in _MULTI]
+    matched = sa.select(D.key, D.stamp, *(D[c] for c in _COUNTED), *(D[c] for c in multi),
+                        score.label("score")).where(*where).cte("matched").prefix_with(
+        "MATERIALIZED")
+
+    def order(t):
+        return [t.c.stamp.desc(), t.c.key] if by_date else [t.c.score.desc(), t.c.key]
+
+    best = (sa.select(matched.c.key, matched.c.score, matched.c.stamp).order_by(*order(matched))
+            .limit(size).offset((page - 1) * size).subquery())
+    empty = sa.null().cast(sa.Text)
+    top = sa.select(sa.literal(-1).label("sets"), best.c.key, best.c.score,
+                    *(empty.label(c) for c in _COUNTED), empty.label("many"),
+                    sa.func.row_number().over(order_by=order(best)).label("n"))
+    every = (1 << len(_COUNTED)) - 1  # GROUPING(...) of the empty set: no column grouped
+    columns = [matched.c[c] for c in _COUNTED]
+    parts = [top]
+    if facets:
+        parts.append(sa.select(sa.func.grouping(*columns).label("sets"), empty, sa.null(),
+                               *columns, empty, sa.func.count())
+                     .group_by(sa.func.grouping_sets(*(sa.tuple_(c) for c in columns),
+                                                     sa.text("()"))))
+        for i, column in enumerate(multi):  # each value of a document once: A and B both count
+            value = sa.func.unnest(matched.c[column]).column_valued(
+                f"{column}_value", joins_implicitly=True)
+            parts.append(sa.select(sa.literal(-2 - i), empty, sa.null(),
+                                   *(empty for _c in columns), value, sa.func.count())
+                         .select_from(matched).group_by(value))
+    else:  # the total alone
+        parts.append(sa.select(sa.literal(every), empty, sa.null(), *(empty for _c in columns),
+                               empty, sa.func.count()).select_from(matched))
+    total, page_rows = 0, []
     counts: dict[str, Counter] = {name: Counter() for name in q.FILTERS}
-    for facet, value, n in connection.execute(sa.union_all(*parts)):
-        if value:
-            counts[facet][value] += n
-    return counts
+    for sets_, key, points, *values, many, n in connection.execute(sa.union_all(*parts)):
+        if sets_ == -1:
+            page_rows.append((n, key, points))
+        elif sets_ < -1:
+            if many:
+                counts[_MULTI[-2 - sets_][0]][many] += n
+        elif sets_ == every:
+            total = n
+        else:  # exactly one column grouped: its bit (the first column is the highest) is 0
+            i = len(_COUNTED) - 1 - (every ^ sets_).bit_length() + 1
+            value = values[i]
+            if not value:
+                continue
+            if _COUNTED[i] == "destinations":
+                for destination in value.split():
+                    counts["destination"][destination] += n
+            else:
+                counts[_COUNTED[i]][value] += n
+    return total, [(key, points) for _n, key, points in sorted(page_rows)], counts
 
 
 def _key_terms(connection, text: str, limit: int = 12):

@@ -20,6 +20,8 @@ from ..models import utcnow
 
 # A tsvector on PostgreSQL; plain text elsewhere (never filled there).
 TERMS_TYPE = sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")
+# A text[] on PostgreSQL (GIN-indexed: ``@>`` finds a value); JSON elsewhere (never filled).
+VALUES_TYPE = sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql")
 
 
 class SearchDocument(SQLModel, table=True):
@@ -29,6 +31,7 @@ class SearchDocument(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_search_document_terms", "terms", postgresql_using="gin"),
         sa.Index("ix_search_document_kind_ident", "kind", "ident"),
+        sa.Index("ix_search_document_stakeholders", "stakeholders", postgresql_using="gin"),
     )
 
     key: str = Field(primary_key=True, max_length=24)
@@ -42,6 +45,10 @@ class SearchDocument(SQLModel, table=True):
     year: str = Field(default="", max_length=8)
     internal: str = Field(default="", max_length=10)
     destinations: str = Field(default="")  # destination ids separated by spaces
+    # Every stakeholder (id) and stakeholder kind of the document: an answer to the points of
+    # several senders has several (documents.py); ``stakeholder``/``skind`` hold the first.
+    stakeholders: list = Field(default_factory=list, sa_type=VALUES_TYPE)
+    skinds: list = Field(default_factory=list, sa_type=VALUES_TYPE)
     stamp: int = Field(default=0, sa_type=sa.BigInteger, index=True)
     body: str = Field(default="")
     terms: str | None = Field(default=None, sa_type=TERMS_TYPE)
