@@ -4,10 +4,13 @@ each a request through the app (the test client, as a visitor of the published c
 
 Usage: .venv/bin/python bench/theme_table_bench.py [--points 10000] [--themes 60] [--rounds 5]
        [--database-url postgresql+psycopg://...]  (default: a fresh SQLite file)
+       [--no-downloads]  (the pages only)
 
 The consultation comes from bench/scale_data.add_consultation; its themes are inserted in bulk
 as the board would leave them: ``--themes`` themes, each point in one theme (70 %), two (15 %)
-or none (15 %). Medians in ms, with the load average beside each. Not part of the test command.
+or none (15 %). Medians in ms, with the load average beside each; then the page per theme as a
+function, its order worked out on every request as it first was and kept per figures revision
+as now, in the same run. Not part of the test command.
 """
 
 import argparse
@@ -53,6 +56,66 @@ def add_themes(engine, consultation_id: int, count: int, rnd: random.Random) -> 
     return len(links)
 
 
+def python_page(session, consultation, after=None):
+    """The first version of table.theme_page (before issue 17's leftovers): the whole order
+    worked out (table.order) on every request, then cut. Kept here to be timed beside the
+    order kept per figures revision in the same run."""
+    from consult.themes import table
+
+    found = table.order(session, consultation)
+    keys = [e.key for e in found.entries]
+    start = 0 if after is None else (keys.index(after) + 1 if after in keys else len(keys))
+    part = next(table._parts(found.entries[start:], table.PAGE_REACTIONS, table.PAGE_POINTS),
+                [])
+    begun = {e.section for e in found.entries[:start]}
+    sections = table._sections(table.Reader(session, consultation, None), found.themes, part,
+                               begun) if part else []
+    end = start + len(part)
+    return table.ThemePage(sections, table.Filters(), after,
+                           keys[end - 1] if end < len(keys) else None)
+
+
+def compare_pages(app, slug: str, rounds: int) -> None:
+    """Page 1 and 2 of the table per theme as functions, in one run: the order worked out in
+    Python on every request (before) beside the order kept per figures revision (now): its
+    first request after a change (cold), then page 1 again and page 2 (kept). Medians with
+    the load average; each round starts with a change (the revision raised)."""
+    from consult import revisions
+    from consult.db import get_session
+    from consult.models import Consultation
+    from consult.themes import table
+
+    with app.app_context():
+        session = get_session()
+        consultation = session.exec(sa.select(Consultation).where(
+            Consultation.slug == slug)).scalar_one()
+        second = table.theme_page(session, consultation).next_after
+        assert python_page(session, consultation).next_after == second
+        samples: dict = {}
+
+        def run(label, page, after):
+            start = time.perf_counter()
+            got = page(session, consultation, after=after)
+            samples.setdefault(label, []).append(((time.perf_counter() - start) * 1000,
+                                                  os.getloadavg()[0]))
+            return [(s.title, len(s.blocks)) for s in got.sections]
+
+        for _round in range(rounds):
+            revisions.bump(session, [consultation.id])
+            session.commit()
+            now = run("kept order (now), page 1, first after a change", table.theme_page, None)
+            assert run("kept order (now), page 1 again", table.theme_page, None) == now
+            later = run("kept order (now), page 2", table.theme_page, second)
+            assert run("python order (before), page 1", python_page, None) == now
+            assert run("python order (before), page 2", python_page, second) == later
+            session.rollback()
+    print("theme_page as a function (the same sections from both):")
+    for label, got in sorted(samples.items()):
+        took = statistics.median(t for t, _ in got)
+        load = statistics.median(la for _, la in got)
+        print(f"  {label:48}: {took:8,.1f} ms  (load {load:.1f})")
+
+
 def timed(client, url: str) -> tuple[float, bytes]:
     start = time.perf_counter()
     response = client.get(url)
@@ -67,6 +130,8 @@ def main():
     parser.add_argument("--themes", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url")
+    parser.add_argument("--no-downloads", action="store_true",
+                        help="time the pages only (not Word and Excel)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="themetable-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
@@ -92,7 +157,8 @@ def main():
         for order, query in (("per reaction", ""), ("per theme", "?orde=thema")):
             for what, target in (("page 1", base + query), ("page 2", second[order]),
                                  ("docx", f"{base}.docx{query}"),
-                                 ("xlsx", f"{base}.xlsx{query}")):
+                                 ("xlsx", f"{base}.xlsx{query}"))[:2 if args.no_downloads
+                                                                   else 4]:
                 took, data = timed(client, target)
                 samples.setdefault((order, what), []).append((took, os.getloadavg()[0]))
                 sizes[(order, what)] = len(data)
@@ -103,6 +169,7 @@ def main():
         load = statistics.median(la for _, la in got)
         print(f"{order:>13} {what:7}: {took:8,.0f} ms  {sizes[(order, what)]:>11,} bytes  "
               f"(load {load:.1f})")
+    compare_pages(app, slug, args.rounds)
 
 
 if __name__ == "__main__":

@@ -641,6 +641,10 @@ ROUTES: dict[str, Route] = {
     "themes.move_point": Route(
         every(405), processors(303), lambda w, t: f"/consultaties/{t.slug}/themas/punten/{t.point}",
         lambda w, t: {"into": str(w.extra["themes"][t.point]["theme"])}, scoped=True, ids=True),
+    "themes.choose": Route(
+        processors(200, 404), every(405),
+        lambda w, t: (f"/consultaties/{t.slug}/themas/punten/{t.point}/kiezen"
+                      f"?thema={w.extra['themes'][t.point]['theme']}"), scoped=True, ids=True),
     "themes.compute": Route(every(405), processors(303),
                             lambda w, t: f"/consultaties/{t.slug}/themas/voorstellen",
                             scoped=True, late=True),

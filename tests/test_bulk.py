@@ -565,9 +565,31 @@ def test_recent_bulk_actions_keep_their_undo_after_leaving_the_page(secretary, s
     assert "ongedaan gemaakt" in _text(item.group(1)) and undo not in item.group(1)
 
 
+def test_actions_that_change_nothing_leave_the_recent_list_alone(secretary, session):
+    """Setting a status the points have already, or adding them to a theme they are in, says
+    "Niets veranderd" and stores no bulk action: before, each stored an empty one, and 30
+    such clicks pushed the real action (and its undo) off the recent list."""
+    points = [p for p in _points_of(session, "Leiden") if _state(session, [p.id])[p.id][0]][:3]
+    target = _destination(session, "Strategisch overleg jeugd")
+    secretary.form_post(URL, {"action": "route", "scope": "some", "destination_id": target.id,
+                              "point_ids": [p.id for p in points]})
+    real = session.exec(select(BulkAction).order_by(BulkAction.id.desc())).first()
+    status = _state(session, [points[0].id])[points[0].id][0]
+    for _n in range(31):
+        again = secretary.form_post(URL, {"action": "status", "scope": "some",
+                                          "new_status": status, "point_ids": [points[0].id]})
+        assert "Niets veranderd" in _flash(secretary, again)
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(BulkAction)).one() == 1
+    html = secretary.get(URL).get_data(as_text=True)
+    assert f'<li id="bulkactie-{real.id}">' in html
+    assert f"/consultaties/{SLUG}/selectie/{real.id}/ongedaan" in html
+
+
 def test_template_answers_start_as_concept(secretary):
     """The trial: a template applied to all points put its text on the public page at once
     (default "voorgesteld"); the status of new template answers starts at concept."""
     html = secretary.get(URL).get_data(as_text=True)
     chosen = re.search(r'<select name="template_status".*?</select>', html, re.S).group(0)
     assert re.search(r'<option value="draft" selected>', chosen)
+

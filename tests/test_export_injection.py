@@ -392,6 +392,10 @@ def test_cleaning_keeps_text_and_lines_and_refuses_what_is_left_empty():
     assert clean_text("Tab\tLF\nCR\r\n€ ë “x” 😀 \u2028") == "Tab\tLF\nCR\r\n€ ë “x” 😀 \u2028"
     assert clean_text(f"a{CONTROLS}\x00\ud800b") == "ab"
     assert clean_text("regel\x0bregel\x0cpagina\x85volgende") == "regel\nregel\npagina\nvolgende"
+    # direction overrides and isolates (Trojan Source): gone; Arabic and Hebrew text stays
+    assert clean_text("factuur\u202etxt.exe") == "factuurtxt.exe"
+    assert clean_text("a\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069b") == "ab"
+    assert clean_text("Stichting السلام en שלום") == "Stichting السلام en שלום"
     assert extract_text("brief.txt", b"1. Punt\x1b een.\n2. Punt\x0ctwee.\n" + b"x" * 400
                         ).startswith("1. Punt een.\n2. Punt\ntwee.")
     with pytest.raises(ValidationError):

@@ -142,22 +142,46 @@ def test_subjects_of_a_joint_letter_and_of_word_families_come_out_together(demo_
     assert normal and "Normalisatie" in normal[0]
 
 
-def test_a_word_family_links_points_and_names_their_theme():
-    items = [
-        Item(1, 1, "Gemeente A", "1", "", "Normalisatie van de hulp."),
-        Item(2, 2, "Gemeente B", "1", "", "Normaliseren waar het kan."),
+def _two_of_four(first: str, second: str) -> list:
+    """The suggestions for two points of two senders beside two unrelated ones; asserts
+    that the two (and only they) make one suggestion."""
+    found = suggest([
+        Item(1, 1, "Gemeente A", "1", "", first),
+        Item(2, 2, "Gemeente B", "1", "", second),
         Item(3, 3, "Gemeente C", "1", "", "Zwembad openhouden in de zomer."),
         Item(4, 4, "Gemeente D", "1", "", "Vervoer van leerlingen regelen."),
-    ]
-    found = suggest(items)
+    ])
     assert [sorted(s.point_ids) for s in found] == [[1, 2]]
+    return found
+
+
+def test_a_word_family_links_points_and_names_their_theme():
+    found = _two_of_four("Normalisatie van de hulp.", "Normaliseren waar het kan.")
     assert found[0].label.startswith("Normali")
+
+
+def test_a_label_shows_a_compound_parts_family_as_written():
+    """The demo's "vraaggericht, gericht, \\x03geric": the family of a compound's part
+    ("gericht" of "vraaggericht") had no spelling, so the label showed its marked stem with a
+    control character. A family is shown as a word the points write, or not at all."""
+    found = _two_of_four("Vraaggerichte zorg", "Werk vraaggericht en doelgericht")
+    words = found[0].label.split(", ")
+    assert words[0] == "Vraaggerichte"
+    assert all(w.isprintable() and w.isalpha() for w in words), words
+
+
+def test_no_demo_label_holds_a_marked_stem(demo_app):
+    """Every label word on the demo is printable text as the letters write it."""
+    themes = json.loads(_themes(demo_app, "--suggest", "--json").output)["themes"]
+    bad = [t["label"] for t in themes if not t["label"].isprintable()]
+    assert not bad, bad
 
 
 def test_recall_on_the_demo_gold_standard_stays(demo_app):
     """Quality guard: the real suggestions on the real demo, measured against the hand-made
-    gold standard as bench/themes_bench.py does (49 of 85 gold points land, 58 %; 41 before
-    the sender weights and word families). Fails when a change loses more than two points."""
+    gold standard as bench/themes_bench.py does (51 of 85 gold points land, 60 %; 49 before
+    the sublinear weights, 41 before the sender weights and word families). Fails when a
+    change loses more than one point."""
     from bench.themes_bench import GOLD, recall
     from consult.db import get_session
     from consult.themes.suggest import load_items
@@ -165,7 +189,7 @@ def test_recall_on_the_demo_gold_standard_stays(demo_app):
     with demo_app.app_context():
         items = load_items(get_session(), 1)
     result = recall(items, suggest(items), json.loads(GOLD.read_text(encoding="utf-8")))
-    assert result["landed"] >= 47, f"{result['landed']} of {result['gold_points']} gold points"
+    assert result["landed"] >= 50, f"{result['landed']} of {result['gold_points']} gold points"
 
 
 def test_a_label_writes_a_word_part_as_the_points_write_it(demo_app):

@@ -23,6 +23,7 @@ from consult.processing import answer, create_destination, set_archived
 from consult.reports import Filters
 from consult.themes import operations as ops
 from consult.themes import table as per_theme
+from consult.themes.models import Theme
 from tests.conftest import Actor, unpublish
 from tests.costs import statements
 
@@ -269,6 +270,11 @@ def test_the_table_per_theme_reads_the_theme_links_once(app):
                 list(per_theme.iter_tables(session, consultation))
             return len(recorded.selects)
 
+        # Both counts after a theme was written: the page keeps its order per figures
+        # revision, which it reads again once a write raised it (one statement, however many
+        # themes).
+        ops.create_theme(session, consultation.id, "Nog leeg")
+        session.commit()
         before = count()
         points = [built["l1"], built["l3"], built["o1"], built["o2"]]
         for n in range(40):
@@ -305,3 +311,60 @@ def test_the_export_counts_a_point_in_two_themes_twice(app):
                                                   by_theme=True)
         file.close()
     assert points == 5  # Leiden 1 twice, Oegstgeest 2, Leiden 3, Oegstgeest 1
+
+
+def test_a_page_reads_the_whole_order_once_until_the_consultation_changes(app):
+    """The page per theme worked its whole order out in Python on every request (317-680 ms
+    at 10,000 points). Now a page asked again, or the next one, reads only its own rows; a
+    change (a point into a theme, an answer's status, a theme deleted) shows at once."""
+    with app.app_context():
+        session = get_session()
+        built = build(session)
+        consultation = built["consultation"]
+
+        def page(**kw):
+            with statements(app) as recorded:
+                found = per_theme.theme_page(session, consultation, **kw)
+            # the order's statement over every theme link of the consultation, as
+            # table.order sends it
+            whole = [s for s in recorded.selects
+                     if "SELECT themepoint.point_id, themepoint.theme_id" in s.sql]
+            return _shape(found.sections), len(whole)
+
+        shape, reads = page()
+        assert shape == EXPECTED and reads == 1
+        assert page() == (EXPECTED, 0)  # the same page again: the order is kept
+        ops.add_points(session, built["burden"], [built["l3"]])
+        session.commit()
+        shape, reads = page()
+        assert reads == 1 and shape[1] == ("Regeldruk", [
+            ("Gemeente Leiden", ["1", "3"], ["Wordt **opgenomen** in het *inkoopplan*."])])
+        assert ("Gemeente Leiden", ["3"], []) not in shape[2][1]
+        ops.delete_theme(session, built["transition"])
+        session.commit()
+        assert [title for title, _blocks in page()[0]] == ["Regeldruk", "Zonder thema"]
+        # a filter has its own order
+        shape, reads = page(filters=Filters(status="proposed"))
+        assert reads == 1 and shape == [("Zonder thema", [
+            ("Gemeente Oegstgeest", ["2"], ["Zie punt 1 van Leiden."])])]
+
+
+
+def test_the_board_says_that_descriptions_head_the_public_table(demo_app):
+    """The attack: a description written on the board as a working note appeared, to the
+    public, above its theme in the table per theme, with no word of it on the board."""
+    demo = "/consultaties/holland-rijnland-jeugdhulp-2016"
+    secretary = Actor(demo_app.test_client(), "secretary")
+    assert secretary.form_post(f"{demo}/themas", {
+        "title": "Privacy", "description": "Werkaantekening"}).status_code == 303
+    with demo_app.app_context():
+        session = get_session()
+        theme = session.exec(select(Theme)).one()
+        point = session.exec(select(Point).order_by(Point.id)).first()
+    secretary.form_post(f"{demo}/themas/punten/{point.id}", {"into": str(theme.id)})
+    public = demo_app.test_client().get(f"{demo}/tabel?orde=thema").get_data(as_text=True)
+    assert "Werkaantekening" in public  # public indeed (a published round)
+    board = secretary.get(f"{demo}/themas").get_data(as_text=True)
+    hint = ("Titel en omschrijving staan ook boven het thema in de tabel per thema, voor "
+            "iedereen die de beantwoording mag lezen")
+    assert board.count(hint) == 2  # the new theme's form and the theme's own

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from docx import Document
-from sqlmodel import select
+from sqlmodel import func, select
 
 from consult.db import get_session
 from consult.models import Point, Reaction, Response, ResponsePoint, Stakeholder
@@ -383,3 +383,260 @@ def test_a_stale_tab_never_accepts_a_suggestion_it_did_not_show(as_role, demo_ap
     taken = secretary.form_post(f"{BOARD}/voorstellen/{now}/aannemen",
                                 {"made": token, "form_key": _form_key(fresh)})
     assert taken.status_code == 303 and len(_theme_ids(demo_app)) == 1
+
+
+def _theme_of_eighteen(secretary, app, title="Overgang 18-/18+"):
+    """A theme holding the 18-/18+ points of four reactions; (theme id, [(point, reaction)])."""
+    secretary.form_post(BOARD, {"title": title})
+    theme_id = _theme_ids(app)[title]
+    points = _point_ids(app, EIGHTEEN)
+    for pid, _rid in points:
+        secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    return theme_id, points
+
+
+def _template_and_destination(secretary, app, body):
+    """An answer template with ``body`` and the id of a live destination, of the demo."""
+    from consult.bulk.models import AnswerTemplate
+    from consult.models import Destination
+
+    assert secretary.form_post(f"/consultaties/{SLUG}/sjablonen", {
+        "title": "Werkgroep", "body": body, "form_key": "t" * 32}).status_code == 303
+    with app.app_context():
+        session = get_session()
+        template = session.exec(select(AnswerTemplate)).one()
+        destination = session.exec(select(Destination).where(
+            Destination.archived.is_(False)).order_by(Destination.id)).first()
+        return template.id, destination.id, destination.title
+
+
+def test_the_theme_answer_page_fills_the_explanation_from_a_template(as_role, demo_app):
+    """Without JavaScript: "Gebruik sjabloon" fills the explanation for the ticked points and
+    destinations (as the bulk "apply template" fills them) and keeps all else typed; nothing
+    is saved. With htmx: only the explanation comes back, filled the same way."""
+    secretary = as_role("secretary")
+    theme_id, points = _theme_of_eighteen(secretary, demo_app)
+    template_id, destination_id, title = _template_and_destination(
+        secretary, demo_app, "{indiener}: punt {punt} wordt meegenomen in {bestemming}.")
+    url = f"{BOARD}/{theme_id}/beantwoorden"
+    form = secretary.get(url).get_data(as_text=True)
+    assert "Gebruik sjabloon" in form and "Werkgroep" in form
+    ticked = [pid for pid, _rid in points if pid != points[0][0]]  # Alphen left out
+    with demo_app.app_context():
+        responses_before = len(get_session().exec(select(Response)).all())
+    typed = {"form_key": _form_key(form), "body": "wat ik eerst schreef", "status": "adopted",
+             "decided_by": "PHO Jeugdhulp", "decided_on": "2015-12-16",
+             "template_id": str(template_id), "destination_ids": [str(destination_id)],
+             "new_destination": "Werkgroep 18-/18+ nieuw",
+             "point_ids": [str(pid) for pid in ticked]}
+    page = secretary.form_post(url, {**typed, "use_template": "1"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True).replace("&amp;", "&")
+    expected = (f"Leiden, Leiderdorp en Zoeterwoude: punt 9 (Leiden), 8 (Leiderdorp) en 12 "
+                f"(Zoeterwoude) wordt meegenomen in {title} en Werkgroep 18-/18+ nieuw.")
+    body = re.search(r'<textarea name="body"[^>]*>([^<]*)</textarea>', html).group(1)
+    assert body == expected
+    assert "wat ik eerst schreef" not in html
+    # everything else as typed: decider, date, status, destination, ticks, the new title
+    assert 'value="PHO Jeugdhulp"' in html and 'value="2015-12-16"' in html
+    assert re.search(r'<option value="adopted"\s*selected', html)
+    assert re.search(rf'value="{destination_id}"\s*checked', html)
+    assert 'value="Werkgroep 18-/18+ nieuw"' in html
+    assert re.search(rf'value="{template_id}" selected', html)
+    checked = set(map(int, re.findall(r'name="point_ids" value="(\d+)" checked', html)))
+    assert checked == set(ticked)
+    with demo_app.app_context():
+        assert len(get_session().exec(select(Response)).all()) == responses_before
+    # htmx (the select's change): only the explanation's block, filled the same way
+    fragment = secretary.hx_post(url, {**typed, "use_template": "1"})
+    assert fragment.status_code == 200
+    part = fragment.get_data(as_text=True).replace("&amp;", "&")
+    assert part.lstrip().startswith('<div id="theme-answer-body">') and "<form" not in part
+    assert expected in part
+    # One sender: {punt} the numbers alone, {indiener} the one name.
+    one = secretary.hx_post(url, {**typed, "use_template": "1", "new_destination": "",
+                                  "point_ids": [str(points[1][0])]}).get_data(as_text=True)
+    assert f"Leiden: punt 9 wordt meegenomen in {title}." in one.replace("&amp;", "&")
+    # {bestemming} without a destination: told, the explanation as it was
+    told = secretary.hx_post(url, {**typed, "use_template": "1", "destination_ids": [],
+                                   "new_destination": ""}).get_data(as_text=True)
+    assert "kies een bestemming" in told and ">wat ik eerst schreef</textarea>" in told
+    # The filled text is then saved as the answer of the ticked points.
+    saved = secretary.form_post(url, {**typed, "body": expected})
+    assert saved.status_code == 303
+    with demo_app.app_context():
+        session = get_session()
+        [response] = session.exec(select(Response).where(Response.body == expected)).all()
+        assert set(session.exec(select(ResponsePoint.point_id).where(
+            ResponsePoint.response_id == response.id))) == set(ticked)
+
+
+def test_a_template_that_cannot_be_filled_keeps_what_was_typed(as_role, demo_app):
+    """No template chosen, another consultation's id, or {punt} with no point ticked: a Dutch
+    message, the explanation as typed, nothing saved."""
+    secretary = as_role("secretary")
+    theme_id, points = _theme_of_eighteen(secretary, demo_app)
+    template_id, _did, _title = _template_and_destination(secretary, demo_app,
+                                                          "Punt {punt} is verwerkt.")
+    url = f"{BOARD}/{theme_id}/beantwoorden"
+    form = secretary.get(url).get_data(as_text=True)
+    base = {"form_key": _form_key(form), "body": "mijn eigen tekst", "use_template": "1"}
+    for extra, message in (({"template_id": ""}, "Kies een antwoordsjabloon"),
+                           ({"template_id": "999999"}, "Kies een antwoordsjabloon"),
+                           ({"template_id": "x²"}, "Kies een antwoordsjabloon"),
+                           ({"template_id": str(template_id)}, "Vink eerst de punten aan")):
+        page = secretary.form_post(url, {**base, **extra})
+        assert page.status_code == 422, extra
+        html = page.get_data(as_text=True)
+        assert message in html and ">mijn eigen tekst</textarea>" in html
+        fragment = secretary.hx_post(url, {**base, **extra}).get_data(as_text=True)
+        assert message in fragment and ">mijn eigen tekst</textarea>" in fragment
+    with demo_app.app_context():
+        assert not get_session().exec(select(Response).where(
+            Response.body.contains("mijn eigen tekst"))).all()
+
+
+def _themes_of(app, pid):
+    with app.app_context():
+        return set(get_session().exec(select(ThemePoint.theme_id).where(
+            ThemePoint.point_id == pid)))
+
+
+def test_a_point_in_a_theme_joins_a_second_one_from_the_board_and_back(as_role, demo_app):
+    """Beside "Verplaatsen" a point in a theme offers "Ook in thema": by htmx only the theme
+    it joined comes back (it was themed and stays so), with an undo that takes it out of that
+    theme again; the move offers the same. Without JavaScript: the board, with the undo."""
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "Overgang 18-/18+"})
+    secretary.form_post(BOARD, {"title": "Wachtlijsten"})
+    secretary.form_post(BOARD, {"title": "Privacy"})
+    ids = _theme_ids(demo_app)
+    first, second, third = ids["Overgang 18-/18+"], ids["Wachtlijsten"], ids["Privacy"]
+    (pid, _rid), *_ = _point_ids(demo_app, EIGHTEEN[1:2])
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(first)})
+    board = secretary.get(BOARD).get_data(as_text=True)
+    line = board[board.index(f'id="tp-{first}-{pid}"'):]
+    line = line[:line.index("</li>")]
+    assert "Verplaatsen of ook in…" in line and "Uit thema halen" in line
+    assert "<option" not in line  # the board carries no list of themes per point in a theme
+    # the choice, asked when wanted, lists the other themes only, inside the point's form
+    choice = secretary.hx_get(f"{BOARD}/punten/{pid}/kiezen?thema={first}")
+    html = choice.get_data(as_text=True)
+    assert choice.status_code == 200 and "<form" not in html and "<html" not in html
+    assert "Ook in thema" in html and "Verplaatsen" in html
+    options = re.findall(r'<option value="(\d+)"', html)
+    assert sorted(map(int, options)) == sorted([second, third])
+    # without JavaScript the same choice is a page with a form of its own
+    page = secretary.get(f"{BOARD}/punten/{pid}/kiezen?thema={first}").get_data(as_text=True)
+    assert f'action="{BOARD}/punten/{pid}"' in page and f'name="out_of" value="{first}"' in page
+    assert "Staat nu in Overgang 18-/18+." in page
+    assert secretary.get(f"{BOARD}/punten/{pid}/kiezen?thema=999999").status_code == 404
+
+    # the browser sends the select (into), the hidden out_of and the button pressed (how)
+    also = secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(first),
+                                                       "into": str(second), "how": "also"})
+    assert also.status_code == 200 and also.headers["HX-Reswap"] == "none"
+    html = also.get_data(as_text=True)
+    assert re.findall(r'<section [^>]*id="([^"]+)"[^>]*hx-swap-oob="true"', html) == \
+        [f"thema-{second}"]
+    assert f'id="tp-{second}-{pid}"' in html and 'id="board"' not in html
+    assert _themes_of(demo_app, pid) == {first, second}
+    undo = re.search(r'<div id="theme-undo" hx-swap-oob="true">(.*?)</div>\s*</div>', html,
+                     re.S).group(1)
+    assert "Punt 9 staat nu in Wachtlijsten." in undo and "Ongedaan maken" in undo
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', undo))
+    assert fields["out_of"] == str(second) and "into" not in fields and fields["undo"] == "1"
+    # joining a theme it is in already changes nothing and offers no undo
+    again = secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(first),
+                                                        "into": str(second), "how": "also"})
+    assert "Ongedaan maken" not in again.get_data(as_text=True)
+    # the undo: out of the second theme again, and no undo of the undo
+    back = secretary.hx_post(f"{BOARD}/punten/{pid}", fields).get_data(as_text=True)
+    assert _themes_of(demo_app, pid) == {first}
+    assert f'id="tp-{second}-{pid}"' not in back and "Ongedaan maken" not in back
+    assert '<div id="theme-undo" hx-swap-oob="true"></div>' in back  # the old one cleared
+
+    # "Verplaatsen": out of the first, into the third; its undo puts it back
+    moved = secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(first),
+                                                        "into": str(third), "how": "move"})
+    html = moved.get_data(as_text=True)
+    assert _themes_of(demo_app, pid) == {third}
+    assert set(re.findall(r'<section [^>]*id="(thema-\d+)"[^>]*hx-swap-oob="true"', html)) == \
+        {f"thema-{first}", f"thema-{third}"}
+    assert "Punt 9 verplaatst van Overgang 18-/18+ naar Privacy." in html
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"',
+                             html[html.index('id="theme-undo"'):]))
+    assert (fields["into"], fields["out_of"]) == (str(first), str(third))
+    secretary.hx_post(f"{BOARD}/punten/{pid}", fields)
+    assert _themes_of(demo_app, pid) == {first}
+    # "Uit thema halen" sends the select too: it only takes the point out
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"out_of": str(first), "into": str(second),
+                                                "how": "out"})
+    assert _themes_of(demo_app, pid) == set()
+
+    # without JavaScript: the board again, with the undo as a message and its fields
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(first)})
+    page = secretary.form_post(f"{BOARD}/punten/{pid}", {
+        "out_of": str(first), "into": str(third), "how": "also"}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "Punt 9 staat nu in Privacy." in html and _themes_of(demo_app, pid) == {first, third}
+    flash = html[html.index('class="flash undo"'):]
+    flash = flash[:flash.index("</form>")]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', flash))
+    assert fields["out_of"] == str(third)
+    action = re.search(r'action="([^"]+)"', flash).group(1)
+    assert secretary.form_post(action, {k: v for k, v in fields.items()
+                                        if k != "csrf_token"}).status_code == 303
+    assert _themes_of(demo_app, pid) == {first}
+    # audited like any move: one event per change on the theme
+    with demo_app.app_context():
+        from consult.models import AuditEvent
+
+        events = get_session().exec(select(AuditEvent.action).where(
+            AuditEvent.entity == "theme", AuditEvent.entity_id == third)).all()
+    assert events.count("points_added") == 2 and events.count("points_removed") == 2
+
+
+def test_a_stale_move_odd_choices_and_ids_change_nothing(as_role, demo_app):
+    """The outsider's trial: two tabs moved the same point (the second "move" only added it,
+    so it sat in two themes); a move into its own theme reset it; a huge theme id in the
+    choice's address was a 500; a choice for a theme the point is not in was offered."""
+    secretary = as_role("secretary")
+    for title in ("X", "Y", "Z"):
+        secretary.form_post(BOARD, {"title": title})
+    ids = _theme_ids(demo_app)
+    (pid, _rid), *_ = _point_ids(demo_app, EIGHTEEN[1:2])
+    secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(ids["X"])})
+    first = secretary.hx_post(f"{BOARD}/punten/{pid}", {
+        "out_of": str(ids["X"]), "into": str(ids["Y"]), "how": "move"})
+    assert first.status_code == 200 and _themes_of(demo_app, pid) == {ids["Y"]}
+    stale = secretary.hx_post(f"{BOARD}/punten/{pid}", {  # the other tab, still showing X
+        "out_of": str(ids["X"]), "into": str(ids["Z"]), "how": "move"})
+    assert stale.status_code == 409
+    assert "Punt 9 staat niet meer in X (intussen gewijzigd)" in stale.get_data(as_text=True)
+    assert _themes_of(demo_app, pid) == {ids["Y"]}
+    same = secretary.hx_post(f"{BOARD}/punten/{pid}", {
+        "out_of": str(ids["Y"]), "into": str(ids["Y"]), "how": "move"})
+    assert same.status_code == 422 and _themes_of(demo_app, pid) == {ids["Y"]}
+    for thema in ("99999999999999999999999", "abc", "-1", str(ids["X"])):
+        assert secretary.get(f"{BOARD}/punten/{pid}/kiezen?thema={thema}").status_code == 404
+    assert secretary.get(f"{BOARD}/punten/{pid}/kiezen?thema={ids['Y']}").status_code == 200
+
+
+def test_the_saved_message_counts_one_reaction_as_one(as_role, demo_app):
+    """The outsider's trial: "voor 2 punten van 1 reacties" (pluralised on the points)."""
+    secretary = as_role("secretary")
+    secretary.form_post(BOARD, {"title": "Eén brief"})
+    theme_id = _theme_ids(demo_app)["Eén brief"]
+    with demo_app.app_context():
+        rid = get_session().exec(select(Point.reaction_id).group_by(Point.reaction_id)
+                                 .having(func.count() >= 2)).first()
+        two = get_session().exec(select(Point.id).where(Point.reaction_id == rid)
+                                 .order_by(Point.position).limit(2)).all()
+    for pid in two:
+        secretary.hx_post(f"{BOARD}/punten/{pid}", {"into": str(theme_id)})
+    form = secretary.get(f"{BOARD}/{theme_id}/beantwoorden").get_data(as_text=True)
+    saved = secretary.form_post(f"{BOARD}/{theme_id}/beantwoorden", {
+        "form_key": _form_key(form), "body": "Meegenomen.", "status": "adopted",
+        "point_ids": [str(p) for p in two]}, follow_redirects=True)
+    assert "Opgeslagen: één antwoord voor 2 punten van 1 reactie." in saved.get_data(as_text=True)

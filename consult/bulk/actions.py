@@ -17,7 +17,6 @@ from flask_babel import ngettext
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from ..answergroups import number_list
 from ..models import (
     AuditEvent,
     Consultation,
@@ -70,6 +69,17 @@ def _start(session: Session, actor: User | None, consultation: Consultation, kin
     session.add(action)
     session.flush()
     return action
+
+
+def _kept(session: Session, action: BulkAction, changed: bool) -> BulkAction | None:
+    """The action, stored; or, when it changed nothing, deleted again (so clicks that change
+    nothing do not push real actions and their undo out of the recent list) and None."""
+    if changed:
+        session.add(action)
+    else:
+        session.delete(action)
+    session.flush()
+    return action if changed else None
 
 
 def _audit_points(session: Session, actor: User | None, kind: str, action_id: int,
@@ -127,9 +137,7 @@ def _change(session, actor, consultation, kind, point_ids, new_state) -> Outcome
     changed = _audit_points(session, actor, action.kind, action.id, entries)
     action.data = {**action.data, "changed": data, "count": changed,
                    "created": [copy.id for copy, _s, _d in created.values()]}
-    session.add(action)
-    session.flush()
-    return Outcome(action if done or created else None, changed,
+    return Outcome(_kept(session, action, bool(done or created)), changed,
                    len(set(point_ids) - set(latest)))
 
 
@@ -205,11 +213,6 @@ def _told(outcome: Outcome, detail: str) -> Outcome:
     return outcome
 
 
-def dutch_list(names: list[str]) -> str:
-    """Names as a sentence lists them: "A", "A en B", "A, B en C" (at least one name)."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + _(" and ") + names[-1]
-
-
 def apply_template(session: Session, actor: User | None, consultation: Consultation,
                    point_ids: list[int], template: AnswerTemplate | None,
                    destinations: list[Destination], status: str) -> Outcome:
@@ -223,11 +226,10 @@ def apply_template(session: Session, actor: User | None, consultation: Consultat
         raise BulkError(_("Choose a status."))
     action = _start(session, actor, consultation, "template", point_ids)
     groups = _groups(session, point_ids)
-    where = dutch_list([d.title for d in destinations]) if destinations else ""
-    texts = {key: answertemplates.fill(template.body, {
-        "bestemming": where, "indiener": sender.name,
-        "punt": number_list([p.number for p in points])})
-        for key, (sender, points) in groups.items()}
+    where = [d.title for d in destinations]
+    texts = {key: answertemplates.filled(template.body, where,
+                                         [(sender.name, [p.number for p in points])])
+             for key, (sender, points) in groups.items()}
     try:
         responses = create_answers(session, actor, consultation, [
             (key[0], points, texts[key]) for key, (_sender, points) in groups.items()],
@@ -284,9 +286,7 @@ def add_to_theme(session: Session, actor: User | None, consultation: Consultatio
                             [(p, {"theme": None}, {"theme": theme.id}) for p in new])
     action.data = {**action.data, "themes": [[theme.id, new]], "count": changed,
                    "detail": theme.title}
-    session.add(action)
-    session.flush()
-    return Outcome(action if new else None, changed)
+    return Outcome(_kept(session, action, bool(new)), changed)
 
 
 def undo(session: Session, actor: User | None, consultation: Consultation,

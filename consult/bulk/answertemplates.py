@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from .. import audit
+from ..answergroups import number_list
 from ..models import Consultation, User, utcnow
 from .models import AnswerTemplate, AnswerTemplateCreate
 
@@ -60,6 +61,30 @@ def fill(body: str, values: dict[str, str]) -> str:
                                       "({punt})."))
             raise TemplateError(_("No value for {%(name)s}.", name=name))
     return body.format(**{n: values.get(n, "") for n in PLACEHOLDERS})
+
+
+def dutch_list(names: list[str]) -> str:
+    """Names as a sentence lists them: "A", "A en B", "A, B en C" (at least one name)."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + _(" and ") + names[-1]
+
+
+def filled(body: str, destinations: list[str], senders: list[tuple[str, list[str]]]) -> str:
+    """The template's text for one answer: ``destinations`` the titles it is routed to
+    ({bestemming}: "A, B en C"), ``senders`` the points it answers as [(sender name, [point
+    number, ...])] in table order ({indiener}: the names; {punt}: the numbers as the table
+    writes them, "1-3 en 5", each followed by its sender's name when there are several
+    senders; a sender without numbers is left out of both unless none has any). Raises
+    TemplateError as ``fill``."""
+    numbered = [(name, numbers) for name, numbers in senders if numbers]
+    # the senders of the points named; none named (the answer panel before a tick): all
+    names = list(dict.fromkeys(name for name, _numbers in numbered or senders if name))
+    if len(numbered) == 1:
+        points = number_list(numbered[0][1])
+    else:
+        points = dutch_list([f"{number_list(numbers)} ({name})" for name, numbers in numbered]
+                            ) if numbered else ""
+    return fill(body, {"bestemming": dutch_list(destinations) if destinations else "",
+                       "indiener": dutch_list(names) if names else "", "punt": points})
 
 
 def templates_of(session: Session, consultation_id: int, archived: bool = False):
@@ -136,8 +161,5 @@ def set_template_archived(session: Session, actor: User | None, template: Answer
     """Take a template out of the lists (or back); nothing is deleted."""
     if template.archived == archived:
         return
-    before = audit.snapshot(template)
-    template.archived = archived
-    session.add(template)
-    session.flush()
-    audit.record(session, actor, "archive" if archived else "restore", template, before)
+    audit.change(session, actor, "archive" if archived else "restore", template,
+                 archived=archived)

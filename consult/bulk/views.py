@@ -284,7 +284,6 @@ def fill(slug: str):
     destinations (an htmx swap of the text box); a bad template gives its message."""
     from jinja2_fragments.flask import render_block
 
-    from ..answergroups import number_list
     from ..models import Point, Reaction
 
     consultation = processable_consultation(slug)
@@ -304,10 +303,8 @@ def fill(slug: str):
     sender = session.get(Stakeholder, (points[0].stakeholder_id if points else None)
                          or reaction.stakeholder_id)
     try:
-        text = answertemplates.fill(template.body, {
-            "bestemming": actions.dutch_list(list(titles)) if titles else "",
-            "indiener": sender.name if sender else "",
-            "punt": number_list([p.number for p in points]) if points else ""})
+        text = answertemplates.filled(template.body, list(titles), [
+            (sender.name if sender else "", [p.number for p in points])])
     except answertemplates.TemplateError as err:
         return render_block("reactions/show.html", "answer_error", error=str(err)), 422, {
             "HX-Reswap": "none"}

@@ -72,10 +72,13 @@ class Board:
     theme_titles: dict[int, list[str]] = field(default_factory=dict)  # point id -> its themes
 
 
-def points(session: Session, consultation_id: int) -> list[BoardPoint]:
-    """The consultation's live points in board order (reaction, then position)."""
+def points(session: Session, consultation_id: int, only: int | None = None,
+           theme_id: int | None = None) -> list[BoardPoint]:
+    """The consultation's live points in board order (reaction, then position); ``only``: just
+    the point with that id (an empty list when it is not a live point of the consultation);
+    ``theme_id``: just the points in that theme."""
     own = aliased(Stakeholder)
-    rows = session.exec(
+    query = (
         select(Point.id, Point.reaction_id, Point.number, Point.heading, Point.body,
                sa.func.coalesce(own.name, Stakeholder.name),
                sa.func.coalesce(own.kind, Stakeholder.kind), latest_status(),
@@ -86,6 +89,12 @@ def points(session: Session, consultation_id: int) -> list[BoardPoint]:
         .where(Reaction.consultation_id == consultation_id, Reaction.archived.is_(False),
                Reaction.status == "submitted", Point.archived.is_(False))
         .order_by(Point.reaction_id, Point.position, Point.id))
+    if only is not None:
+        query = query.where(Point.id == only)
+    if theme_id is not None:
+        query = query.join(ThemePoint, ThemePoint.point_id == Point.id).where(
+            ThemePoint.theme_id == theme_id)
+    rows = session.exec(query)
     return [BoardPoint(pid, rid, number, heading or "", body, sender, kind, status or "open",
                        sender_id)
             for pid, rid, number, heading, body, sender, kind, status, sender_id in rows]
@@ -102,6 +111,12 @@ def _alike_ids(consultation: Consultation,
                 [[i.id for i in g.items] for g in alike.form_letters(items)])
 
     return revisions.memo(consultation, "themes.alike", compute)
+
+
+def theme_group(session: Session, consultation: Consultation, theme: Theme) -> Group:
+    """One theme as the board shows it (its points in board order), reading only its points:
+    the answer page of a theme of 40 points in a 10,000-point consultation read them all."""
+    return Group(points(session, consultation.id, theme_id=theme.id), theme=theme)
 
 
 def board(session: Session, consultation: Consultation, suggestions: bool = True) -> Board:

@@ -114,11 +114,8 @@ def delete_theme(session: Session, theme: Theme, actor: User | None = None) -> N
     """Archive a theme: it leaves the board, the bulk filters and the table per theme, and its
     points show as they are elsewhere. Its point links are kept (the answers given to its
     points are the points' own and stay too), so restore_theme brings it back whole."""
-    before = audit.snapshot(theme) | {"point_ids": point_ids(session, theme)}
-    theme.archived = True
-    session.add(theme)
-    session.flush()
-    audit.record(session, actor, "archived", theme, before)
+    audit.change(session, actor, "archived", theme, {"point_ids": point_ids(session, theme)},
+                 archived=True)
     revisions.bump(session, [theme.consultation_id])
 
 
@@ -128,11 +125,7 @@ def restore_theme(session: Session, theme: Theme, actor: User | None = None) -> 
     archived (False: a repeat, nothing changed)."""
     if not theme.archived:
         return False
-    before = audit.snapshot(theme)
-    theme.archived = False
-    session.add(theme)
-    session.flush()
-    audit.record(session, actor, "restored", theme, before)
+    audit.change(session, actor, "restored", theme, archived=False)
     revisions.bump(session, [theme.consultation_id])
     return True
 

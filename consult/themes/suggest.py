@@ -14,11 +14,13 @@
    ``k >= 3`` of its points). So two points of one letter are not alike by their heading or
    their sender's pet words alone; what they say still is. A joint letter counts per sender:
    the councils of one joint letter that each write "aanbieders" each raised it.
-3. **Vectors** (``vectors``): each weight times its inverse *sender* frequency (how many
-   different stakeholders use the word, not how many points: a word that one sender repeats
-   says less than one that many senders share), rows l2-normalised; words of one sender only
-   are left out (they cannot link a subject several stakeholders raised). Reduced by
-   truncated SVD to ``COMPONENTS`` dimensions.
+3. **Vectors** (``vectors``): each weight made sublinear (``ln(1 + w)``: a word a point
+   repeats, or holds as word, part and family at once, does not count its sum; measured
+   against plain and BM25 weights, docs/themes-gold.md), times its inverse *sender*
+   frequency (how many different stakeholders use the word, not how many points: a word that
+   one sender repeats says less than one that many senders share), rows l2-normalised;
+   words of one sender only are left out (they cannot link a subject several stakeholders
+   raised). Reduced by truncated SVD to ``COMPONENTS`` dimensions.
 4. **Groups**: average-linkage agglomerative clustering (scikit-learn, cosine) cut at
    ``MAX_DISTANCE``; a consultation of more than ``BLOCK`` points is first split into blocks
    by k-means, so that the exact clustering needs at most BLOCK x BLOCK distances. A group
@@ -192,9 +194,10 @@ def _letter_weights(items: list[Item], terms: list[Counter]) -> list[Counter]:
 
 def vectors(terms: list[Counter], senders: list[str]) -> tuple[sparse.csr_matrix, list[str]]:
     """The weighted matrix (points x words, rows l2-normalised) and its vocabulary, for the
-    points' ``terms`` and their ``senders`` (one per point): each weight times the word's
-    smoothed inverse sender frequency ``ln((1 + S) / (1 + s)) + 1`` (S senders in all, s using
-    the word). Words of one sender only are left out: they link no two stakeholders."""
+    points' ``terms`` and their ``senders`` (one per point): each weight made sublinear
+    (``ln(1 + w)``) times the word's smoothed inverse sender frequency
+    ``ln((1 + S) / (1 + s)) + 1`` (S senders in all, s using the word). Words of one sender
+    only are left out: they link no two stakeholders."""
     column: dict[str, int] = {}
     rows, cols, data = [], [], []
     for row, counts in enumerate(terms):
@@ -204,6 +207,7 @@ def vectors(terms: list[Counter], senders: list[str]) -> tuple[sparse.csr_matrix
             data.append(weight)
     matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(terms), len(column)),
                                dtype=np.float64)
+    matrix.data = np.log1p(matrix.data)  # sublinear: a word said twice is not twice the subject
     who = {name: n for n, name in enumerate(dict.fromkeys(senders))}
     sent_by = sparse.csr_matrix((np.ones(len(senders)), ([who[s] for s in senders],
                                                          range(len(senders)))),
@@ -277,6 +281,8 @@ def _label(rows: list[int], matrix: sparse.csr_matrix, vocabulary: list[str],
     for i in best:
         term = vocabulary[i]
         seen = spellings.get(term)
+        if not seen and term.startswith(FAMILY_MARK):
+            continue  # a family is shown as a word of it, never as its marked stem
         written = seen.most_common(1)[0][0] if seen else term
         if not _telling(written):
             continue
@@ -320,7 +326,8 @@ def _spellings(items: list[Item], wanted: set[str]) -> dict[str, Counter]:
 @lru_cache(maxsize=200_000)
 def _chunk_spellings(chunk: str) -> tuple[tuple[str, str], ...]:
     """(term, as written) for each term of a chunk of text: a word's stem and family as the
-    word, a compound's part as its piece (chunks repeat, so this is mostly looked up)."""
+    word, a compound's part and its family as its piece (chunks repeat, so this is mostly
+    looked up)."""
     out = []
     for atom in ATOM.findall(chunk):
         terms = atom_terms(atom)
@@ -331,7 +338,12 @@ def _chunk_spellings(chunk: str) -> tuple[tuple[str, str], ...]:
         if family:
             out.append((family, atom))
         pieces = _pieces(atom)
-        out.extend((part, pieces.get(part, part)) for part in set(terms[1:]) - {terms[0]})
+        for part in sorted(set(terms[1:]) - {terms[0]}):
+            written = pieces.get(part, part)
+            out.append((part, written))
+            family = _family_term(part)  # a part's family too: "gericht" of "Vraaggerichte"
+            if family:
+                out.append((family, written))
     return tuple(out)
 
 

@@ -8,8 +8,11 @@ with its filters; only the grouping is added here.
 
 The order is worked out from ids alone, in four queries for the whole consultation (its live
 themes, their point links, the ids of the points that pass the filters, its reactions), so a
-theme's points are never read theme by theme. The rows are then read a part at a time: the
-page a part, the downloads chunk by chunk (constant memory, as the answered table's).
+theme's points are never read theme by theme. A page keeps it per figures revision
+(``revisions.memo``, as plain ids): the next pages and visits until the consultation changes
+cost what they show (the page's own rows), not the whole consultation. The rows are then
+read a part at a time: the page a part, the downloads chunk by chunk (constant memory, as the
+answered table's).
 """
 
 from collections import defaultdict
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from .. import revisions
 from ..consultations import _live_reaction
 from ..db import kept
 from ..exports.rows import BATCH, CHUNK_POINTS, Reader
@@ -154,21 +158,43 @@ def _parts(entries: list[Entry], reactions: int, points: int) -> Iterator[list[E
         yield part
 
 
+def _kept_order(session: Session, consultation: Consultation, f: Filters
+                ) -> tuple[list[Theme], list[Entry], dict[str, int]]:
+    """``order``'s themes and entries, and each entry's place by key, the entries kept per
+    figures revision and filters (revisions.memo): every change the table shows (points,
+    answers, themes and their points, stakeholders) raises it. The themes are read fresh
+    (one query; kept would be ORM objects) and must be the ones the entries were made with:
+    a theme change raises the revision too."""
+    def compute():
+        found = order(session, consultation, f)
+        return [t.id for t in found.themes], found.entries, {
+            e.key: n for n, e in enumerate(found.entries)}
+
+    theme_ids, entries, places = revisions.memo(
+        consultation, f"themes.table.order:{f.kind}:{f.subregion}:{f.destination}:{f.status}",
+        compute)
+    themes = operations.themes(session, consultation.id)
+    if [t.id for t in themes] != theme_ids:  # changed within this revision: read again
+        found = order(session, consultation, f)
+        themes, entries = found.themes, found.entries
+        places = {e.key: n for n, e in enumerate(entries)}
+    return themes, entries, places
+
+
 def theme_page(session: Session, consultation: Consultation, filters: Filters | None = None,
                after: str | None = None) -> ThemePage:
     """The page of the table per theme after the entry ``after`` (an Entry.key; None: the
     first page): up to PAGE_REACTIONS reactions' parts or until it holds PAGE_POINTS points.
     An ``after`` that is no entry (any more) gives an empty page."""
     f = filters or Filters()
-    found = order(session, consultation, f)
-    keys = [e.key for e in found.entries]
-    start = 0 if after is None else (keys.index(after) + 1 if after in keys else len(keys))
-    part = next(_parts(found.entries[start:], PAGE_REACTIONS, PAGE_POINTS), [])
-    begun = {e.section for e in found.entries[:start]}
-    sections = _sections(Reader(session, consultation, f), found.themes, part, begun) \
+    themes, entries, places = _kept_order(session, consultation, f)
+    start = 0 if after is None else places.get(after, len(entries) - 1) + 1
+    part = next(_parts(entries[start:], PAGE_REACTIONS, PAGE_POINTS), [])
+    begun = {entries[start - 1].section} if start else set()
+    sections = _sections(Reader(session, consultation, f), themes, part, begun) \
         if part else []
     end = start + len(part)
-    return ThemePage(sections, f, after, keys[end - 1] if end < len(keys) else None)
+    return ThemePage(sections, f, after, entries[end - 1].key if end < len(entries) else None)
 
 
 def iter_tables(session: Session, consultation: Consultation,

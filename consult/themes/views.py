@@ -17,13 +17,15 @@ from sqlmodel import select
 
 from .. import access, notify, richtext, submissions
 from ..answergroups import number_list
+from ..bulk import answertemplates
+from ..bulk.models import AnswerTemplate
 from ..db import get_session
 from ..errors import same_moment
-from ..models import Point, Reaction, ResponseStatus, Role
+from ..models import Destination, Point, Reaction, ResponseStatus, Role
 from ..processing import ProcessingError, destinations_of
 from ..processing import answer as answer_points
 from ..views.consultations import processable_consultation, visible_consultation
-from ..views.inputs import claim_form, form_id, form_ids, to_date
+from ..views.inputs import claim_form, form_id, form_ids, to_date, to_id
 from ..views.processing import _chosen_destinations
 from . import board as reading
 from . import operations
@@ -177,28 +179,78 @@ def restore(slug: str, theme_id: int):
 
 @bp.post("/punten/<int:point_id>")
 def move_point(slug: str, point_id: int):
-    """Put one point into the theme ``into`` and/or take it out of the theme ``out_of``.
-    Asked by htmx, the answer is only the sections that changed (out of band)."""
+    """Put one point into the theme ``into`` and/or take it out of the theme ``out_of``;
+    ``how`` (the button pressed beside a point in a theme) says which of the two: "out"
+    (take out), "move" (both) or "also" (into only: the point joins a second theme). Asked
+    by htmx, the answer is only the sections that changed (out of band), with an undo
+    button for what changed ("undo" set: the move was an undo, so none)."""
     consultation = processable_consultation(slug)
     session = get_session()
     if not operations.is_own_point(session, consultation.id, point_id):
         abort(404)
     into, out_of = form_id("into"), form_id("out_of")
+    how = request.form.get("how")
+    if how == "out":
+        into = None
+    elif how == "also":
+        out_of = None
     if into is None and out_of is None:
         return _failed(consultation, _("Choose a theme for the point."))
+    if into is not None and into == out_of:
+        return _failed(consultation, _("Choose another theme for the point."))
     was_unthemed = not operations.themes_of_point(session, consultation.id, point_id)
     try:
-        if out_of is not None:
-            operations.remove_points(session, _theme_or_404(consultation, out_of), [point_id],
-                                     current_user)
-        if into is not None:
-            operations.add_points(session, _theme_or_404(consultation, into), [point_id],
-                                  current_user)
+        left = out_of is not None and operations.remove_points(
+            session, _theme_or_404(consultation, out_of), [point_id], current_user)
+        if out_of is not None and into is not None and not left:
+            # Moved (or taken out) in another tab meanwhile: a move now would only add it.
+            return _failed(consultation, _(
+                "Point %(n)s is no longer in %(theme)s (changed meanwhile), so nothing was "
+                "changed: see the board as it is now.",
+                n=session.get(Point, point_id).number,
+                theme=_theme_or_404(consultation, out_of).title), 409)
+        joined = into is not None and operations.add_points(
+            session, _theme_or_404(consultation, into), [point_id], current_user)
     except ThemeError as err:
         return _failed(consultation, str(err))
+    undo = None if request.form.get("undo") else _undo_of(
+        consultation, point_id, out_of if left else None, into if joined else None)
     if not request.headers.get("HX-Request") or request.headers.get("HX-Boosted"):
-        return _back(consultation)
+        return _back(consultation, undo, "undo")
     session.commit()
+    return _moved(consultation, point_id, into, out_of, was_unthemed, undo)
+
+
+def _undo_of(consultation, point_id: int, left: int | None, joined: int | None
+             ) -> dict | None:
+    """The undo message of a point's move (base.html's "undo" flash): its text, and the
+    form fields that put the point back (``left``: the theme it left, ``joined``: the one it
+    joined; None: not changed). None when nothing changed."""
+    if left is None and joined is None:
+        return None
+    session = get_session()
+    point = session.get(Point, point_id)
+    titles = {t.id: t.title for t in operations.themes(session, consultation.id)}
+    if left is not None and joined is not None:
+        text = _("Point %(n)s moved from %(old)s to %(new)s.", n=point.number,
+                 old=titles.get(left, ""), new=titles.get(joined, ""))
+    elif joined is not None:
+        text = _("Point %(n)s is now in %(theme)s.", n=point.number, theme=titles.get(joined, ""))
+    else:
+        text = _("Point %(n)s taken out of %(theme)s.", n=point.number,
+                 theme=titles.get(left, ""))
+    fields = {"undo": "1", **({"into": left} if left is not None else {}),
+              **({"out_of": joined} if joined is not None else {})}
+    return {"text": text, "url": url_for(".move_point", slug=consultation.slug,
+                                         point_id=point_id),
+            "next": url_for(".board", slug=consultation.slug), "fields": fields}
+
+
+def _moved(consultation, point_id: int, into, out_of, was_unthemed: bool, undo):
+    """The htmx answer to a move: the themes it went into or out of, the points without a
+    theme when it came to or left them, and the undo message (or its place emptied), all
+    out of band (HX-Reswap: none)."""
+    session = get_session()
     is_unthemed = not operations.themes_of_point(session, consultation.id, point_id)
     b = reading.board(session, consultation, suggestions=False)
     changed = [g for g in b.themes if g.theme.id in (into, out_of)]
@@ -215,8 +267,30 @@ def move_point(slug: str, point_id: int):
         unthemed = "new sender"
     body = render_block("themes/board.html", "moved", consultation=consultation, b=b,
                         processing=True, changed=changed, unthemed_changed=unthemed,
-                        sender_left=left, sender_id=moved.sender_id, next_sender=after)
+                        sender_left=left, sender_id=moved.sender_id, next_sender=after,
+                        undo=undo)
     return body, 200, {"HX-Reswap": "none"}
+
+
+@bp.get("/punten/<int:point_id>/kiezen")
+def choose(slug: str, point_id: int):
+    """For a point in the theme ``thema``: the other themes to move it to or to put it in as
+    well. Asked when wanted (htmx puts it in the point's line; without JavaScript it is a page
+    of its own), so the board does not carry every theme's title for every point in a theme
+    (2.4 MB instead of 0.9 at 470 points and 64 themes)."""
+    consultation = processable_consultation(slug)
+    session = get_session()
+    found = reading.points(session, consultation.id, only=point_id)
+    theme = _theme_or_404(consultation, to_id(request.args.get("thema")) or 0)
+    if not found or theme.id not in operations.themes_of_point(session, consultation.id,
+                                                               point_id):
+        abort(404)
+    context = {"consultation": consultation, "p": found[0], "theme": theme,
+               "others": [t for t in operations.themes(session, consultation.id)
+                          if t.id != theme.id]}
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render_block("themes/choose.html", "choice", **context)
+    return render_template("themes/choose.html", **context)
 
 
 # --- suggestions -------------------------------------------------------------------------
@@ -276,11 +350,10 @@ def suggestion(slug: str, suggestion_id: int, action: str):
 # --- answering a theme once --------------------------------------------------------------
 
 
-def _answer_page(consultation, theme, error=None, code=200, form=None):
+def _answer_page(consultation, theme, error=None, code=200, form=None, group=None):
     form = form or {}
     session = get_session()
-    group = next(g for g in reading.board(session, consultation, suggestions=False).themes
-                 if g.theme.id == theme.id)
+    group = group or reading.theme_group(get_session(), consultation, theme)
     from ..bulk.answers import latest_answers
 
     return render_template(
@@ -290,6 +363,39 @@ def _answer_page(consultation, theme, error=None, code=200, form=None):
         chosen=set(form.get("destination_ids", [])),
         ticked=set(form.get("point_ids", [p.id for p in group.points])),
         form=form), code
+
+
+def _use_template(consultation, theme, form: dict):
+    """The answer page again with the chosen answer template's text as the explanation,
+    its placeholders filled for the ticked points and the chosen destinations (as the bulk
+    "answer with a template" fills them); nothing is saved and everything else typed stays.
+    Asked by htmx: only the explanation's block. A template that cannot be filled leaves
+    the explanation as typed, with the reason (Dutch)."""
+    session = get_session()
+    group = reading.theme_group(get_session(), consultation, theme)
+    template = session.get(AnswerTemplate, form_id("template_id") or 0)
+    error = None
+    try:
+        if template is None or template.consultation_id != consultation.id or (
+                template.archived):
+            raise answertemplates.TemplateError(
+                _("Choose an answer template of this consultation."))
+        ticked = set(form["point_ids"])
+        titles = list(session.exec(select(Destination.title).where(
+            Destination.id.in_(form["destination_ids"] or [-1]),
+            Destination.consultation_id == consultation.id, Destination.archived.is_(False))
+            .order_by(Destination.position, Destination.id)))
+        typed = " ".join(request.form.get("new_destination", "").split())
+        form["body"] = answertemplates.filled(
+            template.body, titles + ([typed] if typed else []),
+            [(sender, [p.number for p in pts if p.id in ticked])
+             for sender, pts in group.by_sender])
+    except answertemplates.TemplateError as err:
+        error = str(err)
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render_block("themes/answer.html", "answer_body", form=form, error=error,
+                            fragment=True)
+    return _answer_page(consultation, theme, error, 422 if error else 200, form, group)
 
 
 @bp.get("/<int:theme_id>/beantwoorden")
@@ -312,7 +418,12 @@ def answer(slug: str, theme_id: int):
     form = {"body": request.form.get("body", ""), "status": request.form.get("status"),
             "decided_by": request.form.get("decided_by", ""),
             "decided_on": request.form.get("decided_on", ""),
-            "destination_ids": form_ids("destination_ids"), "point_ids": ticked}
+            "destination_ids": form_ids("destination_ids"), "point_ids": ticked,
+            "template_id": form_id("template_id"),
+            "new_destination": request.form.get("new_destination", ""),
+            "new_destination_parent": form_id("new_destination_parent")}
+    if request.form.get("use_template"):  # "Gebruik sjabloon": fill, do not save
+        return _use_template(consultation, theme, form)
     if not ticked:
         return _answer_page(consultation, theme, _("Tick the points this answer is for."), 422,
                             form=form)
@@ -361,9 +472,9 @@ def answer(slug: str, theme_id: int):
                        _("Your points were answered: %(body)s",
                          body=richtext.text(response.body_html, response.body)))
     senders = len({p.reaction_id for p in chosen})
-    flash(ngettext("Saved: one answer for %(num)d points of %(reactions)d reactions.",
-                   "Saved: one answer for %(num)d points of %(reactions)d reactions.",
-                   len(chosen), reactions=senders) if len(chosen) > 1
+    flash(ngettext("Saved: one answer for %(points)d points of %(num)d reaction.",
+                   "Saved: one answer for %(points)d points of %(num)d reactions.",
+                   senders, points=len(chosen)) if len(chosen) > 1
           else ngettext("Saved: point %(points)s got this answer.",
                         "Saved: points %(points)s got this answer.", 1,
                         points=number_list([p.number for p in chosen])))

@@ -97,6 +97,9 @@ NOT_PAGES = {
     "processing.selection": "a fragment: the answer panel's chosen points (htmx)",
     "unread.count": "a fragment: the menu's count beside Nieuw (htmx, after each page)",
     "themes.answer_form": "needs a theme: on a phone in tests/browser/test_themes_board.py",
+    "themes.choose": "a point's other themes, put into its line on the board by htmx (the "
+                     "board is checked on a phone); its page without JavaScript in "
+                     "tests/test_themes_views.py",
     "bulk.fill": "a fragment: the answer panel's explanation filled from a template (htmx)",
 }
 
