@@ -91,3 +91,45 @@ def test_concurrent_writes_and_searches_through_gunicorn(served):
     assert status["outbox"] == 0
     assert status["index"] == status["database"]
     assert status["database"]["message"] == 120
+
+
+def test_each_thread_reads_a_segment_through_its_own_reader(tmp_path):
+    """A Whoosh reader's files keep one read position, so a search must never read through
+    another thread's reader: the segment data cached for the process is shared, the reader
+    is each search's own (the fault behind a "Block tag error" under concurrent saves)."""
+    from consult.search import matching
+    from consult.search.analysis import query_term
+    from consult.search.store import IndexStore
+
+    store = IndexStore(tmp_path / "ix")
+    path = store.new_dir()
+    store.build(iter([{"key": f"p{n}", "kind": "point", "body": f"inkoop woord{n}",
+                       "when": n} for n in range(1, 50)]), path)
+    store.swap(path)
+    index = store.open()
+    seen: dict[str, list] = {}
+    ready = threading.Barrier(2, timeout=20)
+
+    def search(name: str):
+        with index.searcher() as searcher:
+            ready.wait()  # both searchers open at once, as in a threaded worker
+            own = [reader for reader, _o in searcher.reader().leaf_readers()]
+            got = [seg for seg, _o in matching.segments(searcher)]
+            ready.wait()  # the other thread has asked for its segments too
+            seen[name] = [(seg.reader is mine, seg) for seg, mine in zip(got, own, strict=True)]
+            ids, _tf = matching.postings(got[0], query_term("inkoop"))
+            seen[name].append(len(ids))
+            ready.wait()  # neither closes its searcher before the other has read
+
+    threads = [threading.Thread(target=search, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for name in ("a", "b"):
+        *segments, found = seen[name]
+        assert segments and all(own for own, _seg in segments), name
+        assert found == 49
+    # ... while what was decoded once is shared: the two views hold the same columns.
+    (_own, first), (_own2, second) = seen["a"][0], seen["b"][0]
+    assert first is not second and first._numbers is second._numbers

@@ -14,6 +14,7 @@ NOT, BM25, filters, facet counts and the top of the ranking are array operations
 - Decoded posting lists are kept in a small LRU per process (the common terms of the day).
 """
 
+import copy
 import math
 import threading
 from collections import Counter, OrderedDict
@@ -41,30 +42,46 @@ _numbers = column_array
 
 
 class SegmentData:
-    """What is read once per segment: lengths, facet columns, destinations."""
+    """What is read once per segment: lengths, facet columns, destinations.
+
+    One is kept per segment for the whole process (``_SEGMENTS``) and its decoded columns
+    are shared by every thread; ``segments()`` hands each search a ``bound()`` copy that reads
+    through that search's own reader. A Whoosh reader's files keep one read position
+    (``seek`` then ``read``), so two threads reading through one reader read each other's
+    bytes: with the reader kept on the shared object, a search under concurrent saves in a
+    threaded worker once read a posting block at another thread's offset ("Block tag
+    error", tests/test_search_concurrency.py)."""
 
     def __init__(self, reader):
         self.reader = reader
         self.size = reader.doc_count_all()
         self._numbers: dict[str, np.ndarray] = {}
         self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._lengths = None
-        self._deleted = (None, None)
+        self._memo: dict[str, object] = {}  # "lengths", "deleted": shared with bound copies
         self._lock = threading.Lock()
+
+    def bound(self, reader) -> "SegmentData":
+        """This segment's data read through ``reader`` (the calling search's own): a shallow
+        copy, so what either decodes is kept for both."""
+        view = copy.copy(self)
+        view.reader = reader
+        return view
 
     @property
     def lengths(self) -> np.ndarray:
-        if self._lengths is None:
+        found = self._memo.get("lengths")
+        if found is None:
             perdoc = getattr(self.reader, "_perdoc", None)
             column = perdoc._cached_reader("_body_len", LENGTHS_COLUMN) if perdoc else None
             if column is not None:
-                self._lengths = _LENGTHS[_numbers(column, self.size)]
+                found = _LENGTHS[_numbers(column, self.size)]
             else:
                 length = self.reader.doc_field_length
-                self._lengths = np.fromiter(
+                found = np.fromiter(
                     (length(d, "body", 1) for d in range(self.size)), np.float32, self.size
                 )
-        return self._lengths
+            self._memo["lengths"] = found
+        return found
 
     def numbers(self, name: str) -> np.ndarray:
         """A facet column: ids, years, or codes (store.CODES), by document number."""
@@ -115,11 +132,12 @@ class SegmentData:
         count = segment.deleted_count() if segment is not None else 0
         if not count:
             return None
-        if self._deleted[0] != count:
+        known = self._memo.get("deleted")
+        if known is None or known[0] != count:
             mask = np.zeros(self.size, bool)
             mask[np.fromiter(segment.deleted_docs(), np.int64)] = True
-            self._deleted = (count, mask)
-        return self._deleted[1]
+            known = self._memo["deleted"] = (count, mask)
+        return known[1]
 
 
 def code_of(name: str, value: str) -> int | None:
@@ -198,9 +216,7 @@ def segments(searcher) -> list[tuple[SegmentData, int]]:
             data = _SEGMENTS.get(ident)
             if data is None or data.size != reader.doc_count_all():
                 data = _SEGMENTS[ident] = SegmentData(reader)
-            else:
-                data.reader = reader  # the same files; this reader is open
-        out.append((data, offset))
+        out.append((data.bound(reader), offset))
     with _SEGMENTS_LOCK:
         if len(_SEGMENTS) > 4 * len(seen) + 16:
             for ident in [i for i in _SEGMENTS if i not in seen]:

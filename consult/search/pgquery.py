@@ -138,6 +138,5 @@ def row_of(doc: dict) -> dict:
         "internal": doc.get("internal") or "",
         "destinations": doc.get("destinations") or "",
         "stamp": int(doc.get("when") or 0),
-        "body": doc.get("body") or "",
         "terms": tsvector_literal(doc.get("body") or ""),
     }

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from . import matching
-from .analysis import DutchAnalyzer, prefix_patterns, query_term, tokens
+from .analysis import prefix_patterns, query_term, tokens
 from .store import FACETS
 from .syntax import is_null, parse_query, plain_words
 
 PAGE_SIZE = 20
 FILTERS = (*FACETS, "destination")
-_ANALYZER = DutchAnalyzer()
 
 # --- the query language (syntax.py) ---------------------------------------------------------
 
@@ -159,12 +158,9 @@ def snippet(text: str, q: wq.Query, width: int = 240) -> list[tuple[str, bool]]:
     text = text or ""
     terms, prefixes = highlight_terms(q)
     spans: list[tuple[int, int]] = []
-    for token in _ANALYZER(text[:SNIPPET_SCAN], chars=True, mode="index"):
-        word = token.text
-        if word in terms or (prefixes and word.startswith(prefixes)):
-            if spans and spans[-1][0] == token.startchar:
-                continue
-            spans.append((token.startchar, token.endchar))
+    for begin, end, found in tokens(text[:SNIPPET_SCAN]):  # each word with its index terms
+        if any(t in terms or (prefixes and t.startswith(prefixes)) for t in found):
+            spans.append((begin, end))
     if not spans:
         if len(text) <= width:
             return [(text, False)] if text else []

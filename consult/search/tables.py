@@ -50,7 +50,6 @@ class SearchDocument(SQLModel, table=True):
     stakeholders: list = Field(default_factory=list, sa_type=VALUES_TYPE)
     skinds: list = Field(default_factory=list, sa_type=VALUES_TYPE)
     stamp: int = Field(default=0, sa_type=sa.BigInteger, index=True)
-    body: str = Field(default="")
     terms: str | None = Field(default=None, sa_type=TERMS_TYPE)
 
 
