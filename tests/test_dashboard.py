@@ -273,15 +273,22 @@ def test_dashboard_costs_the_same_beside_a_large_consultation(demo_app):
     assert after.widest <= 1000
 
 
-def test_a_large_dashboard_binds_few_parameters_in_few_statements(demo_app):
-    """The figures of a 5,000-point consultation: a fixed number of statements, none with
-    an IN list of every point."""
+def _recorded_big_dashboard(demo_app):
+    """(the dashboard of a 5,000-point consultation, the statements it ran, its bars per
+    destination counted in SQL on their own)."""
     add_big_consultation(demo_app)
     with demo_app.app_context():
         session = get_session()
         c = session.exec(select(Consultation).where(Consultation.slug == "groot")).one()
         with statements(demo_app) as recorded:
             d = dashboard.dashboard(session, c)
+        return d, recorded, dashboard.by_destination(session, c.id)
+
+
+def test_a_large_dashboard_binds_few_parameters_in_few_statements(demo_app):
+    """The figures of a 5,000-point consultation: a fixed number of statements, none with
+    an IN list of every point."""
+    d, recorded, _bars = _recorded_big_dashboard(demo_app)
     assert d.total > 4000 and d.statuses
     assert len(recorded) <= 8
     assert recorded.widest <= 20
@@ -293,13 +300,7 @@ def test_a_recount_reads_the_consultations_points_once_for_all_its_figures(demo_
     points under load 55 and 80 ms of the 300 ms a recount took); now both come from the one
     read of the points that the bars per stakeholder and the timeline make. Reads of the
     points left: that one, the senders' names and the first open points."""
-    add_big_consultation(demo_app)
-    with demo_app.app_context():
-        session = get_session()
-        c = session.exec(select(Consultation).where(Consultation.slug == "groot")).one()
-        with statements(demo_app) as recorded:
-            d = dashboard.dashboard(session, c)
-        sql_bars = dashboard.by_destination(session, c.id)
+    d, recorded, sql_bars = _recorded_big_dashboard(demo_app)
     point_reads = [s for s in recorded.selects if re.search(r"\bFROM point\b", s.sql)]
     assert len(point_reads) == 3, [s.sql[:120] for s in point_reads]
     assert d.by_destination and d.by_destination == sql_bars
