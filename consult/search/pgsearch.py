@@ -388,11 +388,11 @@ def _page_and_counts(connection, where: list, score, by_date: bool, page: int, s
                     sa.func.row_number().over(order_by=order(best)).label("n"))
     every = (1 << len(_COUNTED)) - 1  # GROUPING(...) of the empty set: no column grouped
     columns = [matched.c[c] for c in _COUNTED]
-    counted = sa.select(sa.func.grouping(*columns).label("sets"), sa.null().cast(sa.Text),
-                        sa.null(), *columns, sa.func.count())
     if facets:
-        counted = counted.group_by(sa.func.grouping_sets(*(sa.tuple_(c) for c in columns),
-                                                         sa.text("()")))
+        counted = (sa.select(sa.func.grouping(*columns).label("sets"), sa.null().cast(sa.Text),
+                             sa.null(), *columns, sa.func.count())
+                   .group_by(sa.func.grouping_sets(*(sa.tuple_(c) for c in columns),
+                                                   sa.text("()"))))
     else:  # the total alone
         counted = sa.select(sa.literal(every), sa.null().cast(sa.Text), sa.null(), *blank,
                             sa.func.count()).select_from(matched)
