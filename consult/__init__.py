@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     access,
+    accounts,
     config,
     cookies,
     db,
@@ -100,6 +101,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SMTP_HOST"] and not app.config["BASE_URL"]:
         app.logger.warning("CONSULT_SMTP_HOST is set but CONSULT_BASE_URL is not: no mail will "
                            "carry a link (one-time links are shown to the admin instead)")
+
+    if accounts.CHEAP_HASHES and not app.testing:
+        app.logger.warning("CONSULT_TESTS_ONLY_CHEAP_PASSWORD_HASHES is set: passwords are "
+                           "hashed with argon2's cheapest parameters (for the test suite only)")
 
     if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy: the client's address (login throttling) and scheme come

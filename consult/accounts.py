@@ -1,10 +1,11 @@
 """Accounts: users, argon2 passwords, login sessions, one-time links (throttling: throttle.py)."""
 
 import hashlib
+import os
 import secrets
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from sqlalchemy import delete, update
@@ -14,7 +15,13 @@ from sqlmodel import Session, select
 from . import audit
 from .models import AccountToken, LoginSession, User, UserCreate, aware, utcnow
 
-_hasher = PasswordHasher()
+# The test suite only: argon2-cffi's CHEAPEST profile ("only for testing"), because at the
+# default profile (RFC 9106's low-memory choice: 64 MiB, 3 passes) every hash and every login
+# costs ~0.16 s of CPU, and the suite makes thousands. Passwords stay argon2id through the same
+# code; a hash made with either profile verifies under the other (its parameters are in it).
+# Production never sets this (the app logs an error when it is set outside TESTING: create_app).
+CHEAP_HASHES = os.environ.get("CONSULT_TESTS_ONLY_CHEAP_PASSWORD_HASHES") == "1"
+_hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if CHEAP_HASHES else PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths take as long.
 _DUMMY_HASH = _hasher.hash("no such user")
 

@@ -6,11 +6,17 @@ import sqlite3
 from contextlib import closing, contextmanager
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
-from sqlmodel import Session, SQLModel, select
 
-from consult import create_app, demo
-from consult.db import get_session
+# Before consult is imported: argon2's cheapest parameters for every password the suite hashes
+# or checks, here and in every server and command it starts (they inherit the environment).
+# consult/accounts.py says why; tests/test_accounts.py checks the default profile.
+os.environ["CONSULT_TESTS_ONLY_CHEAP_PASSWORD_HASHES"] = "1"
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlmodel import Session, SQLModel, select  # noqa: E402
+
+from consult import create_app, demo  # noqa: E402
+from consult.db import get_session  # noqa: E402
 
 POSTGRES_ENV = "CONSULT_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
@@ -169,22 +175,88 @@ def _dispose_engines():
         _APPS.pop().extensions["consult.engine"].dispose()
 
 
-@contextmanager
-def indexed_demo(database_url: str, folder, **config):
-    """The demo on this database, indexed as it is written (SEARCH_MODE "inline"): yields the
-    app once the index has caught up, and disposes its engine afterwards."""
+# The demo indexed (SEARCH_MODE "inline"), kept once per database engine and search backend
+# and session like the demo itself: the database as a template, and the Whoosh index folder
+# that follows it. Loading and indexing takes 4-5 s; a copy of both ~0.3 s.
+_INDEXED_TEMPLATES: dict[tuple[str, str], tuple[str, object]] = {}
+
+
+def _load_indexed(database_url: str, folder, **config):
+    """An app on this empty database with the demo loaded and indexed as it was written."""
     from consult import search
 
     app = make_app(database_url, folder, SEARCH_MODE="inline", **config)
+    with app.app_context():
+        session = get_session()
+        demo.load(session)
+        session.commit()
+    assert search.service(app).wait_until_applied()
+    return app
+
+
+def _build_indexed_template(database_url: str, backend: str, tmp_path_factory):
+    """Load and index the demo in a folder of its own; keep the database as a template (the
+    Whoosh index's owner forgotten, so a copy's app claims it afresh) and the index folder."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("indexed-template")
+    app = _load_indexed(database_url, folder, SEARCH_BACKEND=backend)
+    engine = app.extensions["consult.engine"]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM search_state WHERE name = 'whoosh_owner'"))
+    engine.dispose()
+    name = make_url(database_url).database
+    if database_url.startswith("sqlite"):
+        template = str(folder / "indexed.sqlite3")
+        _copy_sqlite(name, template)
+    else:
+        template = f"{name}_indexed_{backend}_template"
+        _create_from(database_url, template, name)
+    index = folder / "index"  # none for the PostgreSQL backend (its index is a table)
+    if (folder / "instance" / "search").exists():
+        shutil.copytree(folder / "instance" / "search", index)
+    return template, index
+
+
+@contextmanager
+def indexed_demo(database_url: str, folder, **config):
+    """The demo on this (empty) database, indexed as it is written (SEARCH_MODE "inline"):
+    yields the app once the index has caught up, and disposes its engine afterwards. With no
+    config but SEARCH_BACKEND, a copy of the session's indexed demo (database and index)."""
+    import shutil
+
+    backend = config.get("SEARCH_BACKEND", "whoosh")
+    dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    if set(config) - {"SEARCH_BACKEND"}:
+        app = _load_indexed(database_url, folder, **config)
+    else:
+        key = (dialect, backend)
+        if key not in _INDEXED_TEMPLATES:
+            _INDEXED_TEMPLATES[key] = _build_indexed_template(
+                database_url, backend, _TMP_FACTORY[0])
+        template, index = _INDEXED_TEMPLATES[key]
+        name = make_url(database_url).database
+        if dialect == "sqlite":
+            _copy_sqlite(template, name)
+        else:
+            _create_from(database_url, name, template)
+        if index.exists():
+            shutil.copytree(index, folder / "instance" / "search")
+        app = make_app(database_url, folder, create_schema=False, SEARCH_MODE="inline",
+                       **config)
     try:
-        with app.app_context():
-            session = get_session()
-            demo.load(session)
-            session.commit()
-        assert search.service(app).wait_until_applied()
         yield app
     finally:
         app.extensions["consult.engine"].dispose()
+
+
+_TMP_FACTORY: list = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _keep_tmp_path_factory(tmp_path_factory):
+    """indexed_demo's templates live in the session's temporary folders."""
+    _TMP_FACTORY.append(tmp_path_factory)
 
 
 @pytest.fixture

@@ -142,3 +142,25 @@ def test_every_slug_pattern_is_enforced():
     ]:
         with pytest.raises(ValidationError, match="pattern"):
             model.model_validate({**fields, "slug": "Geen Slug!"})
+
+
+def test_outside_the_test_suite_passwords_get_argon2s_full_default_cost():
+    """The suite hashes cheaply (tests/conftest.py); a server or command started without that
+    setting, as every real one is, hashes with argon2-cffi's default profile (RFC 9106's
+    low-memory choice: argon2id, 64 MiB, 3 passes, 4 lanes), and a cheap hash from the suite
+    still verifies there."""
+    import os
+    import subprocess
+    import sys
+
+    from consult.accounts import hash_password
+
+    env = {k: v for k, v in os.environ.items() if k != "CONSULT_TESTS_ONLY_CHEAP_PASSWORD_HASHES"}
+    cheap = hash_password("heel-geheim-1")
+    assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    script = ("import sys; from consult import accounts; "
+              "print(accounts.hash_password('x')); "
+              "print(accounts._hasher.verify(sys.argv[1], 'heel-geheim-1'))")
+    out = subprocess.run([sys.executable, "-c", script, cheap], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[0].startswith("$argon2id$v=19$m=65536,t=3,p=4$") and out[1] == "True"
