@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from jinja2 import FileSystemBytecodeCache
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
     access,
-    accounts,
     config,
     cookies,
     db,
@@ -102,10 +102,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.logger.warning("CONSULT_SMTP_HOST is set but CONSULT_BASE_URL is not: no mail will "
                            "carry a link (one-time links are shown to the admin instead)")
 
-    if accounts.CHEAP_HASHES and not app.testing:
-        app.logger.warning("CONSULT_TESTS_ONLY_CHEAP_PASSWORD_HASHES is set: passwords are "
-                           "hashed with argon2's cheapest parameters (for the test suite only)")
-
     if app.config["PROXY_HOPS"]:
         # Behind a reverse proxy: the client's address (login throttling) and scheme come
         # from its X-Forwarded-* headers, trusting exactly that many proxies.
@@ -123,6 +119,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     app.after_request(_security_headers)
 
+    if app.config["TEMPLATE_CACHE_PATH"]:
+        # Keyed by template name and source checksum (an edited template is compiled anew),
+        # written through a temporary file and a rename (processes may share the folder).
+        Path(app.config["TEMPLATE_CACHE_PATH"]).mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(app.config["TEMPLATE_CACHE_PATH"])
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["new_form_key"] = submissions.new_key
     app.jinja_env.filters["label"] = label

@@ -19,7 +19,7 @@ from .models import AccountToken, LoginSession, User, UserCreate, aware, utcnow
 # default profile (RFC 9106's low-memory choice: 64 MiB, 3 passes) every hash and every login
 # costs ~0.16 s of CPU, and the suite makes thousands. Passwords stay argon2id through the same
 # code; a hash made with either profile verifies under the other (its parameters are in it).
-# Production never sets this (the app logs an error when it is set outside TESTING: create_app).
+# Production never sets this; its name says so.
 CHEAP_HASHES = os.environ.get("CONSULT_TESTS_ONLY_CHEAP_PASSWORD_HASHES") == "1"
 _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST) if CHEAP_HASHES else PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths take as long.

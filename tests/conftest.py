@@ -11,6 +11,13 @@ import pytest
 # or checks, here and in every server and command it starts (they inherit the environment).
 # consult/accounts.py says why; tests/test_accounts.py checks the default profile.
 os.environ["CONSULT_TESTS_ONLY_CHEAP_PASSWORD_HASHES"] = "1"
+# Every app the suite makes (thousands, each with a new Jinja environment) and every server it
+# starts loads the templates compiled once, not compiling them again on its first pages
+# (~0.3 s a test). One folder for the run, shared by the workers (config: TEMPLATE_CACHE_PATH).
+if not os.environ.get("CONSULT_TEMPLATE_CACHE_PATH"):
+    import tempfile
+
+    os.environ["CONSULT_TEMPLATE_CACHE_PATH"] = tempfile.mkdtemp(prefix="consult-templates-")
 
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 from sqlmodel import Session, SQLModel, select  # noqa: E402
