@@ -68,7 +68,11 @@ def test_filter_route_and_undo_a_selection(live_url, page):
 
     # Another page, then back: the undo is still there, in the list of recent actions.
     page.get_by_role("link", name="Antwoordsjablonen en statusnamen").click()
+    # there before going back: a click does not wait for its navigation, and on a busy machine
+    # (CI, 1 December) the back step came first and the reload reloaded the templates page
+    page.wait_for_url(re.compile(r"/sjablonen"))
     page.go_back()
+    page.wait_for_url(re.compile(r"/selectie"))
     page.reload()
     recent = page.locator(".recent-bulk li").first
     expect(recent).to_contain_text(f"Doorgestuurd naar {TARGET}")
