@@ -121,18 +121,24 @@ def _build_demo_template(backend: str, url: str, tmp_path_factory) -> str:
     return template
 
 
+def _copy_of(url: str, template: str) -> None:
+    """Make the database at ``url`` a copy of a template (_build_demo_template's kind)."""
+    if url.startswith("sqlite"):
+        _copy_sqlite(template, make_url(url).database)
+    else:
+        _create_from(url, make_url(url).database, template)
+
+
 def demo_database(backend: str, folder, tmp_path_factory) -> str:
     """The URL of a database holding the demo (a copy of the session's template)."""
     template = _DEMO_TEMPLATES.get(backend)
     if template is None:
         url = empty_database(backend, folder)
         _DEMO_TEMPLATES[backend] = _build_demo_template(backend, url, tmp_path_factory)
-    elif backend == "sqlite":
-        url = f"sqlite:///{folder / 'consult.sqlite3'}"
-        _copy_sqlite(template, make_url(url).database)
     else:
-        url = os.environ[POSTGRES_ENV]  # set: the template was made on it
-        _create_from(url, make_url(url).database, template)
+        url = (f"sqlite:///{folder / 'consult.sqlite3'}" if backend == "sqlite"
+               else os.environ[POSTGRES_ENV])  # set: the template was made on it
+        _copy_of(url, template)
     return url
 
 
@@ -201,12 +207,14 @@ def _load_indexed(database_url: str, folder, **config):
     return app
 
 
-def _build_indexed_template(database_url: str, backend: str, tmp_path_factory):
+def _build_indexed_template(database_url: str, backend: str):
     """Load and index the demo in a folder of its own; keep the database as a template (the
     Whoosh index's owner forgotten, so a copy's app claims it afresh) and the index folder."""
     import shutil
+    import tempfile
+    from pathlib import Path
 
-    folder = tmp_path_factory.mktemp("indexed-template")
+    folder = Path(tempfile.mkdtemp(prefix="consult-indexed-demo-"))
     app = _load_indexed(database_url, folder, SEARCH_BACKEND=backend)
     engine = app.extensions["consult.engine"]
     with engine.begin() as conn:
@@ -232,21 +240,15 @@ def indexed_demo(database_url: str, folder, **config):
     config but SEARCH_BACKEND, a copy of the session's indexed demo (database and index)."""
     import shutil
 
-    backend = config.get("SEARCH_BACKEND", "whoosh")
-    dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     if set(config) - {"SEARCH_BACKEND"}:
         app = _load_indexed(database_url, folder, **config)
     else:
-        key = (dialect, backend)
+        backend = config.get("SEARCH_BACKEND", "whoosh")
+        key = (make_url(database_url).get_backend_name(), backend)
         if key not in _INDEXED_TEMPLATES:
-            _INDEXED_TEMPLATES[key] = _build_indexed_template(
-                database_url, backend, _TMP_FACTORY[0])
+            _INDEXED_TEMPLATES[key] = _build_indexed_template(database_url, backend)
         template, index = _INDEXED_TEMPLATES[key]
-        name = make_url(database_url).database
-        if dialect == "sqlite":
-            _copy_sqlite(template, name)
-        else:
-            _create_from(database_url, name, template)
+        _copy_of(database_url, template)
         if index.exists():
             shutil.copytree(index, folder / "instance" / "search")
         app = make_app(database_url, folder, create_schema=False, SEARCH_MODE="inline",
@@ -255,15 +257,6 @@ def indexed_demo(database_url: str, folder, **config):
         yield app
     finally:
         app.extensions["consult.engine"].dispose()
-
-
-_TMP_FACTORY: list = []
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _keep_tmp_path_factory(tmp_path_factory):
-    """indexed_demo's templates live in the session's temporary folders."""
-    _TMP_FACTORY.append(tmp_path_factory)
 
 
 @pytest.fixture

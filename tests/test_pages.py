@@ -1,6 +1,7 @@
 """The pages a reader sees: the list, the consultation, a reaction with its answered points."""
 
 import re
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -158,3 +159,31 @@ def test_pages_carry_no_inline_script_and_send_the_csrf_token(client):
     html = client.get("/").get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert re.search(r'hx-headers=\'\{"X-CSRFToken": "[^"]+"\}\'', html)
+
+
+def test_a_shared_template_cache_serves_the_same_pages_and_follows_an_edit(tmp_path):
+    """CONSULT_TEMPLATE_CACHE_PATH: the first app fills the folder with compiled templates, a
+    second app on it serves the same page from them, and an edited template is compiled anew
+    (the cache is keyed by its source), never served stale."""
+    import shutil
+
+    from consult import create_app
+
+    cache = tmp_path / "compiled"
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(create_app.__globals__["packaged"]("templates")), templates)
+
+    def page(folder):
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(folder),
+                          "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+                          "SEARCH_MODE": "off", "TEMPLATE_CACHE_PATH": str(cache)})
+        app.template_folder = str(templates)
+        html = app.test_client().get("/inloggen").get_data(as_text=True)
+        return re.sub(r'[\w-]+\.[\w-]+\.[\w-]{20,}', "TOKEN", html)  # each visit's own CSRF token
+
+    first = page(tmp_path / "a")
+    assert list(cache.iterdir()), "nothing compiled into the folder"
+    assert page(tmp_path / "b") == first
+    login = templates / "auth" / "login.html"
+    login.write_text(login.read_text().replace("</form>", "</form><p>Nieuwe regel</p>", 1))
+    assert "Nieuwe regel" in page(tmp_path / "c")
