@@ -216,8 +216,7 @@ def _known_stakeholders(user) -> frozenset[int]:
         return frozenset()
     senders: set[int] = set()
     for tally in tallies(session, readable).values():
-        senders.update(tally.letter_senders)
-        senders.update(sid for sid, statuses in tally.senders.items() if statuses)
+        senders |= tally.known_senders
     parents = dict(session.exec(select(Stakeholder.id, Stakeholder.parent_id)).all())
     known = set()
     for sid in senders:

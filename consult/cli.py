@@ -336,13 +336,18 @@ def search_command(query: str, limit: int, as_json: bool):
         for hit in page.hits
     ]
     if as_json:
-        click.echo(json.dumps({"total": page.total, "results": rows}, ensure_ascii=False, indent=2))
+        found = {"total": page.total, **({"capped": True} if page.capped else {})}
+        click.echo(json.dumps({**found, "results": rows}, ensure_ascii=False, indent=2))
         return
     for row in rows:
         where = " · ".join(str(v) for v in (row["stakeholder"], row["number"]) if v)
         click.echo(f"[{_(KINDS.get(row['kind'], row['kind']))}] {where}: {row['snippet']}")
-    click.echo(_n("%(count)s result", "%(count)s results", page.total,
-                  count=number(page.total)))
+    if page.capped:  # the PostgreSQL backend ranked and counted the newest matches only
+        click.echo(_("More than %(count)s results (the newest ones ranked and counted)",
+                     count=number(page.total)))
+    else:
+        click.echo(_n("%(count)s result", "%(count)s results", page.total,
+                      count=number(page.total)))
 
 
 # --- exports -------------------------------------------------------------------------------

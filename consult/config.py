@@ -64,6 +64,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # Where the search index lives: "whoosh" (a folder of this machine, the default) or
         # "postgres" (a table of the PostgreSQL database, shared by every machine on it).
         "SEARCH_BACKEND": os.environ.get("CONSULT_SEARCH_BACKEND") or "whoosh",
+        # PostgreSQL backend: words expected to match more documents than this are ranked,
+        # counted and faceted over the newest matches only (search/pgsearch.py, find()); 0:
+        # always all of them.
+        "SEARCH_COUNT_LIMIT": int(os.environ.get("CONSULT_SEARCH_COUNT_LIMIT") or 4000),
         # Where uploaded originals (uploads/) and tables waiting for their import (imports/)
         # are kept: the instance folder, or a folder every app machine mounts (several
         # machines: README, "Several machines").

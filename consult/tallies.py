@@ -10,6 +10,7 @@ revision hook). A missed tally is counted in SQL for the missing consultations o
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -39,6 +40,13 @@ class Tally:
     @property
     def points(self) -> int:
         return sum(n for statuses in self.senders.values() for n in statuses.values())
+
+    @cached_property
+    def known_senders(self) -> frozenset[int]:
+        """Who sent a live reaction or a live point here (access.known_stakeholders): worked
+        out once per tally, which is kept per revision, not on every search (4 ms a request
+        for the public at 120,000 points)."""
+        return self.letter_senders | {sid for sid, statuses in self.senders.items() if statuses}
 
     @property
     def open(self) -> int:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from consult import create_app, search
 from consult.models import Point, SearchOutbox
-from consult.search import analysis
+from consult.search import analysis, pgquery, pgsearch
 from consult.search.pgquery import tsvector_literal
 from consult.search.tables import SearchDocument, SearchState
 
@@ -105,3 +105,83 @@ def test_a_table_of_another_analysis_is_rebuilt_at_start(pg):
     assert built == analysis.VERSION
     assert run(pg, "privacy", kind="point").total == 3
     assert run(pg, "oud").total == 0
+
+
+# --- words that match more than the backend ranks (issue 19: count_limit) ---------------------
+
+
+def _analysed(app) -> None:
+    """The statistics autovacuum keeps in a running installation (the planner's estimate of
+    a word's matches comes from them)."""
+    with app.extensions["consult.engine"].begin() as connection:
+        connection.exec_driver_sql("ANALYZE search_document")
+
+
+def _point_ids(page) -> list[int]:
+    return sorted(int(hit.key[1:]) for hit in page.hits if hit.key.startswith("p"))
+
+
+def test_a_word_matching_more_than_the_limit_shows_the_newest_matches_and_says_so(pg):
+    service = search.service(pg)
+    _analysed(pg)
+    service.count_limit = 0  # everything ranked and counted, as on Whoosh
+    everything = run(pg, "JGT", size=1000)
+    assert not everything.capped and everything.total == 50
+    service.count_limit = 16
+    newest = run(pg, "JGT", size=1000)
+    assert newest.capped and 0 < newest.total < everything.total
+    shown, all_ids = _point_ids(newest), _point_ids(everything)
+    assert shown == all_ids[-len(shown):]  # the newest matching points, none skipped
+    assert max(all_ids) in shown and min(all_ids) not in shown
+    # The facet counts are those of what is shown, and say so on the page.
+    kinds = next(f for f in newest.facets if f.name == "kind")
+    assert sum(n for _value, _text, n in kinds.values) == newest.total
+    html = Actor(pg.test_client(), "secretary").get("/zoeken?q=JGT").get_data(as_text=True)
+    assert f"Meer dan {newest.total} resultaten" in html
+    assert f"de {newest.total} nieuwste" in html
+    quick = Actor(pg.test_client(), "secretary").hx_get("/zoeken/snel?q=JGT")
+    assert f"Toon meer dan {newest.total} resultaten" in quick.get_data(as_text=True)
+    # Words that match fewer than the limit are counted exactly, as before.
+    service.count_limit = 16
+    few = run(pg, "privacy", size=1000)
+    service.count_limit = 0
+    assert not few.capped and few.total == run(pg, "privacy", size=1000).total > 0
+    assert "Meer dan" not in Actor(pg.test_client(), "secretary").get(
+        "/zoeken?q=privacy").get_data(as_text=True)
+
+
+def test_a_filter_that_narrows_a_common_word_below_the_limit_counts_it_exactly(pg):
+    service = search.service(pg)
+    _analysed(pg)
+    service.count_limit = 0
+    answers = run(pg, "inkoop", size=1000, kind="response")
+    service.count_limit = 16
+    assert run(pg, "inkoop", size=1000).capped  # the word alone: more than 16 expected
+    narrowed = run(pg, "inkoop", size=1000, kind="response", stakeholder="1")
+    service.count_limit = 0
+    exact = run(pg, "inkoop", size=1000, kind="response", stakeholder="1")
+    assert not narrowed.capped and narrowed.total == exact.total
+    assert answers.total >= exact.total
+
+
+def test_when_the_newest_hold_almost_none_of_the_matches_all_are_ranked(pg):
+    """The estimate says "many", but the newest documents hold (nearly) none of them: all
+    matches are ranked and counted rather than showing almost nothing."""
+    engine = pg.extensions["consult.engine"]
+    with Session(engine) as session:
+        reaction = session.exec(select(Point)).first().reaction_id
+        for n in range(120):  # newer points, none of them about the JGT
+            session.add(Point(reaction_id=reaction, number=f"N{n}", position=900 + n,
+                              body=f"Fietspaden en verlichting, punt {n}."))
+        session.commit()
+    _analysed(pg)
+    service = search.service(pg)
+    service.count_limit = 0
+    everything = run(pg, "JGT", size=1000, kind="point")
+    service.count_limit = 16
+    with engine.connect() as connection:  # what the planner expects: more than the limit
+        expected = pgsearch._estimate(connection, [pgquery.matches(pgquery.lexeme("jgt")),
+                                                   pgsearch.D.kind == "point"])
+    assert expected > 16
+    found = run(pg, "JGT", size=1000, kind="point")
+    assert not found.capped and found.total == everything.total > 16

@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
     if backend == "postgres":
         from .pgsearch import PgSearchService
 
-        search = PgSearchService(engine, mode=mode)
+        search = PgSearchService(engine, mode=mode,
+                                 count_limit=int(app.config.get("SEARCH_COUNT_LIMIT") or 0))
     else:
         from . import owner
 
@@ -138,6 +139,7 @@ class Page:
     pages: int = 0
     unavailable: bool = False  # the index is missing or damaged and being rebuilt
     failed: bool = False  # this query could not be run (the index is fine)
+    capped: bool = False  # total, facets and order are those of the newest matches only
 
     @property
     def groups(self) -> list[tuple[Consultation | None, list[Hit]]]:
@@ -177,6 +179,7 @@ def run(session: Session, user, request: Request, scope: q.Scope | None = None,
         facets=_facets(session, found.facets, request) if facets else [],
         page=found.page,
         pages=found.pages if found.total else 0,
+        capped=found.capped,
     )
 
 

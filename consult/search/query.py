@@ -102,6 +102,9 @@ class Found:
     query: wq.Query
     page: int
     pages: int
+    # True when the words match more documents than the backend ranks and counts: ``total``,
+    # the facets and the order are then those of the newest matches (pgsearch.find).
+    capped: bool = False
 
 
 @dataclass
