@@ -183,25 +183,27 @@ def can_draft(user, consultation: Consultation) -> bool:
     )
 
 
-def known_stakeholders(user) -> frozenset[int] | None:
+def known_stakeholders(user, readable: list[Consultation] | None = None
+                       ) -> frozenset[int] | None:
     """The ids of the stakeholders this user may know of; None means all of them.
 
     The secretariat and admins keep the registry, so they know every stakeholder. Anyone else
     knows the stakeholders that sent a live point or a live reaction in a consultation they may
     read, and the organisations above those (a municipality above its council). A stakeholder
     that only reacted in an unpublished consultation does not exist for the public. One query,
-    cached for the request.
+    cached for the request. ``readable``: the consultations the user may read, when the
+    caller has them already (they are read otherwise).
     """
     if can_process(user):
         return None
     cache = g.setdefault("consult_known_stakeholders", {})
     key = getattr(user, "id", None) if role(user) else None
     if key not in cache:
-        cache[key] = _known_stakeholders(user)
+        cache[key] = _known_stakeholders(user, readable)
     return cache[key]
 
 
-def _known_stakeholders(user) -> frozenset[int]:
+def _known_stakeholders(user, readable: list[Consultation] | None) -> frozenset[int]:
     """From the readable consultations' tallies (kept per revision, consult.tallies): who
     sent a live point or reaction there, and everything above them. The registry is read as
     (id, parent) only; asking per stakeholder grew with the reactions of consultations the
@@ -211,7 +213,7 @@ def _known_stakeholders(user) -> frozenset[int]:
     from .tallies import tallies
 
     session = get_session()
-    readable = readable_consultations(user)
+    readable = readable_consultations(user) if readable is None else readable
     if not readable:
         return frozenset()
     senders: set[int] = set()

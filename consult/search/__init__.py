@@ -88,8 +88,10 @@ def scope_for(session: Session, user) -> q.Scope:
         elif not access.can_see_internal(user, consultation):
             no_internal.add(consultation.id)
     everywhere = not any(access.can_see_internal(user, c) for c in consultations)
+    readable = [c for c in consultations if c.id not in hidden]
     return q.Scope(frozenset(hidden), None if everywhere else frozenset(no_internal),
-                   public=access.is_public(user), stakeholders=access.known_stakeholders(user))
+                   public=access.is_public(user),
+                   stakeholders=access.known_stakeholders(user, readable))
 
 
 EVERYTHING = q.Scope(frozenset(), frozenset())
