@@ -134,11 +134,13 @@ def test_a_word_matching_more_than_the_limit_shows_the_newest_matches_and_says_s
     assert shown == all_ids[-len(shown):]  # the newest matching points, none skipped
     assert max(all_ids) in shown and min(all_ids) not in shown
     # The facet counts are those of what is shown, and say so on the page.
-    kinds = next(f for f in newest.facets if f.name == "kind")
-    assert sum(n for _value, _text, n in kinds.values) == newest.total
+    # The facet counts are those of what is shown: the points among the newest, not all.
+    kinds = dict((value, n) for value, _text, n in
+                 next(f for f in newest.facets if f.name == "kind").values)
+    assert kinds["point"] == len(shown) < len(all_ids)
     html = Actor(pg.test_client(), "secretary").get("/zoeken?q=JGT").get_data(as_text=True)
     assert f"Meer dan {newest.total} resultaten" in html
-    assert f"de {newest.total} nieuwste" in html
+    assert f"de {newest.total} laatst toegevoegde" in html
     quick = Actor(pg.test_client(), "secretary").hx_get("/zoeken/snel?q=JGT")
     assert f"Toon meer dan {newest.total} resultaten" in quick.get_data(as_text=True)
     # Words that match fewer than the limit are counted exactly, as before.
@@ -185,3 +187,60 @@ def test_when_the_newest_hold_almost_none_of_the_matches_all_are_ranked(pg):
     assert expected > 16
     found = run(pg, "JGT", size=1000, kind="point")
     assert not found.capped and found.total == everything.total > 16
+
+
+def test_the_newest_that_are_all_of_them_are_counted_exactly(pg):
+    """A word whose matches are all recent: the newest hold every one, so the page gives
+    the exact number, not "more than"."""
+    engine = pg.extensions["consult.engine"]
+    with Session(engine) as session:
+        reaction = session.exec(select(Point)).first().reaction_id
+        for n in range(30):
+            session.add(Point(reaction_id=reaction, number=f"Z{n}", position=900 + n,
+                              body=f"De zeppelinhaven, punt {n}."))
+        session.commit()
+    _analysed(pg)
+    service = search.service(pg)
+    service.count_limit = 16  # ~30 expected: more than the limit, so only the newest are read
+    found = run(pg, "zeppelinhaven", size=1000)
+    assert not found.capped and found.total == 30
+    assert "Meer dan" not in Actor(pg.test_client(), "secretary").get(
+        "/zoeken?q=zeppelinhaven").get_data(as_text=True)
+
+
+def test_the_public_paging_and_date_order_under_the_limit(pg):
+    """The public sees only what it may under the bound too; page 2 continues page 1 in the
+    same newest set; sorted by date every match is ordered (the newest by date need not be
+    the newest added)."""
+    service = search.service(pg)
+    _analysed(pg)
+    service.count_limit = 0
+    everything = {h.key for h in run(pg, "JGT", role=None, size=1000).hits}
+    service.count_limit = 16
+    newest = run(pg, "JGT", role=None, size=1000)
+    assert newest.capped and {h.key for h in newest.hits} < everything
+    with pg.test_request_context("/"):
+        from consult.db import get_session
+
+        def page(n, size):
+            return search.run(get_session(), None, search.Request("JGT", page=n, size=size))
+        first, second, both = page(1, 3), page(2, 3), page(1, 6)
+    assert first.capped and second.capped and second.page == 2
+    assert [h.key for h in both.hits] == [h.key for h in first.hits + second.hits]
+    with pg.test_request_context("/"):
+        from consult.db import get_session
+
+        by_date = search.run(get_session(), None,
+                             search.Request("JGT", sort="date", size=1000))
+    assert not by_date.capped and {h.key for h in by_date.hits} == everything
+
+
+def test_the_count_limit_is_a_setting(tmp_path):
+    from .conftest import make_app
+
+    app = make_app(empty_database("postgresql", tmp_path), tmp_path,
+                   SEARCH_BACKEND="postgres", SEARCH_COUNT_LIMIT=123)
+    try:
+        assert search.service(app).count_limit == 123
+    finally:
+        app.extensions["consult.engine"].dispose()

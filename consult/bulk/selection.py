@@ -121,7 +121,9 @@ def _searched(session: Session, user, consultation_id: int, text: str) -> set[in
                         size=SEARCH_LIMIT)
     scope = search.scope_for(session, user)
     try:
-        found = search.service().store.read(lambda s: q.search(s, request, scope, facets=False))
+        # Every match, through the backend's own find (the PostgreSQL backend has no Whoosh
+        # store to read, and would otherwise rank only the newest matches of a common word).
+        found = search.service().find(request, scope, facets=False, every=True)
     except Exception:  # noqa: BLE001 - a missing or broken index: say so, never a 500
         raise SelectionError(_("Search is not available right now; filter without a search "
                                "text or try again in a minute.")) from None

@@ -152,9 +152,14 @@ class PgSearchService:
 
     # --- searching ---------------------------------------------------------------------------
 
-    def find(self, request: q.Request, scope: q.Scope, facets: bool = True) -> q.Found:
+    def find(self, request: q.Request, scope: q.Scope, facets: bool = True,
+             every: bool = False) -> q.Found:
         """One page of results (the Whoosh side: query.search). Raises store.IndexUnavailable
-        when the table was never built (a rebuild is then started by the caller)."""
+        when the table was never built (a rebuild is then started by the caller).
+
+        Words expected to match more than ``count_limit`` documents are ranked and counted
+        over the newest of them (``_newest``; ``Found.capped``), unless ``every`` (a bulk
+        selection needs every match) or the results are sorted by date."""
         from .store import IndexUnavailable
 
         if self.built() is None:
@@ -171,29 +176,35 @@ class PgSearchService:
         score = (sa.func.ts_rank(D.terms, pgquery.tsquery(literal), 1) if literal is not None
                  else sa.literal(0.0))
         by_date = request.sort == "date" or literal is None
+        page = max(1, request.page)
         with self.engine.connect() as connection:
-            capped = False
             if literal is not None:
                 _settings_for_words(connection)
+            newest = None
+            if literal is not None and not (every or by_date):
                 # Estimated on the words and the chosen filters: the reader's visibility
                 # rules (hundreds of stakeholder ids for the public) narrow little and cost
                 # the planner more than the rest of the estimate.
                 asked = pgquery.conditions(q.Scope(frozenset(), frozenset()).restriction(filters))
                 newest = self._newest(connection, [*asked, pgquery.matches(literal)])
-                if newest is not None:
-                    where, capped = [*where, newest], True
-            page = max(1, request.page)
-            total, rows, counts = _page_and_counts(connection, where, score, by_date, page,
-                                                   request.size, facets)
-            if capped and total < self.count_limit // 8:  # the estimate was far too high
-                where, capped = where[:-1], False
-                total, rows, counts = _page_and_counts(connection, where, score, by_date,
-                                                       page, request.size, facets)
+
+            def read(conditions: list, page: int):
+                return _page_and_counts(connection, conditions, score, by_date, page,
+                                        request.size, facets)
+
+            total, rows, counts = read(where if newest is None else [*where, newest], page)
+            capped = newest is not None
+            if capped and total < max(1, self.count_limit // 8):  # estimated far too high
+                capped, newest = False, None
+                total, rows, counts = read(where, page)
+            elif capped and not _exists(connection, [*where, sa.not_(newest)]):
+                capped = False  # the newest were all of them: the figures are exact
+            if capped:
+                where = [*where, newest]
             pages = max(1, -(-total // request.size))
             if page > pages:  # past the last page: show the last one (a second, rare read)
                 page = pages
-                total, rows, counts = _page_and_counts(connection, where, score, by_date,
-                                                       page, request.size, facets)
+                total, rows, counts = read(where, page)
         return q.Found(total, [k for k, _s in rows], [float(s) for _k, s in rows],
                        counts if facets else {}, user_q, page, pages, capped)
 
@@ -219,9 +230,13 @@ class PgSearchService:
         if expected <= self.count_limit:
             return None
         share = (self.count_limit / 2) / expected
+        bounds = self._id_bounds(connection)
+        if not bounds:
+            return None
         ranges = [sa.and_(D.kind == kind, D.ident >= high - int(share * (high - low + 1)))
-                  for kind, (low, high) in self._id_bounds(connection).items()]
-        return sa.or_(*ranges) if ranges else None
+                  for kind, (low, high) in bounds.items()]
+        # A kind that had no documents when the bounds were read: all of its documents.
+        return sa.or_(*ranges, D.kind.not_in(list(bounds)))
 
     def _id_bounds(self, connection) -> dict[str, tuple[int, int]]:
         """{kind: (lowest, highest ident)} of the table's documents, read through the (kind,
@@ -380,6 +395,12 @@ def _settings_for_words(connection) -> None:
     same by itself: one round trip that changes nothing there (both set in one statement)."""
     connection.exec_driver_sql("SELECT set_config('enable_seqscan', 'off', true), "
                                "set_config('work_mem', '32MB', true)")
+
+
+def _exists(connection, where: list) -> bool:
+    """Whether any document meets these conditions (stops at the first)."""
+    return bool(connection.execute(
+        sa.select(sa.exists().where(*where).select_from(SearchDocument.__table__))).scalar())
 
 
 def _estimate(connection, where: list) -> int:

@@ -78,9 +78,10 @@ class SearchService:
 
     # --- searching ---------------------------------------------------------------------------
 
-    def find(self, request, scope, facets: bool = True):
+    def find(self, request, scope, facets: bool = True, every: bool = False):
         """One page of results (query.Found); IndexUnavailable/FileNotFoundError when the index
-        is missing or damaged."""
+        is missing or damaged. Every match is always ranked and counted here (``every`` is
+        for the PostgreSQL backend's bound, pgsearch.find)."""
         return self.store.read(lambda s: query.search(s, request, scope, facets=facets))
 
     def similar(self, text: str, own_key: str, scope, limit: int = 5, context: str = ""):
