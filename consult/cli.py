@@ -343,7 +343,7 @@ def search_command(query: str, limit: int, as_json: bool):
         where = " · ".join(str(v) for v in (row["stakeholder"], row["number"]) if v)
         click.echo(f"[{_(KINDS.get(row['kind'], row['kind']))}] {where}: {row['snippet']}")
     if page.capped:  # the PostgreSQL backend ranked and counted the newest matches only
-        click.echo(_("More than %(count)s results (the most recently added ranked and counted)",
+        click.echo(_("At least %(count)s results (the most recently added ranked and counted)",
                      count=number(page.total)))
     else:
         click.echo(_n("%(count)s result", "%(count)s results", page.total,

@@ -139,16 +139,16 @@ def test_a_word_matching_more_than_the_limit_shows_the_newest_matches_and_says_s
                  next(f for f in newest.facets if f.name == "kind").values)
     assert kinds["point"] == len(shown) < len(all_ids)
     html = Actor(pg.test_client(), "secretary").get("/zoeken?q=JGT").get_data(as_text=True)
-    assert f"Meer dan {newest.total} resultaten" in html
-    assert f"de {newest.total} laatst toegevoegde" in html
+    assert f"Ten minste {newest.total} resultaten" in html
+    assert f"alleen de {newest.total} laatst toegevoegde gerangschikt en geteld" in html
     quick = Actor(pg.test_client(), "secretary").hx_get("/zoeken/snel?q=JGT")
-    assert f"Toon meer dan {newest.total} resultaten" in quick.get_data(as_text=True)
+    assert f"Toon ten minste {newest.total} resultaten" in quick.get_data(as_text=True)
     # Words that match fewer than the limit are counted exactly, as before.
     service.count_limit = 16
     few = run(pg, "privacy", size=1000)
     service.count_limit = 0
     assert not few.capped and few.total == run(pg, "privacy", size=1000).total > 0
-    assert "Meer dan" not in Actor(pg.test_client(), "secretary").get(
+    assert "Ten minste" not in Actor(pg.test_client(), "secretary").get(
         "/zoeken?q=privacy").get_data(as_text=True)
 
 
@@ -189,9 +189,9 @@ def test_when_the_newest_hold_almost_none_of_the_matches_all_are_ranked(pg):
     assert not found.capped and found.total == everything.total > 16
 
 
-def test_the_newest_that_are_all_of_them_are_counted_exactly(pg):
-    """A word whose matches are all recent: the newest hold every one, so the page gives
-    the exact number, not "more than"."""
+def test_a_word_whose_matches_are_all_recent_shows_them_all_as_at_least(pg):
+    """A word whose matches are all recent: the newest hold every one, so every one is
+    shown, and the page claims no more than it knows ("ten minste", never "meer dan")."""
     engine = pg.extensions["consult.engine"]
     with Session(engine) as session:
         reaction = session.exec(select(Point)).first().reaction_id
@@ -203,9 +203,10 @@ def test_the_newest_that_are_all_of_them_are_counted_exactly(pg):
     service = search.service(pg)
     service.count_limit = 16  # ~30 expected: more than the limit, so only the newest are read
     found = run(pg, "zeppelinhaven", size=1000)
-    assert not found.capped and found.total == 30
-    assert "Meer dan" not in Actor(pg.test_client(), "secretary").get(
-        "/zoeken?q=zeppelinhaven").get_data(as_text=True)
+    assert found.capped and found.total == len(found.hits) == 30
+    html = Actor(pg.test_client(), "secretary").get("/zoeken?q=zeppelinhaven").get_data(
+        as_text=True)
+    assert "Ten minste 30 resultaten" in html and "Meer dan" not in html
 
 
 def test_the_public_paging_and_date_order_under_the_limit(pg):
