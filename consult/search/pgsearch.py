@@ -236,8 +236,12 @@ class PgSearchService:
             return None
         ranges = [sa.and_(D.kind == kind, D.ident >= high - int(share * (high - low + 1)))
                   for kind, (low, high) in bounds.items()]
-        # A kind that had no documents when the bounds were read: all of its documents.
-        return sa.or_(*ranges, D.kind.not_in(list(bounds)))
+        # A kind that had no documents when the bounds were read: all of its documents. Each
+        # branch an equality or range of the (kind, ident) index: one that is not (a NOT IN)
+        # turns the whole OR into a filter on every matching row, which is what this avoids
+        # (1,000,000 points: 524 ms for `jeugdhulp` that way, 95 ms through the index).
+        ranges += [D.kind == kind for kind in documents.KINDS.values() if kind not in bounds]
+        return sa.or_(*ranges)
 
     def _id_bounds(self, connection) -> dict[str, tuple[int, int]]:
         """{kind: (lowest, highest ident)} of the table's documents, read through the (kind,
