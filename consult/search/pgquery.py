@@ -110,18 +110,26 @@ def conditions(restriction) -> list:
             out.append(D[name] == value)
     if restriction.hidden:
         out.append(sa.or_(D.consultation == "",
-                          D.consultation.not_in([str(i) for i in restriction.hidden])))
+                          D.consultation != sa.func.all(_texts(restriction.hidden))))
     if restriction.public:
         out.append(D.internal == "")
     if restriction.stakeholders is not None:
-        known = [str(i) for i in restriction.stakeholders]
-        out.append(sa.or_(D.kind != "stakeholder", D.stakeholder.in_(known)))
+        out.append(sa.or_(D.kind != "stakeholder",
+                          D.stakeholder == sa.func.any(_texts(restriction.stakeholders))))
     if restriction.no_internal is None:
         out.append(D.internal != "1")
     elif restriction.no_internal:
-        hidden_here = [str(i) for i in restriction.no_internal]
-        out.append(sa.not_(sa.and_(D.internal == "1", D.consultation.in_(hidden_here))))
+        out.append(sa.not_(sa.and_(D.internal == "1", D.consultation == sa.func.any(
+            _texts(restriction.no_internal)))))
     return out
+
+
+def _texts(ids) -> sa.BindParameter:
+    """A set of ids as one text[] parameter (``= ANY(...)``, ``<> ALL(...)``), not one
+    parameter each: the public knows hundreds of stakeholders, and an IN list of that many
+    made every search statement a new text for SQLAlchemy to render and psycopg to parse
+    (~5 ms a search page at 100,000 points)."""
+    return sa.bindparam(None, sorted(str(i) for i in ids), type_=postgresql.ARRAY(sa.Text))
 
 
 def row_of(doc: dict) -> dict:
