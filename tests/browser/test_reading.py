@@ -9,10 +9,12 @@ from ..test_reading import LINES, SHARED, SLUG, _ids, _pages
 from .conftest import _serve, login
 
 _TOPS = """(needles) => {
-  // The element that holds all the needles and is shown: the smallest such one.
+  // The first shown element, in document order, that holds all the needles and holds no
+  // smaller such element: the point's own text, not a later copy (the thread's similar
+  // points, loaded by htmx a moment later, may show the same text with its words marked).
   const holders = [...document.querySelectorAll('body *')].filter(e =>
     e.offsetParent !== null && needles.every(n => e.textContent.includes(n)));
-  const box = holders[holders.length - 1];
+  const box = holders.find(h => !holders.some(o => o !== h && h.contains(o)));
   if (!box) return null;
   const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
   const tops = {};
