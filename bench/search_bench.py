@@ -700,8 +700,14 @@ def report_pg(r: dict) -> None:
               f"{ms(r.get('fresh', []))} [load {p['load']['http']}]")
 
 
+def _query_seed(size: int, seed: int, offset: int = 0) -> int:
+    """The seed of a run's queries: --seed N asks other words than the runs before (with
+    --reuse the database is the same, so seed 0 would ask the same words again)."""
+    return size + offset + 7919 * seed
+
+
 def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None,
-             pg_url: str | None = None) -> dict:
+             pg_url: str | None = None, seed: int = 0) -> dict:
     rnd = random.Random(size)
     folder = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix=f"searchbench-{size}-"))
     url = f"sqlite:///{folder / 'consult.sqlite3'}"
@@ -737,7 +743,8 @@ def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None,
               flush=True)
     else:
         result["documents"] = sum(service.status()["index"].values())
-    queries = first_time_queries(docs, facts["stakeholder"], per_kind, rnd)
+    queries = first_time_queries(docs, facts["stakeholder"], per_kind,
+                                 random.Random(_query_seed(size, seed)) if seed else rnd)
     result["queries"] = queries
     consult_repeat(app, queries[:3])  # segment columns loaded, as in a running worker
     result["consult_first"] = consult_first_time(app, queries)
@@ -750,7 +757,7 @@ def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None,
     report([result])
     if saves:
         http_queries = first_time_queries(docs, facts["stakeholder"], 4,
-                                          random.Random(size + 1))
+                                          random.Random(_query_seed(size, seed, 1)))
         try:
             result["http"], result["fresh"] = http_measurements(folder, url, http_queries,
                                                                 saves)
@@ -764,7 +771,8 @@ def run_size(size: int, per_kind: int, saves: int, reuse: str | None = None,
     return result
 
 
-def run_pg_only(size: int, per_kind: int, saves: int, reuse: bool, pg_url: str) -> dict:
+def run_pg_only(size: int, per_kind: int, saves: int, reuse: bool, pg_url: str,
+                seed: int = 0) -> dict:
     """The PostgreSQL backend alone (no Whoosh, no FTS5: at 1M points their builds take
     hours on a shared machine): build or reuse the corpus, the same kinds of first-time
     queries, HTTP p50/p95 and saved -> found."""
@@ -776,9 +784,9 @@ def run_pg_only(size: int, per_kind: int, saves: int, reuse: bool, pg_url: str) 
     store_html(pg_url)
     facts = existing_docs(pg_url, size)
     queries = first_time_queries(facts["docs"], facts["stakeholder"], per_kind,
-                                 random.Random(size))
+                                 random.Random(_query_seed(size, seed)))
     http_queries = first_time_queries(facts["docs"], facts["stakeholder"], 4,
-                                      random.Random(size + 1)) if saves else []
+                                      random.Random(_query_seed(size, seed, 1))) if saves else []
     p = run_pg(size, pg_url, queries, http_queries, saves, reuse=True)
     print()
     print(f"## {size:,} points: PostgreSQL backend alone ({p['documents']:,} documents, "
@@ -850,6 +858,10 @@ def main():
     parser.add_argument("--pg", help="also measure the PostgreSQL search backend on this "
                         "(empty, disposable) PostgreSQL database; with --reuse, a database "
                         "this benchmark filled before at that size is measured again as it is")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="other query words than the default run's (for runs with --reuse: "
+                        "seed 0 asks the words an earlier run asked, which the database has "
+                        "cached since)")
     parser.add_argument("--pg-only", action="store_true",
                         help="measure only the PostgreSQL backend (--pg), no Whoosh or FTS5; "
                         "with --reuse (any value) a database filled before is measured again")
@@ -859,9 +871,11 @@ def main():
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         if args.pg_only:
-            results.append(run_pg_only(size, args.per_kind, args.saves, args.reuse, args.pg))
+            results.append(run_pg_only(size, args.per_kind, args.saves, args.reuse, args.pg,
+                                       args.seed))
             continue
-        results.append(run_size(size, args.per_kind, args.saves, args.reuse, args.pg))
+        results.append(run_size(size, args.per_kind, args.saves, args.reuse, args.pg,
+                                args.seed))
         if "fresh" in results[-1]:
             report(results[-1:])
     if args.json:

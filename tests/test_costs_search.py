@@ -209,3 +209,27 @@ def test_a_result_page_renders_no_markdown_for_plain_points(search_app, monkeypa
     assert len(page.hits) == 20
     assert all(h.snippet for h in page.hits)
     assert len(rendered) < len(page.hits) / 2, len(rendered)
+
+
+# --- a result page: its twenty hits in a few statements, not a few per hit --------------------
+
+
+def test_a_result_page_reads_its_hits_in_a_fixed_number_of_statements(search_app):  # noqa: F811
+    """The hits of a page (their points, reactions, senders, consultations, answers and
+    destination paths) are read a kind at a time: twenty hits of every kind cost a few
+    statements more than one hit, and the consultations the reader's scope read are not
+    read again for the hits or the facets."""
+    from .test_search import run
+
+    for role in ("secretary", None):
+        with statements(search_app) as one:
+            few = run(search_app, "veiligheidsketen", role)
+        with statements(search_app) as twenty:
+            many = run(search_app, "jeugd*", role)
+        assert 1 <= len(few.hits) <= 3, len(few.hits)
+        assert len(many.hits) == 20 and len({h.kind for h in many.hits}) >= 2
+        assert any(h.destinations for h in many.hits)  # paths were read, in one statement
+        assert len(twenty) <= 15, [s.sql[:80] for s in twenty.all]
+        assert len(twenty) - len(one) <= 4, (len(twenty), len(one))
+        reads = [s.sql for s in twenty.selects if "FROM consultation" in s.sql]
+        assert len(reads) == 1, reads

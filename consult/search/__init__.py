@@ -27,7 +27,6 @@ from ..models import (
     ResponsePoint,
     Stakeholder,
 )
-from ..processing import destination_paths_of
 from . import query as q
 from .analysis import index_terms
 from .query import Request
@@ -78,10 +77,12 @@ def service(app: Flask | None = None) -> SearchService:
     return (app or current_app).extensions["consult.search"]
 
 
-def scope_for(session: Session, user) -> q.Scope:
-    """Which consultations this user may not see, and where their internal notes are hidden."""
+def scope_for(session: Session, user, consultations: list | None = None) -> q.Scope:
+    """Which consultations this user may not see, and where their internal notes are hidden.
+    ``consultations``: every consultation, when the caller has read them already."""
     hidden, no_internal = set(), set()
-    consultations = list(session.execute(sa.select(Consultation)).scalars())
+    if consultations is None:
+        consultations = list(session.execute(sa.select(Consultation)).scalars())
     for consultation in consultations:
         if not access.can_view(user, consultation):
             hidden.add(consultation.id)
@@ -160,7 +161,11 @@ def run(session: Session, user, request: Request, scope: q.Scope | None = None,
     A missing or damaged index (store.DAMAGE) starts a rebuild and gives a page marked
     ``unavailable``; any other failure of the query is logged and gives a page marked
     ``failed``, without a rebuild (one cheap request must not keep a core rebuilding)."""
-    scope = scope if scope is not None else scope_for(session, user)
+    # Every consultation, read once: the reader's scope, the hits' and the facets' titles.
+    # Held here for the request (the session's identity map holds its objects weakly).
+    consultations = list(session.execute(sa.select(Consultation)).scalars())
+    known = {c.id: c for c in consultations}
+    scope = scope if scope is not None else scope_for(session, user, consultations)
     search = service()
     try:
         found = search.find(request, scope, facets=facets)
@@ -171,21 +176,25 @@ def run(session: Session, user, request: Request, scope: q.Scope | None = None,
     except Exception:  # noqa: BLE001 - a mistake in the query code: rebuilding cures nothing
         current_app.logger.exception("search failed for %r", request.text)
         return Page(request, failed=True)
-    hits = _hits(session, found.keys, found.query)
+    hits = _hits(session, found.keys, found.query, known)
     for hit, score in zip(hits, found.scores, strict=False):
         hit.score = score
     return Page(
         request,
         total=found.total,
         hits=[h for h in hits if h is not None],
-        facets=_facets(session, found.facets, request) if facets else [],
+        facets=_facets(session, found.facets, request, known) if facets else [],
         page=found.page,
         pages=found.pages if found.total else 0,
         capped=found.capped,
     )
 
 
-def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
+def _hits(session: Session, keys: list[str], user_q,
+          consultations: dict[int, Consultation] | None = None) -> list[Hit]:
+    """The hits of these index keys ("p12", "m3", "r7", "s4", "d9"), in their order, read in a
+    few queries; keys whose rows are gone are left out. ``consultations``: {id: Consultation}
+    when the caller holds them (else read here)."""
     ids: dict[str, list[int]] = defaultdict(list)
     for k in keys:
         ids[k[0]].append(int(k[1:]))
@@ -203,25 +212,24 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
             first_point.setdefault(rid, pid)
             answered[rid].append(number)
     point_ids = set(ids["p"]) | {m.point_id for m in messages.values()} | set(first_point.values())
-    points = _by_id(session, Point, point_ids)
-    # A reaction's letter as received (original_text) can be pages long: a hit needs its id,
-    # stakeholder and consultation only (read on access should a template ever need it).
-    reactions = _by_id(session, Reaction, {p.reaction_id for p in points.values()}
-                       | {r.reaction_id for r in responses.values() if r.reaction_id},
-                       sa.orm.defer(Reaction.original_text), sa.orm.defer(Reaction.draft_points))
-    stakeholder_ids = set(ids["s"]) | {r.stakeholder_id for r in reactions.values()} | {
-        p.stakeholder_id for p in points.values() if p.stakeholder_id
-    }
-    stakeholders = _by_id(session, Stakeholder, stakeholder_ids)
+    points, reactions, stakeholders = _points_with_senders(session, point_ids)
+    # An answer without points, a stakeholder hit: what the join above did not bring.
+    reactions.update(_by_id(
+        session, Reaction,
+        {r.reaction_id for r in responses.values() if r.reaction_id} - set(reactions),
+        *_REACTION_HEAD))
+    pointless = {r.reaction_id for r in responses.values() if r.id not in first_point}
+    stakeholders.update(_by_id(
+        session, Stakeholder,
+        (set(ids["s"]) | {reactions[i].stakeholder_id for i in pointless if i in reactions})
+        - set(stakeholders)))
     sections = _section_hits(session, ids["d"], user_q)
-    consultations = _by_id(
-        session,
-        Consultation,
-        {r.consultation_id for r in reactions.values()}
-        | {r.consultation_id for r in responses.values()},
-    )
+    wanted = {r.consultation_id for r in reactions.values()} | {
+        r.consultation_id for r in responses.values()}
+    if consultations is None or not wanted <= consultations.keys():
+        consultations = _by_id(session, Consultation, wanted)
     state = _point_state(session, point_ids)
-    paths = destination_paths_of(session, consultations)
+    paths = _destination_names(session, {d for _s, dest in state.values() for d in dest})
 
     def point_hit(kind, key, point, text):
         reaction = reactions.get(point.reaction_id)
@@ -236,9 +244,7 @@ def _hits(session: Session, keys: list[str], user_q) -> list[Hit]:
             point=point,
             number=point.number,
             status=status,
-            destinations=[paths.get(consultation.id, {}).get(d, "") for d in dest]
-            if consultation
-            else [],
+            destinations=[paths.get(str(d), "") for d in dest] if consultation else [],
             snippet=q.snippet(text, user_q),
             text=text,
         )
@@ -324,11 +330,41 @@ def _plain(body: str) -> str:
 
 
 def _by_id(session: Session, model, ids, *options) -> dict:
+    """{id: object} of these ids, read in one query."""
     ids = sorted(set(i for i in ids if i is not None))
     if not ids:
         return {}
     query = sa.select(model).where(model.id.in_(ids)).options(*options)
     return {o.id: o for o in session.execute(query).scalars()}
+
+
+# A reaction's letter as received (original_text) can be pages long: a hit needs its id,
+# stakeholder and consultation only (read on access should a template ever need it).
+_REACTION_HEAD = (sa.orm.defer(Reaction.original_text), sa.orm.defer(Reaction.draft_points))
+
+
+def _points_with_senders(session: Session, point_ids) -> tuple[dict, dict, dict]:
+    """({id: Point}, {id: Reaction}, {id: Stakeholder}) of these points, their reactions and
+    senders (the point's own stakeholder in a joint letter, else the reaction's) in one
+    query: a result page's twenty hits cost one round trip, not three."""
+    ids = sorted(set(point_ids))
+    if not ids:
+        return {}, {}, {}
+    sender = sa.func.coalesce(Point.stakeholder_id, Reaction.stakeholder_id)
+    rows = session.execute(
+        sa.select(Point, Reaction, Stakeholder)
+        .join(Reaction, Reaction.id == Point.reaction_id)
+        .outerjoin(Stakeholder, Stakeholder.id == sender)
+        .where(Point.id.in_(ids))
+        .options(*_REACTION_HEAD)
+    ).all()
+    points, reactions, stakeholders = {}, {}, {}
+    for point, reaction, stakeholder in rows:
+        points[point.id] = point
+        reactions[reaction.id] = reaction
+        if stakeholder is not None:
+            stakeholders[stakeholder.id] = stakeholder
+    return points, reactions, stakeholders
 
 
 def _point_state(session: Session, point_ids) -> dict[int, tuple[str, list[int]]]:
@@ -345,9 +381,10 @@ FACET_ORDER = ("kind", "consultation", "stakeholder", "skind", "channel", "desti
 FACET_VALUES_SHOWN = 12
 
 
-def _facets(session: Session, counts: dict, request: Request) -> list[Facet]:
+def _facets(session: Session, counts: dict, request: Request,
+            consultations: dict[int, Consultation] | None = None) -> list[Facet]:
     """The facets with their most frequent values (and the chosen one), names looked up only
-    for what is shown."""
+    for what is shown (``consultations``: {id: Consultation} when the caller holds them)."""
     shown: dict[str, list[tuple[str, int]]] = {}
     for name in FACET_ORDER:
         values = counts.get(name, {})
@@ -361,7 +398,9 @@ def _facets(session: Session, counts: dict, request: Request) -> list[Facet]:
             top.append((chosen, values[chosen]))
         shown[name] = top
     names = {
-        "consultation": _names(session, Consultation.id, Consultation.title, shown["consultation"]),
+        "consultation": {str(i): c.title for i, c in (consultations or _by_id(
+            session, Consultation, [int(v) for v, _n in shown["consultation"] if v.isdigit()]
+        )).items()},
         "stakeholder": _names(session, Stakeholder.id, Stakeholder.name, shown["stakeholder"]),
         "destination": _destination_names(session, [int(v) for v, _n in shown["destination"]]),
     }
@@ -384,19 +423,21 @@ def _names(session: Session, id_column, name_column, rows) -> dict[str, str]:
     return {str(i): n for i, n in session.execute(query)}
 
 
-def _destination_names(session: Session, ids: list[int]) -> dict[str, str]:
-    """Full paths ("Inkoopplan 2017 › Sturing en monitoring") of these destinations."""
-    from ..models import Destination
+def _destination_names(session: Session, ids) -> dict[str, str]:
+    """Full paths ("Inkoopplan 2017 › Sturing en monitoring") of these destinations, keyed by
+    the id as text: the destinations and their ancestors in one recursive query."""
     from ..processing import destination_path
 
-    by_id: dict[int, Destination] = {}
-    wanted = set(ids)
-    while wanted:
-        found = session.execute(sa.select(Destination).where(Destination.id.in_(wanted)))
-        new = {d.id: d for d in found.scalars()}
-        by_id.update(new)
-        wanted = {d.parent_id for d in new.values() if d.parent_id and d.parent_id not in by_id}
-    return {str(i): destination_path(by_id[i], by_id) for i in ids if i in by_id}
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    up = (sa.select(Destination.id, Destination.parent_id)
+          .where(Destination.id.in_(wanted)).cte("up", recursive=True))
+    up = up.union(sa.select(Destination.id, Destination.parent_id)
+                  .join(up, Destination.id == up.c.parent_id))
+    by_id = {d.id: d for d in session.execute(
+        sa.select(Destination).where(Destination.id.in_(sa.select(up.c.id)))).scalars()}
+    return {str(i): destination_path(by_id[i], by_id) for i in wanted if i in by_id}
 
 
 def similar_points(session: Session, user, point: Point, limit: int = 5):
