@@ -229,7 +229,8 @@ def _hits(session: Session, keys: list[str], user_q,
     if consultations is None or not wanted <= consultations.keys():
         consultations = _by_id(session, Consultation, wanted)
     state = _point_state(session, point_ids)
-    paths = _destination_names(session, {d for _s, dest in state.values() for d in dest})
+    paths = _paths_by_consultation(
+        _destinations_up(session, {d for _s, dest in state.values() for d in dest}))
 
     def point_hit(kind, key, point, text):
         reaction = reactions.get(point.reaction_id)
@@ -244,7 +245,9 @@ def _hits(session: Session, keys: list[str], user_q,
             point=point,
             number=point.number,
             status=status,
-            destinations=[paths.get(str(d), "") for d in dest] if consultation else [],
+            destinations=[paths.get(consultation.id, {}).get(d, "") for d in dest]
+            if consultation
+            else [],
             snippet=q.snippet(text, user_q),
             text=text,
         )
@@ -425,9 +428,16 @@ def _names(session: Session, id_column, name_column, rows) -> dict[str, str]:
 
 def _destination_names(session: Session, ids) -> dict[str, str]:
     """Full paths ("Inkoopplan 2017 › Sturing en monitoring") of these destinations, keyed by
-    the id as text: the destinations and their ancestors in one recursive query."""
+    the id as text."""
     from ..processing import destination_path
 
+    by_id = _destinations_up(session, ids)
+    return {str(i): destination_path(by_id[i], by_id) for i in sorted(set(ids)) if i in by_id}
+
+
+def _destinations_up(session: Session, ids) -> dict[int, Destination]:
+    """{id: Destination} of these destinations and all their ancestors, in one recursive
+    query (a result page's hits name a few destinations; their consultations hold hundreds)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -435,9 +445,20 @@ def _destination_names(session: Session, ids) -> dict[str, str]:
           .where(Destination.id.in_(wanted)).cte("up", recursive=True))
     up = up.union(sa.select(Destination.id, Destination.parent_id)
                   .join(up, Destination.id == up.c.parent_id))
-    by_id = {d.id: d for d in session.execute(
+    return {d.id: d for d in session.execute(
         sa.select(Destination).where(Destination.id.in_(sa.select(up.c.id)))).scalars()}
-    return {str(i): destination_path(by_id[i], by_id) for i in wanted if i in by_id}
+
+
+def _paths_by_consultation(by_id: dict[int, Destination]) -> dict[int, dict[int, str]]:
+    """{consultation id: {destination id: full path}}, each path only through destinations of
+    its own consultation (as processing.destination_paths_of gives them)."""
+    from ..processing import destination_path
+
+    groups: dict[int, dict[int, Destination]] = defaultdict(dict)
+    for i, d in by_id.items():
+        groups[d.consultation_id][i] = d
+    return {cid: {i: destination_path(d, group) for i, d in group.items()}
+            for cid, group in groups.items()}
 
 
 def similar_points(session: Session, user, point: Point, limit: int = 5):
