@@ -236,6 +236,57 @@ def test_the_public_paging_and_date_order_under_the_limit(pg):
     assert not by_date.capped and {h.key for h in by_date.hits} == everything
 
 
+def test_a_word_in_most_documents_reads_the_newest_row_by_row_and_finds_the_same(pg,
+                                                                                monkeypatch):
+    """A word in a large share of the table: the newest window's rows are read through the
+    (kind, ident) index and matched one by one instead of through the GIN index (which builds
+    a bitmap of every match first). The same page, total and facet counts either way."""
+    service = search.service(pg)
+    _analysed(pg)
+    service.count_limit = 16
+    asked = ["JGT", "inkoop", "jeugd*", "jeugdhulp", '"lokale sturing"', "zorg OR inkoop"]
+    real = pgsearch.WINDOW_SCAN_RATIO
+
+    def pages(ratio):
+        monkeypatch.setattr(pgsearch, "WINDOW_SCAN_RATIO", ratio)
+        monkeypatch.setattr(pgsearch, "SCATTERED_SCAN_RATIO", ratio)
+        out = {}
+        for limit in (16, 10**6):  # the newest window; every match (a stakeholder's, below)
+            service.count_limit = limit
+            for text in asked:
+                for role in ("secretary", None):
+                    for chosen in ({}, {"stakeholder": "1"}):
+                        page = run(pg, text, role, size=1000, **chosen)
+                        out[limit, text, role, tuple(chosen)] = (
+                            page.capped, page.total, [h.key for h in page.hits],
+                            [(f.name, f.values) for f in page.facets])
+        return out
+
+    through_index, one_by_one = pages(10**9), pages(0.001)
+    assert sum(capped for capped, *_rest in through_index.values()) >= 6
+    assert sum(bool(hits) for _c, _t, hits, _f in through_index.values()) >= 40
+    assert one_by_one == through_index
+    service.count_limit = 16
+    monkeypatch.setattr(pgsearch, "WINDOW_SCAN_RATIO", real)
+    with pg.extensions["consult.engine"].connect() as connection:  # it is chosen by share
+        _window, each = service._newest(connection, {}, pgquery.lexeme("jgt"))
+    assert not each  # at the real ratio: ~60 matches in a demo of ~400 documents
+
+
+def test_the_lexemes_the_index_reads_are_the_positive_ones_each_once():
+    """What the GIN index reads for a query (pgsearch._postings): every word and prefix of an
+    AND, an OR or a phrase, not a word left out with a minus sign."""
+    def lexemes(text):
+        return pgquery.positive_lexemes(pgquery.tsquery_literal(search.query.parse(text)))
+
+    assert lexemes("volgende geen") == ["'volgend'", "'gen'"]
+    assert lexemes("PGB -ZIN") == ["'pgb'"]
+    assert lexemes("privacy OR veiligheid") == ["'privacy'", "'veilig'"]
+    assert lexemes("jeugd*")[0] == "'jeugd':*"
+    assert lexemes("o'neill zorg") == ["'oneil'", "'zorg'"]
+    assert len(lexemes('"lokale sturing"')) == 1  # a phrase is one pair term
+
+
 def test_the_count_limit_is_a_setting(tmp_path):
     from .conftest import make_app
 

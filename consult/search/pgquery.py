@@ -13,6 +13,8 @@ are: no text search configuration is involved at all.
 - filters and who may see what (matching.Restriction) become a WHERE clause on the columns.
 """
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from whoosh import query as wq
@@ -92,6 +94,23 @@ def tsquery(literal: str):
 
 def matches(literal: str):
     return D.terms.op("@@")(tsquery(literal))
+
+
+_LEXEME = re.compile(r"(!?)('(?:[^']|'')*'(?::\*)?)")
+
+
+def positive_lexemes(literal: str) -> list[str]:
+    """The lexemes of a tsquery literal the GIN index reads the matches of, each as a tsquery
+    literal of its own (a prefix with its ``:*``), once, in order; negated ones (``!'zin'``)
+    left out. ``('volgend' & 'gen')`` -> ``["'volgend'", "'gen'"]``."""
+    return list(dict.fromkeys(m.group(2) for m in _LEXEME.finditer(literal) if not m.group(1)))
+
+
+def matches_each(literal: str):
+    """``matches`` in a form the GIN index cannot answer (the same rows): the planner then
+    reads the rows the other conditions choose and matches each (pgsearch._newest)."""
+    empty = sa.cast(sa.literal("", sa.Text), postgresql.TSVECTOR)
+    return sa.func.coalesce(D.terms, empty).op("@@")(tsquery(literal))
 
 
 def conditions(restriction) -> list:

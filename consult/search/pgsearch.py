@@ -40,6 +40,14 @@ STATE = "pg_analysis"
 WRITE_LOCK = 0x636F6E73  # "cons"
 REBUILD_LOCK = 0x636F6E74
 RANGE = 2_000
+# A window row read and matched on its own costs about this many GIN matches put in a bitmap
+# (1,000,000 points: 3,970 window rows in ~20 ms, 5 us each; the GIN bitmap of 792,462
+# matches in 128 ms, 0.16 us each; EXPLAIN ANALYZE, warm, load ~1).
+WINDOW_SCAN_RATIO = 30
+# The same for a stakeholder's documents, spread over the whole table (a page read each, so
+# dearer than the window's neighbouring rows): `met` with one stakeholder's filter (6,386
+# documents; the word in 418,657) 134 -> 31 ms one by one at 1,000,000 points, warm.
+SCATTERED_SCAN_RATIO = 50
 SOURCES = (("p", Point), ("r", Response), ("m", Message), ("s", Stakeholder),
            ("d", DocumentSection))
 
@@ -170,9 +178,8 @@ class PgSearchService:
         literal = pgquery.tsquery_literal(user_q)
         if literal is None and not filters:
             return q.Found(0, [], [], {n: Counter() for n in q.FILTERS}, user_q, 1, 0)
-        where = pgquery.conditions(scope.restriction(filters))
-        if literal is not None:
-            where.append(pgquery.matches(literal))
+        visible = pgquery.conditions(scope.restriction(filters))
+        where = [*visible, pgquery.matches(literal)] if literal is not None else visible
         score = (sa.func.ts_rank(D.terms, pgquery.tsquery(literal), 1) if literal is not None
                  else sa.literal(0.0))
         by_date = request.sort == "date" or literal is None
@@ -180,25 +187,25 @@ class PgSearchService:
         with self.engine.connect() as connection:
             if literal is not None:
                 _settings_for_words(connection)
-            newest = None
+            window, each = None, False
             if literal is not None and not (every or by_date):
-                # Estimated on the words and the chosen filters: the reader's visibility
-                # rules (hundreds of stakeholder ids for the public) narrow little and cost
-                # the planner more than the rest of the estimate.
-                asked = pgquery.conditions(q.Scope(frozenset(), frozenset()).restriction(filters))
-                newest = self._newest(connection, [*asked, pgquery.matches(literal)])
+                window, each = self._newest(connection, filters, literal)
 
             def read(conditions: list, page: int):
                 return _page_and_counts(connection, conditions, score, by_date, page,
                                         request.size, facets)
 
-            total, rows, counts = read(where if newest is None else [*where, newest], page)
-            capped = newest is not None
+            # The rows matched through the GIN index or one by one (each), the newest window.
+            match = [pgquery.matches_each(literal) if each else pgquery.matches(literal)
+                     ] if literal is not None else []
+            total, rows, counts = read([*visible, *match, *([window] if window is not None
+                                                            else [])], page)
+            capped = window is not None
             if capped and total < max(1, self.count_limit // 8):  # estimated far too high
-                capped, newest = False, None
+                capped = False
                 total, rows, counts = read(where, page)
             if capped:
-                where = [*where, newest]
+                where = [*where, window]
             pages = max(1, -(-total // request.size))
             if page > pages:  # past the last page: show the last one (a second, rare read)
                 page = pages
@@ -206,10 +213,12 @@ class PgSearchService:
         return q.Found(total, [k for k, _s in rows], [float(s) for _k, s in rows],
                        counts if facets else {}, user_q, page, pages, capped)
 
-    def _newest(self, connection, asked: list):
-        """For words and filters (``asked``: their conditions) expected to match more than
-        ``count_limit`` documents: a condition that keeps the newest of them, about half the
-        limit, else None (all are ranked).
+    def _newest(self, connection, filters: dict[str, str], literal: str):
+        """(window, each) for words (``literal``) and chosen ``filters``: ``window`` a
+        condition that keeps the newest of their matches, about half the limit, when they are
+        expected to match more than ``count_limit`` documents (else None: all are ranked);
+        ``each``: whether to match the rows the window or a stakeholder filter chooses one by
+        one rather than through the GIN index (below).
 
         Every match of a common word or a short prefix is read from the table to rank and
         count it (its row's page and tsvector), so a search costs what the table holds:
@@ -224,16 +233,36 @@ class PgSearchService:
         The page says "at least N" and that it ranks and counts the N most recently added
         (``Found.capped``): whether older matches exist is not asked, since finding out can
         cost what the bound saves (a word whose matches are all recent has no older match,
-        and the only cheap plan for "one older match" reads every older row to learn it)."""
+        and the only cheap plan for "one older match" reads every older row to learn it).
+
+        For a word in a large share of the table the GIN index is the slow part: it builds a
+        bitmap of every match before the window narrows it (``een`` at 1,000,000 points:
+        792,462 matches, 128 ms of the statement's 140). When the window holds fewer than
+        1/WINDOW_SCAN_RATIO as many rows as the word has matches, its rows are read through
+        the ``(kind, ident)`` index and each matched on its own (``pgquery.matches_each``):
+        the same rows, ~25 ms for ``een``. The same for a stakeholder filter, which has an
+        index of its own (``met`` with one stakeholder's filter: 134 ms through the word's
+        bitmap; the stakeholder's few thousand documents read and matched instead). The
+        estimates are the planner's (EXPLAIN, ~0.5 ms each; the word alone and the filter
+        alone only when a filter is chosen). The reader's visibility rules are left out of
+        the estimates: hundreds of stakeholder ids for the public narrow little and cost the
+        planner more than the rest of the estimate."""
         if self.count_limit <= 0:
-            return None
-        expected = _estimate(connection, asked)
+            return None, False
+        asked = pgquery.conditions(q.Scope(frozenset(), frozenset()).restriction(filters))
+        word = pgquery.matches(literal)
+        expected = _estimate(connection, [*asked, word])
+        postings = _postings(connection, literal, expected if not asked else None)
         if expected <= self.count_limit:
-            return None
+            if "stakeholder" not in filters:
+                return None, False
+            chosen = _estimate(connection, pgquery.conditions(q.Scope(
+                frozenset(), frozenset()).restriction({"stakeholder": filters["stakeholder"]})))
+            return None, chosen * SCATTERED_SCAN_RATIO < postings
         share = (self.count_limit / 2) / expected
         bounds = self._id_bounds(connection)
         if not bounds:
-            return None
+            return None, False
         ranges = [sa.and_(D.kind == kind, D.ident >= high - int(share * (high - low + 1)))
                   for kind, (low, high) in bounds.items()]
         # A kind that had no documents when the bounds were read: all of its documents. Each
@@ -241,7 +270,8 @@ class PgSearchService:
         # turns the whole OR into a filter on every matching row, which is what this avoids
         # (1,000,000 points: 524 ms for `jeugdhulp` that way, 95 ms through the index).
         ranges += [D.kind == kind for kind in documents.KINDS.values() if kind not in bounds]
-        return sa.or_(*ranges)
+        window = sum(int(share * (high - low + 1)) for low, high in bounds.values())
+        return sa.or_(*ranges), window * WINDOW_SCAN_RATIO < postings
 
     def _id_bounds(self, connection) -> dict[str, tuple[int, int]]:
         """{kind: (lowest, highest ident)} of the table's documents, read through the (kind,
@@ -399,7 +429,8 @@ def _settings_for_words(connection) -> None:
     disks (random_page_cost 1.1) and with the table in shared_buffers the planner chooses the
     same by itself: one round trip that changes nothing there (both set in one statement)."""
     connection.exec_driver_sql("SELECT set_config('enable_seqscan', 'off', true), "
-                               "set_config('work_mem', '32MB', true)")
+                               "set_config('work_mem', '32MB', true), "
+                               "set_config('plan_cache_mode', 'force_custom_plan', true)")
 
 
 def _estimate(connection, where: list) -> int:
@@ -413,6 +444,17 @@ def _estimate(connection, where: list) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _postings(connection, literal: str, alone: int | None) -> int:
+    """How many matches the GIN index reads for a tsquery: each of its lexemes' (an AND of two
+    common words reads both lists before it intersects them: ``volgende geen`` at 1,000,000
+    points, few documents with both, 440 ms), at most four estimated. ``alone``: the query's
+    own estimate, when it has one lexeme and no filter (nothing more to ask)."""
+    lexemes = pgquery.positive_lexemes(literal)
+    if alone is not None and len(lexemes) <= 1:
+        return alone
+    return sum(_estimate(connection, [pgquery.matches(x)]) for x in lexemes[:4])
 
 
 def _nothing(_session) -> None:
