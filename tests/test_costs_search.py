@@ -229,7 +229,15 @@ def test_a_result_page_reads_its_hits_in_a_fixed_number_of_statements(search_app
         assert 1 <= len(few.hits) <= 3, len(few.hits)
         assert len(many.hits) == 20 and len({h.kind for h in many.hits}) >= 2
         assert any(h.destinations for h in many.hits)  # paths were read, in one statement
-        assert len(twenty) <= 15, [s.sql[:80] for s in twenty.all]
+        # The search backend's own statements (PostgreSQL: its settings, the planner's
+        # estimates per word, the search) are not the page's reads of its hits.
+        one, twenty = _page_reads(one), _page_reads(twenty)
+        assert len(twenty) <= 12, [s.sql[:80] for s in twenty]
         assert len(twenty) - len(one) <= 4, (len(twenty), len(one))
-        reads = [s.sql for s in twenty.selects if "FROM consultation" in s.sql]
+        reads = [s.sql for s in twenty if "FROM consultation" in s.sql]
         assert len(reads) == 1, reads
+
+
+def _page_reads(recorded) -> list:
+    return [s for s in recorded.all
+            if "search_document" not in s.sql and "set_config" not in s.sql]
