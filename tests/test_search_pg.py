@@ -281,10 +281,28 @@ def test_the_lexemes_the_index_reads_are_the_positive_ones_each_once():
 
     assert lexemes("volgende geen") == ["'volgend'", "'gen'"]
     assert lexemes("PGB -ZIN") == ["'pgb'"]
+    # Words left out as a group are not read either (a review found them counted).
+    for text in ("JGT -jeugd*", 'JGT -"lokale sturing"', "JGT -(de OR het)", "JGT -de -het"):
+        assert lexemes(text) == ["'jgt'"], text
+    assert lexemes("(zorg OR jeugd) -(de OR het) inkoop") == [
+        *lexemes("zorg"), *lexemes("jeugd"), *lexemes("inkoop")]
     assert lexemes("privacy OR veiligheid") == ["'privacy'", "'veilig'"]
     assert lexemes("jeugd*")[0] == "'jeugd':*"
     assert lexemes("o'neill zorg") == ["'oneil'", "'zorg'"]
     assert len(lexemes('"lokale sturing"')) == 1  # a phrase is one pair term
+
+
+def test_a_search_under_the_limit_asks_the_planner_once(pg):
+    """The estimates per word are asked only when a path is to be chosen: a search of a few
+    words, under the limit and without a stakeholder filter, runs one EXPLAIN."""
+    from .costs import statements
+
+    search.service(pg).count_limit = 10**6
+    with statements(pg) as recorded:
+        page = run(pg, "JGT zorg gemeente jeugd*")
+    assert not page.capped
+    explains = [s for s in recorded.all if s.sql.lstrip().upper().startswith("EXPLAIN")]
+    assert len(explains) == 1, len(explains)
 
 
 def test_the_count_limit_is_a_setting(tmp_path):

@@ -96,14 +96,37 @@ def matches(literal: str):
     return D.terms.op("@@")(tsquery(literal))
 
 
-_LEXEME = re.compile(r"(!?)('(?:[^']|'')*'(?::\*)?)")
+_LEXEME = re.compile(r"'(?:[^']|'')*'(?::\*)?")
 
 
 def positive_lexemes(literal: str) -> list[str]:
     """The lexemes of a tsquery literal the GIN index reads the matches of, each as a tsquery
-    literal of its own (a prefix with its ``:*``), once, in order; negated ones (``!'zin'``)
-    left out. ``('volgend' & 'gen')`` -> ``["'volgend'", "'gen'"]``."""
-    return list(dict.fromkeys(m.group(2) for m in _LEXEME.finditer(literal) if not m.group(1)))
+    literal of its own (a prefix with its ``:*``), once, in order; negated ones left out,
+    alone (``!'zin'``) or as a group (``!('de' | 'het')``).
+    ``('volgend' & 'gen')`` -> ``["'volgend'", "'gen'"]``."""
+    out: list[str] = []
+    negated = [False]  # per open bracket: inside a negated group
+    pending = False  # a "!" waiting for its lexeme or group
+    i = 0
+    while i < len(literal):
+        char = literal[i]
+        if char == "'":
+            lexeme = _LEXEME.match(literal, i)
+            if lexeme is None:  # not a literal this module wrote: nothing more to read
+                break
+            if not (pending or negated[-1]):
+                out.append(lexeme.group())
+            pending, i = False, lexeme.end()
+            continue
+        if char == "!":
+            pending = True
+        elif char == "(":
+            negated.append(negated[-1] or pending)
+            pending = False
+        elif char == ")" and len(negated) > 1:
+            negated.pop()
+        i += 1
+    return list(dict.fromkeys(out))
 
 
 def matches_each(literal: str):
