@@ -49,7 +49,9 @@ logconfig_dict = {
 def post_worker_init(worker):
     """Start the worker's search thread at once, so that outbox rows left by a crash are
     replayed at start-up, not at the first request; start the upload readers' fork server and
-    its request watchdog; say what the worker serves."""
+    its request watchdog; freeze what the worker holds from its start (gc.freeze: no later
+    collection traverses it); say what the worker serves."""
+    import gc
     import logging
     import threading
 
@@ -61,10 +63,18 @@ def post_worker_init(worker):
     service = search.service(app)
     service.ensure_worker()
     limit = watchdog.install(worker).limit
+    # Everything the worker holds from its start (modules, the app, its engine, the caches of
+    # the text analysis, SQLAlchemy and Jinja, whose dicts grow with every new word and
+    # statement) is left out of every later garbage collection: a full collection traversed
+    # them all, 179-286 ms in the middle of a request at 1,000,000 points (gc.callbacks in
+    # the workers during 32 search requests); frozen, 13-31 ms.
+    gc.freeze()
     logging.getLogger("consult").info(
-        "worker ready: database %s, search index %s (%s), requests limited to %s",
+        "worker ready: database %s, search index %s (%s), requests limited to %s, "
+        "%d start-up objects kept out of garbage collection",
         app.extensions["consult.engine"].url.render_as_string(hide_password=True),
         service.store.root, service.mode, f"{limit} s" if limit else "no time",
+        gc.get_freeze_count(),
     )
 
 
