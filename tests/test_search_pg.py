@@ -269,7 +269,7 @@ def test_a_word_in_most_documents_reads_the_newest_row_by_row_and_finds_the_same
     service.count_limit = 16
     monkeypatch.setattr(pgsearch, "WINDOW_SCAN_RATIO", real)
     with pg.extensions["consult.engine"].connect() as connection:  # it is chosen by share
-        _window, each = service._newest(connection, {}, pgquery.lexeme("jgt"))
+        _window, each = service._plan(connection, {}, pgquery.lexeme("jgt"))
     assert not each  # at the real ratio: ~60 matches in a demo of ~400 documents
 
 

@@ -131,7 +131,7 @@ def positive_lexemes(literal: str) -> list[str]:
 
 def matches_each(literal: str):
     """``matches`` in a form the GIN index cannot answer (the same rows): the planner then
-    reads the rows the other conditions choose and matches each (pgsearch._newest)."""
+    reads the rows the other conditions choose and matches each (pgsearch._plan)."""
     empty = sa.cast(sa.literal("", sa.Text), postgresql.TSVECTOR)
     return sa.func.coalesce(D.terms, empty).op("@@")(tsquery(literal))
 

@@ -166,7 +166,7 @@ class PgSearchService:
         when the table was never built (a rebuild is then started by the caller).
 
         Words expected to match more than ``count_limit`` documents are ranked and counted
-        over the newest of them (``_newest``; ``Found.capped``), unless ``every`` (a bulk
+        over the newest of them (``_plan``; ``Found.capped``), unless ``every`` (a bulk
         selection needs every match) or the results are sorted by date."""
         from .store import IndexUnavailable
 
@@ -189,7 +189,7 @@ class PgSearchService:
                 _settings_for_words(connection)
             window, each = None, False
             if literal is not None and not (every or by_date):
-                window, each = self._newest(connection, filters, literal)
+                window, each = self._plan(connection, filters, literal)
 
             def read(conditions: list, page: int):
                 return _page_and_counts(connection, conditions, score, by_date, page,
@@ -213,7 +213,7 @@ class PgSearchService:
         return q.Found(total, [k for k, _s in rows], [float(s) for _k, s in rows],
                        counts if facets else {}, user_q, page, pages, capped)
 
-    def _newest(self, connection, filters: dict[str, str], literal: str):
+    def _plan(self, connection, filters: dict[str, str], literal: str):
         """(window, each) for words (``literal``) and chosen ``filters``: ``window`` a
         condition that keeps the newest of their matches, about half the limit, when they are
         expected to match more than ``count_limit`` documents (else None: all are ranked);
@@ -249,15 +249,14 @@ class PgSearchService:
         planner more than the rest of the estimate."""
         if self.count_limit <= 0:
             return None, False
-        asked = pgquery.conditions(q.Scope(frozenset(), frozenset()).restriction(filters))
+        asked = _chosen(filters)
         word = pgquery.matches(literal)
         expected = _estimate(connection, [*asked, word])
         alone = expected if not asked else None
         if expected <= self.count_limit:
             if "stakeholder" not in filters:
                 return None, False
-            chosen = _estimate(connection, pgquery.conditions(q.Scope(
-                frozenset(), frozenset()).restriction({"stakeholder": filters["stakeholder"]})))
+            chosen = _estimate(connection, _chosen({"stakeholder": filters["stakeholder"]}))
             return None, chosen * SCATTERED_SCAN_RATIO < _postings(connection, literal, alone)
         share = (self.count_limit / 2) / expected
         bounds = self._id_bounds(connection)
@@ -444,6 +443,11 @@ def _estimate(connection, where: list) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _chosen(filters: dict[str, str]) -> list:
+    """The conditions of the chosen filters alone (no reader's visibility rules)."""
+    return pgquery.conditions(q.Scope(frozenset(), frozenset()).restriction(filters))
 
 
 def _postings(connection, literal: str, alone: int | None) -> int:
