@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import pair_term, prefix_patterns
@@ -241,6 +242,12 @@ def postings(seg: SegmentData, term: str,
     if ("body", term) not in reader:
         return EMPTY
     matcher = reader.postings("body", term)
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        # A segment with deleted documents wraps its postings in a filter that steps through
+        # them one by one in Python (20,000 postings for one similar-points query, 190 ms at
+        # 120,000 points): decode the postings themselves; the deleted documents are dropped
+        # by every search's live mask (_restrict), as for postings cached before a deletion.
+        matcher = matcher.child
     if isinstance(matcher, W3LeafMatcher):
         ids, tf, complete = _decode(matcher, within)
     else:  # few postings, stored inline in the term info
