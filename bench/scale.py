@@ -3,6 +3,7 @@
 Usage (one command on a fresh clone, after `make install-test`):
     .venv/bin/python bench/scale.py [--points 120000] [--rounds 10] [--reuse DIR]
                                     [--out FILE] [--baseline FILE] [--load [--load-seconds S]]
+                                    [--load-postgres URL] [--reindex]
 
 It builds the installation (bench/scale_data.generate: 20 consultations of 2,000 to 10,000
 points on top of the demo, indexed), or copies a prepared one (--reuse DIR: a folder with a
@@ -27,7 +28,11 @@ sample (os.getloadavg; the machine has os.cpu_count() cores). Targets (issue 15)
 - installation-wide pages: median within 2x their median on the demo-only database;
 - exports (Word, Excel, public page of the 10,000-point consultation): 5x faster than the
   same figure in --baseline FILE (the --out JSON of a run on the old code). The Word and Excel
-  files are downloads, not pages: judged by that target only.
+  files are downloads, not pages: judged by that target only;
+- --reindex: the app's reindex of the installation at >= 0.1x the rate of SQLite FTS5 indexing
+  the same documents in the same run (bench/reindex_bench.py);
+- --load / --load-postgres: bench/load.py's 50 users on the installation, p95 <= 500 ms,
+  0 errors, 0 lost writes (judged in its own output).
 """
 
 from __future__ import annotations
@@ -405,6 +410,9 @@ def main() -> None:
     parser.add_argument("--load", action="store_true",
                         help="then run bench/load.py on the installation (SQLite)")
     parser.add_argument("--load-seconds", type=float, default=60)
+    parser.add_argument("--reindex", action="store_true",
+                        help="then time a reindex of the installation against FTS5 "
+                             "(bench/reindex_bench.py)")
     parser.add_argument("--load-postgres", metavar="URL",
                         help="also run the load test on this PostgreSQL (its schema is "
                              "DROPPED; start one with bench/postgres-prod-up)")
@@ -419,6 +427,8 @@ def main() -> None:
         result = {"commit": git_head(), "rounds": args.rounds, "cores": CORES,
                   "installation": {"big": big_db["big"], "small": big_db["small"]},
                   "rows": rows}
+        if args.reindex:
+            result["reindex"] = run_reindex(big_db, folder)
         if args.load:
             result["load"] = run_load(big_db, args)
         if args.out:
@@ -429,6 +439,17 @@ def main() -> None:
             print("kept", folder)
         else:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_reindex(big_db: dict, folder: Path) -> dict:
+    """bench/reindex_bench.py's round on the installation: consult's reindex against FTS5."""
+    from bench import reindex_bench
+
+    print("\nReindex of the installation against FTS5 (bench/reindex_bench.py)", flush=True)
+    result = reindex_bench.one_round(Path(big_db["instance"]), folder / "reindex")
+    print(reindex_bench.line(result))
+    print(reindex_bench.verdict([result]), flush=True)
+    return result
 
 
 def run_load(big_db: dict, args) -> dict:
