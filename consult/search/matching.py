@@ -241,13 +241,7 @@ def postings(seg: SegmentData, term: str,
     reader = seg.reader
     if ("body", term) not in reader:
         return EMPTY
-    matcher = reader.postings("body", term)
-    if isinstance(matcher, FilterMatcher) and matcher._exclude:
-        # A segment with deleted documents wraps its postings in a filter that steps through
-        # them one by one in Python (20,000 postings for one similar-points query, 190 ms at
-        # 120,000 points): decode the postings themselves; the deleted documents are dropped
-        # by every search's live mask (_restrict), as for postings cached before a deletion.
-        matcher = matcher.child
+    matcher = _raw_postings(reader, term)
     if isinstance(matcher, W3LeafMatcher):
         ids, tf, complete = _decode(matcher, within)
     else:  # few postings, stored inline in the term info
@@ -258,6 +252,25 @@ def postings(seg: SegmentData, term: str,
     if complete:
         POSTINGS.put(key, (ids, tf))
     return ids, tf
+
+
+def _raw_postings(reader, term: str):
+    """The term's posting list with the segment's deleted documents still in it.
+
+    Whoosh's ``reader.postings`` wraps the list of a segment with deletions in a filter that
+    steps through it one posting at a time in Python, from its very first step (20,000
+    postings for one similar-points query at 120,000 points, 190 ms), and its result depends
+    on the reader's own deletions: a list cached from a newer reader would lack documents
+    that an older searcher still holds. The raw list is the same for every reader of the
+    segment; each search drops the deleted documents with its live mask (``_restrict``)."""
+    terms = getattr(reader, "_terms", None)
+    if terms is not None:
+        return terms.matcher("body", reader._text_to_bytes("body", term),
+                             reader.schema["body"].format)
+    matcher = reader.postings("body", term)  # another reader type: unwrap its filter
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        matcher = matcher.child
+    return matcher
 
 
 def _decode(matcher, within: np.ndarray | None):
