@@ -179,7 +179,6 @@ class PgSearchService:
         if literal is None and not filters:
             return q.Found(0, [], [], {n: Counter() for n in q.FILTERS}, user_q, 1, 0)
         visible = pgquery.conditions(scope.restriction(filters))
-        where = [*visible, pgquery.matches(literal)] if literal is not None else visible
         score = (sa.func.ts_rank(D.terms, pgquery.tsquery(literal), 1) if literal is not None
                  else sa.literal(0.0))
         by_date = request.sort == "date" or literal is None
@@ -198,14 +197,13 @@ class PgSearchService:
             # The rows matched through the GIN index or one by one (each), the newest window.
             match = [pgquery.matches_each(literal) if each else pgquery.matches(literal)
                      ] if literal is not None else []
-            total, rows, counts = read([*visible, *match, *([window] if window is not None
-                                                            else [])], page)
+            where = [*visible, *match, *([window] if window is not None else [])]
+            total, rows, counts = read(where, page)
             capped = window is not None
             if capped and total < max(1, self.count_limit // 8):  # estimated far too high
                 capped = False
+                where = [*visible, pgquery.matches(literal)]  # every match, through the index
                 total, rows, counts = read(where, page)
-            if capped:
-                where = [*where, window]
             pages = max(1, -(-total // request.size))
             if page > pages:  # past the last page: show the last one (a second, rare read)
                 page = pages
