@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import pair_term, prefix_patterns
@@ -262,15 +261,10 @@ def _raw_postings(reader, term: str):
     postings for one similar-points query at 120,000 points, 190 ms), and its result depends
     on the reader's own deletions: a list cached from a newer reader would lack documents
     that an older searcher still holds. The raw list is the same for every reader of the
-    segment; each search drops the deleted documents with its live mask (``_restrict``)."""
-    terms = getattr(reader, "_terms", None)
-    if terms is not None:
-        return terms.matcher("body", reader._text_to_bytes("body", term),
-                             reader.schema["body"].format)
-    matcher = reader.postings("body", term)  # another reader type: unwrap its filter
-    if isinstance(matcher, FilterMatcher) and matcher._exclude:
-        matcher = matcher.child
-    return matcher
+    segment; each search drops the deleted documents with its live mask (``_restrict``).
+    ``reader``: a segment's reader (``segments`` hands out leaf readers only)."""
+    return reader._terms.matcher("body", reader._text_to_bytes("body", term),
+                                 reader.schema["body"].format)
 
 
 def _decode(matcher, within: np.ndarray | None):
