@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -39,32 +38,12 @@ if str(ROOT) not in sys.path:
 TARGET = 0.1
 
 
-def _fts5_table(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE VIRTUAL TABLE fts USING fts5(body, stakeholder, "
-                 "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')")
-    return conn
-
-
-def _fts5_insert(path: Path, rows) -> tuple[int, float]:
-    """Insert (rowid, body, stakeholder) rows into a fresh tuned table: (count, seconds)."""
-    path.unlink(missing_ok=True)
-    conn = _fts5_table(path)
-    start = time.perf_counter()
-    with conn:
-        cursor = conn.executemany(
-            "INSERT INTO fts(rowid, body, stakeholder) VALUES (?, ?, ?)", rows)
-        count = cursor.rowcount
-    seconds = time.perf_counter() - start
-    conn.close()
-    return count, seconds
-
-
 def one_round(source: Path, folder: Path) -> dict:
     """The three builds on a fresh copy of the instance folder ``source`` (its
     consult.sqlite3; its search folder is not copied): their rates and loads."""
     from sqlmodel import Session
 
+    from bench.search_bench import fts5_build
     from consult import create_app, search
     from consult.search import documents
 
@@ -86,18 +65,15 @@ def one_round(source: Path, folder: Path) -> dict:
     def stream():
         with Session(app.extensions["consult.engine"]) as session:
             for n, doc in enumerate(documents.all_documents(session), 1):
-                row = (n, doc.get("body") or "", f"s{doc.get('stakeholder') or 0}")
+                row = (n, doc.get("body") or "", doc.get("stakeholder") or "0")
                 kept.append(row)
                 yield row
 
-    load = os.getloadavg()[0]
-    fed, seconds = _fts5_insert(folder / "fts5-fed.sqlite3", stream())
-    out["fts5_fed"] = {"documents": len(kept), "seconds": seconds,
-                       "load": [load, os.getloadavg()[0]]}
-    load = os.getloadavg()[0]
-    _count, seconds = _fts5_insert(folder / "fts5-memory.sqlite3", iter(kept))
-    out["fts5_memory"] = {"documents": len(kept), "seconds": seconds,
-                          "load": [load, os.getloadavg()[0]]}
+    for name, rows in (("fts5_fed", stream), ("fts5_memory", lambda: iter(kept))):
+        load = os.getloadavg()[0]
+        rate, _bytes = fts5_build(folder / f"{name}.sqlite3", rows())
+        out[name] = {"documents": len(kept), "seconds": len(kept) / rate,
+                     "load": [load, os.getloadavg()[0]]}
     app.extensions["consult.engine"].dispose()
     for part in out.values():
         part["rate"] = part["documents"] / part["seconds"]
