@@ -51,3 +51,35 @@ def test_a_generated_consultation_is_complete_and_the_app_shows_it(demo_app, as_
                                                            "body": "Na de bulk: *ook*."})
     assert posted.status_code == 204
     assert "Na de bulk: <em>ook</em>." in secretary.get(thread).get_data(as_text=True)
+
+
+def test_the_reindex_bench_gives_fts5_the_documents_the_app_indexed(tmp_path):
+    """bench/reindex_bench.py (issue 15: the reindex against FTS5 in the same run): FTS5 is
+    fed the very documents the app's reindex wrote, both times, and the ratio is theirs."""
+    import sqlite3
+
+    from bench import reindex_bench
+    from consult import create_app
+    from consult.db import upgrade
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    url = f"sqlite:///{instance / 'consult.sqlite3'}"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance),
+                      "SECRET_KEY": "t", "SEARCH_MODE": "off"})
+    assert app.test_cli_runner().invoke(args=["consult", "demo"]).exit_code == 0
+    app.extensions["consult.engine"].dispose()
+
+    result = reindex_bench.one_round(instance, tmp_path / "work")
+    indexed = result["consult"]["documents"]
+    assert indexed > 250  # the demo's points, answers, messages and stakeholders
+    for name in ("fts5_fed", "fts5_memory"):
+        assert result[name]["documents"] == indexed
+        with sqlite3.connect(tmp_path / "work" / f"{name}.sqlite3") as conn:
+            assert conn.execute("SELECT count(*) FROM fts").fetchone()[0] == indexed
+            assert conn.execute("SELECT count(*) FROM fts WHERE fts MATCH 'jeugdhulp'"
+                                ).fetchone()[0] > 10
+    assert result["ratio_memory"] == result["consult"]["rate"] / result["fts5_memory"]["rate"]
+    assert "PASS" in reindex_bench.verdict([{**result, "ratio_memory": 0.1}])
+    assert "FAIL" in reindex_bench.verdict([{**result, "ratio_memory": 0.09}])
