@@ -60,3 +60,49 @@ def test_dashboard_charts_with_their_numbers(live_url, page, tmp_path):
     # A bar's label leads to that municipality's points.
     chart.get_by_text("Leiden", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Leiden")
+
+
+def _one_answer_proposed_again_today(app):
+    """The secretary sets one answer back to proposed today: the timeline gets a second day."""
+    from sqlmodel import select
+
+    from consult import processing
+    from consult.db import get_session
+    from consult.models import Response
+
+    with app.app_context():
+        session = get_session()
+        response = session.exec(select(Response).order_by(Response.id)).first()
+        processing.revise(session, None, response, response.version, response.body, "proposed",
+                          [])
+        session.commit()
+
+
+def test_the_status_timeline_and_its_numbers_read_on_a_phone(tmp_path, page):
+    """A timeline of two days: its first and last dates were printed on top of each other
+    ("2 dec16 decemb 2026 2015"), and at 375 px its numbers table broke words
+    ("voo/rge/steld", "dece/mber"). A bar of one point stays visible."""
+    from .conftest import _serve
+
+    served = _serve(tmp_path, _one_answer_proposed_again_today)
+    live_url = next(served)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_url + "/consultaties/holland-rijnland-jeugdhulp-2016/dashboard")
+    chart = page.locator("svg.status-columns")
+    labels = chart.locator("text.bar-label")
+    expect(labels).to_have_count(2)
+    first, last = labels.nth(0).bounding_box(), labels.nth(1).bounding_box()
+    assert first["x"] + first["width"] <= last["x"], (first, last)
+    heights = [float(h) for h in chart.locator("rect").evaluate_all(
+        "rects => rects.map(r => r.getBBox().height)")]
+    assert heights and min(heights) >= 2, heights
+    numbers = page.locator("figure", has=chart).locator("details.numbers")
+    numbers.locator("summary").click()
+    # A word broken inside makes more lines than the cell has words.
+    lines = """c => { const r = document.createRange(); r.selectNodeContents(c);
+                      return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size }"""
+    cells = [*numbers.locator("thead th").all(), numbers.locator("tbody th").first]
+    for cell in cells:
+        assert cell.evaluate(lines) <= len(cell.inner_text().split()), cell.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    next(served, None)  # stop the server
