@@ -9,7 +9,7 @@ from sqlalchemy import case, func, union
 from sqlmodel import Session, select
 
 from . import hierarchy, revisions
-from .db import kept
+from .db import kept, unindexed
 from .models import (
     Consultation,
     Destination,
@@ -367,16 +367,32 @@ def more_reactions(session: Session, consultation: Consultation, after: int | No
     return Overview(consultation, rows, [], Progress(), [], more_after=more)
 
 
-def _shown(order: list, upto: int | None, loaded: int | None, start: int | None) -> set[int]:
+@dataclass(frozen=True)
+class ChannelPlaces:
+    """Where each live reaction sits in channel order (``place``: id -> index in the order),
+    and the ids in ascending order (``ids``): kept per figures revision with the order."""
+
+    place: dict[int, int]
+    ids: list[int]
+
+
+def _memo_places(consultation: Consultation, order: list) -> ChannelPlaces:
+    return revisions.memo(consultation, "channel_places", lambda: ChannelPlaces(
+        {r.id: n for n, r in enumerate(order)}, sorted(r.id for r in order)))
+
+
+def _shown(order: list, places: ChannelPlaces, upto: int | None, loaded: int | None,
+           start: int | None) -> set[int]:
     """The reactions a page has: of those up to id ``upto``, the pages after reaction ``start``
-    up to reaction ``loaded`` (to the end when None); and everything newer (polls added it)."""
+    up to reaction ``loaded`` (to the end when None); and everything newer (polls added it).
+    ``order`` is in channel order and ``places`` its positions, so a poll reads the slice it
+    has, not every reaction's channel key (4 ms a poll at 1,000 reactions)."""
     if upto is None:
         return {r.id for r in order}
-    keys = {r.id: _channel_key(r) for r in order}
-    first, last = keys.get(start), keys.get(loaded)
-    return {r.id for r in order
-            if r.id > upto or ((first is None or keys[r.id] > first)
-                               and (last is None or keys[r.id] <= last))}
+    low = places.place[start] + 1 if start in places.place else 0
+    high = places.place[loaded] + 1 if loaded in places.place else len(order)
+    return ({r.id for r in order[low:high]}
+            | set(places.ids[bisect_right(places.ids, upto):]))
 
 
 def changes(session: Session, consultation: Consultation, after: int, since: datetime | None,
@@ -389,7 +405,8 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
     whose points or answers changed from ``since`` on (of all of them when None: a poll from
     an older page)."""
     progress = _memo_progress(session, consultation)
-    shown = _shown(_memo_order(session, consultation), upto, loaded, start)
+    order = _memo_order(session, consultation)
+    shown = _shown(order, _memo_places(consultation, order), upto, loaded, start)
     newer = (Reaction.consultation_id == consultation.id) & (Reaction.id > after)
     new_senders = select(Reaction.stakeholder_id).where(newer, _live_reaction())
     stakeholders = {s.id: s for s in session.exec(
@@ -414,10 +431,13 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
 
 def _changed_reactions(session: Session, consultation_id: int, since: datetime) -> list[int]:
     """Live reactions of the consultation with a point or an answer to one of their points
-    written from ``since`` on (both through an index on ``updated_at``)."""
+    written from ``since`` on (both through an index on ``updated_at``: the consultation of a
+    point's reaction through unindexed(), else SQLite read every point of the consultation by
+    its reaction, 7 ms a poll at 10,000 points, instead of the few written since the page's
+    last poll)."""
     by_point = (
         select(Point.reaction_id).join(Reaction, Reaction.id == Point.reaction_id)
-        .where(Reaction.consultation_id == consultation_id, Point.updated_at >= since)
+        .where(unindexed(Reaction.consultation_id) == consultation_id, Point.updated_at >= since)
     )
     by_answer = (
         select(Point.reaction_id)
