@@ -121,6 +121,41 @@ class Row:
                 and c.due_on < date.today())
 
 
+@dataclass
+class OpenCommitments:
+    """What a dashboard shows of a consultation's open commitments: how many, how many of
+    them overdue, and the first ``shown`` in the order of ``overview`` (soonest due first,
+    so the overdue ones lead; then those without a date)."""
+
+    count: int
+    overdue: int
+    first: list[Commitment]
+
+    @staticmethod
+    def is_overdue(commitment: Commitment) -> bool:
+        return commitment.due_on is not None and commitment.due_on < date.today()
+
+
+def open_commitments(session: Session, consultation_id: int, shown: int = 10) -> OpenCommitments:
+    """The consultation's open commitments as a dashboard shows them (OpenCommitments): their
+    ids and due dates (two columns, counted here), then the ``shown`` first as objects;
+    instead of every commitment with its answer, point, reaction and sender (``overview``:
+    14 ms a request at 270 commitments, most of the dashboard's time)."""
+    today = date.today()
+    due = session.execute(
+        sa.select(Commitment.id, Commitment.due_on)
+        .join(Response, Response.id == Commitment.response_id)
+        .where(Response.consultation_id == consultation_id, Commitment.archived == sa.false(),
+               Commitment.status == CommitmentStatus.open)
+        .order_by(Commitment.due_on.is_(None), Commitment.due_on, Commitment.id)
+    ).all()
+    first_ids = [commitment_id for commitment_id, _due in due[:shown]]
+    objects = {c.id: c for c in session.exec(
+        select(Commitment).where(Commitment.id.in_(first_ids)))} if first_ids else {}
+    return OpenCommitments(len(due), sum(1 for _id, on in due if on is not None and on < today),
+                           [objects[i] for i in first_ids])
+
+
 def overview(session: Session, consultation_id: int) -> list[Row]:
     """Every commitment of a consultation: open ones first (overdue first), then the rest."""
     found = session.exec(

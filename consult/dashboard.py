@@ -9,14 +9,17 @@ timeline reads light (point, answer) and (answer, version) tuples and sweeps the
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from . import revisions
+from . import labels, revisions
 from .db import kept
 from .followup import OPEN, STATUS_ORDER, _sender
 from .models import (
@@ -238,6 +241,18 @@ def dashboard(session: Session, consultation: Consultation) -> Dashboard:
         s.consultation, s.total, s.answered, s.by_destination, *figures,
         unanswered=unanswered(session, consultation.id) if s.open else [],
     )
+
+
+def rendered_figures(consultation: Consultation, render: Callable[[], str]) -> Markup:
+    """The dashboard's figures as HTML (``render()``: the template's ``figures`` block),
+    rendered once per figures revision, language, address and the consultation's own state
+    words, and kept (revisions.memo): they are the same for every reader, and rendering a
+    10,000-point consultation's charts (a month of days, a bar per stakeholder and destination)
+    cost more than reading them. Everything they show comes from figures that only change with
+    that revision; the key holds the rest."""
+    words = tuple(sorted(labels.own_words().items()))
+    key = f"figures_html:{get_locale()}:{consultation.slug}:{words!r}"
+    return Markup(revisions.memo(consultation, key, lambda: str(render())))
 
 
 @dataclass

@@ -178,6 +178,18 @@ def state(kind: str, value: str | None) -> State:
     return found
 
 
+def own_words() -> dict[str, str]:
+    """The current consultation's own words for answer states ({base state: word}; {} when
+    the page has none, or outside a request): what ``state`` shows instead of the standard
+    word."""
+    if not has_app_context():
+        return {}
+    words = g.get("consult_state_words")
+    if callable(words):
+        words = g.consult_state_words = words()
+    return dict(words or {})
+
+
 def _own_word(kind: str, value: str) -> str | None:
     """The consultation's own word for an answer state on its pages (consult/bulk/
     statuslabels.py): ``g.consult_state_words`` is a loader, called at the first need."""

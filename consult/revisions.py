@@ -196,8 +196,16 @@ def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
     into the same process) never meets an old result. A write committed between reading the
     revision and computing is at worst stored under the older revision, which the next request
     no longer asks for."""
+    return remember((consultation.id, consultation.figures_revision, consultation.created_at,
+                     name), compute)
+
+
+def remember(key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``'s result under ``key`` in the app's memo (the LRU ``memo`` uses), computed
+    once per process while the key stays the same: the caller puts in the key everything the
+    result depends on (revisions, language, the rows it shows). The same rules as ``memo``:
+    plain values, shared between requests and threads, never changed by the caller."""
     memos = _memos()
-    key = (consultation.id, consultation.figures_revision, consultation.created_at, name)
     with _memo_lock:
         if key in memos:
             memos.move_to_end(key)

@@ -305,3 +305,41 @@ def test_a_recount_reads_the_consultations_points_once_for_all_its_figures(demo_
     assert len(point_reads) == 3, [s.sql[:120] for s in point_reads]
     assert d.by_destination and d.by_destination == sql_bars
     assert d.answered < d.total
+
+
+def test_the_dashboard_lists_the_first_open_commitments_in_the_commitments_pages_order(demo_app):
+    """The dashboard reads the open commitments' dates, not every commitment with its answer
+    and sender: the same count, the same overdue count and the same first ten as the
+    commitments page (overdue first, then by date, undated last)."""
+    from consult import commitments
+    from consult.models import Commitment, Response
+
+    rnd = random.Random(4)
+    today = date.today()
+    with demo_app.app_context():
+        session = get_session()
+        responses = session.exec(select(Response).where(Response.archived == False)  # noqa: E712
+                                 .order_by(Response.id)).all()[:20]
+        made = []
+        for n in range(16):
+            due = rnd.choice([None, today - timedelta(days=rnd.randint(1, 90)), today,
+                              today + timedelta(days=rnd.randint(1, 90))])
+            made.append(commitments.create(session, None, rnd.choice(responses),
+                                           f"Toezegging {n:02d}", "Secretariaat", due,
+                                           "" if due else "PHO Jeugdhulp, juni"))
+        for commitment in made[:3]:  # done or cancelled ones are not open
+            commitments.set_status(session, None, commitment, rnd.choice(["done", "cancelled"]),
+                                   evidence="https://example.org/verslag")
+        session.commit()
+        consultation_id = responses[0].consultation_id
+        rows = [r for r in commitments.overview(session, consultation_id)
+                if r.commitment.status == "open"]
+    assert len(rows) == 13
+    html = Actor(demo_app.test_client(), "councillor").get(
+        "/consultaties/holland-rijnland-jeugdhulp-2016/dashboard").get_data(as_text=True)
+    assert f"Open toezeggingen ({len(rows)})" in html
+    late = sum(r.overdue for r in rows)
+    assert late and f"{late} te laat" in html
+    section = html[html.index("Open toezeggingen ("):]
+    shown = re.findall(r"Toezegging (\d\d)", section)
+    assert shown == [r.commitment.description.split()[-1] for r in rows[:10]]

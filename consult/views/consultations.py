@@ -87,12 +87,12 @@ def _optional(name: str) -> int | None:
 def dashboard(slug: str):
     """The consultation in figures: answered per municipality, per destination, status over time."""
     consultation = visible_consultation(slug)
-    promises = commitments.overview(get_session(), consultation.id)
-    return render_template(
-        "consultations/dashboard.html", consultation=consultation,
-        d=dashboards.dashboard(get_session(), consultation), status_order=followup.STATUS_ORDER,
-        open_commitments=[r for r in promises if r.commitment.status == "open"],
-    )
+    context = {"consultation": consultation, "status_order": followup.STATUS_ORDER,
+               "d": dashboards.dashboard(get_session(), consultation),
+               "promised": commitments.open_commitments(get_session(), consultation.id)}
+    context["figures_html"] = dashboards.rendered_figures(consultation, lambda: render_block(
+        "consultations/dashboard.html", "figures", **context, figures_html=None))
+    return render_template("consultations/dashboard.html", **context)
 
 
 @bp.get("/consultaties/<slug>")
