@@ -37,8 +37,10 @@ class Tally:
     senders: dict[int, dict[str, int]] = field(default_factory=dict)
     letter_senders: frozenset[int] = frozenset()  # who sent a live reaction (points or not)
 
-    @property
+    @cached_property
     def points(self) -> int:
+        """Live points of all senders (summed once per kept tally: the home page asks twice
+        per consultation, 215,000 additions a request at 120,000 points when summed anew)."""
         return sum(n for statuses in self.senders.values() for n in statuses.values())
 
     @cached_property
@@ -48,8 +50,9 @@ class Tally:
         for the public at 120,000 points)."""
         return self.letter_senders | {sid for sid, statuses in self.senders.items() if statuses}
 
-    @property
+    @cached_property
     def open(self) -> int:
+        """Live points without a released answer (summed once per kept tally)."""
         return sum(statuses.get(OPEN, 0) for statuses in self.senders.values())
 
     def of(self, senders, status: str | None = None) -> int:

@@ -30,9 +30,9 @@ def live_stakeholder(stakeholder_id: int) -> Stakeholder:
 @bp.get("")
 def index():
     """Municipalities, subregions and boards with what they said and what is still open."""
-    return render_template(
-        "stakeholders/index.html", tree=followup.stakeholder_tree(get_session(), _visible)
-    )
+    tree = followup.stakeholder_tree(get_session(), _visible, lambda roots: render_block(
+        "stakeholders/index.html", "tree", tree=roots, tree_html=None))
+    return render_template("stakeholders/index.html", tree_html=tree)
 
 
 def _merged_into(stakeholder_id: int) -> int | None:

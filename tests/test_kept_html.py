@@ -1,0 +1,128 @@
+"""Pages whose figures are rendered once and kept (issue 15): the dashboard's charts
+(dashboard.rendered_figures) and the stakeholder index's tree (followup.stakeholder_tree).
+
+The oracle is the page a process renders that never kept anything: after each change (another
+reader, another language, a renamed or archived stakeholder, an answer, a consultation's own
+word for a state), the page served from what was kept must be the page rendered afresh. A key
+that misses one of the things the HTML depends on serves the page of before, and fails here."""
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from consult import followup, processing
+from consult.bulk import statuslabels
+from consult.db import get_session
+from consult.models import Consultation, Point, Stakeholder
+from consult.registry import operations as registry
+from tests.conftest import Actor
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+# CSRF tokens (itsdangerous: payload.time.signature), signed with the second they were made
+TOKENS = re.compile(r'"[\w-]+\.[\w-]{6}\.[\w-]{27}"')
+
+
+def _page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return TOKENS.sub('"token"', response.get_data(as_text=True))
+
+
+def _same_as_fresh(app, client, url: str) -> str:
+    """The page as kept, checked against the page of a process that kept nothing."""
+    kept = _page(client, url)
+    app.extensions["consult.memo"].clear()
+    fresh = _page(client, url)
+    assert kept == fresh, url
+    return kept
+
+
+def _readers(app):
+    anonymous = app.test_client()
+    english = app.test_client()
+    english.set_cookie("consult_lang", "en")
+    return {"anonymous": anonymous, "english": english,
+            "secretary": Actor(app.test_client(), "secretary").client,
+            "councillor": Actor(app.test_client(), "councillor").client}
+
+
+def _visit_all(app, readers: dict, url: str) -> dict[str, str]:
+    """Each reader in turn (each after the others filled what is kept), as fresh pages."""
+    pages = {}
+    for name, client in readers.items():
+        _page(client, url)  # kept under this reader's key (or wrongly served another's)
+    for name, client in reversed(list(readers.items())):
+        pages[name] = _same_as_fresh(app, client, url)
+    return pages
+
+
+def _consultation(session) -> Consultation:
+    return session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+
+
+def _answer_an_open_point(app) -> None:
+    with app.app_context():
+        session = get_session()
+        consultation = _consultation(session)
+        point = next(p.point for p in followup.consultation_points(session, consultation)
+                     if not p.answers)
+        processing.answer(session, None, consultation, [session.get(Point, point.id)], [],
+                          "Alsnog beantwoord.", "adopted")
+        session.commit()
+
+
+@pytest.mark.parametrize("url", ["/indieners", f"/consultaties/{SLUG}/dashboard"])
+def test_kept_figures_are_the_fresh_ones_for_every_reader_and_language(demo_app, url):
+    pages = _visit_all(demo_app, _readers(demo_app), url)
+    english, dutch = ((r"\d+ points</span>", r"\d+ punten</span>") if url == "/indieners"
+                      else ("Status over time", "Status over de tijd"))
+    assert re.search(english, pages["english"]) and not re.search(dutch, pages["english"])
+    assert re.search(dutch, pages["anonymous"]) and not re.search(english, pages["anonymous"])
+
+
+@pytest.mark.parametrize("url", ["/indieners", f"/consultaties/{SLUG}/dashboard"])
+def test_an_answer_changes_the_kept_figures_at_the_next_request(demo_app, url):
+    readers = _readers(demo_app)
+    before = _visit_all(demo_app, readers, url)
+    _answer_an_open_point(demo_app)
+    after = _visit_all(demo_app, readers, url)
+    assert after["anonymous"] != before["anonymous"]
+
+
+def test_the_index_shows_a_renamed_and_an_archived_stakeholder_at_once(demo_app):
+    readers = _readers(demo_app)
+    before = _visit_all(demo_app, readers, "/indieners")["anonymous"]
+    assert "Leiderdorp" in before
+    with demo_app.app_context():
+        session = get_session()
+        leiderdorp = session.exec(select(Stakeholder).where(Stakeholder.name == "Leiderdorp")).one()
+        registry.change(session, None, leiderdorp, version=leiderdorp.version,
+                        name="Gemeente Leiderdorp (hernoemd)", kind=leiderdorp.kind,
+                        parent_id=leiderdorp.parent_id, email=leiderdorp.email)
+        session.commit()
+    renamed = _visit_all(demo_app, readers, "/indieners")["anonymous"]
+    assert "Gemeente Leiderdorp (hernoemd)" in renamed
+    with demo_app.app_context():
+        session = get_session()
+        gone = session.exec(select(Stakeholder).where(
+            Stakeholder.name == "Gemeente Leiderdorp (hernoemd)")).one()
+        children = session.exec(select(Stakeholder).where(Stakeholder.parent_id == gone.id)).all()
+        for stakeholder in [*children, gone]:
+            registry.set_archived(session, None, stakeholder, True)
+        session.commit()
+    archived = _visit_all(demo_app, readers, "/indieners")["anonymous"]
+    assert "Gemeente Leiderdorp (hernoemd)" not in archived
+
+
+def test_a_consultations_own_state_word_shows_on_its_kept_dashboard(demo_app):
+    url = f"/consultaties/{SLUG}/dashboard"
+    readers = _readers(demo_app)
+    before = _visit_all(demo_app, readers, url)["secretary"]
+    assert "Meegenomen!" not in before
+    with demo_app.app_context():
+        session = get_session()
+        statuslabels.set_labels(session, None, _consultation(session), {"adopted": "Meegenomen!"})
+        session.commit()
+    after = _visit_all(demo_app, readers, url)
+    assert "Meegenomen!" in after["secretary"] and "Meegenomen!" in after["anonymous"]
