@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm  # noqa: F401  (sa.orm.aliased)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from .db import kept, unindexed
@@ -135,13 +136,17 @@ def _upsert_marks(session: Session, statement) -> None:
 
 def entries_in_context():
     """Thread entries with their point, reaction, consultation and author (None for the
-    log's own lines): the rows of a list of news."""
+    log's own lines): the rows of a list of news. The long texts a list of news never shows
+    (a letter's original text, the consultation's description and letter opening) are left
+    unread until asked for: 40 threads of "Nieuw" read 120 kB of letters for their titles."""
     return (
         select(Message, Point, Reaction, Consultation, User)
         .join(Point, Point.id == Message.point_id)
         .join(Reaction, Reaction.id == Point.reaction_id)
         .join(Consultation, Consultation.id == Reaction.consultation_id)
         .outerjoin(User, User.id == Message.author_id)
+        .options(defer(Reaction.original_text), defer(Consultation.description),
+                 defer(Consultation.description_html), defer(Consultation.letter_opening))
     )
 
 
