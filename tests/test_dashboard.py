@@ -312,7 +312,7 @@ def test_the_dashboard_lists_the_first_open_commitments_in_the_commitments_pages
     and sender: the same count, the same overdue count and the same first ten as the
     commitments page (overdue first, then by date, undated last)."""
     from consult import commitments
-    from consult.models import Commitment, Response
+    from consult.models import Response
 
     rnd = random.Random(4)
     today = date.today()

@@ -50,7 +50,7 @@ def _readers(app):
 def _visit_all(app, readers: dict, url: str) -> dict[str, str]:
     """Each reader in turn (each after the others filled what is kept), as fresh pages."""
     pages = {}
-    for name, client in readers.items():
+    for client in readers.values():
         _page(client, url)  # kept under this reader's key (or wrongly served another's)
     for name, client in reversed(list(readers.items())):
         pages[name] = _same_as_fresh(app, client, url)
