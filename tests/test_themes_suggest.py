@@ -3,7 +3,11 @@
 making its points alike, and form letters grouped with their senders."""
 
 import json
+import re
 
+from sqlmodel import select
+
+from consult.db import get_session
 from consult.themes import alike
 from consult.themes.suggest import Item, suggest
 
@@ -179,28 +183,60 @@ def test_no_demo_label_holds_a_marked_stem(demo_app):
 
 def test_recall_on_the_demo_gold_standard_stays(demo_app):
     """Quality guard: the real suggestions on the real demo, measured against the hand-made
-    gold standard as bench/themes_bench.py does (51 of 85 gold points land, 60 %; 49 before
-    the sublinear weights, 41 before the sender weights and word families). Fails when a
-    change loses more than one point."""
-    from bench.themes_bench import GOLD, recall
+    gold standard as bench/themes_bench.py does: 58 of 85 gold points land (68 %) at a gold
+    purity of 85 %, and on the demo without its joint letter 38 of 49 (78 %, 88 %); before the
+    neighbour graph with Leiden 51 (60 %) at 87 %, 49 before the sublinear weights, 41 before
+    the sender weights and word families. Fails when a change loses more than two points, or
+    buys them with purity."""
+    from bench.themes_bench import GOLD, SUBSETS, recall, subset_recall
     from consult.db import get_session
     from consult.themes.suggest import load_items
 
+    gold = json.loads(GOLD.read_text(encoding="utf-8"))
     with demo_app.app_context():
         items = load_items(get_session(), 1)
-    result = recall(items, suggest(items), json.loads(GOLD.read_text(encoding="utf-8")))
-    assert result["landed"] >= 50, f"{result['landed']} of {result['gold_points']} gold points"
+    result = recall(items, suggest(items), gold)
+    assert result["landed"] >= 56, f"{result['landed']} of {result['gold_points']} gold points"
+    assert result["purity"] >= 0.82, result["purity"]
+    apart = subset_recall(items, gold, SUBSETS["without the joint letter (reaction 4)"])
+    assert apart["landed"] >= 36 and apart["purity"] >= 0.85, apart
+
+
+def _written_pieces(text: str) -> set[str]:
+    """Every word of a text as written (lower case), the pieces of words joined by "-" or
+    "/" or run together with digits ("plan" of "1gezin1plan"), and the parts of compounds
+    (the search analysis's own splitter): what a label may show."""
+    from consult.search.analysis import fold, split_compound
+
+    found = set()
+    for word in re.findall(r"[\w'+]+(?:[-/][\w'+]+)*", text.lower().replace("’", "'")):
+        found.add(word)
+        for piece in re.split(r"[-/]|(?<=\d)(?=[^\W\d])|(?<=[^\W\d])(?=\d)", word):
+            found.add(piece)
+            found.update(split_compound(piece))
+            found.update(split_compound(fold(piece)))
+    return found
 
 
 def test_a_label_writes_a_word_part_as_the_points_write_it(demo_app):
     """A compound's part is an index stem ("kenni" of "PGB-kennis", "ondersteun" of
-    "cliëntondersteuning"); a label shows the word as the points write it."""
+    "cliëntondersteuning"); a label shows each word as its theme's points write it: a word,
+    a piece of a hyphenated word or a part of a compound, never a stem."""
     themes = json.loads(_themes(demo_app, "--suggest", "--json").output)["themes"]
-    knowledge = _holding(themes, ("Gemeenteraad Zoeterwoude", "5"))
-    support = _holding(themes, ("Gemeenteraad Zoeterwoude", "6"))
-    assert knowledge and support
-    words = [w for label in knowledge + support for w in label.split(", ")]
-    assert "kennis" in words and "ondersteuning" in words
+    with demo_app.app_context():
+        from consult.models import Point, Reaction
+
+        text = {(r, n): f"{h or ''} {b}" for r, n, h, b in get_session().exec(
+            select(Reaction.id, Point.number, Point.heading, Point.body)
+            .join(Point, Point.reaction_id == Reaction.id))}
+    words = []
+    for theme in themes:
+        pieces = set().union(*(_written_pieces(text[(p["reaction"], p["number"])])
+                               for p in theme["points"]))
+        for word in theme["label"].split(", "):
+            words.append(word)
+            assert word.lower() in pieces, (word, theme["label"])
+    assert "ondersteuning" in words  # of "cliëntondersteuning"
     assert not {"kenni", "ondersteun"} & set(words)
 
 

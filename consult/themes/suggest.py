@@ -20,12 +20,20 @@
    frequency (how many different stakeholders use the word, not how many points: a word that
    one sender repeats says less than one that many senders share), rows l2-normalised;
    words of one sender only are left out (they cannot link a subject several stakeholders
-   raised). Reduced by truncated SVD to ``COMPONENTS`` dimensions.
-4. **Groups**: average-linkage agglomerative clustering (scikit-learn, cosine) cut at
-   ``MAX_DISTANCE``; a consultation of more than ``BLOCK`` points is first split into blocks
-   by k-means, so that the exact clustering needs at most BLOCK x BLOCK distances. A group
-   becomes a suggestion when at least two different senders (stakeholders) are in it, none
-   with more than two thirds of its points: a subject several stakeholders raised.
+   raised).
+4. **Groups** (``clusters``): a graph that links each point to its ``NEIGHBOURS`` most alike
+   points of *other* senders (cosine of the vectors; two points of one sender are never
+   linked, so a letter's own points do not hold a group together), split into communities by
+   the Leiden algorithm with the Constant Potts Model (graspologic-native; Traag, Waltman &
+   van Eck 2019, "From Louvain to Leiden", Sci. Rep. 9:5233): a group stays together while
+   its links weigh more than ``DENSITY`` per pair of its points. Unlike modularity, CPM has
+   no resolution limit, so groups do not grow with the consultation. A consultation of more
+   than ``BLOCK`` points is first split into blocks by k-means on SVD-reduced vectors, and
+   neighbours are looked for within a block (at most BLOCK x BLOCK similarities).
+   Measured against average-linkage agglomerative clustering cut at a cosine distance (the
+   method before) on the gold standard (docs/themes-gold.md). A group becomes a suggestion
+   when at least two different senders (stakeholders) are in it, none with more than two
+   thirds of its points: a subject several stakeholders raised.
 5. **Names** (``_label``): the words most of the group's points share, weighted by how telling
    they are (summed weight), written as the points write them ("PGB", "ZIN").
 
@@ -38,9 +46,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+import graspologic_native
 import numpy as np
 from scipy import sparse
-from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 from sqlalchemy.orm import aliased
@@ -65,9 +74,14 @@ from ..search.query import STOP
 
 _PIECE = re.compile(r"[-/]")
 
-MAX_DISTANCE = 0.85  # cosine distance up to which points (and groups, on average) are alike
-BLOCK = 3000  # points clustered exactly together (a larger consultation is split first)
-COMPONENTS = 100  # SVD dimensions (fewer when the consultation has fewer points or words)
+NEIGHBOURS = 6  # each point's most alike points of other senders: its links in the graph
+DENSITY = 0.06  # CPM resolution: the least link weight per pair of points that holds a group
+TRIALS = 3  # independent Leiden runs; the partition of the highest quality is kept
+ITERATIONS = 5  # Leiden cycles per run, each from the last one's partition
+SEED = 0  # the runs are seeded: the same points give the same suggestions
+BLOCK = 3000  # points whose neighbours are looked for together (a larger consultation is split)
+ROWS_AT_ONCE = 1000  # similarities computed for this many points at a time (memory: x BLOCK)
+COMPONENTS = 100  # SVD dimensions for the k-means blocks of a large consultation
 HEADING_WEIGHT = 0.25  # a heading shared by several points of one letter
 PART_WEIGHT = 0.5  # a compound's parts ("onderwijs" in "onderwijszorgarrangementen")
 FAMILY_CHARS = 5  # a word's family: its first letters ("norma" of normalisatie, normaliseren)
@@ -233,8 +247,8 @@ def _dense(matrix: sparse.csr_matrix) -> np.ndarray:
 
 def _blocks(points: np.ndarray) -> list[np.ndarray]:
     """Row numbers in blocks of at most BLOCK points: all of them, or (for a large
-    consultation) k-means parts of the SVD vectors, so that the exact clustering below needs
-    at most BLOCK x BLOCK distances."""
+    consultation) k-means parts of the SVD vectors, so that looking for neighbours needs at
+    most BLOCK x BLOCK similarities."""
     if len(points) <= BLOCK:
         return [np.arange(len(points))]
     parts = math.ceil(len(points) / (BLOCK / 2))
@@ -247,23 +261,61 @@ def _blocks(points: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def clusters(points: np.ndarray) -> list[list[int]]:
-    """Groups of row numbers (at least two each) of alike points: average-linkage
-    agglomerative clustering (cosine) cut at MAX_DISTANCE, within each block."""
-    groups: list[list[int]] = []
-    live = np.flatnonzero(np.linalg.norm(points, axis=1) > 0)  # points without a kept word: none
-    for block in _blocks(points[live]):
-        members = live[block]
-        if len(members) < 2:
-            continue
-        model = AgglomerativeClustering(n_clusters=None, distance_threshold=MAX_DISTANCE,
-                                        metric="cosine", linkage="average")
-        found = model.fit_predict(points[members])
-        for cluster in np.unique(found):
-            chosen = members[found == cluster]
-            if len(chosen) >= 2:
-                groups.append(chosen.tolist())
-    return groups
+def clusters(matrix: sparse.csr_matrix, senders: list[str]) -> list[list[int]]:
+    """Groups of row numbers (at least two each) of alike points (see the module, step 4):
+    ``matrix`` holds the l2-normalised vectors (points x words), ``senders`` each point's
+    sender. Points without a kept word are in no group."""
+    live = np.flatnonzero(matrix.getnnz(axis=1) > 0)
+    if len(live) < 2:
+        return []
+    codes = np.unique(np.asarray(senders, dtype=object), return_inverse=True)[1]
+    if len(live) <= BLOCK:
+        blocks = [live]
+    else:
+        blocks = [live[part] for part in _blocks(_dense(matrix[live]))]
+    edges: list[tuple[str, str, float]] = []
+    for block in blocks:
+        edges.extend(_neighbour_links(matrix[block], codes[block], block))
+    if not edges:
+        return []
+    _quality, community = graspologic_native.leiden(
+        edges, resolution=DENSITY, use_modularity=False, seed=SEED, trials=TRIALS,
+        iterations=ITERATIONS)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for node, found in community.items():
+        groups[found].append(int(node))
+    return [sorted(rows) for rows in groups.values() if len(rows) >= 2]
+
+
+def _neighbour_links(matrix: sparse.csr_matrix, codes: np.ndarray,
+                     rows: np.ndarray) -> list[tuple[str, str, float]]:
+    """The links of a block of points (``rows``: their row numbers in the consultation):
+    each point to its NEIGHBOURS most alike points of another sender in the block, as
+    (row, row, cosine) with the smaller row first, each pair once (Leiden's edge list names
+    nodes by strings)."""
+    n = matrix.shape[0]
+    k = min(NEIGHBOURS, n - 1)
+    if k < 1:
+        return []
+    vectors = matrix.astype(np.float32)
+    transposed = vectors.T.tocsr()
+    heads, tails, weights = [], [], []
+    for start in range(0, n, ROWS_AT_ONCE):
+        stop = min(start + ROWS_AT_ONCE, n)
+        alike = (vectors[start:stop] @ transposed).toarray()
+        alike[codes[start:stop, None] == codes[None, :]] = 0.0  # its own sender, itself
+        best = np.argpartition(alike, n - k, axis=1)[:, n - k:]
+        head = np.repeat(np.arange(start, stop), k)
+        found = alike[head - start, best.ravel()]
+        keep = found > 0
+        heads.append(head[keep])
+        tails.append(best.ravel()[keep])
+        weights.append(found[keep])
+    head, tail, weight = (np.concatenate(x) for x in (heads, tails, weights))
+    low, high = np.minimum(head, tail), np.maximum(head, tail)
+    _pairs, first = np.unique(low.astype(np.int64) * n + high, return_index=True)
+    return [(str(rows[a]), str(rows[b]), float(w))
+            for a, b, w in zip(low[first], high[first], weight[first], strict=True)]
 
 
 def _label(rows: list[int], matrix: sparse.csr_matrix, vocabulary: list[str],
@@ -386,7 +438,8 @@ def _suggest(items: list[Item]) -> list[Suggestion]:
     if not vocabulary:
         return []
     order = {item.id: n for n, item in enumerate(items)}
-    groups = [rows for rows in clusters(_dense(matrix)) if _several_senders(items, rows)]
+    groups = [rows for rows in clusters(matrix, [item.sender for item in items])
+              if _several_senders(items, rows)]
     groups.sort(key=lambda rows: (-len(rows), min(rows)))
     out = []
     for rows in groups:
