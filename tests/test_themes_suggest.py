@@ -249,3 +249,21 @@ def test_labels_hold_no_list_numbers_or_bits_of_phrases(demo_app):
     bad = [w for w in words if (len(w) < 4 and w.islower()) or (w.isdigit() and len(w) == 1)]
     assert not bad, bad
     assert {"ZIN", "PGB", "18"} <= set(words)
+
+
+def test_a_large_consultation_is_grouped_block_by_block_into_subject_sized_groups(monkeypatch):
+    """Over BLOCK points the neighbours are looked for within k-means blocks: every point
+    still lands in at most one suggestion, each of several senders, none growing with the
+    consultation (average linkage made groups of 39 here, of 328 in 10,000 points)."""
+    from bench.themes_bench import generated_items
+    from consult.themes import suggest as suggesting
+
+    items = generated_items(1500)
+    monkeypatch.setattr(suggesting, "BLOCK", 400)
+    found = suggesting.suggest(items)
+    assert len(found) >= 30
+    ids = [p for s in found for p in s.point_ids]
+    assert len(ids) == len(set(ids)) and set(ids) <= {i.id for i in items}
+    sender = {i.id: i.sender for i in items}
+    assert all(len({sender[p] for p in s.point_ids}) >= 2 for s in found)
+    assert max(len(s.point_ids) for s in found) <= 20  # 10 here; 39 by average linkage
