@@ -196,6 +196,12 @@ def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
     into the same process) never meets an old result. A write committed between reading the
     revision and computing is at worst stored under the older revision, which the next request
     no longer asks for."""
+    session = sa.inspect(consultation).session
+    if session is not None and (consultation.id in session.info.get("refigured", ())
+                                or _ALL in session.info.get("refigured", ())):
+        # This transaction raised the revision and may still roll back: then the next write
+        # raises it to the same number, and a kept result would show the undone write.
+        return compute()
     return remember((consultation.id, consultation.figures_revision, consultation.created_at,
                      name), compute)
 

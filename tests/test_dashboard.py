@@ -343,3 +343,17 @@ def test_the_dashboard_lists_the_first_open_commitments_in_the_commitments_pages
     section = html[html.index("Open toezeggingen ("):]
     shown = re.findall(r"Toezegging (\d\d)", section)
     assert shown == [r.commitment.description.split()[-1] for r in rows[:10]]
+
+
+def test_the_dashboard_of_a_consultation_without_points_says_so(demo_app):
+    """No empty chart with a legend and a table of headers only: one line per section."""
+    from consult.intake import create_consultation
+
+    with demo_app.app_context():
+        session = get_session()
+        create_consultation(session, title="Nog leeg", slug="nog-leeg", organiser="HR",
+                            status="published")
+        session.commit()
+    html = demo_app.test_client().get("/consultaties/nog-leeg/dashboard").get_data(as_text=True)
+    assert "Geen punten om te tonen." in html and "Nog geen punten verwezen." in html
+    assert 'class="bars stacked"' not in html and "0 / 0" in html

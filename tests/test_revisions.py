@@ -223,3 +223,35 @@ def test_the_channel_counts_only_released_answers_per_destination(demo_app):
         session.add(released)
         session.commit()
     assert privacy_on_channel() == before + 1
+
+
+def test_figures_worked_out_in_a_transaction_that_rolls_back_are_not_kept(demo_app):
+    """A write raises the figures revision inside its transaction. Figures worked out there
+    (after the flush) and kept would show the undone write once the next write raises the
+    revision to the same number; so they are worked out but not kept."""
+    from consult import dashboard, followup, processing, revisions
+
+    anonymous = demo_app.test_client()
+
+    def answered() -> str:
+        html = anonymous.get(f"{BASE}/dashboard").get_data(as_text=True)
+        return re.search(r'<p class="big-number">([^<]+)</p>', html)[1]
+
+    before = answered()
+    with demo_app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+        point = next(p.point for p in followup.consultation_points(session, consultation)
+                     if not p.answers)
+        processing.answer(session, None, consultation, [session.get(Point, point.id)], [],
+                          "Wordt teruggedraaid.", "adopted")
+        session.flush()
+        inside = dashboard.dashboard(session, consultation)
+        assert f"{inside.answered} / {inside.total}" != before  # the answer counts in there
+        session.rollback()
+    with demo_app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+        revisions.bump(session, [consultation.id])  # the next write: the same revision number
+        session.commit()
+    assert answered() == before
