@@ -2,9 +2,12 @@
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import case, func, union
 from sqlmodel import Session, select
 
@@ -106,11 +109,33 @@ def list_consultations(session: Session, visible=lambda c: True,
                        include_archived: bool = False) -> list[ConsultationRow]:
     """The consultations the viewer may see, newest first (concepts, not yet opened, on top),
     with counts and progress; archived ones only when asked for."""
+    return _rows_of(session, _listed(session, visible, include_archived))
+
+
+def consultation_cards(session: Session, visible, include_archived: bool,
+                       render: Callable[[list[ConsultationRow]], str]) -> Markup:
+    """The home page's cards as HTML: ``render(rows)`` of ``list_consultations``, rendered
+    once per process for each combination of what they show (revisions.remember): the
+    listed consultations, each at its ``updated_at`` (every write to it or under it moves it,
+    a revision bump included) and figures revision, and the language. Twenty cards cost four
+    times the rest of the page to render. "" when the reader may see none."""
+    consultations = _listed(session, visible, include_archived)
+    if not consultations:
+        return Markup("")
+    key = ("consultation_cards", str(get_locale()),
+           tuple((c.id, c.updated_at, c.figures_revision, c.created_at) for c in consultations))
+    return Markup(revisions.remember(key, lambda: str(render(_rows_of(session, consultations)))))
+
+
+def _listed(session: Session, visible, include_archived: bool) -> list[Consultation]:
     query = select(Consultation).order_by(
         Consultation.opened_on.desc().nulls_first(), Consultation.id.desc())
     if not include_archived:
         query = query.where(Consultation.archived == False)  # noqa: E712
-    consultations = [c for c in session.exec(query) if visible(c)]
+    return [c for c in session.exec(query) if visible(c)]
+
+
+def _rows_of(session: Session, consultations: list[Consultation]) -> list[ConsultationRow]:
     # Only what the page shows, and each consultation counted once per revision (tallies).
     counted = tallies(session, consultations)
     return [

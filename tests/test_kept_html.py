@@ -72,16 +72,20 @@ def _answer_an_open_point(app) -> None:
         session.commit()
 
 
-@pytest.mark.parametrize("url", ["/indieners", f"/consultaties/{SLUG}/dashboard"])
+WORDS = {"/indieners": (r"\d+ points</span>", r"\d+ punten</span>"),
+         "/": (r"\d+ reactions</p>", r"\d+ reacties</p>"),
+         f"/consultaties/{SLUG}/dashboard": ("Status over time", "Status over de tijd")}
+
+
+@pytest.mark.parametrize("url", list(WORDS))
 def test_kept_figures_are_the_fresh_ones_for_every_reader_and_language(demo_app, url):
     pages = _visit_all(demo_app, _readers(demo_app), url)
-    english, dutch = ((r"\d+ points</span>", r"\d+ punten</span>") if url == "/indieners"
-                      else ("Status over time", "Status over de tijd"))
+    english, dutch = WORDS[url]
     assert re.search(english, pages["english"]) and not re.search(dutch, pages["english"])
     assert re.search(dutch, pages["anonymous"]) and not re.search(english, pages["anonymous"])
 
 
-@pytest.mark.parametrize("url", ["/indieners", f"/consultaties/{SLUG}/dashboard"])
+@pytest.mark.parametrize("url", list(WORDS))
 def test_an_answer_changes_the_kept_figures_at_the_next_request(demo_app, url):
     readers = _readers(demo_app)
     before = _visit_all(demo_app, readers, url)
@@ -126,3 +130,20 @@ def test_a_consultations_own_state_word_shows_on_its_kept_dashboard(demo_app):
         session.commit()
     after = _visit_all(demo_app, readers, url)
     assert "Meegenomen!" in after["secretary"] and "Meegenomen!" in after["anonymous"]
+
+
+def test_the_home_page_shows_a_retitled_and_an_unpublished_consultation_at_once(demo_app):
+    readers = _readers(demo_app)
+    assert "Jeugdhulp" in _visit_all(demo_app, readers, "/")["anonymous"]
+    with demo_app.app_context():
+        session = get_session()
+        _consultation(session).title = "Inkoop jeugdhulp 2016 (nieuwe titel)"
+        session.commit()
+    pages = _visit_all(demo_app, readers, "/")
+    assert all("Inkoop jeugdhulp 2016 (nieuwe titel)" in html for html in pages.values())
+    with demo_app.app_context():
+        session = get_session()
+        _consultation(session).status = "concept"
+        session.commit()
+    pages = _visit_all(demo_app, readers, "/")
+    assert "(nieuwe titel)" not in pages["anonymous"] and "(nieuwe titel)" in pages["secretary"]

@@ -21,11 +21,10 @@ bp = Blueprint("consultations", __name__)
 @bp.get("/")
 def index():
     """The consultations this user may see, with their progress; archived ones for the admin."""
-    rows = reading.list_consultations(
-        get_session(), visible=lambda c: access.can_view(current_user, c),
-        include_archived=access.is_admin(current_user),
-    )
-    return render_template("consultations/index.html", rows=rows)
+    cards = reading.consultation_cards(
+        get_session(), lambda c: access.can_view(current_user, c), access.is_admin(current_user),
+        lambda rows: render_block("consultations/index.html", "cards", rows=rows))
+    return render_template("consultations/index.html", cards_html=cards)
 
 
 def visible_consultation(slug: str):
