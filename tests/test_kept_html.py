@@ -147,3 +147,37 @@ def test_the_home_page_shows_a_retitled_and_an_unpublished_consultation_at_once(
         session.commit()
     pages = _visit_all(demo_app, readers, "/")
     assert "(nieuwe titel)" not in pages["anonymous"] and "(nieuwe titel)" in pages["secretary"]
+
+
+def _channel_groups(client) -> str:
+    html = client.get(f"/consultaties/{SLUG}").get_data(as_text=True)
+    return re.search(r'<ul class="groups">.*?</ul>', html, re.S)[0]
+
+
+def test_the_channels_stakeholder_groups_follow_an_answer_and_a_move_in_the_registry(demo_app):
+    """The channel's groups (senders under their municipality, with progress) are worked out
+    once per figures revision: after an answer and after a council moved under another
+    municipality they are the groups a fresh process works out."""
+    readers = _readers(demo_app)
+
+    def same_as_fresh() -> str:
+        for client in readers.values():
+            _channel_groups(client)
+        kept = _channel_groups(readers["anonymous"])
+        demo_app.extensions["consult.memo"].clear()
+        assert kept == _channel_groups(readers["anonymous"])
+        return kept
+
+    before = same_as_fresh()
+    _answer_an_open_point(demo_app)
+    answered = same_as_fresh()
+    assert answered != before
+    with demo_app.app_context():
+        session = get_session()
+        council = session.exec(select(Stakeholder).where(
+            Stakeholder.name == "Gemeenteraad Leiden")).one()
+        other = session.exec(select(Stakeholder).where(Stakeholder.name == "Leiderdorp")).one()
+        registry.change(session, None, council, version=council.version, name=council.name,
+                        kind=council.kind, parent_id=other.id, email=council.email)
+        session.commit()
+    assert same_as_fresh() != answered
