@@ -116,14 +116,15 @@ def consultation_cards(session: Session, visible, include_archived: bool,
                        render: Callable[[list[ConsultationRow]], str]) -> Markup:
     """The home page's cards as HTML: ``render(rows)`` of ``list_consultations``, rendered
     once per process for each combination of what they show (revisions.remember): the
-    listed consultations, each at its ``updated_at`` (every write to it or under it moves it,
-    a revision bump included) and figures revision, and the language. Twenty cards cost four
-    times the rest of the page to render. "" when the reader may see none."""
+    listed consultations, each at its figures revision (raised by every write to it or
+    under it but a thread message, which no card shows; with its ``updated_at`` in the key,
+    the first reader after every message rendered them again), and the language. Twenty
+    cards cost four times the rest of the page to render. "" when the reader may see none."""
     consultations = _listed(session, visible, include_archived)
     if not consultations:
         return Markup("")
     key = ("consultation_cards", str(get_locale()),
-           tuple((c.id, c.updated_at, c.figures_revision, c.created_at) for c in consultations))
+           tuple((c.id, c.figures_revision, c.created_at) for c in consultations))
     return Markup(revisions.remember(key, lambda: str(render(_rows_of(session, consultations)))))
 
 

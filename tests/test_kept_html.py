@@ -181,3 +181,28 @@ def test_the_channels_stakeholder_groups_follow_an_answer_and_a_move_in_the_regi
                         kind=council.kind, parent_id=other.id, email=council.email)
         session.commit()
     assert same_as_fresh() != answered
+
+
+def test_a_thread_message_leaves_the_kept_home_cards_and_a_status_change_does_not(demo_app):
+    """A message raises the consultation's revision, not its figures revision: the cards are
+    still served as kept (no card shows messages). Opening or closing it changes them."""
+    from consult.revisions import remember
+
+    readers = _readers(demo_app)
+    _visit_all(demo_app, readers, "/")
+    secretary = Actor(demo_app.test_client(), "secretary")
+    assert secretary.hx_post(f"/consultaties/{SLUG}/punten/1/berichten",
+                             {"kind": "comment", "body": "Een opmerking."}).status_code == 204
+    with demo_app.app_context():
+        kept = len(demo_app.extensions["consult.memo"])
+        calls = []
+        remember(("probe",), lambda: calls.append(1))  # the memo is live in this app
+        assert calls and len(demo_app.extensions["consult.memo"]) == kept + 1
+    before = len(demo_app.extensions["consult.memo"])
+    _page(readers["anonymous"], "/")
+    assert len(demo_app.extensions["consult.memo"]) == before  # served as kept
+    with demo_app.app_context():
+        session = get_session()
+        _consultation(session).status = "closed"
+        session.commit()
+    assert _same_as_fresh(demo_app, readers["anonymous"], "/")
