@@ -298,6 +298,12 @@ def _memo_groups(consultation: Consultation, order: list, progress: dict[int, Pr
                   g.progress.total) for g in groups], (total.answered, total.total))
 
     groups, (answered, total) = revisions.memo(consultation, "channel_groups", plain)
+    if any(top not in stakeholders or not stakeholders.keys() >= set(members)
+           for top, members, _a, _t in groups):
+        # A registry change committed between reading the consultation's revision and its
+        # stakeholders (the reads share no snapshot): the kept groups name a top that is
+        # gone; this request works them out from the stakeholders it read.
+        return _groups(order, progress, stakeholders)
     return ([StakeholderGroup(stakeholders[top], [stakeholders[m] for m in members],
                               Progress(answered=a, total=t))
              for top, members, a, t in groups], Progress(answered=answered, total=total))

@@ -206,3 +206,44 @@ def test_a_thread_message_leaves_the_kept_home_cards_and_a_status_change_does_no
         _consultation(session).status = "closed"
         session.commit()
     assert _same_as_fresh(demo_app, readers["anonymous"], "/")
+
+
+def _move(app, name: str, parent_name: str | None) -> None:
+    """Another request: put a stakeholder under a (new) top, or at the top level."""
+    from sqlmodel import Session
+
+    with Session(app.extensions["consult.engine"]) as other:
+        parent = None
+        if parent_name:
+            parent = other.exec(select(Stakeholder).where(
+                Stakeholder.name == parent_name)).first()
+            if parent is None:
+                parent = Stakeholder(slug="nieuwe-top", name=parent_name, kind="joint_group")
+                other.add(parent)
+                other.flush()
+        moved = other.exec(select(Stakeholder).where(Stakeholder.name == name)).one()
+        registry.change(other, None, moved, version=moved.version, name=moved.name,
+                        kind=moved.kind, parent_id=parent.id if parent else None,
+                        email=moved.email)
+        other.commit()
+
+
+def test_a_registry_change_committed_during_a_channel_read_does_not_break_its_groups(demo_app):
+    """The channel reads its consultation's revision, then its stakeholders, without one
+    snapshot: a registry change committed in between left the kept groups naming a top the
+    request no longer read (a fresh tester's find: KeyError, a 500). It works them out from
+    what it read instead."""
+    from consult import consultations as reading
+
+    _move(demo_app, "Nieuwkoop", "Nieuwe top")
+    with demo_app.app_context():
+        session = get_session()
+        consultation = _consultation(session)
+        revision = consultation.figures_revision
+        shown = reading.overview(session, consultation, limit=20)
+        assert "Nieuwe top" in [g.stakeholder.name for g in shown.groups]
+        _move(demo_app, "Nieuwkoop", None)  # committed by another request, meanwhile
+        assert consultation.figures_revision == revision  # this request's view of it
+        shown = reading.overview(session, consultation, limit=20)
+        names = [g.stakeholder.name for g in shown.groups]
+        assert "Nieuwe top" not in names and "Nieuwkoop" in names
