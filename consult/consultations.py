@@ -125,7 +125,7 @@ def consultation_cards(session: Session, visible, include_archived: bool,
         return Markup("")
     key = ("consultation_cards", str(get_locale()),
            tuple((c.id, c.figures_revision, c.created_at) for c in consultations))
-    return Markup(revisions.remember(key, lambda: str(render(_rows_of(session, consultations)))))
+    return revisions.kept_html(key, lambda: render(_rows_of(session, consultations)))
 
 
 def _listed(session: Session, visible, include_archived: bool) -> list[Consultation]:

@@ -432,9 +432,9 @@ def stakeholder_tree(session: Session, visible: Callable[[Consultation], bool],
         for node in nodes.values():  # in name order
             parent = nodes.get(node.stakeholder.parent_id)
             (parent.members if parent else roots).append(node)
-        return str(render([r for r in roots if r.total_points]))
+        return render([r for r in roots if r.total_points])
 
-    return Markup(revisions.remember(key, build))
+    return revisions.kept_html(key, build)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
@@ -204,6 +205,13 @@ def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
         return compute()
     return remember((consultation.id, consultation.figures_revision, consultation.created_at,
                      name), compute)
+
+
+def kept_html(key: tuple, render: Callable[[], object]) -> Markup:
+    """``render()``'s HTML (a template block, already escaped) kept under ``key`` as
+    ``remember`` keeps values: for a fragment that is the same for every reader whose request
+    has that key (the key holds the language, the revisions and what the reader may see)."""
+    return Markup(remember(key, lambda: str(render())))
 
 
 def remember(key: tuple, compute: Callable[[], T]) -> T:
