@@ -284,8 +284,11 @@ def sample(c, page: Page, f: dict, series: Series) -> None:
     series.loads.append(load1())
 
 
-def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int) -> list[dict]:
-    """Interleaved rounds over every (page, role) and side; returns one row per pair."""
+def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int,
+            only: str | None = None) -> list[dict]:
+    """Interleaved rounds over every (page, role) and side; returns one row per pair.
+    ``only``: a regular expression; just the pages whose name it finds (all when None)."""
+    pages = [p for p in PAGES if only is None or re.search(only, p.name)]
     big_app, demo_app = make_app(big_db), make_app(demo_db)
     engine = big_app.extensions["consult.engine"]
     sides = {
@@ -297,21 +300,21 @@ def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int) -> lis
     sides["installation"][1][2]["municipality"] = municipality(engine)
     sides["installation"][0][2]["municipality"] = municipality(
         demo_app.extensions["consult.engine"])
-    roles = {r for p in PAGES for r in p.roles}
+    roles = {r for p in pages for r in p.roles}
     clients = {(side, app_id, role): client(app, role) for group in ("consultation",
                "installation") for side, app, _f in sides[group] for app_id in [id(app)]
                for role in roles}
-    series = {(p.name, role, side): Series() for p in PAGES for role in p.roles
+    series = {(p.name, role, side): Series() for p in pages for role in p.roles
               for side in ("demo", "big")}
     print("warming up", flush=True)
-    for page in PAGES:
+    for page in pages:
         for role in page.roles:
             for side, app, f in sides[page.group]:
                 f["round"] = 0
                 sample(clients[(side, id(app), role)], page, f, Series())
     for n in range(rounds):
         started = time.perf_counter()
-        for page in PAGES:
+        for page in pages:
             if page.group == "export" and n >= export_rounds:
                 continue
             for role in page.roles:
@@ -323,7 +326,7 @@ def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int) -> lis
         print(f"round {n + 1}/{rounds}: {time.perf_counter() - started:.1f} s, load "
               f"{load1():.2f}", flush=True)
     rows = []
-    for page in PAGES:
+    for page in pages:
         for role in page.roles:
             rows.append({"page": page.name, "group": page.group, "role": role or "anonymous",
                          "demo": series[(page.name, role, "demo")].summary(),
@@ -407,6 +410,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the results as JSON")
     parser.add_argument("--baseline", type=Path, help="the --out JSON of a run on old code")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--only", metavar="REGEX",
+                        help="time only the pages whose name this finds (e.g. 'Nieuw|home')")
     parser.add_argument("--load", action="store_true",
                         help="then run bench/load.py on the installation (SQLite)")
     parser.add_argument("--load-seconds", type=float, default=60)
@@ -420,7 +425,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="consult-scale-"))
     try:
         big_db, demo_db = build(folder, args.points, args.reuse)
-        rows = measure(big_db, demo_db, args.rounds, args.export_rounds)
+        rows = measure(big_db, demo_db, args.rounds, args.export_rounds, args.only)
         baseline = json.loads(args.baseline.read_text()) if args.baseline else None
         judge(rows, baseline)
         report(rows, big_db["big"])

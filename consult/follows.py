@@ -391,7 +391,7 @@ def _newest_threads(session: Session, user: User, processed: set[int], window: W
     return list(points)
 
 
-NEW_PAGE = 40  # threads "Nieuw" lists at once; the next ones load on scrolling
+NEW_PAGE = 20  # threads "Nieuw" lists at once (a screenful or two); the next load on scrolling
 
 
 def new_since_last_visit(session: Session, user: User, readable: set[int], processed: set[int],

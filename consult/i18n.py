@@ -3,9 +3,10 @@
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
+from babel import dates as babel_dates
 from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Blueprint, current_app, has_request_context, redirect, request
-from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
+from flask_babel import Babel, format_date, get_locale, get_timezone, get_translations
 
 from .views.inputs import safe_next
 
@@ -64,7 +65,16 @@ def moment(value: datetime | None) -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return format_datetime(value, _moment_pattern(str(get_locale())))
+    return _moment(value, str(get_locale()), get_timezone())
+
+
+@lru_cache(maxsize=8192)
+def _moment(value: datetime, locale: str, zone) -> str:
+    """``moment`` of an aware time in a language and the readers' time zone (a tzinfo),
+    kept: lists show the same entries' times on every request ("Nieuw": 20 a page, 35 us
+    each, a tenth of the page), and a stored time never changes. 8,192 entries of ~60 bytes."""
+    return babel_dates.format_datetime(value, _moment_pattern(locale), tzinfo=zone,
+                                       locale=locale)
 
 
 @lru_cache(maxsize=16)

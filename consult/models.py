@@ -572,6 +572,13 @@ class MessageCreate(CleanInput):
 
 
 class Message(Tracked, table=True):
+    __table_args__ = (
+        # A thread's entries with what decides whether they are news (follows._unread_entries):
+        # "Nieuw" counts the entries of a council's 1,569 points from the index alone instead
+        # of reading 4,211 message rows (migration 0036).
+        sa.Index("ix_message_point_news", "point_id", "archived", "kind", "author_id"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     # No index on archived: nearly every row is live (migration 0024).
     archived: bool = Field(default=False)
