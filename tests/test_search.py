@@ -301,6 +301,40 @@ def test_pages_show_search_and_similar_points(search_app):
     assert bad.status_code == 200
 
 
+CUT_NOTE = "alleen de eerste 500 zijn gezocht"
+EXCLUDED_NOTE = "niet alleen uit uit te sluiten woorden"
+
+
+@pytest.mark.parametrize("text", ["-inkoop", "-inkoop -zorg", "  -privacy  ",
+                                  "-\"lokale sturing\""])
+def test_a_search_of_exclusions_only_says_it_searched_the_words(search_app, text):
+    """"-inkoop" alone would match everything but inkoop; it searches inkoop and says so
+    (it fell back silently before)."""
+    html = search_app.test_client().get("/zoeken", query_string={"q": text}).get_data(
+        as_text=True)
+    assert EXCLUDED_NOTE in html
+    assert not re.search(r"[^0-9]0 resultaten", html)  # the words themselves were searched
+
+
+@pytest.mark.parametrize("text", ["inkoop", "jeugdhulp -inkoop", "privacy OR -zorg", '"-inkoop"'])
+def test_a_search_with_a_word_to_find_has_no_exclusion_note(search_app, text):
+    html = search_app.test_client().get("/zoeken", query_string={"q": text}).get_data(
+        as_text=True)
+    assert EXCLUDED_NOTE not in html and CUT_NOTE not in html
+
+
+def test_a_search_longer_than_500_characters_says_it_was_cut(search_app):
+    client = search_app.test_client()
+    long = "privacy " + "x" * 600
+    html = client.get("/zoeken", query_string={"q": long}).get_data(as_text=True)
+    assert CUT_NOTE in html
+    exactly = client.get("/zoeken", query_string={"q": "privacy " + "x" * 492})
+    assert CUT_NOTE not in exactly.get_data(as_text=True)
+    client.set_cookie("consult_lang", "en")
+    english = client.get("/zoeken", query_string={"q": long}).get_data(as_text=True)
+    assert "only its first 500 were searched for" in english
+
+
 # --- who sees what ------------------------------------------------------------------------------
 
 

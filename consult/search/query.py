@@ -33,6 +33,16 @@ def parse(text: str) -> wq.Query:
     return parsed
 
 
+def only_exclusions(text: str) -> bool:
+    """Whether the query asks only to leave words out ("-inkoop", "-zin -pgb"): ``parse``
+    then searches for those words themselves, and the page says so."""
+    text = (text or "").strip()[:500]
+    if not text:
+        return False
+    parsed = parse_query(text)
+    return not is_null(parsed) and not _positive(parsed)
+
+
 def _positive(q: wq.Query) -> bool:
     """Whether the query asks for something (a lone '-word' would match everything)."""
     if isinstance(q, wq.Not):

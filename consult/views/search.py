@@ -125,7 +125,9 @@ def index():
     req = _request()
     page = search.run(get_session(), current_user, req) if (req.text or req.filters) else None
     context = {"req": req, "page": page, "search_url": search_url, "hit_url": hit_url,
-               "facet_title": facet_title, "facet_value": facet_value}
+               "facet_title": facet_title, "facet_value": facet_value,
+               "cut": len(request.args.get("q", "")) > MAX_QUERY,
+               "only_exclusions": search.query.only_exclusions(req.text)}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render_block("search/index.html", "results", **context)
     return render_template("search/index.html", **context)
