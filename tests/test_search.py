@@ -335,6 +335,44 @@ def test_a_search_longer_than_500_characters_says_it_was_cut(search_app):
     assert "only its first 500 were searched for" in english
 
 
+def _facet(html: str, title: str) -> tuple[list[str], str | None]:
+    """The value links of one facet section and its "nog N" link (None without one)."""
+    section = re.search(r'<section class="facet">\s*<h2>' + title + r'</h2>(.*?)</section>',
+                        html, re.S)
+    assert section, title
+    links = re.findall(r'<li><a href="([^"]+)"', section.group(1))
+    more = re.search(r'<p class="facet-more"><a href="([^"]+)"[^>]*>nog (\d+)</a>',
+                     section.group(1))
+    return links, (more.group(1).replace("&amp;", "&"), int(more.group(2))) if more else None
+
+
+def test_a_facet_with_more_than_twelve_values_offers_the_rest(search_app):
+    """A common word's stakeholder filter names its 12 most frequent senders and offers the
+    others ("nog 8" for inkoop in the demo): unfolded, every sender is there to choose
+    (before, the rest could not be chosen at all)."""
+    client = search_app.test_client()
+    html = client.get("/zoeken?q=inkoop").get_data(as_text=True)
+    first, more = _facet(html, "Indiener")
+    assert len(first) == 12 and more is not None and more[1] > 0
+    href, n = more
+    assert "alle=stakeholder" in href
+    unfolded = client.get(href).get_data(as_text=True)
+    every, still = _facet(unfolded, "Indiener")
+    assert still is None and len(every) == 12 + n
+    assert set(first) <= set(every)
+    senders = {int(v) for v in re.findall(r"stakeholder=(\d+)", " ".join(every))}
+    assert len(senders) == 12 + n  # each sender once
+    # choosing one of the unfolded senders filters by it and folds the list again
+    chosen = every[-1].replace("&amp;", "&")
+    assert "stakeholder=" in chosen and "alle=" not in chosen
+    narrowed = client.get(chosen).get_data(as_text=True)
+    assert "Indiener: " in narrowed  # the chosen filter shows as a removable tag
+    # a facet with few values has no "nog" link; an unknown facet name changes nothing
+    assert _facet(html, "Soort tekst")[1] is None
+    odd = client.get("/zoeken?q=inkoop&alle=wachtwoord").get_data(as_text=True)
+    assert _facet(odd, "Indiener") == (first, more)
+
+
 # --- who sees what ------------------------------------------------------------------------------
 
 

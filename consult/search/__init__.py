@@ -130,6 +130,7 @@ class Facet:
     name: str
     values: list[tuple[str, str | None, int]]  # (value, name or None for a code, count)
     selected: str | None = None
+    more: int = 0  # values left out (the page offers them all: Request.expand)
 
 
 @dataclass
@@ -382,24 +383,29 @@ def _point_state(session: Session, point_ids) -> dict[int, tuple[str, list[int]]
 FACET_ORDER = ("kind", "consultation", "stakeholder", "skind", "channel", "destination",
                "status", "year")
 FACET_VALUES_SHOWN = 12
+FACET_VALUES_ALL = 500  # a facet the reader unfolded ("all 140"): names looked up for these
 
 
 def _facets(session: Session, counts: dict, request: Request,
             consultations: dict[int, Consultation] | None = None) -> list[Facet]:
-    """The facets with their most frequent values (and the chosen one), names looked up only
-    for what is shown (``consultations``: {id: Consultation} when the caller holds them)."""
+    """The facets with their most frequent values (and the chosen one): FACET_VALUES_SHOWN
+    of each, FACET_VALUES_ALL of the one the reader unfolded (``request.expand``), with how
+    many are left out; names looked up only for what is shown (``consultations``: {id:
+    Consultation} when the caller holds them)."""
     shown: dict[str, list[tuple[str, int]]] = {}
+    more: dict[str, int] = {}
     for name in FACET_ORDER:
         values = counts.get(name, {})
         if name == "year":
             rows = sorted(values.items(), reverse=True)
         else:
             rows = sorted(values.items(), key=lambda r: (-r[1], r[0]))
-        top = rows[:FACET_VALUES_SHOWN]
+        top = rows[:FACET_VALUES_ALL if request.expand == name else FACET_VALUES_SHOWN]
         chosen = request.filters.get(name)
         if chosen and chosen not in {v for v, _n in top} and chosen in values:
             top.append((chosen, values[chosen]))
         shown[name] = top
+        more[name] = len(values) - len(top)
     names = {
         "consultation": {str(i): c.title for i, c in (consultations or _by_id(
             session, Consultation, [int(v) for v, _n in shown["consultation"] if v.isdigit()]
@@ -414,7 +420,7 @@ def _facets(session: Session, counts: dict, request: Request,
             (value, names[name].get(value, value) if name in names else None, n)
             for value, n in shown[name]
         ]
-        facets.append(Facet(name, rows, request.filters.get(name)))
+        facets.append(Facet(name, rows, request.filters.get(name), more[name]))
     return facets
 
 

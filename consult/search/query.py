@@ -124,6 +124,7 @@ class Request:
     sort: str = "relevance"
     page: int = 1
     size: int = PAGE_SIZE
+    expand: str | None = None  # the facet whose every value the page lists ("alle=")
 
 
 def search_top(searcher, request: Request, scope: Scope) -> Found:

@@ -49,6 +49,7 @@ def _request(size: int = search.query.PAGE_SIZE) -> search.Request:
         sort="date" if request.args.get("sort") == "date" else "relevance",
         page=max(1, arg_number("page", 1)),
         size=size,
+        expand=request.args.get("alle") if request.args.get("alle") in FACET_TITLES else None,
     )
 
 
@@ -85,6 +86,8 @@ def search_url(req: search.Request, **changes) -> str:
     args = {"q": req.text or None, **req.filters}
     if req.sort != "relevance":
         args["sort"] = req.sort
+    if req.expand and "page" in changes:  # paging keeps an unfolded filter; choosing one not
+        args["alle"] = req.expand
     if req.page > 1:
         args["page"] = req.page
     args.update(changes)
