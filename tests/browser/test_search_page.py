@@ -45,3 +45,26 @@ def test_type_a_query_see_marks_and_facets(live_url, page, tmp_path):
     page.locator(".hit-head a").first.click()
     expect(page.locator("#similar h2")).to_have_text("Vergelijkbare punten")
     expect(page.locator("#similar .hit").first).to_be_visible()
+
+
+def test_a_filter_with_more_values_unfolds_in_place_on_a_phone(live_url, page):
+    """"inkoop" in the demo has 20 senders: the filter shows 12 and "nog 8", which lists all
+    20 in place (the results stay, the address follows); choosing one of the eight narrows."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_url + "/zoeken?q=inkoop")
+    page.locator(".facets summary").click()  # folded on a phone
+    senders = page.locator(".facet", has=page.get_by_role("heading", name="Indiener", exact=True))
+    expect(senders.locator("li")).to_have_count(12)
+    before = page.locator(".result-count").inner_text()
+    senders.get_by_role("link", name="nog 8").click()
+    expect(page).to_have_url(re.compile(r"alle=stakeholder"))
+    senders = page.locator(".facet", has=page.get_by_role("heading", name="Indiener", exact=True))
+    page.locator(".facets summary").click()
+    expect(senders.locator("li")).to_have_count(20)
+    expect(senders.get_by_role("link", name="nog 8")).to_have_count(0)
+    expect(page.locator(".result-count")).to_have_text(before)
+    last = senders.locator("li a").last
+    name = last.inner_text().strip()
+    last.click()
+    expect(page.locator(".chosen-filters")).to_contain_text(f"Indiener: {name}")
+    expect(page).not_to_have_url(re.compile(r"alle="))
