@@ -36,14 +36,15 @@ SQLITE_CACHE_MB = 16
 SQLITE_MMAP_MB = 1024
 
 
-def _mebibytes(name: str, default: int) -> int:
-    """A size in MiB from environment variable ``name`` (whole number >= 0), else ``default``.
-    Raises ValueError naming the variable when it holds anything else."""
+def _mebibytes(name: str, default: int, largest: int) -> int:
+    """A size in MiB from environment variable ``name`` (a whole number from 0 to ``largest``,
+    ASCII digits), else ``default``. Raises ValueError naming the variable otherwise."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit():
-        raise ValueError(f"{name} must be a whole number of MiB (0 or more), not {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > largest:
+        raise ValueError(f"{name} must be a whole number of MiB from 0 to {largest}, "
+                         f"not {raw!r}")
     return int(raw)
 
 
@@ -54,8 +55,10 @@ def make_engine(url: str) -> Engine:
     Raises ValueError for a size that is not a whole number of MiB."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
-        cache_kib = _mebibytes(SQLITE_CACHE_MB_ENV, SQLITE_CACHE_MB) * 1024
-        mmap_bytes = _mebibytes(SQLITE_MMAP_MB_ENV, SQLITE_MMAP_MB) * 1024 * 1024
+        # SQLite keeps the cache size in a 32-bit number of KiB (a larger one wrapped around
+        # to no cache at all) and maps at most SQLITE_MAX_MMAP_SIZE (~2 GiB in most builds).
+        cache_kib = _mebibytes(SQLITE_CACHE_MB_ENV, SQLITE_CACHE_MB, 65_536) * 1024
+        mmap_bytes = _mebibytes(SQLITE_MMAP_MB_ENV, SQLITE_MMAP_MB, 1_048_576) * 1024 * 1024
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):

@@ -394,9 +394,16 @@ def _newest_threads(session: Session, user: User, processed: set[int], window: W
 NEW_PAGE = 20  # threads "Nieuw" lists at once (a screenful or two); the next load on scrolling
 
 
+def arrived(count: int, event: str | None) -> bool:
+    """A thread whose only new entry (``count`` 1) is its "logged" line: its point just
+    arrived, and "Nieuw" tells it as part of its reaction (news.grouped)."""
+    return count == 1 and event == "logged"
+
+
 def new_since_last_visit(session: Session, user: User, readable: set[int], processed: set[int],
                          upto: int | None = None, after: int | None = None,
-                         size: int | None = None) -> tuple[list[NewThread], bool]:
+                         size: int | None = None,
+                         shown_reaction: int | None = None) -> tuple[list[NewThread], bool]:
     """One page of the threads with unseen entries that concern this user, newest first (every
     thread of the consultations they process, elsewhere the points they follow or their board
     sent), and whether more follow.
@@ -404,13 +411,16 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
     Paging: entries after id ``upto`` (those that came in after the first page) are left out;
     the next page holds the threads whose latest entry is older than entry ``after``, the
     latest of the threads listed before it (keyset paging: a page reads ``size + 1`` threads,
-    however many came before it, not every unseen entry of the installation)."""
+    however many came before it, not every unseen entry of the installation).
+    ``shown_reaction``: a reaction that arrived and ended the page before, told there with all
+    its new points (arrived_points): its other arrived points are left out of this page."""
     size = size or NEW_PAGE
-    counts = new_counts(session, user, readable, processed, upto, limit=size + 1, after=after)
+    counts = _page_counts(session, user, readable, processed, Window(upto, after, size + 1),
+                          shown_reaction)
     more = len(counts) > size
     counts = counts[:size]
     if not counts:
-        return [], False
+        return [], more
     latest_ids = [last for _p, _n, last in counts]
     rows = session.exec(entries_in_context().where(Message.id.in_(latest_ids))).all()
     by_point = {point.id: (m, point, r, c, u) for m, point, r, c, u in rows}
@@ -424,6 +434,60 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
         found.append(NewThread(point, r, c, stakeholders[point.stakeholder_id or r.stakeholder_id],
                                n, m, u))
     return found, more
+
+
+def _page_counts(session: Session, user: User, readable: set[int], processed: set[int],
+                 window: Window, shown_reaction: int | None) -> list[tuple[int, int, int]]:
+    """new_counts' ``window.limit`` threads, leaving out the arrived points of
+    ``shown_reaction``: read in batches twice as large each time (a reaction of 2,000 points
+    told on the page before fills a hundred pages of 20 otherwise), checking each batch's
+    latest entries by id (their event and reaction: one small query)."""
+    if shown_reaction is None:
+        return new_counts(session, user, readable, processed, window.upto, limit=window.limit,
+                          after=window.after)
+    kept: list[tuple[int, int, int]] = []
+    after, batch = window.after, window.limit
+    while True:
+        counts = new_counts(session, user, readable, processed, window.upto, limit=batch,
+                            after=after)
+        latest = {entry: (event, reaction) for entry, event, reaction in session.execute(
+            sa.select(Message.id, Message.event, Point.reaction_id)
+            .join(Point, Point.id == Message.point_id)
+            .where(Message.id.in_([last for _p, _n, last in counts])))} if counts else {}
+        for point_id, n, last in counts:
+            event, reaction = latest[last]
+            if reaction == shown_reaction and arrived(n, event):
+                continue
+            kept.append((point_id, n, last))
+            if len(kept) == window.limit:
+                return kept
+        if len(counts) < batch:
+            return kept
+        after, batch = counts[-1][2], min(2 * batch, NEWEST_WINDOW)
+
+
+def arrived_points(session: Session, user: User, readable: set[int], processed: set[int],
+                   reaction_ids: list[int], upto: int) -> dict[int, int]:
+    """Per reaction: how many of its points arrived unseen (their only unseen entry up to id
+    ``upto`` is their "logged" line; see ``arrived``), counted in SQL, not from the threads a
+    page happens to hold: a reaction of 30 points split by a page boundary read "20 points"
+    and then "10 points" again on the next page."""
+    if not reaction_ids or not readable:
+        return {}
+    logged = sa.func.max(sa.case((Message.event == "logged", 1), else_=0))
+    per_point = (
+        _unread_entries(user, processed, Point.reaction_id.label("reaction"),
+                        sa.func.count().label("n"), logged.label("logged"))
+        .where(Point.reaction_id.in_(reaction_ids), Message.id <= upto,
+               Reaction.consultation_id.in_(sorted(readable)))
+        .group_by(Message.point_id, Point.reaction_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(per_point.c.reaction, sa.func.count())
+        .where(per_point.c.n == 1, per_point.c.logged == 1)
+        .group_by(per_point.c.reaction))
+    return {reaction: int(n) for reaction, n in rows}
 
 
 def mark_seen(session: Session, user: User, readable: set[int], processed: set[int],

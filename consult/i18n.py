@@ -65,7 +65,10 @@ def moment(value: datetime | None) -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return _moment(value, str(get_locale()), get_timezone())
+    # Kept by the instant in UTC: two instants of the hour a zone repeats when its clocks go
+    # back compare equal as values of that zone (PostgreSQL hands back times in its session's
+    # zone), and the second would read as the first.
+    return _moment(value.astimezone(UTC), str(get_locale()), get_timezone())
 
 
 @lru_cache(maxsize=8192)

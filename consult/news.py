@@ -25,6 +25,7 @@ class NewReaction:
     consultation: Consultation
     sender: Stakeholder
     threads: list[NewThread] = field(default_factory=list)
+    points: int = 0  # all its new points (complete()), also those beyond this page
 
     @property
     def latest(self) -> Message:
@@ -35,10 +36,7 @@ class NewReaction:
         return self.threads[0].author
 
 
-def _arrived(count: int, event: str | None) -> bool:
-    """A thread whose only new entry (``count`` 1) is its "logged" line: its point just
-    arrived, and is told as part of its reaction."""
-    return count == 1 and event == "logged"
+_arrived = follows.arrived
 
 
 def grouped(threads: list[NewThread]) -> list[NewThread | NewReaction]:
@@ -60,6 +58,35 @@ def grouped(threads: list[NewThread]) -> list[NewThread | NewReaction]:
     for group in by_reaction.values():
         group.threads.sort(key=lambda t: (t.point.position, t.point.id))
     return items
+
+
+def page(session: Session, user: User, readable: set[int], processed: set[int],
+         upto: int | None, after: int | None, shown: int | None) -> dict:
+    """One page of "Nieuw" for the template: {threads, items (grouped), more, upto (the first
+    page's newest entry), after (where the next page starts), shown (an arrived reaction told
+    whole on this or an earlier page, which the next pages leave out)}; see
+    follows.new_since_last_visit for ``upto``, ``after`` and ``shown``."""
+    threads, more = follows.new_since_last_visit(session, user, readable, processed, upto=upto,
+                                                 after=after, shown_reaction=shown)
+    items = grouped(threads)
+    upto = upto or max((t.latest.id for t in threads), default=0)
+    complete(session, user, readable, processed, items, upto)
+    last = items[-1] if items else None
+    return {"threads": threads, "items": items, "more": more, "upto": upto,
+            "after": threads[-1].latest.id if threads else after,
+            "shown": last.reaction.id if isinstance(last, NewReaction) else shown}
+
+
+def complete(session: Session, user: User, readable: set[int], processed: set[int],
+             items: list, upto: int) -> None:
+    """Give each arrived reaction among ``items`` the number of all its new points (up to
+    entry ``upto``), not only of those on this page; the next page leaves its other points
+    out (follows.new_since_last_visit, ``shown_reaction``). One query for the page."""
+    groups = [item for item in items if isinstance(item, NewReaction)]
+    counts = follows.arrived_points(session, user, readable, processed,
+                                    [g.reaction.id for g in groups], upto)
+    for group in groups:
+        group.points = max(counts.get(group.reaction.id, 0), len(group.threads))
 
 
 def count(session: Session, user: User, readable: set[int], processed: set[int]) -> str:

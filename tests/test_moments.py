@@ -39,3 +39,21 @@ def test_the_kept_moment_follows_the_readers_language(demo_app):
         with demo_app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}={lang}"}):
             seen.setdefault(lang, set()).add(i18n.moment(summer))
     assert seen == {"nl": {"1 juli 2026, 16:05"}, "en": {"July 1, 2026, 4:05\u202fPM"}}
+
+
+def test_the_two_instants_of_a_repeated_hour_read_apart(demo_app):
+    """A database session in a zone with daylight saving (PostgreSQL returns times in its
+    TimeZone) hands back 05:30 and 06:30 UTC on 1 November 2026 as 01:30 New York time twice
+    (fold 0 and 1), equal as Python values: each must read as its own instant (06:30 and 07:30
+    in Amsterdam), not as the first one kept."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=zone)
+    second = datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=zone)
+    assert first == second and first.astimezone(UTC) != second.astimezone(UTC)
+    with demo_app.test_request_context("/"):
+        refresh()
+        assert i18n.moment(first) == "1 november 2026, 06:30"
+        assert i18n.moment(second) == "1 november 2026, 07:30"
+        assert i18n.moment(first) == _reference(first.astimezone(UTC), "nl")

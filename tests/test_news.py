@@ -140,3 +140,60 @@ def test_with_nothing_new_the_count_stops_at_the_floor_not_the_table(demo_app, a
                            .values(news_floor=0))
     without = steps()
     assert with_floor * 10 < without, (with_floor, without)
+
+
+ITEM = re.compile(r'<li class="inbox-item new( arrived)?">(.*?)</li>', re.S)
+NEXT = re.compile(r'<li class="unread-more" hx-get="([^"]+)"')
+
+
+def _walk(actor) -> list[str]:
+    """Every item "Nieuw" lists, page after page as the reader scrolls (htmx asks each next
+    page's items), each as a short text: "letter: <title> — N punten" or "thread: <point>"."""
+    html = actor.get("/nieuw").get_data(as_text=True)
+    found = []
+    for _page in range(100):
+        for arrived, body in ITEM.findall(html):
+            if arrived:
+                title = re.search(r"reacties/\d+\">([^<]*)</a>\s*— (\d+ punt(?:en)?)", body)
+                found.append(f"letter: {title.group(1)} — {title.group(2)}")
+            else:
+                found.append("thread: " + re.search(r"/punten/(\d+)#", body).group(1))
+        more = NEXT.search(html)
+        if not more:
+            return found
+        html = actor.hx_get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    raise AssertionError("more than 100 pages")
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 12, 13, 40])
+def test_a_letter_that_arrived_is_one_item_with_all_its_points_on_any_page_size(
+        demo_app, as_role, session, monkeypatch, size):
+    """A colleague's 12-point letter between four questions: told once, "12 punten", wherever
+    the page boundary falls (with 20 a page a 30-point letter read "20 punten" on the first
+    page and "10 punten" again on the second)."""
+    from consult import follows
+
+    secretary, admin, councillor = (as_role(r) for r in ("secretary", "admin", "councillor"))
+    points = session.exec(select(Point.id).order_by(Point.id).limit(4)).all()
+
+    def ask(point_id):
+        asked = councillor.hx_post(f"/consultaties/{SLUG}/punten/{point_id}/berichten",
+                                   {"kind": "question", "body": f"Vraag over punt {point_id}?"})
+        assert asked.status_code == 204
+
+    ask(points[0])
+    ask(points[1])
+    leiden = session.exec(select(Reaction.stakeholder_id).limit(1)).first()
+    text = "".join(f"{n}. Punt {n} van de collega over de inkoop.\n" for n in range(1, 13))
+    logged = admin.hx_post(f"/consultaties/{SLUG}/reacties", {
+        "stakeholder_id": leiden, "channel": "collegebrief", "title": "Lange collegebrief",
+        "text": text})
+    assert logged.status_code == 201, logged.get_data(as_text=True)
+    ask(points[2])
+    ask(points[3])
+    monkeypatch.setattr(follows, "NEW_PAGE", size)
+    expected = [f"thread: {points[3]}", f"thread: {points[2]}",
+                "letter: Lange collegebrief — 12 punten",
+                f"thread: {points[1]}", f"thread: {points[0]}"]
+    assert _walk(secretary) == expected
+    assert _count(secretary) == "5"

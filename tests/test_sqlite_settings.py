@@ -32,11 +32,15 @@ def test_the_sizes_come_from_the_environment(tmp_path, monkeypatch):
     engine.dispose()
 
 
-@pytest.mark.parametrize("raw", ["-5", "1.5", "veel", "64MB"])
+@pytest.mark.parametrize("raw", ["-5", "1.5", "veel", "64MB", "\u00b2", "\u0661\u0662",
+                                 "9999999999"])
 def test_a_size_that_is_not_a_whole_number_of_mib_is_refused_by_name(tmp_path, monkeypatch, raw):
-    monkeypatch.setenv(db.SQLITE_MMAP_MB_ENV, raw)
-    with pytest.raises(ValueError, match=db.SQLITE_MMAP_MB_ENV):
-        db.make_engine(f"sqlite:///{tmp_path / 'c.sqlite3'}")
+    for name in (db.SQLITE_MMAP_MB_ENV, db.SQLITE_CACHE_MB_ENV):
+        monkeypatch.delenv(db.SQLITE_MMAP_MB_ENV, raising=False)
+        monkeypatch.delenv(db.SQLITE_CACHE_MB_ENV, raising=False)
+        monkeypatch.setenv(name, raw)
+        with pytest.raises(ValueError, match=name):
+            db.make_engine(f"sqlite:///{tmp_path / 'c.sqlite3'}")
 
 
 def test_a_mapped_database_sees_another_connections_commit(tmp_path):
