@@ -527,42 +527,78 @@ def destination_report(session: Session, consultation: Consultation, destination
                        limit: int = TODO_PAGE, point_id: int | None = None) -> DestinationReport:
     """Everything routed to a destination (or under it): the to-do list of its writer.
 
-    The counts come from one aggregate; the points of one page (``limit`` after point
-    ``after`` in table order; the ones still to do when ``only_open``; just ``point_id`` when
-    given) with their answers and landings. Nothing is read for the points of other pages."""
+    The counts and the order come from the list of routed points kept per figures revision
+    (``_routed_points``); a page reads its ``limit`` points (after point ``after`` in table
+    order; the ones still to do when ``only_open``; just ``point_id`` when given) by id, with
+    their answers and landings. Nothing is read for the points of other pages."""
     tree = {d.id: d for d in session.exec(
         select(Destination).where(Destination.consultation_id == consultation.id))}
     ids = hierarchy.with_descendants(destination.id, tree.values())
     paths = {consultation.id: {i: destination_path(d, tree) for i, d in tree.items()}}
-    routed = ((Consultation.id == consultation.id) & kept(Point.archived) & _live_reaction()
-              & kept(Consultation.archived) & _routed_to(ids))
-    base = (
+    order, landed = _routed_points(session, consultation, ids)
+    wanted = [i for i in order if i not in landed] if only_open else order
+    if point_id is not None:
+        chosen = [point_id] if point_id in set(wanted) else []
+    else:
+        start = 0
+        if after is not None:
+            start = _place_after(session, wanted, after)
+        chosen = wanted[start:start + limit + 1]
+    rows = {p.id: (p, r, c, s) for p, r, c, s in session.execute(
         sa.select(Point, Reaction, Consultation, Stakeholder)
         .join(Reaction, Reaction.id == Point.reaction_id)
         .join(Consultation, Consultation.id == Reaction.consultation_id)
         .join(Stakeholder, Stakeholder.id == _sender())
-    )
-    total, done = session.execute(
-        base.with_only_columns(sa.func.count(Point.id),
-                               sa.func.count(sa.case((_landed_at(ids), Point.id))))
-        .where(routed)
-    ).one()
-    query = base.where(routed).order_by(*_table_order())
-    if point_id is not None:
-        query = query.where(Point.id == point_id)
-    if only_open:
-        query = query.where(~_landed_at(ids))
-    cursor = session.get(Point, after) if after else None
-    if cursor is not None:
-        reaction = session.get(Reaction, cursor.reaction_id)
-        query = query.where(sa.tuple_(*_table_order()) > sa.tuple_(
-            reaction.position, reaction.id, cursor.position, cursor.id))
-    rows = session.execute(query.limit(limit + 1)).all()
-    points = [FollowedPoint(p, r, c, s) for p, r, c, s in rows[:limit]]
+        .where(Point.id.in_(chosen[:limit]))
+    )} if chosen else {}
+    points = [FollowedPoint(*rows[i]) for i in chosen[:limit] if i in rows]
     _attach_answers(session, points, paths)
     return DestinationReport(destination, paths[consultation.id][destination.id], points,
-                             only_open, ids, total, done,
-                             points[-1].point.id if len(rows) > limit else None)
+                             only_open, ids, len(order), len(landed),
+                             points[-1].point.id if len(chosen) > limit and points else None)
+
+
+def _routed_points(session: Session, consultation: Consultation,
+                   ids: set[int]) -> tuple[list[int], frozenset[int]]:
+    """(the ids of the consultation's live points routed to one of ``ids``, in table order;
+    those of them landed at one of ``ids``), worked out once per figures revision and kept
+    (revisions.memo): every answer, route, landing, archive and move raises it. A to-do page
+    then reads its 50 points by id: sorting the destination's routed points for each page
+    cost what it holds (999 routed points: 10 ms of the page and 9 ms for its counts on
+    PostgreSQL at 10,000 points, 15 ms on SQLite)."""
+    def compute() -> tuple[list[int], frozenset[int]]:
+        rows = session.execute(
+            sa.select(Point.id, _landed_at(ids))
+            .join(Reaction, Reaction.id == Point.reaction_id)
+            .join(Consultation, Consultation.id == Reaction.consultation_id)
+            .join(Stakeholder, Stakeholder.id == _sender())
+            .where(Consultation.id == consultation.id, kept(Point.archived), _live_reaction(),
+                   kept(Consultation.archived), _routed_to(ids))
+            .order_by(*_table_order())
+        ).all()
+        return [i for i, _landed in rows], frozenset(i for i, landed in rows if landed)
+    key = "routed:" + ",".join(map(str, sorted(ids)))
+    return revisions.memo(consultation, key, compute)
+
+
+def _place_after(session: Session, wanted: list[int], after: int) -> int:
+    """Where the page after point ``after`` starts in ``wanted`` (ids in table order): right
+    after it, or, when it left the list since the page before was shown (landed, answered
+    elsewhere, archived), at the first point that comes after it in table order."""
+    try:
+        return wanted.index(after) + 1
+    except ValueError:
+        pass
+    cursor = session.get(Point, after)
+    reaction = session.get(Reaction, cursor.reaction_id) if cursor is not None else None
+    if reaction is None:
+        return 0
+    key = (reaction.position, reaction.id, cursor.position, cursor.id)
+    later = set(session.execute(
+        sa.select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Point.id.in_(wanted), sa.tuple_(*_table_order()) > sa.tuple_(*key))
+    ).scalars()) if wanted else set()
+    return next((n for n, i in enumerate(wanted) if i in later), len(wanted))
 
 
 def land(session: Session, actor, point: Point, destination: Destination, reference: str,
