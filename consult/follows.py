@@ -467,27 +467,30 @@ def _page_counts(session: Session, user: User, readable: set[int], processed: se
 
 
 def arrived_points(session: Session, user: User, readable: set[int], processed: set[int],
-                   reaction_ids: list[int], upto: int) -> dict[int, int]:
-    """Per reaction: how many of its points arrived unseen (their only unseen entry up to id
-    ``upto`` is their "logged" line; see ``arrived``), counted in SQL, not from the threads a
-    page happens to hold: a reaction of 30 points split by a page boundary read "20 points"
-    and then "10 points" again on the next page."""
+                   reaction_ids: list[int], upto: int) -> dict[int, tuple[int, int]]:
+    """Per reaction: (how many of its points arrived unseen, the newest of their "logged"
+    entries), up to entry ``upto`` (a point arrived when its only unseen entry is its "logged"
+    line; see ``arrived``). Counted in SQL, not from the threads a page happens to hold: a
+    reaction of 30 points split by a page boundary read "20 points" and then "10 points" again
+    on the next page. The newest entry tells whether a page before (whose threads are newer
+    than its ``after``) already told the reaction."""
     if not reaction_ids or not readable:
         return {}
     logged = sa.func.max(sa.case((Message.event == "logged", 1), else_=0))
     per_point = (
         _unread_entries(user, processed, Point.reaction_id.label("reaction"),
-                        sa.func.count().label("n"), logged.label("logged"))
+                        sa.func.count().label("n"), logged.label("logged"),
+                        sa.func.max(Message.id).label("last"))
         .where(Point.reaction_id.in_(reaction_ids), Message.id <= upto,
                Reaction.consultation_id.in_(sorted(readable)))
         .group_by(Message.point_id, Point.reaction_id)
         .subquery()
     )
     rows = session.execute(
-        sa.select(per_point.c.reaction, sa.func.count())
+        sa.select(per_point.c.reaction, sa.func.count(), sa.func.max(per_point.c.last))
         .where(per_point.c.n == 1, per_point.c.logged == 1)
         .group_by(per_point.c.reaction))
-    return {reaction: int(n) for reaction, n in rows}
+    return {reaction: (int(n), int(last)) for reaction, n, last in rows}
 
 
 def mark_seen(session: Session, user: User, readable: set[int], processed: set[int],

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlmodel import select
 
+from consult.db import get_session
 from consult.models import Point, Reaction
 
 from .conftest import reopen
@@ -197,3 +198,99 @@ def test_a_letter_that_arrived_is_one_item_with_all_its_points_on_any_page_size(
                 f"thread: {points[1]}", f"thread: {points[0]}"]
     assert _walk(secretary) == expected
     assert _count(secretary) == "5"
+
+
+def _ask(actor, point_id: int) -> None:
+    asked = actor.hx_post(f"/consultaties/{SLUG}/punten/{point_id}/berichten",
+                          {"kind": "question", "body": f"Vraag over punt {point_id}?"})
+    assert asked.status_code == 204
+
+
+def _log(admin, session, title: str, n: int) -> Reaction:
+    sender = session.exec(select(Reaction.stakeholder_id).limit(1)).first()
+    text = "".join(f"{i}. Punt {i} van {title} over de inkoop.\n" for i in range(1, n + 1))
+    logged = admin.hx_post(f"/consultaties/{SLUG}/reacties", {
+        "stakeholder_id": sender, "channel": "collegebrief", "title": title, "text": text})
+    assert logged.status_code == 201, logged.get_data(as_text=True)
+    session.expire_all()
+    return session.exec(select(Reaction).where(Reaction.title == title)).one()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 9, 12, 20])
+def test_two_letters_and_a_question_on_one_are_each_told_once(demo_app, as_role, session,
+                                                              monkeypatch, size):
+    """Two letters logged one after the other (two groups, either split by a page end) and a
+    question on one of the first letter's points (its own thread; the letter then has six new
+    points without news of their own)."""
+    from consult import follows
+
+    secretary, admin, councillor = (as_role(r) for r in ("secretary", "admin", "councillor"))
+    points = session.exec(select(Point.id).order_by(Point.id).limit(2)).all()
+    _ask(councillor, points[0])
+    first = _log(admin, session, "Brief A", 7)
+    _log(admin, session, "Brief B", 5)
+    _ask(councillor, points[1])
+    asked = session.exec(select(Point.id).where(Point.reaction_id == first.id)
+                         .order_by(Point.id)).all()[2]
+    _ask(councillor, asked)
+    monkeypatch.setattr(follows, "NEW_PAGE", size)
+    assert _walk(secretary) == [f"thread: {asked}", f"thread: {points[1]}",
+                                "letter: Brief B — 5 punten", "letter: Brief A — 6 punten",
+                                f"thread: {points[0]}"]
+    assert _count(secretary) == "5"
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 6, 8])
+def test_a_letter_whose_points_are_not_neighbours_is_told_once(demo_app, as_role, session,
+                                                               monkeypatch, size):
+    """The reader moved a point of letter B into letter A (her own change is no news): A's
+    new points are no longer neighbours in the list. Each letter once, with all its points
+    (found by a fresh reviewer: sizes 3-5 told B twice)."""
+    from consult import follows
+    from consult.corrections import operations
+    from consult.models import User
+
+    secretary, admin = as_role("secretary"), as_role("admin")
+    first = _log(admin, session, "Brief A", 6)
+    second = _log(admin, session, "Brief B", 6)
+    moved = session.exec(select(Point).where(Point.reaction_id == second.id)
+                         .order_by(Point.id)).all()[3]
+    with demo_app.app_context():
+        db_session = get_session()
+        point = db_session.get(Point, moved.id)
+        mover = db_session.exec(select(User).where(User.role == "secretary")).first()
+        operations.move(db_session, mover, point, point.version, first.id, "99")
+        db_session.commit()
+    monkeypatch.setattr(follows, "NEW_PAGE", size)
+    assert sorted(_walk(secretary)) == ["letter: Brief A — 7 punten",
+                                        "letter: Brief B — 5 punten"]
+
+
+def test_a_typed_zonder_hides_no_letter_that_was_not_told(demo_app, as_role, session,
+                                                          monkeypatch):
+    """``zonder=`` only saves reading a letter told on the page before: typed into the
+    address for a letter no page showed yet, it is ignored (it hid the letter before)."""
+    from consult import follows
+
+    secretary, admin, councillor = (as_role(r) for r in ("secretary", "admin", "councillor"))
+    points = session.exec(select(Point.id).order_by(Point.id).limit(2)).all()
+    letter = _log(admin, session, "Brief A", 3)
+    _ask(councillor, points[0])
+    _ask(councillor, points[1])
+    monkeypatch.setattr(follows, "NEW_PAGE", 1)
+    first = secretary.get("/nieuw").get_data(as_text=True)
+    nxt = NEXT.search(first).group(1).replace("&amp;", "&")
+    assert "zonder=" not in nxt  # the first page ends with a question
+    seen = []
+    for tampered in (f"&zonder={letter.id}", "&zonder=-1", "&zonder=abc", "&zonder=0",
+                     "&zonder=99999999999999999999"):
+        html = secretary.hx_get(nxt + tampered).get_data(as_text=True)
+        assert "Interne serverfout" not in html
+        seen = []
+        for _page in range(10):
+            seen += ["letter" if a else "thread" for a, _b in ITEM.findall(html)]
+            more = NEXT.search(html)
+            if not more:
+                break
+            html = secretary.hx_get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
+        assert seen == ["thread", "letter"], (tampered, seen)
