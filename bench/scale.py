@@ -98,7 +98,8 @@ def read_ready(folder: Path) -> dict:
 SMALL_POINTS = 6000
 
 
-def build(folder: Path, points: int, reuse: Path | None) -> tuple[dict, dict]:
+def build(folder: Path, points: int, reuse: Path | None,
+          small: bool = True) -> tuple[dict, dict]:
     """The installation, the demo-only database and a small generated installation in
     ``folder``: ({url, instance, big, small}, {url, instance, small: {url, instance}})."""
     big_instance = folder / "big" / "instance"
@@ -139,6 +140,8 @@ def build(folder: Path, points: int, reuse: Path | None) -> tuple[dict, dict]:
     with app.extensions["consult.engine"].begin() as conn:
         conn.execute(sa.text("ANALYZE"))
     app.extensions["consult.engine"].dispose()
+    if not small:  # no page of the run compares with it (--only)
+        return big, {"url": demo_url, "instance": demo_instance}
     small_instance = folder / "small" / "instance"
     small_instance.mkdir(parents=True)
     small_url = f"sqlite:///{small_instance / 'consult.sqlite3'}"
@@ -311,7 +314,7 @@ def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int,
     ``only``: a regular expression; just the pages whose name it finds (all when None)."""
     pages = [p for p in PAGES if only is None or re.search(only, p.name)]
     big_app, demo_app = make_app(big_db), make_app(demo_db)
-    small_app = make_app(demo_db["small"])
+    small_app = make_app(demo_db["small"]) if "small" in demo_db else demo_app
     engine = big_app.extensions["consult.engine"]
     sides = {
         "consultation": (("demo", big_app, facts_of(engine, DEMO_SLUG)),
@@ -361,7 +364,7 @@ def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int,
             rows.append({"page": page.name, "group": page.group, "role": role or "anonymous",
                          "demo": series[(page.name, role, "demo")].summary(),
                          "big": series[(page.name, role, "big")].summary()})
-    for app in (big_app, demo_app, small_app):
+    for app in {big_app, demo_app, small_app}:
         app.extensions["consult.engine"].dispose()
     return rows
 
@@ -459,7 +462,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="consult-scale-"))
     try:
-        big_db, demo_db = build(folder, args.points, args.reuse)
+        small = any(p.group == "small installation" for p in PAGES
+                    if args.only is None or re.search(args.only, p.name))
+        big_db, demo_db = build(folder, args.points, args.reuse, small)
         rows = measure(big_db, demo_db, args.rounds, args.export_rounds, args.only)
         baseline = json.loads(args.baseline.read_text()) if args.baseline else None
         judge(rows, baseline)
