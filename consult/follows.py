@@ -402,8 +402,7 @@ def arrived(count: int, event: str | None) -> bool:
 
 def new_since_last_visit(session: Session, user: User, readable: set[int], processed: set[int],
                          upto: int | None = None, after: int | None = None,
-                         size: int | None = None,
-                         shown_reaction: int | None = None) -> tuple[list[NewThread], bool]:
+                         size: int | None = None) -> tuple[list[NewThread], bool]:
     """One page of the threads with unseen entries that concern this user, newest first (every
     thread of the consultations they process, elsewhere the points they follow or their board
     sent), and whether more follow.
@@ -411,12 +410,11 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
     Paging: entries after id ``upto`` (those that came in after the first page) are left out;
     the next page holds the threads whose latest entry is older than entry ``after``, the
     latest of the threads listed before it (keyset paging: a page reads ``size + 1`` threads,
-    however many came before it, not every unseen entry of the installation).
-    ``shown_reaction``: a reaction that arrived and ended the page before, told there with all
-    its new points (arrived_points): its other arrived points are left out of this page."""
+    however many came before it, not every unseen entry of the installation). A reaction
+    that arrived and was told whole on an earlier page (with all its new points: news.page)
+    is passed over (_page_counts)."""
     size = size or NEW_PAGE
-    counts = _page_counts(session, user, readable, processed, Window(upto, after, size + 1),
-                          shown_reaction)
+    counts = _page_counts(session, user, readable, processed, Window(upto, after, size + 1))
     more = len(counts) > size
     counts = counts[:size]
     if not counts:
@@ -437,15 +435,18 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
 
 
 def _page_counts(session: Session, user: User, readable: set[int], processed: set[int],
-                 window: Window, shown_reaction: int | None) -> list[tuple[int, int, int]]:
-    """new_counts' ``window.limit`` threads, leaving out the arrived points of
-    ``shown_reaction``: read in batches twice as large each time (a reaction of 2,000 points
-    told on the page before fills a hundred pages of 20 otherwise), checking each batch's
-    latest entries by id (their event and reaction: one small query)."""
-    if shown_reaction is None:
+                 window: Window) -> list[tuple[int, int, int]]:
+    """new_counts' ``window.limit`` threads; on a page after the first, without the arrived
+    points of the reactions an earlier page told whole (news.complete): read in batches
+    twice as large each time, each batch's latest entries checked by id (their event and
+    reaction: one small query) and its reactions once (arrived_points). A letter of 2,000
+    points told on one page would otherwise fill a hundred pages that show nothing, and a
+    letter whose points are not neighbours (one moved into another letter) came twice."""
+    if window.after is None or window.upto is None:
         return new_counts(session, user, readable, processed, window.upto, limit=window.limit,
                           after=window.after)
     kept: list[tuple[int, int, int]] = []
+    told: dict[int, bool] = {}
     after, batch = window.after, window.limit
     while True:
         counts = new_counts(session, user, readable, processed, window.upto, limit=batch,
@@ -454,9 +455,14 @@ def _page_counts(session: Session, user: User, readable: set[int], processed: se
             sa.select(Message.id, Message.event, Point.reaction_id)
             .join(Point, Point.id == Message.point_id)
             .where(Message.id.in_([last for _p, _n, last in counts])))} if counts else {}
+        met = {latest[last][1] for _p, n, last in counts if arrived(n, latest[last][0])}
+        if met - told.keys():
+            found = arrived_points(session, user, readable, processed,
+                                   sorted(met - told.keys()), window.upto)
+            told.update({r: found.get(r, (0, 0))[1] >= window.after for r in met - told.keys()})
         for point_id, n, last in counts:
             event, reaction = latest[last]
-            if reaction == shown_reaction and arrived(n, event):
+            if arrived(n, event) and told[reaction]:
                 continue
             kept.append((point_id, n, last))
             if len(kept) == window.limit:

@@ -61,52 +61,30 @@ def grouped(threads: list[NewThread]) -> list[NewThread | NewReaction]:
 
 
 def page(session: Session, user: User, readable: set[int], processed: set[int],
-         upto: int | None, after: int | None, shown: int | None) -> dict:
+         upto: int | None, after: int | None) -> dict:
     """One page of "Nieuw" for the template: {threads, items (grouped), more, upto (the first
-    page's newest entry), after (where the next page starts), shown (an arrived reaction that
-    ends this page, told whole, which the next pages leave out while reading)}; see
-    follows.new_since_last_visit for ``upto``, ``after`` and ``shown``.
-
-    A reaction an earlier page told is left out of this one however its points fall (one
-    moved into another reaction sits among that one's points); ``shown`` only saves reading
-    its points again, and counts only when an earlier page did tell it (a ``zonder=`` typed
-    into the address hides nothing)."""
-    if shown is not None and (after is None or upto is None or not _told_before(
-            session, user, readable, processed, shown, upto, after)):
-        shown = None
+    page's newest entry), after (where the next page starts)}; see
+    follows.new_since_last_visit for ``upto`` and ``after``. A reaction that arrived is told
+    once, with all its new points (``complete``), on the page of its newest one; the pages
+    after pass its other points over, however they fall (follows._page_counts)."""
     threads, more = follows.new_since_last_visit(session, user, readable, processed, upto=upto,
-                                                 after=after, shown_reaction=shown)
+                                                 after=after)
     upto = upto or max((t.latest.id for t in threads), default=0)
-    items = complete(session, user, readable, processed, grouped(threads), upto, after)
-    last = items[-1] if items else None
+    items = grouped(threads)
+    complete(session, user, readable, processed, items, upto)
     return {"threads": threads, "items": items, "more": more, "upto": upto,
-            "after": threads[-1].latest.id if threads else after,
-            "shown": last.reaction.id if isinstance(last, NewReaction) else shown}
-
-
-def _told_before(session: Session, user: User, readable: set[int], processed: set[int],
-                 reaction_id: int, upto: int, after: int) -> bool:
-    """Whether a page before the one after entry ``after`` told this arrived reaction."""
-    found = follows.arrived_points(session, user, readable, processed, [reaction_id], upto)
-    return reaction_id in found and found[reaction_id][1] >= after
+            "after": threads[-1].latest.id if threads else after}
 
 
 def complete(session: Session, user: User, readable: set[int], processed: set[int],
-             items: list, upto: int, after: int | None = None) -> list:
-    """``items`` with each arrived reaction given the number of all its new points (up to
-    entry ``upto``), not only of those on this page, and without the reactions a page before
-    the one after entry ``after`` already told. One query for the page."""
+             items: list, upto: int) -> None:
+    """Give each arrived reaction among ``items`` the number of all its new points (up to
+    entry ``upto``), not only of those on this page. One query for the page."""
     groups = [item for item in items if isinstance(item, NewReaction)]
     found = follows.arrived_points(session, user, readable, processed,
                                    [g.reaction.id for g in groups], upto)
-    told = set()
     for group in groups:
-        n, newest = found.get(group.reaction.id, (0, 0))
-        group.points = max(n, len(group.threads))
-        if after is not None and newest >= after:
-            told.add(group.reaction.id)
-    return [item for item in items
-            if not (isinstance(item, NewReaction) and item.reaction.id in told)]
+        group.points = max(found.get(group.reaction.id, (0, 0))[0], len(group.threads))
 
 
 def count(session: Session, user: User, readable: set[int], processed: set[int]) -> str:

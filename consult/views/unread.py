@@ -29,12 +29,10 @@ def _scope() -> tuple[set[int], set[int]]:
 def index():
     """Per thread: how many entries are new, and the latest one; newest first, a page at a
     time (``tot``: the first page's newest entry; ``na``: the latest entry of the page before,
-    where the next page starts: keyset paging, see follows.new_since_last_visit; ``zonder``:
-    an arrived reaction the page before ended with, told there whole). htmx asks for the
-    next page's items only."""
+    where the next page starts: keyset paging, see follows.new_since_last_visit and
+    news.page). htmx asks for the next page's items only."""
     upto, after = arg_number("tot") or None, arg_number("na") or None
-    shown = arg_number("zonder") or None if after is not None else None
-    page = news.page(get_session(), current_user, *_scope(), upto, after, shown)
+    page = news.page(get_session(), current_user, *_scope(), upto, after)
     if after is not None and request.headers.get("HX-Request"):
         return render_block("unread/index.html", "items", **page)
     return render_template("unread/index.html", first=after is None, **page)
