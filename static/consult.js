@@ -16,6 +16,17 @@
     var header = toggle.closest("header");
     foldMenu(header, !header.classList.contains("menu-open"));
   });
+  // The language buttons come back to the page the reader is on: htmx moves the address
+  // (a search typed, a filter chosen) without a new page, so their "next" follows it.
+  function followAddress() {
+    var here = window.location.pathname + window.location.search;
+    document.querySelectorAll("form.language-switch input[name=next]").forEach(function (input) {
+      input.value = here;
+    });
+  }
+  document.addEventListener("htmx:pushedIntoHistory", followAddress);
+  document.addEventListener("htmx:replacedInHistory", followAddress);
+  window.addEventListener("popstate", followAddress);
   // The count of new items sits in the folded menu: the button shows it too.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;

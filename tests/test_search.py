@@ -335,6 +335,48 @@ def test_a_search_longer_than_500_characters_says_it_was_cut(search_app):
     assert "only its first 500 were searched for" in english
 
 
+@pytest.mark.parametrize("excluded,wanted", [
+    ("-inkoop", "inkoop"), ("-inkoop -zorg", "inkoop zorg"), ("-inkoop OR -zorg", "inkoop OR zorg"),
+    ("-inkoop AND -zorg", "inkoop zorg"), ("NOT inkoop", "inkoop"), ("NIET inkoop", "inkoop"),
+    ('-"lokale sturing"', '"lokale sturing"'), ("-jeugd*", "jeugd*"), ("(-inkoop)", "inkoop"),
+    ("-inkoop OF -(zorg -pgb)", "inkoop OF (zorg pgb)")])
+def test_a_query_of_exclusions_only_searches_what_it_excludes_as_typed(search_app, excluded,
+                                                                        wanted):
+    """Its structure kept: ``-inkoop OR -zorg`` finds what ``inkoop OR zorg`` finds (it
+    searched the words "inkoop", "or" and "zorg", and found nothing), a phrase stays a phrase
+    and a prefix a prefix (found by a fresh tester)."""
+    found, expected = run(search_app, excluded), run(search_app, wanted)
+    assert expected.total > 0
+    assert found.total == expected.total, (excluded, found.total, expected.total)
+    assert [h.key for h in found.hits] == [h.key for h in expected.hits]
+
+
+@pytest.mark.parametrize("text,searched,cut", [
+    ("inkoop", "inkoop", False),
+    ("  inkoop  ", "inkoop", False),
+    ("inkoop" + " " * 600, "inkoop", False),  # spaces at the end are not a cut
+    ("x" * 500, "x" * 500, False),
+    ("inkoop " * 100, ("inkoop " * 71).strip(), True),  # 700 characters: whole words only
+    ("a" * 700, "a" * 500, True),  # one long word: cut where the limit is
+    ("zorg " + "b" * 600, "zorg", True),
+])
+def test_a_long_query_is_cut_before_the_word_the_limit_falls_in(text, searched, cut):
+    from consult.search.query import MAX_QUERY, clip
+
+    assert clip(text) == (searched, cut)
+    assert len(clip(text)[0]) <= MAX_QUERY
+
+
+def test_a_query_cut_at_500_still_finds_its_words_and_spaces_only_search_nothing(search_app):
+    client = search_app.test_client()
+    html = client.get("/zoeken", query_string={"q": "inkoop " * 100}).get_data(as_text=True)
+    assert CUT_NOTE in html and not re.search(r"[^0-9]0 resultaten", html)
+    spaces = client.get("/zoeken", query_string={"q": "   "}).get_data(as_text=True)
+    assert "resultaten" not in spaces and "resultaat" not in spaces
+    trailing = client.get("/zoeken", query_string={"q": "inkoop" + " " * 600})
+    assert CUT_NOTE not in trailing.get_data(as_text=True)
+
+
 def _facet(html: str, title: str) -> tuple[list[str], str | None]:
     """The value links of one facet section and its "nog N" link (None without one)."""
     section = re.search(r'<section class="facet">\s*<h2>' + title + r'</h2>(.*?)</section>',

@@ -4,6 +4,7 @@ The web page and ``flask consult search`` both call ``search()``: same results, 
 """
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -20,27 +21,57 @@ FILTERS = (*FACETS, "destination")
 # --- the query language (syntax.py) ---------------------------------------------------------
 
 
+MAX_QUERY = 500  # characters of a query that are searched (the page says when it cut one)
+_LAST_SPACE = re.compile(r"\s\S*$")
+
+
+def clip(text: str | None) -> tuple[str, bool]:
+    """(the query as it is searched, whether it was cut): without surrounding spaces, and at
+    most MAX_QUERY characters, cut before the word the limit falls in (a cut word found
+    nothing: "... inkoop inkoo"); spaces at the end never count as cut."""
+    text = (text or "").strip()
+    if len(text) <= MAX_QUERY:
+        return text, False
+    head = text[:MAX_QUERY]
+    if not text[MAX_QUERY].isspace() and (space := _LAST_SPACE.search(head)):
+        head = head[:space.start()]
+    return head.rstrip(), True
+
+
 def parse(text: str) -> wq.Query:
     """The user's query as a Whoosh query: words (all must match), "phrases", OR, -word,
-    prefix* (syntax.py). Bad syntax never errors; a query that asks for nothing but
-    exclusions becomes its plain words."""
-    text = (text or "").strip()[:500]
+    prefix* (syntax.py), of its first MAX_QUERY characters (``clip``). Bad syntax never
+    errors; a query that asks for nothing but exclusions searches what it excludes, as typed
+    (``-inkoop OR -zorg`` is inkoop or zorg, ``-"lokale sturing"`` the phrase)."""
+    text = clip(text)[0]
     if not text:
         return wq.NullQuery
     parsed = parse_query(text)
-    if is_null(parsed) or not _positive(parsed):
+    if is_null(parsed):
         return plain_words(text)
-    return parsed
+    return parsed if _positive(parsed) else _unnegated(parsed)
 
 
 def only_exclusions(text: str) -> bool:
-    """Whether the query asks only to leave words out ("-inkoop", "-zin -pgb"): ``parse``
-    then searches for those words themselves, and the page says so."""
-    text = (text or "").strip()[:500]
+    """Whether the query asks only to leave words out ("-inkoop", "-zin -pgb", "NOT inkoop"):
+    ``parse`` then searches for those words themselves, and the page says so."""
+    text = clip(text)[0]
     if not text:
         return False
     parsed = parse_query(text)
     return not is_null(parsed) and not _positive(parsed)
+
+
+def _unnegated(q: wq.Query) -> wq.Query:
+    """The query with every exclusion turned into what it excludes, its structure kept (ORs,
+    phrases, prefixes): what a query of exclusions only is taken to look for."""
+    if isinstance(q, wq.Not):
+        return _unnegated(q.query)
+    if isinstance(q, wq.AndNot):
+        return wq.And([_unnegated(q.a), _unnegated(q.b)])
+    if q.is_leaf():
+        return q
+    return q.apply(_unnegated)
 
 
 def _positive(q: wq.Query) -> bool:

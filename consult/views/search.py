@@ -15,7 +15,6 @@ from .inputs import arg_number, to_id
 
 bp = Blueprint("search", __name__, url_prefix="/zoeken")
 
-MAX_QUERY = 500
 _CODES = {
     "kind": {"point", "response", "message", "stakeholder"},
     "skind": {k.value for k in StakeholderKind},
@@ -44,7 +43,7 @@ def _filters() -> dict[str, str]:
 
 def _request(size: int = search.query.PAGE_SIZE) -> search.Request:
     return search.Request(
-        text=request.args.get("q", "")[:MAX_QUERY],
+        text=search.query.clip(request.args.get("q"))[0],
         filters=_filters(),
         sort="date" if request.args.get("sort") == "date" else "relevance",
         page=max(1, arg_number("page", 1)),
@@ -129,7 +128,9 @@ def index():
     page = search.run(get_session(), current_user, req) if (req.text or req.filters) else None
     context = {"req": req, "page": page, "search_url": search_url, "hit_url": hit_url,
                "facet_title": facet_title, "facet_value": facet_value,
-               "cut": len(request.args.get("q", "")) > MAX_QUERY,
+               # the number of characters searched when the query was cut, else 0
+               "cut": search.query.MAX_QUERY if search.query.clip(request.args.get("q"))[1]
+               else 0,
                "only_exclusions": search.query.only_exclusions(req.text)}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render_block("search/index.html", "results", **context)
