@@ -6,6 +6,7 @@ the stakeholder that sent it: in a joint letter that is the point's own sender, 
 letter's.
 """
 
+import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -584,21 +585,23 @@ def _routed_points(session: Session, consultation: Consultation,
 def _place_after(session: Session, wanted: list[int], after: int) -> int:
     """Where the page after point ``after`` starts in ``wanted`` (ids in table order): right
     after it, or, when it left the list since the page before was shown (landed, answered
-    elsewhere, archived), at the first point that comes after it in table order."""
+    elsewhere, archived), at the first point that comes after it in table order: a binary
+    search that reads the order of ~log2(n) points, one at a time (not an IN list of the
+    whole list: 10,000 parameters in one statement)."""
     try:
         return wanted.index(after) + 1
     except ValueError:
         pass
-    cursor = session.get(Point, after)
-    reaction = session.get(Reaction, cursor.reaction_id) if cursor is not None else None
-    if reaction is None:
+
+    def order_of(point_id: int) -> tuple | None:
+        return session.execute(
+            sa.select(*_table_order()).join(Reaction, Reaction.id == Point.reaction_id)
+            .where(Point.id == point_id)).first()
+
+    cursor = order_of(after)
+    if cursor is None:
         return 0
-    key = (reaction.position, reaction.id, cursor.position, cursor.id)
-    later = set(session.execute(
-        sa.select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
-        .where(Point.id.in_(wanted), sa.tuple_(*_table_order()) > sa.tuple_(*key))
-    ).scalars()) if wanted else set()
-    return next((n for n, i in enumerate(wanted) if i in later), len(wanted))
+    return bisect.bisect_right(wanted, tuple(cursor), key=lambda i: tuple(order_of(i) or ()))
 
 
 def land(session: Session, actor, point: Point, destination: Destination, reference: str,
