@@ -434,6 +434,9 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
     return found, more
 
 
+SKIP_BATCH = 500  # threads read at a time while passing over a told letter (an IN list of them)
+
+
 def _page_counts(session: Session, user: User, readable: set[int], processed: set[int],
                  window: Window) -> list[tuple[int, int, int]]:
     """new_counts' ``window.limit`` threads; on a page after the first, without the arrived
@@ -469,7 +472,7 @@ def _page_counts(session: Session, user: User, readable: set[int], processed: se
                 return kept
         if len(counts) < batch:
             return kept
-        after, batch = counts[-1][2], min(2 * batch, NEWEST_WINDOW)
+        after, batch = counts[-1][2], min(2 * batch, SKIP_BATCH)
 
 
 def arrived_points(session: Session, user: User, readable: set[int], processed: set[int],
