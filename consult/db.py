@@ -1,10 +1,22 @@
 """The engine, a session per request, and Alembic upgrades."""
 
+import json
 import os
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import event, func, inspect, text
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Integer,
+    String,
+    TypeDecorator,
+    bindparam,
+    event,
+    func,
+    inspect,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -151,6 +163,58 @@ def _unindexed_plain(element, compiler, **kw):
 @compiles(unindexed, "sqlite")
 def _unindexed_sqlite(element, compiler, **kw):
     return compiler.process(func.coalesce(element.column, element.column), **kw)
+
+
+class IdList(TypeDecorator):
+    """A list of integer ids as one bound parameter: a JSON array on SQLite (read back by
+    ``json_each``), an integer array on PostgreSQL. See ``among``."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Integer))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value, dialect):
+        ids = [int(i) for i in value]
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class among(ColumnElement):  # noqa: N801 - used like a function: among(Column, ids)
+    """``column IN ids`` with the ids bound as one parameter: SQLite ``column IN (SELECT value
+    FROM json_each(?))``, PostgreSQL ``column = ANY(?)``.
+
+    For a list of ids a request already holds (kept between requests, e.g. a reader's points
+    of interest): SQLAlchemy's ``in_()`` renders and binds one parameter per id on every
+    execution, 5 ms of Python for 1,569 ids, more than the query itself; this one is compiled
+    once (the statement cache ignores the value) and bound once. SQLite's planner still
+    probes the column's index per id (``LIST SUBQUERY`` over ``json_each``)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, ids):
+        self.column = column
+        self.ids = bindparam(None, list(ids), type_=IdList())
+
+    def self_group(self, against=None):
+        """Already a condition: no ``= 1`` where SQLite has no boolean type."""
+        return self
+
+
+@compiles(among)
+def _among_any(element, compiler, **kw):
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.ids, **kw)})"
+
+
+@compiles(among, "sqlite")
+def _among_sqlite(element, compiler, **kw):
+    return (f"{compiler.process(element.column, **kw)} IN "
+            f"(SELECT value FROM json_each({compiler.process(element.ids, **kw)}))")
 
 
 def analyze(engine: Engine) -> None:
