@@ -84,17 +84,22 @@ def normalise(text: str) -> str:
 
 # Combining marks (Latin and general ranges) and the invisible characters: they belong to the
 # character before them when offsets in the raw text are needed (``_aligned``).
-_CLUSTER = re.compile(
-    "(?s).[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-    + re.escape(_INVISIBLE) + "]*"
-)
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_MARK = re.compile(f"[{_MARKS}]")
+_CLUSTER = re.compile(f"(?s).[{_MARKS}" + re.escape(_INVISIBLE) + "]*")
 
 
 def _aligned(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     """``normalise(text)`` with, per normalised character, where it came from in ``text``
     (start and end offsets); None when the text is unchanged. For marking matches in the
-    text as stored; the index itself uses ``normalise`` (same result for Latin text)."""
-    if text.isascii():
+    text as stored; the index itself uses ``normalise`` (same result for Latin text).
+
+    Text that ``normalise`` leaves as it is and that holds no combining mark (nearly all
+    Dutch text: "financiële" is already NFKC and holds nothing to fold) maps onto itself:
+    no per-character walk (0.3 ms for a point's text; a page of similar points or of search
+    results marks 20-40 of them)."""
+    if text.isascii() or (_SPECIAL.search(text) is None and _MARK.search(text) is None
+                          and unicodedata.is_normalized("NFKC", text)):
         return text, None, None
     pieces, starts, ends = [], [], []
     for cluster in _CLUSTER.finditer(text):
