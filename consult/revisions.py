@@ -175,14 +175,20 @@ def listen() -> None:
 # --- figures kept per revision ----------------------------------------------------------
 
 _MEMO_SIZE = 512  # entries; a few per consultation that people are looking at
+# Shelves besides the figures' own ("memo"), each an LRU of its own size, so that what is
+# kept per reader (one entry each, a new one after every change that concerns them) never
+# pushes out what a consultation's pages share.
+SHELVES = {"memo": _MEMO_SIZE, "readers": 128}
 _memo_lock = threading.Lock()
 
 
-def _memos() -> OrderedDict:
-    """The app's memo (one per app, so one per database); a throwaway one outside an app."""
+def _memos(shelf: str = "memo") -> OrderedDict:
+    """The app's memo of this shelf (one per app, so one per database); a throwaway one
+    outside an app."""
     if not has_app_context():
         return OrderedDict()
-    return current_app.extensions.setdefault("consult.memo", OrderedDict())
+    name = "consult.memo" if shelf == "memo" else f"consult.memo.{shelf}"
+    return current_app.extensions.setdefault(name, OrderedDict())
 
 
 def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
@@ -214,12 +220,14 @@ def kept_html(key: tuple, render: Callable[[], object]) -> Markup:
     return Markup(remember(key, lambda: str(render())))
 
 
-def remember(key: tuple, compute: Callable[[], T]) -> T:
-    """``compute()``'s result under ``key`` in the app's memo (the LRU ``memo`` uses), computed
-    once per process while the key stays the same: the caller puts in the key everything the
-    result depends on (revisions, language, the rows it shows). The same rules as ``memo``:
-    plain values, shared between requests and threads, never changed by the caller."""
-    memos = _memos()
+def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo") -> T:
+    """``compute()``'s result under ``key`` in the app's memo (the LRU ``memo`` uses, or the
+    named one of SHELVES), computed once per process while the key stays the same: the caller
+    puts in the key everything the result depends on (revisions, language, the rows it
+    shows). The same rules as ``memo``: plain values, shared between requests and threads,
+    never changed by the caller. KeyError for a shelf not in SHELVES."""
+    size = SHELVES[shelf]
+    memos = _memos(shelf)
     with _memo_lock:
         if key in memos:
             memos.move_to_end(key)
@@ -227,6 +235,6 @@ def remember(key: tuple, compute: Callable[[], T]) -> T:
     value = compute()
     with _memo_lock:
         memos[key] = value
-        while len(memos) > _MEMO_SIZE:
+        while len(memos) > size:
             memos.popitem(last=False)
     return value

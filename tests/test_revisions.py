@@ -255,3 +255,19 @@ def test_figures_worked_out_in_a_transaction_that_rolls_back_are_not_kept(demo_a
         revisions.bump(session, [consultation.id])  # the next write: the same revision number
         session.commit()
     assert answered() == before
+
+
+def test_what_is_kept_per_reader_never_pushes_out_a_consultations_figures(demo_app):
+    """Nieuw keeps each reader's points of interest (a new entry after every change that
+    concerns them) on a shelf of its own: however many readers come by, the figures the
+    consultation's pages share stay kept, and the readers' shelf stays at its size."""
+    from consult import revisions
+
+    with demo_app.app_context():
+        computed = []
+        revisions.remember(("figures", 1), lambda: computed.append(1) or "kept")
+        for reader in range(revisions.SHELVES["readers"] * 5):
+            revisions.remember(("reader", reader), lambda: [1, 2, 3], shelf="readers")
+        assert revisions.remember(("figures", 1), lambda: computed.append(2) or "again") == "kept"
+        assert computed == [1]
+        assert len(demo_app.extensions["consult.memo.readers"]) == revisions.SHELVES["readers"]
