@@ -335,6 +335,40 @@ def test_a_search_longer_than_500_characters_says_it_was_cut(search_app):
     assert "only its first 500 were searched for" in english
 
 
+
+def test_the_drop_down_says_plainly_that_nothing_was_found(search_app):
+    """The header's drop-down offered "Toon alle 0 resultaten ›", a link to an empty page."""
+    client = search_app.test_client()
+    for text in ("zwaluwstaartje", "-zwaluwstaartje", '"'):
+        html = client.get("/zoeken/snel", query_string={"q": text}).get_data(as_text=True)
+        assert "Geen resultaten voor <q>" in html
+        assert "quick-all" not in html and "Toon alle" not in html and "0 resultaten" not in html
+    client.set_cookie("consult_lang", "en")
+    english = client.get("/zoeken/snel?q=zwaluwstaartje").get_data(as_text=True)
+    assert "No results for <q>zwaluwstaartje</q>" in english and "Show all" not in english
+    found = client.get("/zoeken/snel?q=privacy").get_data(as_text=True)
+    assert "No results" not in found and "Show all" in found
+
+
+def test_the_drop_down_says_how_it_read_the_query_as_the_page_does(search_app):
+    """A cut query and a query of exclusions only were noted on the page only; the drop-down
+    showed their results without a word."""
+    client = search_app.test_client()
+    cut = client.get("/zoeken/snel", query_string={"q": "privacy " + "x" * 600})
+    assert "Alleen de eerste 500 tekens van uw zoekvraag zijn gezocht" in cut.get_data(as_text=True)
+    excluded = client.get("/zoeken/snel?q=-inkoop").get_data(as_text=True)
+    assert "er is op die woorden zelf gezocht" in excluded and "quick-hit" in excluded
+    for text in ("privacy", "jeugdhulp -inkoop", "privacy" + " " * 600):
+        plain = client.get("/zoeken/snel", query_string={"q": text}).get_data(as_text=True)
+        assert "quick-note" not in plain
+
+
+def test_the_drop_down_of_spaces_is_empty_so_it_stays_closed(search_app):
+    """The panel hides while it is :empty; a few newlines kept an empty box open below the
+    header's search box."""
+    response = search_app.test_client().get("/zoeken/snel", query_string={"q": "   "})
+    assert response.status_code == 200 and response.get_data(as_text=True) == ""
+
 @pytest.mark.parametrize("excluded,wanted", [
     ("-inkoop", "inkoop"), ("-inkoop -zorg", "inkoop zorg"), ("-inkoop OR -zorg", "inkoop OR zorg"),
     ("-inkoop AND -zorg", "inkoop zorg"), ("NOT inkoop", "inkoop"), ("NIET inkoop", "inkoop"),

@@ -121,17 +121,21 @@ def hit_url(hit) -> str:
     return url_for("search.index")
 
 
+def _notices(req: search.Request) -> dict:
+    """How the query was read, for the notes above the results: ``cut`` is the number of
+    characters searched when the query was cut (else 0), ``only_exclusions`` whether it asked
+    only to leave words out (its words themselves were searched)."""
+    return {"cut": search.query.MAX_QUERY if search.query.clip(request.args.get("q"))[1] else 0,
+            "only_exclusions": search.query.only_exclusions(req.text)}
+
+
 @bp.get("")
 def index():
     """Results with facets; htmx asks for just the results block while typing."""
     req = _request()
     page = search.run(get_session(), current_user, req) if (req.text or req.filters) else None
     context = {"req": req, "page": page, "search_url": search_url, "hit_url": hit_url,
-               "facet_title": facet_title, "facet_value": facet_value,
-               # the number of characters searched when the query was cut, else 0
-               "cut": search.query.MAX_QUERY if search.query.clip(request.args.get("q"))[1]
-               else 0,
-               "only_exclusions": search.query.only_exclusions(req.text)}
+               "facet_title": facet_title, "facet_value": facet_value, **_notices(req)}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render_block("search/index.html", "results", **context)
     return render_template("search/index.html", **context)
@@ -143,6 +147,5 @@ def quick():
     req = _request(size=6)
     page = (search.run(get_session(), current_user, req, facets=False) if req.text.strip()
             else None)
-    return render_block(
-        "search/index.html", "quick", req=req, page=page, search_url=search_url, hit_url=hit_url
-    )
+    return render_block("search/index.html", "quick", req=req, page=page, search_url=search_url,
+                        hit_url=hit_url, **_notices(req))

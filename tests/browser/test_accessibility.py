@@ -186,6 +186,9 @@ def test_swapped_in_states_meet_wcag_21_aa_and_new_messages_are_announced(
     page.locator("#header-q").fill("huisartsen")
     expect(page.locator("#quick-results a").first).to_be_visible()
     check("header search drop-down")
+    page.locator("#header-q").fill("-zwaluwstaartje")
+    expect(page.locator("#quick-results .quick-none")).to_be_visible()
+    check("header search drop-down: a note and nothing found")
 
     # The reaction page with the answer panel open and a Markdown preview.
     page.goto(f"{live_url}{C}/reacties/{ids['reaction']}")

@@ -15,6 +15,12 @@ def test_type_a_query_see_marks_and_facets(live_url, page, tmp_path):
     expect(quick.get_by_role("link", name=re.compile("Toon alle"))).to_be_visible()
     page.keyboard.press("Escape")
     expect(quick.locator("a")).to_have_count(0)
+    # Nothing found says so, with no link to an empty page; spaces close the drop-down.
+    box.fill("zwaluwstaartje")
+    expect(quick).to_have_text(re.compile(r"^\s*Geen resultaten voor zwaluwstaartje\s*$"))
+    expect(quick.locator("a")).to_have_count(0)
+    box.fill("   ")
+    expect(quick).to_be_hidden()
 
     # Enter opens the full page: grouped results, facet counts, a shareable URL.
     box.fill("huisartsen")
