@@ -28,8 +28,9 @@ class Preview:
     notes: list[str] = field(default_factory=list)  # what to check before saving
 
 
-# A line that starts like a numbered point: "2.", "2)", "12a." (the splitter's own forms).
-_NUMBERED_LINE = re.compile(r"^[ \t]*(\d{1,3}[a-z]?)[.)][ \t]+\S", re.MULTILINE)
+# A line that starts like a numbered point: "2.", "2)", "12a.", "1000." (the splitter's own forms,
+# up to its longest number, letterforms.LONGEST_NUMBER).
+_NUMBERED_LINE = re.compile(r"^[ \t]*(\d{1,6}[a-z]?)[.)][ \t]+\S", re.MULTILINE)
 
 
 def repeated_numbers(text: str, points: list[DraftPoint]) -> list[str]:

@@ -100,12 +100,26 @@ class Item:
 
 _WORD_LABEL = r"(?:Punt|Ad|Advies|Aanbeveling|Vraag|Opmerking|Reactie|Zienswijze)\s+"
 _BULLET_LABEL = rf"(?:{BULLET})\s*"
-_NUMBERED = re.compile(
-    rf"(?P<label>{_WORD_LABEL}|\(|{_BULLET_LABEL})?"
-    r"(?P<number>[1-9][0-9]{0,2}(?:\.[1-9][0-9]?)*)"
-    r"(?P<marker>[.)]|:(?=\s|$)|\s[-–](?=\s))?"
-    r"(?:\s+(?P<rest>.*)|(?<=[.)])(?P<tight>[A-Z].*))?"
-)
+
+
+def _numbered_pattern(digits: int) -> re.Pattern:
+    """A numbered line whose whole number has at most ``digits`` digits (a part after a dot
+    has at most two: "1.12", not "1.100", which reads as eleven hundred in Dutch)."""
+    return re.compile(
+        rf"(?P<label>{_WORD_LABEL}|\(|{_BULLET_LABEL})?"
+        rf"(?P<number>[1-9][0-9]{{0,{digits - 1}}}(?:\.[1-9][0-9]?)*)"
+        r"(?P<marker>[.)]|:(?=\s|$)|\s[-–](?=\s))?"
+        r"(?:\s+(?P<rest>.*)|(?<=[.)])(?P<tight>[A-Z].*))?"
+    )
+
+
+# Up to 999 a number at the start of a line may be a point anywhere. A longer one ("1000.",
+# but also "2016. Het jaar ...", "1500 jongeren ...") only where a list is going on and the
+# splitter finds it the next number (``numbered(text, longer=True)``). Six digits is far
+# beyond the points one reaction holds (intake.MAX_POINTS) and keeps int() cheap.
+LONGEST_NUMBER = 6
+_NUMBERED = _numbered_pattern(3)
+_NUMBERED_LONGER = _numbered_pattern(LONGEST_NUMBER)
 _LETTERED = re.compile(
     rf"(?P<label>\(|{_BULLET_LABEL})?(?P<letter>[a-zA-Z])(?P<marker>[.)])(?:\s+(?P<rest>\S.*))?"
 )
@@ -118,9 +132,10 @@ _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 _BULLET_LINE = re.compile(rf"(?P<bullet>{BULLET})(?:\s+(?P<rest>.*))?")
 
 
-def numbered(text: str) -> Item | None:
-    """ "3. Tekst", "3) Tekst", "(3) Tekst", "1.2 Tekst", "Punt 3: Tekst", "Ad 1. Tekst", "• 3."."""
-    m = _NUMBERED.fullmatch(text)
+def numbered(text: str, longer: bool = False) -> Item | None:
+    """ "3. Tekst", "3) Tekst", "(3) Tekst", "1.2 Tekst", "Punt 3: Tekst", "Ad 1. Tekst", "• 3.";
+    with ``longer`` also numbers of four to six digits ("1000. Tekst")."""
+    m = (_NUMBERED_LONGER if longer else _NUMBERED).fullmatch(text)
     if not m:
         return None
     label, marker = (m["label"] or ""), (m["marker"] or "")

@@ -19,8 +19,10 @@ Pure functions on text, linear in its length. The rules, in the order they apply
   number is plausible where it stands: the next number (also across headings and senders), a
   restart at 1 after a heading, a salutation or a line ending in ":", or the first number of the
   text. Years and other numbers inside a sentence that happen to start a line are not points.
-  Numbers are kept as written, never renumbered. A number alone on its line ("• 1." as
-  overheid.nl publications have it) takes the next line as its text.
+  A number of four to six digits ("1000.") is a point only as the next number of a list that is
+  going on, so a year opening a line ("2016. Het jaar ...") is not. Numbers are kept as
+  written, never renumbered. A number alone on its line ("• 1." as overheid.nl publications
+  have it) takes the next line as its text.
 - Lettered items ("a.", "b)", "(c)", "A.") and roman ones ("i.", "(ii)") under a numbered point
   stay in its text on their own line; lettered or roman items with no numbered parent are points
   numbered "a", "b", ... or "I", "II", ...
@@ -446,7 +448,7 @@ class _Parser:
     def _starts_item(self, j: int) -> bool:
         """Whether line j, right after a heading, would start a point."""
         text = self.lines[j].text
-        item = forms.numbered(text)
+        item = forms.numbered(text, longer=self.last is not None)
         if item and self._accept_number(j, item, after_heading=True):
             return True
         item = forms.lettered(text)
@@ -574,7 +576,10 @@ class _Parser:
     def _item(self, i: int, after_heading: bool) -> bool:
         """Handle line i if it is a list item (numbered, roman, lettered or bullet)."""
         line = self.lines[i]
-        item = forms.numbered(line.text)
+        # A number of four digits or more ("1000.") only once a list is going on: then it is a
+        # point only as the next number (``_accept_number``), and a year that starts a line
+        # ("2016. Het jaar ...", "2016 was ...") is not. Before any point it never is.
+        item = forms.numbered(line.text, longer=self.last is not None)
         if item and self._accept_number(i, item, after_heading):
             self._open_item(line, item, "number")
             self.last = _number_tuple(item.number)

@@ -55,6 +55,19 @@ def test_preview_shows_the_points_before_anything_is_saved(secretary, session):
     assert _count(session, Point) == before
 
 
+
+def test_preview_of_a_letter_of_more_than_999_points_shows_them_all(secretary):
+    """The preview stopped at point 999: "1000." and on were read as text of point 999; a
+    number repeated past 999 was not noted either."""
+    letter = "\n".join(f"{n}. Punt {n} over de inkoop." for n in range(1, 1003))
+    response = secretary.hx_post(f"/consultaties/{SLUG}/composer/voorbeeld",
+                                 data={"text": letter + "\n1002. Nog eens punt 1002."})
+    html = response.get_data(as_text=True)
+    numbers = re.findall(r'name="point_number" value="([^"]*)"', html)
+    assert [n for n in numbers if n] == [str(n) for n in range(1, 1003)]
+    assert "Puntnummer 1002 staat meer dan eens in de tekst" in html
+
+
 def test_save_logs_the_reaction_with_its_points_and_threads(secretary, session, leiden):
     data = {"stakeholder_id": leiden.id, "channel": "zienswijze", "title": "Raad Leiden",
             "received_on": "2015-12-01", "text": LETTER,

@@ -209,6 +209,8 @@ def test_the_most_points_a_reaction_holds_fit_in_the_composer_form(as_role):
     ("Kop\n\nTekst die doorloopt.\n\n", 30_000),
     # Lettered items that never follow each other.
     ("a. Tekst.\n\nc. Meer tekst.\n\n", 1),
+    # Numbers of six digits, years and numbers too long to be points, each after a point.
+    ("1. Tekst.\n\n123456. Tekst.\n\n2016. Tekst.\n\n" + "9" * 5000 + ". Tekst.\n\n", 1),
 ])
 def test_the_splitter_stays_linear_on_a_megabyte(unit, points):
     """A megabyte of one repeated pattern splits in seconds, not minutes."""

@@ -265,3 +265,10 @@ def test_rtf_is_read_with_its_list_numbers():
     data = b"{\\rtf1\\ansi\\ansicpg1252 Reactie\\par "
     data += b"{\\listtext 1.\\tab}Cli\\'ebnten centraal\\par}"
     assert extract_text("brief.rtf", data) == "Reactie\n\n1. Cliënten centraal"
+
+
+def test_rtf_list_numbers_past_999_are_read_like_the_others():
+    """Word writes "1000.\\t" as it writes "16.\\t": the tab after a four-digit number stayed."""
+    data = b"{\\rtf1\\ansi\\ansicpg1252 Reactie\\par "
+    data += b"{\\listtext 999.\\tab}Eerste\\par {\\listtext 1000.\\tab}Tweede\\par}"
+    assert extract_text("brief.rtf", data) == "Reactie\n\n999. Eerste\n\n1000. Tweede"

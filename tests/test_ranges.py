@@ -91,3 +91,15 @@ def test_ticked_points_are_written_as_a_selection_that_reads_back(app, numbers, 
     if text:
         with app.test_request_context():
             assert parse_selection(text, numbers) == [n for n in numbers if n in chosen]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1000-1002", ["1000", "1001", "1002"]),
+    ("998 t/m 1001", ["998", "999", "1000", "1001"]),
+    ("punten 999 en 1005", ["999", "1005"]),
+])
+def test_selections_past_point_999(app, text, expected):
+    numbers = [str(i) for i in range(1, 1006)]
+    with app.app_context():
+        assert parse_selection(text, numbers) == expected
+        assert parse_selection(format_selection(expected, numbers), numbers) == expected

@@ -772,3 +772,51 @@ def test_other_line_breaks(newline):
     assert numbers(result) == ["1", "2"]
     assert result.points[0].text == "Eerste punt over de zorg."
     assert result.points[0].heading == "Inkoop"
+
+
+# --- numbers of four digits and more ---------------------------------------------------------
+
+
+def test_a_list_goes_on_past_point_999():
+    """"1000." was not seen as a point number: points 1000 and on were glued to point 999."""
+    text = "\n".join(f"{n}. Punt {n} over de inkoop van jeugdhulp." for n in range(1, 1006))
+    result = split(text)
+    assert_nothing_lost(text, result)
+    assert numbers(result) == upto(1005)
+    assert by_number(result, "999").text == "Punt 999 over de inkoop van jeugdhulp."
+    assert by_number(result, "1000").text == "Punt 1000 over de inkoop van jeugdhulp."
+
+
+
+def test_past_point_999_headings_and_numbers_alone_on_their_line_work_as_before():
+    points = "\n".join(f"{n}. Punt {n}." for n in range(1, 1000))
+    result = split(points + "\n\nSlotopmerkingen\n\n1000. Het laatste punt.\n1001. Nog een.")
+    assert [(p.number, p.heading) for p in result.points[-3:]] == [
+        ("999", None), ("1000", "Slotopmerkingen"), ("1001", "Slotopmerkingen")]
+    result = split(points + "\n1000.\nHet laatste punt.")
+    assert (result.points[-1].number, result.points[-1].text) == ("1000", "Het laatste punt.")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A year opening the text is no point, with or without a period after it.
+    ("2016. Het jaar waarin de jeugdhulp overging.\n\n2017. Het jaar daarna.", [""]),
+    ("2016 was een goed jaar.\n\n1. Eerste punt.", ["", "1"]),
+    # A year opening a line inside a list is no point either: not the next number.
+    ("1. Eerste punt.\n2. Tweede punt.\n2016. Het jaar waarin alles veranderde.\n3. Derde.",
+     ["1", "2", "3"]),
+    ("1. Eerste.\n\nGeschiedenis\n\n2016. Het begin.\n\n2. Tweede.", ["1", "", "2"]),
+    ("1. Eerste punt.\n2. Tweede punt, dat in\n2016. van start ging.\n3. Derde.",
+     ["1", "2", "3"]),
+    # Nor is an amount or a street number, nor a number longer than six digits after 999.
+    ("1. Eerste punt.\n\n1500 jongeren kregen hulp.\n\n2. Tweede.", ["1", "2"]),
+])
+def test_years_and_amounts_that_open_a_line_stay_text(text, expected):
+    result = split(text)
+    assert_nothing_lost(text, result)
+    assert numbers(result) == expected
+
+
+def test_a_number_longer_than_six_digits_is_never_a_point():
+    text = "\n".join(f"{n}. Punt {n}." for n in range(1, 1000)) + "\n1000000. Tekst."
+    result = split(text)
+    assert numbers(result)[-1] == "999" and result.points[-1].text.endswith("1000000. Tekst.")

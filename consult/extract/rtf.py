@@ -13,7 +13,7 @@ NOT_AN_RTF = "Dit bestand is geen leesbaar RTF-bestand."
 _CODEPAGE = re.compile(rb"\\ansicpg(\d{3,5})")
 # A list number as Word and LibreOffice write it (\listtext): "16.", "a)", "IV.", "•", a tab.
 _NUMBER_TAB = re.compile(
-    r"^\s*([0-9]{1,3}(?:\.[0-9]{1,3})*[.)]?|[a-zA-Z][.)]|[IVXivx]{1,6}[.)]|[•·▪◦-])\t"
+    r"^\s*([0-9]{1,6}(?:\.[0-9]{1,3})*[.)]?|[a-zA-Z][.)]|[IVXivx]{1,6}[.)]|[•·▪◦-])\t"
 )
 
 
