@@ -9,7 +9,7 @@ from sqlmodel import select
 from consult.db import get_session
 from consult.models import Point, Reaction
 
-from .conftest import reopen
+from .conftest import everything_unseen, reopen
 from .mailsink import mail_sink
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
@@ -298,3 +298,38 @@ def test_a_typed_zonder_hides_no_letter_that_was_not_told(demo_app, as_role, ses
                 break
             html = secretary.hx_get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
         assert seen == ["thread", "letter"], (tampered, seen)
+
+
+def _start(html: str) -> int:
+    """The number the list shows at its first item (an <ol> counts from its start, else 1)."""
+    found = re.search(r'<ol class="inbox unread-list" id="unread-list"(?: start="(\d+)")?>', html)
+    return int(found.group(1) or 1)
+
+
+def _more(html: str) -> str | None:
+    found = re.search(r'<li class="unread-more"[^>]*>\s*<a href="([^"]+)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_a_next_page_opened_without_javascript_numbers_on(demo_app, as_role, monkeypatch):
+    """Without JavaScript "Meer draden" opens the next page as a page: its numbered list
+    started at 1 again. It numbers on from where the page before stopped, as the list does
+    when htmx appends the next page's items to it."""
+    from consult import follows
+
+    everything_unseen(demo_app)
+    monkeypatch.setattr(follows, "NEW_PAGE", 4)
+    secretary = as_role("secretary")
+    html = secretary.get("/nieuw").get_data(as_text=True)
+    assert _start(html) == 1
+    shown, pages = len(ITEM.findall(html)), 1
+    while (more := _more(html)) and pages < 4:
+        html = secretary.get(more).get_data(as_text=True)  # a plain link: the whole page
+        assert "<h1>" in html and _start(html) == shown + 1
+        shown, pages = shown + len(ITEM.findall(html)), pages + 1
+    assert pages == 4
+    # htmx appends the items to the list on the page: they carry no start, and their own
+    # link to the page after numbers on all the same.
+    items = secretary.hx_get(more).get_data(as_text=True)
+    assert "<ol" not in items
+    assert _more(items).endswith(f"vanaf={shown + 1 + len(ITEM.findall(items))}")

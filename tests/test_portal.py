@@ -257,3 +257,19 @@ def test_a_repeated_point_number_is_pointed_out_not_merged_silently(member, sess
     assert saved.status_code == 303
     assert "Puntnummer 2 staat meer dan eens in de tekst" in _text(
         member.get(saved.headers["Location"]))
+
+
+def test_the_inbox_page_after_opened_without_javascript_numbers_on(member, monkeypatch):
+    """The board's inbox is a numbered list a page at a time, like Nieuw: the next page opened
+    as a page (no JavaScript) started at 1 again."""
+    from consult import portal
+
+    monkeypatch.setattr(portal, "INBOX_PAGE", 2)
+    html = member.get("/portaal").get_data(as_text=True)
+    shown = html.count('<li class="inbox-item')
+    assert shown == 2 and '<ol class="inbox" id="portal-inbox">' in html
+    for _page in range(2):
+        more = re.search(r'<li class="unread-more"[^>]*>\s*<a href="([^"]+)"', html)
+        html = member.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
+        assert f'<ol class="inbox" id="portal-inbox" start="{shown + 1}">' in html
+        shown += html.count('<li class="inbox-item')

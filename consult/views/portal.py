@@ -50,8 +50,9 @@ def _moment(name: str) -> datetime | None:
 def inbox():
     """Answers and replies on the user's points, newest first and a page at a time
     (``voor``: the next page's entries are older than that entry; ``sinds``: the moment the
-    first page counted as read, so that "new" means the same on every page), and the board's
-    drafts and reactions. htmx asks for the next page's items only."""
+    first page counted as read, so that "new" means the same on every page; ``vanaf``: the
+    list's number of the page's first entry), and the board's drafts and reactions. htmx asks
+    for the next page's items only."""
     session = get_session()
     readable = access.readable_consultations(current_user)
     ids = {c.id for c in readable}
@@ -59,7 +60,8 @@ def inbox():
     seen = _moment("sinds") if before is not None else current_user.inbox_seen_at
     items, more = portal.inbox(session, current_user, ids, before=before, seen=seen)
     page = {"items": items, "more": more, "seen": seen.isoformat() if seen else "",
-            "next_before": items[-1].message.id if items else None}
+            "next_before": items[-1].message.id if items else None,
+            "start": arg_number("vanaf", 1) or 1}
     if before is not None and request.headers.get("HX-Request"):
         return render_block("portal/inbox.html", "items", **page)
     reactions = portal.board_reactions(session, current_user, ids)

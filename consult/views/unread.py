@@ -30,12 +30,14 @@ def index():
     """Per thread: how many entries are new, and the latest one; newest first, a page at a
     time (``tot``: the first page's newest entry; ``na``: the latest entry of the page before,
     where the next page starts: keyset paging, see follows.new_since_last_visit and
-    news.page). htmx asks for the next page's items only."""
+    news.page; ``vanaf``: the list's number of the page's first item). htmx asks for the next
+    page's items only."""
     upto, after = arg_number("tot") or None, arg_number("na") or None
     page = news.page(get_session(), current_user, *_scope(), upto, after)
+    start = arg_number("vanaf", 1) or 1
     if after is not None and request.headers.get("HX-Request"):
-        return render_block("unread/index.html", "items", **page)
-    return render_template("unread/index.html", first=after is None, **page)
+        return render_block("unread/index.html", "items", start=start, **page)
+    return render_template("unread/index.html", first=after is None, start=start, **page)
 
 
 @bp.get("/aantal")
