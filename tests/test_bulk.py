@@ -83,6 +83,23 @@ def test_the_selection_page_filters_and_pages(secretary, session):
         p.id for p in expected}
 
 
+
+def _pager_links(html: str) -> dict[str, str]:
+    return {rel: unescape(href) for rel, href in
+            re.findall(r'<a rel="(prev|next)" href="([^"]+)"', html)}
+
+
+def test_previous_page_leads_to_page_ones_own_address(secretary, as_role):
+    """"Vorige" on page 2 led to ...?pagina=1, another address for page 1 (bookmarks, the
+    browser's visited links and the history told them apart)."""
+    links = _pager_links(secretary.get(f"{URL}?pagina=2&kind=municipality").get_data(
+        as_text=True))
+    assert links["prev"] == f"{URL}?kind=municipality"
+    assert _pager_links(secretary.get(f"{URL}?pagina=2").get_data(as_text=True))["prev"] == URL
+    links = _pager_links(secretary.get(f"{URL}?pagina=3").get_data(as_text=True))
+    assert links == {"prev": f"{URL}?pagina=2", "next": f"{URL}?pagina=4"}
+
+
 def test_route_all_matching_then_undo_puts_everything_back(secretary, session):
     """Routing every point of one sender to a destination changes their latest answers, writes
     one audit event per point, and one undo puts every answer back as it was."""

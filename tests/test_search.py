@@ -716,6 +716,19 @@ def test_a_page_past_the_end_is_the_last_page_however_it_is_written(search_app, 
     assert pages.findall(html) == pages.findall(last) != pages.findall(first)
 
 
+
+def test_previous_page_leads_to_page_ones_own_address(search_app):
+    """"vorige" on page 2 led to ...&page=1, another address for page 1 than the search's
+    own (the one a new search, a filter or the drop-down's link gives)."""
+    client = search_app.test_client()
+    html = client.get("/zoeken?q=jeugd*&sort=date&page=2").get_data(as_text=True)
+    prev = re.search(r'<a rel="prev" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert prev == "/zoeken?q=jeugd*&sort=date"
+    html = client.get("/zoeken?q=jeugd*&page=3").get_data(as_text=True)
+    prev = re.search(r'<a rel="prev" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert prev == "/zoeken?q=jeugd*&page=2"
+
+
 MARKDOWN = ("**{word}overleg** volgt.\n\n- eerste stap\n- tweede stap\n\n"
             "Zie [de notitie](https://example.org/notitie) <img src=x onerror=alert(1)>.")
 

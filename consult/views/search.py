@@ -90,8 +90,8 @@ def search_url(req: search.Request, **changes) -> str:
     if req.page > 1:
         args["page"] = req.page
     args.update(changes)
-    if "page" not in changes:
-        args.pop("page", None)  # a new filter or sort starts at the first page
+    if "page" not in changes or args.get("page") == 1:
+        args.pop("page", None)  # a new filter or sort starts at the first page, which has none
     query = [(k, v) for k, v in args.items() if v not in (None, "")]
     # What url_for("search.index", **args) gives (Werkzeug's query encoding: urlencode with
     # these safe characters, arguments in order), the route built once per request: a
