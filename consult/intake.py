@@ -120,7 +120,7 @@ def _whole(number: str) -> int | None:
     """The whole number a point number starts with: "3" -> 3, "3.2" -> 3, "3a" -> 3, "a" -> None."""
     digits = ""
     for c in number:
-        if not c.isdigit():
+        if not c.isdecimal():  # "3²": 3 ("²" is a digit to isdigit(), not to int())
             break
         digits += c
     return int(digits) if digits else None

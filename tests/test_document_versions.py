@@ -78,6 +78,12 @@ def test_a_stray_version_is_re_dated_renamed_and_removed_with_undo(demo_app):
                                            "version": "1"})
     assert fixed.status_code == 303
     assert _shown_label(public, plan) == "concept"
+    # A tampered state ("²" is a digit to str.isdigit, not to int; 5,000 digits pass
+    # Python's int() limit) is no state: the change goes through, never a 500.
+    for tampered in ("²", "9" * 5000):
+        odd = secretary.form_post(url, data={"label": "proef", "dated": "2015-01-12",
+                                             "version": tampered})
+        assert odd.status_code in (303, 409), odd.status_code
     # A second tab that still showed the old state gets a 409 and keeps its input.
     stale = secretary.form_post(url, data={"label": "nul (oud tabblad)", "dated": "2016-12-01",
                                            "version": "1"})

@@ -264,3 +264,44 @@ def test_numbering_that_restarts_after_a_part_heading_starts_that_part():
     # Without a part's heading a restart at 1 is a list: its text stays in the section.
     listed = "1 Inleiding\n\nWe willen:\n\n1. Minder regels\n2. Meer tijd\n\n2 Doelen\n\nTekst.\n"
     assert [(n, t) for n, t, _l, _x in _outline(listed)] == [("1", "Inleiding"), ("2", "Doelen")]
+
+
+def _odt_with(content_body: str, styles: str = "") -> bytes:
+    """An OpenDocument text whose body (and automatic styles) are given as XML."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
+               f"<office:automatic-styles>{styles}</office:automatic-styles>"
+               f"<office:body><office:text>{content_body}</office:text></office:body>"
+               "</office:document-content>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text",
+                   compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("junk", ["²", "①", "x", "9" * 5000, "99", "-3", ""])
+def test_junk_number_attributes_in_an_odt_lose_no_text(junk):
+    """Every number attribute of an OpenDocument file (a heading's outline level, a list's
+    and an item's start, a style level, displayed levels, a run of spaces) is read
+    tolerantly: "²" is a digit to str.isdigit but not to int(), 5,000 digits pass Python's
+    int() limit, 99 is outside the ten levels. One such attribute refused the whole file or
+    raised; now the text is read, numbered from 1 where the value is junk."""
+    from consult.extract import extract_text
+
+    styles = (f'<text:list-style style:name="L1"><text:list-level-style-number text:level="{junk}"'
+              f' style:num-format="1" style:num-suffix="." text:display-levels="{junk}"'
+              f' text:start-value="{junk}"/></text:list-style>')
+    body = (f'<text:h text:outline-level="{junk}">Inleiding</text:h>'
+            f'<text:p>Een<text:s text:c="{junk}"/>zin.</text:p>'
+            f'<text:list text:style-name="L1"><text:list-item text:start-value="{junk}">'
+            "<text:p>Eerste punt over de inkoop.</text:p></text:list-item>"
+            "<text:list-item><text:p>Tweede punt.</text:p></text:list-item></text:list>")
+    data = _odt_with(body, styles)
+    text = extract_text("brief.odt", data)
+    assert "Inleiding" in text and "Eerste punt over de inkoop." in text
+    assert "Tweede punt." in text and "Een" in text
+    read_outline("plan.odt", data)  # the outline reads it too

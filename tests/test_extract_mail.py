@@ -148,3 +148,21 @@ def test_an_odt_that_unpacks_too_large():
     assert len(buffer.getvalue()) < 200_000
     with pytest.raises(ExtractError, match="uitgepakt te groot"):
         extract_text("bom.odt", buffer.getvalue())
+
+
+@pytest.mark.parametrize(("start", "first"), [
+    ("3", "3."), ("²", "1."), ("①", "1."), ("9" * 5000, "1."), ("x", "1."), (" 4 ", "4."),
+    ("123456789012", "1."),
+])
+def test_a_junk_list_start_in_an_html_mail_numbers_from_one_and_loses_no_letter(start, first):
+    """An HTML mail's <ol start> is read tolerantly: "²" and "①" are digits to str.isdigit
+    but not to int(), and 5,000 digits pass Python's int() limit; the whole mail was refused
+    ("kon niet worden gelezen") for one attribute."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@b.nl", "c@d.nl", "Reactie"
+    message.set_content(f'<html><body><p>Reactie</p><ol start="{start}"><li>Eerste punt over '
+                        "de inkoop.</li><li>Tweede punt.</li></ol></body></html>", subtype="html")
+    text = extract_text("reactie.eml", bytes(message))
+    assert f"{first} Eerste punt over de inkoop." in text

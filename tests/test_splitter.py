@@ -820,3 +820,15 @@ def test_a_number_longer_than_six_digits_is_never_a_point():
     text = "\n".join(f"{n}. Punt {n}." for n in range(1, 1000)) + "\n1000000. Tekst."
     result = split(text)
     assert numbers(result)[-1] == "999" and result.points[-1].text.endswith("1000000. Tekst.")
+
+
+def test_a_point_number_with_a_superscript_is_filled_not_a_500():
+    """"3²" (a footnote mark after the number, as Word copies it): "²" is a digit to
+    str.isdigit but int() refuses it; numbering the points around it raised."""
+    from consult.intake import DraftPoint, fill_numbers
+
+    points = fill_numbers([DraftPoint("1", "Een."), DraftPoint("3²", "Drie."),
+                           DraftPoint("", "Vier."), DraftPoint("①", "Vijf."),
+                           DraftPoint("", "Zes.")])
+    assert [p.number for p in points][:3] == ["1", "3²", "4"]
+    assert len({p.number for p in points}) == 5

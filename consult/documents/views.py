@@ -27,7 +27,7 @@ from ..models import Destination
 from ..slugs import slugify
 from ..text import plain_html
 from ..views.consultations import processable_consultation, visible_consultation
-from ..views.inputs import claim_form, to_date
+from ..views.inputs import claim_form, to_date, to_id
 from . import operations as ops
 from .models import DocumentSection, DocumentVersion
 
@@ -154,8 +154,7 @@ def _own_version(destination: Destination, version_id: int) -> DocumentVersion:
 
 def _shown() -> int | None:
     """The version's state the form showed (its hidden "version" field), None if absent."""
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    return to_id(request.form.get("version", ""))  # "²", 5,000 digits: None, not a 500
 
 
 @bp.post("/versies/<int:version_id>")

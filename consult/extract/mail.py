@@ -12,7 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from .errors import ExtractError, Limits, too_complex
-from .numbering import format_counter
+from .numbering import format_counter, number_attribute
 
 NOT_A_MAIL = "Dit e-mailbericht kon niet worden gelezen."
 MAX_ENCLOSURES = 50
@@ -50,8 +50,8 @@ class _HtmlText(html.parser.HTMLParser):
             self.parts.append("\n")
         attributes = dict(attrs)
         if tag == "ol":
-            start = attributes.get("start") or "1"
-            self.lists.append(["ol", int(start) if start.isdigit() else 1, attributes.get("type")])
+            start = number_attribute(attributes.get("start"), 1, 0)
+            self.lists.append(["ol", start, attributes.get("type")])
         elif tag == "ul":
             self.lists.append(["ul"])
         elif tag == "li":

@@ -58,12 +58,26 @@ class _Xml:
         return self.val(num_pr, "numId"), _int(ilvl) if ilvl is not None else None
 
 
-def _int(value: str | None, default: int = 0) -> int:
-    """A number attribute, tolerant of junk ("3", "", "x")."""
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
+LARGEST_ATTRIBUTE = 99_999  # a list may start at 2016; nothing real starts past this
+
+
+def number_attribute(value: str | None, default: int, lowest: int = -LARGEST_ATTRIBUTE,
+                     highest: int = LARGEST_ATTRIBUTE) -> int:
+    """A number attribute of an uploaded file (a list's start, a level, a count), tolerant of
+    junk: ``default`` for None, "", "x", "²" or "①" (digits to ``str.isdigit`` that ``int``
+    refuses) and for 4,300+ digits (past Python's int() limit); otherwise the value,
+    clamped to [lowest, highest], so that no attribute can make a 5,000-digit list number
+    or point a level outside its table. A letter is never refused for one junk attribute."""
+    text = (value or "").strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isdecimal() or len(digits) > 9:
         return default
+    return min(max(int(text), lowest), highest)
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    """A number attribute, tolerant of junk ("3", "", "x"): number_attribute."""
+    return number_attribute(value, default)
 
 
 class Styles(_Xml):
@@ -97,8 +111,9 @@ class Styles(_Xml):
         if level is not None:
             return _int(level, 9) + 1 if _int(level, 9) < 9 else None
         name = (self.val(style, "name") or "").strip().lower().split()
-        if len(name) == 2 and name[0] in ("heading", "kop") and name[1].isdigit():
-            return int(name[1]) if 1 <= int(name[1]) <= 9 else None
+        if len(name) == 2 and name[0] in ("heading", "kop"):
+            level = number_attribute(name[1], 0)
+            return level if 1 <= level <= 9 else None
         return None
 
     def heading_level(self, p) -> int | None:

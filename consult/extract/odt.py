@@ -12,7 +12,7 @@ restart (text:start-value). Headings are numbered by the outline style.
 """
 
 from .errors import ExtractError, Limits, Paragraphs, too_complex
-from .numbering import format_counter
+from .numbering import format_counter, number_attribute
 from .package import Package
 
 NOT_AN_ODT = "Dit bestand is geen leesbaar OpenDocument-tekstbestand (.odt)."
@@ -49,7 +49,8 @@ class _ListStyles:
             for node in root.iter(TEXT + "list-style", TEXT + "outline-style"):
                 count += 1
                 levels = {
-                    int(level.get(TEXT + "level", "1")): self._level(level) for level in node
+                    number_attribute(level.get(TEXT + "level"), 1, 1, 10): self._level(level)
+                    for level in node
                     if level.tag.startswith(TEXT + "list-level-style")
                     or level.tag == TEXT + "outline-level-style"
                 }
@@ -72,11 +73,8 @@ class _ListStyles:
         if node.tag.endswith("-bullet") or node.tag.endswith("-image"):
             return ("bullet", "", "", 1, 1, node.get(TEXT + "bullet-char", "•"))
         fmt = _FORMATS.get(node.get(STYLE + "num-format", ""), "none")
-        try:
-            shown = int(node.get(TEXT + "display-levels", "1"))
-            start = int(node.get(TEXT + "start-value", "1"))
-        except ValueError:
-            shown, start = 1, 1
+        shown = number_attribute(node.get(TEXT + "display-levels"), 1, 1, 10)
+        start = number_attribute(node.get(TEXT + "start-value"), 1, 0)
         prefix = node.get(STYLE + "num-prefix", "")
         return (fmt, prefix, node.get(STYLE + "num-suffix", ""), shown, start, "")
 
@@ -153,10 +151,10 @@ class _Reader:
         fmt, prefix, suffix, shown, start, bullet = levels.get(level, default)
         if fmt == "bullet":
             return bullet if bullet in "•●▪◦‣∙·*-–—" else "•"
-        restart = item.get(TEXT + "start-value")
+        restart = number_attribute(item.get(TEXT + "start-value"), -1, 0)
         index = min(level, 10) - 1
-        if restart and restart.isdigit():
-            counters[index] = int(restart)
+        if restart >= 0:
+            counters[index] = restart
         else:
             counters[index] = (counters[index] or start - 1) + 1
         for deeper in range(index + 1, 10):
@@ -172,10 +170,7 @@ class _Reader:
 
     def heading_number(self, h) -> str:
         """The outline number of a heading (text:h), as the outline style shows it."""
-        try:
-            level = int(h.get(TEXT + "outline-level", "1"))
-        except ValueError:
-            level = 1
+        level = _outline_level(h)
         fmt, prefix, suffix, shown, start, _bullet = self.styles.outline.get(
             level, ("none", "", "", 1, 1, "")
         )
@@ -194,7 +189,7 @@ class _Reader:
         for child in element:
             tag = child.tag
             if tag == TEXT + "s":
-                out.append(" " * min(int(child.get(TEXT + "c", "1") or 1), 100))
+                out.append(" " * number_attribute(child.get(TEXT + "c"), 1, 1, 100))
             elif tag == TEXT + "tab":
                 out.append("\t")
             elif tag == TEXT + "line-break":
@@ -215,8 +210,7 @@ class _Reader:
 
 def _outline_level(h) -> int:
     """A heading's text:outline-level (1 = chapter), 1 when missing or junk."""
-    value = h.get(TEXT + "outline-level", "1")
-    return min(max(int(value), 1), 10) if value.isdigit() else 1
+    return number_attribute(h.get(TEXT + "outline-level"), 1, 1, 10)
 
 
 def read(data: bytes, limits: Limits) -> str:

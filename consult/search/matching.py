@@ -144,7 +144,7 @@ def code_of(name: str, value: str) -> int | None:
     """The stored number of a facet value ("council" -> 3; "12" -> 12), None if impossible."""
     if name in CODES:
         return _CODE_OF[name].get(value)
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() and len(value) < 19 else None
 
 
 def value_of(name: str, number: int) -> str:

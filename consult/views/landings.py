@@ -12,7 +12,7 @@ from ..db import get_session
 from ..documents import operations as documents
 from ..models import Destination, Landing, Point, Reaction
 from .consultations import processable_consultation, unread_of, visible_consultation
-from .inputs import arg_number, claim_form
+from .inputs import arg_number, claim_form, to_id
 
 bp = Blueprint("landings", __name__,
                url_prefix="/consultaties/<slug>/bestemmingen/<int:destination_id>")
@@ -117,8 +117,8 @@ def _row(consultation, report, point, error=None, status=200, reference="", type
                                 _anchor=f"todo-{point.point.id}"), code=303)
     # The row replaces one whose answer cell covered ``span`` rows (0: a row under such a
     # cell): the new row keeps that shape. Its answers are read afresh.
-    span = request.form.get("span", "1")
-    span = min(int(span), followup.TODO_PAGE) if span.isdigit() else 1
+    span = request.form.get("span", "1").strip()
+    span = 0 if span == "0" else min(to_id(span) or 1, followup.TODO_PAGE)
     return render_block("destinations/show.html", "row", consultation=consultation,
                         report=report, p=point, can_mark=True, error=error,
                         reference=reference, unread={}, span=span, typed=typed or {},
