@@ -575,8 +575,10 @@ class Message(Tracked, table=True):
     __table_args__ = (
         # A thread's entries with what decides whether they are news (follows._unread_entries):
         # "Nieuw" counts the entries of a council's 1,569 points from the index alone instead
-        # of reading 4,211 message rows (migration 0036).
-        sa.Index("ix_message_point_news", "point_id", "archived", "kind", "author_id"),
+        # of reading 4,211 message rows (migration 0036); PostgreSQL's index carries the id,
+        # which SQLite's holds anyway (0037).
+        sa.Index("ix_message_point_news", "point_id", "archived", "kind", "author_id",
+                 postgresql_include=["id"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -136,3 +136,23 @@ def test_texts_with_line_breaks_are_rendered_again_on_upgrade(demo_app, database
         engine.dispose()
     assert rows[first] == "<p>Wij vragen:<br>\na. meer tijd<br>\nb. een evaluatie</p>"
     assert rows[second] == "<p>oud</p>"
+
+
+def test_the_news_index_answers_alone_on_postgresql(database_url):
+    """"Nieuw" reads each unseen entry's id: on PostgreSQL ix_message_point_news includes it
+    (0037), so the plan is an index-only scan, as on SQLite where every index holds the row
+    id; a fresh schema from the models says the same."""
+    from sqlalchemy import text
+
+    upgrade(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        if engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's indexes hold the row id")
+        definition = conn.execute(text(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_message_point_news'")).scalar()
+    engine.dispose()
+    assert definition.endswith("(point_id, archived, kind, author_id) INCLUDE (id)"), definition
+    metadata_index = next(i for i in SQLModel.metadata.tables["message"].indexes
+                          if i.name == "ix_message_point_news")
+    assert metadata_index.dialect_options["postgresql"]["include"] == ["id"]
