@@ -325,6 +325,10 @@ class Point(Versioned, Tracked, table=True):
         sa.Index("ix_point_reaction_live", "reaction_id", "archived", "position"),
         # What changed since a channel page was read (its poll).
         sa.Index("ix_point_updated_at", "updated_at"),
+        # A sender's live points in other senders' letters, answered from the index alone
+        # (a stakeholder's page; migration 0038). Also every look-up by sender.
+        sa.Index("ix_point_stakeholder_live", "stakeholder_id", "archived", "reaction_id",
+                 "position", postgresql_include=["id"]),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -335,7 +339,7 @@ class Point(Versioned, Tracked, table=True):
     position: int = 0
     heading: str | None = Field(default=None, max_length=300)
     # Only set when the point's sender differs from the reaction's (joint letters).
-    stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id", index=True)
+    stakeholder_id: int | None = Field(default=None, foreign_key="stakeholder.id")
     body: str = Field(sa_type=sa.Text)
     body_html: str | None = _rendered()
     # Optimistic lock: a correction names the version it started from (consult.corrections).
