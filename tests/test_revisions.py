@@ -271,3 +271,40 @@ def test_what_is_kept_per_reader_never_pushes_out_a_consultations_figures(demo_a
         assert revisions.remember(("figures", 1), lambda: computed.append(2) or "again") == "kept"
         assert computed == [1]
         assert len(demo_app.extensions["consult.memo.readers"]) == revisions.SHELVES["readers"]
+
+
+def test_the_tables_subregion_choices_kept_per_revision_follow_the_registry(demo_app):
+    """The answered table's subregion filter offers the top-level senders of the points; the
+    list is kept per figures revision: a sender moved under a new subregion, and that
+    subregion renamed, show at the next request (a stakeholder's change raises every
+    consultation's revision)."""
+    import re
+
+    secretary = Actor(demo_app.test_client(), "secretary")
+
+    def choices():
+        html = secretary.get("/consultaties/holland-rijnland-jeugdhulp-2016/tabel").get_data(
+            as_text=True)
+        box = html[html.index('name="subregio"'):]
+        box = box[:box.index("</select>")]
+        return re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', box)
+
+    before = choices()
+    assert before and "Subregio Noord" not in before
+    with demo_app.app_context():
+        session = get_session()
+        top = Stakeholder(slug="subregio-noord", name="Subregio Noord", kind="subregion")
+        session.add(top)
+        session.flush()
+        sender = session.exec(select(Stakeholder).where(Stakeholder.name == before[0])).first()
+        sender.parent_id = top.id
+        session.add(sender)
+        session.commit()
+        top_id = top.id
+    after = choices()
+    assert "Subregio Noord" in after and before[0] not in after
+    with demo_app.app_context():
+        session = get_session()
+        session.get(Stakeholder, top_id).name = "Subregio Noordelijk"
+        session.commit()
+    assert "Subregio Noordelijk" in choices()
