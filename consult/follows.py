@@ -307,19 +307,28 @@ def _interesting(session: Session, user: User, consultation_ids: list[int]):
     parameter (db.among). The subquery itself when the set holds more than KEPT_INTERESTING
     points, or inside a transaction that raised a figures revision (it may still roll back;
     see revisions.memo)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # else the key's read flushes them, raising the revision after the check
     if session.info.get("refigured"):
         return Message.point_id.in_(interesting_points(user, consultation_ids))
     follows_of, figures_of = _key_statements()
-    followed = tuple(session.execute(follows_of, {"user": user.id}).all())
-    figures = tuple(session.execute(figures_of, {"ids": consultation_ids}).all())
+
+    def key_now() -> tuple:
+        return ("follows.interesting", user.id, user.stakeholder_id,
+                tuple(session.execute(follows_of, {"user": user.id}).all()),
+                tuple(session.execute(figures_of, {"ids": consultation_ids}).all()))
 
     def gather():  # 8 bytes an id: 128 readers of 5,000 points hold 5 MB
         ids = session.execute(interesting_points(user, consultation_ids)
                               .limit(KEPT_INTERESTING + 1)).scalars().all()
         return array("q", sorted(ids)) if len(ids) <= KEPT_INTERESTING else None
 
-    key = ("follows.interesting", user.id, user.stakeholder_id, followed, figures)
-    ids = revisions.remember(key, gather, shelf="readers")
+    # Read again after gathering: a follow or a write committed in between (the menu's count
+    # in another tab) would be kept under the key of before it, and met again when that key
+    # comes back (unfollowing what was just followed). Each follow's id and time are in the
+    # key, so following again is a new key.
+    key = key_now()
+    ids = revisions.remember(key, gather, shelf="readers", still=lambda: key_now() == key)
     if ids is None:
         return Message.point_id.in_(interesting_points(user, consultation_ids))
     return among(Message.point_id, ids)
@@ -330,7 +339,8 @@ def _key_statements():
     """The two reads that key _interesting (built once: they only take parameters): the
     user's follows, and the figures revisions of the consultations."""
     return (
-        select(Follow.point_id, Follow.stakeholder_id, Follow.destination_id)
+        select(Follow.id, Follow.created_at, Follow.point_id, Follow.stakeholder_id,
+               Follow.destination_id)
         .where(Follow.user_id == sa.bindparam("user")).order_by(Follow.id),
         select(Consultation.id, Consultation.figures_revision, Consultation.created_at)
         .where(Consultation.id.in_(sa.bindparam("ids", expanding=True)))

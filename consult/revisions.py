@@ -202,8 +202,11 @@ def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
     The key holds the consultation's creation time too, so that an id used again (a restore
     into the same process) never meets an old result. A write committed between reading the
     revision and computing is at worst stored under the older revision, which the next request
-    no longer asks for."""
+    no longer asks for. Pending changes are flushed first: computing would flush them (and
+    raise the revision) only after the check."""
     session = sa.inspect(consultation).session
+    if session is not None and (session.new or session.dirty or session.deleted):
+        session.flush()
     if session is not None and (consultation.id in session.info.get("refigured", ())
                                 or _ALL in session.info.get("refigured", ())):
         # This transaction raised the revision and may still roll back: then the next write
@@ -220,12 +223,17 @@ def kept_html(key: tuple, render: Callable[[], object]) -> Markup:
     return Markup(remember(key, lambda: str(render())))
 
 
-def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo") -> T:
+def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo",
+             still: Callable[[], bool] | None = None) -> T:
     """``compute()``'s result under ``key`` in the app's memo (the LRU ``memo`` uses, or the
     named one of SHELVES), computed once per process while the key stays the same: the caller
     puts in the key everything the result depends on (revisions, language, the rows it
     shows). The same rules as ``memo``: plain values, shared between requests and threads,
-    never changed by the caller. KeyError for a shelf not in SHELVES."""
+    never changed by the caller. KeyError for a shelf not in SHELVES.
+
+    ``still``: asked after computing; the result is kept only when it says the key still
+    holds (for a key read in statements apart from the computation's: a write committed in
+    between would otherwise be kept under the key of before it)."""
     size = SHELVES[shelf]
     memos = _memos(shelf)
     with _memo_lock:
@@ -233,6 +241,8 @@ def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo") -> T:
             memos.move_to_end(key)
             return memos[key]
     value = compute()
+    if still is not None and not still():
+        return value
     with _memo_lock:
         memos[key] = value
         while len(memos) > size:

@@ -256,3 +256,99 @@ def test_a_councillors_points_of_interest_kept_between_requests_follow_every_cha
     assert councillor.hx_post(f"/consultaties/{slug}/punten/{followed}/volgen").status_code == 200
     now = listed()
     assert followed not in now and {moved, routed} <= set(now) and len(now) > len(start)
+
+
+@pytest.mark.parametrize("direction", ["followed_meanwhile", "unfollowed_meanwhile"])
+def test_a_follow_changed_while_the_set_is_gathered_is_not_kept_under_the_old_key(
+        demo_app, monkeypatch, direction):
+    """The kept points of interest are keyed by follows read in a statement apart from the
+    gathering: a follow committed in between (the menu's count in another tab) was kept
+    under the key of before it, and served again when that key came back (a point unfollowed
+    still news; a point followed again never news). Found by a reviewer; reproduced by
+    committing the change from another session right before the gathering."""
+    from consult import revisions
+    from consult.models import Follow
+
+    from .conftest import Actor
+
+    councillor = Actor(demo_app.test_client(), "councillor")
+    admin = Actor(demo_app.test_client(), "admin")
+    engine = demo_app.extensions["consult.engine"]
+    with demo_app.app_context():
+        session = get_session()
+        user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
+        slug = session.exec(select(Consultation.slug)).first()
+        point = session.exec(
+            select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+            .where(Reaction.stakeholder_id != user.stakeholder_id, Point.stakeholder_id.is_(None))
+            .order_by(Point.id)).all()[5]
+        user_id = user.id
+    toggle = f"/consultaties/{slug}/punten/{point}/volgen"
+
+    def meanwhile():
+        with Session(engine) as other:
+            if direction == "followed_meanwhile":
+                other.add(Follow(user_id=user_id, point_id=point))
+            else:
+                for row in other.exec(select(Follow).where(Follow.user_id == user_id)):
+                    other.delete(row)
+            other.commit()
+
+    original, done = revisions.remember, []
+
+    def remember(key, compute, shelf="memo", **kw):
+        def changed_first():
+            if shelf == "readers" and not done:
+                done.append(1)
+                meanwhile()
+            return compute()
+        return original(key, changed_first, shelf=shelf, **kw)
+
+    if direction == "unfollowed_meanwhile":
+        assert councillor.hx_post(toggle).status_code == 200  # following it
+    monkeypatch.setattr(revisions, "remember", remember)
+    assert councillor.get("/nieuw").status_code == 200
+    monkeypatch.setattr(revisions, "remember", original)
+    assert done
+    # Back to the key the request read: unfollowed (after following meanwhile), or followed
+    # again (after the unfollow meanwhile); then news on the point.
+    assert councillor.hx_post(toggle).status_code == 200
+    assert admin.hx_post(f"/consultaties/{slug}/punten/{point}/berichten",
+                         data={"kind": "comment", "body": "Nieuw?"}).status_code == 204
+    kept, fresh = _councillors_threads(demo_app)
+    assert kept == fresh
+    assert (point in kept) == (direction == "unfollowed_meanwhile")
+
+
+def test_pending_changes_are_flushed_before_the_kept_set_is_trusted(demo_app):
+    """A change not yet flushed raised the figures revision only inside the gathering, after
+    the check that keeps a transaction's own results out of the memo: rolled back, the
+    next write reached the same revision and met a set holding the undone change."""
+    from consult import access
+    from consult.db import among
+
+    with demo_app.app_context():
+        session = get_session()
+        user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
+        moved, other = session.exec(
+            select(Point).join(Reaction, Reaction.id == Point.reaction_id)
+            .where(Reaction.stakeholder_id != user.stakeholder_id, Point.stakeholder_id.is_(None))
+            .order_by(Point.id)).all()[:2]
+        readable = sorted(c.id for c in access.readable_consultations(user))
+        moved.stakeholder_id = user.stakeholder_id  # pending, not flushed
+        session.add(moved)
+        follows.new_counts(session, user, set(readable), set())
+        session.rollback()
+        other_id = other.id
+    with demo_app.app_context():  # an unrelated write raises the revision to the same number
+        session = get_session()
+        point = session.get(Point, other_id)
+        point.body += " (gecorrigeerd)"
+        session.commit()
+    with demo_app.app_context():
+        session = get_session()
+        user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
+        condition = follows._interesting(session, user, readable)
+        assert isinstance(condition, among)
+        assert set(condition.ids.value) == set(
+            session.execute(follows.interesting_points(user, readable)).scalars())
