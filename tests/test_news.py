@@ -333,3 +333,24 @@ def test_a_next_page_opened_without_javascript_numbers_on(demo_app, as_role, mon
     items = secretary.hx_get(more).get_data(as_text=True)
     assert "<ol" not in items
     assert _more(items).endswith(f"vanaf={shown + 1 + len(ITEM.findall(items))}")
+
+
+@pytest.mark.parametrize(("vanaf", "expected"), [
+    ("5", 5), ("99999999999", 100_000), ("2147483647", 100_000),
+    ("00000000000000000007", 100_000), ("-1", 1), ("0", 1), ("²", 1), ("9" * 5000, 100_000),
+])
+def test_a_tampered_list_start_is_never_absurd_nor_on_the_first_page(demo_app, as_role,
+                                                                      monkeypatch, vanaf,
+                                                                      expected):
+    """``vanaf`` numbers a next page opened without JavaScript: on a first page it is
+    ignored (a first page starts at 1), elsewhere it stays between 1 and 100,000 (a
+    reviewer saw <ol start="2147483647">, numbers past the edge of a phone's screen)."""
+    from consult import follows
+
+    everything_unseen(demo_app)
+    monkeypatch.setattr(follows, "NEW_PAGE", 4)
+    secretary = as_role("secretary")
+    first = secretary.get(f"/nieuw?vanaf={vanaf}").get_data(as_text=True)
+    assert _start(first) == 1
+    later = _more(first).rsplit("vanaf=", 1)[0] + f"vanaf={vanaf}"
+    assert _start(secretary.get(later).get_data(as_text=True)) == expected

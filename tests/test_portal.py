@@ -273,3 +273,16 @@ def test_the_inbox_page_after_opened_without_javascript_numbers_on(member, monke
         html = member.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
         assert f'<ol class="inbox" id="portal-inbox" start="{shown + 1}">' in html
         shown += html.count('<li class="inbox-item')
+
+
+def test_a_tampered_inbox_start_is_ignored_on_the_first_page_and_bounded_after(member,
+                                                                              monkeypatch):
+    from consult import portal
+
+    monkeypatch.setattr(portal, "INBOX_PAGE", 2)
+    html = member.get("/portaal?vanaf=2147483647").get_data(as_text=True)
+    assert '<ol class="inbox" id="portal-inbox">' in html  # a first page starts at 1
+    more = re.search(r'<li class="unread-more"[^>]*>\s*<a href="([^"]+)"', html).group(1)
+    later = more.replace("&amp;", "&").rsplit("vanaf=", 1)[0] + "vanaf=2147483647"
+    assert '<ol class="inbox" id="portal-inbox" start="100000">' in member.get(later).get_data(
+        as_text=True)

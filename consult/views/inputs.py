@@ -59,6 +59,19 @@ def arg_number(name: str, default: int = 0) -> int:
     return min(int(value), MAX_ID) if _ID.fullmatch(value) else default
 
 
+LIST_START_MAX = 100_000  # no list of news or answers is read this far by scrolling
+
+
+def list_start(paged: bool) -> int:
+    """The number of a page's first item (``vanaf``, which the "more" link carries so that a
+    page opened without JavaScript numbers on): 1 on a first page (``paged`` false) whatever
+    the address says; otherwise the number, from 1 to LIST_START_MAX (a larger one, "²" or
+    junk: 1 or the largest, never an absurd list number)."""
+    if not paged:
+        return 1
+    return min(max(arg_number("vanaf", 1), 1), LIST_START_MAX)
+
+
 def safe_next(target: str | None) -> str:
     """A local path to go back to, never another site: "/x" yes; "//x", "/\\x", "/\\t/x" no."""
     if (

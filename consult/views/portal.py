@@ -24,7 +24,7 @@ from ..intake import IntakeError
 from ..letterforms import display_text
 from ..models import Consultation, Reaction, ReactionStatus, aware, utcnow
 from .consultations import visible_consultation
-from .inputs import arg_number, claim_form, form_id
+from .inputs import arg_number, claim_form, form_id, list_start
 from .stakeholders import live_stakeholder
 
 bp = Blueprint("portal", __name__, url_prefix="/portaal")
@@ -61,7 +61,7 @@ def inbox():
     items, more = portal.inbox(session, current_user, ids, before=before, seen=seen)
     page = {"items": items, "more": more, "seen": seen.isoformat() if seen else "",
             "next_before": items[-1].message.id if items else None,
-            "start": arg_number("vanaf", 1) or 1}
+            "start": list_start(paged=before is not None)}
     if before is not None and request.headers.get("HX-Request"):
         return render_block("portal/inbox.html", "items", **page)
     reactions = portal.board_reactions(session, current_user, ids)

@@ -7,7 +7,7 @@ from jinja2_fragments.flask import render_block
 
 from .. import access, follows, news
 from ..db import get_session
-from .inputs import arg_number, form_id
+from .inputs import arg_number, form_id, list_start
 
 bp = Blueprint("unread", __name__, url_prefix="/nieuw")
 
@@ -34,7 +34,7 @@ def index():
     page's items only."""
     upto, after = arg_number("tot") or None, arg_number("na") or None
     page = news.page(get_session(), current_user, *_scope(), upto, after)
-    start = arg_number("vanaf", 1) or 1
+    start = list_start(paged=after is not None)
     if after is not None and request.headers.get("HX-Request"):
         return render_block("unread/index.html", "items", start=start, **page)
     return render_template("unread/index.html", first=after is None, start=start, **page)
