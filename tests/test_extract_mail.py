@@ -166,3 +166,25 @@ def test_a_junk_list_start_in_an_html_mail_numbers_from_one_and_loses_no_letter(
                         "de inkoop.</li><li>Tweede punt.</li></ol></body></html>", subtype="html")
     text = extract_text("reactie.eml", bytes(message))
     assert f"{first} Eerste punt over de inkoop." in text
+
+
+@pytest.mark.parametrize(("kind", "start", "first"), [
+    ("a", "99999", "99999."), ("A", "2", "B."), ("i", "99999", "99999."), ("I", "4", "IV."),
+    ("a", "780", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz."),
+])
+def test_a_letter_numbered_list_starting_far_out_stays_a_readable_letter(kind, start, first):
+    """Letters and Roman numerals past what they can write (a..zz.. up to 780, i..mmmcmxcix)
+    are written as decimals: a list in letters starting at 99,999 made 3,847 characters a
+    point and a 35 KB mail was refused as too long (found by a reviewer)."""
+    from email.message import EmailMessage
+
+    from consult import composer
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@b.nl", "c@d.nl", "Reactie"
+    message.set_content(f'<html><body><p>Reactie</p><ol type="{kind}" start="{start}">'
+                        + "<li>Een punt over de inkoop.</li>" * 300 + "</ol></body></html>",
+                        subtype="html")
+    text = extract_text("reactie.eml", bytes(message))
+    assert f"{first} Een punt over de inkoop." in text
+    assert len(text) < 40_000 and not composer.check_length(text)

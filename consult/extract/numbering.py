@@ -19,8 +19,17 @@ def _to_roman(n: int) -> str:
     return out
 
 
+LETTERS_MAX = 780  # Word's letters run a..z, aa..zz up to 780 (zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz)
+ROMAN_MAX = 3999  # mmmcmxcix: the largest number Roman numerals write without bars
+
+
 def format_counter(n: int, fmt: str) -> str:
-    """A list counter in Word's number format: decimal, lowerLetter, upperRoman, ..."""
+    """A list counter in Word's number format: decimal, lowerLetter, upperRoman, ...
+    Letters past LETTERS_MAX and Roman numerals past ROMAN_MAX (a junk start value: list
+    start 99,999 in letters was 3,847 characters a point) are written as decimals."""
+    if fmt in ("lowerLetter", "upperLetter") and not 1 <= n <= LETTERS_MAX or \
+            fmt in ("lowerRoman", "upperRoman") and not 1 <= n <= ROMAN_MAX:
+        return str(n)
     if fmt == "lowerLetter":
         return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
     if fmt == "upperLetter":
