@@ -134,7 +134,8 @@ _BULLET_LINE = re.compile(rf"(?P<bullet>{BULLET})(?:\s+(?P<rest>.*))?")
 
 def numbered(text: str, longer: bool = False) -> Item | None:
     """ "3. Tekst", "3) Tekst", "(3) Tekst", "1.2 Tekst", "Punt 3: Tekst", "Ad 1. Tekst", "• 3.";
-    with ``longer`` also numbers of four to six digits ("1000. Tekst")."""
+    with ``longer`` also numbers of four to six digits with a marker or a word before them
+    ("1000. Tekst", "Punt 1000: Tekst"; not "1000 AB Amsterdam", a postcode)."""
     m = (_NUMBERED_LONGER if longer else _NUMBERED).fullmatch(text)
     if not m:
         return None
@@ -147,6 +148,8 @@ def numbered(text: str, longer: bool = False) -> Item | None:
     rest = m["rest"] if m["rest"] is not None else m["tight"]
     if worded and not marker and rest is not None and not rest[:1].isupper():
         return None  # "Punt 3 is overgenomen.": a sentence about point 3
+    if not marker and not worded and len(m["number"]) > 3 and m["number"].isdigit():
+        return None  # "1000 AB Amsterdam", "1500 jongeren kregen hulp": a postcode, an amount
     return Item(label, m["number"], marker, rest)
 
 

@@ -832,3 +832,33 @@ def test_a_point_number_with_a_superscript_is_filled_not_a_500():
                            DraftPoint("", "Zes.")])
     assert [p.number for p in points][:3] == ["1", "3²", "4"]
     assert len({p.number for p in points}) == 5
+
+
+_BASE_999 = "\n".join(f"{n}. Punt {n} over de inkoop van jeugdhulp." for n in range(1, 999))
+
+
+@pytest.mark.parametrize("tail, last_999, last", [
+    # A postcode on its own line right after point 999 (found by a reviewer: it became point
+    # 1000 "AB Amsterdam" and swallowed the real point 1000).
+    ("Ons adres:\n\n1000 AB Amsterdam\n\n1000. Volgende punt.",
+     "Ons adres: 1000 AB Amsterdam", "Volgende punt."),
+    ("Punt.\n\n1000 jongeren kregen hulp.\n\n1000. Echte punt duizend.",
+     "Punt. 1000 jongeren kregen hulp.", "Echte punt duizend."),
+    ("Stuur post naar\n1000 AB Amsterdam.\n1000) Volgende.",
+     "Stuur post naar 1000 AB Amsterdam.", "Volgende."),
+])
+def test_a_number_past_999_without_a_period_or_bracket_is_text(tail, last_999, last):
+    """Up to 999 "3 Tekst" may be a point; a number of four digits or more needs a period,
+    bracket or colon after it, or a word such as "Punt" before it: a postcode or an amount
+    opening a line ("1000 AB", "1000 jongeren") is the next number only by chance."""
+    text = _BASE_999 + "\n999. " + tail
+    result = split(text)
+    assert_nothing_lost(text, result)
+    assert numbers(result) == upto(1000)
+    assert by_number(result, "999").text == last_999
+    assert by_number(result, "1000").text == last
+
+
+def test_labelled_and_sub_numbers_past_999_are_points():
+    result = split(_BASE_999 + "\n999. x\nPunt 1000: Tekst duizend.\nPunt 1001 Nog een.")
+    assert numbers(result)[-2:] == ["1000", "1001"]
