@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from . import matching
-from .analysis import prefix_patterns, query_term, tokens
+from .analysis import normalise, prefix_patterns, query_term, tokens
 from .store import FACETS
 from .syntax import is_null, parse_query, plain_words
 
@@ -23,13 +23,19 @@ FILTERS = (*FACETS, "destination")
 
 MAX_QUERY = 500  # characters of a query that are searched (the page says when it cut one)
 _LAST_SPACE = re.compile(r"\s\S*$")
+_WORD = re.compile(r"\w")
 
 
 def clip(text: str | None) -> tuple[str, bool]:
     """(the query as it is searched, whether it was cut): without surrounding spaces, and at
     most MAX_QUERY characters, cut before the word the limit falls in (a cut word found
-    nothing: "... inkoop inkoo"); spaces at the end never count as cut."""
+    nothing: "... inkoop inkoo"); spaces at the end never count as cut. A query without a
+    letter or digit once normalised (spaces, a zero-width space, a soft hyphen, a NUL, "-"
+    or "*" alone) is no query: "" (the drop-down echoed an invisible character as "Geen
+    resultaten voor ‘’")."""
     text = (text or "").strip()
+    if not _WORD.search(normalise(text[:MAX_QUERY])):  # only what is searched
+        return "", False
     if len(text) <= MAX_QUERY:
         return text, False
     head = text[:MAX_QUERY]

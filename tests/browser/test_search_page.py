@@ -97,3 +97,14 @@ def test_sorting_keeps_an_unfolded_filter_and_the_language_keeps_a_typed_search(
     page.locator("form.language-switch button[lang=en]").first.click()
     expect(page).to_have_url(re.compile(r"/zoeken\?q=-inkoop"))
     expect(page.locator("#results .notice")).to_contain_text("words to leave out only")
+
+
+def test_nothing_found_for_a_long_word_fits_a_phone(live_url, page):
+    """"Geen resultaten voor …" with a 60-letter word ran past the drop-down's edge at 375
+    pixels (found by a reviewer); it wraps."""
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(live_url + "/")
+    page.get_by_role("searchbox", name="Zoeken").fill("x" * 60)
+    none = page.locator("#quick-results .quick-none")
+    expect(none).to_be_visible()
+    assert none.evaluate("e => e.scrollWidth <= e.clientWidth")
