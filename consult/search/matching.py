@@ -12,20 +12,23 @@ NOT, BM25, filters, facet counts and the top of the ranking are array operations
   segments never change after they are written, so the arrays stay valid until a merge
   replaces the segment.
 - Decoded posting lists are kept in a small LRU per process (the common terms of the day).
+- A term is looked up in a segment's dictionary once per search, and a prefix's terms are
+  read in one pass over it (postings.Terms); posting lists are decoded from their bytes.
 """
 
 import copy
 import math
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import pair_term, prefix_patterns
+from .postings import Info, Terms
 from .store import CODES, MULTI, column_array
 
 K1 = 1.2
@@ -54,6 +57,8 @@ class SegmentData:
 
     def __init__(self, reader):
         self.reader = reader
+        self._terms: Terms | None = None
+        self._infos: dict[str, Info | None] = {}
         self.size = reader.doc_count_all()
         self._numbers: dict[str, np.ndarray] = {}
         self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -62,10 +67,34 @@ class SegmentData:
 
     def bound(self, reader) -> "SegmentData":
         """This segment's data read through ``reader`` (the calling search's own): a shallow
-        copy, so what either decodes is kept for both."""
+        copy, so what either decodes is kept for both. The copy keeps the term infos it looks
+        up (term -> postings.Info, None when absent) for the search it serves."""
         view = copy.copy(self)
         view.reader = reader
+        view._terms = None
+        view._infos = {}
         return view
+
+    @property
+    def terms(self) -> Terms:
+        """This view's reader's term dictionary and postings (postings.Terms)."""
+        if self._terms is None:
+            self._terms = Terms(self.reader)
+        return self._terms
+
+    def info(self, term: str) -> Info | None:
+        """The term's info in this segment (looked up once per search), None if absent."""
+        try:
+            return self._infos[term]
+        except KeyError:
+            found = self._infos[term] = self.terms.info(term)
+            return found
+
+    def doc_frequency(self, term: str) -> int:
+        """Documents of this segment holding the term, deleted ones included (as Whoosh's
+        reader.doc_frequency counts)."""
+        found = self.info(term)
+        return found.df if found is not None else 0
 
     @property
     def lengths(self) -> np.ndarray:
@@ -226,7 +255,13 @@ def segments(searcher) -> list[tuple[SegmentData, int]]:
 
 def postings(seg: SegmentData, term: str,
              within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, term frequencies) of a term in one segment.
+    """(document numbers int32, term frequencies float32) of a term in one segment.
+
+    The list holds the segment's deleted documents too (each search drops them with its live
+    mask, ``_restrict``): so it is the same for every reader of the segment, and cached by
+    segment and term. (Whoosh's ``reader.postings`` wraps a segment with deletions in a filter
+    that steps through the list one posting at a time in Python, 190 ms for one
+    similar-points query at 120,000 points.)
 
     within: sorted document numbers the caller will intersect with (the rarer side of an
     AND): only the blocks of 128 postings whose id range can hold one of them are decoded
@@ -237,69 +272,13 @@ def postings(seg: SegmentData, term: str,
     found = POSTINGS.get(key)
     if found is not None:
         return found
-    reader = seg.reader
-    if ("body", term) not in reader:
+    info = seg.info(term)
+    if info is None:
         return EMPTY
-    matcher = _raw_postings(reader, term)
-    if isinstance(matcher, W3LeafMatcher):
-        ids, tf, complete = _decode(matcher, within)
-    else:  # few postings, stored inline in the term info
-        items = list(matcher.items_as("weight"))
-        ids = np.array([i for i, _w in items], np.int32)
-        tf = np.array([w for _i, w in items], np.float32)
-        complete = True
+    ids, tf, complete = seg.terms.postings(info, within)
     if complete:
         POSTINGS.put(key, (ids, tf))
     return ids, tf
-
-
-def _raw_postings(reader, term: str):
-    """The term's posting list with the segment's deleted documents still in it.
-
-    Whoosh's ``reader.postings`` wraps the list of a segment with deletions in a filter that
-    steps through it one posting at a time in Python, from its very first step (20,000
-    postings for one similar-points query at 120,000 points, 190 ms), and its result depends
-    on the reader's own deletions: a list cached from a newer reader would lack documents
-    that an older searcher still holds. The raw list is the same for every reader of the
-    segment; each search drops the deleted documents with its live mask (``_restrict``).
-    ``reader``: a segment's reader (``segments`` hands out leaf readers only)."""
-    return reader._terms.matcher("body", reader._text_to_bytes("body", term),
-                                 reader.schema["body"].format)
-
-
-def _decode(matcher, within: np.ndarray | None):
-    """Decode a W3 posting list a block at a time; returns (ids, tf, complete)."""
-    ids_parts, tf_parts = [], []
-    complete = True
-    previous_max = -1
-    while not matcher._atend:
-        block_max = matcher._maxid
-        if within is not None:
-            # Does a wanted id lie in (previous block's last id, this block's last id]?
-            at = int(np.searchsorted(within, previous_max, side="right"))
-            if at == len(within):
-                complete = False
-                break  # no wanted id beyond this point
-            if within[at] > block_max:
-                complete = False
-                previous_max = block_max
-                matcher._next_block()
-                continue
-        matcher._read_data()
-        deltas, weights = matcher._data[0], matcher._data[1]
-        ids_parts.append(np.cumsum(np.asarray(deltas, np.int64)))
-        n = matcher._blocklength
-        if weights is None:
-            tf_parts.append(np.ones(n, np.float32))
-        elif isinstance(weights, float):
-            tf_parts.append(np.full(n, weights, np.float32))
-        else:
-            tf_parts.append(np.asarray(weights, np.float32))
-        previous_max = block_max
-        matcher._next_block()
-    if not ids_parts:
-        return EMPTY[0], EMPTY[1], complete
-    return np.concatenate(ids_parts).astype(np.int32), np.concatenate(tf_parts), complete
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -307,20 +286,42 @@ def _decode(matcher, within: np.ndarray | None):
 
 @dataclass
 class Stats:
-    """Collection statistics for BM25, from the whole index."""
+    """Collection statistics for BM25, from the whole index, and what one search has read
+    of them: the idf of each term (from its infos in ``segs``, the search's segment views)
+    and the terms of each prefix."""
 
     searcher: object
     docs: int
     avg_length: float
+    segs: list = field(default_factory=list)
+    _idf: dict = field(default_factory=dict)
+    _prefixes: dict = field(default_factory=dict)
+
+    def df(self, term: str) -> int:
+        """Documents holding the term in the whole index (Whoosh's searcher.doc_frequency:
+        the sum over the segments, deleted documents included)."""
+        return sum(seg.doc_frequency(term) for seg, _offset in self.segs)
 
     def idf(self, term: str) -> float:
-        df = self.searcher.doc_frequency("body", term)
-        return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
+        found = self._idf.get(term)
+        if found is None:
+            df = self.df(term)
+            found = self._idf[term] = math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
+        return found
+
+    def prefix(self, prefix: str) -> list[str]:
+        """prefix_terms for this search (read once, whatever the segment asking)."""
+        found = self._prefixes.get(prefix)
+        if found is None:
+            found = self._prefixes[prefix] = prefix_terms(self, prefix)
+        return found
 
 
-def stats(searcher) -> Stats:
+def stats(searcher, segs: list | None = None) -> Stats:
+    """The statistics of a search over ``segs`` (``segments(searcher)`` when not given)."""
     return Stats(searcher, max(1, searcher.doc_count_all()),
-                 max(1.0, searcher.avg_field_length("body", 1.0)))
+                 max(1.0, searcher.avg_field_length("body", 1.0)),
+                 segments(searcher) if segs is None else segs)
 
 
 def _term(seg: SegmentData, term: str, st: Stats, boost: float = 1.0,
@@ -328,11 +329,41 @@ def _term(seg: SegmentData, term: str, st: Stats, boost: float = 1.0,
     ids, tf = postings(seg, term, within)
     if not len(ids):
         return EMPTY
+    return ids, _bm25(seg, st, ids, tf, st.idf(term) * boost)
+
+
+def _bm25(seg: SegmentData, st: Stats, ids: np.ndarray, tf: np.ndarray, weight):
+    """BM25 scores (float32) of postings (ids int32, tf float32) of this segment. weight:
+    idf × boost, one Python number or a float32 array with one per posting; numpy rounds a
+    Python number to float32 before multiplying a float32 array, so both give the same
+    scores to the bit."""
     lengths = seg.lengths[ids]
-    scores = (st.idf(term) * boost) * tf * (K1 + 1) / (
-        tf + K1 * (1 - B + B * lengths / st.avg_length)
-    )
-    return ids, scores.astype(np.float32)
+    scores = weight * tf * (K1 + 1) / (tf + K1 * (1 - B + B * lengths / st.avg_length))
+    return scores.astype(np.float32)
+
+
+def _prefix(seg: SegmentData, st: Stats, terms: list[str]):
+    """The OR of a prefix's terms, each weighed 1/sqrt(number of terms): the same documents
+    and scores as ``_or`` of each term's ``_term``, in one pass of array operations over
+    all their postings (a prefix has up to MAX_PREFIX_TERMS terms; a dozen numpy calls per
+    term were most of a long prefix's time)."""
+    boost = 1.0 / max(1, len(terms)) ** 0.5
+    id_parts, tf_parts, weights = [], [], []
+    for term in terms:
+        ids, tf = postings(seg, term)
+        if len(ids):
+            id_parts.append(ids)
+            tf_parts.append(tf)
+            weights.append(st.idf(term) * boost)
+    if not id_parts:
+        return EMPTY
+    ids = np.concatenate(id_parts)
+    weight = np.repeat(np.array(weights, np.float32), [len(part) for part in id_parts])
+    scores = _bm25(seg, st, ids, np.concatenate(tf_parts), weight)
+    if len(id_parts) == 1:
+        return ids, scores
+    unique, inverse = np.unique(ids, return_inverse=True)
+    return unique.astype(np.int32), np.bincount(inverse, weights=scores).astype(np.float32)
 
 
 def _and(parts):
@@ -379,8 +410,7 @@ def evaluate(node, seg: SegmentData, st: Stats, reader):
         pairs = [pair_term(a, b) for a, b in zip(words, words[1:], strict=False)]
         return _and([_term(seg, pair, st, node.boost) for pair in pairs])
     if isinstance(node, wq.Prefix):
-        terms = prefix_terms(reader, node.text)
-        return _or([_term(seg, t, st, 1.0 / max(1, len(terms)) ** 0.5) for t in terms])
+        return _prefix(seg, st, st.prefix(node.text))
     if isinstance(node, wq.AndNot):
         return _minus(evaluate(node.a, seg, st, reader), evaluate(node.b, seg, st, reader))
     if isinstance(node, wq.AndMaybe):
@@ -416,8 +446,7 @@ def _and_rarest_first(children, seg: SegmentData, st: Stats, reader):
     others = [c for c in children if not isinstance(c, wq.Term)]
     parts = [evaluate(c, seg, st, reader) for c in others]
     result = _and(parts) if parts else None
-    frequency = seg.reader.doc_frequency
-    for word in sorted(words, key=lambda w: frequency("body", str(w.text))):
+    for word in sorted(words, key=lambda w: seg.doc_frequency(str(w.text))):
         if result is not None and not len(result[0]):
             return EMPTY
         within = result[0] if result is not None else None
@@ -436,18 +465,27 @@ def _with_extra_scores(base, extra):
     return base[0], scores
 
 
-_PREFIXES: OrderedDict = OrderedDict()
-
-
-def prefix_terms(reader, prefix: str) -> list[str]:
+def prefix_terms(st: Stats, prefix: str) -> list[str]:
     """The index's terms starting with the prefix: stems and words as written
-    (analysis.surface_term), the most used first when there are many."""
+    (analysis.surface_term), each pattern's in term order, the most used first when there
+    are more than MAX_PREFIX_TERMS (as Whoosh's reader.expand_prefix over all segments).
+
+    Each segment's dictionary is read once over the prefix's range; the infos found are kept
+    in the search's segment views (and the terms a segment lacks as absent), so scoring
+    them looks nothing up again."""
     found = []
     for pattern in prefix_patterns(prefix):
-        for btext in reader.expand_prefix("body", pattern):
-            found.append(btext.decode() if isinstance(btext, bytes) else btext)
+        seen: set[str] = set()
+        for seg, _offset in st.segs:
+            here = seg.terms.prefixed(pattern)
+            seg._infos.update(here)
+            seen.update(term for term, _info in here)
+        found.extend(sorted(seen))  # code point order: the UTF-8 byte order of the index
+    for seg, _offset in st.segs:
+        for term in found:
+            seg._infos.setdefault(term, None)
     if len(found) > MAX_PREFIX_TERMS:
-        found.sort(key=lambda t: -reader.doc_frequency("body", t))
+        found.sort(key=lambda t: -st.df(t))
         found = found[:MAX_PREFIX_TERMS]
     return found
 
@@ -573,7 +611,7 @@ def match(searcher, node, restriction: Restriction) -> Matches:
     st = stats(searcher)
     reader = searcher.reader()
     parts = []
-    for seg, offset in segments(searcher):
+    for seg, offset in st.segs:
         if node is None:
             ids = np.arange(seg.size, dtype=np.int32)
             scores = np.zeros(seg.size, np.float32)
