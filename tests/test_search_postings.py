@@ -191,3 +191,22 @@ def test_a_damaged_posting_list_counts_as_damage(generated):
         postings.decode(postings.WHOOSH3_HEADER_MAGIC + bytes(2))
     with pytest.raises(DAMAGE):
         postings.decode(postings.WHOOSH3_HEADER_MAGIC + b"\xff\xff\xff\xf0" + bytes(20))
+
+
+def test_a_term_dictionary_opens_as_whoosh_opens_it(generated):
+    """store._install_one_read_directory reads the 256 hash-table entries in one piece:
+    the same tables, extras and positions as Whoosh's own HashReader.__init__."""
+    from whoosh.filedb.filetables import HashReader, OrderedHashReader
+
+    ix = generated.open()
+    with ix.searcher() as searcher:
+        for reader, _offset in searcher.reader().leaf_readers():
+            dbfile = reader._terms._tindex.dbfile
+            length = reader._storage.file_length(reader._segment.make_filename(".trm"))
+            ours, theirs = (OrderedHashReader.__new__(OrderedHashReader) for _ in range(2))
+            HashReader.__init__(ours, dbfile, length)
+            HashReader._whoosh_init(theirs, dbfile, length)
+            mine, whoosh = vars(ours), vars(theirs)
+            assert len(mine["tables"]) == 256 and any(n for _p, n in mine["tables"])
+            assert {k: v for k, v in mine.items() if k != "_get_pos"} == {
+                k: v for k, v in whoosh.items() if k != "_get_pos"}
