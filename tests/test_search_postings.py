@@ -19,9 +19,15 @@ _TAIL = [f"{stem}{n}" for stem in ("onder", "over", "vers", "ver", "ond", "clië
          for n in range(120)]
 
 
-def _body(rnd: random.Random) -> str:
+def _body(rnd: random.Random, n: int = 0) -> str:
     words = [w for w in _HEAD if rnd.random() < 0.5 - 0.05 * _HEAD.index(w)]
     words += rnd.choices(_TAIL, k=rnd.randrange(1, 6))
+    # "golf": dense, then one in 300 documents (blocks of small deltas, then of large ones),
+    # 1-3 times a text (weights that differ); "stil": once in every third text (all 1.0)
+    if (n < 1500 and n % 2 == 0) or n % 300 == 0:
+        words += ["golf"] * (1 + n % 3)
+    if n % 3 == 0:
+        words.append("stil")
     rnd.shuffle(words)
     return " ".join(words) or "leeg"
 
@@ -34,7 +40,7 @@ def generated(tmp_path_factory):
     rnd = random.Random(15)
     store = IndexStore(tmp_path_factory.mktemp("postings"))
     path = store.new_dir()
-    docs = [{"key": f"p{n}", "kind": "point", "body": _body(rnd), "when": n,
+    docs = [{"key": f"p{n}", "kind": "point", "body": _body(rnd, n), "when": n,
              "stakeholder": str(1 + n % 7)} for n in range(4000)]
     store.build(iter(docs), path)
     store.swap(path)
@@ -210,3 +216,37 @@ def test_a_term_dictionary_opens_as_whoosh_opens_it(generated):
             assert len(mine["tables"]) == 256 and any(n for _p, n in mine["tables"])
             assert {k: v for k, v in mine.items() if k != "_get_pos"} == {
                 k: v for k, v in whoosh.items() if k != "_get_pos"}
+
+
+def test_small_delta_blocks_and_pickled_ones_mix_in_one_list(generated):
+    """A list whose blocks are read both ways (postings._small_deltas and pickle), with
+    weights of each layout, reads as Whoosh reads it, whole and within ids."""
+    import zlib
+
+    ix = generated.open()
+    with ix.searcher() as searcher:
+        reader = searcher.reader().leaf_readers()[0][0]
+        terms = postings.Terms(reader)
+        kinds = set()
+        for word in ("golf", "stil", "jeugdhulp"):
+            info = terms.info(word)
+            data = terms._postings(*info.extent)
+            at, done = 4, False
+            while not done:
+                (length,) = postings._INT.unpack_from(data, at)
+                done, end = length < 0, at + 4 + abs(length)
+                block, start = postings._block_info(data, at + 4)
+                raw = zlib.decompress(data[start:end])
+                found = postings._small_deltas(raw, block[0])
+                kinds.add((word, found is not None, None if found is None else found[2][:9]))
+                at = end
+            ids, tf, _complete = terms.postings(info)
+            assert (ids.tolist(), tf.tolist()) == _whoosh_postings(reader, word), word
+            within = ids[::37].copy()
+            part, part_tf, _complete = terms.postings(info, within)
+            keep = np.isin(part, within)
+            assert part[keep].tolist() == within.tolist()
+            assert part_tf[keep].tolist() == tf[np.isin(ids, within)].tolist()
+        assert ("golf", True) in {k[:2] for k in kinds} and ("golf", False) in {
+            k[:2] for k in kinds}
+        assert len({k[2] for k in kinds if k[1]}) >= 2  # per-posting weights and all 1.0
