@@ -9,7 +9,7 @@ import pytest
 
 from consult.search import matching, postings
 from consult.search import query as q
-from consult.search.analysis import prefix_patterns, surface_term
+from consult.search.analysis import prefix_patterns, query_term, surface_term
 from consult.search.store import DAMAGE, IndexStore
 
 # A long tail (most words in a few documents: postings inlined in the term info, one block)
@@ -28,6 +28,10 @@ def _body(rnd: random.Random, n: int = 0) -> str:
         words += ["golf"] * (1 + n % 3)
     if n % 3 == 0:
         words.append("stil")
+    if n < 200 and n % 2 == 1:  # twice a text: one weight for the block (small deltas)
+        words += ["dubbel", "dubbel"]
+    if n % 400 == 7:  # the same, far apart (deltas of two bytes)
+        words += ["zelden", "zelden"]
     rnd.shuffle(words)
     return " ".join(words) or "leeg"
 
@@ -228,7 +232,8 @@ def test_small_delta_blocks_and_pickled_ones_mix_in_one_list(generated):
         reader = searcher.reader().leaf_readers()[0][0]
         terms = postings.Terms(reader)
         kinds = set()
-        for word in ("golf", "stil", "jeugdhulp"):
+        for word in ("golf", "stil", "jeugdhulp", "dubbel", "zelden"):
+            word = query_term(word)
             info = terms.info(word)
             data = terms._postings(*info.extent)
             at, done = 4, False
