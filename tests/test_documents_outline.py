@@ -168,21 +168,10 @@ def test_pasted_text_with_subsections_and_a_numbered_list():
 
 def _odt(paragraphs: list[tuple[int | None, str]]) -> bytes:
     """A minimal OpenDocument text: text:h with outline levels, text:p for the rest."""
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
-    body = "".join(
+    return _odt_with("".join(
         f'<text:h text:outline-level="{level}">{line}</text:h>' if level
         else f"<text:p>{line}</text:p>" for level, line in paragraphs
-    )
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}>'
-               f"<office:body><office:text>{body}</office:text></office:body>"
-               "</office:document-content>")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.text",
-                   compress_type=zipfile.ZIP_STORED)
-        z.writestr("content.xml", content)
-    return buffer.getvalue()
+    ))
 
 
 def test_opendocument_headings():

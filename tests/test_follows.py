@@ -167,6 +167,19 @@ def test_mark_all_as_read_marks_every_page_not_the_first_two_hundred(demo_app):
     assert "Niets nieuw" in reader.get("/nieuw").get_data(as_text=True)
 
 
+def _others_points(session, user, answered: bool = False) -> list[int]:
+    """Ids of the points another sender made alone (no point of the user's board), in
+    order; only answered ones with ``answered``."""
+    from consult.models import ResponsePoint
+
+    query = (select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+             .where(Reaction.stakeholder_id != user.stakeholder_id, Point.stakeholder_id.is_(None))
+             .order_by(Point.id))
+    if answered:
+        query = query.where(Point.id.in_(select(ResponsePoint.point_id)))
+    return session.exec(query).all()
+
+
 def _councillors_threads(app) -> tuple[list[int], list[int]]:
     """The councillor's threads with news: (as Nieuw's query finds them with the kept points of
     interest, as the subquery finds them afresh), point ids newest first."""
@@ -204,11 +217,7 @@ def test_a_councillors_points_of_interest_kept_between_requests_follow_every_cha
         session = get_session()
         user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
         slug = session.exec(select(Consultation.slug)).first()
-        others = session.exec(
-            select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
-            .where(Reaction.stakeholder_id != user.stakeholder_id, Point.stakeholder_id.is_(None))
-            .where(Point.id.in_(select(ResponsePoint.point_id)))
-            .order_by(Point.id)).all()
+        others = _others_points(session, user, answered=True)
         assert user.stakeholder_id is not None and len(others) > 80
         followed, moved, routed = others[3], others[40], others[80]
 
@@ -278,10 +287,7 @@ def test_a_follow_changed_while_the_set_is_gathered_is_not_kept_under_the_old_ke
         session = get_session()
         user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
         slug = session.exec(select(Consultation.slug)).first()
-        point = session.exec(
-            select(Point.id).join(Reaction, Reaction.id == Point.reaction_id)
-            .where(Reaction.stakeholder_id != user.stakeholder_id, Point.stakeholder_id.is_(None))
-            .order_by(Point.id)).all()[5]
+        point = _others_points(session, user)[5]
         user_id = user.id
     toggle = f"/consultaties/{slug}/punten/{point}/volgen"
 
@@ -330,10 +336,7 @@ def test_pending_changes_are_flushed_before_the_kept_set_is_trusted(demo_app):
     with demo_app.app_context():
         session = get_session()
         user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
-        moved, other = session.exec(
-            select(Point).join(Reaction, Reaction.id == Point.reaction_id)
-            .where(Reaction.stakeholder_id != user.stakeholder_id, Point.stakeholder_id.is_(None))
-            .order_by(Point.id)).all()[:2]
+        moved, other = (session.get(Point, i) for i in _others_points(session, user)[:2])
         readable = sorted(c.id for c in access.readable_consultations(user))
         moved.stakeholder_id = user.stakeholder_id  # pending, not flushed
         session.add(moved)
