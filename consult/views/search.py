@@ -145,7 +145,6 @@ def index():
 def quick():
     """The header box's drop-down: the first few results as you type."""
     req = _request(size=6)
-    page = (search.run(get_session(), current_user, req, facets=False) if req.text.strip()
-            else None)
+    page = search.run(get_session(), current_user, req, facets=False) if req.text else None
     return render_block("search/index.html", "quick", req=req, page=page, search_url=search_url,
                         hit_url=hit_url, **_notices(req))
