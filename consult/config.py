@@ -83,6 +83,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # compiling each page's templates on its first request (~0.1-0.3 s a page). Unset:
         # each process compiles its own.
         "TEMPLATE_CACHE_PATH": os.environ.get("CONSULT_TEMPLATE_CACHE_PATH") or None,
+        # Megabytes of figures and fragments kept per revision on this machine's disk
+        # (instance folder, shared-cache/), shared by its worker processes; 0: each process
+        # keeps its own only (consult/revisions.py).
+        "SHARED_CACHE_MB": int(os.environ.get("CONSULT_SHARED_CACHE_MB") or 256),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("CONSULT_INSECURE_COOKIES") != "1"

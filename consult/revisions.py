@@ -16,11 +16,17 @@ recount a 10,000-point consultation after every comment.
 Writes the listener cannot see (bulk ``UPDATE``s and Core inserts) call ``bump`` themselves.
 """
 
+import hashlib
+import logging
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
+import diskcache
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from markupsafe import Markup
@@ -207,13 +213,19 @@ def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
     session = sa.inspect(consultation).session
     if session is not None and (session.new or session.dirty or session.deleted):
         session.flush()
-    if session is not None and (consultation.id in session.info.get("refigured", ())
-                                or _ALL in session.info.get("refigured", ())):
+    if session is not None and unsettled(session, consultation.id):
         # This transaction raised the revision and may still roll back: then the next write
         # raises it to the same number, and a kept result would show the undone write.
         return compute()
     return remember((consultation.id, consultation.figures_revision, consultation.created_at,
                      name), compute)
+
+
+def unsettled(session: OrmSession, consultation_id: int) -> bool:
+    """Whether this transaction raised the consultation's figures revision and may still roll
+    back: then nothing worked out now may be kept under that revision."""
+    refigured = session.info.get("refigured", ())
+    return consultation_id in refigured or _ALL in refigured
 
 
 def kept_html(key: tuple, render: Callable[[], object]) -> Markup:
@@ -231,6 +243,9 @@ def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo",
     shows). The same rules as ``memo``: plain values, shared between requests and threads,
     never changed by the caller. KeyError for a shelf not in SHELVES.
 
+    A result another worker process of this machine computed under the same key is taken
+    from the shared level (``shared_get``) instead of computed again.
+
     ``still``: asked after computing; the result is kept only when it says the key still
     holds (for a key read in statements apart from the computation's: a write committed in
     between would otherwise be kept under the key of before it)."""
@@ -240,11 +255,141 @@ def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo",
         if key in memos:
             memos.move_to_end(key)
             return memos[key]
-    value = compute()
-    if still is not None and not still():
-        return value
+    shared = (shelf, key)
+    value = shared_get(shared)
+    if value is MISSING:
+        value = compute()
+        if still is not None and not still():
+            return value
+        shared_put(shared, value)
     with _memo_lock:
         memos[key] = value
         while len(memos) > size:
             memos.popitem(last=False)
     return value
+
+
+# --- shared by the processes of one machine -----------------------------------------------
+#
+# Every gunicorn worker keeps its own memo, so after a write each worker counted a
+# 10,000-point consultation's figures again (issue 15: under the load test an answer every
+# second or so kept most of them cold in four workers; their statements were three quarters
+# of PostgreSQL's time). A second level on this machine's disk (diskcache: SQLite files in
+# the instance folder) lets the first worker's result serve the others. Keys hold the
+# revisions, so an entry never goes stale; the folder is named after the database URL and the
+# code (a deploy with other templates or classes starts a new one); old folders are removed
+# after a day unused.
+
+MISSING = object()
+_shared_lock = threading.Lock()
+_LOG = logging.getLogger(__name__)
+_SHARED_TIMEOUT = 0.5  # s a reader or writer waits for the cache's lock before going on without
+_STALE_FOLDER = 24 * 3600  # s after which another code version's folder is removed
+_code_print: str | None = None
+
+
+def _code_fingerprint() -> str:
+    """A digest of the package's Python files, templates and catalogues (what a kept value's
+    classes and HTML come from): computed once per process (~10 ms)."""
+    global _code_print
+    if _code_print is None:
+        digest = hashlib.sha256()
+        package = Path(__file__).resolve().parent
+        roots = [package, package.parent / "templates"]
+        for root in roots:
+            for path in sorted(root.rglob("*")):
+                if path.suffix in {".py", ".html", ".txt", ".xml", ".mo"} and path.is_file():
+                    digest.update(str(path.relative_to(root)).encode())
+                    digest.update(path.read_bytes())
+        _code_print = digest.hexdigest()
+    return _code_print
+
+
+def _shared():
+    """This process's diskcache.Cache for the app, or None when the shared level is off
+    (SHARED_CACHE_MB = 0) or could not be opened. Opened once per process (a forked worker
+    opens its own)."""
+    if not has_app_context():
+        return None
+    app = current_app._get_current_object()
+    state = app.extensions.get("consult.shared")
+    if state is not None and state[0] == os.getpid():
+        return state[1]
+    with _shared_lock:
+        state = app.extensions.get("consult.shared")
+        if state is not None and state[0] == os.getpid():
+            return state[1]
+        cache = None
+        megabytes = app.config.get("SHARED_CACHE_MB") or 0
+        if megabytes > 0:
+            name = hashlib.sha256(f"{_code_fingerprint()}|{app.config['DATABASE_URL']}"
+                                  .encode()).hexdigest()[:20]
+            parent = Path(app.instance_path) / "shared-cache"
+            try:
+                _remove_stale(parent, keep=name)
+                cache = diskcache.Cache(str(parent / name), timeout=_SHARED_TIMEOUT,
+                                        size_limit=megabytes * 2**20,
+                                        eviction_policy="least-recently-stored")
+            except Exception:  # noqa: BLE001 - a cache that cannot open is no cache
+                _LOG.warning("shared cache in %s not opened", parent, exc_info=True)
+        app.extensions["consult.shared"] = (os.getpid(), cache)
+        return cache
+
+
+def _remove_stale(parent: Path, keep: str) -> None:
+    """Remove the folders of other code versions or databases not used for a day."""
+    import shutil
+
+    if not parent.is_dir():
+        return
+    now = time.time()
+    for folder in parent.iterdir():
+        if folder.name == keep or not folder.is_dir():
+            continue
+        try:
+            used = max((p.stat().st_mtime for p in folder.iterdir()), default=0)
+            if now - used > _STALE_FOLDER:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _shared_key(key) -> str:
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def shared_get(key):
+    """The value another process of this machine kept under ``key`` (a tuple of plain values;
+    its repr is the identity), or ``MISSING``. Never raises: a busy, full or broken cache
+    is a miss."""
+    cache = _shared()
+    if cache is None:
+        return MISSING
+    try:
+        return cache.get(_shared_key(key), default=MISSING)
+    except Exception:  # noqa: BLE001 - locked past the timeout, unreadable entry, full disk
+        return MISSING
+
+
+def shared_put(key, value) -> None:
+    """Keep ``value`` (picklable plain values) under ``key`` for the other processes; a value
+    that cannot be pickled or a busy cache is left out, never an error."""
+    cache = _shared()
+    if cache is None:
+        return
+    try:
+        cache.set(_shared_key(key), value)
+    except Exception:  # noqa: BLE001
+        return
+
+
+def forget_everything(app) -> None:
+    """Empty every shelf of ``app``'s memo, its tallies and this machine's shared level: what
+    a page then shows is what a process on a fresh machine works out (for checks and tests:
+    the keys hold the revisions, so nothing needs this to stay right)."""
+    for name in [n for n in app.extensions if n.startswith(("consult.memo", "consult.tallies"))]:
+        app.extensions[name].clear()
+    with app.app_context():
+        cache = _shared()
+        if cache is not None:
+            cache.clear()

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlmodel import Session
 
+from . import revisions
 from .models import (
     Consultation,
     Point,
@@ -125,7 +126,8 @@ def _cache() -> dict:
 
 
 def tallies(session: Session, consultations: list[Consultation]) -> dict[int, Tally]:
-    """The tally of each consultation (by id), reused while its revision stays the same.
+    """The tally of each consultation (by id), reused while its revision stays the same, also
+    when another worker process of this machine counted it (revisions.shared_get).
 
     The key holds the creation time too, so that a consultation id used again (a restore into
     the same process) never meets an old tally."""
@@ -136,11 +138,23 @@ def tallies(session: Session, consultations: list[Consultation]) -> dict[int, Ta
         hit = cache.get(c.id)
         if hit is not None and hit[0] == (c.figures_revision, c.created_at):
             found[c.id] = hit[1]
-        else:
+            continue
+        shared = revisions.shared_get(_shared_key(c))
+        if shared is revisions.MISSING:
             missing.append(c)
+        else:
+            cache[c.id] = ((c.figures_revision, c.created_at), shared)
+            found[c.id] = shared
     if missing:
         counted = _count(session, [c.id for c in missing])
         for c in missing:
-            cache[c.id] = ((c.figures_revision, c.created_at), counted[c.id])
             found[c.id] = counted[c.id]
+            if revisions.unsettled(session, c.id):
+                continue  # counted inside a transaction that raised its revision
+            cache[c.id] = ((c.figures_revision, c.created_at), counted[c.id])
+            revisions.shared_put(_shared_key(c), counted[c.id])
     return found
+
+
+def _shared_key(c: Consultation) -> tuple:
+    return ("tally", c.id, c.figures_revision, c.created_at)

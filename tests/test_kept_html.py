@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from consult import followup, processing
+from consult import followup, processing, revisions
 from consult.bulk import statuslabels
 from consult.db import get_session
 from consult.models import Consultation, Point, Stakeholder
@@ -32,7 +32,7 @@ def _page(client, url: str) -> str:
 def _same_as_fresh(app, client, url: str) -> str:
     """The page as kept, checked against the page of a process that kept nothing."""
     kept = _page(client, url)
-    app.extensions["consult.memo"].clear()
+    revisions.forget_everything(app)
     fresh = _page(client, url)
     assert kept == fresh, url
     return kept
@@ -164,7 +164,7 @@ def test_the_channels_stakeholder_groups_follow_an_answer_and_a_move_in_the_regi
         for client in readers.values():
             _channel_groups(client)
         kept = _channel_groups(readers["anonymous"])
-        demo_app.extensions["consult.memo"].clear()
+        revisions.forget_everything(demo_app)
         assert kept == _channel_groups(readers["anonymous"])
         return kept
 

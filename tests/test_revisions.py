@@ -5,6 +5,7 @@ import re
 
 from sqlmodel import select
 
+from consult import revisions
 from consult.db import get_session
 from consult.models import Consultation, Destination, Point, Reaction, Stakeholder
 
@@ -138,7 +139,7 @@ def test_figures_kept_per_revision_follow_an_answer_at_the_next_request(demo_app
         session.commit()
     after_dashboard, after_channel = pages()
     assert after_dashboard != before_dashboard and after_channel != before_channel
-    demo_app.extensions["consult.memo"].clear()  # as a process that never saw the old ones
+    revisions.forget_everything(demo_app)  # as a process that never saw the old ones
     fresh = pages()
     if fresh != (after_dashboard, after_channel):  # show where, for the failure message
         import difflib

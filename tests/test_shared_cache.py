@@ -1,0 +1,106 @@
+"""The worker processes of one machine share what is kept per revision (consult.revisions:
+the figures, the kept fragments, the tallies): after one worker counted a consultation, the
+others serve its pages without counting again, and after a write they count the new figures
+(issue 15: four gunicorn workers each recounting after every answer)."""
+
+import difflib
+import re
+
+from sqlmodel import select
+
+from consult import revisions
+from consult.db import get_session
+from consult.models import Consultation, Destination
+
+from .conftest import make_app
+from .costs import statements
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+PAGES = [f"/consultaties/{SLUG}", f"/consultaties/{SLUG}/dashboard", "/", "/indieners"]
+TOKENS = re.compile(r'"[\w-]+\.[\w-]{6}\.[\w-]{27}"')  # CSRF tokens carry their second
+SINCE = re.compile(r"sinds=[\d.]+")  # the channel's poll asks from the second it was served
+
+
+def _worker(app, **extra):
+    """Another worker process of the same machine: the same database and instance folder,
+    its own memory."""
+    return make_app(app.config["DATABASE_URL"], _tmp_of(app), create_schema=False, **extra)
+
+
+def _tmp_of(app):
+    from pathlib import Path
+
+    return Path(app.instance_path).parent
+
+
+def _visit(app) -> tuple[list[str], int]:
+    """The pages as an anonymous reader sees them, and how many counting statements ran."""
+    client = app.test_client()
+    with statements(app) as found:
+        pages = []
+        for url in PAGES:
+            answer = client.get(url)
+            assert answer.status_code == 200, url
+            pages.append(SINCE.sub("", TOKENS.sub('"token"', answer.get_data(as_text=True))))
+    return pages, sum("count(" in s.sql.lower() for s in found.selects)
+
+
+def _answer_an_open_point(app) -> None:
+    from consult.models import Point, Reaction, Response, ResponsePoint
+    from consult.processing import answer
+
+    with app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+        named = select(ResponsePoint.point_id).join(Response).where(
+            Response.archived == False)  # noqa: E712
+        point = session.exec(select(Point).join(Reaction).where(
+            Reaction.consultation_id == consultation.id, Point.archived == False,  # noqa: E712
+            Point.id.not_in(named))).first()
+        privacy = session.exec(select(Destination).where(Destination.title == "Privacy")).one()
+        answer(session, None, consultation, [point], [privacy], "Meegenomen (gedeeld).",
+               "adopted", decided_on=None)
+        session.commit()
+
+
+def test_a_second_worker_serves_the_figures_the_first_counted(demo_app):
+    first, counted = _visit(demo_app)
+    assert counted > 0
+    second = _worker(demo_app)
+    pages, counted_again = _visit(second)
+    assert counted_again == 0  # every figure came from the first worker's
+    for a, b in zip(pages, first, strict=True):
+        assert a == b, "\n".join(difflib.unified_diff(b.splitlines(), a.splitlines(), n=0,
+                                                      lineterm=""))
+
+
+def test_after_an_answer_every_worker_shows_the_new_figures(demo_app):
+    second = _worker(demo_app)
+    before, _ = _visit(demo_app)
+    _visit(second)
+    _answer_an_open_point(demo_app)
+    after, counted = _visit(second)  # the second worker counts the new revision
+    assert counted > 0 and after != before
+    from_second, counted_first = _visit(demo_app)  # and the first takes it from there
+    assert counted_first == 0 and from_second == after
+    revisions.forget_everything(demo_app)  # a fresh machine works out the same
+    fresh, _ = _visit(demo_app)
+    assert fresh == after
+
+
+def test_without_the_shared_level_each_worker_counts_for_itself(demo_app):
+    _visit(demo_app)
+    alone = _worker(demo_app, SHARED_CACHE_MB=0)
+    _pages, counted = _visit(alone)
+    assert counted > 0
+
+
+def test_a_shared_cache_that_cannot_be_opened_costs_nothing_but_its_use(demo_app, tmp_path):
+    """Where the cache's folder should be there is a file (a full or read-only disk alike): the
+    pages are served, counted by each worker itself."""
+    (tmp_path / "instance" / "shared-cache").write_text("not a folder")
+    first, counted = _visit(demo_app)
+    assert counted > 0
+    second = _worker(demo_app)
+    pages, counted_again = _visit(second)
+    assert counted_again > 0 and pages == first
