@@ -3,6 +3,7 @@ environment variables, see the README's "Production")."""
 
 import multiprocessing
 import os
+import uuid
 
 from consult.logs import LOG_FORMAT, level
 
@@ -91,3 +92,9 @@ def post_request(worker, req, environ, resp):
     watchdog = getattr(worker, "consult_watchdog", None)
     if watchdog is not None:
         watchdog.finished()
+
+
+def on_starting(server):
+    """One name for this start's shared cache (consult/revisions.py), inherited by every
+    worker: a restart begins empty, as each worker's own memory did."""
+    os.environ["CONSULT_BOOT_ID"] = uuid.uuid4().hex

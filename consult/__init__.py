@@ -113,6 +113,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     files.init_app(app)
     rendered.listen()
     revisions.listen()
+    revisions.open_shared(app)
     search.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)

@@ -623,7 +623,7 @@ def restore_command(archive: str):
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import backup, rendered
+    from . import backup, rendered, revisions
 
     engine = current_app.extensions["consult.engine"]
     url = current_app.config["DATABASE_URL"]
@@ -656,6 +656,8 @@ def restore_command(archive: str):
                                        f"{str(exc).splitlines()[0]}")) from exc
     with engine.begin() as conn:
         rendered.refill(conn, only_missing=True)  # the archive holds texts, never HTML
+    # Figures kept before the restore could meet the same revision numbers again.
+    revisions.forget_shared(current_app.instance_path)
     click.echo(_("Restored %(rows)s rows and %(files)s uploads from %(archive)s (made "
                  "%(made)s on %(backend)s) in %(seconds)s s.", rows=number(rows),
                  files=uploaded, archive=archive, made=unpacked.manifest["created_at"],

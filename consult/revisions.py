@@ -28,7 +28,7 @@ from typing import TypeVar
 
 import diskcache
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
@@ -165,17 +165,43 @@ def _only_revision(obj: Consultation) -> bool:
     return changed <= {"revision", "figures_revision", "updated_at"}
 
 
-def _forget(session: OrmSession, *_args) -> None:
-    session.info.pop("revised", None)
-    session.info.pop("refigured", None)
+_MARKS = ("revised", "refigured")
+
+
+def _begun(session: OrmSession, transaction) -> None:
+    """A savepoint remembers the marks as they were, for its rollback."""
+    if transaction.nested:
+        session.info.setdefault("marks_at", {})[id(transaction)] = {
+            key: set(session.info.get(key, ())) for key in _MARKS}
+
+
+def _rolled_back(session: OrmSession, transaction) -> None:
+    """A savepoint's rollback undid its raises: the marks go back to what they were at its
+    start (those of before it still hold, and still make its figures unsettled)."""
+    if transaction.nested:
+        saved = session.info.get("marks_at", {}).get(id(transaction))
+        if saved is not None:
+            for key in _MARKS:
+                session.info[key] = set(saved[key])
+
+
+def _ended(session: OrmSession, transaction) -> None:
+    """The marks last as long as the outermost transaction (a released or rolled back
+    savepoint leaves them to it)."""
+    if transaction.nested:
+        session.info.get("marks_at", {}).pop(id(transaction), None)
+    elif transaction.parent is None:
+        for key in (*_MARKS, "marks_at"):
+            session.info.pop(key, None)
 
 
 def listen() -> None:
     """Install the listener on every session (idempotent)."""
     if not event.contains(OrmSession, "after_flush", _after_flush):
         event.listen(OrmSession, "after_flush", _after_flush)
-        event.listen(OrmSession, "after_commit", _forget)
-        event.listen(OrmSession, "after_soft_rollback", _forget)
+        event.listen(OrmSession, "after_transaction_create", _begun)
+        event.listen(OrmSession, "after_soft_rollback", _rolled_back)
+        event.listen(OrmSession, "after_transaction_end", _ended)
 
 
 # --- figures kept per revision ----------------------------------------------------------
@@ -221,6 +247,15 @@ def memo(consultation: Consultation, name: str, compute: Callable[[], T]) -> T:
                      name), compute)
 
 
+def _request_unsettled() -> bool:
+    """Whether the request's session raised any figures revision in a transaction that is
+    still open: what it works out may show writes that roll back, so none of it is kept."""
+    if not has_app_context():
+        return False
+    session = g.get("db")
+    return bool(session is not None and session.info.get("refigured"))
+
+
 def unsettled(session: OrmSession, consultation_id: int) -> bool:
     """Whether this transaction raised the consultation's figures revision and may still roll
     back: then nothing worked out now may be kept under that revision."""
@@ -259,7 +294,7 @@ def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo",
     value = shared_get(shared)
     if value is MISSING:
         value = compute()
-        if still is not None and not still():
+        if (still is not None and not still()) or _request_unsettled():
             return value
         shared_put(shared, value)
     with _memo_lock:
@@ -276,26 +311,32 @@ def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo",
 # second or so kept most of them cold in four workers; their statements were three quarters
 # of PostgreSQL's time). A second level on this machine's disk (diskcache: SQLite files in
 # the instance folder) lets the first worker's result serve the others. Keys hold the
-# revisions, so an entry never goes stale; the folder is named after the database URL and the
-# code (a deploy with other templates or classes starts a new one); old folders are removed
-# after a day unused.
+# revisions, so an entry never goes stale while the database goes forward; the folder is
+# named after the code, the database URL and the server's start (a deploy, a restart, a
+# restore begin a new one); old folders are removed after an hour unused.
 
 MISSING = object()
 _shared_lock = threading.Lock()
 _LOG = logging.getLogger(__name__)
-_SHARED_TIMEOUT = 0.5  # s a reader or writer waits for the cache's lock before going on without
-_STALE_FOLDER = 24 * 3600  # s after which another code version's folder is removed
+_SHARED_TIMEOUT = 0.1  # s a reader or writer waits for the cache's lock before going on without
+_RETRY_OPEN = 60.0  # s before a cache that could not be opened is tried again
+_STALE_FOLDER = 3600  # s after which another start's or code version's folder is removed
+SHARED_FOLDER = "shared-cache"  # in the instance folder
 _code_print: str | None = None
 
 
 def _code_fingerprint() -> str:
     """A digest of the package's Python files, templates and catalogues (what a kept value's
-    classes and HTML come from): computed once per process (~10 ms)."""
+    classes and HTML come from) and of the migrations (a data migration changes what was
+    counted without raising a revision): computed once per process (~10 ms)."""
     global _code_print
     if _code_print is None:
         digest = hashlib.sha256()
+        from . import packaged
+
         package = Path(__file__).resolve().parent
-        roots = [package, package.parent / "templates"]
+        roots = dict.fromkeys([package, Path(packaged("templates")),
+                               Path(packaged("migrations"))])
         for root in roots:
             for path in sorted(root.rglob("*")):
                 if path.suffix in {".py", ".html", ".txt", ".xml", ".mo"} and path.is_file():
@@ -306,38 +347,96 @@ def _code_fingerprint() -> str:
 
 
 def _shared():
-    """This process's diskcache.Cache for the app, or None when the shared level is off
-    (SHARED_CACHE_MB = 0) or could not be opened. Opened once per process (a forked worker
-    opens its own)."""
+    """This process's diskcache.Cache for the app in the context, or None (off, or not
+    opened: tried again after _RETRY_OPEN seconds)."""
     if not has_app_context():
         return None
-    app = current_app._get_current_object()
+    return _shared_of(current_app._get_current_object())
+
+
+def open_shared(app) -> None:
+    """Open ``app``'s shared level now (create_app: the code's fingerprint is read when the
+    code is loaded, and a slow disk costs the start, not a request)."""
+    _code_fingerprint()
+    _shared_of(app)
+
+
+def _shared_of(app):
     state = app.extensions.get("consult.shared")
-    if state is not None and state[0] == os.getpid():
+    if state is not None and state[0] == os.getpid() and (
+            state[1] is not None or time.monotonic() < state[2]):
         return state[1]
     with _shared_lock:
         state = app.extensions.get("consult.shared")
-        if state is not None and state[0] == os.getpid():
+        if state is not None and state[0] == os.getpid() and (
+                state[1] is not None or time.monotonic() < state[2]):
             return state[1]
         cache = None
         megabytes = app.config.get("SHARED_CACHE_MB") or 0
         if megabytes > 0:
-            name = hashlib.sha256(f"{_code_fingerprint()}|{app.config['DATABASE_URL']}"
-                                  .encode()).hexdigest()[:20]
-            parent = Path(app.instance_path) / "shared-cache"
-            try:
-                _remove_stale(parent, keep=name)
-                cache = diskcache.Cache(str(parent / name), timeout=_SHARED_TIMEOUT,
-                                        size_limit=megabytes * 2**20,
-                                        eviction_policy="least-recently-stored")
-            except Exception:  # noqa: BLE001 - a cache that cannot open is no cache
-                _LOG.warning("shared cache in %s not opened", parent, exc_info=True)
-        app.extensions["consult.shared"] = (os.getpid(), cache)
+            cache = _open(Path(app.instance_path) / SHARED_FOLDER, _folder_name(app),
+                          megabytes)
+        app.extensions["consult.shared"] = (os.getpid(), cache,
+                                            time.monotonic() + _RETRY_OPEN)
         return cache
 
 
+def _folder_name(app) -> str:
+    """The code, the database and this start of the server: gunicorn's master sets
+    CONSULT_BOOT_ID for its workers (gunicorn.conf.py), so a restart begins empty, as every
+    worker's own memory did (after a restore or a fix made in SQL by hand); a process
+    started otherwise shares with itself only."""
+    boot = os.environ.get("CONSULT_BOOT_ID") or f"process-{os.getpid()}"
+    return hashlib.sha256(f"{_code_fingerprint()}|{app.config['DATABASE_URL']}|{boot}"
+                          .encode()).hexdigest()[:20]
+
+
+def _open(parent: Path, name: str, megabytes: int):
+    """The cache in ``parent/name``, or None. diskcache waits up to 60 s for a locked
+    database when it opens, whatever its timeout says: the lock is tried first for
+    _SHARED_TIMEOUT. A folder that is not a cache is removed and made anew, once."""
+    import shutil
+    import sqlite3
+
+    folder = parent / name
+    for attempt in (1, 2):
+        try:
+            _remove_stale(parent, keep=name)
+            database = folder / "cache.db"
+            if database.exists():
+                probe = sqlite3.connect(database, timeout=_SHARED_TIMEOUT,
+                                        isolation_level=None)
+                try:
+                    probe.execute("BEGIN IMMEDIATE")
+                    probe.execute("ROLLBACK")
+                finally:
+                    probe.close()
+            return diskcache.Cache(str(folder), timeout=_SHARED_TIMEOUT,
+                                   size_limit=megabytes * 2**20,
+                                   eviction_policy="least-recently-stored")
+        except sqlite3.OperationalError:  # locked (or a folder that cannot be written)
+            _LOG.warning("shared cache in %s busy or not writable", folder, exc_info=True)
+            return None
+        except Exception:  # noqa: BLE001 - damaged: another start's garbage, a full disk
+            _LOG.warning("shared cache in %s not opened (attempt %d)", folder, attempt,
+                         exc_info=True)
+            if attempt == 1 and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+            elif attempt == 1:
+                return None
+    return None
+
+
+def forget_shared(instance_path: str) -> None:
+    """Remove every shared cache of this instance folder (after a restore: the revisions of
+    the restored data may repeat those of before it)."""
+    import shutil
+
+    shutil.rmtree(Path(instance_path) / SHARED_FOLDER, ignore_errors=True)
+
+
 def _remove_stale(parent: Path, keep: str) -> None:
-    """Remove the folders of other code versions or databases not used for a day."""
+    """Remove the folders of other starts, code versions or databases unused for an hour."""
     import shutil
 
     if not parent.is_dir():
