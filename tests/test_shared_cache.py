@@ -108,6 +108,19 @@ def test_a_shared_cache_that_cannot_be_opened_costs_nothing_but_its_use(demo_app
     assert counted_again > 0 and pages == first
 
 
+def _archive_every_reaction_in_an_open_transaction(session) -> Consultation:
+    """Archive the demo's reactions and flush, without committing: the transaction has raised
+    the consultation's figures revision and may still roll back."""
+    from consult.models import Reaction
+
+    consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
+    for reaction in session.exec(select(Reaction).where(
+            Reaction.consultation_id == consultation.id)).all():
+        reaction.archived = True
+    session.flush()
+    return consultation
+
+
 def test_cards_worked_out_in_a_transaction_that_rolls_back_reach_no_worker(demo_app):
     """A request archived reactions, showed the home cards and rolled back; after the next
     real write (the same revision number the rolled-back one had) every worker shows the
@@ -115,15 +128,10 @@ def test_cards_worked_out_in_a_transaction_that_rolls_back_reach_no_worker(demo_
     from jinja2_fragments.flask import render_block
 
     from consult import consultations as reading
-    from consult.models import Reaction
 
     with demo_app.test_request_context("/"):
         session = get_session()
-        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
-        for reaction in session.exec(select(Reaction).where(
-                Reaction.consultation_id == consultation.id)).all():
-            reaction.archived = True
-        session.flush()
+        _archive_every_reaction_in_an_open_transaction(session)
         inside = reading.consultation_cards(session, lambda c: True, False, lambda rows: (
             render_block("consultations/index.html", "cards", rows=rows)))
         assert "0 reacties" in str(inside)
@@ -138,15 +146,10 @@ def test_a_savepoints_rollback_leaves_the_outer_transaction_unsettled(demo_app):
     """A refused step inside a savepoint (begin_nested) does not make the outer transaction's
     raised figures look settled: what it counts is not kept."""
     from consult import dashboard
-    from consult.models import Reaction
 
     with demo_app.test_request_context("/"):
         session = get_session()
-        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
-        for reaction in session.exec(select(Reaction).where(
-                Reaction.consultation_id == consultation.id)).all():
-            reaction.archived = True
-        session.flush()
+        consultation = _archive_every_reaction_in_an_open_transaction(session)
         try:
             with session.begin_nested():
                 raise ValueError("a refused submission")
