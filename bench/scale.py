@@ -40,6 +40,7 @@ sample (os.getloadavg; the machine has os.cpu_count() cores). Targets (issue 15)
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -332,6 +333,11 @@ def measure(big_db: dict, demo_db: dict, rounds: int, export_rounds: int,
                for app_id in [id(app)] for role in roles}
     series = {(p.name, role, side): Series() for p in pages for role in p.roles
               for side in ("demo", "big")}
+    # As a gunicorn worker does once it started (gunicorn.conf.py, post_worker_init): what the
+    # process holds from its start is left out of later garbage collections; without it a
+    # full collection of the two installations' start-up objects (~250 ms) lands in one
+    # sample now and then, which no production worker meets.
+    gc.freeze()
     print("warming up", flush=True)
     for page in pages:
         for role in page.roles:
