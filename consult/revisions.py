@@ -210,7 +210,7 @@ _MEMO_SIZE = 512  # entries; a few per consultation that people are looking at
 # Shelves besides the figures' own ("memo"), each an LRU of its own size, so that what is
 # kept per reader (one entry each, a new one after every change that concerns them) never
 # pushes out what a consultation's pages share.
-SHELVES = {"memo": _MEMO_SIZE, "readers": 128}
+SHELVES = {"memo": _MEMO_SIZE, "readers": 128, "tallies": 1024}
 _memo_lock = threading.Lock()
 
 
@@ -279,29 +279,50 @@ def remember(key: tuple, compute: Callable[[], T], shelf: str = "memo",
     never changed by the caller. KeyError for a shelf not in SHELVES.
 
     A result another worker process of this machine computed under the same key is taken
-    from the shared level (``shared_get``) instead of computed again.
+    from the shared level (``recall``) instead of computed again.
 
     ``still``: asked after computing; the result is kept only when it says the key still
     holds (for a key read in statements apart from the computation's: a write committed in
     between would otherwise be kept under the key of before it)."""
-    size = SHELVES[shelf]
+    value = recall(key, shelf)
+    if value is MISSING:
+        value = compute()
+        if still is None or still():
+            keep(key, value, shelf)
+    return value
+
+
+def recall(key: tuple, shelf: str = "memo"):
+    """What is kept under ``key`` on the shelf: in this process, else on this machine's shared
+    level (then kept in this process too); ``MISSING`` when neither has it. For callers that
+    compute several missing values at once (the tallies); others use ``remember``."""
     memos = _memos(shelf)
     with _memo_lock:
         if key in memos:
             memos.move_to_end(key)
             return memos[key]
-    shared = (shelf, key)
-    value = shared_get(shared)
-    if value is MISSING:
-        value = compute()
-        if (still is not None and not still()) or _request_unsettled():
-            return value
-        shared_put(shared, value)
+    value = shared_get((shelf, key))
+    if value is not MISSING:
+        _keep_here(memos, key, value, SHELVES[shelf])
+    return value
+
+
+def keep(key: tuple, value, shelf: str = "memo") -> None:
+    """Keep ``value`` under ``key`` on the shelf, in this process and for the machine's other
+    processes; nothing while the request's session raised a figures revision that may still
+    roll back (``_request_unsettled``)."""
+    if _request_unsettled():
+        return
+    shared_put((shelf, key), value)
+    _keep_here(_memos(shelf), key, value, SHELVES[shelf])
+
+
+def _keep_here(memos: OrderedDict, key: tuple, value, size: int) -> None:
     with _memo_lock:
         memos[key] = value
+        memos.move_to_end(key)
         while len(memos) > size:
             memos.popitem(last=False)
-    return value
 
 
 # --- shared by the processes of one machine -----------------------------------------------
@@ -363,22 +384,23 @@ def open_shared(app) -> None:
 
 def _shared_of(app):
     state = app.extensions.get("consult.shared")
-    if state is not None and state[0] == os.getpid() and (
-            state[1] is not None or time.monotonic() < state[2]):
-        return state[1]
-    with _shared_lock:
-        state = app.extensions.get("consult.shared")
-        if state is not None and state[0] == os.getpid() and (
-                state[1] is not None or time.monotonic() < state[2]):
-            return state[1]
-        cache = None
-        megabytes = app.config.get("SHARED_CACHE_MB") or 0
-        if megabytes > 0:
-            cache = _open(Path(app.instance_path) / SHARED_FOLDER, _folder_name(app),
-                          megabytes)
-        app.extensions["consult.shared"] = (os.getpid(), cache,
-                                            time.monotonic() + _RETRY_OPEN)
-        return cache
+    if not _current(state):
+        with _shared_lock:
+            state = app.extensions.get("consult.shared")
+            if not _current(state):
+                megabytes = app.config.get("SHARED_CACHE_MB") or 0
+                cache = _open(Path(app.instance_path) / SHARED_FOLDER, _folder_name(app),
+                              megabytes) if megabytes > 0 else None
+                state = app.extensions["consult.shared"] = (
+                    os.getpid(), cache, time.monotonic() + _RETRY_OPEN)
+    return state[1]
+
+
+def _current(state) -> bool:
+    """Whether ``(pid, cache, retry at)`` serves this process: opened here, and either open or
+    not to be tried again yet."""
+    return (state is not None and state[0] == os.getpid()
+            and (state[1] is not None or time.monotonic() < state[2]))
 
 
 def _folder_name(app) -> str:
@@ -399,32 +421,38 @@ def _open(parent: Path, name: str, megabytes: int):
     import sqlite3
 
     folder = parent / name
-    for attempt in (1, 2):
+    try:
+        _remove_stale(parent, keep=name)
+        return _open_unlocked(folder, megabytes)
+    except sqlite3.OperationalError:  # locked (or a folder that cannot be written)
+        _LOG.warning("shared cache in %s busy or not writable", folder, exc_info=True)
+        return None
+    except Exception:  # noqa: BLE001 - damaged: another start's garbage, a full disk
+        _LOG.warning("shared cache in %s damaged: made anew", folder, exc_info=True)
+    if not folder.is_dir():
+        return None  # a file in its place, an unwritable parent: not ours to remove
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        return _open_unlocked(folder, megabytes)
+    except Exception:  # noqa: BLE001
+        _LOG.warning("shared cache in %s not opened", folder, exc_info=True)
+        return None
+
+
+def _open_unlocked(folder: Path, megabytes: int):
+    """diskcache.Cache(folder) once its database's write lock was free within the timeout."""
+    import sqlite3
+
+    database = folder / "cache.db"
+    if database.exists():
+        probe = sqlite3.connect(database, timeout=_SHARED_TIMEOUT, isolation_level=None)
         try:
-            _remove_stale(parent, keep=name)
-            database = folder / "cache.db"
-            if database.exists():
-                probe = sqlite3.connect(database, timeout=_SHARED_TIMEOUT,
-                                        isolation_level=None)
-                try:
-                    probe.execute("BEGIN IMMEDIATE")
-                    probe.execute("ROLLBACK")
-                finally:
-                    probe.close()
-            return diskcache.Cache(str(folder), timeout=_SHARED_TIMEOUT,
-                                   size_limit=megabytes * 2**20,
-                                   eviction_policy="least-recently-stored")
-        except sqlite3.OperationalError:  # locked (or a folder that cannot be written)
-            _LOG.warning("shared cache in %s busy or not writable", folder, exc_info=True)
-            return None
-        except Exception:  # noqa: BLE001 - damaged: another start's garbage, a full disk
-            _LOG.warning("shared cache in %s not opened (attempt %d)", folder, attempt,
-                         exc_info=True)
-            if attempt == 1 and folder.is_dir():
-                shutil.rmtree(folder, ignore_errors=True)
-            elif attempt == 1:
-                return None
-    return None
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        finally:
+            probe.close()
+    return diskcache.Cache(str(folder), timeout=_SHARED_TIMEOUT, size_limit=megabytes * 2**20,
+                           eviction_policy="least-recently-stored")
 
 
 def forget_shared(instance_path: str) -> None:
@@ -483,10 +511,10 @@ def shared_put(key, value) -> None:
 
 
 def forget_everything(app) -> None:
-    """Empty every shelf of ``app``'s memo, its tallies and this machine's shared level: what
-    a page then shows is what a process on a fresh machine works out (for checks and tests:
-    the keys hold the revisions, so nothing needs this to stay right)."""
-    for name in [n for n in app.extensions if n.startswith(("consult.memo", "consult.tallies"))]:
+    """Empty every shelf of ``app``'s memo and this machine's shared level: what a page then
+    shows is what a process on a fresh machine works out (for checks and tests: the keys hold
+    the revisions, so nothing needs this to stay right)."""
+    for name in [n for n in app.extensions if n.startswith("consult.memo")]:
         app.extensions[name].clear()
     with app.app_context():
         cache = _shared()

@@ -4,16 +4,16 @@ live points in which status (the status of the point's latest answer, "open" wit
 The home page, the stakeholder index and a municipality's page show these figures for every
 consultation the reader may see. Counted afresh on every request they grew with the whole
 installation (issue 15: 120,000 points behind a page that shows twenty numbers), so each
-consultation's tally is kept per process and reused while the consultation's ``figures_revision`` is
-the same: every write to its reactions, points and answers bumps that number (consult's central
-revision hook). A missed tally is counted in SQL for the missing consultations only.
+consultation's tally is kept (per process, and shared by the worker processes of the machine:
+consult.revisions) and reused while the consultation's ``figures_revision`` is the same: every
+write to its reactions, points and answers bumps that number (consult's central revision hook).
+A missed tally is counted in SQL for the missing consultations only.
 """
 
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlmodel import Session
 
 from . import revisions
@@ -119,42 +119,29 @@ def _count(session: Session, ids: list[int]) -> dict[int, Tally]:
             for cid in ids}
 
 
-def _cache() -> dict:
-    if not has_app_context():
-        return {}
-    return current_app.extensions.setdefault("consult.tallies", {})
-
-
 def tallies(session: Session, consultations: list[Consultation]) -> dict[int, Tally]:
-    """The tally of each consultation (by id), reused while its revision stays the same, also
-    when another worker process of this machine counted it (revisions.shared_get).
+    """The tally of each consultation (by id), kept per figures revision on the revisions'
+    "tallies" shelf (in this process and shared by the machine's worker processes); the
+    missing ones counted in one go.
 
     The key holds the creation time too, so that a consultation id used again (a restore into
     the same process) never meets an old tally."""
-    cache = _cache()
     found: dict[int, Tally] = {}
     missing = []
     for c in consultations:
-        hit = cache.get(c.id)
-        if hit is not None and hit[0] == (c.figures_revision, c.created_at):
-            found[c.id] = hit[1]
-            continue
-        shared = revisions.shared_get(_shared_key(c))
-        if shared is revisions.MISSING:
+        hit = revisions.recall(_key(c), "tallies")
+        if hit is revisions.MISSING:
             missing.append(c)
         else:
-            cache[c.id] = ((c.figures_revision, c.created_at), shared)
-            found[c.id] = shared
+            found[c.id] = hit
     if missing:
         counted = _count(session, [c.id for c in missing])
         for c in missing:
             found[c.id] = counted[c.id]
-            if revisions.unsettled(session, c.id):
-                continue  # counted inside a transaction that raised its revision
-            cache[c.id] = ((c.figures_revision, c.created_at), counted[c.id])
-            revisions.shared_put(_shared_key(c), counted[c.id])
+            if not revisions.unsettled(session, c.id):  # else counted in a transaction
+                revisions.keep(_key(c), counted[c.id], "tallies")  # that may roll back
     return found
 
 
-def _shared_key(c: Consultation) -> tuple:
+def _key(c: Consultation) -> tuple:
     return ("tally", c.id, c.figures_revision, c.created_at)

@@ -274,6 +274,22 @@ def demo_app(app):
     return app
 
 
+def answer_an_open_point(app, slug: str = "holland-rijnland-jeugdhulp-2016") -> None:
+    """The secretariat answers ("adopted") the first point of the consultation that has no
+    answer yet: its figures (progress, tallies, dashboard) change."""
+    from consult import followup, processing
+    from consult.models import Consultation, Point
+
+    with app.app_context():
+        session = get_session()
+        consultation = session.exec(select(Consultation).where(Consultation.slug == slug)).one()
+        point = next(p.point for p in followup.consultation_points(session, consultation)
+                     if not p.answers)
+        processing.answer(session, None, consultation, [session.get(Point, point.id)], [],
+                          "Alsnog beantwoord.", "adopted")
+        session.commit()
+
+
 def take_steps(app, *steps, slug: str = "holland-rijnland-jeugdhulp-2016") -> None:
     """Take lifecycle steps on a consultation as the admin would (consult/lifecycle), e.g.
     take_steps(app, "unpublish", "undo_decision", "reopen") makes the published demo open;

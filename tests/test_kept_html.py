@@ -11,12 +11,12 @@ import re
 import pytest
 from sqlmodel import select
 
-from consult import followup, processing, revisions
+from consult import revisions
 from consult.bulk import statuslabels
 from consult.db import get_session
-from consult.models import Consultation, Point, Stakeholder
+from consult.models import Consultation, Stakeholder
 from consult.registry import operations as registry
-from tests.conftest import Actor
+from tests.conftest import Actor, answer_an_open_point
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 # CSRF tokens (itsdangerous: payload.time.signature), signed with the second they were made
@@ -61,17 +61,6 @@ def _consultation(session) -> Consultation:
     return session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
 
 
-def _answer_an_open_point(app) -> None:
-    with app.app_context():
-        session = get_session()
-        consultation = _consultation(session)
-        point = next(p.point for p in followup.consultation_points(session, consultation)
-                     if not p.answers)
-        processing.answer(session, None, consultation, [session.get(Point, point.id)], [],
-                          "Alsnog beantwoord.", "adopted")
-        session.commit()
-
-
 WORDS = {"/indieners": (r"\d+ points</span>", r"\d+ punten</span>"),
          "/": (r"\d+ reactions</p>", r"\d+ reacties</p>"),
          f"/consultaties/{SLUG}/dashboard": ("Status over time", "Status over de tijd")}
@@ -89,7 +78,7 @@ def test_kept_figures_are_the_fresh_ones_for_every_reader_and_language(demo_app,
 def test_an_answer_changes_the_kept_figures_at_the_next_request(demo_app, url):
     readers = _readers(demo_app)
     before = _visit_all(demo_app, readers, url)
-    _answer_an_open_point(demo_app)
+    answer_an_open_point(demo_app)
     after = _visit_all(demo_app, readers, url)
     assert after["anonymous"] != before["anonymous"]
 
@@ -169,7 +158,7 @@ def test_the_channels_stakeholder_groups_follow_an_answer_and_a_move_in_the_regi
         return kept
 
     before = same_as_fresh()
-    _answer_an_open_point(demo_app)
+    answer_an_open_point(demo_app)
     answered = same_as_fresh()
     assert answered != before
     with demo_app.app_context():

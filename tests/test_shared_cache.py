@@ -10,9 +10,9 @@ from sqlmodel import select
 
 from consult import revisions
 from consult.db import get_session
-from consult.models import Consultation, Destination
+from consult.models import Consultation
 
-from .conftest import make_app
+from .conftest import answer_an_open_point, make_app
 from .costs import statements
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
@@ -45,24 +45,6 @@ def _visit(app) -> tuple[list[str], int]:
     return pages, sum("count(" in s.sql.lower() for s in found.selects)
 
 
-def _answer_an_open_point(app) -> None:
-    from consult.models import Point, Reaction, Response, ResponsePoint
-    from consult.processing import answer
-
-    with app.app_context():
-        session = get_session()
-        consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
-        named = select(ResponsePoint.point_id).join(Response).where(
-            Response.archived == False)  # noqa: E712
-        point = session.exec(select(Point).join(Reaction).where(
-            Reaction.consultation_id == consultation.id, Point.archived == False,  # noqa: E712
-            Point.id.not_in(named))).first()
-        privacy = session.exec(select(Destination).where(Destination.title == "Privacy")).one()
-        answer(session, None, consultation, [point], [privacy], "Meegenomen (gedeeld).",
-               "adopted", decided_on=None)
-        session.commit()
-
-
 def test_a_second_worker_serves_the_figures_the_first_counted(demo_app):
     first, counted = _visit(demo_app)
     assert counted > 0
@@ -78,7 +60,7 @@ def test_after_an_answer_every_worker_shows_the_new_figures(demo_app):
     second = _worker(demo_app)
     before, _ = _visit(demo_app)
     _visit(second)
-    _answer_an_open_point(demo_app)
+    answer_an_open_point(demo_app)
     after, counted = _visit(second)  # the second worker counts the new revision
     assert counted > 0 and after != before
     from_second, counted_first = _visit(demo_app)  # and the first takes it from there
@@ -136,7 +118,7 @@ def test_cards_worked_out_in_a_transaction_that_rolls_back_reach_no_worker(demo_
             render_block("consultations/index.html", "cards", rows=rows)))
         assert "0 reacties" in str(inside)
         session.rollback()
-    _answer_an_open_point(demo_app)
+    answer_an_open_point(demo_app)
     for app in (demo_app, _worker(demo_app)):
         home = app.test_client().get("/").get_data(as_text=True)
         assert "17 reacties" in home and "0 reacties" not in home
@@ -158,7 +140,7 @@ def test_a_savepoints_rollback_leaves_the_outer_transaction_unsettled(demo_app):
         assert revisions.unsettled(session, consultation.id)
         assert dashboard.summary(session, consultation).total == 0
         session.rollback()
-    _answer_an_open_point(demo_app)
+    answer_an_open_point(demo_app)
     with _worker(demo_app).test_request_context("/"):
         session = get_session()
         consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
