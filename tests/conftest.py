@@ -276,18 +276,27 @@ def demo_app(app):
 
 def answer_an_open_point(app, slug: str = "holland-rijnland-jeugdhulp-2016") -> None:
     """The secretariat answers ("adopted") the first point of the consultation that has no
-    answer yet: its figures (progress, tallies, dashboard) change."""
-    from consult import followup, processing
-    from consult.models import Consultation, Point
+    answer yet, and commits: its figures (progress, tallies, dashboard) change."""
+    from consult.models import Consultation
 
     with app.app_context():
         session = get_session()
-        consultation = session.exec(select(Consultation).where(Consultation.slug == slug)).one()
-        point = next(p.point for p in followup.consultation_points(session, consultation)
-                     if not p.answers)
-        processing.answer(session, None, consultation, [session.get(Point, point.id)], [],
-                          "Alsnog beantwoord.", "adopted")
+        answer_first_open_point(session, session.exec(
+            select(Consultation).where(Consultation.slug == slug)).one())
         session.commit()
+
+
+def answer_first_open_point(session, consultation, body: str = "Alsnog beantwoord.") -> None:
+    """Answer ("adopted") the consultation's first point without an answer, in the session's
+    transaction (flushed, not committed)."""
+    from consult import followup, processing
+    from consult.models import Point
+
+    point = next(p.point for p in followup.consultation_points(session, consultation)
+                 if not p.answers)
+    processing.answer(session, None, consultation, [session.get(Point, point.id)], [], body,
+                      "adopted")
+    session.flush()
 
 
 def take_steps(app, *steps, slug: str = "holland-rijnland-jeugdhulp-2016") -> None:

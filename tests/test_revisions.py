@@ -9,7 +9,7 @@ from consult import revisions
 from consult.db import get_session
 from consult.models import Consultation, Destination, Point, Reaction, Stakeholder
 
-from .conftest import Actor
+from .conftest import Actor, answer_first_open_point
 
 SLUG = "holland-rijnland-jeugdhulp-2016"
 BASE = f"/consultaties/{SLUG}"
@@ -230,7 +230,7 @@ def test_figures_worked_out_in_a_transaction_that_rolls_back_are_not_kept(demo_a
     """A write raises the figures revision inside its transaction. Figures worked out there
     (after the flush) and kept would show the undone write once the next write raises the
     revision to the same number; so they are worked out but not kept."""
-    from consult import dashboard, followup, processing, revisions
+    from consult import dashboard, revisions
 
     anonymous = demo_app.test_client()
 
@@ -242,11 +242,7 @@ def test_figures_worked_out_in_a_transaction_that_rolls_back_are_not_kept(demo_a
     with demo_app.app_context():
         session = get_session()
         consultation = session.exec(select(Consultation).where(Consultation.slug == SLUG)).one()
-        point = next(p.point for p in followup.consultation_points(session, consultation)
-                     if not p.answers)
-        processing.answer(session, None, consultation, [session.get(Point, point.id)], [],
-                          "Wordt teruggedraaid.", "adopted")
-        session.flush()
+        answer_first_open_point(session, consultation, "Wordt teruggedraaid.")
         inside = dashboard.dashboard(session, consultation)
         assert f"{inside.answered} / {inside.total}" != before  # the answer counts in there
         session.rollback()
