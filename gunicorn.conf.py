@@ -96,5 +96,9 @@ def post_request(worker, req, environ, resp):
 
 def on_starting(server):
     """One name for this start's shared cache (consult/revisions.py), inherited by every
-    worker: a restart begins empty, as each worker's own memory did."""
+    worker: a restart or a reload (HUP: new workers) begins empty, as each worker's own
+    memory did, so a fix made in SQL by hand shows after either."""
     os.environ["CONSULT_BOOT_ID"] = uuid.uuid4().hex
+
+
+on_reload = on_starting

@@ -405,9 +405,9 @@ def _current(state) -> bool:
 
 def _folder_name(app) -> str:
     """The code, the database and this start of the server: gunicorn's master sets
-    CONSULT_BOOT_ID for its workers (gunicorn.conf.py), so a restart begins empty, as every
-    worker's own memory did (after a restore or a fix made in SQL by hand); a process
-    started otherwise shares with itself only."""
+    CONSULT_BOOT_ID for its workers when it starts and when it reloads (gunicorn.conf.py), so
+    a restart or a HUP begins empty, as every worker's own memory did (after a restore or a
+    fix made in SQL by hand); a process started otherwise shares with itself only."""
     boot = os.environ.get("CONSULT_BOOT_ID") or f"process-{os.getpid()}"
     return hashlib.sha256(f"{_code_fingerprint()}|{app.config['DATABASE_URL']}|{boot}"
                           .encode()).hexdigest()[:20]
@@ -428,9 +428,10 @@ def _open(parent: Path, name: str, megabytes: int):
         _LOG.warning("shared cache in %s busy or not writable", folder, exc_info=True)
         return None
     except Exception:  # noqa: BLE001 - damaged: another start's garbage, a full disk
+        if not folder.is_dir():  # a file in its place, an unwritable parent: not ours
+            _LOG.warning("shared cache in %s not opened", folder, exc_info=True)
+            return None
         _LOG.warning("shared cache in %s damaged: made anew", folder, exc_info=True)
-    if not folder.is_dir():
-        return None  # a file in its place, an unwritable parent: not ours to remove
     shutil.rmtree(folder, ignore_errors=True)
     try:
         return _open_unlocked(folder, megabytes)
