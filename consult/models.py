@@ -491,6 +491,9 @@ class User(UserMixin, Tracked, table=True):
     # had reached when the account was made, moved on by "Mark all as read". The newest-first
     # read of "Nieuw" stops here instead of walking the whole table when nothing is new.
     news_floor: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Raised by every write of the user's thread marks (follows._marks_moved): with the
+    # consultations' revisions it keys a kept page of "Nieuw" (news.kept_page).
+    marks_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     @property
     def is_active(self) -> bool:

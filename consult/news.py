@@ -5,12 +5,14 @@ follows.new_since_last_visit finds the threads with unseen entries; a reaction t
 only its "logged" line. Those are shown as one item per reaction, and counted once in the menu.
 """
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from . import follows
+from . import follows, revisions
 from .follows import NewThread
 from .models import Consultation, Message, Point, Reaction, Stakeholder, User
 
@@ -74,6 +76,56 @@ def page(session: Session, user: User, readable: set[int], processed: set[int],
     complete(session, user, readable, processed, items, upto)
     return {"threads": threads, "items": items, "more": more, "upto": upto,
             "after": threads[-1].latest.id if threads else after}
+
+
+def kept_page(session: Session, user: User, readable: set[int], processed: set[int],
+              upto: int | None, after: int | None, view: tuple,
+              render: Callable[[dict], str]) -> dict:
+    """``page``'s figures with its items rendered: {html (``render(page)``, the list's items
+    as HTML), shown (how many items), more, upto, after}, kept per process and machine
+    (revisions.remember, on the readers' shelf) while nothing it depends on changes, so that
+    a reader who opens "Nieuw" again sees it at the cost of reading the key.
+
+    The key holds everything the list is made of: the reader (their board, news floor and
+    start, and ``marks_revision``, raised by every write of their thread marks), their
+    follows, the consultations they read and process, each at its ``revision`` (raised by
+    every write in it, a thread message and a renamed stakeholder included), the paging
+    (``upto``, ``after``) and ``view`` (the caller's language, time zone, address root and
+    list start: what the rendering depends on). Authors' names are not in it: the app never
+    changes an account's name. The key is read before and again after computing (a write
+    committed in between is then not kept under the key of before it); nothing is kept while
+    the request's transaction raised a revision (revisions.remember)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # else the key's read flushes them, raising a revision after the check
+    statements = _key_statements()
+
+    def key_now() -> tuple:
+        return ("news.page", user.id, tuple(sorted(processed)), upto, after, follows.NEW_PAGE,
+                view,
+                tuple(session.execute(statements[0], {"user": user.id}).one()),
+                tuple(session.execute(follows.follows_key(), {"user": user.id}).all()),
+                tuple(session.execute(statements[1], {"ids": sorted(readable)}).all()))
+
+    def build() -> dict:
+        found = page(session, user, readable, processed, upto, after)
+        return {"html": str(render(found)), "shown": len(found["items"]),
+                "more": found["more"], "upto": found["upto"], "after": found["after"]}
+
+    key = key_now()
+    return revisions.remember(key, build, shelf="readers", still=lambda: key_now() == key)
+
+
+@functools.cache
+def _key_statements():
+    """kept_page's reads of the reader's row and of the consultations' revisions (built
+    once: they only take parameters)."""
+    return (
+        sa.select(User.stakeholder_id, User.news_floor, User.news_since, User.marks_revision)
+        .where(User.id == sa.bindparam("user")),
+        sa.select(Consultation.id, Consultation.revision, Consultation.created_at)
+        .where(Consultation.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Consultation.id),
+    )
 
 
 def complete(session: Session, user: User, readable: set[int], processed: set[int],

@@ -1,9 +1,11 @@
 """New since your last visit: the threads with entries the reader has not seen yet."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 from .. import access, follows, news
 from ..db import get_session
@@ -33,11 +35,15 @@ def index():
     news.page; ``vanaf``: the list's number of the page's first item). htmx asks for the next
     page's items only."""
     upto, after = arg_number("tot") or None, arg_number("na") or None
-    page = news.page(get_session(), current_user, *_scope(), upto, after)
     start = list_start(paged=after is not None)
+    view = (str(get_locale()), str(get_timezone()), request.script_root, start)
+    page = news.kept_page(get_session(), current_user, *_scope(), upto, after, view,
+                          lambda found: render_block("unread/index.html", "items",
+                                                     start=start, **found))
     if after is not None and request.headers.get("HX-Request"):
-        return render_block("unread/index.html", "items", start=start, **page)
-    return render_template("unread/index.html", first=after is None, start=start, **page)
+        return page["html"]
+    return render_template("unread/index.html", first=after is None, start=start,
+                           items_html=Markup(page["html"]), **page)
 
 
 @bp.get("/aantal")
