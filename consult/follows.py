@@ -89,11 +89,11 @@ def _baseline(session: Session, user: User, point_id=None, stakeholder_id=None,
         .group_by(Message.point_id)
     ).all()
     if latest:  # a thread opened meanwhile (another tab) keeps its own mark
+        _marks_moved(session, user.id)
         session.execute(_insert(session).values([
             {"user_id": user.id, "point_id": pid, "seen_message_id": last, "seen_at": utcnow()}
             for pid, last in latest
         ]).on_conflict_do_nothing())
-        _marks_moved(session, user.id)
 
 
 def _insert(session: Session):
@@ -131,19 +131,23 @@ def _move_marks(session: Session, user: User, marks: list[tuple[int, int]]) -> N
 def _upsert_marks(session: Session, user: User, statement) -> None:
     """Run an INSERT of the user's thread marks that moves an existing mark forward, never
     back."""
+    _marks_moved(session, user.id)
     session.execute(statement.on_conflict_do_update(
         index_elements=[ThreadVisit.user_id, ThreadVisit.point_id],
         set_={"seen_message_id": statement.excluded.seen_message_id,
               "seen_at": statement.excluded.seen_at},
         where=ThreadVisit.seen_message_id < statement.excluded.seen_message_id,
     ))
-    _marks_moved(session, user.id)
 
 
 def _marks_moved(session: Session, user_id: int) -> None:
-    """Raise the user's ``marks_revision`` in this transaction: their thread marks were
+    """Raise the user's ``marks_revision`` in this transaction: their thread marks are being
     written (Core statements, which no flush listener sees). Every write of marks comes
-    through here; a kept page of "Nieuw" is keyed by it (news.kept_page)."""
+    through here; a kept page of "Nieuw" is keyed by it (news.kept_page). Called before the
+    marks are written, so that every transaction writing a user's marks takes that user's
+    row first: "Mark all as read" (two statements) and a thread's "seen" in another tab then
+    wait for each other instead of each holding a mark or the row the other needs (a
+    deadlock on PostgreSQL)."""
     session.execute(sa.update(User).where(User.id == user_id)
                     .values(marks_revision=User.marks_revision + 1))
     for obj in session.identity_map.values():
@@ -530,7 +534,16 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
                          size: int | None = None) -> tuple[list[NewThread], bool]:
     """One page of the threads with unseen entries that concern this user, newest first (every
     thread of the consultations they process, elsewhere the points they follow or their board
-    sent), and whether more follow.
+    sent), and whether more follow: ``page_counts`` with each thread's rows (``threads_of``)."""
+    counts, more = page_counts(session, user, readable, processed, upto, after, size)
+    return threads_of(session, counts), more
+
+
+def page_counts(session: Session, user: User, readable: set[int], processed: set[int],
+                upto: int | None = None, after: int | None = None,
+                size: int | None = None) -> tuple[list[tuple[int, int, int]], bool]:
+    """One page of (point id, unseen entries, latest unseen entry id) of the threads that
+    concern this user, newest first, and whether more follow.
 
     Paging: entries after id ``upto`` (those that came in after the first page) are left out;
     the next page holds the threads whose latest entry is older than entry ``after``, the
@@ -540,10 +553,14 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
     is passed over (_page_counts)."""
     size = size or NEW_PAGE
     counts = _page_counts(session, user, readable, processed, Window(upto, after, size + 1))
-    more = len(counts) > size
-    counts = counts[:size]
+    return counts[:size], len(counts) > size
+
+
+def threads_of(session: Session, counts: list[tuple[int, int, int]]) -> list[NewThread]:
+    """The threads of ``page_counts``' rows, in their order, with their latest entry, point,
+    reaction, consultation, sender and the entry's author (three queries)."""
     if not counts:
-        return [], more
+        return []
     latest_ids = [last for _p, _n, last in counts]
     rows = session.exec(entries_in_context().where(Message.id.in_(latest_ids))).all()
     by_point = {point.id: (m, point, r, c, u) for m, point, r, c, u in rows}
@@ -556,7 +573,7 @@ def new_since_last_visit(session: Session, user: User, readable: set[int], proce
         m, point, r, c, u = by_point[point_id]
         found.append(NewThread(point, r, c, stakeholders[point.stakeholder_id or r.stakeholder_id],
                                n, m, u))
-    return found, more
+    return found
 
 
 SKIP_BATCH = 500  # threads read at a time while passing over a told letter (an IN list of them)

@@ -219,3 +219,31 @@ def test_two_readers_in_the_same_state_each_have_their_own_page(demo_app):
     html = TOKENS.sub('"token"', second.get("/nieuw").get_data(as_text=True))
     assert _shown(html) == {points[0]} and "Van het eerste raadslid." in html
 
+
+
+def test_after_a_look_at_one_thread_only_the_new_item_is_read_and_rendered(demo_app):
+    """The page is worked out again (the reader's marks moved) but the items it showed before
+    are kept each (news.page): only the thread that moves up into the page is read with its
+    point, reaction, consultation and author."""
+    import sqlalchemy as sa
+
+    everything_unseen(demo_app, "secretary")
+    secretary = Actor(demo_app.test_client(), "secretary")
+    before = [int(p) for p, _e in THREAD.findall(_page(secretary))]
+    assert len(before) == follows.NEW_PAGE
+    secretary.open_page(_thread(before[0]))
+    engine = demo_app.extensions["consult.engine"]
+    read: list = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        if re.search(r'FROM message JOIN point .* LEFT OUTER JOIN "?user"?', statement,
+                     re.DOTALL):
+            read.append(parameters)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        after = [int(p) for p, _e in THREAD.findall(_page(secretary))]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert after[:-1] == before[1:] and after[-1] not in before
+    assert len(read) == 1 and len(read[0]) == 1, read  # one entry: the new last item's

@@ -36,14 +36,16 @@ def index():
     page's items only."""
     upto, after = arg_number("tot") or None, arg_number("na") or None
     start = list_start(paged=after is not None)
-    view = (str(get_locale()), str(get_timezone()), request.script_root, start)
-    page = news.kept_page(get_session(), current_user, *_scope(), upto, after, view,
-                          lambda found: render_block("unread/index.html", "items",
-                                                     start=start, **found))
+    look = (str(get_locale()), str(get_timezone()), request.script_root)
+    page = news.kept_page(
+        get_session(), current_user, *_scope(), upto, after, look, start,
+        lambda found: render_block("unread/index.html", "items", start=start,
+                                   **{**found, "items_html": map(Markup, found["items_html"])}),
+        lambda item: render_block("unread/index.html", "item", t=item))
     if after is not None and request.headers.get("HX-Request"):
         return page["html"]
     return render_template("unread/index.html", first=after is None, start=start,
-                           items_html=Markup(page["html"]), **page)
+                           list_html=Markup(page["html"]), **page)
 
 
 @bp.get("/aantal")
