@@ -21,7 +21,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session, create_engine
 
@@ -198,8 +198,10 @@ class among(ColumnElement):  # noqa: N801 - used like a function: among(Column, 
                            ("ids", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, column, ids):
+        """``ids``: the ids, or a bound parameter of type IdList (a statement built once)."""
         self.column = column
-        self.ids = bindparam(None, list(ids), type_=IdList())
+        self.ids = ids if isinstance(ids, BindParameter) else bindparam(None, list(ids),
+                                                                        type_=IdList())
 
     def self_group(self, against=None):
         """Already a condition: no ``= 1`` where SQLite has no boolean type."""

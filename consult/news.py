@@ -163,7 +163,7 @@ def kept_page(session: Session, user: User, readable: set[int], processed: set[i
               render_item: Callable[[NewThread | NewReaction], str]) -> dict:
     """``page`` with its list rendered: {html (``render(page)``: the items and the link to the
     next page), shown, more, upto, after}, kept per process and machine (revisions.remember,
-    on the readers' shelf) while nothing it depends on changes, so that a reader who opens
+    on the "nieuw" shelf) while nothing it depends on changes, so that a reader who opens
     "Nieuw" again sees it at the cost of reading the key.
 
     The key holds everything the list is made of: the reader (their board, news floor and
@@ -197,7 +197,7 @@ def kept_page(session: Session, user: User, readable: set[int], processed: set[i
     if session.info.get("revised"):
         return build()
     key = key_now()
-    return revisions.remember(key, build, shelf="readers", still=lambda: key_now() == key)
+    return revisions.remember(key, build, shelf="nieuw", still=lambda: key_now() == key)
 
 
 @functools.cache

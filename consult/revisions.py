@@ -210,7 +210,7 @@ _MEMO_SIZE = 512  # entries; a few per consultation that people are looking at
 # Shelves besides the figures' own ("memo"), each an LRU of its own size, so that what is
 # kept per reader (one entry each, a new one after every change that concerns them) never
 # pushes out what a consultation's pages share.
-SHELVES = {"memo": _MEMO_SIZE, "readers": 128, "tallies": 1024, "news": 2048}
+SHELVES = {"memo": _MEMO_SIZE, "readers": 128, "tallies": 1024, "nieuw": 256, "news": 2048}
 _memo_lock = threading.Lock()
 
 

@@ -331,7 +331,6 @@ def test_pending_changes_are_flushed_before_the_kept_set_is_trusted(demo_app):
     the check that keeps a transaction's own results out of the memo: rolled back, the
     next write reached the same revision and met a set holding the undone change."""
     from consult import access
-    from consult.db import among
 
     with demo_app.app_context():
         session = get_session()
@@ -351,7 +350,7 @@ def test_pending_changes_are_flushed_before_the_kept_set_is_trusted(demo_app):
     with demo_app.app_context():
         session = get_session()
         user = session.exec(select(User).where(User.email == "raadslid@consult.example")).one()
-        condition = follows._interesting(session, user, readable)
-        assert isinstance(condition, among)
-        assert set(condition.ids.value) == set(
-            session.execute(follows.interesting_points(user, readable)).scalars())
+        kept = follows._kept_interesting(session, user, readable)
+        assert kept is not None
+        assert set(kept) == set(
+            session.execute(follows.live_interesting(user, readable)).scalars())

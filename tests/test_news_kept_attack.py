@@ -3,6 +3,7 @@ process that kept nothing (revisions.forget_everything)."""
 
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlmodel import select
 
 from consult import follows, revisions
@@ -150,8 +151,18 @@ def _old_elsewhere(session, user, others):
 
 
 def _new_elsewhere(session, user, others):
-    q = follows._unread_elsewhere(user, follows._interesting(session, user, sorted(others)))
-    return sorted(session.execute(q).all())
+    """new_counts for consultations the user does not process: with the points of interest
+    kept, and asked through the subquery (more than KEPT_INTERESTING of them) the same."""
+    kept = follows.new_counts(session, user, set(others), set(), limit=100_000)
+    original = follows.KEPT_INTERESTING
+    follows.KEPT_INTERESTING = 0
+    try:
+        revisions.forget_everything(current_app)
+        asked = follows.new_counts(session, user, set(others), set(), limit=100_000)
+    finally:
+        follows.KEPT_INTERESTING = original
+    assert kept == asked
+    return sorted(kept)
 
 
 def test_new_sql_counts_the_same_threads_as_before(demo_app):
@@ -184,6 +195,17 @@ def test_new_sql_counts_the_same_threads_as_before(demo_app):
             new = _new_elsewhere(session, user, {consultation.id})
             assert old == new, role
             assert old, role
+            # a page after the first, up to an entry, and a floor: the bound parameters
+            newest = sorted(old, key=lambda row: row[2], reverse=True)
+            upto, after = newest[0][2], newest[len(newest) // 2][2]
+            paged = follows.new_counts(session, user, {consultation.id}, set(), upto=upto,
+                                       after=after, limit=3)
+            assert paged == [row for row in newest if row[2] < after][:3], role
+            user.news_floor = after
+            floored = follows.new_counts(session, user, {consultation.id}, set(),
+                                         limit=100_000)
+            assert {row[0] for row in floored} == {row[0] for row in old if row[2] > after}
+            session.rollback()
 
 
 def test_board_merged_while_nieuw_is_read_is_not_kept_with_the_old_board(demo_app, monkeypatch):
