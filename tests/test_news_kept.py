@@ -168,7 +168,7 @@ def test_a_follow_the_language_another_reader_and_the_page_size_each_have_their_
 
 def test_a_repeated_look_reads_the_key_not_the_threads(demo_app):
     """What keeping buys: the second look at an unchanged "Nieuw" asks the database for the
-    key's four small reads, not for the threads (no statement over the message table)."""
+    key's three small reads, not for the threads (no statement over the message table)."""
     import sqlalchemy as sa
 
     everything_unseen(demo_app, "councillor")
