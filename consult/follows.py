@@ -529,10 +529,15 @@ def _newest_threads(session: Session, user: User, processed: set[int], window: W
     entries = unseen(Message.point_id, Message.id)
     points: dict[int, None] = {}
     passed: set[int] = set()
-    below = window.after or (window.upto + 1 if window.upto is not None else None)
+    below = window.after  # read below this entry; up to ``upto`` itself on the first batch
     size = min(NEWEST_WINDOW, 4 * window.limit)
     while len(points) < window.limit:
-        batch = entries if below is None else entries.where(Message.id < below)
+        if below is not None:
+            batch = entries.where(Message.id < below)
+        elif window.upto is not None:  # not "< upto + 1": upto may be the largest integer
+            batch = entries.where(Message.id <= window.upto)
+        else:
+            batch = entries
         rows = session.execute(batch.order_by(Message.id.desc()).limit(size)).all()
         met = {point_id for point_id, _id in rows} - passed - points.keys()
         if met and window.after is not None:

@@ -322,10 +322,11 @@ INJECTIONS = [
     "\\",
     "admin'--",
 ]
-# 2**31 overflows a PostgreSQL integer column, 2**63 a SQLite one; "²" and "①" are digits to
+# 2**31 overflows a PostgreSQL integer column, 2**63 a SQLite one; 2**31 - 1 fits, but one more
+# (a cursor's "up to and including" as "< upto + 1") does not; "²" and "①" are digits to
 # str.isdigit() but not to int().
-ODD_NUMBERS = ["-1", "0", "1.5", "1e400", "0x10", "2147483648", "9223372036854775808",
-               "99999999999999999999", "²", "①", ""]
+ODD_NUMBERS = ["-1", "0", "1.5", "1e400", "0x10", "2147483646", "2147483647", "2147483648",
+               "9223372036854775808", "99999999999999999999", "²", "①", ""]
 INJECT_AND_ODD = INJECTIONS + ODD_NUMBERS
 
 
@@ -416,7 +417,8 @@ PROBES = {
     "registry: parent and version of a stakeholder": Probe(
         "secretary", lambda s, a, v: a.form_post(f"/indieners/{s.world.stakeholder}/beheer", {
             "name": "Leiden", "kind": "municipality", "parent_id": v, "version": v,
-            "email": s.q(lambda x: x.get(Stakeholder, s.world.stakeholder).email)}), (303,)),
+            "email": s.q(lambda x: x.get(Stakeholder, s.world.stakeholder).email)}),
+        (303, 409)),  # 409: a version that fits but is not the current one
     "registry: the duplicate to merge": Probe(
         "secretary", lambda s, a, v: a.form_post(
             f"/indieners/{s.world.stakeholder}/samenvoegen?{_qs(met=v)}"), (404,)),
@@ -452,6 +454,36 @@ PROBES = {
         (200, 204)),
     "channel poll: rev and na": Probe(
         None, lambda s, a, v: a.hx_get(f"{_base()}/wijzigingen?{_qs(rev=v, na=v)}"), (200, 204)),
+    "channel poll: every cursor": Probe(
+        "secretary", lambda s, a, v: a.hx_get(
+            f"{_base()}/wijzigingen?{_qs(rev=v, na=v, sinds=v, tot=v, bis=v, van=v)}"),
+        (200, 204)),
+    "consultation page: na and tot": Probe(
+        None, lambda s, a, v: a.get(f"{_base()}?{_qs(na=v, tot=v)}"), (200,)),
+    "channel, more reactions: na and tot": Probe(
+        None, lambda s, a, v: a.hx_get(f"{_base()}/kanaal?{_qs(na=v, tot=v)}"), (200,)),
+    "destination to-do: na": Probe(
+        None, lambda s, a, v: a.hx_get(
+            f"{_base()}/bestemmingen/{s.world.demo.destination}?{_qs(na=v)}"), (200,)),
+    "news of the secretariat: tot": Probe(
+        "secretary", lambda s, a, v: a.get(f"/nieuw?{_qs(tot=v)}"), (200,)),
+    "news of the secretariat, next page: tot, na and vanaf": Probe(
+        "secretary", lambda s, a, v: a.hx_get(f"/nieuw?{_qs(tot=v, na=v, vanaf=v)}"), (200,)),
+    "news of a councillor: tot, na and vanaf": Probe(
+        "councillor", lambda s, a, v: a.get(f"/nieuw?{_qs(tot=v, na=v, vanaf=v)}"), (200,)),
+    "portal: voor and vanaf": Probe(
+        "advisory_member", lambda s, a, v: a.get(f"/portaal?{_qs(voor=v, vanaf=v)}"), (200,)),
+    "stakeholder page: consultatie and vanaf": Probe(
+        None, lambda s, a, v: a.hx_get(
+            f"/indieners/{s.world.stakeholder}?{_qs(consultatie=v, vanaf=v)}"),
+        (200, 404)),  # 404: a consultation that fits an id but does not exist
+    "search: page": Probe(
+        None, lambda s, a, v: a.get(f"/zoeken?{_qs(q='jeugd', page=v)}"), (200,)),
+    "selection: pagina": Probe(
+        "secretary", lambda s, a, v: a.get(f"{_base()}/selectie?{_qs(pagina=v)}"), (200,)),
+    "answer template fill: template_id and reaction_id": Probe(
+        "secretary", lambda s, a, v: a.hx_get(
+            f"{_base()}/sjablonen/invullen?{_qs(template_id=v, reaction_id=v)}"), (404,)),
     "login: e-mail and password": Probe(None, _login, (401,), stores=True,
                                         values=tuple(INJECTIONS), stored_as=LoginAttempt.email),
     "forgotten password: e-mail": Probe(

@@ -325,3 +325,17 @@ def test_a_letter_item_counts_its_points_beyond_the_page_when_one_is_read(
     secretary.open_page(f"/consultaties/{SLUG}/punten/{oldest}")
     again = _kept_is_fresh(demo_app, secretary)
     assert "Lange collegebrief</a>\n      — 11 punten" in again
+
+
+def test_the_largest_tot_shows_what_the_page_without_it_shows(demo_app):
+    """``tot`` is "up to and including this entry": the largest id a PostgreSQL integer holds
+    (and any longer number, read as that) is every entry so far, not a 500 (it was read as
+    ``< tot + 1``, out of PostgreSQL's integer range, for the secretariat)."""
+    everything_unseen(demo_app, "secretary")
+    everything_unseen(demo_app, "councillor")
+    for role in ("secretary", "councillor"):
+        actor = Actor(demo_app.test_client(), role)
+        plain = _shown(_page(actor))
+        assert plain, role
+        for tot in ("2147483646", "2147483647", "99999999999999999999"):
+            assert _shown(_page(actor, f"/nieuw?tot={tot}")) == plain, (role, tot)
