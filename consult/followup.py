@@ -163,9 +163,12 @@ def _visible_consultations(session: Session, visible: Callable[[Consultation], b
 
 def _member_points(session: Session, members: dict[int, Stakeholder],
                    consultation_ids: list[int], only_open: bool = False, offset: int = 0,
-                   limit: int | None = None) -> list[FollowedPoint]:
+                   limit: int | None = None, after: int | None = None) -> list[FollowedPoint]:
     """The live points the ``members`` sent in these consultations, in table order (from
-    ``offset``, at most ``limit``), without their answers.
+    ``offset``, or after point ``after`` when given: keyset paging, so a point merged, split,
+    withdrawn or answered on an earlier page since it was shown moves no later point past
+    the reader; ``after`` may have left the list meanwhile), at most ``limit``, without their
+    answers.
 
     A point's sender is its own stakeholder, else its letter's: asked as two branches that
     each have an index (point.stakeholder_id; reaction.stakeholder_id, then point.reaction_id),
@@ -197,11 +200,17 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
         branch(Reaction.stakeholder_id, Reaction.stakeholder_id.in_(ids),
                unindexed(Point.stakeholder_id).is_(None)),
     ).subquery()
-    page = session.execute(
-        sa.select(both.c.pid, both.c.sender)
-        .order_by(both.c.cid, both.c.rpos, both.c.rid, both.c.ppos, both.c.pid)
-        .offset(offset).limit(limit)
-    ).all()
+    order = (both.c.cid, both.c.rpos, both.c.rid, both.c.ppos, both.c.pid)
+    query = sa.select(both.c.pid, both.c.sender).order_by(*order)
+    cursor = session.execute(
+        sa.select(Reaction.consultation_id, Reaction.position, Reaction.id, Point.position,
+                  Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Point.id == after)).first() if after is not None else None
+    if cursor is not None:
+        query = query.where(sa.tuple_(*order) > sa.tuple_(*cursor))
+    else:
+        query = query.offset(offset)
+    page = session.execute(query.limit(limit)).all()
     if not page:
         return []
     rows = {point.id: (point, reaction, consultation) for point, reaction, consultation in
@@ -243,7 +252,8 @@ class Share:
     total: int
     start: int = 0
     points: list[FollowedPoint] = field(default_factory=list)
-    more: int | None = None  # where the next page of this consultation starts, if any
+    more: int | None = None  # the number of the next page's first point less one, if any
+    after: int | None = None  # the last point shown when more follow: the next page's cursor
 
     @property
     def reactions(self) -> list[ReactionGroup]:
@@ -289,11 +299,14 @@ class StakeholderPage:
 def stakeholder_page(session: Session, stakeholder: Stakeholder,
                      visible: Callable[[Consultation], bool], whole: bool = True,
                      only_open: bool = False, consultation_id: int | None = None,
-                     start: int = 0, size: int | None = None) -> StakeholderPage:
+                     start: int = 0, size: int | None = None,
+                     after: int | None = None) -> StakeholderPage:
     """The stakeholder's page (with everything under it when ``whole``): figures from the
     consultations' tallies, and ``size`` points in table order: from the first consultation
-    on, or, with ``consultation_id``, from point ``start`` of that consultation only. A share
-    whose points did not fit has ``more`` set (the offset of its next page). ``size``:
+    on, or, with ``consultation_id``, the points of that consultation only that follow point
+    ``after`` (numbered from ``start`` + 1; without ``after``, from offset ``start``: an
+    address of before keyset paging). A share whose points did not fit has ``more`` (how
+    many come before its next page) and ``after`` (its last point shown) set. ``size``:
     PAGE_SIZE when None."""
     size = size or PAGE_SIZE
     members = family(session, stakeholder) if whole else [stakeholder]
@@ -315,7 +328,8 @@ def stakeholder_page(session: Session, stakeholder: Stakeholder,
         if len(found) > size:
             break
         found += _member_points(session, by_id, [share.consultation.id], only_open, offset,
-                                size + 1 - len(found))
+                                size + 1 - len(found),
+                                after if consultation_id is not None else None)
     shown, beyond = found[:size], found[size:]
     _attach_answers(session, shown)
     by_consultation = {s.consultation.id: s for s in window}
@@ -326,6 +340,7 @@ def stakeholder_page(session: Session, stakeholder: Stakeholder,
         if share.points and (share.start + len(share.points) < share.total or (
                 beyond and beyond[0].consultation.id == share.consultation.id)):
             share.more = share.start + len(share.points)
+            share.after = share.points[-1].point.id
     return StakeholderPage(stakeholder, members, statuses, shares, only_open)
 
 

@@ -45,14 +45,15 @@ def _merged_into(stakeholder_id: int) -> int | None:
     return found.merged_into_id if known is None or found.merged_into_id in known else None
 
 
-PAGE_ARGUMENTS = ("alleen", "status", "consultatie", "vanaf")  # what show() reads
+PAGE_ARGUMENTS = ("alleen", "status", "consultatie", "vanaf", "na")  # what show() reads
 
 
 @bp.get("/<int:stakeholder_id>")
 def show(stakeholder_id: int):
     """What happened to this stakeholder's points (with everything under it), per consultation:
     the figures of all of them and a page of points; the rest of each consultation loads when
-    scrolled to (htmx asks for ``?consultatie=<id>&vanaf=<n>``: that piece only)."""
+    scrolled to (htmx asks for ``?consultatie=<id>&na=<last point shown>&vanaf=<n>``: that
+    piece only; ``vanaf`` numbers it)."""
     session = get_session()
     if (merged := _merged_into(stakeholder_id)) is not None:
         # Only the page's own arguments: others would reach url_for as its keywords
@@ -64,7 +65,8 @@ def show(stakeholder_id: int):
     only_open = request.args.get("status") == "open"
     focus = to_id(request.args.get("consultatie"))
     report = followup.stakeholder_page(session, stakeholder, _visible, whole, only_open,
-                                       focus, arg_number("vanaf") if focus else 0)
+                                       focus, arg_number("vanaf") if focus else 0,
+                                       after=to_id(request.args.get("na")) if focus else None)
     known = access.known_stakeholders(current_user)
     if known is not None:
         report.members = [m for m in report.members if m.id in known]
