@@ -450,7 +450,8 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
             upto: int | None = None, loaded: int | None = None,
             start: int | None = None) -> Overview:
     """What a poll of the channel sends once something changed: the figures, the reactions
-    newer than reaction id ``after`` (in channel order), and in ``changed`` the progress of
+    newer than reaction id ``after`` or written from ``since`` on (in channel order), and in
+    ``changed`` the progress of
     the reactions the page has (``_shown``: paged from ``start`` to ``loaded`` of those up to
     ``upto``)
     whose points or answers changed from ``since`` on (of all of them when None: a poll from
@@ -459,6 +460,19 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
     order = _memo_order(session, consultation)
     shown = _shown(order, _memo_places(consultation, order), upto, loaded, start)
     newer = (Reaction.consultation_id == consultation.id) & (Reaction.id > after)
+    if since is not None:
+        # And the latest written since: a reaction that became live with an older id (a
+        # board's draft submitted, a withdrawn one restored) or was edited. The page puts each
+        # in the place of the row it shows, else appends it (static/consult.js). At most a
+        # page of them: within CHANGE_MARGIN after an import every poll meets its rows again.
+        late = session.execute(
+            select(Reaction.id).where(Reaction.consultation_id == consultation.id,
+                                      Reaction.id <= after, Reaction.updated_at >= since,
+                                      _live_reaction())
+            .order_by(Reaction.updated_at.desc()).limit(PAGE_SIZE)).scalars().all()
+        if late:
+            newer = (Reaction.consultation_id == consultation.id) & (
+                (Reaction.id > after) | Reaction.id.in_(late))
     new_senders = select(Reaction.stakeholder_id).where(newer, _live_reaction())
     stakeholders = {s.id: s for s in session.exec(
         select(Stakeholder).where(Stakeholder.id.in_(new_senders)))}

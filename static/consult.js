@@ -130,6 +130,30 @@
     if (first) first.closest(".point").scrollIntoView({block: "nearest"});
   });
 
+  // The channel's poll sends the reactions written since the last one, also those the page
+  // shows (edited) or that became live with an older id (a board's draft submitted): a row
+  // the page has takes the place of the one shown instead of being appended a second time
+  // (consult/consultations.py, changes).
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    if (!event.detail.target || event.detail.target.id !== "channel" || !fragment) return;
+    Array.prototype.slice.call(fragment.children).forEach(function (row) {
+      var shown = row.id && document.getElementById(row.id);
+      if (!shown) return;
+      shown.replaceWith(row);
+      if (window.htmx) window.htmx.process(row);
+    });
+  });
+  // A page of the channel loaded on scrolling may hold a reaction a poll appended at the end
+  // meanwhile: the one in its place in the channel stays.
+  document.addEventListener("htmx:load", function (event) {
+    var row = event.detail.elt;
+    if (!row.matches || !row.matches("#channel > li.reaction[id]")) return;
+    document.querySelectorAll("#channel > li.reaction").forEach(function (other) {
+      if (other !== row && other.id === row.id) other.remove();
+    });
+  });
+
   // Errors htmx does not swap (403, 500, lost connection) get a visible message.
   function toast(message) {
     var box = document.getElementById("toast");

@@ -1,14 +1,14 @@
-"""Two gaps a fresh helper found in live updates and "mark all read" (3 December 2026), kept as
-strict expected failures until they are fixed: each fails today on the backends named, and a
-fix makes it pass (then the mark goes).
+"""Two gaps a fresh helper found in live updates and "mark all read" (3 December 2026).
 
-1. The consultation page's poll appends reactions newer than the newest it had (``na``): a
-   board's draft, created before a letter was logged and submitted while the page is open,
-   has an older id and never appears until a reload (the figures do count its points).
-2. PostgreSQL hands out message ids when a row is written, not when its transaction commits:
-   "Mark all as read" marks up to the newest entry shown, so an entry with an older id
-   committed just after the page was read is marked read unseen (a narrow race; the test
-   opens the window by hand)."""
+1. (fixed) The consultation page's poll appended only reactions newer than the newest it had
+   (``na``): a board's draft, created before a letter was logged and submitted while the
+   page is open, has an older id and never appeared until a reload (the figures did count
+   its points). The poll now also sends the reactions written since its last look
+   (consult/consultations.py, changes); tests/browser/test_channel_live.py shows the page.
+2. (known, a strict expected failure until fixed) PostgreSQL hands out message ids when a
+   row is written, not when its transaction commits: "Mark all as read" marks up to the
+   newest entry shown, so an entry with an older id committed just after the page was read
+   is marked read unseen (a narrow race; the test opens the window by hand)."""
 
 import re
 
@@ -29,8 +29,6 @@ def _url(found: re.Match) -> str:
     return found.group(1).replace("&amp;", "&")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known: the poll appends by id only (gap 1)")
 def test_the_channel_poll_shows_a_boards_advice_submitted_while_the_page_is_open(
         demo_app, session):
     """A board starts a draft (it gets its id now); a colleague logs a letter after that; the
@@ -74,7 +72,7 @@ UPTO = re.compile(r'name="upto" value="(\d+)"')
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="known: ids are not commit order on PostgreSQL (gap 2)")
+                   reason="known: ids are not commit order on PostgreSQL (2)")
 def test_mark_all_as_read_keeps_an_entry_committed_after_the_page_with_an_older_id(demo_app):
     """PostgreSQL hands out message ids when a row is written, not when its transaction
     commits: a question written in a transaction still running (id N) while a later one

@@ -1,0 +1,75 @@
+"""The consultation page's channel follows what happens while it is open (its poll), in
+Chromium: a board's advice drafted before a letter was logged and submitted while the page is
+open arrives once (its id is older than the newest row the page has: the poll asked only for
+newer ids, and it never came until a reload); a reaction edited meanwhile is refreshed in its
+place, not added a second time."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from consult import demo
+from consult.db import get_session
+from consult.models import Reaction
+
+from ..conftest import Actor, make_app, reopen
+from .conftest import live_server, login
+
+SLUG = "holland-rijnland-jeugdhulp-2016"
+ADVICE = "Advies tweede ronde\n\n1. Betrek cliënten.\n2. Meet de tevredenheid.\n"
+
+
+@pytest.fixture
+def open_site(tmp_path):
+    """The demo open for reactions again on a live server: (app, base URL)."""
+    app = make_app(f"sqlite:///{tmp_path / 'consult.sqlite3'}", tmp_path, SEARCH_MODE="inline")
+    with app.app_context():
+        session = get_session()
+        demo.load(session)
+        session.commit()
+    reopen(app)
+    for url in live_server(app):
+        yield app, url
+
+
+def test_an_advice_drafted_earlier_arrives_once_and_an_edit_takes_its_rows_place(
+        open_site, page):
+    app, url = open_site
+    member, admin = Actor(app.test_client(), "advisory_member"), Actor(app.test_client(), "admin")
+    assert member.form_post(f"/portaal/{SLUG}/concept",
+                            {"title": "Advies tweede ronde", "text": ADVICE}).status_code == 303
+    with app.app_context():
+        session = get_session()
+        draft = session.exec(select(Reaction).where(Reaction.title == "Advies tweede ronde")
+                             ).one()
+        sender = session.exec(select(Reaction.stakeholder_id)).first()
+        draft_id, version = draft.id, draft.version
+    logged = admin.hx_post(f"/consultaties/{SLUG}/reacties", {
+        "stakeholder_id": sender, "channel": "collegebrief", "title": "Collegebrief daarna",
+        "text": "1. Een punt.\n"})
+    assert logged.status_code == 201
+
+    login(page, url, "secretaris@consult.example", "demo-secretaris-2016")
+    page.goto(f"{url}/consultaties/{SLUG}")
+    rows = page.locator("#channel > li.reaction")
+    expect(rows.filter(has_text="Collegebrief daarna")).to_have_count(1)
+    shown = rows.count()
+
+    assert member.form_post(f"/portaal/concepten/{draft_id}", {
+        "version": version, "title": "Advies tweede ronde", "text": ADVICE,
+        "submit": "1"}).status_code == 303
+    expect(rows.filter(has_text="Advies tweede ronde")).to_have_count(1, timeout=15_000)
+    expect(rows).to_have_count(shown + 1)
+
+    # an edit of a reaction the page shows: refreshed where it is, not appended again
+    with app.app_context():
+        session = get_session()
+        letter = session.exec(select(Reaction).where(Reaction.title == "Collegebrief daarna")
+                              ).one()
+        letter.title = "Collegebrief daarna, verbeterd"
+        session.commit()
+    expect(rows.filter(has_text="Collegebrief daarna, verbeterd")).to_have_count(
+        1, timeout=15_000)
+    expect(rows).to_have_count(shown + 1)
+    assert page.locator("#channel > li.reaction[id]").evaluate_all(
+        "rs => rs.map(r => r.id).filter((id, i, all) => all.indexOf(id) !== i)") == []
