@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from . import hierarchy, revisions
 from .db import kept, unindexed
 from .models import (
+    AuditEvent,
     Consultation,
     Destination,
     Point,
@@ -160,6 +161,8 @@ PAGE_SIZE = 20  # reactions the channel shows at once (the demo has 17); more lo
 # A write stamps ``updated_at`` before it commits: a poll looks this far back for changes, so
 # a request still running when the page was read is not missed (requests end well within it).
 CHANGE_MARGIN = timedelta(seconds=60)
+# What makes an older reaction live (audit actions: portal.submit, processing.set_archived).
+BECAME_LIVE = ("submit", "restore")
 
 
 @dataclass
@@ -450,26 +453,25 @@ def changes(session: Session, consultation: Consultation, after: int, since: dat
             upto: int | None = None, loaded: int | None = None,
             start: int | None = None) -> Overview:
     """What a poll of the channel sends once something changed: the figures, the reactions
-    newer than reaction id ``after`` or written from ``since`` on (in channel order), and in
-    ``changed`` the progress of
-    the reactions the page has (``_shown``: paged from ``start`` to ``loaded`` of those up to
-    ``upto``)
-    whose points or answers changed from ``since`` on (of all of them when None: a poll from
-    an older page)."""
+    newer than reaction id ``after`` or that became live from ``since`` on (in channel order),
+    and in ``changed`` the progress of the reactions the page has (``_shown``: paged from
+    ``start`` to ``loaded`` of those up to ``upto``) whose points or answers changed from
+    ``since`` on (of all of them when None: a poll from an older page)."""
     progress = _memo_progress(session, consultation)
     order = _memo_order(session, consultation)
     shown = _shown(order, _memo_places(consultation, order), upto, loaded, start)
     newer = (Reaction.consultation_id == consultation.id) & (Reaction.id > after)
     if since is not None:
-        # And the latest written since: a reaction that became live with an older id (a
-        # board's draft submitted, a withdrawn one restored) or was edited. The page puts each
-        # in the place of the row it shows, else appends it (static/consult.js). At most a
-        # page of them: within CHANGE_MARGIN after an import every poll meets its rows again.
+        # And those that became live since with an older id (a board's draft submitted, a
+        # withdrawn one restored: their audit events): the page puts each in the place of a
+        # row it has, else appends it (static/consult.js). Within CHANGE_MARGIN a poll may
+        # send one again.
         late = session.execute(
-            select(Reaction.id).where(Reaction.consultation_id == consultation.id,
-                                      Reaction.id <= after, Reaction.updated_at >= since,
-                                      _live_reaction())
-            .order_by(Reaction.updated_at.desc()).limit(PAGE_SIZE)).scalars().all()
+            select(AuditEvent.entity_id).join(Reaction, Reaction.id == AuditEvent.entity_id)
+            .where(AuditEvent.at >= since, AuditEvent.entity == "reaction",
+                   AuditEvent.action.in_(BECAME_LIVE), Reaction.id <= after,
+                   Reaction.consultation_id == consultation.id, _live_reaction())
+            .distinct().limit(PAGE_SIZE)).scalars().all()
         if late:
             newer = (Reaction.consultation_id == consultation.id) & (
                 (Reaction.id > after) | Reaction.id.in_(late))

@@ -130,9 +130,9 @@
     if (first) first.closest(".point").scrollIntoView({block: "nearest"});
   });
 
-  // The channel's poll sends the reactions written since the last one, also those the page
-  // shows (edited) or that became live with an older id (a board's draft submitted): a row
-  // the page has takes the place of the one shown instead of being appended a second time
+  // The channel's poll also sends the reactions that became live with an older id (a board's
+  // draft submitted, a withdrawn one restored), and may send one again a minute on: a row the
+  // page has takes the place of the one shown instead of being appended a second time
   // (consult/consultations.py, changes).
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var fragment = event.detail.fragment;
