@@ -167,7 +167,8 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
     """The live points the ``members`` sent in these consultations, in table order (from
     ``offset``, or after point ``after`` when given: keyset paging, so a point merged, split,
     withdrawn or answered on an earlier page since it was shown moves no later point past
-    the reader; ``after`` may have left the list meanwhile), at most ``limit``, without their
+    the reader; ``after`` may have left the list meanwhile; one of other consultations is
+    ignored), at most ``limit``, without their
     answers.
 
     A point's sender is its own stakeholder, else its letter's: asked as two branches that
@@ -187,6 +188,15 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
             ResponsePoint.point_id == Point.id, Response.id == ResponsePoint.response_id,
             Response.archived == sa.false(), Response.status != ResponseStatus.draft))
 
+    cursor = session.execute(
+        sa.select(Reaction.consultation_id, Reaction.position, Reaction.id, Point.position,
+                  Point.id).join(Reaction, Reaction.id == Point.reaction_id)
+        .where(Point.id == after, Reaction.consultation_id.in_(consultation_ids))
+    ).first() if after is not None else None
+    if cursor is not None:  # in each branch, where its indexes serve it
+        live.append(sa.tuple_(Reaction.consultation_id, Reaction.position, Reaction.id,
+                              Point.position, Point.id) > sa.tuple_(*cursor))
+
     def branch(sender, *where):
         return (sa.select(Point.id.label("pid"), sender.label("sender"),
                           Reaction.consultation_id.label("cid"), Reaction.position.label("rpos"),
@@ -200,17 +210,11 @@ def _member_points(session: Session, members: dict[int, Stakeholder],
         branch(Reaction.stakeholder_id, Reaction.stakeholder_id.in_(ids),
                unindexed(Point.stakeholder_id).is_(None)),
     ).subquery()
-    order = (both.c.cid, both.c.rpos, both.c.rid, both.c.ppos, both.c.pid)
-    query = sa.select(both.c.pid, both.c.sender).order_by(*order)
-    cursor = session.execute(
-        sa.select(Reaction.consultation_id, Reaction.position, Reaction.id, Point.position,
-                  Point.id).join(Reaction, Reaction.id == Point.reaction_id)
-        .where(Point.id == after)).first() if after is not None else None
-    if cursor is not None:
-        query = query.where(sa.tuple_(*order) > sa.tuple_(*cursor))
-    else:
-        query = query.offset(offset)
-    page = session.execute(query.limit(limit)).all()
+    page = session.execute(
+        sa.select(both.c.pid, both.c.sender)
+        .order_by(both.c.cid, both.c.rpos, both.c.rid, both.c.ppos, both.c.pid)
+        .offset(0 if cursor is not None else offset).limit(limit)
+    ).all()
     if not page:
         return []
     rows = {point.id: (point, reaction, consultation) for point, reaction, consultation in
