@@ -71,3 +71,38 @@ def test_an_advice_drafted_earlier_arrives_once_and_stays_once(
     expect(rows.filter(has_text="Advies tweede ronde")).to_have_count(1)
     assert page.locator("#channel > li.reaction[id]").evaluate_all(
         "rs => rs.map(r => r.id).filter((id, i, all) => all.indexOf(id) !== i)") == []
+
+
+def test_an_advice_a_poll_appended_is_not_shown_twice_once_scrolling_reaches_its_place(
+        open_site, page):
+    """The channel shows 20 reactions and loads more on scrolling. The advice, submitted
+    while the page is open, sits in the part not loaded yet; the poll appends it at the end
+    meanwhile; scrolling then loads it in its place: it is shown once."""
+    from .conftest import scroll_to_end
+
+    app, url = open_site
+    member, admin = Actor(app.test_client(), "advisory_member"), Actor(app.test_client(), "admin")
+    assert member.form_post(f"/portaal/{SLUG}/concept",
+                            {"title": "Advies tweede ronde", "text": ADVICE}).status_code == 303
+    with app.app_context():
+        session = get_session()
+        draft = session.exec(select(Reaction).where(Reaction.title == "Advies tweede ronde")
+                             ).one()
+        sender = session.exec(select(Reaction.stakeholder_id)).first()
+        draft_id, version = draft.id, draft.version
+    for n in range(5):  # 17 in the demo + 5: a second page, logged today (after 2016's)
+        assert admin.hx_post(f"/consultaties/{SLUG}/reacties", {
+            "stakeholder_id": sender, "channel": "collegebrief", "title": f"Collegebrief {n}",
+            "text": "1. Een punt.\n"}).status_code == 201
+    login(page, url, "secretaris@consult.example", "demo-secretaris-2016")
+    page.goto(f"{url}/consultaties/{SLUG}")
+    rows = page.locator("#channel > li.reaction")
+    expect(rows).to_have_count(20)
+    assert member.form_post(f"/portaal/concepten/{draft_id}", {
+        "version": version, "title": "Advies tweede ronde", "text": ADVICE,
+        "submit": "1"}).status_code == 303
+    expect(rows.filter(has_text="Advies tweede ronde")).to_have_count(1, timeout=15_000)
+    expect(rows).to_have_count(21)  # appended after the part not loaded yet
+    scroll_to_end(page, "#channel > li.reaction", "#channel-more")
+    expect(rows).to_have_count(23)  # 17 + 5 letters + the advice, each once
+    expect(rows.filter(has_text="Advies tweede ronde")).to_have_count(1)
