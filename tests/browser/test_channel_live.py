@@ -32,9 +32,9 @@ def open_site(tmp_path):
         yield app, url
 
 
-def test_an_advice_drafted_earlier_arrives_once_and_stays_once(
-        open_site, page):
-    app, url = open_site
+def _a_draft_advice(app):
+    """A board's draft advice (its id taken now): (member, admin, draft id, its version, a
+    sender for the letters logged after it)."""
     member, admin = Actor(app.test_client(), "advisory_member"), Actor(app.test_client(), "admin")
     assert member.form_post(f"/portaal/{SLUG}/concept",
                             {"title": "Advies tweede ronde", "text": ADVICE}).status_code == 303
@@ -43,7 +43,12 @@ def test_an_advice_drafted_earlier_arrives_once_and_stays_once(
         draft = session.exec(select(Reaction).where(Reaction.title == "Advies tweede ronde")
                              ).one()
         sender = session.exec(select(Reaction.stakeholder_id)).first()
-        draft_id, version = draft.id, draft.version
+        return member, admin, draft.id, draft.version, sender
+
+
+def test_an_advice_drafted_earlier_arrives_once_and_stays_once(open_site, page):
+    app, url = open_site
+    member, admin, draft_id, version, sender = _a_draft_advice(app)
     logged = admin.hx_post(f"/consultaties/{SLUG}/reacties", {
         "stakeholder_id": sender, "channel": "collegebrief", "title": "Collegebrief daarna",
         "text": "1. Een punt.\n"})
@@ -81,15 +86,7 @@ def test_an_advice_a_poll_appended_is_not_shown_twice_once_scrolling_reaches_its
     from .conftest import scroll_to_end
 
     app, url = open_site
-    member, admin = Actor(app.test_client(), "advisory_member"), Actor(app.test_client(), "admin")
-    assert member.form_post(f"/portaal/{SLUG}/concept",
-                            {"title": "Advies tweede ronde", "text": ADVICE}).status_code == 303
-    with app.app_context():
-        session = get_session()
-        draft = session.exec(select(Reaction).where(Reaction.title == "Advies tweede ronde")
-                             ).one()
-        sender = session.exec(select(Reaction.stakeholder_id)).first()
-        draft_id, version = draft.id, draft.version
+    member, admin, draft_id, version, sender = _a_draft_advice(app)
     for n in range(5):  # 17 in the demo + 5: a second page, logged today (after 2016's)
         assert admin.hx_post(f"/consultaties/{SLUG}/reacties", {
             "stakeholder_id": sender, "channel": "collegebrief", "title": f"Collegebrief {n}",
